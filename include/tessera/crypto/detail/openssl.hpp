@@ -29,6 +29,7 @@ using md_ptr = std::unique_ptr<EVP_MD, openssl_deleter<&EVP_MD_free>>;
 using mac_ptr = std::unique_ptr<EVP_MAC, openssl_deleter<&EVP_MAC_free>>;
 using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, openssl_deleter<&EVP_MAC_CTX_free>>;
 using cipher_ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, openssl_deleter<&EVP_CIPHER_CTX_free>>;
+using cipher_ptr = std::unique_ptr<EVP_CIPHER, openssl_deleter<&EVP_CIPHER_free>>;
 using bio_ptr = std::unique_ptr<BIO, openssl_deleter<&BIO_free_all>>;
 using bn_ptr = std::unique_ptr<BIGNUM, openssl_deleter<&BN_free>>;
 using bn_ctx_ptr = std::unique_ptr<BN_CTX, openssl_deleter<&BN_CTX_free>>;
