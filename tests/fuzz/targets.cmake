@@ -1,0 +1,8 @@
+# tessera — tests/fuzz/targets.cmake: the fuzz targets, one line each.
+#
+#   tessera_add_fuzzer(fuzz_jws fuzz_jws.cpp)
+#
+# The source defines `extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t)` and
+# returns 0. Commit a small corpus (seed inputs, and every input that ever found a bug) under
+# tests/fuzz/corpus/<name>/: ctest replays it as `fuzz.<name>`. Run the real fuzzer with
+# scripts/fuzz.sh <name> [seconds].
