@@ -188,6 +188,8 @@ enum class error {
   connection_failed,
   url_invalid,
   http_status_unexpected,
+  redirect_limit_exceeded,
+  redirect_insecure,
 
   // --- authorization server -----------------------------------------------------------------
   client_unknown,
@@ -328,6 +330,8 @@ inline constexpr error_entry error_table[] = {
     {connection_failed, c::temporarily_unavailable, "could not connect"},
     {url_invalid, c::invalid_request, "URL is malformed or not absolute"},
     {http_status_unexpected, c::server_error, "peer answered with an unexpected HTTP status"},
+    {redirect_limit_exceeded, c::server_error, "too many redirects"},
+    {redirect_insecure, c::server_error, "redirect from https to http refused"},
 
     {client_unknown, c::invalid_client, "client is not registered"},
     {client_authentication_failed, c::invalid_client, "client authentication failed"},
