@@ -1,0 +1,318 @@
+// tessera — store/memory.hpp
+//
+// `store::memory`: every store concept in one process, behind one mutex. For tests and the
+// embedded default; state is lost on restart and not shared between replicas (use the
+// SQLite or Redis stores for that). Expired entries are swept every `sweep_interval` writes,
+// so memory stays bounded by what is live.
+#ifndef TESSERA_STORE_MEMORY_HPP
+#define TESSERA_STORE_MEMORY_HPP
+
+#include <tessera/store/concepts.hpp>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tessera::store {
+
+class memory {
+ public:
+  static constexpr std::size_t sweep_interval = 1024;
+
+  // --- codes ---------------------------------------------------------------------------
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    codes_[std::string(h)] = {r, false};
+    wrote(r.expires_at);
+  }
+
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = codes_.find(std::string(h));
+    if (it == codes_.end()) return {};
+    auto& [rec, used] = it->second;
+    if (used) return {consume_status::replayed, rec};
+    used = true;  // kept until expiry so that a replay is recognised
+    if (now >= rec.expires_at) return {consume_status::expired, rec};
+    return {consume_status::ok, rec};
+  }
+
+  // --- families and access tokens -------------------------------------------------------
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto& t = revoked_families_[std::string(id)];
+    t = std::max(t, until);
+  }
+  bool family_revoked(std::string_view id, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    return family_revoked_locked(id);
+  }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    access_[std::string(jti)] = {a, false};
+    wrote(a.expires_at);
+  }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto& e = access_[std::string(jti)];
+    e.revoked = true;
+    e.record.expires_at = std::max(e.record.expires_at, until);
+  }
+  bool access_revoked(std::string_view jti, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = access_.find(std::string(jti));
+    if (it == access_.end()) return false;
+    return it->second.revoked || family_revoked_locked(it->second.record.family_id);
+  }
+
+  // --- refresh tokens -------------------------------------------------------------------
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    refresh_[std::string(h)] = {r};
+    wrote(r.expires_at);
+  }
+
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at,
+                               time_point now, grace_policy grace, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = refresh_.find(std::string(old_h));
+    if (it == refresh_.end()) return {};
+    refresh_entry& e = it->second;
+    if (family_revoked_locked(e.record.grant.family_id)) return {rotate_status::revoked, e.record};
+    if (now >= e.record.expires_at) return {rotate_status::expired, e.record};
+    if (e.rotated_at) {
+      const bool in_grace = grace.window.count() > 0 && now - *e.rotated_at <= grace.window && e.grace_uses < grace.max_uses;
+      if (!in_grace) {
+        auto& t = revoked_families_[e.record.grant.family_id];
+        t = std::max(t, e.record.expires_at);
+        return {rotate_status::reused, e.record};
+      }
+      ++e.grace_uses;
+    } else {
+      e.rotated_at = now;
+    }
+    refresh_record child{e.record.grant, new_expires_at};
+    rotate_result result{rotate_status::ok, e.record};
+    refresh_[std::string(new_h)] = {child};  // may rehash: `e` is not used after this
+    wrote(new_expires_at);
+    return result;
+  }
+
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = refresh_.find(std::string(h));
+    if (it == refresh_.end() || it->second.rotated_at || now >= it->second.record.expires_at ||
+        family_revoked_locked(it->second.record.grant.family_id))
+      return std::nullopt;
+    return it->second.record;
+  }
+
+  bool revoke_refresh(std::string_view h, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = refresh_.find(std::string(h));
+    if (it == refresh_.end()) return false;
+    auto& t = revoked_families_[it->second.record.grant.family_id];
+    t = std::max(t, it->second.record.expires_at);
+    return true;
+  }
+
+  // --- device codes ---------------------------------------------------------------------
+  void put_device(std::string_view h, const device_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    devices_[std::string(h)] = r;
+    user_codes_[r.user_code_hash] = std::string(h);
+    wrote(r.expires_at);
+  }
+
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto* d = device_by_user_code_locked(uh);
+    if (!d || d->state != device_state::pending || now >= d->expires_at) return std::nullopt;
+    return *d;
+  }
+
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto* d = device_by_user_code_locked(uh);
+    if (!d || d->state != device_state::pending || now >= d->expires_at) return false;
+    d->state = approved ? device_state::approved : device_state::denied;
+    if (approved) d->grant = g;
+    return true;
+  }
+
+  poll_result poll_device(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = devices_.find(std::string(h));
+    if (it == devices_.end()) return {};
+    device_record& d = it->second;
+    if (now >= d.expires_at) return erase_device(it, poll_status::expired);
+    if (d.last_poll != time_point{} && now - d.last_poll < d.interval) {
+      d.interval += seconds(5);  // RFC 8628 §3.5
+      d.last_poll = now;
+      return {poll_status::slow_down, {}};
+    }
+    d.last_poll = now;
+    switch (d.state) {
+      case device_state::pending: return {poll_status::pending, {}};
+      case device_state::denied: return erase_device(it, poll_status::denied);
+      case device_state::approved: return erase_device(it, poll_status::approved);
+    }
+    return {};
+  }
+
+  // --- one-time ids ---------------------------------------------------------------------
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto [it, inserted] = jtis_.try_emplace(std::string(key), expires_at);
+    if (!inserted) {
+      if (now < it->second) return false;
+      it->second = expires_at;  // the old one expired: a fresh use
+    }
+    wrote(expires_at);
+    return true;
+  }
+
+  // --- sessions -------------------------------------------------------------------------
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    sessions_[std::string(h)] = r;
+    wrote(r.expires_at);
+  }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = sessions_.find(std::string(h));
+    if (it == sessions_.end() || now >= it->second.expires_at) return std::nullopt;
+    return it->second;
+  }
+  void delete_session(std::string_view h, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    sessions_.erase(std::string(h));
+  }
+
+  /// Removes everything that expired before `now` (also done automatically on writes).
+  void sweep(time_point now) {
+    std::lock_guard lock(mu_);
+    sweep_locked(now);
+  }
+
+  /// Number of live entries of every kind; for tests and diagnostics.
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return codes_.size() + refresh_.size() + access_.size() + revoked_families_.size() + devices_.size() +
+           jtis_.size() + sessions_.size();
+  }
+
+ private:
+  struct code_entry {
+    code_record record;
+    bool used = false;
+  };
+  struct refresh_entry {
+    refresh_record record;
+    std::optional<time_point> rotated_at;
+    unsigned grace_uses = 0;
+  };
+  struct access_entry {
+    access_record record;
+    bool revoked = false;
+  };
+
+  bool family_revoked_locked(std::string_view id) const {
+    return !id.empty() && revoked_families_.find(std::string(id)) != revoked_families_.end();
+  }
+
+  device_record* device_by_user_code_locked(std::string_view uh) {
+    auto u = user_codes_.find(std::string(uh));
+    if (u == user_codes_.end()) return nullptr;
+    auto d = devices_.find(u->second);
+    return d == devices_.end() ? nullptr : &d->second;
+  }
+
+  poll_result erase_device(std::unordered_map<std::string, device_record>::iterator it, poll_status s) {
+    poll_result r{s, std::move(it->second)};
+    user_codes_.erase(r.record.user_code_hash);
+    devices_.erase(it);
+    return r;
+  }
+
+  // Sweeps run on every `sweep_interval`-th write, at the latest `now` any operation was
+  // given: the store follows the server's clock policy, never the wall clock of its own.
+  void wrote(time_point) {
+    if (++writes_ % sweep_interval == 0 && last_now_ != time_point{}) sweep_locked(last_now_);
+  }
+  void saw(time_point now) noexcept { last_now_ = std::max(last_now_, now); }
+
+  template <class Map, class Expiry>
+  static void erase_expired(Map& m, time_point now, Expiry expiry) {
+    for (auto it = m.begin(); it != m.end();)
+      it = now >= expiry(it->second) ? m.erase(it) : std::next(it);
+  }
+
+  void sweep_locked(time_point now) {
+    erase_expired(codes_, now, [](const code_entry& e) { return e.record.expires_at; });
+    erase_expired(refresh_, now, [](const refresh_entry& e) { return e.record.expires_at; });
+    erase_expired(access_, now, [](const access_entry& e) { return e.record.expires_at; });
+    erase_expired(revoked_families_, now, [](time_point t) { return t; });
+    erase_expired(jtis_, now, [](time_point t) { return t; });
+    erase_expired(sessions_, now, [](const session_record& s) { return s.expires_at; });
+    for (auto it = devices_.begin(); it != devices_.end();) {
+      if (now >= it->second.expires_at) {
+        user_codes_.erase(it->second.user_code_hash);
+        it = devices_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  mutable std::mutex mu_;
+  std::size_t writes_ = 0;
+  time_point last_now_{};
+  std::unordered_map<std::string, code_entry> codes_;
+  std::unordered_map<std::string, refresh_entry> refresh_;
+  std::unordered_map<std::string, access_entry> access_;
+  std::unordered_map<std::string, time_point> revoked_families_;
+  std::unordered_map<std::string, device_record> devices_;
+  std::unordered_map<std::string, std::string> user_codes_;
+  std::unordered_map<std::string, time_point> jtis_;
+  std::unordered_map<std::string, session_record> sessions_;
+};
+
+static_assert(code_store<memory>);
+static_assert(revocation_store<memory>);
+static_assert(refresh_token_store<memory>);
+static_assert(device_code_store<memory>);
+static_assert(jti_store<memory>);
+static_assert(session_store<memory>);
+static_assert(full_store<memory>);
+
+}  // namespace tessera::store
+
+#endif
