@@ -57,7 +57,8 @@ phase configure cmake -S . -B "$build" -G Ninja \
   -DTESSERA_BUILD_TESTS=ON -DTESSERA_BUILD_EXAMPLES=ON -DTESSERA_BUILD_BENCHMARKS=ON
 stop_if_failed
 
-phase build cmake --build "$build" -j"$jobs"
+# -k 0: keep building after a failure, so one run shows every broken target.
+phase build cmake --build "$build" -j"$jobs" -- -k 0
 stop_if_failed
 
 phase amalgamate python3 scripts/amalgamate --check
