@@ -1,0 +1,270 @@
+// tessera — transport/impl/server.hpp: definitions for server.hpp.
+#ifndef TESSERA_TRANSPORT_IMPL_SERVER_HPP
+#define TESSERA_TRANSPORT_IMPL_SERVER_HPP
+
+#include <tessera/transport/detail/session.hpp>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <future>
+
+namespace tessera::transport {
+
+template <server_transport Transport>
+struct basic_server<Transport>::listener {
+  explicit listener(boost::asio::io_context& ioc)
+      : acceptor(boost::asio::make_strand(ioc)), retry(acceptor.get_executor()) {}
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer retry;  // backs off when accept fails (e.g. out of descriptors)
+};
+
+namespace detail {
+inline unsigned resolve_thread_count(unsigned requested) {
+  if (requested) return requested;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? hw : 1;
+}
+}  // namespace detail
+
+template <server_transport Transport>
+basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts,
+                                      std::error_code& ec)
+    : options_(std::move(options)),
+      state_(std::move(routes), options_.limits, options_.access_log),
+      transport_context_(Transport::make_context(topts, ec)),
+      thread_count_(detail::resolve_thread_count(options_.threads)),
+      ioc_(static_cast<int>(thread_count_)) {}
+
+template <server_transport Transport>
+basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
+    : options_(std::move(options)),
+      state_(std::move(routes), options_.limits, options_.access_log),
+      transport_context_([&] {
+        std::error_code ec;
+        auto c = Transport::make_context(topts, ec);
+        tessera::detail::throw_if(ec);
+        return c;
+      }()),
+      thread_count_(detail::resolve_thread_count(options_.threads)),
+      ioc_(static_cast<int>(thread_count_)) {}
+
+template <server_transport Transport>
+basic_server<Transport>::~basic_server() {
+  stop();
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(const endpoint& ep, std::error_code& ec) -> endpoint {
+  namespace net = boost::asio;
+  ec.clear();
+  {
+    std::lock_guard lk(mutex_);
+    if (stopped_) {
+      ec = std::make_error_code(std::errc::operation_not_permitted);
+      return {};
+    }
+  }
+  auto l = std::make_shared<listener>(ioc_);
+  boost::system::error_code bec;
+  l->acceptor.open(ep.protocol(), bec);
+  if (!bec) l->acceptor.set_option(net::socket_base::reuse_address(true), bec);
+  if (!bec) l->acceptor.bind(ep, bec);
+  if (!bec) l->acceptor.listen(net::socket_base::max_listen_connections, bec);
+  endpoint bound;
+  if (!bec) bound = l->acceptor.local_endpoint(bec);
+  if (bec) {
+    ec = bec;
+    return {};
+  }
+  bool run_now;
+  {
+    std::lock_guard lk(mutex_);
+    listeners_.push_back(l);
+    run_now = started_;
+  }
+  if (run_now) net::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
+  return bound;
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(const endpoint& ep) -> endpoint {
+  std::error_code ec;
+  auto r = listen(ep, ec);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(std::string_view address, std::uint16_t port, std::error_code& ec)
+    -> endpoint {
+  boost::system::error_code bec;
+  auto a = boost::asio::ip::make_address(std::string(address), bec);
+  if (bec) {
+    ec = tessera::error::url_invalid;
+    return {};
+  }
+  return listen(endpoint{a, port}, ec);
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(std::string_view address, std::uint16_t port) -> endpoint {
+  std::error_code ec;
+  auto r = listen(address, port, ec);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
+  namespace net = boost::asio;
+  if (!l->acceptor.is_open() || state_.stopping) return;
+  l->acceptor.async_accept(net::make_strand(ioc_), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
+    if (!l->acceptor.is_open() || state_.stopping) return;
+    if (ec) {
+      // EMFILE, ENOBUFS, ECONNABORTED...: wait a little instead of spinning.
+      l->retry.expires_after(std::chrono::milliseconds{50});
+      l->retry.async_wait([this, l](boost::system::error_code e) {
+        if (!e) accept(l);
+      });
+      return;
+    }
+    state_.accepted.fetch_add(1);
+    if (state_.active.fetch_add(1) >= state_.limits.max_connections) {
+      state_.rejected.fetch_add(1);
+      boost::system::error_code ignored;
+      s.close(ignored);
+      state_.release_unstarted();
+    } else {
+      try {
+        std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
+      } catch (...) {
+        state_.release_unstarted();  // out of memory: drop this connection, keep serving
+      }
+    }
+    accept(l);
+  });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::start() {
+  std::lock_guard lk(mutex_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  accepting_ = true;
+  work_.emplace(ioc_.get_executor());
+  for (auto& l : listeners_) boost::asio::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
+  threads_.reserve(thread_count_);
+  for (unsigned i = 0; i < thread_count_; ++i)
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (...) {
+          // A throwing completion handler is a bug in tessera or a handler; the connection it
+          // served is gone with its handler, the server goes on.
+        }
+      }
+    });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::close_listeners() {
+  std::vector<std::shared_ptr<listener>> ls;
+  {
+    std::lock_guard lk(mutex_);
+    ls = listeners_;
+  }
+  for (auto& l : ls) {
+    std::promise<void> closed;
+    auto done = closed.get_future();
+    boost::asio::dispatch(l->acceptor.get_executor(), [l, &closed] {
+      boost::system::error_code ignored;
+      l->acceptor.close(ignored);
+      l->retry.cancel();
+      closed.set_value();
+    });
+    done.wait();
+  }
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::stop() {
+  std::lock_guard serial(stop_mutex_);
+  {
+    std::lock_guard lk(mutex_);
+    if (stopped_) return;
+    if (!started_) {
+      stopped_ = true;
+      state_.stopping = true;
+      changed_.notify_all();
+      return;
+    }
+  }
+  // 1. No new connections. Acceptors are closed on their strands, so no accept races this.
+  state_.stopping = true;
+  close_listeners();
+  accepting_ = false;
+  if (signals_) {
+    boost::asio::dispatch(ioc_, [this] {
+      boost::system::error_code ignored;
+      signals_->cancel(ignored);
+    });
+  }
+
+  // 2. Idle connections close now, busy ones after their response.
+  for (auto& s : state_.live_sessions()) s->request_stop();
+
+  // 3. Drain, then force.
+  if (!state_.wait_drained(options_.drain_timeout)) {
+    for (auto& s : state_.live_sessions()) s->force_close();
+    state_.wait_drained(std::chrono::seconds{5});
+  }
+
+  // 4. Let the threads run out of work (a handler still running is waited for), then join.
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  {
+    std::lock_guard lk(mutex_);
+    stopped_ = true;
+  }
+  changed_.notify_all();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::wait() {
+  std::unique_lock lk(mutex_);
+  changed_.wait(lk, [&] { return stopped_ || signal_received_; });
+  if (stopped_) return;
+  lk.unlock();
+  stop();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::stop_on_signals(std::initializer_list<int> signals) {
+  std::lock_guard lk(mutex_);
+  if (signals_ || stopped_) return;
+  signals_.emplace(ioc_);
+  for (int s : signals) signals_->add(s);
+  signals_->async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    {
+      std::lock_guard lk(mutex_);
+      signal_received_ = true;
+    }
+    changed_.notify_all();
+  });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::run_until_signal() {
+  start();
+  stop_on_signals();
+  wait();
+}
+
+}  // namespace tessera::transport
+
+#endif

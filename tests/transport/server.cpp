@@ -1,0 +1,327 @@
+#include <tessera/transport/server.hpp>
+
+#include <tessera/transport/http_client.hpp>
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <future>
+#include <thread>
+
+using namespace tessera::transport;
+using namespace std::chrono_literals;
+using boost::beast::http::status;
+using boost::beast::http::verb;
+namespace bhttp = boost::beast::http;
+using server_t = test::running_server<plain>;
+
+namespace {
+router basic_routes() {
+  router r;
+  r.get("/echo", [](const request& req) { return make_response(req, status::ok, std::string(req.target())); });
+  r.get("/peer", [](const request& req, const request_context& ctx) {
+    return make_response(req, status::ok,
+                         ctx.peer_address + ":" + std::to_string(ctx.peer_port) + (ctx.tls ? " tls" : " clear"));
+  });
+  r.post("/upload", [](const request& req) { return make_response(req, status::ok, std::to_string(req.body().size())); });
+  r.get("/boom", [](const request&) -> response { throw std::runtime_error("x"); });
+  return r;
+}
+
+server_options opts(auto&& tweak) {
+  auto o = server_t::with_threads();
+  tweak(o);
+  return o;
+}
+}  // namespace
+
+TEST_CASE("server answers the tessera client over plain HTTP with the peer in the context") {
+  server_t s{basic_routes()};
+  http_client client;
+  auto res = client.get(s.url("/peer"));
+  CHECK(res.result() == status::ok);
+  CHECK(res.body().rfind("127.0.0.1:", 0) == 0);
+  CHECK(res.body().ends_with(" clear"));
+  CHECK(client.get(s.url("/nope")).result() == status::not_found);
+}
+
+TEST_CASE("server answers curl over plain HTTP") {
+  server_t s{basic_routes()};
+  auto r = test::run_curl("'" + s.url("/echo?x=1") + "'");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "/echo?x=1");
+  auto post = test::run_curl("-o /dev/null -w '%{http_code}' --data-binary 'abc' " + s.url("/upload"));
+  CHECK(post.out == "200");
+}
+
+TEST_CASE("server keeps the connection alive: the client reuses one connection") {
+  server_t s{basic_routes()};
+  http_client client;
+  auto first = client.get(s.url("/peer")).body();
+  for (int i = 0; i < 5; ++i) CHECK(client.get(s.url("/peer")).body() == first);
+  CHECK(client.connections_opened() == 1);
+  CHECK(s.server.accepted_connections() == 1);
+}
+
+TEST_CASE("server keeps the connection alive: curl fetches two URLs over one connection") {
+  server_t s{basic_routes()};
+  auto r = test::run_curl("-o /dev/null -o /dev/null -w '%{num_connects};' " + s.url("/echo") + " " + s.url("/echo"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1;0;");
+  CHECK(s.server.accepted_connections() == 1);
+}
+
+TEST_CASE("server answers pipelined requests in order on one connection") {
+  server_t s{basic_routes()};
+  test::raw_connection c{s.port};
+  REQUIRE(c.connected());
+  REQUIRE(c.send("GET /echo?n=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                 "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                 "GET /echo?n=3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r1 = c.read_response();
+  auto r2 = c.read_response();
+  auto r3 = c.read_response();
+  REQUIRE(r1);
+  REQUIRE(r2);
+  REQUIRE(r3);
+  CHECK(r1->body() == "/echo?n=1");
+  CHECK(r2->body() == "5");
+  CHECK(r3->body() == "/echo?n=3");
+  CHECK(r3->keep_alive());
+}
+
+TEST_CASE("a request header over the limit gets 431 and the connection closes") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.header_limit = 1024; })};
+  test::raw_connection c{s.port};
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2000, 'a') + "\r\n\r\n");
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::request_header_fields_too_large);
+  CHECK_FALSE(r->keep_alive());
+  CHECK(c.closed_by_peer());
+  // The server is unharmed.
+  CHECK(http_client{}.get(s.url("/echo")).result() == status::ok);
+}
+
+TEST_CASE("a body announced over the limit gets 413 before the body is sent") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.body_limit = 100; })};
+  test::raw_connection c{s.port};
+  c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");  // and no body
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::payload_too_large);
+  CHECK(c.closed_by_peer());
+}
+
+TEST_CASE("a chunked body that grows over the limit gets 413") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.body_limit = 100; })};
+  test::raw_connection c{s.port};
+  std::string chunk(80, 'z');
+  c.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n" + chunk + "\r\n50\r\n" + chunk +
+         "\r\n0\r\n\r\n");
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::payload_too_large);
+}
+
+TEST_CASE("curl posting a body over the limit sees 413") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.body_limit = 100; })};
+  auto file = test::pki::get().dir / "big.bin";
+  std::ofstream(file) << std::string(5000, 'q');
+  auto r = test::run_curl("-o /dev/null -w '%{http_code}' --data-binary @" + file.string() + " " + s.url("/upload"));
+  CHECK(r.out == "413");
+  auto ok = test::run_curl("--data-binary 'small' " + s.url("/upload"));
+  CHECK(ok.out == "5");
+}
+
+TEST_CASE("a header that does not arrive within the header timeout gets 408 (slowloris)") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.header_timeout = 300ms; })};
+  test::raw_connection c{s.port};
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ");  // never finished
+  auto r = c.read_response(10s);
+  REQUIRE(r);
+  CHECK(r->result() == status::request_timeout);
+  CHECK(c.closed_by_peer());
+}
+
+TEST_CASE("a body that does not arrive within the read timeout gets 408") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.read_timeout = 300ms; })};
+  test::raw_connection c{s.port};
+  c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  auto r = c.read_response(10s);
+  REQUIRE(r);
+  CHECK(r->result() == status::request_timeout);
+}
+
+TEST_CASE("a connection that sends nothing is closed after the header timeout without a response") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.header_timeout = 300ms; })};
+  test::raw_connection c{s.port};
+  CHECK(c.closed_by_peer(10s));
+  CHECK(c.pending().empty());
+}
+
+TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.idle_timeout = 300ms; })};
+  test::raw_connection c{s.port};
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->keep_alive());
+  CHECK(c.closed_by_peer(10s));
+  CHECK(c.pending().empty());
+  CHECK(test::eventually([&] { return s.server.active_connections() == 0; }));
+}
+
+TEST_CASE("connections over the limit are closed at once and the others keep working") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.max_connections = 2; })};
+  test::raw_connection a{s.port}, b{s.port};
+  for (auto* c : {&a, &b}) {
+    c->send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(c->read_response());  // both accepted and counted
+  }
+  test::raw_connection third{s.port};
+  third.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(third.closed_by_peer());
+  CHECK_FALSE(third.read_response(200ms));
+  CHECK(s.server.rejected_connections() == 1);
+  a.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(a.read_response());
+}
+
+TEST_CASE("a malformed request gets 400 and the connection closes") {
+  server_t s{basic_routes()};
+  test::raw_connection c{s.port};
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::bad_request);
+  CHECK(c.closed_by_peer());
+}
+
+TEST_CASE("a request with Expect: 100-continue gets an interim 100 before its body is read") {
+  server_t s{basic_routes()};
+  test::raw_connection c{s.port};
+  c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  auto interim = c.read_response();
+  REQUIRE(interim);
+  CHECK(interim->result() == status::continue_);
+  c.send("abcd");
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::ok);
+  CHECK(r->body() == "4");
+}
+
+TEST_CASE("a throwing handler gets 500 and the connection keeps serving") {
+  server_t s{basic_routes()};
+  http_client client;
+  CHECK(client.get(s.url("/boom")).result() == status::internal_server_error);
+  CHECK(client.get(s.url("/echo")).result() == status::ok);
+  CHECK(client.connections_opened() == 1);
+}
+
+TEST_CASE("access log has one line per request with method, path and status and no secrets") {
+  server_t s{basic_routes()};
+  {
+    http_client client;
+    request req{verb::post, "/", 11};
+    req.set(bhttp::field::cookie, "session=COOKIEVALUE");
+    req.set(bhttp::field::authorization, "Bearer TOKENVALUE");
+    req.body() = "password=BODYVALUE";
+    client.send(std::move(req), s.url("/upload?code=QUERYVALUE"));
+    client.get(s.url("/missing"));
+  }
+  auto lines = s.log.snapshot();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("\"POST /upload\" 200 2 ") != std::string::npos);
+  CHECK(lines[0].rfind("127.0.0.1:", 0) == 0);
+  CHECK(lines[0].ends_with("us"));
+  CHECK(lines[1].find("\"GET /missing\" 404") != std::string::npos);
+  for (const auto& l : lines)
+    for (const char* secret : {"COOKIE", "TOKEN", "BODY", "QUERY", "code="}) CHECK(l.find(secret) == std::string::npos);
+}
+
+TEST_CASE("limit violations are logged with their status") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.header_limit = 512; })};
+  test::raw_connection c{s.port};
+  c.send("GET /echo?token=SECRET HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(1000, 'a') + "\r\n\r\n");
+  REQUIRE(c.read_response());
+  REQUIRE(test::eventually([&] { return s.log.snapshot().size() == 1; }));
+  CHECK(s.log.snapshot()[0].find("431") != std::string::npos);
+  CHECK(s.log.snapshot()[0].find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("stop lets an in-flight request finish and refuses new connections") {
+  std::promise<void> entered, release;
+  auto release_future = release.get_future().share();
+  router r = basic_routes();
+  r.get("/slow", [&, release_future](const request& req) {
+    entered.set_value();
+    release_future.wait();
+    return make_response(req, status::ok, "finished");
+  });
+  server_t s{std::move(r)};
+  auto port = s.port;
+
+  test::raw_connection c{port};
+  c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  entered.get_future().wait();
+
+  std::thread stopper([&] { s.server.stop(); });
+  REQUIRE(test::eventually([&] { return !s.server.accepting(); }));
+  test::raw_connection late{port};
+  CHECK_FALSE(late.connected());
+
+  release.set_value();
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result() == status::ok);
+  CHECK(res->body() == "finished");
+  CHECK_FALSE(res->keep_alive());  // Connection: close while stopping
+  CHECK(c.closed_by_peer());
+  stopper.join();
+  CHECK(s.server.active_connections() == 0);
+}
+
+TEST_CASE("stop closes idle keep-alive connections at once") {
+  server_t s{basic_routes(), opts([](auto& o) { o.drain_timeout = 30s; })};
+  test::raw_connection c{s.port};
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(c.read_response());
+  auto t0 = std::chrono::steady_clock::now();
+  s.server.stop();
+  CHECK(std::chrono::steady_clock::now() - t0 < 20s);  // did not wait for the drain timeout
+  CHECK(c.closed_by_peer());
+}
+
+TEST_CASE("stop closes a connection still mid-request when the drain timeout passes") {
+  server_t s{basic_routes(), opts([](auto& o) { o.drain_timeout = 200ms; })};
+  test::raw_connection c{s.port};
+  c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part");
+  REQUIRE(test::eventually([&] { return s.server.active_connections() == 1; }));
+  s.server.stop();
+  CHECK(c.closed_by_peer());
+  CHECK(s.server.active_connections() == 0);
+}
+
+TEST_CASE("SIGTERM makes a server waiting for signals stop gracefully") {
+  server_t s{basic_routes()};
+  s.server.stop_on_signals({SIGTERM});
+  std::thread waiter([&] { s.server.wait(); });
+  CHECK(http_client{}.get(s.url("/echo")).result() == status::ok);
+  std::raise(SIGTERM);
+  waiter.join();
+  CHECK_FALSE(s.server.accepting());
+  test::raw_connection late{s.port};
+  CHECK_FALSE(late.connected());
+}
+
+TEST_CASE("listen rejects an address that is not an IP literal") {
+  plain_server server{router{}, server_t::with_threads(1)};
+  std::error_code ec;
+  server.listen("not-an-ip", 0, ec);
+  CHECK(ec == tessera::error::url_invalid);
+  CHECK_THROWS_AS(server.listen("localhost", 0), tessera::system_error);
+}
