@@ -234,6 +234,11 @@ enum class error {
   user_authentication_failed,
   csrf_token_invalid,
   session_invalid,
+  user_authentication_rate_limited,
+  users_file_malformed,
+  users_file_duplicate_user,
+  users_file_unreadable,
+  users_file_permissions,
   store_failure,
   store_unavailable,
 };
@@ -375,6 +380,11 @@ inline constexpr error_entry error_table[] = {
     {user_authentication_failed, c::access_denied, "user name or password is wrong"},
     {csrf_token_invalid, c::invalid_request, "CSRF token is missing or wrong"},
     {session_invalid, c::login_required, "session is missing, expired or tampered"},
+    {user_authentication_rate_limited, c::access_denied, "too many failed logins for this user or address; try later"},
+    {users_file_malformed, c::server_error, "users file line is not user:bcrypt-hash[:email[:display name]]"},
+    {users_file_duplicate_user, c::server_error, "users file lists the same user twice"},
+    {users_file_unreadable, c::server_error, "users file cannot be read"},
+    {users_file_permissions, c::server_error, "users file is readable or writable by users other than its owner"},
     {store_failure, c::server_error, "token store failed"},
     {store_unavailable, c::temporarily_unavailable, "token store is unavailable"},
 };
