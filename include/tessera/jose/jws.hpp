@@ -226,6 +226,11 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   return r;
 }
 
+/// The result points into `keys`, so a temporary set would leave `verified_jws::key`
+/// dangling: keep the set alive and pass it by name.
+verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_options&, std::error_code&) = delete;
+verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_options& = {}) = delete;
+
 }  // namespace tessera::jose
 
 #endif
