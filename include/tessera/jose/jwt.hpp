@@ -177,7 +177,9 @@ class jwt_validator {
     if (auto* exp = c.if_contains("exp")) {
       auto t = detail::numeric_date(*exp);
       if (!t) return fail(error::claim_type);
-      if (now >= *t + leeway_) return fail(error::token_expired);
+      // Claim values may be anywhere in int64: keep them alone on one side, so nothing
+      // computed from them can overflow (exp near INT64_MAX, iat near INT64_MIN).
+      if (*t <= now - leeway_) return fail(error::token_expired);
     } else if (require_exp_) {
       return fail(error::claim_missing);
     }
@@ -190,7 +192,7 @@ class jwt_validator {
       auto t = detail::numeric_date(*iat);
       if (!t) return fail(error::claim_type);
       if (*t > now + leeway_) return fail(error::token_issued_in_future);
-      if (max_age_ && now - *t > *max_age_ + leeway_) return fail(error::token_expired);
+      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_expired);
     } else if (max_age_) {
       return fail(error::claim_missing);
     }
