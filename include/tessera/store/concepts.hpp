@@ -40,8 +40,10 @@ concept code_store = requires(S& s, std::string_view h, const code_record& r, ti
 ///   put_access(jti, access_record, ec)          remembers an issued access token's family
 ///   revoke_access(jti, until, ec)
 ///   access_revoked(jti, ec) -> bool             its own revocation or its family's
+///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
 template <class S>
 concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
+  { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
   { s.revoke_family(id, t, ec) } -> std::same_as<void>;
   { s.family_revoked(id, ec) } -> std::same_as<bool>;
   { s.put_access(id, a, ec) } -> std::same_as<void>;

@@ -73,11 +73,20 @@ class memory {
     return it->second.revoked || family_revoked_locked(it->second.record.family_id);
   }
 
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = access_.find(std::string(jti));
+    if (it == access_.end() || it->second.revoked || family_revoked_locked(it->second.record.family_id))
+      return std::nullopt;
+    return it->second.record;
+  }
+
   // --- refresh tokens -------------------------------------------------------------------
   void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
-    refresh_[std::string(h)] = {r};
+    refresh_[std::string(h)] = refresh_entry{r, std::nullopt, 0};
     wrote(r.expires_at);
   }
 
@@ -104,7 +113,7 @@ class memory {
     }
     refresh_record child{e.record.grant, new_expires_at};
     rotate_result result{rotate_status::ok, e.record};
-    refresh_[std::string(new_h)] = {child};  // may rehash: `e` is not used after this
+    refresh_[std::string(new_h)] = refresh_entry{child, std::nullopt, 0};  // may rehash: `e` is not used after this
     wrote(new_expires_at);
     return result;
   }

@@ -109,6 +109,7 @@ struct session_record {
 struct access_record {
   std::string family_id;
   time_point expires_at{};
+  std::string user_claims;     // JSON object, for userinfo; empty for client tokens
 };
 
 }  // namespace tessera::store

@@ -1,0 +1,217 @@
+// tessera — server/endpoints/authorize.hpp
+//
+// The browser side of the authorization-code grant (RFC 6749 §4.1.1–4.1.2):
+//   GET|POST /oauth2/authorize           validate, then issue a code — or, without a session,
+//                                        keep the request in a sealed cookie and send the
+//                                        browser to `/login?redirect_url=/oauth2/authorize_callback`
+//   GET      /oauth2/authorize_callback  finish a kept request once the user has logged in
+//
+// Errors about the client or the redirect URI are shown as a page and never redirected
+// (§4.1.2.1: the URI cannot be trusted); every other error goes back to the client's
+// redirect URI with `error`, `state` and RFC 9207 `iss`. Redirect URIs match exactly, loopback
+// IP literals on any port (RFC 8252 §7.3). PKCE: S256 only; required as the grant's policy says.
+#ifndef TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
+#define TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
+
+#include <tessera/http/cookie.hpp>
+#include <tessera/http/redirect_uri.hpp>
+#include <tessera/server/endpoints/token.hpp>
+#include <tessera/http/sealed_cookie.hpp>
+#include <tessera/identity/concepts.hpp>
+#include <tessera/server/responses.hpp>
+#include <tessera/server/token_issuer.hpp>
+
+#include <boost/json/serialize.hpp>
+
+namespace tessera::server {
+
+/// An authorization request that passed every check.
+struct authorization_request {
+  const client* who = nullptr;
+  std::string redirect_uri;       // where to send the browser
+  bool redirect_uri_sent = false; // the token request must then repeat it (§4.1.3)
+  std::string scope;
+  std::string state;
+  std::string code_challenge;
+  std::string nonce;
+  std::string prompt;
+};
+
+namespace detail {
+
+inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
+
+inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
+
+/// Validates an authorization request. `page` is set when the error must be shown rather
+/// than redirected.
+template <class Server>
+authorization_request check_authorization(const Server& s, const http::parameters& p, std::error_code& ec, bool& page) {
+  authorization_request out;
+  page = true;
+  std::string_view client_id = p.required("client_id", ec);
+  if (ec) return out;
+  out.who = s.clients().find(client_id);
+  if (!out.who) {
+    ec = error::client_unknown;
+    return out;
+  }
+  if (auto requested = p.get("redirect_uri"); !requested.empty()) {
+    http::match_redirect_uri(requested, out.who->redirect_uris, ec);
+    if (ec) return out;
+    out.redirect_uri = std::string(requested);
+    out.redirect_uri_sent = true;
+  } else if (out.who->redirect_uris.size() == 1) {
+    out.redirect_uri = out.who->redirect_uris.front();
+  } else {
+    ec = error::redirect_uri_missing;
+    return out;
+  }
+  page = false;  // from here on, errors go back to the client
+  out.state = std::string(p.get("state"));
+  out.nonce = std::string(p.get("nonce"));
+  out.prompt = std::string(p.get("prompt"));
+  if (p.get("response_type") != "code" || !out.who->allows_response_type("code")) {
+    ec = error::response_type_unsupported;
+    return out;
+  }
+  if (!out.who->allows_grant("authorization_code")) {
+    ec = error::client_grant_not_allowed;
+    return out;
+  }
+  if (p.contains("request") || p.contains("request_uri")) {
+    ec = error::parameter_invalid;  // request objects are not supported
+    return out;
+  }
+  std::string_view challenge = p.get("code_challenge");
+  std::string_view method = p.get("code_challenge_method");
+  if (!challenge.empty()) {
+    // RFC 7636 §4.3 makes an absent method mean `plain`, which is refused (attack row 6).
+    crypto::pkce::parse_method(method.empty() ? std::string_view("plain") : method, ec);
+    if (ec) return out;
+    crypto::pkce::check_s256_challenge(challenge, ec);
+    if (ec) return out;
+    out.code_challenge = std::string(challenge);
+  } else if (!method.empty()) {
+    ec = error::pkce_missing;
+    return out;
+  } else if (s.pkce_required(*out.who)) {
+    ec = error::pkce_missing;
+    return out;
+  }
+  out.scope = s.granted_scope(*out.who, p.get("scope"), ec);
+  return out;
+}
+
+/// The redirect back to the client with an error (§4.1.2.1, RFC 9207 `iss`).
+template <class Server>
+response error_redirect(const Server& s, const request& req, const authorization_request& a, std::error_code ec) {
+  http::parameters q;
+  q.add("error", wire_name(condition_of(ec)));
+  if (ec.category() == error_category()) q.add("error_description", description(static_cast<error>(ec.value())));
+  if (!a.state.empty()) q.add("state", a.state);
+  q.add("iss", s.settings().issuer);
+  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
+}
+
+/// Issues a code for `user` and redirects to the client.
+template <class Server>
+response issue_code(const Server& s, const request& req, const authorization_request& a, const identity::user& u) {
+  const time_point now = s.now();
+  store::code_record rec;
+  rec.grant.client_id = a.who->id;
+  rec.grant.subject = u.subject;
+  rec.grant.scope = a.scope;
+  rec.grant.family_id = Server::new_family_id();
+  rec.grant.user_claims = boost::json::serialize(u.claims);
+  rec.grant.auth_time = u.auth_time;
+  rec.redirect_uri = a.redirect_uri_sent ? a.redirect_uri : std::string();
+  rec.code_challenge = a.code_challenge;
+  rec.nonce = a.nonce;
+  rec.expires_at = now + s.settings().authorization_code_lifespan;
+  const std::string code = crypto::random_token<32>();
+  std::error_code ec;
+  s.store().put_code(store::token_hash(code), rec, ec);
+  if (ec) return error_redirect(s, req, a, ec);
+  http::parameters q;
+  q.add("code", code);
+  if (!a.state.empty()) q.add("state", a.state);
+  q.add("iss", s.settings().issuer);
+  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
+}
+
+inline http::cookie_attributes cookie_attributes_for(bool secure, std::optional<seconds> max_age) {
+  http::cookie_attributes attrs;
+  attrs.secure = secure;
+  attrs.max_age = max_age;
+  return attrs;
+}
+
+}  // namespace detail
+
+template <class Server>
+response authorize_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  http::parameters params;
+  if (req.method() == beast_http::verb::post) {
+    params = detail::client_form(req, ec);
+  } else {
+    auto target = std::string_view(req.target());
+    auto q = target.find('?');
+    params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+  }
+  if (ec) return error_page(req, ec);
+  bool page = true;
+  auto a = detail::check_authorization(s, params, ec, page);
+  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  if (user && a.prompt != "login") return detail::issue_code(s, req, a, *user);
+  if (a.prompt == "none") return detail::error_redirect(s, req, a, error::login_required);
+
+  // Keep the request (sealed: the browser can neither read nor change it) while the user
+  // logs in. Only the validated parameters are kept.
+  http::parameters kept;
+  for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
+                    "code_challenge_method", "nonce"})
+    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  const bool secure = s.settings().cookies_secure();
+  const auto name = detail::pending_cookie_name(secure);
+  const seconds lifetime{15 * 60};
+  auto sealed = http::seal_cookie(s.cookie_sealer(), name, http::form_encode(kept), s.now() + lifetime, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  auto res = redirect_response(req, std::string(s.identity().login_path()) + "?redirect_url=" +
+                                        http::form_encode_component(detail::authorize_callback_path));
+  res.insert(beast_http::field::set_cookie, http::set_cookie(name, sealed, detail::cookie_attributes_for(secure, lifetime)));
+  return res;
+}
+
+template <class Server>
+response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  const bool secure = s.settings().cookies_secure();
+  const auto name = detail::pending_cookie_name(secure);
+  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
+  if (ec) return error_page(req, ec);
+  auto sealed = cookies.unique(name, ec);
+  if (ec || !sealed) return error_page(req, error::cookie_invalid);
+  auto kept = http::open_cookie(s.cookie_sealer(), name, *sealed, s.now(), ec);
+  if (ec) return error_page(req, error::cookie_invalid);
+  auto params = http::parse_form(kept, ec);
+  if (ec) return error_page(req, error::cookie_invalid);
+
+  bool page = true;
+  auto a = detail::check_authorization(s, params, ec, page);  // clients may have changed
+  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  if (!user) return detail::error_redirect(s, req, a, error::login_required);
+  auto res = detail::issue_code(s, req, a, *user);
+  res.insert(beast_http::field::set_cookie, http::expire_cookie(name, detail::cookie_attributes_for(secure, std::nullopt)));
+  return res;
+}
+
+}  // namespace tessera::server
+
+#endif

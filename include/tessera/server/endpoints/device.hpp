@@ -1,0 +1,163 @@
+// tessera — server/endpoints/device.hpp
+//
+// RFC 8628, the parts that are not the token endpoint:
+//   POST     /oauth2/device/authorize  §3.1–3.2: a device code for the device, a user code
+//                                      for the person, and where to enter it
+//   GET|POST /oauth2/device            §3.3: the page where a logged-in person enters the user
+//                                      code and approves or denies (CSRF-protected form)
+// User codes are 8 characters of a 20-letter alphabet without vowels or look-alikes
+// (≈34 bits, §6.1), shown as XXXX-XXXX, matched case- and dash-insensitively, stored hashed.
+#ifndef TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
+#define TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
+
+#include <tessera/crypto/compare.hpp>
+#include <tessera/server/endpoints/authorize.hpp>
+#include <tessera/server/endpoints/token.hpp>
+
+namespace tessera::server {
+
+namespace detail {
+
+inline constexpr std::string_view user_code_alphabet = "BCDFGHJKLMNPQRSTVWXZ";
+
+inline std::string make_user_code() {
+  std::string code;
+  std::array<unsigned char, 8> raw;
+  while (code.size() < 8) {
+    crypto::random_bytes(raw);
+    for (unsigned char b : raw)  // 240 = 12 × 20: reject the tail for an unbiased pick
+      if (b < 240 && code.size() < 8) code.push_back(user_code_alphabet[b % 20]);
+  }
+  return code.substr(0, 4) + "-" + code.substr(4);
+}
+
+/// Upper-cases and drops everything outside the alphabet ("bcdf-ghjk" → "BCDFGHJK").
+inline std::string normalize_user_code(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (user_code_alphabet.find(c) != std::string_view::npos) out.push_back(c);
+    if (out.size() > 16) break;
+  }
+  return out;
+}
+
+inline std::string device_page(std::string_view title, std::string_view message, std::string_view user_code,
+                               std::string_view csrf, bool form) {
+  std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+                     "</title><style>body{font-family:sans-serif;max-width:28em;margin:4em auto}"
+                     "input,button{font-size:1.2em;margin:.3em 0}</style></head><body><h1>" +
+                     html_escape(title) + "</h1><p>" + html_escape(message) + "</p>";
+  if (form)
+    html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+            html_escape(csrf) + "\"><label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\" autocomplete=\"off\" required></label><br><button name=\"decision\" value=\"approve\">Approve</button> "
+            "<button name=\"decision\" value=\"deny\">Deny</button></form>";
+  return html + "</body></html>";
+}
+
+inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Host-tessera_device_csrf" : "tessera_device_csrf"; }
+
+}  // namespace detail
+
+template <class Server>
+response device_authorization_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (!auth.who->allows_grant(grant::device_code::grant_type)) return error_response(req, error::client_grant_not_allowed);
+  store::device_record rec;
+  rec.client_id = auth.who->id;
+  rec.scope = s.granted_scope(*auth.who, params.get("scope"), ec);
+  if (ec) return error_response(req, ec);
+  rec.audience = std::string(params.get("audience"));
+  if (!s.audience_allowed(*auth.who, rec.audience)) return error_response(req, error::parameter_invalid);
+  const time_point now = s.now();
+  rec.expires_at = now + s.settings().device_code_lifespan;
+  rec.interval = s.settings().device_poll_interval;
+  const std::string device_code = crypto::random_token<32>();
+  const std::string user_code = detail::make_user_code();
+  rec.user_code_hash = store::token_hash(detail::normalize_user_code(user_code));
+  s.store().put_device(store::token_hash(device_code), rec, ec);
+  if (ec) return error_response(req, ec);
+  const std::string verification_uri = s.settings().endpoint("/oauth2/device");
+  boost::json::object out;
+  out["device_code"] = device_code;
+  out["user_code"] = user_code;
+  out["verification_uri"] = verification_uri;
+  out["verification_uri_complete"] = verification_uri + "?user_code=" + user_code;
+  out["expires_in"] = s.settings().device_code_lifespan.count();
+  out["interval"] = s.settings().device_poll_interval.count();
+  return json_response(req, beast_http::status::ok, out);
+}
+
+template <class Server>
+response device_verification_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return error_page(req, ec);
+  const bool post = req.method() == beast_http::verb::post;
+  auto target = std::string_view(req.target());
+  if (!user) {
+    // Log in first, then come back here (with the code from the link, if any).
+    std::string back = post ? std::string("/oauth2/device") : std::string(target);
+    return redirect_response(req, std::string(s.identity().login_path()) +
+                                      "?redirect_url=" + http::form_encode_component(back));
+  }
+  const bool secure = s.settings().cookies_secure();
+  const auto csrf_name = detail::device_csrf_cookie_name(secure);
+  const time_point now = s.now();
+
+  if (!post) {
+    auto q = target.find('?');
+    auto params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+    std::string code = ec ? std::string() : std::string(params.get("user_code"));
+    const std::string csrf = crypto::random_token<32>();
+    auto sealed = http::seal_cookie(s.cookie_sealer(), csrf_name, csrf, now + seconds(15 * 60), ec);
+    if (ec) return error_page(req, ec);
+    auto res = html_response(req, beast_http::status::ok,
+                             detail::device_page("Connect a device", "Enter the code your device shows.", code, csrf, true));
+    res.insert(beast_http::field::set_cookie, http::set_cookie(csrf_name, sealed, detail::cookie_attributes_for(secure, seconds(15 * 60))));
+    return res;
+  }
+
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_page(req, ec);
+  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
+  auto sealed = ec ? std::nullopt : cookies.unique(csrf_name, ec);
+  std::string expected = (!ec && sealed) ? http::open_cookie(s.cookie_sealer(), csrf_name, *sealed, now, ec) : std::string();
+  if (ec || expected.empty() || !crypto::constant_time_equal(expected, params.get("csrf_token")))
+    return error_page(req, error::csrf_token_invalid);
+
+  const auto code_hash = store::token_hash(detail::normalize_user_code(params.get("user_code")));
+  auto rec = s.store().find_device_by_user_code(code_hash, now, ec);
+  if (ec) return error_page(req, ec);
+  if (!rec) {
+    return html_response(req, beast_http::status::bad_request,
+                         detail::device_page("Connect a device", "That code is unknown or has expired.", "", expected, true));
+  }
+  const bool approve = params.get("decision") == "approve";
+  store::grant_record g;
+  g.client_id = rec->client_id;
+  g.subject = user->subject;
+  g.scope = rec->scope;
+  g.audience = rec->audience;
+  g.family_id = Server::new_family_id();
+  g.user_claims = boost::json::serialize(user->claims);
+  g.auth_time = user->auth_time;
+  bool decided = s.store().decide_device(code_hash, approve, g, now, ec);
+  if (ec) return error_page(req, ec);
+  auto res = html_response(req, decided ? beast_http::status::ok : beast_http::status::bad_request,
+                           detail::device_page(approve ? "Device connected" : "Device denied",
+                                               decided ? (approve ? "You can return to your device." : "The device was not connected.")
+                                                       : "That code was already used.",
+                                               "", "", false));
+  res.insert(beast_http::field::set_cookie, http::expire_cookie(csrf_name, detail::cookie_attributes_for(secure, std::nullopt)));
+  return res;
+}
+
+}  // namespace tessera::server
+
+#endif

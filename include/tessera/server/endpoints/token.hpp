@@ -1,0 +1,194 @@
+// tessera — server/endpoints/token.hpp
+//
+// The endpoints that speak to clients, not browsers:
+//   POST /oauth2/token       RFC 6749 §3.2, §5: authenticate the client, run the grant
+//   POST /oauth2/revoke      RFC 7009: revoke a refresh token (its family) or an access token
+//   POST /oauth2/introspect  RFC 7662: for authenticated confidential clients
+//   GET  /oauth2/userinfo    OIDC Core §5.3, with a bearer access token carrying `openid`
+// Every answer is JSON with `Cache-Control: no-store`; errors are RFC 6749 §5.2 bodies.
+#ifndef TESSERA_SERVER_ENDPOINTS_TOKEN_HPP
+#define TESSERA_SERVER_ENDPOINTS_TOKEN_HPP
+
+#include <tessera/http/form.hpp>
+#include <tessera/server/responses.hpp>
+#include <tessera/store/records.hpp>
+#include <tessera/transport/message.hpp>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+
+namespace tessera::server {
+
+namespace detail {
+
+/// Parses the form body of a client request; `ec` set on a wrong content type or bad body.
+inline http::parameters client_form(const request& req, std::error_code& ec) {
+  auto ct = req[beast_http::field::content_type];
+  auto base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (!boost::beast::iequals(base, "application/x-www-form-urlencoded")) {
+    ec = error::form_malformed;
+    return {};
+  }
+  return http::parse_form(req.body(), ec);
+}
+
+/// Authenticates the caller, answering its failure: 401 `invalid_client`, or 429 with
+/// `Retry-After` while the client or address is over its failure limit.
+template <class Server>
+std::optional<response> client_auth_failure(const Server&, const request& req, std::error_code ec,
+                                            const client_authentication_result& auth) {
+  if (!ec) return std::nullopt;
+  auto res = error_response(req, ec);
+  if (ec == error::client_authentication_rate_limited) {
+    res.result(beast_http::status::too_many_requests);
+    res.set(beast_http::field::retry_after, std::to_string(auth.retry_after.count()));
+  }
+  return res;
+}
+
+/// A compact JWS has exactly two dots; refresh tokens have none.
+inline bool looks_like_jwt(std::string_view t) noexcept {
+  return std::count(t.begin(), t.end(), '.') == 2;
+}
+
+}  // namespace detail
+
+template <class Server>
+response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  std::string_view grant_type = params.required("grant_type", ec);
+  if (ec) return error_response(req, ec);
+  auto types = Server::grant_types();
+  if (std::find(types.begin(), types.end(), grant_type) == types.end())
+    return error_response(req, error::grant_type_unsupported);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
+  token_request r{*auth.who, params, s.now()};
+  auto body = s.run_grant(grant_type, r, ec);
+  if (ec) return error_response(req, ec);
+  return json_response(req, beast_http::status::ok, body);
+}
+
+template <class Server>
+response revocation_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  std::string_view token = params.required("token", ec);
+  if (ec) return error_response(req, ec);
+  const time_point now = s.now();
+  // RFC 7009 §2.2: unknown, expired and other clients' tokens are answered 200 as well, so
+  // the endpoint tells nobody whether a token exists.
+  if (detail::looks_like_jwt(token)) {
+    auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+    if (!ec && jwt.string_claim("client_id") == auth.who->id) {
+      auto exp = jose::detail::numeric_date(jwt.claims.at("exp"));
+      s.store().revoke_access(jwt.jwt_id(), exp ? from_unix_seconds(*exp) : now, ec);
+      if (ec) return error_response(req, ec);
+    }
+  } else {
+    const auto h = store::token_hash(token);
+    auto rec = s.store().find_refresh(h, now, ec);
+    if (ec) return error_response(req, ec);
+    if (rec && rec->grant.client_id == auth.who->id) {
+      s.store().revoke_refresh(h, ec);
+      if (ec) return error_response(req, ec);
+    }
+  }
+  auto res = transport::make_response(req, beast_http::status::ok);
+  set_no_store(res);
+  return res;
+}
+
+template <class Server>
+response introspection_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (auth.who->is_public) return error_response(req, error::client_authentication_failed);
+  std::string_view token = params.required("token", ec);
+  if (ec) return error_response(req, ec);
+  const time_point now = s.now();
+  boost::json::object out;
+  out["active"] = false;
+  if (detail::looks_like_jwt(token)) {
+    auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+    if (!ec) {
+      bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
+      if (ec) return error_response(req, ec);
+      if (!revoked) {
+        out["active"] = true;
+        for (auto name : {"scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"})
+          if (auto* v = jwt.claims.if_contains(name)) out[name] = *v;
+        out["token_type"] = "Bearer";
+      }
+    }
+  } else {
+    auto rec = s.store().find_refresh(store::token_hash(token), now, ec);
+    if (ec) return error_response(req, ec);
+    if (rec) {
+      out["active"] = true;
+      out["scope"] = rec->grant.scope;
+      out["client_id"] = rec->grant.client_id;
+      out["sub"] = rec->grant.subject;
+      out["exp"] = to_unix_seconds(rec->expires_at);
+      out["iss"] = s.settings().issuer;
+      out["token_type"] = "refresh_token";
+    }
+  }
+  ec = {};
+  return json_response(req, beast_http::status::ok, out);
+}
+
+/// The bearer token of a request: `Authorization: Bearer`, or Flyte's `flyte-authorization`
+/// header (RFC 6750 §2.1; the scheme is case-insensitive).
+inline std::string_view bearer_token(const request& req, std::string_view extra_header = "flyte-authorization") {
+  for (std::string_view value : {std::string_view(req[beast_http::field::authorization]),
+                                 extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])}) {
+    if (value.size() > 7 && boost::beast::iequals(value.substr(0, 7), "Bearer ")) {
+      auto t = value.substr(7);
+      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      return t;
+    }
+  }
+  return {};
+}
+
+template <class Server>
+response userinfo_endpoint(const Server& s, const request& req) {
+  std::string_view token = bearer_token(req, s.settings().flyte_client.authorization_metadata_key);
+  if (token.empty()) {
+    auto res = error_response(req, error::parameter_missing);
+    res.result(beast_http::status::unauthorized);
+    res.set(beast_http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  std::error_code ec;
+  auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+  if (ec) return error_response(req, ec);
+  auto rec = s.store().find_access(jwt.jwt_id(), ec);
+  if (ec) return error_response(req, ec);
+  if (!rec) return error_response(req, error::token_revoked);
+  if (!scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
+  boost::json::object out;
+  if (!rec->user_claims.empty()) {
+    auto v = boost::json::parse(rec->user_claims, ec);
+    if (!ec && v.is_object()) out = std::move(v.get_object());
+    ec = {};
+  }
+  out["sub"] = jwt.subject();
+  return json_response(req, beast_http::status::ok, out);
+}
+
+}  // namespace tessera::server
+
+#endif

@@ -1,0 +1,80 @@
+// tessera — server/settings.hpp
+//
+// The run-time values of an authorization server. Behaviour (grants, PKCE policy, rotation,
+// store, identity) is chosen at compile time; these are the numbers and names a deployment
+// sets. Defaults are Flyte's (`auth.appAuth.selfAuthServer`): access tokens 30 min, refresh
+// tokens 1 h, codes 5 min. Flyte's config file maps onto this struct in `flyte/`.
+#ifndef TESSERA_SERVER_SETTINGS_HPP
+#define TESSERA_SERVER_SETTINGS_HPP
+
+#include <tessera/clock.hpp>
+#include <tessera/store/records.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tessera::server {
+
+/// What `/config/v1/flyte_client` tells Flyte's CLIs (`auth.appAuth.thirdPartyConfig`).
+struct flyte_client_settings {
+  std::string client_id = "flytectl";
+  std::string redirect_uri = "http://localhost:53593/callback";
+  std::vector<std::string> scopes{"all", "offline"};
+  std::string audience;                                     // empty: the issuer
+  std::string authorization_metadata_key = "flyte-authorization";
+};
+
+struct server_settings {
+  /// The public base URL, e.g. "https://flyte.example.com" — the `iss` of every token and
+  /// the base of every endpoint URL in metadata. Never derived from request headers
+  /// (attack row 18). No trailing slash.
+  std::string issuer;
+
+  seconds access_token_lifespan{30 * 60};
+  seconds refresh_token_lifespan{60 * 60};
+  seconds authorization_code_lifespan{5 * 60};
+  seconds id_token_lifespan{60 * 60};
+  seconds device_code_lifespan{10 * 60};
+  seconds device_poll_interval{5};
+
+  /// Reuse of a rotated refresh token within this window (and count) issues a sibling
+  /// instead of revoking the family: for two tabs refreshing at once. Off by default.
+  store::grace_policy refresh_grace{};
+
+  /// `aud` of access tokens when the client has no audience configured. Empty: the issuer
+  /// (Flyte puts the public URL in `aud`).
+  std::vector<std::string> default_audience;
+
+  /// Refresh tokens are issued only when one of these scopes was granted (Flyte: `offline`;
+  /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
+  std::vector<std::string> refresh_scopes{"offline", "offline_access"};
+
+  /// Absolute origins that `/login` and `/logout` may redirect to (Flyte `authorizedUris`);
+  /// relative paths are always allowed.
+  std::vector<std::string> authorized_uris;
+
+  /// 32-byte keys sealing the pending-authorization cookie; the first seals, all open.
+  /// Empty: a random key per process (pending logins do not survive a restart).
+  std::vector<std::string> cookie_keys;
+
+  /// Cookies get `Secure` and the `__Host-` prefix. Defaults from the issuer's scheme.
+  std::optional<bool> secure_cookies;
+
+  /// Failed client authentications: `burst` back to back, then one per `refill` (row 19).
+  unsigned client_auth_burst = 10;
+  seconds client_auth_refill{30};
+  /// How long a verified client secret skips bcrypt.
+  seconds verified_secret_lifetime{300};
+
+  /// Maximum lifetime accepted for private_key_jwt client assertions.
+  seconds client_assertion_max_lifetime{300};
+
+  flyte_client_settings flyte_client;
+
+  std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
+  bool cookies_secure() const { return secure_cookies.value_or(issuer.rfind("https://", 0) == 0); }
+};
+
+}  // namespace tessera::server
+
+#endif

@@ -1,0 +1,176 @@
+// tessera — server/token_issuer.hpp
+//
+// The server's signing keys and the tokens it makes from them.
+//
+// Keys: one current key signs; old keys (Flyte's `token_rsa_key_old.pem`) only verify; all are
+// published in the JWKS, current first. Every key keeps its RFC 7638 thumbprint as `kid`.
+//
+// Tokens:
+//  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
+//    `client_id`, `scope` (space-separated) and `scp` (the same as an array, which Flyte's
+//    resource side reads), `exp`, `iat`, `jti`. Client-credentials tokens have `sub` = the
+//    client id (Flyte leaves it out).
+//  * ID tokens (OIDC Core §2): `iss`, `sub`, `aud` = client id, `azp`, `exp`, `iat`,
+//    `auth_time`, `nonce` when one was sent, `at_hash`, and the user's profile claims.
+//  * refresh tokens, codes, device codes: 256-bit random strings, stored only as hashes.
+#ifndef TESSERA_SERVER_TOKEN_ISSUER_HPP
+#define TESSERA_SERVER_TOKEN_ISSUER_HPP
+
+#include <tessera/crypto/hash.hpp>
+#include <tessera/crypto/random.hpp>
+#include <tessera/jose/jwt.hpp>
+#include <tessera/server/client.hpp>
+#include <tessera/server/settings.hpp>
+#include <tessera/store/records.hpp>
+
+#include <boost/json/parse.hpp>
+
+namespace tessera::server {
+
+class key_set {
+ public:
+  key_set() = default;
+  /// `current` signs; `old` keys stay valid for verification during rotation.
+  explicit key_set(jose::jwk current, std::vector<jose::jwk> old = {})
+      : access_signer_(current, "at+jwt"), id_signer_(current, "JWT") {
+    TESSERA_ASSERT(current.has_private_key());
+    all_.add(current);
+    for (auto& k : old) {
+      std::error_code ec;
+      all_.add(k.public_key(), ec);  // a duplicate of the current key is simply not added twice
+    }
+  }
+
+  const jose::jws_signer& access_signer() const noexcept { return access_signer_; }
+  const jose::jws_signer& id_signer() const noexcept { return id_signer_; }
+  const jose::jwk& current() const noexcept { return access_signer_.key(); }
+  /// Every key that verifies the server's tokens.
+  const jose::jwk_set& verification_keys() const noexcept { return all_; }
+  boost::json::object jwks() const { return all_.public_json(); }
+
+ private:
+  jose::jws_signer access_signer_;
+  jose::jws_signer id_signer_;
+  jose::jwk_set all_;
+};
+
+/// Splits a space-separated scope string (RFC 6749 §3.3).
+inline std::vector<std::string_view> split_scope(std::string_view scope) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < scope.size()) {
+    std::size_t j = scope.find(' ', i);
+    if (j == std::string_view::npos) j = scope.size();
+    if (j > i && std::find(out.begin(), out.end(), scope.substr(i, j - i)) == out.end()) out.push_back(scope.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+inline bool scope_contains(std::string_view scope, std::string_view one) {
+  for (auto s : split_scope(scope))
+    if (s == one) return true;
+  return false;
+}
+
+struct issued_access_token {
+  std::string token;
+  std::string jti;
+  time_point expires_at;
+};
+
+class token_issuer {
+ public:
+  token_issuer(const server_settings& settings, const key_set& keys) : settings_(&settings), keys_(&keys) {}
+
+  /// The `aud` of a client's access tokens.
+  boost::json::value audience_for(const client& c, std::string_view requested) const {
+    std::vector<std::string_view> aud;
+    if (!requested.empty()) aud = split_scope(requested);
+    else if (!c.audience.empty()) aud.assign(c.audience.begin(), c.audience.end());
+    else if (!settings_->default_audience.empty())
+      aud.assign(settings_->default_audience.begin(), settings_->default_audience.end());
+    else aud.push_back(settings_->issuer);
+    if (aud.size() == 1) return boost::json::string(aud.front());
+    boost::json::array a;
+    for (auto s : aud) a.emplace_back(s);
+    return a;
+  }
+
+  issued_access_token access_token(const store::grant_record& g, const client& c, time_point now,
+                                   std::error_code& ec) const {
+    issued_access_token out;
+    out.jti = crypto::random_token<16>();
+    out.expires_at = now + settings_->access_token_lifespan;
+    boost::json::object claims;
+    claims["iss"] = settings_->issuer;
+    claims["sub"] = g.subject;
+    claims["aud"] = audience_for(c, g.audience);
+    claims["client_id"] = g.client_id;
+    claims["scope"] = g.scope;
+    boost::json::array scp;
+    for (auto s : split_scope(g.scope)) scp.emplace_back(s);
+    claims["scp"] = std::move(scp);
+    claims["iat"] = to_unix_seconds(now);
+    claims["exp"] = to_unix_seconds(out.expires_at);
+    if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    claims["jti"] = out.jti;
+    out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
+    return out;
+  }
+
+  /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
+  /// the signing algorithm (SHA-512 for Ed25519, as the certified relying parties compute it).
+  std::string at_hash(std::string_view access_token) const {
+    const auto alg = keys_->current().alg();
+    std::string half;
+    auto take = [&](const auto& d) {
+      half.assign(reinterpret_cast<const char*>(d.data()), d.size() / 2);
+    };
+    switch (jose::hash_of(alg)) {
+      case jose::hash_kind::sha384: take(crypto::sha384(access_token)); break;
+      case jose::hash_kind::sha512:
+      case jose::hash_kind::none: take(crypto::sha512(access_token)); break;
+      default: take(crypto::sha256(access_token)); break;
+    }
+    return crypto::base64url_encode(half);
+  }
+
+  std::string id_token(const store::grant_record& g, std::string_view nonce, std::string_view access_token,
+                       time_point now, std::error_code& ec) const {
+    boost::json::object claims;
+    if (!g.user_claims.empty()) {
+      std::error_code pec;
+      auto v = boost::json::parse(g.user_claims, pec);
+      if (!pec && v.is_object()) claims = std::move(v.get_object());
+    }
+    claims["iss"] = settings_->issuer;
+    claims["sub"] = g.subject;
+    claims["aud"] = g.client_id;
+    claims["azp"] = g.client_id;
+    claims["iat"] = to_unix_seconds(now);
+    claims["exp"] = to_unix_seconds(now + settings_->id_token_lifespan);
+    if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    if (!nonce.empty()) claims["nonce"] = nonce;
+    if (!access_token.empty()) claims["at_hash"] = at_hash(access_token);
+    return jose::sign_jwt(keys_->id_signer(), claims, ec);
+  }
+
+  /// A validator for the server's own access tokens (introspection, userinfo).
+  jose::jwt_validator access_token_validator() const {
+    jose::jwt_validator v(keys_->verification_keys());
+    v.issuer(settings_->issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
+    return v;
+  }
+
+  const server_settings& settings() const noexcept { return *settings_; }
+  const key_set& keys() const noexcept { return *keys_; }
+
+ private:
+  const server_settings* settings_;
+  const key_set* keys_;
+};
+
+}  // namespace tessera::server
+
+#endif
