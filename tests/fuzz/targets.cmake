@@ -6,3 +6,4 @@
 # returns 0. Commit a small corpus (seed inputs, and every input that ever found a bug) under
 # tests/fuzz/corpus/<name>/: ctest replays it as `fuzz.<name>`. Run the real fuzzer with
 # scripts/fuzz.sh <name> [seconds].
+tessera_add_fuzzer(fuzz_users_file fuzz_users_file.cpp)

@@ -1,0 +1,1 @@
+tessera_add_test(tessera_identity_tests identity_local.cpp)

@@ -1,0 +1,826 @@
+// tessera — tests/server/identity_local.cpp: the embedded identity (users file, login page,
+// sessions, logout, /me), driven through `transport::router::route` with hand-built requests.
+#include <tessera/identity/local.hpp>
+
+#include <tessera/identity/login_page.hpp>
+#include <tessera/identity/session.hpp>
+#include <tessera/identity/users_file.hpp>
+#include <tessera/store/memory.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace bh = boost::beast::http;
+namespace identity = tessera::identity;
+using tessera::error;
+using tessera::manual_clock;
+using tessera::transport::request;
+using tessera::transport::request_context;
+using tessera::transport::response;
+
+// Cost 4 keeps the suite fast; production hashes are checked against the same code path.
+const std::string alice_hash = tessera::crypto::hash_secret("correct horse", 4);
+const std::string bob_hash = tessera::crypto::hash_secret("bob's password", 4);
+
+std::string users_text() {
+  return "# tessera users\n"
+         "\n"
+         "alice:" + alice_hash + ":alice@example.com:Alice Liddell\n"
+         "  # indented comment\n"
+         "bob:" + bob_hash + "\r\n";
+}
+
+// A session store that counts writes and can be made to fail: proves "no session" directly
+// and that `local` asks only for `session_store`.
+struct recording_store {
+  tessera::store::memory inner;
+  int puts = 0;
+  bool failing = false;      // every call fails with store_unavailable
+  bool forgetful = false;    // finds nothing, as after a restart of a memory store
+
+  void put_session(std::string_view h, const tessera::store::session_record& r, std::error_code& ec) {
+    if (failing) return void(ec = error::store_unavailable);
+    ++puts;
+    inner.put_session(h, r, ec);
+  }
+  std::optional<tessera::store::session_record> find_session(std::string_view h, tessera::time_point now, std::error_code& ec) {
+    if (failing) return ec = error::store_unavailable, std::nullopt;
+    if (forgetful) return ec = {}, std::nullopt;
+    return inner.find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) {
+    if (failing) return void(ec = error::store_unavailable);
+    inner.delete_session(h, ec);
+  }
+};
+static_assert(tessera::store::session_store<recording_store>);
+static_assert(identity::identity_policy<identity::local<recording_store, manual_clock>>);
+
+struct cookie_line {
+  std::string name, value;
+  std::vector<std::string> attributes;
+  bool has(std::string_view a) const { return std::find(attributes.begin(), attributes.end(), a) != attributes.end(); }
+};
+
+cookie_line parse_set_cookie(std::string_view line) {
+  cookie_line c;
+  auto semi = line.find(';');
+  auto pair = line.substr(0, semi);
+  auto eq = pair.find('=');
+  c.name = std::string(pair.substr(0, eq));
+  c.value = std::string(pair.substr(eq + 1));
+  while (semi != std::string_view::npos) {
+    line = line.substr(semi + 1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    semi = line.find(';');
+    c.attributes.emplace_back(line.substr(0, semi));
+  }
+  return c;
+}
+
+std::vector<cookie_line> set_cookies(const response& res) {
+  std::vector<cookie_line> out;
+  for (auto it = res.find(bh::field::set_cookie); it != res.end() && it->name() == bh::field::set_cookie; ++it)
+    out.push_back(parse_set_cookie(std::string_view(it->value().data(), it->value().size())));
+  return out;
+}
+
+std::optional<cookie_line> set_cookie_named(const response& res, std::string_view name) {
+  for (auto& c : set_cookies(res))
+    if (c.name == name) return c;
+  return std::nullopt;
+}
+
+std::string header(const response& res, std::string_view name) {
+  auto it = res.find(name);
+  return it == res.end() ? std::string{} : std::string(it->value());
+}
+
+std::string csrf_token_in(const std::string& html) {
+  const std::string marker = "name=\"csrf_token\" value=\"";
+  auto p = html.find(marker);
+  if (p == std::string::npos) return {};
+  p += marker.size();
+  return html.substr(p, html.find('"', p) - p);
+}
+
+// A browser: a cookie jar that follows Set-Cookie (Max-Age=0 deletes).
+struct browser {
+  std::map<std::string, std::string> jar;
+  void take(const response& res) {
+    for (auto& c : set_cookies(res)) {
+      if (c.has("Max-Age=0")) jar.erase(c.name);
+      else jar[c.name] = c.value;
+    }
+  }
+  std::string cookie_header() const {
+    std::string h;
+    for (auto& [n, v] : jar) h += (h.empty() ? "" : "; ") + n + "=" + v;
+    return h;
+  }
+};
+
+request make_request(bh::verb verb, std::string target, std::string cookie = {}, std::string body = {}) {
+  request req{verb, target, 11};
+  req.set(bh::field::host, "tessera.example.com");
+  if (!cookie.empty()) req.set(bh::field::cookie, cookie);
+  if (verb == bh::verb::post) {
+    req.set(bh::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = std::move(body);
+  }
+  req.prepare_payload();
+  return req;
+}
+
+std::string form(std::initializer_list<std::pair<std::string_view, std::string_view>> items) {
+  return tessera::http::form_encode(tessera::http::parameters(items));
+}
+
+std::string key(char fill) { return std::string(32, fill); }
+
+identity::local_settings base_settings() {
+  identity::local_settings s;
+  s.users = identity::parse_users_file(users_text());
+  s.cookie_keys = {key('k')};
+  s.secure_cookies = false;  // plain-HTTP development unless a test says otherwise
+  s.authorized_uris = {"https://console.example.com"};
+  return s;
+}
+
+struct fixture {
+  manual_clock clock{1'700'000'000};
+  recording_store store;
+  identity::local<recording_store, manual_clock> policy;
+  tessera::transport::router router;
+  request_context ctx{"192.0.2.10", 50000, false};
+
+  explicit fixture(identity::local_settings s = base_settings()) : policy(std::move(s), store, clock) { policy.install(router); }
+
+  response get(const std::string& target, const browser& b = {}) const {
+    return router.route(make_request(bh::verb::get, target, b.cookie_header()), ctx);
+  }
+  response post(const std::string& target, const browser& b, std::string body) const {
+    return router.route(make_request(bh::verb::post, target, b.cookie_header(), std::move(body)), ctx);
+  }
+
+  // Opens the login form in `b`; returns the form's CSRF token.
+  std::string open_form(browser& b, const std::string& target = "/login") const {
+    auto res = get(target, b);
+    REQUIRE(res.result() == bh::status::ok);
+    b.take(res);
+    return csrf_token_in(res.body());
+  }
+
+  response submit(browser& b, std::string_view user, std::string_view password, std::string_view redirect_url = {}) const {
+    auto token = open_form(b);
+    auto res = post("/login", b, form({{"username", user}, {"password", password}, {"csrf_token", token}, {"redirect_url", redirect_url}}));
+    b.take(res);
+    return res;
+  }
+
+  std::optional<identity::user> user_of(const browser& b) const {
+    std::error_code ec;
+    auto u = policy.current_user(make_request(bh::verb::get, "/", b.cookie_header()), ctx, ec);
+    REQUIRE_FALSE(ec);
+    return u;
+  }
+};
+
+}  // namespace
+
+// --- users file ----------------------------------------------------------------------------
+
+TEST_CASE("users file: users with optional email and display name, comments, blank lines and CRLF") {
+  auto dir = identity::parse_users_file(users_text() + "carol:" + alice_hash + "::Carol: the second\n");
+  REQUIRE(dir.size() == 3);
+  auto* alice = dir.find("alice");
+  REQUIRE(alice);
+  CHECK(alice->password_hash == alice_hash);
+  CHECK(alice->email == "alice@example.com");
+  CHECK(alice->display_name == "Alice Liddell");
+  auto* bob = dir.find("bob");
+  REQUIRE(bob);
+  CHECK(bob->password_hash == bob_hash);  // the CR of CRLF is not part of the hash
+  CHECK(bob->email.empty());
+  CHECK(bob->display_name.empty());
+  auto* carol = dir.find("carol");
+  REQUIRE(carol);
+  CHECK(carol->email.empty());
+  CHECK(carol->display_name == "Carol: the second");
+  CHECK(dir.find("Alice") == nullptr);  // user names are case-sensitive, like htpasswd
+  CHECK(dir.max_cost() == 4);
+  CHECK(tessera::crypto::verify_secret("correct horse", alice->password_hash));
+}
+
+TEST_CASE("users file: a bad hash is refused at load, naming the line but never the hash") {
+  const std::string bad = "$2b$04$" + std::string(53, '!');
+  std::error_code ec;
+  identity::users_file_report report;
+  auto dir = identity::parse_users_file("# users\nalice:" + alice_hash + "\nbob:" + bad + "\n", ec, report);
+  CHECK(ec == error::secret_hash_invalid);
+  CHECK(report.line == 3);
+  CHECK(dir.empty());
+
+  try {
+    identity::parse_users_file("# users\nalice:" + alice_hash + "\nbob:" + bad + "\n");
+    FAIL("no exception");
+  } catch (const identity::users_file_error& e) {
+    CHECK(e.line() == 3);
+    CHECK(std::string(e.what()).find("line 3") != std::string::npos);
+    CHECK(std::string(e.what()).find(bad) == std::string::npos);
+  }
+
+  SECTION("other htpasswd formats are refused") {
+    for (std::string h : std::vector<std::string>{"$apr1$abcdefgh$0123456789abcdefghijkl", "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "plaintext",
+                          "$2x$04$" + alice_hash.substr(7)}) {
+      INFO(h);
+      identity::parse_users_file("alice:" + h, ec, report);
+      CHECK(ec == error::secret_hash_invalid);
+      CHECK(report.line == 1);
+    }
+  }
+  SECTION("a cost above the bound is refused (CPU exhaustion)") {
+    std::string expensive = alice_hash;
+    expensive[4] = '1', expensive[5] = '5';
+    identity::parse_users_file("alice:" + expensive, ec, report);
+    CHECK(ec == error::secret_hash_cost);
+  }
+}
+
+TEST_CASE("users file: a user listed twice is refused at its second line") {
+  std::error_code ec;
+  identity::users_file_report report;
+  identity::parse_users_file("alice:" + alice_hash + "\n\nalice:" + bob_hash + "\n", ec, report);
+  CHECK(ec == error::users_file_duplicate_user);
+  CHECK(report.line == 3);
+}
+
+TEST_CASE("users file: malformed lines are refused with their line number") {
+  for (std::string line : std::vector<std::string>{"alice", "alice:", ":" + alice_hash, "al ice:" + alice_hash, "alice\x01:" + alice_hash,
+                           "alice:" + alice_hash + ":not-an-email", "alice:" + alice_hash + ":a@b:bad\x7fname",
+                           "al\xc3" ":" + alice_hash, "alice:" + alice_hash + ":a@b:\xed\xa0\x80"}) {
+    INFO(line);
+    std::error_code ec;
+    identity::users_file_report report;
+    identity::parse_users_file("# ok\n" + line + "\n", ec, report);
+    CHECK(ec);
+    CHECK(report.line == 2);
+  }
+  std::error_code ec;
+  identity::users_file_report report;
+  auto dir = identity::parse_users_file("j\xc3\xb3zef:" + alice_hash + ":j@example.com:J\xc3\xb3zef\n", ec, report);
+  CHECK_FALSE(ec);
+  CHECK(dir.find("j\xc3\xb3zef"));
+}
+
+TEST_CASE("users file from a path: loads, warns when others may read it, fails when unreadable") {
+  auto path = std::filesystem::temp_directory_path() / ("tessera_users_" + std::to_string(::getpid()));
+  {
+    std::ofstream(path) << users_text();
+  }
+  identity::users_file_report report;
+  std::error_code ec;
+
+  ::chmod(path.c_str(), 0600);
+  auto dir = identity::load_users_file(path, ec, report);
+  CHECK_FALSE(ec);
+  CHECK_FALSE(report.warning);
+  CHECK(dir.size() == 2);
+
+  ::chmod(path.c_str(), 0644);
+  dir = identity::load_users_file(path, ec, report);
+  CHECK_FALSE(ec);
+  CHECK(report.warning == error::users_file_permissions);
+  CHECK(dir.size() == 2);
+
+  std::filesystem::remove(path);
+  identity::load_users_file(path, ec, report);
+  CHECK(ec == error::users_file_unreadable);
+  CHECK_THROWS_AS(identity::load_users_file(path, report), identity::users_file_error);
+}
+
+// --- settings --------------------------------------------------------------------------------
+
+TEST_CASE("local refuses settings it cannot run safely") {
+  recording_store store;
+  manual_clock clock;
+  auto s = base_settings();
+  s.cookie_keys = {std::string(16, 'k')};
+  CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+  s = base_settings();
+  s.cookie_keys.clear();
+  CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+  s = base_settings();
+  s.default_redirect = "https://evil.example/";
+  CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+  s = base_settings();
+  s.authorized_uris = {"console.example.com"};
+  CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+}
+
+// --- the login page --------------------------------------------------------------------------
+
+TEST_CASE("login page cannot be framed, cached or leak through Referer, and runs no script (rows 14, 15)") {
+  fixture f;
+  auto res = f.get("/login?redirect_url=%2Fconsole%2Fprojects");
+  REQUIRE(res.result() == bh::status::ok);
+  CHECK(header(res, "Content-Type") == "text/html; charset=utf-8");
+  CHECK(header(res, "X-Frame-Options") == "DENY");
+  CHECK(header(res, "Cache-Control") == "no-store");
+  CHECK(header(res, "Referrer-Policy") == "no-referrer");
+  CHECK(header(res, "X-Content-Type-Options") == "nosniff");
+  const auto csp = header(res, "Content-Security-Policy");
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(csp.find("default-src 'none'") != std::string::npos);
+  CHECK(csp.find("form-action 'self' https://console.example.com") != std::string::npos);
+  CHECK(csp.find("unsafe") == std::string::npos);
+  CHECK(csp.find("script-src") == std::string::npos);
+  CHECK(csp.find(identity::login_page_style_hash()) != std::string::npos);
+  CHECK(res.body().find("<script") == std::string::npos);
+  CHECK(res.body().find("name=\"redirect_url\" value=\"/console/projects\"") != std::string::npos);
+
+  auto login_cookie = set_cookie_named(res, "tessera_login");
+  REQUIRE(login_cookie);
+  CHECK(login_cookie->has("HttpOnly"));
+  CHECK(login_cookie->has("SameSite=Strict"));
+  CHECK(login_cookie->has("Path=/"));
+  CHECK(login_cookie->has("Max-Age=1800"));
+  const auto token = csrf_token_in(res.body());
+  CHECK(token.size() == 43);
+  CHECK(login_cookie->value.find(token) == std::string::npos);  // sealed, not readable
+}
+
+TEST_CASE("login page of a logged-in browser redirects with 303 to the redirect_url") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto res = f.get("/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fprojects", b);
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "https://console.example.com/projects");
+}
+
+TEST_CASE("open redirects are refused on /login and /logout with 400 and no Location (row 8)") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  const std::vector<std::string> hostile = {
+      "https://evil.example/",         "//evil.example/",
+      "/\\evil.example",               "javascript:alert(1)",
+      "https://console.example.com.evil.example/", "https://user@console.example.com/",
+      "http://console.example.com/",   "https:console.example.com",
+      "/console\r\nSet-Cookie:x=1",    "data:text/html,hi",
+  };
+  for (const auto& target : hostile) {
+    INFO(target);
+    const auto q = "?redirect_url=" + tessera::http::form_encode_component(target);
+    for (auto* path : {"/login", "/logout"}) {
+      INFO(path);
+      for (const browser& who : {browser{}, b}) {
+        auto res = f.get(path + q, who);
+        CHECK(res.result() == bh::status::bad_request);
+        CHECK(res.find(bh::field::location) == res.end());
+        CHECK(header(res, "X-Frame-Options") == "DENY");
+      }
+    }
+    browser fresh;
+    auto token = f.open_form(fresh);
+    auto res = f.post("/login", fresh,
+                      form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}, {"redirect_url", target}}));
+    CHECK(res.result() == bh::status::bad_request);
+    CHECK(res.find(bh::field::location) == res.end());
+    CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+  }
+  CHECK(f.user_of(b));  // the refused logouts did not log out
+}
+
+// --- CSRF -------------------------------------------------------------------------------------
+
+TEST_CASE("login without the CSRF cookie, with a wrong token or a swapped cookie creates no session") {
+  fixture f;
+  browser b;
+  const auto token = f.open_form(b);
+  auto puts_before = f.store.puts;
+
+  SECTION("no login cookie") {
+    auto res = f.post("/login", browser{}, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+  }
+  SECTION("no token in the form") {
+    auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+  }
+  SECTION("another token in the form") {
+    browser other;
+    const auto other_token = f.open_form(other);
+    REQUIRE(other_token != token);
+    auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", other_token}}));
+    CHECK(res.result() == bh::status::forbidden);
+  }
+  SECTION("a session cookie value moved into the login cookie") {
+    browser logged_in;
+    REQUIRE(f.submit(logged_in, "bob", "bob's password").result() == bh::status::see_other);
+    puts_before = f.store.puts;
+    browser forged;
+    forged.jar["tessera_login"] = logged_in.jar.at("tessera_session");
+    auto res = f.post("/login", forged, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
+    CHECK(res.result() == bh::status::forbidden);
+  }
+  SECTION("an expired form") {
+    f.clock.advance(std::chrono::minutes(31));
+    auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK(csrf_token_in(res.body()) != token);  // a fresh form comes back
+    CHECK(set_cookie_named(res, "tessera_login"));
+  }
+  CHECK(f.store.puts == puts_before);
+}
+
+// --- passwords ---------------------------------------------------------------------------------
+
+TEST_CASE("wrong password: 401, the form again, no session") {
+  fixture f;
+  browser b;
+  auto res = f.submit(b, "alice", "wrong horse");
+  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.body().find("Wrong user name or password.") != std::string::npos);
+  CHECK(res.body().find("wrong horse") == std::string::npos);
+  CHECK(res.body().find("value=\"alice\"") != std::string::npos);
+  CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+  CHECK(f.store.puts == 0);
+  CHECK_FALSE(f.user_of(b));
+}
+
+TEST_CASE("unknown user gets the same answer as a wrong password (no user enumeration)") {
+  fixture f;
+  browser b;
+  auto token = f.open_form(b);
+  auto attempt = [&](std::string_view user) {
+    return f.post("/login", b, form({{"username", user}, {"password", "guess"}, {"csrf_token", token}}));
+  };
+  auto known = attempt("alice");
+  auto unknown = attempt("mallory");
+  CHECK(known.result() == unknown.result());
+  auto body = unknown.body();
+  body.replace(body.find("value=\"mallory\""), 15, "value=\"alice\"");
+  CHECK(known.body() == body);
+  std::vector<std::string> known_fields, unknown_fields;
+  for (auto& h : known) known_fields.emplace_back(h.name_string());
+  for (auto& h : unknown) unknown_fields.emplace_back(h.name_string());
+  CHECK(known_fields == unknown_fields);
+  CHECK(f.store.puts == 0);
+}
+
+TEST_CASE("user names are escaped when the form is shown again") {
+  fixture f;
+  browser b;
+  auto res = f.submit(b, "<script>alert(\"x\")</script>", "pw");
+  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.body().find("<script>") == std::string::npos);
+  CHECK(res.body().find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") != std::string::npos);
+  CHECK(identity::html_escape("a&b<c>d\"e'f") == "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+}
+
+TEST_CASE("a login that is not a form is refused") {
+  fixture f;
+  browser b;
+  auto token = f.open_form(b);
+  auto req = make_request(bh::verb::post, "/login", b.cookie_header(),
+                          "{\"username\":\"alice\",\"password\":\"correct horse\",\"csrf_token\":\"" + token + "\"}");
+  req.set(bh::field::content_type, "application/json");
+  auto res = f.router.route(req, f.ctx);
+  CHECK(res.result() == bh::status::unsupported_media_type);
+  CHECK(f.store.puts == 0);
+}
+
+// --- success --------------------------------------------------------------------------------------
+
+TEST_CASE("successful login: 303 (not 307) to redirect_url with an HttpOnly SameSite=Lax session cookie (rows 16, 17)") {
+  fixture f;
+  browser b;
+  auto res = f.submit(b, "alice", "correct horse", "/console/projects?x=1");
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "/console/projects?x=1");
+  CHECK(header(res, "Cache-Control") == "no-store");
+  auto c = set_cookie_named(res, "tessera_session");
+  REQUIRE(c);
+  CHECK(c->has("HttpOnly"));
+  CHECK(c->has("SameSite=Lax"));
+  CHECK(c->has("Path=/"));
+  CHECK(c->has("Max-Age=28800"));
+  CHECK_FALSE(c->has("Secure"));  // plain-HTTP development settings
+  auto login_cookie = set_cookie_named(res, "tessera_login");
+  REQUIRE(login_cookie);
+  CHECK(login_cookie->has("Max-Age=0"));  // the CSRF cookie is spent
+
+  auto u = f.user_of(b);
+  REQUIRE(u);
+  CHECK(u->subject == "alice");
+  CHECK(u->claims.at("preferred_username").as_string() == "alice");
+  CHECK(u->claims.at("name").as_string() == "Alice Liddell");
+  CHECK(u->claims.at("email").as_string() == "alice@example.com");
+  CHECK(u->auth_time == std::chrono::floor<std::chrono::seconds>(f.clock.now()));
+}
+
+TEST_CASE("without redirect_url a login goes to default_redirect") {
+  fixture f;
+  browser b;
+  auto res = f.submit(b, "bob", "bob's password");
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "/console");
+}
+
+TEST_CASE("over TLS, or with secure_cookies, the session cookie is __Host- and Secure") {
+  auto check_secure = [](fixture& f) {
+    browser b;
+    auto res = f.submit(b, "alice", "correct horse");
+    REQUIRE(res.result() == bh::status::see_other);
+    CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+    auto c = set_cookie_named(res, "__Host-tessera_session");
+    REQUIRE(c);
+    CHECK(c->has("Secure"));
+    CHECK(c->has("HttpOnly"));
+    CHECK(c->has("SameSite=Lax"));
+    CHECK(c->has("Path=/"));
+    CHECK(f.user_of(b));
+
+    // The same sealed value under the unprefixed name is not a session: the name is sealed in.
+    browser tossed;
+    tossed.jar["tessera_session"] = c->value;
+    f.ctx.tls = false;
+    CHECK_FALSE(f.user_of(tossed));
+  };
+  SECTION("request over TLS") {
+    fixture f;
+    f.ctx.tls = true;
+    check_secure(f);
+  }
+  SECTION("secure_cookies set (TLS ends at a proxy)") {
+    auto s = base_settings();
+    s.secure_cookies = true;
+    fixture f(std::move(s));
+    check_secure(f);
+  }
+}
+
+TEST_CASE("every login gets a new session id; a session the browser brought is ended (row 16)") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  const auto first = b.jar.at("tessera_session");
+  browser copy = b;  // the old cookie, as an attacker who planted or copied it holds it
+
+  // The browser posts a login form while it still carries a live session (GET /login would
+  // just redirect it, so the form comes from another tab that had none).
+  browser form_tab = b;
+  form_tab.jar.erase("tessera_session");
+  const auto token = f.open_form(form_tab);
+  b.jar["tessera_login"] = form_tab.jar.at("tessera_login");
+  auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
+  REQUIRE(res.result() == bh::status::see_other);
+  b.take(res);
+  const auto second = b.jar.at("tessera_session");
+  CHECK(second != first);
+  CHECK(f.user_of(b));
+  CHECK_FALSE(f.user_of(copy));  // the session the browser had before login is gone
+
+  browser planted;
+  planted.jar["tessera_session"] = "attacker-chosen-value";
+  REQUIRE(f.submit(planted, "bob", "bob's password").result() == bh::status::see_other);
+  CHECK(planted.jar.at("tessera_session") != "attacker-chosen-value");
+  CHECK(f.user_of(planted)->subject == "bob");
+}
+
+// --- sessions ------------------------------------------------------------------------------------
+
+TEST_CASE("current_user refuses tampered, swapped, duplicated and expired session cookies") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.user_of(b));
+  const auto value = b.jar.at("tessera_session");
+
+  SECTION("one character changed") {
+    browser t;
+    t.jar["tessera_session"] = value;
+    auto& v = t.jar["tessera_session"];
+    v[v.size() / 2] = v[v.size() / 2] == 'A' ? 'B' : 'A';
+    CHECK_FALSE(f.user_of(t));
+  }
+  SECTION("a login cookie presented as the session cookie") {
+    browser other;
+    f.open_form(other);
+    browser t;
+    t.jar["tessera_session"] = other.jar.at("tessera_login");
+    CHECK_FALSE(f.user_of(t));
+  }
+  SECTION("sealed under another key") {
+    auto s = base_settings();
+    s.cookie_keys = {key('z')};
+    fixture g(std::move(s));
+    CHECK_FALSE(g.user_of(b));
+  }
+  SECTION("the cookie sent twice (cookie tossing)") {
+    auto req = make_request(bh::verb::get, "/", "tessera_session=" + value + "; tessera_session=" + value);
+    std::error_code ec;
+    CHECK_FALSE(f.policy.current_user(req, f.ctx, ec));
+    CHECK_FALSE(ec);
+  }
+  SECTION("the session expired") {
+    f.clock.advance(std::chrono::hours(8) - std::chrono::seconds(1));
+    CHECK(f.user_of(b));
+    f.clock.advance(std::chrono::seconds(1));
+    CHECK_FALSE(f.user_of(b));
+  }
+  SECTION("the cookie is fine but the store lost the session") {
+    f.store.forgetful = true;
+    CHECK_FALSE(f.user_of(b));
+  }
+}
+
+TEST_CASE("a key rotation keeps sessions sealed under the old key") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto s = base_settings();
+  s.cookie_keys = {key('n'), key('k')};
+  identity::local<recording_store, manual_clock> rotated(std::move(s), f.store, f.clock);
+  std::error_code ec;
+  auto u = rotated.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec);
+  REQUIRE(u);
+  CHECK(u->subject == "alice");
+}
+
+TEST_CASE("a user removed from the users file loses their sessions") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto s = base_settings();
+  s.users = identity::parse_users_file("bob:" + bob_hash + "\n");
+  identity::local<recording_store, manual_clock> without_alice(std::move(s), f.store, f.clock);
+  std::error_code ec;
+  CHECK_FALSE(without_alice.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec));
+  CHECK_FALSE(ec);
+}
+
+TEST_CASE("a failing store is reported, not mistaken for a logged-out user") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  f.store.failing = true;
+  std::error_code ec;
+  CHECK_FALSE(f.policy.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec));
+  CHECK(ec == error::store_unavailable);
+  CHECK(f.get("/me", b).result() == bh::status::service_unavailable);
+  CHECK(f.get("/logout", b).result() == bh::status::service_unavailable);
+  browser fresh;
+  f.store.failing = false;
+  auto token = f.open_form(fresh);
+  f.store.failing = true;
+  auto res = f.post("/login", fresh, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}}));
+  CHECK(res.result() == bh::status::service_unavailable);
+  CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+}
+
+// --- logout ----------------------------------------------------------------------------------------
+
+TEST_CASE("logout ends the session in the store, so the old cookie no longer works") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  browser copy = b;
+
+  SECTION("GET, default redirect to the login page") {
+    auto res = f.get("/logout", b);
+    CHECK(res.result() == bh::status::see_other);
+    CHECK(header(res, "Location") == "/login");
+    auto c = set_cookie_named(res, "tessera_session");
+    REQUIRE(c);
+    CHECK(c->has("Max-Age=0"));
+    CHECK(c->value.empty());
+  }
+  SECTION("POST with an authorized redirect") {
+    auto res = f.post("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b, {});
+    CHECK(res.result() == bh::status::see_other);
+    CHECK(header(res, "Location") == "https://console.example.com/bye");
+  }
+  CHECK_FALSE(f.user_of(copy));
+  CHECK(f.get("/me", copy).result() == bh::status::unauthorized);
+}
+
+TEST_CASE("logout without a session still clears the cookie and redirects") {
+  fixture f;
+  auto res = f.get("/logout?redirect_url=%2Fconsole");
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "/console");
+  CHECK(set_cookie_named(res, "tessera_session"));
+}
+
+// --- /me ----------------------------------------------------------------------------------------------
+
+TEST_CASE("/me without a session is 401 login_required, not cached") {
+  fixture f;
+  auto res = f.get("/me");
+  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.body() == R"({"error":"login_required"})");
+  CHECK(header(res, "Content-Type") == "application/json");
+  CHECK(header(res, "Cache-Control") == "no-store");
+}
+
+TEST_CASE("/me answers Flyte's shape, omitting claims the user does not have") {
+  fixture f;
+  browser alice, bob;
+  REQUIRE(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(bob, "bob", "bob's password").result() == bh::status::see_other);
+
+  auto res = f.get("/me", alice);
+  CHECK(res.result() == bh::status::ok);
+  CHECK(header(res, "Cache-Control") == "no-store");
+  CHECK(header(res, "X-User-Subject") == "alice");
+  auto doc = boost::json::parse(res.body()).as_object();
+  CHECK(doc.at("subject").as_string() == "alice");
+  CHECK(doc.at("preferred_username").as_string() == "alice");
+  CHECK(doc.at("name").as_string() == "Alice Liddell");
+  CHECK(doc.at("email").as_string() == "alice@example.com");
+  CHECK(doc.at("additional_claims") == boost::json::object{});
+  CHECK_FALSE(doc.contains("given_name"));
+  CHECK_FALSE(doc.contains("picture"));
+
+  auto bob_doc = boost::json::parse(f.get("/me", bob).body()).as_object();
+  CHECK(bob_doc.at("subject").as_string() == "bob");
+  CHECK_FALSE(bob_doc.contains("email"));
+  CHECK_FALSE(bob_doc.contains("name"));
+}
+
+TEST_CASE("/me puts non-profile claims of a session into additional_claims") {
+  identity::user u;
+  u.subject = "00u1";
+  u.claims = {{"sub", "00u1"}, {"given_name", "Ada"}, {"family_name", ""}, {"groups", boost::json::array{"admins"}}};
+  auto doc = identity::local<tessera::store::memory>::me_document(u);
+  CHECK(doc.at("given_name").as_string() == "Ada");
+  CHECK_FALSE(doc.contains("family_name"));  // empty strings are omitted
+  CHECK(doc.at("additional_claims").as_object().at("groups") == boost::json::array{"admins"});
+  CHECK_FALSE(doc.at("additional_claims").as_object().contains("sub"));
+}
+
+// --- rate limit ----------------------------------------------------------------------------------------
+
+TEST_CASE("after repeated failures a user name is refused with 429 without checking the password (row 19)") {
+  fixture f;
+  browser b;
+  auto token = f.open_form(b);
+  auto attempt = [&](std::string_view password) {
+    return f.post("/login", b, form({{"username", "alice"}, {"password", password}, {"csrf_token", token}}));
+  };
+  for (int i = 0; i < 5; ++i) REQUIRE(attempt("wrong").result() == bh::status::unauthorized);
+  auto refused = attempt("correct horse");  // right password, but it is not even checked
+  CHECK(refused.result() == bh::status::too_many_requests);
+  CHECK(header(refused, "Retry-After") == "60");
+  CHECK_FALSE(set_cookie_named(refused, "tessera_session"));
+  CHECK(f.store.puts == 0);
+
+  SECTION("an unknown user name is limited the same way") {
+    for (int i = 0; i < 5; ++i) REQUIRE(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::unauthorized);
+    CHECK(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::too_many_requests);
+  }
+  SECTION("the bucket refills with time") {
+    f.clock.advance(std::chrono::seconds(60));
+    CHECK(attempt("correct horse").result() == bh::status::see_other);
+  }
+}
+
+TEST_CASE("after repeated failures from one address every user name is refused") {
+  fixture f;
+  browser b;
+  auto token = f.open_form(b);
+  for (int i = 0; i < 20; ++i) {
+    auto name = "user" + std::to_string(i);
+    REQUIRE(f.post("/login", b, form({{"username", name}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::unauthorized);
+  }
+  CHECK(f.post("/login", b, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}})).result() ==
+        bh::status::too_many_requests);
+  f.ctx.peer_address = "198.51.100.7";
+  CHECK(f.post("/login", b, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}})).result() ==
+        bh::status::see_other);
+}
+
+TEST_CASE("login, logout and me are registered with their methods") {
+  fixture f;
+  CHECK(f.router.allowed_methods("/login") == "GET, HEAD, POST");
+  CHECK(f.router.allowed_methods("/logout") == "GET, HEAD, POST");
+  CHECK(f.router.allowed_methods("/me") == "GET, HEAD");
+  CHECK(f.router.route(make_request(bh::verb::put, "/login"), f.ctx).result() == bh::status::method_not_allowed);
+  CHECK(f.policy.login_path() == "/login");
+}
