@@ -11,7 +11,7 @@
 
 #include <tessera/http/form.hpp>
 #include <tessera/server/responses.hpp>
-#include <tessera/store/records.hpp>
+#include <tessera/store/concepts.hpp>
 #include <tessera/transport/message.hpp>
 
 #include <boost/beast/core/string.hpp>
@@ -93,7 +93,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
       s.store().revoke_access(jwt.jwt_id(), exp ? from_unix_seconds(*exp) : now, ec);
       if (ec) return error_response(req, ec);
     }
-  } else {
+  } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
     const auto h = store::token_hash(token);
     auto rec = s.store().find_refresh(h, now, ec);
     if (ec) return error_response(req, ec);
@@ -132,7 +132,7 @@ response introspection_endpoint(const Server& s, const request& req, const trans
         out["token_type"] = "Bearer";
       }
     }
-  } else {
+  } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
     auto rec = s.store().find_refresh(store::token_hash(token), now, ec);
     if (ec) return error_response(req, ec);
     if (rec) {
