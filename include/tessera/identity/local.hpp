@@ -36,7 +36,8 @@
 // answer is 429 with `Retry-After` and the form, without checking the password, for known
 // and unknown names alike. A success clears the user name's count, never the address's.
 // Behind a reverse proxy every browser has the proxy's address: raise
-// `failed_logins_per_address.burst` there, or one guesser slows everyone's logins.
+// `failed_logins_per_address.burst` there, or one guesser slows everyone's logins. A request
+// whose peer address the transport does not know is limited per user name only.
 //
 // Pages carry `http::interactive_page_headers` (no-store, no-referrer, X-Frame-Options DENY,
 // nosniff) and a strict CSP without script (`login_page_csp`). Passwords, session ids and CSRF
