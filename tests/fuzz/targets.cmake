@@ -7,3 +7,7 @@
 # tests/fuzz/corpus/<name>/: ctest replays it as `fuzz.<name>`. Run the real fuzzer with
 # scripts/fuzz.sh <name> [seconds].
 tessera_add_fuzzer(fuzz_users_file fuzz_users_file.cpp)
+tessera_add_fuzzer(fuzz_form fuzz_form.cpp)
+tessera_add_fuzzer(fuzz_cookie fuzz_cookie.cpp)
+tessera_add_fuzzer(fuzz_basic_auth fuzz_basic_auth.cpp)
+tessera_add_fuzzer(fuzz_redirect_uri fuzz_redirect_uri.cpp)
