@@ -94,6 +94,7 @@ inline std::error_code adopt_pkey(key_state& k, ossl::pkey_ptr pkey, algorithm a
   }
   ossl::clear_openssl_errors();
   k.pkey = std::move(pkey);
+  prepare_digest_templates(k);
   return {};
 }
 
