@@ -9,7 +9,6 @@
 //                  [--threads N] [--quiet]
 #include "data_dir.hpp"
 
-#include <tessera/identity/local.hpp>
 #include <tessera/server.hpp>
 #include <tessera/transport/plain.hpp>
 #include <tessera/transport/server.hpp>
@@ -85,19 +84,8 @@ options parse_args(int argc, char** argv) {
   return o;
 }
 
-using store_type = tessera::store::memory;
-using identity_type = tessera::identity::local<store_type>;
-
-struct traits : tessera::server_defaults {
-  using store = store_type;
-  using identity = identity_type;
-};
-
-using server_type =
-    tessera::authorization_server<traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
-                                  tessera::grant::client_credentials,
-                                  tessera::grant::refresh_token<tessera::rotation::reuse_detection>,
-                                  tessera::grant::device_code>;
+using server_type = tessera::embedded_server;
+using identity_type = tessera::embedded_traits::identity;
 
 template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts) {

@@ -5,6 +5,7 @@
 #include <tessera/server/authorization_server.hpp>
 #include <tessera/server/client.hpp>
 #include <tessera/server/client_authentication.hpp>
+#include <tessera/server/embedded.hpp>
 #include <tessera/server/endpoints/authorize.hpp>
 #include <tessera/server/endpoints/device.hpp>
 #include <tessera/server/endpoints/metadata.hpp>

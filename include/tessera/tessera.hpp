@@ -2,14 +2,16 @@
 #ifndef TESSERA_TESSERA_HPP
 #define TESSERA_TESSERA_HPP
 
+#include <tessera/clock.hpp>
 #include <tessera/config.hpp>
 #include <tessera/error.hpp>
-#include <tessera/clock.hpp>
 
-#include <tessera/crypto/base64.hpp>
-#include <tessera/crypto/compare.hpp>
-#include <tessera/crypto/random.hpp>
-
+#include <tessera/crypto.hpp>
+#include <tessera/http.hpp>
+#include <tessera/identity.hpp>
 #include <tessera/jose.hpp>
+#include <tessera/server.hpp>
+#include <tessera/store.hpp>
+#include <tessera/transport.hpp>
 
 #endif

@@ -1,0 +1,11 @@
+// tessera — identity.hpp: how people log in (include list only).
+#ifndef TESSERA_IDENTITY_HPP
+#define TESSERA_IDENTITY_HPP
+
+#include <tessera/identity/concepts.hpp>
+#include <tessera/identity/local.hpp>
+#include <tessera/identity/login_page.hpp>
+#include <tessera/identity/session.hpp>
+#include <tessera/identity/users_file.hpp>
+
+#endif
