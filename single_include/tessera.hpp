@@ -17,6 +17,21 @@
 #ifndef TESSERA_TESSERA_HPP
 #define TESSERA_TESSERA_HPP
 
+// ---- begin tessera/clock.hpp ----
+// tessera — clock.hpp
+//
+// The clock is a policy: everything that compares times (token expiry, code lifetimes,
+// rate limits, cache lifetimes) asks a clock object, never the system directly, so tests can
+// move time. A clock models `tessera::clock` when it has
+//
+//     time_point now() const noexcept;   // a std::chrono::system_clock::time_point
+//
+// Models: `system_clock` (the default, free) and `manual_clock` (tests). Exemplar:
+//
+//     struct fixed_clock { std::chrono::system_clock::time_point now() const noexcept; };
+#ifndef TESSERA_CLOCK_HPP
+#define TESSERA_CLOCK_HPP
+
 // ---- begin tessera/config.hpp ----
 // tessera — OAuth 2.0 and OpenID Connect for C++20.
 // config.hpp: version and the few macros every header uses.
@@ -48,6 +63,59 @@
 
 #endif
 // ---- end tessera/config.hpp ----
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+
+namespace tessera {
+
+using time_point = std::chrono::system_clock::time_point;
+using seconds = std::chrono::seconds;
+
+template <class C>
+concept clock = requires(const C& c) {
+  { c.now() } noexcept -> std::convertible_to<time_point>;
+};
+
+/// The wall clock. Empty: costs nothing as a member.
+struct system_clock {
+  time_point now() const noexcept { return std::chrono::system_clock::now(); }
+};
+
+/// A clock that moves only when told; safe to read and advance from several threads.
+class manual_clock {
+ public:
+  manual_clock() noexcept : ticks_(std::chrono::system_clock::now().time_since_epoch().count()) {}
+  explicit manual_clock(time_point start) noexcept : ticks_(start.time_since_epoch().count()) {}
+  /// Starts at a Unix time in seconds.
+  explicit manual_clock(std::int64_t unix_seconds) noexcept : manual_clock(time_point(seconds(unix_seconds))) {}
+
+  time_point now() const noexcept { return time_point(time_point::duration(ticks_.load(std::memory_order_acquire))); }
+  void set(time_point t) noexcept { ticks_.store(t.time_since_epoch().count(), std::memory_order_release); }
+  template <class Rep, class Period>
+  void advance(std::chrono::duration<Rep, Period> d) noexcept {
+    ticks_.fetch_add(std::chrono::duration_cast<time_point::duration>(d).count(), std::memory_order_acq_rel);
+  }
+
+ private:
+  std::atomic<time_point::rep> ticks_;
+};
+
+static_assert(clock<system_clock>);
+static_assert(clock<manual_clock>);
+
+/// Seconds since the Unix epoch, as JWT NumericDate (RFC 7519 §2) counts them.
+inline std::int64_t to_unix_seconds(time_point t) noexcept {
+  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+}
+inline time_point from_unix_seconds(std::int64_t s) noexcept { return time_point(seconds(s)); }
+
+}  // namespace tessera
+
+#endif
+// ---- end tessera/clock.hpp ----
 // ---- begin tessera/error.hpp ----
 // tessera — error.hpp
 //
@@ -531,74 +599,36 @@ struct std::is_error_condition_enum<tessera::condition> : std::true_type {};
 
 #endif
 // ---- end tessera/error.hpp ----
-// ---- begin tessera/clock.hpp ----
-// tessera — clock.hpp
+
+// ---- begin tessera/crypto.hpp ----
+// tessera — crypto.hpp: random bytes, constant-time comparison, base64, SHA-2/HMAC,
+// AES-256-GCM sealing, bcrypt secret hashing, PKCE (include list only).
+#ifndef TESSERA_CRYPTO_HPP
+#define TESSERA_CRYPTO_HPP
+
+// ---- begin tessera/crypto/aead.hpp ----
+// tessera — crypto/aead.hpp
 //
-// The clock is a policy: everything that compares times (token expiry, code lifetimes,
-// rate limits, cache lifetimes) asks a clock object, never the system directly, so tests can
-// move time. A clock models `tessera::clock` when it has
+// Authenticated encryption with AES-256-GCM (NIST SP 800-38D) for values the server hands to
+// a browser and must get back unchanged: session cookies, the saved authorization request,
+// login state (security row 16).
 //
-//     time_point now() const noexcept;   // a std::chrono::system_clock::time_point
+// Format of a sealed value:   nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
 //
-// Models: `system_clock` (the default, free) and `manual_clock` (tests). Exemplar:
+// * The nonce is 96 random bits per seal. With random nonces NIST SP 800-38D §8.3 bounds one
+//   key to 2^32 seals; rotate keys well before (a cookie key sealing 100 values a second
+//   reaches that in 1.3 years).
+// * Associated data is authenticated but not encrypted. Pass what the value is bound to — the
+//   cookie name, a purpose string — so a value sealed for one use cannot be replayed in
+//   another (a swapped cookie fails to open).
+// * Key rotation: a `sealer` holds a list of keys; it seals with the first and opens with any,
+//   so a new key can be introduced first and old cookies stay readable until they expire.
 //
-//     struct fixed_clock { std::chrono::system_clock::time_point now() const noexcept; };
-#ifndef TESSERA_CLOCK_HPP
-#define TESSERA_CLOCK_HPP
-
-
-#include <atomic>
-#include <chrono>
-#include <concepts>
-#include <cstdint>
-
-namespace tessera {
-
-using time_point = std::chrono::system_clock::time_point;
-using seconds = std::chrono::seconds;
-
-template <class C>
-concept clock = requires(const C& c) {
-  { c.now() } noexcept -> std::convertible_to<time_point>;
-};
-
-/// The wall clock. Empty: costs nothing as a member.
-struct system_clock {
-  time_point now() const noexcept { return std::chrono::system_clock::now(); }
-};
-
-/// A clock that moves only when told; safe to read and advance from several threads.
-class manual_clock {
- public:
-  manual_clock() noexcept : ticks_(std::chrono::system_clock::now().time_since_epoch().count()) {}
-  explicit manual_clock(time_point start) noexcept : ticks_(start.time_since_epoch().count()) {}
-  /// Starts at a Unix time in seconds.
-  explicit manual_clock(std::int64_t unix_seconds) noexcept : manual_clock(time_point(seconds(unix_seconds))) {}
-
-  time_point now() const noexcept { return time_point(time_point::duration(ticks_.load(std::memory_order_acquire))); }
-  void set(time_point t) noexcept { ticks_.store(t.time_since_epoch().count(), std::memory_order_release); }
-  template <class Rep, class Period>
-  void advance(std::chrono::duration<Rep, Period> d) noexcept {
-    ticks_.fetch_add(std::chrono::duration_cast<time_point::duration>(d).count(), std::memory_order_acq_rel);
-  }
-
- private:
-  std::atomic<time_point::rep> ticks_;
-};
-
-static_assert(clock<system_clock>);
-static_assert(clock<manual_clock>);
-
-/// Seconds since the Unix epoch, as JWT NumericDate (RFC 7519 §2) counts them.
-inline std::int64_t to_unix_seconds(time_point t) noexcept {
-  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
-}
-inline time_point from_unix_seconds(std::int64_t s) noexcept { return time_point(seconds(s)); }
-
-}  // namespace tessera
-
-#endif
-// ---- end tessera/clock.hpp ----
+// Opening fails with `error::aead_open_failed` on any change to any byte, a wrong key, wrong
+// associated data, or a value shorter than nonce + tag; nothing about which check failed is
+// revealed. Keys are zeroized with OPENSSL_cleanse when the sealer is destroyed.
+#ifndef TESSERA_CRYPTO_AEAD_HPP
+#define TESSERA_CRYPTO_AEAD_HPP
 
 // ---- begin tessera/crypto/base64.hpp ----
 // tessera — crypto/base64.hpp
@@ -788,36 +818,54 @@ inline std::string base64_decode(std::string_view in) {
 
 #endif
 // ---- end tessera/crypto/base64.hpp ----
-// ---- begin tessera/crypto/compare.hpp ----
-// tessera — crypto/compare.hpp: the one comparator for secrets, MACs, PKCE verifiers, state
-// and hashes of codes. It takes time independent of where the inputs differ (CRYPTO_memcmp);
-// a length difference is not secret (lengths are public in every protocol we speak).
-#ifndef TESSERA_CRYPTO_COMPARE_HPP
-#define TESSERA_CRYPTO_COMPARE_HPP
+// ---- begin tessera/crypto/detail/openssl.hpp ----
+// tessera — crypto/detail/openssl.hpp: RAII owners for OpenSSL handles. No raw handle leaves
+// detail/: public types hold these.
+#ifndef TESSERA_CRYPTO_DETAIL_OPENSSL_HPP
+#define TESSERA_CRYPTO_DETAIL_OPENSSL_HPP
 
-#include <openssl/crypto.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
 
-#include <span>
-#include <string_view>
+#include <memory>
 
-namespace tessera::crypto {
+namespace tessera::crypto::detail {
 
-inline bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsigned char> b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
+template <auto Free>
+struct openssl_deleter {
+  template <class T>
+  void operator()(T* p) const noexcept { Free(p); }
+};
 
-inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
+using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<&EVP_PKEY_free>>;
+using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, openssl_deleter<&EVP_PKEY_CTX_free>>;
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_deleter<&EVP_MD_CTX_free>>;
+using md_ptr = std::unique_ptr<EVP_MD, openssl_deleter<&EVP_MD_free>>;
+using mac_ptr = std::unique_ptr<EVP_MAC, openssl_deleter<&EVP_MAC_free>>;
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, openssl_deleter<&EVP_MAC_CTX_free>>;
+using cipher_ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, openssl_deleter<&EVP_CIPHER_CTX_free>>;
+using cipher_ptr = std::unique_ptr<EVP_CIPHER, openssl_deleter<&EVP_CIPHER_free>>;
+using bio_ptr = std::unique_ptr<BIO, openssl_deleter<&BIO_free_all>>;
+using bn_ptr = std::unique_ptr<BIGNUM, openssl_deleter<&BN_free>>;
+using bn_ctx_ptr = std::unique_ptr<BN_CTX, openssl_deleter<&BN_CTX_free>>;
+using ecdsa_sig_ptr = std::unique_ptr<ECDSA_SIG, openssl_deleter<&ECDSA_SIG_free>>;
+using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, openssl_deleter<&OSSL_PARAM_BLD_free>>;
+using params_ptr = std::unique_ptr<OSSL_PARAM, openssl_deleter<&OSSL_PARAM_free>>;
 
-}  // namespace tessera::crypto
+/// Drops whatever OpenSSL queued on this thread's error stack, so a failure handled as an
+/// error_code does not leak into an unrelated later call's diagnostics.
+inline void clear_openssl_errors() noexcept { ERR_clear_error(); }
+
+}  // namespace tessera::crypto::detail
 
 #endif
-// ---- end tessera/crypto/compare.hpp ----
+// ---- end tessera/crypto/detail/openssl.hpp ----
 // ---- begin tessera/crypto/random.hpp ----
 // tessera — crypto/random.hpp: cryptographically secure random bytes (OpenSSL's DRBG),
 // and the random tokens built from them (codes, refresh tokens, state, nonces, PKCE).
@@ -869,6 +917,3981 @@ std::string random_token() {
 #endif
 // ---- end tessera/crypto/random.hpp ----
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::crypto {
+
+inline constexpr std::size_t aead_key_size = 32;    // AES-256
+inline constexpr std::size_t aead_nonce_size = 12;  // 96 bits (SP 800-38D §8.2.2)
+inline constexpr std::size_t aead_tag_size = 16;    // 128 bits
+inline constexpr std::size_t aead_overhead = aead_nonce_size + aead_tag_size;
+
+namespace detail {
+
+inline const EVP_CIPHER* aes_256_gcm() noexcept {
+  static const cipher_ptr cipher{EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)};
+  return cipher.get();
+}
+
+// Key bytes that are wiped when they go away (including when a vector reallocates).
+struct aead_key_bytes {
+  std::array<unsigned char, aead_key_size> bytes{};
+  aead_key_bytes() = default;
+  aead_key_bytes(const aead_key_bytes&) = default;
+  aead_key_bytes& operator=(const aead_key_bytes&) = default;
+  ~aead_key_bytes() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+inline const unsigned char* bytes_of(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
+inline std::span<const unsigned char> as_key_span(std::string_view s) noexcept { return {bytes_of(s), s.size()}; }
+
+}  // namespace detail
+
+/// Seals and opens values with AES-256-GCM under one current key and any number of older
+/// keys. All member functions are const and safe to call from many threads at once.
+class sealer {
+ public:
+  /// One key of exactly 32 bytes. Throws `tessera::system_error(aead_key_invalid)` otherwise.
+  explicit sealer(std::span<const unsigned char> key) { add_key(key); }
+  explicit sealer(std::string_view key) { add_key(detail::as_key_span(key)); }
+
+  /// Keys for rotation: the first seals, all open. The list must be non-empty and every key
+  /// 32 bytes, else `tessera::system_error(aead_key_invalid)`.
+  sealer(std::initializer_list<std::string_view> keys) : sealer(std::span(keys.begin(), keys.size())) {}
+  explicit sealer(std::span<const std::string_view> keys) {
+    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
+    keys_.reserve(keys.size());
+    for (auto k : keys) add_key(detail::as_key_span(k));
+  }
+  explicit sealer(std::span<const std::string> keys) {
+    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
+    keys_.reserve(keys.size());
+    for (const auto& k : keys) add_key(detail::as_key_span(k));
+  }
+
+  /// Seals `plaintext` bound to `associated_data`: returns nonce ‖ ciphertext ‖ tag (raw
+  /// bytes). Fails with `random_failure` or `crypto_failure` (OpenSSL) and `input_too_large`
+  /// past 2^31 - 29 bytes; on failure returns an empty string.
+  std::string seal(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
+    ec = {};
+    if (plaintext.size() > static_cast<std::size_t>(INT_MAX) - aead_overhead || associated_data.size() > INT_MAX) {
+      ec = error::input_too_large;
+      return {};
+    }
+    std::string out(aead_overhead + plaintext.size(), '\0');
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+    random_bytes(std::span(o, aead_nonce_size), ec);
+    if (ec) return {};
+    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
+    int len = 0;
+    bool ok = ctx && detail::aes_256_gcm() &&
+              EVP_EncryptInit_ex2(ctx.get(), detail::aes_256_gcm(), keys_.front().bytes.data(), o, nullptr) == 1 &&
+              (associated_data.empty() ||
+               EVP_EncryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(associated_data), static_cast<int>(associated_data.size())) == 1) &&
+              (plaintext.empty() ||
+               EVP_EncryptUpdate(ctx.get(), o + aead_nonce_size, &len, detail::bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1) &&
+              EVP_EncryptFinal_ex(ctx.get(), o + aead_nonce_size + plaintext.size(), &len) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(aead_tag_size),
+                                  o + aead_nonce_size + plaintext.size()) == 1;
+    if (!ok) {
+      detail::clear_openssl_errors();
+      ec = error::crypto_failure;
+      return {};
+    }
+    return out;
+  }
+  std::string seal(std::string_view plaintext, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = seal(plaintext, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// Opens a value made by `seal` with the same associated data, trying each key in order.
+  /// Fails with `aead_open_failed` (and returns an empty string) when no key authenticates it.
+  /// Never throws.
+  std::string open(std::string_view sealed, std::string_view associated_data, std::error_code& ec) const noexcept try {
+    ec = error::aead_open_failed;
+    if (sealed.size() < aead_overhead || sealed.size() > static_cast<std::size_t>(INT_MAX) ||
+        associated_data.size() > INT_MAX)
+      return {};
+    std::string out(sealed.size() - aead_overhead, '\0');
+    for (const auto& key : keys_) {
+      if (open_with(key, sealed, associated_data, out)) {
+        ec = {};
+        return out;
+      }
+    }
+    OPENSSL_cleanse(out.data(), out.size());
+    return {};
+  } catch (...) {  // std::bad_alloc: report it as a failed open, as documented
+    ec = error::aead_open_failed;
+    return {};
+  }
+  std::string open(std::string_view sealed, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = open(sealed, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// `seal`, then unpadded base64url (RFC 4648 §5): safe in cookies, URLs and form fields.
+  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
+    auto raw = seal(plaintext, associated_data, ec);
+    return ec ? std::string{} : base64url_encode(raw);
+  }
+  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data) const {
+    return base64url_encode(seal(plaintext, associated_data));
+  }
+
+  /// Decodes base64url (strictly) and opens. Any decoding error is reported as
+  /// `aead_open_failed` too: to the caller, text that was not sealed by us is just forged.
+  std::string open_base64url(std::string_view text, std::string_view associated_data, std::error_code& ec) const noexcept try {
+    auto raw = base64url_decode(text, ec);
+    if (ec) {
+      ec = error::aead_open_failed;
+      return {};
+    }
+    return open(raw, associated_data, ec);
+  } catch (...) {
+    ec = error::aead_open_failed;
+    return {};
+  }
+  std::string open_base64url(std::string_view text, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = open_base64url(text, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// Number of keys (1 + old keys still accepted for opening).
+  std::size_t key_count() const noexcept { return keys_.size(); }
+
+ private:
+  void add_key(std::span<const unsigned char> k) {
+    if (k.size() != aead_key_size) tessera::detail::throw_error(error::aead_key_invalid);
+    std::memcpy(keys_.emplace_back().bytes.data(), k.data(), aead_key_size);
+  }
+
+  static bool open_with(const detail::aead_key_bytes& key, std::string_view sealed, std::string_view ad, std::string& out) noexcept {
+    const auto* in = detail::bytes_of(sealed);
+    const std::size_t n = sealed.size() - aead_overhead;
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+    // The tag is const in our input; OpenSSL's ctrl takes a non-const pointer but only reads.
+    std::array<unsigned char, aead_tag_size> tag;
+    std::memcpy(tag.data(), in + aead_nonce_size + n, aead_tag_size);
+    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
+    int len = 0;
+    unsigned char final_block[16];
+    bool ok = ctx && detail::aes_256_gcm() &&
+              EVP_DecryptInit_ex2(ctx.get(), detail::aes_256_gcm(), key.bytes.data(), in, nullptr) == 1 &&
+              (ad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(ad), static_cast<int>(ad.size())) == 1) &&
+              (n == 0 || EVP_DecryptUpdate(ctx.get(), o, &len, in + aead_nonce_size, static_cast<int>(n)) == 1) &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(aead_tag_size), tag.data()) == 1 &&
+              EVP_DecryptFinal_ex(ctx.get(), final_block, &len) == 1;  // verifies the tag
+    if (!ok) detail::clear_openssl_errors();
+    return ok;
+  }
+
+  std::vector<detail::aead_key_bytes> keys_;
+};
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/aead.hpp ----
+// ---- begin tessera/crypto/compare.hpp ----
+// tessera — crypto/compare.hpp: the one comparator for secrets, MACs, PKCE verifiers, state
+// and hashes of codes. It takes time independent of where the inputs differ (CRYPTO_memcmp);
+// a length difference is not secret (lengths are public in every protocol we speak).
+#ifndef TESSERA_CRYPTO_COMPARE_HPP
+#define TESSERA_CRYPTO_COMPARE_HPP
+
+#include <openssl/crypto.h>
+
+#include <span>
+#include <string_view>
+
+namespace tessera::crypto {
+
+inline bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsigned char> b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/compare.hpp ----
+// ---- begin tessera/crypto/failure_rate_limiter.hpp ----
+// tessera — crypto/failure_rate_limiter.hpp
+//
+// Limits failed authentications per key (security row 19: secret guessing and CPU exhaustion
+// by bcrypt). Keep one limiter per dimension — one keyed by client id, one by client address —
+// and ask both *before* running bcrypt:
+//
+//     if (by_client.refused(id, now) || by_address.refused(addr, now))
+//       -> error::client_authentication_rate_limited (invalid_client; 429 with Retry-After)
+//     verify ...; on failure record_failure in both; on success record_success(id)
+//
+// A presented secret found in `verified_secret_cache` is correct by construction, so checking
+// the cache first lets a legitimate client through while an attacker holds its key locked.
+//
+// Algorithm: a token bucket in its GCRA form — one time point per key, the "theoretical
+// arrival time" `tat`. Each failure moves `tat` one `refill_interval` later (from `now` if it
+// lies in the past); a key is refused while `tat > now + (burst - 1) * refill_interval`.
+// So `burst` failures may come back to back, then one more per `refill_interval`
+// (defaults: 10, then one per 30 s ≈ 120 guesses an hour per key). `tat` is capped at
+// `now + burst * refill_interval`, so hammering a refused key does not extend its lockout
+// indefinitely — it stays locked exactly as long as it keeps failing.
+//
+// Memory is bounded: keys are stored as a 128-bit keyed MAC (random per process) of the key
+// string — constant size, and attacker-chosen keys cannot collide into one hash bucket. An
+// entry whose bucket has refilled is equivalent to no entry and is dropped. When `max_keys`
+// are held, refilled entries are swept; if none is, the entry closest to refilled goes. Both
+// are O(max_keys) but happen only on a failure, which already paid for a bcrypt run.
+//
+// Thread-safe (one mutex; the MAC is computed outside it). Time comes from the caller.
+#ifndef TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
+#define TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
+
+// ---- begin tessera/crypto/hash.hpp ----
+// tessera — crypto/hash.hpp
+//
+// SHA-2 digests (FIPS 180-4) and HMAC-SHA-256 (RFC 2104, test vectors RFC 4231), for keyed
+// hashes of codes and refresh tokens (only hashes are stored: security row 24), PKCE S256
+// (RFC 7636 §4.2), Flyte's CSRF state (hex of SHA-256) and cache keys.
+//
+// Algorithms are fetched from the default OpenSSL provider once per process and cached; each
+// call builds its own context, so every function here is safe to call from many threads.
+//
+// Failure: the OpenSSL calls fail only when the provider lacks the algorithm or memory runs
+// out; the `error_code&` overloads report `error::crypto_failure` (and leave a zeroed digest),
+// the others throw `tessera::system_error`.
+#ifndef TESSERA_CRYPTO_HASH_HPP
+#define TESSERA_CRYPTO_HASH_HPP
+
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::crypto {
+
+using sha256_digest = std::array<unsigned char, 32>;
+using sha384_digest = std::array<unsigned char, 48>;
+using sha512_digest = std::array<unsigned char, 64>;
+
+namespace detail {
+
+inline std::span<const unsigned char> as_bytes(std::string_view s) noexcept {
+  return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
+}
+
+// Fetched once (thread-safe static initialisation); null when the provider lacks it.
+inline const EVP_MD* sha256_md() noexcept {
+  static const md_ptr md{EVP_MD_fetch(nullptr, "SHA2-256", nullptr)};
+  return md.get();
+}
+inline const EVP_MD* sha384_md() noexcept {
+  static const md_ptr md{EVP_MD_fetch(nullptr, "SHA2-384", nullptr)};
+  return md.get();
+}
+inline const EVP_MD* sha512_md() noexcept {
+  static const md_ptr md{EVP_MD_fetch(nullptr, "SHA2-512", nullptr)};
+  return md.get();
+}
+inline EVP_MAC* hmac_algorithm() noexcept {
+  static const mac_ptr mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr)};
+  return mac.get();
+}
+
+template <std::size_t N>
+std::array<unsigned char, N> digest(const EVP_MD* md, std::span<const unsigned char> data, std::error_code& ec) noexcept {
+  std::array<unsigned char, N> out{};
+  unsigned int len = 0;
+  ec = {};
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N) {
+    clear_openssl_errors();
+    out.fill(0);
+    ec = error::crypto_failure;
+  }
+  return out;
+}
+
+// An HMAC-SHA-256 context initialised with `key`; null on failure.
+inline mac_ctx_ptr new_hmac_sha256(std::span<const unsigned char> key) noexcept {
+  EVP_MAC* mac = hmac_algorithm();
+  if (mac == nullptr) return nullptr;
+  mac_ctx_ptr ctx{EVP_MAC_CTX_new(mac)};
+  if (!ctx) return nullptr;
+  char digest_name[] = "SHA2-256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0), OSSL_PARAM_construct_end()};
+  // OpenSSL rejects a null key pointer even for length 0; HMAC with an empty key is defined.
+  static const unsigned char empty = 0;
+  if (EVP_MAC_init(ctx.get(), key.empty() ? &empty : key.data(), key.size(), params) != 1) return nullptr;
+  return ctx;
+}
+
+inline bool hmac_finish(EVP_MAC_CTX* ctx, sha256_digest& out) noexcept {
+  std::size_t len = 0;
+  return EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size();
+}
+
+// Feeds each part as an 8-byte big-endian length and its bytes: an injective encoding, so
+// ("ab", "c") and ("a", "bc") — or parts that contain NUL — never share a MAC input.
+inline bool hmac_update_parts(EVP_MAC_CTX* ctx, std::initializer_list<std::string_view> parts) noexcept {
+  for (std::string_view part : parts) {
+    unsigned char len[8];
+    auto n = static_cast<std::uint64_t>(part.size());
+    for (int i = 7; i >= 0; --i, n >>= 8) len[i] = static_cast<unsigned char>(n);
+    if (EVP_MAC_update(ctx, len, sizeof len) != 1) return false;
+    if (!part.empty() && EVP_MAC_update(ctx, as_bytes(part).data(), part.size()) != 1) return false;
+  }
+  return true;
+}
+
+// std::hash for digests used as map keys: their leading bytes are already uniformly random
+// (keyed MACs), so an attacker cannot aim inputs at one bucket.
+struct digest_hash {
+  template <std::size_t N>
+  std::size_t operator()(const std::array<unsigned char, N>& d) const noexcept {
+    static_assert(N >= sizeof(std::size_t));
+    std::size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
+
+}  // namespace detail
+
+/// SHA-256 of `data`.
+inline sha256_digest sha256(std::span<const unsigned char> data, std::error_code& ec) noexcept {
+  return detail::digest<32>(detail::sha256_md(), data, ec);
+}
+inline sha256_digest sha256(std::string_view data, std::error_code& ec) noexcept { return sha256(detail::as_bytes(data), ec); }
+inline sha256_digest sha256(std::string_view data) {
+  std::error_code ec;
+  auto d = sha256(data, ec);
+  tessera::detail::throw_if(ec);
+  return d;
+}
+
+/// SHA-384 of `data`.
+inline sha384_digest sha384(std::string_view data, std::error_code& ec) noexcept {
+  return detail::digest<48>(detail::sha384_md(), detail::as_bytes(data), ec);
+}
+inline sha384_digest sha384(std::string_view data) {
+  std::error_code ec;
+  auto d = sha384(data, ec);
+  tessera::detail::throw_if(ec);
+  return d;
+}
+
+/// SHA-512 of `data`.
+inline sha512_digest sha512(std::string_view data, std::error_code& ec) noexcept {
+  return detail::digest<64>(detail::sha512_md(), detail::as_bytes(data), ec);
+}
+inline sha512_digest sha512(std::string_view data) {
+  std::error_code ec;
+  auto d = sha512(data, ec);
+  tessera::detail::throw_if(ec);
+  return d;
+}
+
+/// HMAC-SHA-256 (RFC 2104) of `data` under `key`. For a key used many times, build an
+/// `hmac_sha256_key` once instead.
+inline sha256_digest hmac_sha256(std::span<const unsigned char> key, std::string_view data, std::error_code& ec) noexcept {
+  sha256_digest out{};
+  ec = {};
+  auto ctx = detail::new_hmac_sha256(key);
+  if (!ctx || EVP_MAC_update(ctx.get(), detail::as_bytes(data).data(), data.size()) != 1 || !detail::hmac_finish(ctx.get(), out)) {
+    detail::clear_openssl_errors();
+    out.fill(0);
+    ec = error::crypto_failure;
+  }
+  return out;
+}
+inline sha256_digest hmac_sha256(std::string_view key, std::string_view data, std::error_code& ec) noexcept {
+  return hmac_sha256(detail::as_bytes(key), data, ec);
+}
+inline sha256_digest hmac_sha256(std::span<const unsigned char> key, std::string_view data) {
+  std::error_code ec;
+  auto d = hmac_sha256(key, data, ec);
+  tessera::detail::throw_if(ec);
+  return d;
+}
+inline sha256_digest hmac_sha256(std::string_view key, std::string_view data) { return hmac_sha256(detail::as_bytes(key), data); }
+
+/// An HMAC-SHA-256 key prepared once: the key schedule is computed at construction and
+/// copied per call, so `mac` is cheap and safe to call concurrently (const, no shared
+/// mutation). OpenSSL cleanses the key material when the context is freed. Move-only.
+class hmac_sha256_key {
+ public:
+  /// Throws `tessera::system_error(crypto_failure)` when OpenSSL cannot set the key up.
+  explicit hmac_sha256_key(std::span<const unsigned char> key) : ctx_(detail::new_hmac_sha256(key)) {
+    if (!ctx_) {
+      detail::clear_openssl_errors();
+      tessera::detail::throw_error(error::crypto_failure);
+    }
+  }
+
+  /// MAC of `data`.
+  sha256_digest mac(std::string_view data, std::error_code& ec) const noexcept {
+    return run(ec, [&](EVP_MAC_CTX* c) { return EVP_MAC_update(c, detail::as_bytes(data).data(), data.size()) == 1; });
+  }
+  sha256_digest mac(std::string_view data) const { return throwing([&](std::error_code& ec) { return mac(data, ec); }); }
+
+  /// MAC of several fields, each length-prefixed (8-byte big-endian) so the encoding is
+  /// injective: no two different field lists share an input, even when fields hold NUL.
+  sha256_digest mac_fields(std::initializer_list<std::string_view> fields, std::error_code& ec) const noexcept {
+    return run(ec, [&](EVP_MAC_CTX* c) { return detail::hmac_update_parts(c, fields); });
+  }
+  sha256_digest mac_fields(std::initializer_list<std::string_view> fields) const {
+    return throwing([&](std::error_code& ec) { return mac_fields(fields, ec); });
+  }
+
+ private:
+  template <class Update>
+  sha256_digest run(std::error_code& ec, Update update) const noexcept {
+    sha256_digest out{};
+    ec = {};
+    detail::mac_ctx_ptr c{EVP_MAC_CTX_dup(ctx_.get())};
+    if (!c || !update(c.get()) || !detail::hmac_finish(c.get(), out)) {
+      detail::clear_openssl_errors();
+      out.fill(0);
+      ec = error::crypto_failure;
+    }
+    return out;
+  }
+  template <class F>
+  static sha256_digest throwing(F f) {
+    std::error_code ec;
+    auto d = f(ec);
+    tessera::detail::throw_if(ec);
+    return d;
+  }
+
+  detail::mac_ctx_ptr ctx_;
+};
+
+/// Lower-case hexadecimal of bytes (Flyte's `state` is hex(SHA-256(csrf cookie))).
+inline std::string to_hex(std::span<const unsigned char> bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    s[2 * i] = digits[bytes[i] >> 4];
+    s[2 * i + 1] = digits[bytes[i] & 0x0f];
+  }
+  return s;
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/hash.hpp ----
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+namespace tessera::crypto {
+
+class failure_rate_limiter {
+ public:
+  struct options {
+    unsigned burst = 10;                         // failures allowed back to back
+    std::chrono::seconds refill_interval{30};    // then one more per interval
+    std::size_t max_keys = 16384;                // ≈ 0.6 MiB at most
+  };
+
+  failure_rate_limiter() : failure_rate_limiter(options{}) {}
+  /// Draws the per-process MAC key; throws `tessera::system_error` if the DRBG fails.
+  explicit failure_rate_limiter(options opts) : opts_(opts), key_(fresh_key()) {
+    TESSERA_ASSERT(opts_.burst > 0 && opts_.refill_interval.count() > 0 && opts_.max_keys > 0);
+  }
+
+  failure_rate_limiter(const failure_rate_limiter&) = delete;
+  failure_rate_limiter& operator=(const failure_rate_limiter&) = delete;
+
+  /// True when `key` has used up its failures at `now`: refuse without checking the secret.
+  bool refused(std::string_view key, time_point now) const noexcept { return retry_after(key, now).count() > 0; }
+
+  /// `client_authentication_rate_limited` when refused, else clear.
+  void check(std::string_view key, time_point now, std::error_code& ec) const noexcept {
+    ec = refused(key, now) ? std::error_code(error::client_authentication_rate_limited) : std::error_code{};
+  }
+  void check(std::string_view key, time_point now) const {
+    std::error_code ec;
+    check(key, now, ec);
+    tessera::detail::throw_if(ec);
+  }
+
+  /// How long until `key` may try again (zero when it may now), rounded up to whole seconds
+  /// for a `Retry-After` header (RFC 9110 §10.2.3).
+  std::chrono::seconds retry_after(std::string_view key, time_point now) const noexcept {
+    auto id = key_id(key);
+    if (!id) return std::chrono::seconds{0};
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(*id);
+    if (it == entries_.end()) return std::chrono::seconds{0};
+    auto opens_at = it->second - (opts_.burst - 1) * opts_.refill_interval;
+    if (opens_at <= now) return std::chrono::seconds{0};
+    return std::chrono::ceil<std::chrono::seconds>(opens_at - now);
+  }
+
+  /// Counts one failed authentication for `key` at `now`.
+  void record_failure(std::string_view key, time_point now) {
+    auto id = key_id(key);
+    if (!id) return;
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(*id);
+    if (it == entries_.end()) {
+      if (entries_.size() >= opts_.max_keys) make_room(now);
+      it = entries_.emplace(*id, now).first;
+    }
+    auto tat = std::max(it->second, now) + opts_.refill_interval;
+    it->second = std::min(tat, now + opts_.burst * opts_.refill_interval);
+  }
+
+  /// A successful authentication clears the key's failures.
+  void record_success(std::string_view key) noexcept {
+    auto id = key_id(key);
+    if (!id) return;
+    std::lock_guard lock(mutex_);
+    entries_.erase(*id);
+  }
+
+  /// Keys currently tracked.
+  std::size_t size() const noexcept {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+  }
+
+ private:
+  using entry_id = std::array<unsigned char, 16>;
+
+  static hmac_sha256_key fresh_key() {
+    std::array<unsigned char, 32> k;
+    random_bytes(k);
+    hmac_sha256_key key{k};
+    OPENSSL_cleanse(k.data(), k.size());
+    return key;
+  }
+
+  std::optional<entry_id> key_id(std::string_view key) const noexcept {
+    std::error_code ec;
+    auto d = key_.mac(key, ec);
+    if (ec) return std::nullopt;
+    entry_id id;
+    std::memcpy(id.data(), d.data(), id.size());
+    return id;
+  }
+
+  void make_room(time_point now) {
+    std::erase_if(entries_, [&](const auto& e) { return e.second <= now; });
+    if (entries_.size() < opts_.max_keys) return;
+    auto least = std::min_element(entries_.begin(), entries_.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+    entries_.erase(least);
+  }
+
+  options opts_;
+  hmac_sha256_key key_;
+  mutable std::mutex mutex_;
+  std::unordered_map<entry_id, time_point, detail::digest_hash> entries_;  // key -> tat
+};
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/failure_rate_limiter.hpp ----
+// ---- begin tessera/crypto/pkce.hpp ----
+// tessera — crypto/pkce.hpp
+//
+// Proof Key for Code Exchange, RFC 7636, S256 only (RFC 9700 §2.1.1: `plain` gives no
+// protection once the authorization request leaks; security row 6).
+//
+//   verifier  = 43..128 characters of [A-Z a-z 0-9 - . _ ~]             (§4.1)
+//   challenge = BASE64URL(SHA256(ASCII(verifier))), exactly 43 chars     (§4.2)
+//   method    = "S256"; "plain" and anything else are refused             (§4.3, §4.2)
+//
+// Failure modes (all `tessera::error`, mapped to the wire codes of RFC 7636 §4.4.1 / §4.6):
+//   pkce_method_unsupported  — method is not exactly "S256" (absent means "plain", §4.3)
+//   pkce_challenge_malformed — challenge is not 43 canonical base64url characters
+//   pkce_verifier_malformed  — verifier breaks the §4.1 syntax
+//   pkce_verifier_mismatch   — SHA-256 of the verifier is not the challenge (constant-time)
+#ifndef TESSERA_CRYPTO_PKCE_HPP
+#define TESSERA_CRYPTO_PKCE_HPP
+
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tessera::crypto::pkce {
+
+inline constexpr std::size_t verifier_min_size = 43;
+inline constexpr std::size_t verifier_max_size = 128;
+inline constexpr std::size_t s256_challenge_size = 43;  // base64url of 32 bytes, unpadded
+
+/// The only transformation tessera supports.
+enum class method { s256 };
+
+/// The `code_challenge_method` value for a method (for metadata and client requests).
+constexpr std::string_view method_name(method) noexcept { return "S256"; }
+
+/// Parses `code_challenge_method`. Only "S256" (case-sensitive, §4.3) is accepted; an empty
+/// string stands for an absent parameter, which §4.3 defines as "plain", and fails too.
+inline method parse_method(std::string_view name, std::error_code& ec) noexcept {
+  ec = name == "S256" ? std::error_code{} : std::error_code(error::pkce_method_unsupported);
+  return method::s256;
+}
+inline method parse_method(std::string_view name) {
+  std::error_code ec;
+  auto m = parse_method(name, ec);
+  tessera::detail::throw_if(ec);
+  return m;
+}
+
+namespace detail {
+constexpr bool is_unreserved(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+}  // namespace detail
+
+/// `pkce_verifier_malformed` unless `verifier` is 43..128 unreserved characters (§4.1).
+inline void check_verifier(std::string_view verifier, std::error_code& ec) noexcept {
+  ec = {};
+  if (verifier.size() < verifier_min_size || verifier.size() > verifier_max_size) {
+    ec = error::pkce_verifier_malformed;
+    return;
+  }
+  for (char c : verifier)
+    if (!detail::is_unreserved(c)) {
+      ec = error::pkce_verifier_malformed;
+      return;
+    }
+}
+inline void check_verifier(std::string_view verifier) {
+  std::error_code ec;
+  check_verifier(verifier, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// `pkce_challenge_malformed` unless `challenge` could be an S256 challenge: exactly 43
+/// base64url characters that decode to 32 bytes with zero trailing bits. Checked at the
+/// authorization endpoint, so a request that can never be redeemed is refused up front.
+inline void check_s256_challenge(std::string_view challenge, std::error_code& ec) noexcept {
+  ec = {};
+  if (challenge.size() != s256_challenge_size) {
+    ec = error::pkce_challenge_malformed;
+    return;
+  }
+  std::array<unsigned char, 32> raw;
+  if (crypto::detail::decode_unpadded(challenge, raw.data(), crypto::detail::base64url_table))
+    ec = error::pkce_challenge_malformed;
+}
+inline void check_s256_challenge(std::string_view challenge) {
+  std::error_code ec;
+  check_s256_challenge(challenge, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// A fresh verifier: 32 random bytes as 43 base64url characters (256 bits, §7.1 asks ≥ 256).
+inline std::string make_verifier(std::error_code& ec) {
+  std::array<unsigned char, 32> raw;
+  random_bytes(raw, ec);
+  return ec ? std::string{} : base64url_encode(raw);
+}
+inline std::string make_verifier() { return random_token<32>(); }
+
+/// BASE64URL(SHA256(verifier)) (§4.2). Does not check the verifier's syntax.
+inline std::string s256_challenge(std::string_view verifier, std::error_code& ec) {
+  auto d = sha256(verifier, ec);
+  return ec ? std::string{} : base64url_encode(d);
+}
+inline std::string s256_challenge(std::string_view verifier) { return base64url_encode(sha256(verifier)); }
+
+/// The token endpoint's check (§4.6): the verifier must be well-formed and its S256
+/// transformation must equal the stored challenge, compared in constant time. Returns true
+/// on a match; otherwise false with `pkce_verifier_malformed` or `pkce_verifier_mismatch`.
+inline bool verify_s256(std::string_view verifier, std::string_view challenge, std::error_code& ec) noexcept try {
+  check_verifier(verifier, ec);
+  if (ec) return false;
+  auto expected = s256_challenge(verifier, ec);
+  if (ec) return false;
+  if (!constant_time_equal(expected, challenge)) {
+    ec = error::pkce_verifier_mismatch;
+    return false;
+  }
+  return true;
+} catch (...) {  // allocation failure
+  ec = error::crypto_failure;
+  return false;
+}
+/// As above, but a malformed or wrong verifier is an ordinary `false`; throws only when
+/// the hash itself cannot be computed.
+inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
+  std::error_code ec;
+  bool ok = verify_s256(verifier, challenge, ec);
+  if (ec && ec != error::pkce_verifier_mismatch && ec != error::pkce_verifier_malformed) tessera::detail::throw_error(ec);
+  return ok;
+}
+
+}  // namespace tessera::crypto::pkce
+
+#endif
+// ---- end tessera/crypto/pkce.hpp ----
+// ---- begin tessera/crypto/secret_hash.hpp ----
+// tessera — crypto/secret_hash.hpp
+//
+// Client secrets and passwords hashed with bcrypt (libxcrypt's `crypt_rn`), in the modular
+// crypt format `$2b$<cost>$<22 salt chars><31 hash chars>` (60 characters).
+//
+// Flyte compatibility: Flyte's static clients store `client_secret` as *standard base64 of the
+// bcrypt string* (Helm `clientSecretHash`; Flyte's docs generate it with cost 6).
+// `verify_flyte_client_secret` and `hash_flyte_client_secret` speak that format.
+//
+// Bounds (security row 19, CPU exhaustion by bcrypt):
+//  * cost is accepted in [bcrypt_min_cost, bcrypt_max_cost] = [4, 12], for stored hashes and
+//    for new ones. 4 is bcrypt's minimum and must stay accepted for Flyte's cost-6 hashes;
+//    12 costs ≈0.2 s of one core (measured on the 2-core CI machine; 14 would cost 0.8 s, so
+//    a handful of bad-secret requests could pin the server). A stored hash above the bound
+//    fails with `secret_hash_cost` without running bcrypt: a configuration error, reported at
+//    load time by `check_secret_hash`. New hashes default to cost 10 (≈70 ms), like Go's
+//    bcrypt.DefaultCost that Flyte uses.
+//  * bcrypt reads at most 72 bytes and stops at NUL. `hash_secret` refuses such secrets
+//    (it would silently drop entropy); `verify_secret` answers "mismatch" for them without
+//    running bcrypt, so no secret can match by a shared 72-byte prefix or a NUL cut.
+//
+// Verification compares the full recomputed string with the stored one in constant time
+// (`constant_time_equal`). Secrets are copied only into a stack buffer and libxcrypt's work
+// area, and both are cleansed afterwards. Error messages never contain either string.
+// Versions `$2a$`, `$2b$` and `$2y$` verify; `$2x$` (the buggy-8-bit variant) does not.
+#ifndef TESSERA_CRYPTO_SECRET_HASH_HPP
+#define TESSERA_CRYPTO_SECRET_HASH_HPP
+
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tessera::crypto {
+
+inline constexpr unsigned bcrypt_min_cost = 4;
+inline constexpr unsigned bcrypt_default_cost = 10;
+inline constexpr unsigned bcrypt_max_cost = 12;
+/// bcrypt's input limit; longer secrets are refused rather than truncated.
+inline constexpr std::size_t bcrypt_max_secret_size = 72;
+inline constexpr std::size_t bcrypt_hash_size = 60;
+
+namespace detail {
+
+inline bool is_bcrypt_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '/';
+}
+
+// Parses the shape of a stored bcrypt string; returns its cost or sets `ec`.
+inline unsigned parse_bcrypt(std::string_view h, unsigned max_cost, std::error_code& ec) noexcept {
+  ec = {};
+  if (h.size() != bcrypt_hash_size || h[0] != '$' || h[1] != '2' || (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') ||
+      h[3] != '$' || h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$') {
+    ec = error::secret_hash_invalid;
+    return 0;
+  }
+  for (char c : h.substr(7))
+    if (!is_bcrypt_char(c)) {
+      ec = error::secret_hash_invalid;
+      return 0;
+    }
+  unsigned cost = static_cast<unsigned>((h[4] - '0') * 10 + (h[5] - '0'));
+  if (cost < bcrypt_min_cost || cost > max_cost) ec = error::secret_hash_cost;
+  return cost;
+}
+
+inline bool secret_fits_bcrypt(std::string_view secret) noexcept {
+  return secret.size() <= bcrypt_max_secret_size && secret.find('\0') == std::string_view::npos;
+}
+
+// Runs bcrypt over `secret` with `setting` (a full hash or a salt) and hands the result to
+// `use` before wiping every copy. Returns false when libxcrypt refuses the setting.
+template <class Use>
+bool run_bcrypt(std::string_view secret, std::string_view setting, Use use) noexcept try {
+  std::array<char, bcrypt_max_secret_size + 1> phrase{};
+  std::array<char, bcrypt_hash_size + 1> salt{};
+  if (!secret_fits_bcrypt(secret) || setting.size() > bcrypt_hash_size) return false;
+  std::memcpy(phrase.data(), secret.data(), secret.size());
+  std::memcpy(salt.data(), setting.data(), setting.size());
+  auto work = std::make_unique<crypt_data>();  // 32 KiB, zeroed: too big for small stacks
+  const char* out = crypt_rn(phrase.data(), salt.data(), work.get(), static_cast<int>(sizeof(crypt_data)));
+  bool ok = out != nullptr && out[0] != '*';
+  if (ok) use(std::string_view(out));
+  OPENSSL_cleanse(phrase.data(), phrase.size());
+  OPENSSL_cleanse(work.get(), sizeof(crypt_data));
+  return ok;
+} catch (...) {  // allocation failure
+  return false;
+}
+
+}  // namespace detail
+
+/// Checks that `stored` is a bcrypt string tessera will verify: `secret_hash_invalid` for
+/// anything malformed, `secret_hash_cost` for a cost outside [bcrypt_min_cost, max_cost].
+/// Run it when configuration is loaded, so a bad hash is an error at start-up, not at login.
+inline void check_secret_hash(std::string_view stored, std::error_code& ec, unsigned max_cost = bcrypt_max_cost) noexcept {
+  detail::parse_bcrypt(stored, max_cost, ec);
+}
+
+/// Hashes `secret` with a fresh 128-bit salt at `cost`. Fails with `secret_hash_cost` when
+/// the cost is out of bounds, `input_too_large` for a secret over 72 bytes, `parameter_invalid`
+/// for a secret containing NUL, `random_failure` or `crypto_failure`.
+inline std::string hash_secret(std::string_view secret, unsigned cost, std::error_code& ec) {
+  ec = {};
+  if (cost < bcrypt_min_cost || cost > bcrypt_max_cost) return ec = error::secret_hash_cost, std::string{};
+  if (secret.size() > bcrypt_max_secret_size) return ec = error::input_too_large, std::string{};
+  if (secret.find('\0') != std::string_view::npos) return ec = error::parameter_invalid, std::string{};
+  std::array<unsigned char, 16> salt_bytes;
+  random_bytes(salt_bytes, ec);
+  if (ec) return {};
+  std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> setting{};
+  const char* s = crypt_gensalt_rn("$2b$", cost, reinterpret_cast<const char*>(salt_bytes.data()),
+                                   static_cast<int>(salt_bytes.size()), setting.data(), static_cast<int>(setting.size()));
+  std::string result;
+  if (s == nullptr || !detail::run_bcrypt(secret, s, [&](std::string_view h) { result.assign(h); }) ||
+      result.size() != bcrypt_hash_size) {
+    ec = error::crypto_failure;
+    return {};
+  }
+  return result;
+}
+inline std::string hash_secret(std::string_view secret, unsigned cost = bcrypt_default_cost) {
+  std::error_code ec;
+  auto h = hash_secret(secret, cost, ec);
+  tessera::detail::throw_if(ec);
+  return h;
+}
+
+/// True when `secret` matches the bcrypt string `stored`. On a mismatch returns false with
+/// `ec = secret_mismatch`; on a malformed or out-of-bounds hash returns false with
+/// `secret_hash_invalid` / `secret_hash_cost` and does not run bcrypt.
+inline bool verify_secret(std::string_view secret, std::string_view stored, std::error_code& ec,
+                          unsigned max_cost = bcrypt_max_cost) noexcept {
+  detail::parse_bcrypt(stored, max_cost, ec);
+  if (ec) return false;
+  if (!detail::secret_fits_bcrypt(secret)) return ec = error::secret_mismatch, false;
+  bool equal = false;
+  if (!detail::run_bcrypt(secret, stored, [&](std::string_view h) { equal = constant_time_equal(h, stored); }))
+    return ec = error::secret_hash_invalid, false;
+  if (!equal) ec = error::secret_mismatch;
+  return equal;
+}
+/// As above, but a mismatch is an ordinary `false`; only a malformed hash throws.
+inline bool verify_secret(std::string_view secret, std::string_view stored, unsigned max_cost = bcrypt_max_cost) {
+  std::error_code ec;
+  bool ok = verify_secret(secret, stored, ec, max_cost);
+  if (ec && ec != error::secret_mismatch) tessera::detail::throw_error(ec);
+  return ok;
+}
+
+/// Flyte's stored form of a client secret hash: standard base64 (with padding) of the bcrypt
+/// string.
+inline std::string encode_flyte_client_secret_hash(std::string_view bcrypt_hash) { return base64_encode(bcrypt_hash); }
+
+/// Hashes `secret` and encodes it as Flyte stores it (the `clientSecretHash` Helm value).
+inline std::string hash_flyte_client_secret(std::string_view secret, unsigned cost, std::error_code& ec) {
+  auto h = hash_secret(secret, cost, ec);
+  return ec ? std::string{} : encode_flyte_client_secret_hash(h);
+}
+inline std::string hash_flyte_client_secret(std::string_view secret, unsigned cost = bcrypt_default_cost) {
+  return encode_flyte_client_secret_hash(hash_secret(secret, cost));
+}
+
+/// Decodes Flyte's base64 form to the bcrypt string; `secret_hash_invalid` when it is not
+/// strict padded base64 of a well-formed bcrypt string, `secret_hash_cost` when out of bounds.
+inline std::string decode_flyte_client_secret_hash(std::string_view flyte_hash, std::error_code& ec,
+                                                   unsigned max_cost = bcrypt_max_cost) {
+  auto h = base64_decode(flyte_hash, ec);
+  if (ec) return ec = error::secret_hash_invalid, std::string{};
+  check_secret_hash(h, ec, max_cost);
+  return ec ? std::string{} : h;
+}
+
+/// `verify_secret` against a Flyte-format (base64 of bcrypt) hash, same results.
+inline bool verify_flyte_client_secret(std::string_view secret, std::string_view flyte_hash, std::error_code& ec,
+                                       unsigned max_cost = bcrypt_max_cost) noexcept try {
+  auto h = decode_flyte_client_secret_hash(flyte_hash, ec, max_cost);
+  return !ec && verify_secret(secret, h, ec, max_cost);
+} catch (...) {
+  ec = error::crypto_failure;
+  return false;
+}
+inline bool verify_flyte_client_secret(std::string_view secret, std::string_view flyte_hash,
+                                       unsigned max_cost = bcrypt_max_cost) {
+  std::error_code ec;
+  bool ok = verify_flyte_client_secret(secret, flyte_hash, ec, max_cost);
+  if (ec && ec != error::secret_mismatch) tessera::detail::throw_error(ec);
+  return ok;
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/secret_hash.hpp ----
+// ---- begin tessera/crypto/verified_secret_cache.hpp ----
+// tessera — crypto/verified_secret_cache.hpp
+//
+// Remembers, for a short time, that a client secret was verified against a stored bcrypt
+// hash, so a client that authenticates on every request (client credentials, token refresh)
+// pays bcrypt once per lifetime instead of ≈70 ms each time.
+//
+// What is stored is only `HMAC-SHA-256(k, client_id, secret, stored_hash)` (fields
+// length-prefixed, see `hmac_sha256_key::mac_fields`) with `k` random per process, and an
+// expiry — never the secret. Consequences:
+//  * Changing a client's stored hash (rotation, revocation) invalidates its entries at once,
+//    because the hash is part of the key; removing a client means the server never asks.
+//  * An entry is found only by presenting exactly the verified secret, so a cache hit is as
+//    good as a bcrypt match and may skip the failed-authentication rate limiter.
+//  * A process memory dump holds `k` too, so low-entropy secrets could be brute-forced from
+//    entries at HMAC speed; client secrets are random (≥128 bits), passwords should not be
+//    cached here.
+//
+// Entries live `lifetime` (default 5 min) from the first verification — a later hit does not
+// extend it — and at most `max_entries` are kept (oldest evicted first). Time comes from the
+// caller (`now`, read from the clock policy), so tests move it. Thread-safe: one mutex held
+// only for a hash-table lookup; the HMAC is computed outside it.
+#ifndef TESSERA_CRYPTO_VERIFIED_SECRET_CACHE_HPP
+#define TESSERA_CRYPTO_VERIFIED_SECRET_CACHE_HPP
+
+
+#include <openssl/crypto.h>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+namespace tessera::crypto {
+
+class verified_secret_cache {
+ public:
+  struct options {
+    std::chrono::seconds lifetime{300};
+    std::size_t max_entries = 4096;
+  };
+
+  verified_secret_cache() : verified_secret_cache(options{}) {}
+  /// Draws the per-process MAC key; throws `tessera::system_error` if the DRBG fails.
+  explicit verified_secret_cache(options opts) : opts_(opts), key_(fresh_key()) {
+    TESSERA_ASSERT(opts_.max_entries > 0);
+  }
+
+  verified_secret_cache(const verified_secret_cache&) = delete;
+  verified_secret_cache& operator=(const verified_secret_cache&) = delete;
+
+  /// True when this exact (client_id, secret, stored_hash) was remembered and its entry has
+  /// not expired at `now`. Never throws; a MAC failure answers false (bcrypt runs instead).
+  bool contains(std::string_view client_id, std::string_view secret, std::string_view stored_hash,
+                time_point now) const noexcept {
+    auto id = entry_id(client_id, secret, stored_hash);
+    if (!id) return false;
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(*id);
+    return it != entries_.end() && now < it->second;
+  }
+
+  /// Records a successful verification made at `now`. Call it only after `verify_secret`
+  /// (or its Flyte form) returned true for these exact arguments.
+  void remember(std::string_view client_id, std::string_view secret, std::string_view stored_hash, time_point now) {
+    auto id = entry_id(client_id, secret, stored_hash);
+    if (!id) return;
+    std::lock_guard lock(mutex_);
+    while (!order_.empty() && (order_.front().second <= now || entries_.size() >= opts_.max_entries)) evict_front();
+    auto expiry = now + opts_.lifetime;
+    if (entries_.try_emplace(*id, expiry).second) order_.emplace_back(*id, expiry);
+  }
+
+  /// Forgets everything (e.g. after a client registry reload).
+  void clear() noexcept {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+    order_.clear();
+  }
+
+  /// Entries held, expired ones included until they are evicted.
+  std::size_t size() const noexcept {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+  }
+
+ private:
+  static hmac_sha256_key fresh_key() {
+    std::array<unsigned char, 32> k;
+    random_bytes(k);
+    hmac_sha256_key key{k};
+    OPENSSL_cleanse(k.data(), k.size());
+    return key;
+  }
+
+  std::optional<sha256_digest> entry_id(std::string_view client_id, std::string_view secret,
+                                        std::string_view stored_hash) const noexcept {
+    std::error_code ec;
+    auto d = key_.mac_fields({client_id, secret, stored_hash}, ec);
+    if (ec) return std::nullopt;
+    return d;
+  }
+
+  void evict_front() {
+    auto it = entries_.find(order_.front().first);
+    if (it != entries_.end() && it->second == order_.front().second) entries_.erase(it);
+    order_.pop_front();
+  }
+
+  options opts_;
+  hmac_sha256_key key_;
+  mutable std::mutex mutex_;
+  std::unordered_map<sha256_digest, time_point, detail::digest_hash> entries_;
+  std::deque<std::pair<sha256_digest, time_point>> order_;  // insertion order = expiry order
+};
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/verified_secret_cache.hpp ----
+
+#endif
+// ---- end tessera/crypto.hpp ----
+// ---- begin tessera/http.hpp ----
+// tessera — http.hpp: transport-neutral HTTP helpers (include list only).
+#ifndef TESSERA_HTTP_HPP
+#define TESSERA_HTTP_HPP
+
+// ---- begin tessera/http/basic_auth.hpp ----
+// tessera — http/basic_auth.hpp
+//
+// HTTP Basic client authentication as OAuth defines it (RFC 6749 §2.3.1): the client id and
+// secret are each form-urlencoded (Appendix B), joined with ':' and base64-encoded (RFC 7617):
+//
+//     Authorization: Basic base64( urlencode(client_id) ":" urlencode(client_secret) )
+//
+// Parsing is strict: the scheme is "Basic" (case-insensitive, RFC 9110 §11.1) followed by
+// one or more spaces and a padded standard base64 token68 that `crypto::base64_decode`
+// accepts; the decoded text is split on its *first* ':' (an encoded id cannot contain a raw
+// ':'), and both halves are form-decoded (so "%3A" in a secret is a ':' and '+' a space).
+// Everything else — other schemes, missing ':', an empty client id, bad base64 or bad
+// percent-encoding, control characters — fails with `authorization_header_malformed`
+// (→ invalid_client, 401: RFC 6749 §5.2). A header over `max_basic_header_size` fails with
+// `input_too_large`. Error messages never contain the credentials.
+//
+// Flyte's flytekit encodes only the secret (`quote(secret)`); ids are plain tokens in
+// practice, where encoding is the identity, so both forms decode the same.
+#ifndef TESSERA_HTTP_BASIC_AUTH_HPP
+#define TESSERA_HTTP_BASIC_AUTH_HPP
+
+// ---- begin tessera/http/form.hpp ----
+// tessera — http/form.hpp
+//
+// `application/x-www-form-urlencoded` bodies and query strings (RFC 6749 Appendix B; WHATWG
+// URL §5), parsed strictly into an ordered parameter list, and the encoder for building
+// redirects and client requests.
+//
+// Parsing (`parse_form` for bodies, `parse_query` for the query of a request target, without
+// its '?'):
+//  * pairs are separated by '&'; empty pairs ("a=1&&b=2") are skipped; a pair without '='
+//    is a name with an empty value; an empty name ("=x") is malformed.
+//  * '+' is a space; '%' must be followed by two hex digits.
+//  * RFC 6749 Appendix A allows no control characters in any OAuth parameter (only HTAB, in
+//    passwords): a raw or decoded %x00-08 / %x0A-1F / %x7F is malformed — this keeps NUL, CR
+//    and LF away from C APIs, headers and logs downstream.
+//  * RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted"
+//    — by default empty values are dropped; "parameters MUST NOT be included more than once"
+//    — by default a repeated name fails with `parameter_duplicated`.
+//  * limits: input over `max_size` bytes or more than `max_parameters` pairs fail with
+//    `input_too_large` before any decoding work.
+// Errors: `form_malformed` (bodies) or `query_malformed` (queries), `parameter_duplicated`,
+// `input_too_large`. Error messages never contain parameter names or values.
+#ifndef TESSERA_HTTP_FORM_HPP
+#define TESSERA_HTTP_FORM_HPP
+
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::http {
+
+struct form_options {
+  std::size_t max_size = 32 * 1024;  // token requests with client assertions stay far below
+  std::size_t max_parameters = 64;
+  bool reject_duplicates = true;     // RFC 6749 §3.1
+  bool drop_empty_values = true;     // RFC 6749 §3.1
+};
+
+struct parameter {
+  std::string name;
+  std::string value;
+};
+
+/// An ordered list of decoded parameters. Lookup is by exact (case-sensitive) name and
+/// returns the first match; after a parse with the default options names are unique.
+class parameters {
+ public:
+  parameters() = default;
+  parameters(std::initializer_list<std::pair<std::string_view, std::string_view>> items) {
+    for (auto& [n, v] : items) add(n, v);
+  }
+
+  /// Appends a parameter (for building requests); no duplicate check.
+  void add(std::string_view name, std::string_view value) { items_.push_back({std::string(name), std::string(value)}); }
+
+  /// The value, or nullopt when absent.
+  std::optional<std::string_view> optional(std::string_view name) const noexcept {
+    for (const auto& p : items_)
+      if (p.name == name) return std::string_view(p.value);
+    return std::nullopt;
+  }
+  /// The value, or "" when absent — RFC 6749 §3.1 makes empty and absent the same.
+  std::string_view get(std::string_view name) const noexcept { return optional(name).value_or(std::string_view{}); }
+  bool contains(std::string_view name) const noexcept { return optional(name).has_value(); }
+
+  /// The value of a parameter the request must carry; `parameter_missing` when it is absent
+  /// or empty (then returns "").
+  std::string_view required(std::string_view name, std::error_code& ec) const noexcept {
+    auto v = get(name);
+    ec = v.empty() ? std::error_code(error::parameter_missing) : std::error_code{};
+    return v;
+  }
+  std::string_view required(std::string_view name) const {
+    std::error_code ec;
+    auto v = required(name, ec);
+    tessera::detail::throw_if(ec);
+    return v;
+  }
+
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+  auto begin() const noexcept { return items_.begin(); }
+  auto end() const noexcept { return items_.end(); }
+
+ private:
+  std::vector<parameter> items_;
+};
+
+namespace detail {
+
+constexpr int hex_value(char c) noexcept {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+constexpr bool is_forbidden_control(unsigned char c) noexcept { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+}  // namespace detail
+
+/// Decodes one form component ('+' → space, %XX → byte) into `out`. False when a '%' is not
+/// followed by two hex digits or a control character (other than HTAB) appears raw or decoded.
+inline bool form_decode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      c = ' ';
+    } else if (c == '%') {
+      if (in.size() - i < 3) return false;
+      int hi = detail::hex_value(in[i + 1]), lo = detail::hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (detail::is_forbidden_control(static_cast<unsigned char>(c))) return false;
+    out.push_back(c);
+  }
+  return true;
+}
+
+namespace detail {
+
+inline parameters parse_pairs(std::string_view in, const form_options& opts, error malformed, std::error_code& ec) {
+  ec = {};
+  parameters result;
+  if (in.size() > opts.max_size) return ec = error::input_too_large, parameters{};
+  std::size_t pairs = 0;
+  for (std::size_t pos = 0; pos <= in.size();) {
+    std::size_t amp = in.find('&', pos);
+    if (amp == std::string_view::npos) amp = in.size();
+    std::string_view pair = in.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (pair.empty()) continue;
+    if (++pairs > opts.max_parameters) return ec = error::input_too_large, parameters{};
+    std::size_t eq = pair.find('=');
+    std::string name, value;
+    if (eq == 0 || !form_decode(pair.substr(0, eq), name) ||
+        (eq != std::string_view::npos && !form_decode(pair.substr(eq + 1), value)))
+      return ec = malformed, parameters{};
+    if (opts.drop_empty_values && value.empty()) continue;
+    if (opts.reject_duplicates && result.contains(name)) return ec = error::parameter_duplicated, parameters{};
+    result.add(name, value);
+  }
+  return result;
+}
+
+}  // namespace detail
+
+/// Parses an `application/x-www-form-urlencoded` request body.
+inline parameters parse_form(std::string_view body, std::error_code& ec, const form_options& opts = {}) {
+  return detail::parse_pairs(body, opts, error::form_malformed, ec);
+}
+inline parameters parse_form(std::string_view body, const form_options& opts = {}) {
+  std::error_code ec;
+  auto p = parse_form(body, ec, opts);
+  tessera::detail::throw_if(ec);
+  return p;
+}
+
+/// Parses a query string (the part after '?', without it; stop at '#' before calling).
+inline parameters parse_query(std::string_view query, std::error_code& ec, const form_options& opts = {}) {
+  return detail::parse_pairs(query, opts, error::query_malformed, ec);
+}
+inline parameters parse_query(std::string_view query, const form_options& opts = {}) {
+  std::error_code ec;
+  auto p = parse_query(query, ec, opts);
+  tessera::detail::throw_if(ec);
+  return p;
+}
+
+/// Appends `s` form-encoded: ALPHA / DIGIT / "-" / "." / "_" / "~" kept, space as '+',
+/// every other byte as %XX (upper-case hex). The result is safe in a query, a form body and
+/// an HTTP Basic credential (RFC 6749 §2.3.1).
+inline void form_encode_append(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0f]);
+    }
+  }
+}
+inline std::string form_encode_component(std::string_view s) {
+  std::string out;
+  form_encode_append(out, s);
+  return out;
+}
+
+/// Serializes parameters as `name=value&...` in order.
+inline std::string form_encode(const parameters& params) {
+  std::string out;
+  for (const auto& p : params) {
+    if (!out.empty()) out.push_back('&');
+    form_encode_append(out, p.name);
+    out.push_back('=');
+    form_encode_append(out, p.value);
+  }
+  return out;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/form.hpp ----
+
+#include <openssl/crypto.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tessera::http {
+
+/// Generous for any real id and secret; bounds the work done for a hostile header.
+inline constexpr std::size_t max_basic_header_size = 4096;
+
+/// Decoded client credentials. Move-only; the secret is wiped from memory on destruction.
+struct basic_credentials {
+  std::string client_id;
+  std::string client_secret;
+
+  basic_credentials() = default;
+  basic_credentials(std::string id, std::string secret) : client_id(std::move(id)), client_secret(std::move(secret)) {}
+  basic_credentials(basic_credentials&&) noexcept = default;
+  basic_credentials& operator=(basic_credentials&& o) noexcept {
+    wipe();
+    client_id = std::move(o.client_id);
+    client_secret = std::move(o.client_secret);
+    return *this;
+  }
+  basic_credentials(const basic_credentials&) = delete;  // secrets are not copied around
+  basic_credentials& operator=(const basic_credentials&) = delete;
+  ~basic_credentials() { wipe(); }
+
+ private:
+  void wipe() noexcept {
+    if (!client_secret.empty()) OPENSSL_cleanse(client_secret.data(), client_secret.size());
+  }
+};
+
+namespace detail {
+constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
+/// True when the header value uses the Basic scheme (so a server can tell "malformed Basic"
+/// from "another scheme, e.g. Bearer, which is not client authentication").
+inline bool is_basic_authorization(std::string_view header_value) noexcept {
+  return header_value.size() > 6 && detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
+}
+
+/// Parses an `Authorization` header value carrying Basic client credentials.
+inline basic_credentials parse_basic_authorization(std::string_view header_value, std::error_code& ec) {
+  ec = {};
+  if (header_value.size() > max_basic_header_size) return ec = error::input_too_large, basic_credentials{};
+  if (!is_basic_authorization(header_value)) return ec = error::authorization_header_malformed, basic_credentials{};
+  std::string_view token = header_value.substr(6);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+
+  std::string decoded = crypto::base64_decode(token, ec);
+  basic_credentials creds;
+  std::size_t colon = decoded.find(':');
+  bool ok = !ec && colon != std::string::npos && colon != 0 &&
+            form_decode(std::string_view(decoded).substr(0, colon), creds.client_id) &&
+            form_decode(std::string_view(decoded).substr(colon + 1), creds.client_secret);
+  if (!decoded.empty()) OPENSSL_cleanse(decoded.data(), decoded.size());
+  if (!ok) {
+    ec = error::authorization_header_malformed;
+    return basic_credentials{};
+  }
+  return creds;
+}
+inline basic_credentials parse_basic_authorization(std::string_view header_value) {
+  std::error_code ec;
+  auto c = parse_basic_authorization(header_value, ec);
+  tessera::detail::throw_if(ec);
+  return c;
+}
+
+/// Builds the `Authorization` header value a client sends (RFC 6749 §2.3.1).
+inline std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
+  std::string joined;
+  form_encode_append(joined, client_id);
+  joined.push_back(':');
+  form_encode_append(joined, client_secret);
+  std::string value = "Basic " + crypto::base64_encode(joined);
+  OPENSSL_cleanse(joined.data(), joined.size());
+  return value;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/basic_auth.hpp ----
+// ---- begin tessera/http/cookie.hpp ----
+// tessera — http/cookie.hpp
+//
+// The `Cookie` request header (RFC 6265 §4.2, §5.4) and `Set-Cookie` values (§4.1, with the
+// `__Host-` / `__Secure-` prefixes of RFC 6265bis §4.1.3). Encrypted cookies are in
+// `sealed_cookie.hpp`.
+//
+// Parsing `Cookie: a=1; b="2"; c=3`:
+//  * pairs are split on ';' and trimmed of spaces and tabs; a cookie value wrapped in one pair
+//    of double quotes is unwrapped (§4.1.1 allows it).
+//  * a browser sends every cookie of the domain, including other applications' — so a pair
+//    without '=' or with a name that is not an RFC 9110 token is skipped, not fatal: one
+//    foreign cookie must not lock users out.
+//  * control characters (other than HTAB) anywhere fail the whole header with
+//    `cookie_malformed`: no browser sends them; they are an attack on whatever reads next.
+//  * more than `max_size` bytes or `max_cookies` pairs fail with `input_too_large`.
+//  * the same name may arrive twice (cookies set for different paths or by a sibling
+//    subdomain: "cookie tossing", security row 16). `find` returns the first; `unique`
+//    refuses the ambiguity with `cookie_malformed`. Use `unique` for anything that decides
+//    identity, and `__Host-` names, which a sibling subdomain cannot set.
+//
+// Building `Set-Cookie` (`set_cookie`, `expire_cookie`) checks name, value and attributes and
+// enforces the prefix rules — `__Host-`: Secure, Path=/, no Domain; `__Secure-`: Secure —
+// and that SameSite=None comes with Secure; anything else fails with
+// `cookie_attributes_invalid`. The defaults are the safe ones: Secure, HttpOnly,
+// SameSite=Lax, Path=/.
+#ifndef TESSERA_HTTP_COOKIE_HPP
+#define TESSERA_HTTP_COOKIE_HPP
+
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::http {
+
+struct cookie_options {
+  std::size_t max_size = 16 * 1024;  // two 4 KiB token cookies (Flyte splits access tokens) and more
+  std::size_t max_cookies = 100;
+};
+
+/// The cookies of one request, in header order. Values are raw (RFC 6265 defines no decoding).
+class request_cookies {
+ public:
+  struct cookie {
+    std::string name;
+    std::string value;
+  };
+
+  /// The first value for `name`, or nullopt.
+  std::optional<std::string_view> find(std::string_view name) const noexcept {
+    for (const auto& c : items_)
+      if (c.name == name) return std::string_view(c.value);
+    return std::nullopt;
+  }
+  std::size_t count(std::string_view name) const noexcept {
+    std::size_t n = 0;
+    for (const auto& c : items_) n += c.name == name;
+    return n;
+  }
+  /// The value for `name` when it was sent exactly once; nullopt when absent; nullopt with
+  /// `cookie_malformed` when sent more than once.
+  std::optional<std::string_view> unique(std::string_view name, std::error_code& ec) const noexcept {
+    ec = {};
+    if (count(name) > 1) {
+      ec = error::cookie_malformed;
+      return std::nullopt;
+    }
+    return find(name);
+  }
+
+  void add(std::string_view name, std::string_view value) { items_.push_back({std::string(name), std::string(value)}); }
+  std::size_t size() const noexcept { return items_.size(); }
+  auto begin() const noexcept { return items_.begin(); }
+  auto end() const noexcept { return items_.end(); }
+
+ private:
+  std::vector<cookie> items_;
+};
+
+namespace detail {
+
+// RFC 9110 §5.6.2 tchar.
+constexpr bool is_tchar(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_tchar(c)) return false;
+  return true;
+}
+// RFC 6265 §4.1.1 cookie-octet.
+constexpr bool is_cookie_octet(char ch) noexcept {
+  auto c = static_cast<unsigned char>(ch);
+  return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) ||
+         (c >= 0x5d && c <= 0x7e);
+}
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char a = s[i], b = prefix[i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+    if (a != b) return false;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+/// Parses a `Cookie` header value.
+inline request_cookies parse_cookie_header(std::string_view header, std::error_code& ec, const cookie_options& opts = {}) {
+  ec = {};
+  if (header.size() > opts.max_size) return ec = error::input_too_large, request_cookies{};
+  for (char ch : header) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return ec = error::cookie_malformed, request_cookies{};
+  }
+  request_cookies result;
+  std::size_t pairs = 0;
+  for (std::size_t pos = 0; pos <= header.size();) {
+    std::size_t semi = header.find(';', pos);
+    if (semi == std::string_view::npos) semi = header.size();
+    std::string_view pair = detail::trim_ows(header.substr(pos, semi - pos));
+    pos = semi + 1;
+    if (pair.empty()) continue;
+    if (++pairs > opts.max_cookies) return ec = error::input_too_large, request_cookies{};
+    std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = detail::trim_ows(pair.substr(0, eq));
+    std::string_view value = detail::trim_ows(pair.substr(eq + 1));
+    if (!detail::is_token(name)) continue;
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    result.add(name, value);
+  }
+  return result;
+}
+inline request_cookies parse_cookie_header(std::string_view header, const cookie_options& opts = {}) {
+  std::error_code ec;
+  auto r = parse_cookie_header(header, ec, opts);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+enum class same_site_policy { unset, lax, strict, none };
+
+/// Attributes of a `Set-Cookie`. Defaults: Path=/, Secure, HttpOnly, SameSite=Lax, session
+/// cookie (no Max-Age). Flyte's `insecureCookieHeader` is `secure = false` (plain-HTTP dev).
+struct cookie_attributes {
+  std::string path = "/";
+  std::string domain;                       // empty: host-only cookie
+  std::optional<std::chrono::seconds> max_age;
+  std::optional<time_point> expires;        // for old clients; Max-Age wins where both exist
+  bool secure = true;
+  bool http_only = true;
+  same_site_policy same_site = same_site_policy::lax;
+};
+
+namespace detail {
+
+inline bool valid_attribute_value(std::string_view v) noexcept {
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || c == ';') return false;
+  }
+  return true;
+}
+inline bool valid_domain(std::string_view d) noexcept {
+  for (char c : d)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  return true;
+}
+// IMF-fixdate (RFC 9110 §5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
+inline std::string imf_fixdate(time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  // Names spelled out: strftime's %a and %b follow the process locale.
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+                        months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+}  // namespace detail
+
+/// Builds a `Set-Cookie` header value.
+inline std::string set_cookie(std::string_view name, std::string_view value, const cookie_attributes& a, std::error_code& ec) {
+  ec = error::cookie_attributes_invalid;
+  if (!detail::is_token(name)) return {};
+  for (char c : value)
+    if (!detail::is_cookie_octet(c)) return {};
+  if (a.path.empty() || a.path.front() != '/' || !detail::valid_attribute_value(a.path)) return {};
+  if (!detail::valid_domain(a.domain)) return {};
+  if (detail::starts_with_icase(name, "__Host-") && (!a.secure || a.path != "/" || !a.domain.empty())) return {};
+  if (detail::starts_with_icase(name, "__Secure-") && !a.secure) return {};
+  if (a.same_site == same_site_policy::none && !a.secure) return {};  // browsers drop it
+  ec = {};
+
+  std::string s;
+  s.reserve(name.size() + value.size() + 96);
+  s.append(name).append("=").append(value);
+  s.append("; Path=").append(a.path);
+  if (!a.domain.empty()) s.append("; Domain=").append(a.domain);
+  if (a.max_age) s.append("; Max-Age=").append(std::to_string(a.max_age->count() < 0 ? 0 : a.max_age->count()));
+  if (a.expires) s.append("; Expires=").append(detail::imf_fixdate(*a.expires));
+  if (a.secure) s.append("; Secure");
+  if (a.http_only) s.append("; HttpOnly");
+  switch (a.same_site) {
+    case same_site_policy::lax: s.append("; SameSite=Lax"); break;
+    case same_site_policy::strict: s.append("; SameSite=Strict"); break;
+    case same_site_policy::none: s.append("; SameSite=None"); break;
+    case same_site_policy::unset: break;
+  }
+  return s;
+}
+inline std::string set_cookie(std::string_view name, std::string_view value, const cookie_attributes& a = {}) {
+  std::error_code ec;
+  auto s = set_cookie(name, value, a, ec);
+  tessera::detail::throw_if(ec);
+  return s;
+}
+
+/// A `Set-Cookie` that deletes `name`: empty value, Max-Age=0 and an Expires in 1970. Path
+/// and Domain must equal those the cookie was set with, or the browser keeps it.
+inline std::string expire_cookie(std::string_view name, cookie_attributes a, std::error_code& ec) {
+  a.max_age = std::chrono::seconds{0};
+  a.expires = time_point{};
+  return set_cookie(name, "", a, ec);
+}
+inline std::string expire_cookie(std::string_view name, const cookie_attributes& a = {}) {
+  std::error_code ec;
+  auto s = expire_cookie(name, a, ec);
+  tessera::detail::throw_if(ec);
+  return s;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/cookie.hpp ----
+// ---- begin tessera/http/headers.hpp ----
+// tessera — http/headers.hpp
+//
+// Security response headers as plain data, so the server (and any other transport) applies
+// them without this layer knowing Beast:
+//
+//     for (auto [name, value] : tessera::http::token_response_headers) res.set(name, value);
+//
+//  * `no_store_headers` — RFC 6749 §5.1: token responses "MUST" carry `Cache-Control:
+//    no-store` (and `Pragma: no-cache` for HTTP/1.0 caches); also for callback pages
+//    (security row 14: tokens in caches).
+//  * `no_referrer_headers` — `Referrer-Policy: no-referrer`, so codes and state in the URL of
+//    a callback page do not leak to the next site through Referer (RFC 9700 §4.2.4, row 14).
+//  * `anti_framing_headers` — `X-Frame-Options: DENY` (RFC 7034) and CSP
+//    `frame-ancestors 'none'` (CSP Level 2) on login and consent pages (RFC 9700 §4.16, row 15).
+//  * `nosniff_headers` — `X-Content-Type-Options: nosniff`, so JSON is never run as script.
+//
+// The combined sets name the endpoint they are for.
+#ifndef TESSERA_HTTP_HEADERS_HPP
+#define TESSERA_HTTP_HEADERS_HPP
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace tessera::http {
+
+struct header_field {
+  std::string_view name;
+  std::string_view value;
+};
+
+inline constexpr std::array<header_field, 2> no_store_headers{{
+    {"Cache-Control", "no-store"},
+    {"Pragma", "no-cache"},
+}};
+
+inline constexpr std::array<header_field, 1> no_referrer_headers{{
+    {"Referrer-Policy", "no-referrer"},
+}};
+
+inline constexpr std::array<header_field, 2> anti_framing_headers{{
+    {"X-Frame-Options", "DENY"},
+    {"Content-Security-Policy", "frame-ancestors 'none'"},
+}};
+
+inline constexpr std::array<header_field, 1> nosniff_headers{{
+    {"X-Content-Type-Options", "nosniff"},
+}};
+
+namespace detail {
+template <std::size_t... N>
+constexpr auto join_headers(const std::array<header_field, N>&... sets) {
+  std::array<header_field, (N + ...)> out{};
+  std::size_t i = 0;
+  ((void)[&] {
+    for (const auto& h : sets) out[i++] = h;
+  }(), ...);
+  return out;
+}
+}  // namespace detail
+
+/// Token, introspection, revocation and device-authorization responses (JSON with secrets).
+inline constexpr auto token_response_headers = detail::join_headers(no_store_headers, nosniff_headers);
+
+/// Redirects and pages that carry a code, state or token in the URL: callbacks, the
+/// authorization endpoint's redirect back to the client.
+inline constexpr auto callback_response_headers = detail::join_headers(no_store_headers, no_referrer_headers);
+
+/// Login, consent, device-verification and error pages rendered to a browser.
+inline constexpr auto interactive_page_headers =
+    detail::join_headers(no_store_headers, no_referrer_headers, anti_framing_headers, nosniff_headers);
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/headers.hpp ----
+// ---- begin tessera/http/redirect_uri.hpp ----
+// tessera — http/redirect_uri.hpp
+//
+// Where the server may send a browser (security row 8: redirect-URI manipulation and open
+// redirects, RFC 9700 §4.1 and §4.11).
+//
+// OAuth redirect URIs (`match_redirect_uri`):
+//  * exact string comparison with a registered URI (RFC 9700 §4.1.3) — no case folding, no
+//    normalisation, no prefix or wildcard matching;
+//  * one exception, RFC 8252 §7.3: when the requested URI is `http` with the loopback IP
+//    literal `127.0.0.1` or `[::1]`, the port is ignored — scheme, host, path and query must
+//    still equal a registered loopback URI's (a native app gets an ephemeral port from the OS);
+//  * `localhost` is not an IP literal (RFC 8252 §8.3: it may resolve elsewhere), so it matches
+//    exactly only — Flyte's `http://localhost:53593/callback` works as registered;
+//  * a URI with a fragment (RFC 6749 §3.1.2), userinfo, or that is not absolute never matches.
+//
+// Local redirects after login and logout (`is_safe_local_redirect`, Flyte's
+// `/login?redirect_url=` and `/logout?redirect_url=` — unvalidated in Flyte's logout):
+//  * a path on this server: starts with exactly one '/' (not "//" nor "/\", which browsers
+//    read as another host) and is a valid relative reference;
+//  * or an absolute http(s) URL whose origin (scheme, host, port) is the origin of one of
+//    `authorizedUris`, compared case-insensitively with default ports filled in;
+//  * never: backslashes, control characters, spaces or non-ASCII bytes anywhere (browsers
+//    strip or reinterpret them), userinfo, other schemes (`javascript:`, `data:`), or
+//    scheme-relative forms like `https:evil.com`.
+#ifndef TESSERA_HTTP_REDIRECT_URI_HPP
+#define TESSERA_HTTP_REDIRECT_URI_HPP
+
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::http {
+
+namespace detail {
+
+inline bool is_loopback_literal(const boost::urls::url_view& u) noexcept {
+  auto host = u.encoded_host();
+  return host == "127.0.0.1" || host == "[::1]";
+}
+// A port is absent, or 1-5 digits that fit 16 bits (Boost.URL's port_number() wraps).
+inline bool port_in_range(const boost::urls::url_view& u) noexcept {
+  if (!u.has_port()) return true;
+  auto p = u.port();
+  if (p.empty() || p.size() > 5) return false;
+  unsigned long n = 0;
+  for (char c : p) n = n * 10 + static_cast<unsigned long>(c - '0');
+  return n <= 65535;
+}
+inline bool well_formed_redirect(const boost::urls::url_view& u) noexcept {
+  return !u.has_userinfo() && !u.has_fragment() && port_in_range(u);
+}
+inline std::string lower_ascii(std::string_view s) {
+  std::string r(s);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return r;
+}
+
+}  // namespace detail
+
+/// Syntax check for a redirect URI at registration or in a request: `url_invalid` unless it
+/// is an absolute URI (RFC 3986 §4.3) without fragment or userinfo, and with a valid port.
+inline void check_redirect_uri(std::string_view uri, std::error_code& ec) noexcept {
+  auto r = boost::urls::parse_absolute_uri(uri);
+  ec = r && detail::well_formed_redirect(*r) ? std::error_code{} : std::error_code(error::url_invalid);
+}
+inline void check_redirect_uri(std::string_view uri) {
+  std::error_code ec;
+  check_redirect_uri(uri, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// Whether `requested` may be used where `registered` was registered (rules above).
+inline bool redirect_uri_matches(std::string_view requested, std::string_view registered) noexcept {
+  auto req = boost::urls::parse_absolute_uri(requested);
+  if (!req || !detail::well_formed_redirect(*req)) return false;
+  if (requested == registered) return true;
+  if (req->scheme() != "http" || !detail::is_loopback_literal(*req)) return false;
+  auto reg = boost::urls::parse_absolute_uri(registered);
+  if (!reg || !detail::well_formed_redirect(*reg) || reg->scheme() != "http" || !detail::is_loopback_literal(*reg))
+    return false;
+  return req->encoded_host() == reg->encoded_host() && req->encoded_path() == reg->encoded_path() &&
+         req->has_query() == reg->has_query() && req->encoded_query() == reg->encoded_query();
+}
+
+/// The registered URI `requested` matches (the server redirects to `requested` itself, which
+/// differs only in a loopback port). `redirect_uri_mismatch` when none does.
+inline std::string_view match_redirect_uri(std::string_view requested, std::span<const std::string> registered,
+                                           std::error_code& ec) noexcept {
+  for (const auto& r : registered)
+    if (redirect_uri_matches(requested, r)) {
+      ec = {};
+      return r;
+    }
+  ec = error::redirect_uri_mismatch;
+  return {};
+}
+inline std::string_view match_redirect_uri(std::string_view requested, std::span<const std::string> registered) {
+  std::error_code ec;
+  auto r = match_redirect_uri(requested, registered, ec);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+/// True when the browser may be sent to `target` after login or logout (rules above).
+inline bool is_safe_local_redirect(std::string_view target, std::span<const std::string> authorized_uris) {
+  if (target.empty()) return false;
+  for (char ch : target) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f || c == '\\') return false;
+  }
+  if (target.front() == '/') {
+    if (target.size() > 1 && target[1] == '/') return false;
+    return static_cast<bool>(boost::urls::parse_relative_ref(target));
+  }
+  auto t = boost::urls::parse_uri(target);
+  if (!t || !t->has_authority() || t->has_userinfo() || t->encoded_host().empty() || !detail::port_in_range(*t))
+    return false;
+  auto scheme = detail::lower_ascii(t->scheme());
+  if (scheme != "http" && scheme != "https") return false;
+  auto effective_port = [](const boost::urls::url_view& u, std::string_view s) -> std::string {
+    if (u.has_port() && !u.port().empty()) return std::string(u.port());
+    return s == "https" ? "443" : "80";
+  };
+  auto host = detail::lower_ascii(t->encoded_host());
+  auto port = effective_port(*t, scheme);
+  for (const auto& a : authorized_uris) {
+    auto au = boost::urls::parse_uri(a);
+    if (!au || !au->has_authority() || au->has_userinfo()) continue;
+    auto as = detail::lower_ascii(au->scheme());
+    if (as == scheme && detail::lower_ascii(au->encoded_host()) == host && effective_port(*au, as) == port) return true;
+  }
+  return false;
+}
+
+/// `uri` with `params` added to its query, keeping any query it has (RFC 6749 §3.1.2: it
+/// "MUST be retained"). `uri` must have no fragment (a matched redirect URI never has one).
+inline std::string append_query_parameters(std::string_view uri, const parameters& params) {
+  TESSERA_ASSERT(uri.find('#') == std::string_view::npos);
+  std::string out(uri);
+  if (params.empty()) return out;
+  auto q = out.find('?');
+  if (q == std::string::npos)
+    out.push_back('?');
+  else if (out.back() != '?' && out.back() != '&')
+    out.push_back('&');
+  out.append(form_encode(params));
+  return out;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/redirect_uri.hpp ----
+// ---- begin tessera/http/sealed_cookie.hpp ----
+// tessera — http/sealed_cookie.hpp
+//
+// Cookies whose value the browser can carry but neither read nor change (security row 16):
+// the value is sealed with AES-256-GCM (`crypto::sealer`) and base64url-encoded.
+//
+//     associated data = "tessera.cookie.v1:" ‖ cookie name
+//     plaintext       = expiry (8 bytes, big-endian Unix seconds) ‖ value
+//
+// * Binding the name as associated data means a value sealed for `flyte_idt` does not open
+//   as `flyte_at_1`: a swapped cookie is rejected.
+// * The expiry travels inside the sealed payload, so a browser (or an attacker replaying an
+//   old cookie) cannot extend it; the `Max-Age` attribute only tells the browser when to drop
+//   it. Opening at or after the expiry fails.
+// * Opening reports every failure — not base64url, tampered, wrong key, swapped name,
+//   expired — as the one `cookie_invalid`, so a probe learns nothing about which check failed.
+// * Browsers ignore cookies over 4096 bytes (RFC 6265 §6.1 minimum): `seal_cookie` refuses
+//   with `input_too_large` rather than let the cookie vanish silently; split larger values
+//   over several cookies (as Flyte does with `flyte_at_1`/`flyte_at_2`).
+#ifndef TESSERA_HTTP_SEALED_COOKIE_HPP
+#define TESSERA_HTTP_SEALED_COOKIE_HPP
+
+
+#include <openssl/crypto.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::http {
+
+/// Largest `name=value` a browser is required to keep (RFC 6265 §6.1).
+inline constexpr std::size_t max_cookie_size = 4096;
+
+namespace detail {
+inline std::string sealed_cookie_context(std::string_view name) {
+  std::string ad = "tessera.cookie.v1:";
+  ad.append(name);
+  return ad;
+}
+}  // namespace detail
+
+/// Seals `value` as the value of cookie `name`, valid until `expires`. Fails with
+/// `input_too_large` when `name=<sealed>` would exceed 4096 bytes, or as `sealer::seal` does.
+inline std::string seal_cookie(const crypto::sealer& sealer, std::string_view name, std::string_view value,
+                               time_point expires, std::error_code& ec) {
+  ec = {};
+  if (name.size() + 1 + crypto::base64url_encoded_size(crypto::aead_overhead + 8 + value.size()) > max_cookie_size)
+    return ec = error::input_too_large, std::string{};
+  std::string payload(8, '\0');
+  auto t = static_cast<std::uint64_t>(to_unix_seconds(expires));
+  for (int i = 7; i >= 0; --i, t >>= 8) payload[static_cast<std::size_t>(i)] = static_cast<char>(t & 0xff);
+  payload.append(value);
+  auto sealed = sealer.seal_base64url(payload, detail::sealed_cookie_context(name), ec);
+  OPENSSL_cleanse(payload.data(), payload.size());
+  return sealed;
+}
+inline std::string seal_cookie(const crypto::sealer& sealer, std::string_view name, std::string_view value,
+                               time_point expires) {
+  std::error_code ec;
+  auto s = seal_cookie(sealer, name, value, expires, ec);
+  tessera::detail::throw_if(ec);
+  return s;
+}
+
+/// Opens the value of cookie `name` sealed by `seal_cookie`, checking its expiry against
+/// `now`. Any failure is `cookie_invalid` with an empty result. Never throws.
+inline std::string open_cookie(const crypto::sealer& sealer, std::string_view name, std::string_view sealed,
+                               time_point now, std::error_code& ec) noexcept try {
+  if (sealed.size() > max_cookie_size) return ec = error::cookie_invalid, std::string{};
+  auto payload = sealer.open_base64url(sealed, detail::sealed_cookie_context(name), ec);
+  if (ec || payload.size() < 8) return ec = error::cookie_invalid, std::string{};
+  std::uint64_t t = 0;
+  for (std::size_t i = 0; i < 8; ++i) t = (t << 8) | static_cast<unsigned char>(payload[i]);
+  if (to_unix_seconds(now) >= static_cast<std::int64_t>(t)) {
+    OPENSSL_cleanse(payload.data(), payload.size());
+    return ec = error::cookie_invalid, std::string{};
+  }
+  payload.erase(0, 8);
+  return payload;
+} catch (...) {  // allocation failure
+  ec = error::cookie_invalid;
+  return {};
+}
+inline std::string open_cookie(const crypto::sealer& sealer, std::string_view name, std::string_view sealed,
+                               time_point now) {
+  std::error_code ec;
+  auto s = open_cookie(sealer, name, sealed, now, ec);
+  tessera::detail::throw_if(ec);
+  return s;
+}
+
+/// Finds cookie `name` in a request and opens it: nullopt without error when the request
+/// has no such cookie (not logged in); nullopt with `cookie_malformed` when it was sent more
+/// than once (cookie tossing); nullopt with `cookie_invalid` when it does not open.
+inline std::optional<std::string> open_cookie(const crypto::sealer& sealer, const request_cookies& cookies,
+                                              std::string_view name, time_point now, std::error_code& ec) {
+  auto raw = cookies.unique(name, ec);
+  if (ec || !raw) return std::nullopt;
+  auto value = open_cookie(sealer, name, *raw, now, ec);
+  if (ec) return std::nullopt;
+  return value;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/sealed_cookie.hpp ----
+
+#endif
+// ---- end tessera/http.hpp ----
+// ---- begin tessera/identity.hpp ----
+// tessera — identity.hpp: how people log in (include list only).
+#ifndef TESSERA_IDENTITY_HPP
+#define TESSERA_IDENTITY_HPP
+
+// ---- begin tessera/identity/concepts.hpp ----
+// tessera — identity/concepts.hpp
+//
+// How people log in, as a policy of the authorization server. The server never checks a
+// password or talks to an IdP itself: it asks its identity policy who the browser belongs to
+// and, when nobody, sends the browser to the policy's login page with a local return path
+// (`/login?redirect_url=/oauth2/authorize_callback`, as Flyte does).
+//
+// A type I models `identity_policy` when, for `const I& i`, `transport::router& r`, a request
+// `req`, its context `ctx` and `std::error_code& ec`:
+//
+//   i.current_user(req, ctx, ec) -> std::optional<identity::user>
+//       the user of the request's session, or nullopt (no, expired or tampered session: not an
+//       error; ec is for store failures only)
+//   i.login_path() -> std::string_view
+//       where to send a browser without a session ("/login")
+//   i.install(r)
+//       registers the policy's own pages: /login, /logout, /me, and /callback for external
+//       identity providers
+//
+// Models: `identity::local` (a users file and a login page: the embedded default). The
+// external OIDC relying party (Okta, Google, Azure AD, ...) plugs in at the same point.
+// Exemplar: `identity::archetype` in tests/server.
+#ifndef TESSERA_IDENTITY_CONCEPTS_HPP
+#define TESSERA_IDENTITY_CONCEPTS_HPP
+
+// ---- begin tessera/transport/message.hpp ----
+// tessera — transport/message.hpp: the HTTP message types every layer speaks, and the
+// per-request facts a transport knows that the message does not (who the peer is, whether
+// the bytes came over TLS).
+//
+// Handlers in server/, identity/ and resource/ are functions of these types; they never see a
+// socket. Only the Beast *message* headers are included here (no Asio I/O, no OpenSSL), so a
+// layer that includes this header stays socket-free.
+#ifndef TESSERA_TRANSPORT_MESSAGE_HPP
+#define TESSERA_TRANSPORT_MESSAGE_HPP
+
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+namespace http = boost::beast::http;
+
+/// An HTTP/1.1 request with its whole body in memory (bounded by `server_limits::body_limit`).
+using request = http::request<http::string_body>;
+
+/// An HTTP/1.1 response with its whole body in memory.
+using response = http::response<http::string_body>;
+
+/// What the transport knows about the request beyond its bytes. Passed to handlers that ask
+/// for it (see `router`); the in-memory transport fills it from its own configuration.
+struct request_context {
+  /// Peer IP address in text form ("127.0.0.1", "::1"); empty when unknown.
+  std::string peer_address{};
+  /// Peer TCP port; 0 when unknown.
+  std::uint16_t peer_port = 0;
+  /// True when the request arrived over TLS. Handlers use it to refuse plain-text token
+  /// requests or to set the `Secure` cookie attribute; never trust `X-Forwarded-Proto` here.
+  bool tls = false;
+};
+
+/// The path of a request target: everything before the first '?' or '#'. Routing and the
+/// access log use this, so a query string (which may carry codes or tokens) is never matched
+/// against or logged.
+inline std::string_view target_path(std::string_view target) noexcept {
+  auto end = target.find_first_of("?#");
+  return end == std::string_view::npos ? target : target.substr(0, end);
+}
+
+/// A response with `status`, the request's HTTP version and keep-alive, a
+/// `Content-Type` and a body; the payload size is prepared.
+inline response make_response(const request& req, http::status status, std::string body = {},
+                              std::string_view content_type = "text/plain; charset=utf-8") {
+  response res{status, req.version()};
+  res.keep_alive(req.keep_alive());
+  if (!body.empty() || status != http::status::no_content) {
+    res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+  }
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/message.hpp ----
+// ---- begin tessera/transport/router.hpp ----
+// tessera — transport/router.hpp: the table of path → (method set → handler) that every
+// transport (the Beast server, the in-memory transport, the fuzzer) calls.
+//
+// Contract:
+//  * Matching is on the exact path of the request target, without query or fragment
+//    (`/token` matches `/token?x=1`, not `/token/` or `/TOKEN`); no patterns, no prefixes.
+//  * A path that is known but not for the request's method answers 405 with an `Allow` header
+//    listing the registered methods; an unknown path answers 404. A HEAD request to a path
+//    with a GET handler but no HEAD handler runs the GET handler and drops the body
+//    (RFC 9110 §9.3.2), keeping `Content-Length`.
+//  * A handler is either `response(const request&)` or
+//    `response(const request&, const request_context&)`; both are stored the same way.
+//  * A handler that throws produces a 500 with a fixed body; the exception text never reaches
+//    the wire (it may hold secrets). Handlers should report errors as responses, not throws.
+//  * Register everything before serving: `add` is not thread-safe, `route` is (it is const
+//    and handlers are called concurrently from several I/O threads — they must be thread-safe).
+//  * Every response leaves `route` with its payload prepared (Content-Length set from the body)
+//    unless the handler chose chunked encoding. A HEAD handler returns the body it would for
+//    GET; the router computes the length and then drops the body.
+#ifndef TESSERA_TRANSPORT_ROUTER_HPP
+#define TESSERA_TRANSPORT_ROUTER_HPP
+
+
+#include <algorithm>
+#include <concepts>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tessera::transport {
+
+/// A callable that answers a request from the request alone.
+template <class F>
+concept plain_handler = std::invocable<const F&, const request&> &&
+                        std::convertible_to<std::invoke_result_t<const F&, const request&>, response>;
+
+/// A callable that also wants the transport's facts about the request.
+template <class F>
+concept contextual_handler =
+    std::invocable<const F&, const request&, const request_context&> &&
+    std::convertible_to<std::invoke_result_t<const F&, const request&, const request_context&>, response>;
+
+/// Either handler shape.
+template <class F>
+concept handler = plain_handler<F> || contextual_handler<F>;
+
+/// The type-erased form every handler is stored as.
+using handler_function = std::function<response(const request&, const request_context&)>;
+
+class router {
+ public:
+  /// Registers `h` for `path` and each of `methods`. Registering a (path, method) pair twice
+  /// replaces the earlier handler. `path` must start with '/' and hold no '?' or '#'.
+  template <handler H>
+  router& add(std::initializer_list<http::verb> methods, std::string path, H h) {
+    TESSERA_ASSERT(!path.empty() && path.front() == '/' && path.find_first_of("?#") == std::string::npos);
+    handler_function f = wrap(std::move(h));
+    auto& entry = routes_[std::move(path)];
+    for (auto m : methods) {
+      auto it = std::find_if(entry.begin(), entry.end(), [m](const auto& e) { return e.first == m; });
+      if (it != entry.end()) it->second = f;
+      else entry.emplace_back(m, f);
+    }
+    return *this;
+  }
+
+  template <handler H>
+  router& get(std::string path, H h) { return add({http::verb::get}, std::move(path), std::move(h)); }
+  template <handler H>
+  router& post(std::string path, H h) { return add({http::verb::post}, std::move(path), std::move(h)); }
+
+  /// Answers `req`. Never throws for handler failures (see the header comment); may throw
+  /// `std::bad_alloc`.
+  response route(const request& req, const request_context& ctx = {}) const {
+    auto path = target_path(req.target());
+    auto it = routes_.find(path);
+    if (it == routes_.end()) return finish(make_response(req, http::status::not_found, "not found\n"));
+
+    const auto& entry = it->second;
+    const bool head = req.method() == http::verb::head;
+    const handler_function* f = find(entry, req.method());
+    if (!f && head) f = find(entry, http::verb::get);
+    if (!f) {
+      auto res = make_response(req, http::status::method_not_allowed, "method not allowed\n");
+      res.set(http::field::allow, allow_header(entry));
+      return finish(std::move(res));
+    }
+
+    response res;
+    try {
+      res = (*f)(req, ctx);
+    } catch (...) {
+      res = make_response(req, http::status::internal_server_error, "internal server error\n");
+    }
+    res = finish(std::move(res));
+    if (head) res.body().clear();  // Content-Length already describes the GET body
+    return res;
+  }
+
+  /// True when no route is registered.
+  bool empty() const noexcept { return routes_.empty(); }
+
+  /// The methods registered for `path`, as an `Allow` header value ("GET, POST"); empty when
+  /// the path is unknown.
+  std::string allowed_methods(std::string_view path) const {
+    auto it = routes_.find(path);
+    return it == routes_.end() ? std::string{} : allow_header(it->second);
+  }
+
+ private:
+  using method_table = std::vector<std::pair<http::verb, handler_function>>;
+
+  template <class H>
+  static handler_function wrap(H h) {
+    if constexpr (contextual_handler<H>)
+      return [h = std::move(h)](const request& r, const request_context& c) -> response { return h(r, c); };
+    else
+      return [h = std::move(h)](const request& r, const request_context&) -> response { return h(r); };
+  }
+
+  static const handler_function* find(const method_table& t, http::verb m) noexcept {
+    for (const auto& [verb, f] : t)
+      if (verb == m) return &f;
+    return nullptr;
+  }
+
+  static std::string allow_header(const method_table& t) {
+    std::vector<std::string_view> names;
+    bool has_get = false, has_head = false;
+    for (const auto& e : t) {
+      names.push_back(http::to_string(e.first));
+      has_get |= e.first == http::verb::get;
+      has_head |= e.first == http::verb::head;
+    }
+    if (has_get && !has_head) names.push_back("HEAD");
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (auto n : names) {
+      if (!out.empty()) out += ", ";
+      out += n;
+    }
+    return out;
+  }
+
+  // Content-Length always describes the body the handler returned, so a handler cannot
+  // desynchronise the connection with a wrong length.
+  static response finish(response res) {
+    if (!res.chunked()) res.prepare_payload();
+    return res;
+  }
+
+  std::map<std::string, method_table, std::less<>> routes_;
+};
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/router.hpp ----
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::identity {
+
+/// An authenticated person.
+struct user {
+  std::string subject;          // stable identifier (`sub`)
+  boost::json::object claims;   // profile claims: name, preferred_username, email, ...
+  time_point auth_time{};       // when they authenticated (OIDC `auth_time`)
+};
+
+template <class I>
+concept identity_policy = requires(const I& i, transport::router& r, const transport::request& req,
+                                   const transport::request_context& ctx, std::error_code& ec) {
+  { i.current_user(req, ctx, ec) } -> std::same_as<std::optional<user>>;
+  { i.login_path() } -> std::convertible_to<std::string_view>;
+  { i.install(r) };
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/concepts.hpp ----
+// ---- begin tessera/identity/local.hpp ----
+// tessera — identity/local.hpp
+//
+// `identity::local<Store, Clock>`: the embedded identity, so a server needs no outside IdP.
+// People are the users of a users file (`users_file.hpp`: htpasswd lines with bcrypt
+// hashes); they log in on a plain HTML form and get a session (`session.hpp`). Models
+// `identity_policy`; the external-IdP relying party plugs in at the same point.
+//
+// Pages (`install` registers them; paths from `local_settings`):
+//
+//   GET  /login?redirect_url=R   logged in: 303 to R. Otherwise the form, with a CSRF token.
+//   POST /login                  form: username, password, csrf_token, redirect_url.
+//                                success: a new session, 303 (never 307: the browser must not
+//                                re-POST the password, attack row 17) to R.
+//                                wrong password or unknown user: the same 401 form with the
+//                                same words; an unknown user costs one bcrypt run of a decoy
+//                                hash, so timing does not tell which (no user enumeration).
+//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
+//                                303 to R (default: the login page).
+//   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
+//                                answers (below).
+//
+// R, the `redirect_url`, is optional (default `default_redirect`, Flyte's
+// `userAuth.redirectUrl`, "/console") and must be a path on this server or an URL on the
+// origin of one of `authorized_uris` (`http::is_safe_local_redirect`); anything else is a 400
+// error page with no Location, on /login and on /logout alike (attack row 8; Flyte 403s on
+// /login and follows it unchecked on /logout).
+//
+// Login CSRF: double submit. The form carries a random token; the same token travels in a
+// sealed, short-lived, HttpOnly, SameSite=Strict cookie (`__Host-tessera_login`, or
+// `tessera_login` on plain-HTTP development, as for the session cookie), and the POST is
+// accepted only when both are present and equal (`crypto::constant_time_equal`). Missing,
+// expired, swapped or different: 403 with a fresh form, and no session (`csrf_token_invalid`).
+//
+// Failed logins are rate limited per submitted user name and per peer address
+// (`crypto::failure_rate_limiter`, checked before bcrypt runs): once either is used up the
+// answer is 429 with `Retry-After` and the form, without checking the password, for known
+// and unknown names alike. A success clears the user name's count, never the address's.
+// Behind a reverse proxy every browser has the proxy's address: raise
+// `failed_logins_per_address.burst` there, or one guesser slows everyone's logins. A request
+// whose peer address the transport does not know is limited per user name only.
+//
+// Pages carry `http::interactive_page_headers` (no-store, no-referrer, X-Frame-Options DENY,
+// nosniff) and a strict CSP without script (`login_page_csp`). Passwords, session ids and CSRF
+// tokens are never logged or written anywhere but where the protocol needs them.
+//
+// /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
+// `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
+// has them as non-empty strings (absent members, never empty strings); other claims of the
+// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
+//
+// A user removed from the users file loses their sessions at the next restart: `current_user`
+// accepts a session only while its subject is still in the directory.
+#ifndef TESSERA_IDENTITY_LOCAL_HPP
+#define TESSERA_IDENTITY_LOCAL_HPP
+
+// ---- begin tessera/identity/login_page.hpp ----
+// tessera — identity/login_page.hpp
+//
+// The HTML of the local login form and of the identity layer's error pages. No JavaScript:
+// a plain form that posts to the login path. Every interpolated value goes through
+// `html_escape` (text and double-quoted attribute values alike), so a user name or a
+// redirect URL can never close an attribute or open a tag.
+//
+// The only style is one fixed `<style>` block; `login_page_style_hash()` is its CSP hash
+// source (`'sha256-…'`), so the page's Content-Security-Policy needs no 'unsafe-inline'
+// (`login_page_csp`). Pages never contain a password, a session id or a store error; the
+// CSRF token appears only in its hidden field, where the double-submit check needs it.
+#ifndef TESSERA_IDENTITY_LOGIN_PAGE_HPP
+#define TESSERA_IDENTITY_LOGIN_PAGE_HPP
+
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
+inline void html_escape_append(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+inline std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  html_escape_append(out, s);
+  return out;
+}
+
+/// The page's one inline style block (its exact text is hashed into the CSP).
+inline constexpr std::string_view login_page_style =
+    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
+    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    "h1{font-size:1.4rem;margin:0 0 1rem}"
+    "label{display:block;margin:.8rem 0 .3rem}"
+    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
+    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
+
+/// `'sha256-<base64>'`: the CSP source that allows exactly `login_page_style`.
+inline const std::string& login_page_style_hash() {
+  static const std::string h = [] {
+    auto d = crypto::sha256(login_page_style);
+    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
+  }();
+  return h;
+}
+
+/// The Content-Security-Policy of the login and error pages: nothing loads or runs but the
+/// one style block; the form may post only to this origin and to `form_action_origins`
+/// (a space-separated list — browsers apply `form-action` to the redirect after the POST,
+/// so the origins of `authorized_uris` must be there); no framing; no `<base>`.
+inline std::string login_page_csp(std::string_view form_action_origins = {}) {
+  std::string csp = "default-src 'none'; style-src ";
+  csp.append(login_page_style_hash());
+  csp.append("; form-action 'self'");
+  if (!form_action_origins.empty()) csp.append(" ").append(form_action_origins);
+  csp.append("; frame-ancestors 'none'; base-uri 'none'");
+  return csp;
+}
+
+/// What the login form shows.
+struct login_form {
+  std::string_view action;        // the login path the form posts to
+  std::string_view csrf_token;    // double-submit token (also in the sealed login cookie)
+  std::string_view redirect_url;  // validated; empty: the server's default
+  std::string_view user_name;     // pre-filled after a failed attempt; never the password
+  std::string_view message;       // a fixed, generic notice; empty: none
+};
+
+namespace detail {
+inline void page_head(std::string& out, std::string_view title) {
+  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+  html_escape_append(out, title);
+  out.append("</title>\n<style>").append(login_page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
+  html_escape_append(out, title);
+  out.append("</h1>\n");
+}
+inline void page_tail(std::string& out) { out.append("</main>\n</body>\n</html>\n"); }
+}  // namespace detail
+
+/// The login form page.
+inline std::string render_login_page(const login_form& f) {
+  std::string out;
+  out.reserve(2048);
+  detail::page_head(out, "Sign in");
+  if (!f.message.empty()) {
+    out.append("<p class=\"error\" role=\"alert\">");
+    html_escape_append(out, f.message);
+    out.append("</p>\n");
+  }
+  out.append("<form method=\"post\" action=\"");
+  html_escape_append(out, f.action);
+  out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
+  html_escape_append(out, f.csrf_token);
+  out.append("\">\n");
+  if (!f.redirect_url.empty()) {
+    out.append("<input type=\"hidden\" name=\"redirect_url\" value=\"");
+    html_escape_append(out, f.redirect_url);
+    out.append("\">\n");
+  }
+  out.append("<label for=\"username\">User name</label>\n"
+             "<input id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" "
+             "spellcheck=\"false\" required");
+  if (f.user_name.empty()) {
+    out.append(" autofocus>\n");
+  } else {
+    out.append(" value=\"");
+    html_escape_append(out, f.user_name);
+    out.append("\">\n");
+  }
+  out.append("<label for=\"password\">Password</label>\n"
+             "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required");
+  if (!f.user_name.empty()) out.append(" autofocus");
+  out.append(">\n<button type=\"submit\">Sign in</button>\n</form>\n");
+  detail::page_tail(out);
+  return out;
+}
+
+/// A page that explains a refused request in fixed words (never echoing the input).
+inline std::string render_error_page(std::string_view title, std::string_view text) {
+  std::string out;
+  detail::page_head(out, title);
+  out.append("<p>");
+  html_escape_append(out, text);
+  out.append("</p>\n");
+  detail::page_tail(out);
+  return out;
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/login_page.hpp ----
+// ---- begin tessera/identity/session.hpp ----
+// tessera — identity/session.hpp
+//
+// Browser sessions of the identity layer: a random session id in an AES-256-GCM sealed cookie,
+// the session itself in a `store::session_store` under `store::token_hash(id)`. Shared by every
+// identity policy (the local users file here; the external-IdP relying party later).
+//
+// Why both a sealed cookie and a store entry:
+//  * the store entry makes logout real — deleting it kills the session everywhere, even if
+//    the cookie was copied (Flyte only clears cookies: a copied cookie lives on);
+//  * the store keeps only the hash of the id (attack row 24), so a store dump logs nobody in;
+//  * sealing the id (`http::seal_cookie`: the cookie name is associated data, the expiry is
+//    inside) means a tampered, swapped or stale cookie is refused before the store is asked.
+//
+// Session fixation (attack row 16): `start` always draws a fresh 256-bit id; nothing a
+// browser presents is ever promoted to a session. Callers end any session the browser
+// already carries before starting a new one (`local` does).
+//
+// Cookie names and the Secure attribute, decided per request by `secure_cookies(ctx)`:
+//  * `options.secure_cookies` true (the default; set it when TLS ends at a proxy in front of
+//    tessera), or the request came over TLS (`request_context::tls`):
+//        `__Host-tessera_session`, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain.
+//    The `__Host-` prefix makes the browser refuse a cookie of that name set by a sibling
+//    subdomain or over plain HTTP (cookie tossing).
+//  * otherwise (plain-HTTP loopback development only: browsers drop Secure and `__Host-`
+//    cookies on http): `tessera_session`, HttpOnly, SameSite=Lax, Path=/, without Secure.
+// A request only ever reads the cookie of its own mode, so in secure mode a plain
+// `tessera_session` planted over http is never looked at, and a value moved from one name to
+// the other fails to open (the name is sealed in). A cookie sent twice is refused.
+//
+// Lifetime is absolute (`options.lifetime`, default 8 h, from login): no sliding renewal, so a
+// stolen cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store
+// record's `expires_at` are the same instant.
+#ifndef TESSERA_IDENTITY_SESSION_HPP
+#define TESSERA_IDENTITY_SESSION_HPP
+
+// ---- begin tessera/store/concepts.hpp ----
+// tessera — store/concepts.hpp
+//
+// Storage split by concern, as the grants need it. Every operation that reads and changes
+// state in one step (consuming a code, rotating a refresh token, polling a device code,
+// using a jti) is atomic in every model — across processes for shared stores — because the
+// security of single use depends on it (attack rows 7 and 12).
+//
+// Every operation reports failure through `std::error_code&` (`error::store_failure`,
+// `error::store_unavailable`); lookups of unknown or expired keys are not failures.
+//
+// Models: `store::memory` (one process, tests and the embedded default); SQLite and Redis
+// stores come with the storage work. Each concept has an exemplar below: the minimal type
+// that models it, compiled in tests to prove the server asks for nothing more.
+#ifndef TESSERA_STORE_CONCEPTS_HPP
+#define TESSERA_STORE_CONCEPTS_HPP
+
+// ---- begin tessera/store/records.hpp ----
+// tessera — store/records.hpp
+//
+// What the authorization server keeps between requests. Records hold no secret in usable
+// form: codes, refresh tokens, device codes, user codes and session ids are stored under
+// the SHA-256 of their value (`token_hash`), so a dump of any store yields nothing that can
+// be redeemed (attack row 24). Records are plain values; every store copies them.
+#ifndef TESSERA_STORE_RECORDS_HPP
+#define TESSERA_STORE_RECORDS_HPP
+
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::store {
+
+/// The key a secret value is stored under: base64url(SHA-256(value)). 43 characters.
+/// Unkeyed: the values are 256-bit random strings, so the hash cannot be inverted, and every
+/// replica of a deployment computes the same key without sharing one more secret.
+inline std::string token_hash(std::string_view value) {
+  auto d = crypto::sha256(value);
+  return crypto::base64url_encode(std::span<const unsigned char>(d.data(), d.size()));
+}
+
+/// Who authorized a grant, and what they agreed to: shared by codes, refresh tokens and
+/// device codes, and copied into the tokens issued from them.
+struct grant_record {
+  std::string client_id;
+  std::string subject;         // the user, or the client id for client credentials
+  std::string scope;           // space-separated, as granted
+  std::string audience;        // space-separated resource audiences; empty: the default
+  std::string family_id;       // ties together every token issued from one authorization
+  std::string user_claims;     // JSON object of profile claims for ID tokens and userinfo
+  time_point auth_time{};      // when the user authenticated
+};
+
+/// An authorization code (RFC 6749 §4.1.2), single use.
+struct code_record {
+  grant_record grant;
+  std::string redirect_uri;    // as sent in the authorization request (§4.1.3 compares it)
+  std::string code_challenge;  // S256 challenge; empty when none was sent
+  std::string nonce;           // OIDC nonce for the ID token
+  time_point expires_at{};
+};
+
+enum class consume_status { ok, unknown, expired, replayed };
+
+struct consume_result {
+  consume_status status = consume_status::unknown;
+  code_record record;          // set for ok, expired and replayed
+};
+
+/// A refresh token. Rotation replaces a token by a child in the same family.
+struct refresh_record {
+  grant_record grant;
+  time_point expires_at{};
+};
+
+/// How long and how often a rotated refresh token may still be used (two browser tabs
+/// refreshing at once). Zero duration: no grace; any reuse revokes the family.
+struct grace_policy {
+  seconds window{0};
+  unsigned max_uses = 0;
+};
+
+enum class rotate_status { ok, unknown, expired, revoked, reused };
+
+struct rotate_result {
+  rotate_status status = rotate_status::unknown;
+  refresh_record record;       // the presented token's record for ok (the child inherits it)
+};
+
+/// A device authorization (RFC 8628).
+enum class device_state { pending, approved, denied };
+
+struct device_record {
+  std::string client_id;
+  std::string scope;
+  std::string audience;
+  std::string user_code_hash;  // token_hash of the normalized user code
+  time_point expires_at{};
+  seconds interval{5};
+  time_point last_poll{};
+  device_state state = device_state::pending;
+  grant_record grant;          // filled on approval
+};
+
+enum class poll_status { approved, pending, slow_down, denied, expired, unknown };
+
+struct poll_result {
+  poll_status status = poll_status::unknown;
+  device_record record;        // set for approved
+};
+
+/// A logged-in browser session.
+struct session_record {
+  std::string subject;
+  std::string user_claims;     // JSON object
+  time_point auth_time{};
+  time_point expires_at{};
+  std::string csrf_secret;     // per-session CSRF key (random, not the session id)
+};
+
+/// A revoked access token's `jti`, or an issued one (to revoke it with its family).
+struct access_record {
+  std::string family_id;
+  time_point expires_at{};
+  std::string user_claims;     // JSON object, for userinfo; empty for client tokens
+};
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/records.hpp ----
+
+#include <concepts>
+#include <optional>
+#include <system_error>
+
+namespace tessera::store {
+
+/// Authorization codes: put, and consume exactly once.
+///   put_code(hash, record, ec)
+///   consume_code(hash, now, ec) -> consume_result
+///     ok the first time; replayed (with the record, so its tokens can be revoked) after;
+///     expired after `expires_at`; unknown otherwise.
+template <class S>
+concept code_store = requires(S& s, std::string_view h, const code_record& r, time_point now, std::error_code& ec) {
+  { s.put_code(h, r, ec) } -> std::same_as<void>;
+  { s.consume_code(h, now, ec) } -> std::same_as<consume_result>;
+};
+
+/// Families and access-token revocation: what a replayed code, a reused refresh token and
+/// RFC 7009 revocation act on, and what introspection consults.
+///   revoke_family(family_id, until, ec)         every token of the family is dead
+///   family_revoked(family_id, ec) -> bool
+///   put_access(jti, access_record, ec)          remembers an issued access token's family
+///   revoke_access(jti, until, ec)
+///   access_revoked(jti, ec) -> bool             its own revocation or its family's
+///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
+template <class S>
+concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
+  { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
+  { s.revoke_family(id, t, ec) } -> std::same_as<void>;
+  { s.family_revoked(id, ec) } -> std::same_as<bool>;
+  { s.put_access(id, a, ec) } -> std::same_as<void>;
+  { s.revoke_access(id, t, ec) } -> std::same_as<void>;
+  { s.access_revoked(id, ec) } -> std::same_as<bool>;
+};
+
+/// Refresh tokens with rotation and reuse detection.
+///   put_refresh(hash, record, ec)
+///   rotate_refresh(old_hash, new_hash, new_expires_at, now, grace, ec) -> rotate_result
+///     ok: the old token is marked rotated and the new one inherits its grant. A rotated
+///     token presented again within `grace` (window and count) also yields ok and a new
+///     child; outside it the whole family is revoked and `reused` returned.
+///   find_refresh(hash, now, ec) -> optional<refresh_record>   live, unrotated, unrevoked
+///   revoke_refresh(hash, ec) -> bool                          revokes its family
+template <class S>
+concept refresh_token_store =
+    revocation_store<S> &&
+    requires(S& s, std::string_view h, const refresh_record& r, time_point t, grace_policy g, std::error_code& ec) {
+      { s.put_refresh(h, r, ec) } -> std::same_as<void>;
+      { s.rotate_refresh(h, h, t, t, g, ec) } -> std::same_as<rotate_result>;
+      { s.find_refresh(h, t, ec) } -> std::same_as<std::optional<refresh_record>>;
+      { s.revoke_refresh(h, ec) } -> std::same_as<bool>;
+    };
+
+/// Device authorizations (RFC 8628).
+///   put_device(device_hash, record, ec)
+///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
+///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
+///   poll_device(device_hash, now, ec) -> poll_result
+///     slow_down when polled again within the interval (which then grows by 5 s, §3.5);
+///     approved exactly once (the record is consumed); denied; expired; pending.
+template <class S>
+concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
+                                     time_point now, std::error_code& ec) {
+  { s.put_device(h, r, ec) } -> std::same_as<void>;
+  { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
+  { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
+  { s.poll_device(h, now, ec) } -> std::same_as<poll_result>;
+};
+
+/// One-time identifiers, e.g. the `jti` of private_key_jwt client assertions.
+///   use_once(key, expires_at, now, ec) -> bool   true the first time within the lifetime
+template <class S>
+concept jti_store = requires(S& s, std::string_view k, time_point t, std::error_code& ec) {
+  { s.use_once(k, t, t, ec) } -> std::same_as<bool>;
+};
+
+/// Browser sessions of the identity layer, under the hash of the session id.
+template <class S>
+concept session_store = requires(S& s, std::string_view h, const session_record& r, time_point now, std::error_code& ec) {
+  { s.put_session(h, r, ec) } -> std::same_as<void>;
+  { s.find_session(h, now, ec) } -> std::same_as<std::optional<session_record>>;
+  { s.delete_session(h, ec) } -> std::same_as<void>;
+};
+
+/// Everything the full authorization server can use.
+template <class S>
+concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S>;
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/concepts.hpp ----
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/crypto.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+struct session_options {
+  seconds lifetime{std::chrono::hours(8)};  // absolute, from login
+  bool secure_cookies = true;               // false only for plain-HTTP loopback development
+};
+
+/// Whether cookies for this request get the `__Host-` name and Secure (rules above).
+inline bool secure_cookies(bool configured, const transport::request_context& ctx) noexcept {
+  return configured || ctx.tls;
+}
+
+/// The attributes of a cookie tessera sets for a browser: host-only, Path=/, HttpOnly.
+inline http::cookie_attributes browser_cookie_attributes(bool secure, seconds max_age,
+                                                        http::same_site_policy same_site = http::same_site_policy::lax) {
+  http::cookie_attributes a;
+  a.secure = secure;
+  a.http_only = true;
+  a.same_site = same_site;
+  a.path = "/";
+  a.max_age = max_age;
+  return a;
+}
+
+/// The cookies of a request (all `Cookie` fields joined, as RFC 6265 §5.4 would send them in
+/// one). A malformed or oversized header reads as no cookies: the caller is then simply not
+/// logged in.
+inline http::request_cookies request_cookies_of(const transport::request& req) {
+  std::string joined;
+  for (auto it = req.find(transport::http::field::cookie); it != req.end() && it->name() == transport::http::field::cookie;
+       ++it) {
+    if (!joined.empty()) joined.append("; ");
+    joined.append(it->value());
+  }
+  std::error_code ec;
+  auto cookies = http::parse_cookie_header(joined, ec);
+  return ec ? http::request_cookies{} : cookies;
+}
+
+/// Sessions kept in `Store`, keyed by sealed cookies. Const member functions are thread-safe
+/// when the store's are. Holds references: the store, the sealer and the clock must outlive it.
+template <class Store, class Clock = system_clock>
+class session_manager {
+  static_assert(store::session_store<Store>,
+                "tessera::identity::session_manager needs a store that models tessera::store::session_store");
+
+ public:
+  static constexpr std::string_view secure_cookie_name = "__Host-tessera_session";
+  static constexpr std::string_view plain_cookie_name = "tessera_session";
+
+  /// A live session: the hash it is stored under, and its record.
+  struct session {
+    std::string id_hash;
+    store::session_record record;
+  };
+
+  session_manager(Store& store, const crypto::sealer& sealer, session_options options, const Clock& clock)
+      : store_(store), sealer_(sealer), options_(options), clock_(clock) {
+    TESSERA_ASSERT(options_.lifetime.count() > 0);
+  }
+
+  const session_options& options() const noexcept { return options_; }
+  bool secure(const transport::request_context& ctx) const noexcept { return secure_cookies(options_.secure_cookies, ctx); }
+  std::string_view cookie_name(const transport::request_context& ctx) const noexcept {
+    return secure(ctx) ? secure_cookie_name : plain_cookie_name;
+  }
+
+  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
+  /// hands it to the browser. `claims` of `u` are stored as JSON. Fails as the store does,
+  /// or with `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
+  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec) const {
+    ec = {};
+    std::array<unsigned char, 32> raw;
+    crypto::random_bytes(raw, ec);
+    if (ec) return {};
+    std::string id = crypto::base64url_encode(raw);
+    OPENSSL_cleanse(raw.data(), raw.size());
+
+    const time_point now = clock_.now();
+    store::session_record rec;
+    rec.subject = u.subject;
+    rec.user_claims = boost::json::serialize(u.claims);
+    rec.auth_time = u.auth_time == time_point{} ? now : u.auth_time;
+    // Whole seconds: the sealed cookie carries its expiry in Unix seconds.
+    rec.expires_at = std::chrono::floor<seconds>(now) + options_.lifetime;
+    rec.csrf_secret = crypto::random_token();
+
+    const bool sec = secure(ctx);
+    const std::string_view name = sec ? secure_cookie_name : plain_cookie_name;
+    std::string sealed = http::seal_cookie(sealer_, name, id, rec.expires_at, ec);
+    std::string hash = store::token_hash(id);
+    OPENSSL_cleanse(id.data(), id.size());
+    if (ec) return {};
+    std::string header = http::set_cookie(name, sealed, browser_cookie_attributes(sec, options_.lifetime), ec);
+    if (ec) return {};
+    store_.put_session(hash, rec, ec);
+    if (ec) return {};
+    return header;
+  }
+
+  /// The live session the request's cookie names, or nullopt: no cookie, a cookie sent twice,
+  /// one that does not open (tampered, swapped, another key, expired), or a session the store
+  /// no longer has (logged out, expired). `ec` is set for store failures only.
+  std::optional<session> find(const transport::request& req, const transport::request_context& ctx,
+                              std::error_code& ec) const {
+    ec = {};
+    const auto cookies = request_cookies_of(req);
+    const time_point now = clock_.now();
+    std::error_code cookie_ec;
+    auto id = http::open_cookie(sealer_, cookies, cookie_name(ctx), now, cookie_ec);
+    if (!id) return std::nullopt;
+    session s{store::token_hash(*id), {}};
+    OPENSSL_cleanse(id->data(), id->size());
+    auto rec = store_.find_session(s.id_hash, now, ec);
+    if (ec || !rec) return std::nullopt;
+    s.record = std::move(*rec);
+    return s;
+  }
+
+  /// The user of the request's session (see `find`). A record whose claims are not a JSON
+  /// object reads as no session.
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    auto s = find(req, ctx, ec);
+    if (!s) return std::nullopt;
+    return to_user(s->record);
+  }
+
+  /// Deletes the request's session from the store (when it has one) and returns the
+  /// `Set-Cookie` value that removes the cookie. On a store failure the session is still
+  /// alive: `ec` is set and "" returned, so the caller does not claim a logout that did not
+  /// happen.
+  std::string end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    auto s = find(req, ctx, ec);
+    if (ec) return {};
+    if (s) {
+      store_.delete_session(s->id_hash, ec);
+      if (ec) return {};
+    }
+    return expire_cookie_header(ctx, ec);
+  }
+
+  /// The `Set-Cookie` value that removes the session cookie of this request's mode.
+  std::string expire_cookie_header(const transport::request_context& ctx, std::error_code& ec) const {
+    const bool sec = secure(ctx);
+    return http::expire_cookie(sec ? secure_cookie_name : plain_cookie_name, browser_cookie_attributes(sec, seconds{0}), ec);
+  }
+
+  /// A session record as a user; nullopt when its claims are not a JSON object.
+  static std::optional<user> to_user(const store::session_record& rec) {
+    user u;
+    u.subject = rec.subject;
+    u.auth_time = rec.auth_time;
+    if (!rec.user_claims.empty()) {
+      std::error_code json_ec;
+      auto v = boost::json::parse(rec.user_claims, json_ec);
+      if (json_ec || !v.is_object()) return std::nullopt;
+      u.claims = std::move(v.as_object());
+    }
+    return u;
+  }
+
+ private:
+  Store& store_;
+  const crypto::sealer& sealer_;
+  session_options options_;
+  const Clock& clock_;
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/session.hpp ----
+// ---- begin tessera/identity/users_file.hpp ----
+// tessera — identity/users_file.hpp
+//
+// The users file of the local identity: htpasswd-compatible, so `htpasswd -B` writes it.
+//
+//     # comment                              lines whose first non-blank character is '#'
+//     alice:$2y$10$<53 chars>                user:bcrypt-hash
+//     bob:$2b$12$<53 chars>:bob@example.com:Bob Builder
+//     carol:$2a$10$<53 chars>::Carol         (empty email, display name given)
+//
+// * Fields are split on ':' into at most four: user name, bcrypt hash, email, display name;
+//   the display name is the rest of the line and may itself contain ':'.
+// * CRLF line ends are accepted; blank lines (spaces and tabs only) are skipped; spaces or
+//   tabs around the line are ignored, never inside a field.
+// * The user name is 1–255 bytes of UTF-8 without spaces, control characters or ':'. It is
+//   the user's stable subject, compared byte for byte (case-sensitive, as htpasswd is).
+// * The hash must be bcrypt (`$2a$`, `$2b$`, `$2y$`) with a cost in
+//   [crypto::bcrypt_min_cost, crypto::bcrypt_max_cost] — `check_secret_hash` decides, so a
+//   file that would make every login fail, or cost a second of CPU per guess, is refused at
+//   load (`secret_hash_invalid` / `secret_hash_cost`), not discovered at the first login.
+//   `htpasswd`'s other formats (MD5 `$apr1$`, `{SHA}`, crypt) are refused the same way.
+// * The email, when present, has one '@' with text on both sides and no spaces; the display
+//   name is UTF-8 without control characters. Both are at most 255 bytes.
+// * A user listed twice is refused (`users_file_duplicate_user`): which line should win is
+//   not a question to answer silently.
+// * Any other malformed line: `users_file_malformed`. A file over `max_users_file_size`:
+//   `input_too_large`.
+//
+// Errors name the line (`users_file_report::line`, and the message of the thrown
+// `users_file_error`), never its content: a line holds a password hash.
+//
+// Loading from a path also checks the file mode: a file that users other than its owner can
+// read or write (POSIX mode bits o+r, o+w or g+w) loads, but `report.warning` is set to
+// `users_file_permissions` so the caller can log it (attack row 24: bcrypt hashes invite
+// offline guessing). Group read is allowed: `root:tessera 0640` is the usual deployment.
+#ifndef TESSERA_IDENTITY_USERS_FILE_HPP
+#define TESSERA_IDENTITY_USERS_FILE_HPP
+
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::identity {
+
+inline constexpr std::size_t max_users_file_size = 4 * 1024 * 1024;  // ≈ 40,000 users
+inline constexpr std::size_t max_user_field_size = 255;
+
+/// One line of the users file.
+struct local_user {
+  std::string name;           // user name: the subject and `preferred_username`
+  std::string password_hash;  // bcrypt, checked by `crypto::check_secret_hash`
+  std::string email;          // empty when not given
+  std::string display_name;   // `name` claim; empty when not given
+};
+
+/// The users of a users file, looked up by exact user name. Immutable once built.
+class user_directory {
+ public:
+  /// The user called `name`, or nullptr.
+  const local_user* find(std::string_view name) const noexcept {
+    auto it = users_.find(name);
+    return it == users_.end() ? nullptr : &it->second;
+  }
+  std::size_t size() const noexcept { return users_.size(); }
+  bool empty() const noexcept { return users_.empty(); }
+
+  /// The highest bcrypt cost in the file (the default cost when the file is empty): the cost
+  /// of the decoy hash verified for unknown users, so they take as long as real ones.
+  unsigned max_cost() const noexcept { return max_cost_; }
+
+  /// Adds a user; false when the name is taken. The parser checks the fields first.
+  bool insert(local_user u, unsigned cost) {
+    std::string key = u.name;
+    if (!users_.emplace(std::move(key), std::move(u)).second) return false;
+    max_cost_ = empty_cost_ ? cost : std::max(max_cost_, cost);
+    empty_cost_ = false;
+    return true;
+  }
+
+ private:
+  std::map<std::string, local_user, std::less<>> users_;
+  unsigned max_cost_ = crypto::bcrypt_default_cost;
+  bool empty_cost_ = true;
+};
+
+/// Where parsing stopped, and what the caller should log.
+struct users_file_report {
+  std::size_t line = 0;      // 1-based line of the error; 0 when the error has no line
+  std::error_code warning;   // users_file_permissions when the file mode is too open
+};
+
+/// Thrown by the throwing overloads: the error code, and the line in `what()` and `line()`.
+class users_file_error : public tessera::system_error {
+ public:
+  users_file_error(std::error_code ec, std::size_t line)
+      : tessera::system_error(ec, line ? "users file line " + std::to_string(line) : std::string("users file")),
+        line_(line) {}
+  std::size_t line() const noexcept { return line_; }
+
+ private:
+  std::size_t line_;
+};
+
+namespace detail {
+
+// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) without C0/C1
+// control characters or DEL.
+inline bool is_clean_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    std::size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) n = 1, cp = c & 0x1fu;
+    else if (c >= 0xe0 && c <= 0xef) n = 2, cp = c & 0x0fu;
+    else if (c >= 0xf0 && c <= 0xf4) n = 3, cp = c & 0x07u;
+    else return false;
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto t = static_cast<unsigned char>(s[i + k]);
+      if ((t & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (t & 0x3fu);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0x80 && cp <= 0x9f))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+inline bool valid_user_name(std::string_view s) noexcept {
+  return !s.empty() && s.size() <= max_user_field_size && s.find(' ') == std::string_view::npos &&
+         is_clean_utf8(s);
+}
+
+inline bool valid_email(std::string_view s) noexcept {
+  auto at = s.find('@');
+  return s.size() <= max_user_field_size && at != 0 && at != std::string_view::npos && at + 1 < s.size() &&
+         s.find('@', at + 1) == std::string_view::npos && s.find(' ') == std::string_view::npos && is_clean_utf8(s);
+}
+
+inline std::string_view trim_blanks(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Cuts the next ':'-separated field off `rest`; the whole of `rest` when there is no ':'.
+inline std::string_view next_field(std::string_view& rest) noexcept {
+  auto colon = rest.find(':');
+  std::string_view f = rest.substr(0, colon);
+  rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+  return f;
+}
+
+// Parses one non-blank, non-comment line into `dir`.
+inline void parse_user_line(std::string_view line, user_directory& dir, std::error_code& ec) {
+  std::string_view rest = line;
+  const bool has_email = std::count(line.begin(), line.end(), ':') >= 2;
+  local_user u;
+  u.name = next_field(rest);
+  u.password_hash = next_field(rest);
+  if (has_email) u.email = next_field(rest);
+  u.display_name = rest;  // the rest of the line, ':' included
+
+  if (!valid_user_name(u.name)) return void(ec = error::users_file_malformed);
+  unsigned cost = 0;
+  {
+    // parse_bcrypt reports the cost even when it is out of bounds; we need it in range.
+    crypto::check_secret_hash(u.password_hash, ec);
+    if (ec) return;
+    cost = static_cast<unsigned>((u.password_hash[4] - '0') * 10 + (u.password_hash[5] - '0'));
+  }
+  if (!u.email.empty() && !valid_email(u.email)) return void(ec = error::users_file_malformed);
+  if (u.display_name.size() > max_user_field_size || !is_clean_utf8(u.display_name))
+    return void(ec = error::users_file_malformed);
+  if (!dir.insert(std::move(u), cost)) ec = error::users_file_duplicate_user;
+}
+
+}  // namespace detail
+
+/// Parses the text of a users file. On failure returns an empty directory, sets `ec` and
+/// `report.line`.
+inline user_directory parse_users_file(std::string_view text, std::error_code& ec, users_file_report& report) {
+  ec = {};
+  report.line = 0;
+  if (text.size() > max_users_file_size) return ec = error::input_too_large, user_directory{};
+  user_directory dir;
+  std::size_t number = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = detail::trim_blanks(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    ++number;
+    if (line.empty() || line.front() == '#') continue;
+    detail::parse_user_line(line, dir, ec);
+    if (ec) {
+      report.line = number;
+      return user_directory{};
+    }
+  }
+  return dir;
+}
+inline user_directory parse_users_file(std::string_view text) {
+  std::error_code ec;
+  users_file_report report;
+  auto dir = parse_users_file(text, ec, report);
+  if (ec) throw users_file_error(ec, report.line);
+  return dir;
+}
+
+/// Reads and parses the users file at `path`: `users_file_unreadable` when it cannot be
+/// opened or read, otherwise as `parse_users_file`. Sets `report.warning` (without failing)
+/// when the file mode lets other users read it or anyone but its owner write it.
+inline user_directory load_users_file(const std::filesystem::path& path, std::error_code& ec,
+                                      users_file_report& report) {
+  ec = {};
+  report = {};
+  std::error_code fs_ec;
+  auto status = std::filesystem::status(path, fs_ec);
+  if (fs_ec || !std::filesystem::is_regular_file(status)) return ec = error::users_file_unreadable, user_directory{};
+  using std::filesystem::perms;
+  if ((status.permissions() & (perms::others_read | perms::others_write | perms::group_write)) != perms::none)
+    report.warning = error::users_file_permissions;
+  auto size = std::filesystem::file_size(path, fs_ec);
+  if (fs_ec) return ec = error::users_file_unreadable, user_directory{};
+  if (size > max_users_file_size) return ec = error::input_too_large, user_directory{};
+
+  std::ifstream in(path, std::ios::binary);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad() || !in.is_open()) return ec = error::users_file_unreadable, user_directory{};
+  auto warning = report.warning;
+  auto dir = parse_users_file(text, ec, report);
+  report.warning = warning;
+  return dir;
+}
+/// Throws `users_file_error` on failure; a permission warning is returned in `report`.
+inline user_directory load_users_file(const std::filesystem::path& path, users_file_report& report) {
+  std::error_code ec;
+  auto dir = load_users_file(path, ec, report);
+  if (ec) throw users_file_error(ec, report.line);
+  return dir;
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/users_file.hpp ----
+// ---- begin tessera/store/memory.hpp ----
+// tessera — store/memory.hpp
+//
+// `store::memory`: every store concept in one process, behind one mutex. For tests and the
+// embedded default; state is lost on restart and not shared between replicas (use the
+// SQLite or Redis stores for that). Expired entries are swept every `sweep_interval` writes,
+// so memory stays bounded by what is live.
+#ifndef TESSERA_STORE_MEMORY_HPP
+#define TESSERA_STORE_MEMORY_HPP
+
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tessera::store {
+
+class memory {
+ public:
+  static constexpr std::size_t sweep_interval = 1024;
+
+  // --- codes ---------------------------------------------------------------------------
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    codes_[std::string(h)] = {r, false};
+    wrote(r.expires_at);
+  }
+
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = codes_.find(std::string(h));
+    if (it == codes_.end()) return {};
+    auto& [rec, used] = it->second;
+    if (used) return {consume_status::replayed, rec};
+    used = true;  // kept until expiry so that a replay is recognised
+    if (now >= rec.expires_at) return {consume_status::expired, rec};
+    return {consume_status::ok, rec};
+  }
+
+  // --- families and access tokens -------------------------------------------------------
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto& t = revoked_families_[std::string(id)];
+    t = std::max(t, until);
+  }
+  bool family_revoked(std::string_view id, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    return family_revoked_locked(id);
+  }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    access_[std::string(jti)] = {a, false};
+    wrote(a.expires_at);
+  }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto& e = access_[std::string(jti)];
+    e.revoked = true;
+    e.record.expires_at = std::max(e.record.expires_at, until);
+  }
+  bool access_revoked(std::string_view jti, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = access_.find(std::string(jti));
+    if (it == access_.end()) return false;
+    return it->second.revoked || family_revoked_locked(it->second.record.family_id);
+  }
+
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = access_.find(std::string(jti));
+    if (it == access_.end() || it->second.revoked || family_revoked_locked(it->second.record.family_id))
+      return std::nullopt;
+    return it->second.record;
+  }
+
+  // --- refresh tokens -------------------------------------------------------------------
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    refresh_[std::string(h)] = refresh_entry{r, std::nullopt, 0};
+    wrote(r.expires_at);
+  }
+
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at,
+                               time_point now, grace_policy grace, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = refresh_.find(std::string(old_h));
+    if (it == refresh_.end()) return {};
+    refresh_entry& e = it->second;
+    if (family_revoked_locked(e.record.grant.family_id)) return {rotate_status::revoked, e.record};
+    if (now >= e.record.expires_at) return {rotate_status::expired, e.record};
+    if (e.rotated_at) {
+      const bool in_grace = grace.window.count() > 0 && now - *e.rotated_at <= grace.window && e.grace_uses < grace.max_uses;
+      if (!in_grace) {
+        revoke_family_locked(e.record.grant.family_id);
+        return {rotate_status::reused, e.record};
+      }
+      ++e.grace_uses;
+    } else {
+      e.rotated_at = now;
+    }
+    refresh_record child{e.record.grant, new_expires_at};
+    rotate_result result{rotate_status::ok, e.record};
+    refresh_[std::string(new_h)] = refresh_entry{child, std::nullopt, 0};  // may rehash: `e` is not used after this
+    wrote(new_expires_at);
+    return result;
+  }
+
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = refresh_.find(std::string(h));
+    if (it == refresh_.end() || it->second.rotated_at || now >= it->second.record.expires_at ||
+        family_revoked_locked(it->second.record.grant.family_id))
+      return std::nullopt;
+    return it->second.record;
+  }
+
+  bool revoke_refresh(std::string_view h, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    auto it = refresh_.find(std::string(h));
+    if (it == refresh_.end()) return false;
+    revoke_family_locked(it->second.record.grant.family_id);
+    return true;
+  }
+
+  // --- device codes ---------------------------------------------------------------------
+  void put_device(std::string_view h, const device_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    devices_[std::string(h)] = r;
+    user_codes_[r.user_code_hash] = std::string(h);
+    wrote(r.expires_at);
+  }
+
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto* d = device_by_user_code_locked(uh);
+    if (!d || d->state != device_state::pending || now >= d->expires_at) return std::nullopt;
+    return *d;
+  }
+
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto* d = device_by_user_code_locked(uh);
+    if (!d || d->state != device_state::pending || now >= d->expires_at) return false;
+    d->state = approved ? device_state::approved : device_state::denied;
+    if (approved) d->grant = g;
+    return true;
+  }
+
+  poll_result poll_device(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = devices_.find(std::string(h));
+    if (it == devices_.end()) return {};
+    device_record& d = it->second;
+    if (now >= d.expires_at) return erase_device(it, poll_status::expired);
+    if (d.last_poll != time_point{} && now - d.last_poll < d.interval) {
+      d.interval += seconds(5);  // RFC 8628 §3.5
+      d.last_poll = now;
+      return {poll_status::slow_down, {}};
+    }
+    d.last_poll = now;
+    switch (d.state) {
+      case device_state::pending: return {poll_status::pending, {}};
+      case device_state::denied: return erase_device(it, poll_status::denied);
+      case device_state::approved: return erase_device(it, poll_status::approved);
+    }
+    return {};
+  }
+
+  // --- one-time ids ---------------------------------------------------------------------
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto [it, inserted] = jtis_.try_emplace(std::string(key), expires_at);
+    if (!inserted) {
+      if (now < it->second) return false;
+      it->second = expires_at;  // the old one expired: a fresh use
+    }
+    wrote(expires_at);
+    return true;
+  }
+
+  // --- sessions -------------------------------------------------------------------------
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    sessions_[std::string(h)] = r;
+    wrote(r.expires_at);
+  }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto it = sessions_.find(std::string(h));
+    if (it == sessions_.end() || now >= it->second.expires_at) return std::nullopt;
+    return it->second;
+  }
+  void delete_session(std::string_view h, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    sessions_.erase(std::string(h));
+  }
+
+  /// Removes everything that expired before `now` (also done automatically on writes).
+  void sweep(time_point now) {
+    std::lock_guard lock(mu_);
+    sweep_locked(now);
+  }
+
+  /// Number of live entries of every kind; for tests and diagnostics.
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return codes_.size() + refresh_.size() + access_.size() + revoked_families_.size() + devices_.size() +
+           jtis_.size() + sessions_.size();
+  }
+
+ private:
+  struct code_entry {
+    code_record record;
+    bool used = false;
+  };
+  struct refresh_entry {
+    refresh_record record;
+    std::optional<time_point> rotated_at;
+    unsigned grace_uses = 0;
+  };
+  struct access_entry {
+    access_record record;
+    bool revoked = false;
+  };
+
+  // Revokes a family for as long as any of its tokens lives. The presented token's own expiry
+  // is not enough: its children (rotation) and siblings (grace) expire later, and once the
+  // sweep drops the revocation they would be usable again. O(entries), on a rare event.
+  void revoke_family_locked(const std::string& id) {
+    time_point until{};
+    for (const auto& [h, e] : refresh_)
+      if (e.record.grant.family_id == id) until = std::max(until, e.record.expires_at);
+    for (const auto& [jti, e] : access_)
+      if (e.record.family_id == id) until = std::max(until, e.record.expires_at);
+    auto& t = revoked_families_[id];
+    t = std::max(t, until);
+  }
+
+  bool family_revoked_locked(std::string_view id) const {
+    return !id.empty() && revoked_families_.find(std::string(id)) != revoked_families_.end();
+  }
+
+  device_record* device_by_user_code_locked(std::string_view uh) {
+    auto u = user_codes_.find(std::string(uh));
+    if (u == user_codes_.end()) return nullptr;
+    auto d = devices_.find(u->second);
+    return d == devices_.end() ? nullptr : &d->second;
+  }
+
+  poll_result erase_device(std::unordered_map<std::string, device_record>::iterator it, poll_status s) {
+    poll_result r{s, std::move(it->second)};
+    user_codes_.erase(r.record.user_code_hash);
+    devices_.erase(it);
+    return r;
+  }
+
+  // Sweeps run on every `sweep_interval`-th write, at the latest `now` any operation was
+  // given: the store follows the server's clock policy, never the wall clock of its own.
+  void wrote(time_point) {
+    if (++writes_ % sweep_interval == 0 && last_now_ != time_point{}) sweep_locked(last_now_);
+  }
+  void saw(time_point now) noexcept { last_now_ = std::max(last_now_, now); }
+
+  template <class Map, class Expiry>
+  static void erase_expired(Map& m, time_point now, Expiry expiry) {
+    for (auto it = m.begin(); it != m.end();)
+      it = now >= expiry(it->second) ? m.erase(it) : std::next(it);
+  }
+
+  void sweep_locked(time_point now) {
+    erase_expired(codes_, now, [](const code_entry& e) { return e.record.expires_at; });
+    erase_expired(refresh_, now, [](const refresh_entry& e) { return e.record.expires_at; });
+    erase_expired(access_, now, [](const access_entry& e) { return e.record.expires_at; });
+    erase_expired(revoked_families_, now, [](time_point t) { return t; });
+    erase_expired(jtis_, now, [](time_point t) { return t; });
+    erase_expired(sessions_, now, [](const session_record& s) { return s.expires_at; });
+    for (auto it = devices_.begin(); it != devices_.end();) {
+      if (now >= it->second.expires_at) {
+        user_codes_.erase(it->second.user_code_hash);
+        it = devices_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  mutable std::mutex mu_;
+  std::size_t writes_ = 0;
+  time_point last_now_{};
+  std::unordered_map<std::string, code_entry> codes_;
+  std::unordered_map<std::string, refresh_entry> refresh_;
+  std::unordered_map<std::string, access_entry> access_;
+  std::unordered_map<std::string, time_point> revoked_families_;
+  std::unordered_map<std::string, device_record> devices_;
+  std::unordered_map<std::string, std::string> user_codes_;
+  std::unordered_map<std::string, time_point> jtis_;
+  std::unordered_map<std::string, session_record> sessions_;
+};
+
+static_assert(code_store<memory>);
+static_assert(revocation_store<memory>);
+static_assert(refresh_token_store<memory>);
+static_assert(device_code_store<memory>);
+static_assert(jti_store<memory>);
+static_assert(session_store<memory>);
+static_assert(full_store<memory>);
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/memory.hpp ----
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::identity {
+
+/// Run-time configuration of `local`.
+struct local_settings {
+  user_directory users;                        // from `load_users_file` / `parse_users_file`
+  std::vector<std::string> cookie_keys;        // 32 bytes each; the first seals, all open (rotation)
+  seconds session_lifetime{std::chrono::hours(8)};
+  seconds login_form_lifetime{std::chrono::minutes(30)};  // how long a rendered form stays usable
+  bool secure_cookies = true;                  // false: plain-HTTP loopback development only (session.hpp)
+  std::vector<std::string> authorized_uris;    // Flyte `authorizedUris`: origins allowed in redirect_url
+  std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
+  std::string login_path = "/login";
+  std::string logout_path = "/logout";
+  std::string me_path = "/me";
+  crypto::failure_rate_limiter::options failed_logins_per_user{5, std::chrono::seconds(60), 16384};
+  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384};
+};
+
+template <class Store, class Clock = system_clock>
+class local {
+  static_assert(store::session_store<Store>, "tessera::identity::local needs a store that models tessera::store::session_store");
+  static_assert(tessera::clock<Clock>, "tessera::identity::local needs a Clock that models tessera::clock");
+
+ public:
+  static constexpr std::string_view secure_login_cookie_name = "__Host-tessera_login";
+  static constexpr std::string_view plain_login_cookie_name = "tessera_login";
+
+  /// Checks the settings and prepares the decoy hash (one bcrypt run at the users' highest
+  /// cost). Throws `tessera::system_error`: `aead_key_invalid` for a missing or wrong-size
+  /// cookie key, `url_invalid` for an authorized URI that is not an absolute URI,
+  /// `parameter_invalid` for a path that does not start with '/', a non-positive lifetime or
+  /// a `default_redirect` that is not a safe local redirect. `store` and `clock` must outlive
+  /// the policy; the policy must not move once `install`ed (handlers refer to it).
+  local(local_settings settings, Store& store, const Clock& clock = default_clock())
+      : settings_(checked(std::move(settings))),
+        sealer_(std::span<const std::string>(settings_.cookie_keys)),
+        sessions_(store, sealer_, session_options{settings_.session_lifetime, settings_.secure_cookies}, clock),
+        clock_(clock),
+        by_user_(settings_.failed_logins_per_user),
+        by_address_(settings_.failed_logins_per_address),
+        decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())),
+        csp_(login_page_csp(form_action_origins(settings_.authorized_uris))) {}
+
+  local(const local&) = delete;
+  local& operator=(const local&) = delete;
+
+  // --- identity_policy -------------------------------------------------------------------
+
+  /// The user of the request's session; nullopt without one (see `session_manager::find`) or
+  /// when its subject is no longer in the users file. `ec`: store failures only.
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    auto u = sessions_.current_user(req, ctx, ec);
+    if (!u || !settings_.users.find(u->subject)) return std::nullopt;
+    return u;
+  }
+  std::string_view login_path() const noexcept { return settings_.login_path; }
+
+  /// Registers GET/POST login, GET/POST logout and GET me.
+  void install(transport::router& r) const {
+    r.get(settings_.login_path, [this](const transport::request& q, const transport::request_context& c) { return login_page(q, c); });
+    r.post(settings_.login_path, [this](const transport::request& q, const transport::request_context& c) { return login(q, c); });
+    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
+          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
+    r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
+  }
+
+  // --- the pages (public so a server can mount them elsewhere) ----------------------------
+
+  /// GET login_path.
+  transport::response login_page(const transport::request& req, const transport::request_context& ctx) const {
+    auto redirect = redirect_target(req, settings_.default_redirect);
+    if (!redirect) return bad_redirect(req);
+    std::error_code ec;
+    if (current_user(req, ctx, ec)) return see_other(req, *redirect);
+    if (ec) return unavailable(req, ec);
+    return form_page(req, ctx, transport::http::status::ok, redirect_field(req), {}, {});
+  }
+
+  /// POST login_path.
+  transport::response login(const transport::request& req, const transport::request_context& ctx) const {
+    namespace bh = transport::http;
+    if (!is_form(req))
+      return error_page(req, bh::status::unsupported_media_type, "Bad request", "The sign-in form was not sent as a form.");
+    std::error_code ec;
+    const auto form = http::parse_form(req.body(), ec);
+    if (ec) return error_page(req, bh::status::bad_request, "Bad request", "The sign-in form could not be read.");
+
+    const std::string_view redirect_field_value = form.get("redirect_url");
+    const std::string_view redirect = redirect_field_value.empty() ? std::string_view(settings_.default_redirect) : redirect_field_value;
+    if (!http::is_safe_local_redirect(redirect, settings_.authorized_uris)) return bad_redirect(req);
+
+    const std::string_view user_name = form.get("username");
+    if (!csrf_token_matches(req, ctx, form.get("csrf_token")))  // csrf_token_invalid
+      return form_page(req, ctx, bh::status::forbidden, redirect_field_value, user_name,
+                       "Your sign-in form has expired or did not come from this site. Please sign in again.");
+
+    const time_point now = clock_.now();
+    const bool count_address = !ctx.peer_address.empty();
+    const auto wait = std::max(by_user_.retry_after(user_name, now),
+                               count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
+    if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
+      auto res = form_page(req, ctx, bh::status::too_many_requests, redirect_field_value, user_name,
+                           "Too many failed sign-in attempts. Please wait and try again.");
+      res.set(bh::field::retry_after, std::to_string(wait.count()));
+      return res;
+    }
+
+    const local_user* u = verify_password(user_name, form.get("password"));
+    if (!u) {  // user_authentication_failed
+      by_user_.record_failure(user_name, now);
+      if (count_address) by_address_.record_failure(ctx.peer_address, now);
+      return form_page(req, ctx, bh::status::unauthorized, redirect_field_value, user_name, "Wrong user name or password.");
+    }
+    by_user_.record_success(user_name);
+
+    // Session fixation: whatever session the browser had ends; the new one gets a fresh id.
+    auto end_old = sessions_.end(req, ctx, ec);
+    if (ec) return unavailable(req, ec);
+    (void)end_old;
+    auto session_cookie = sessions_.start(to_user(*u, now), ctx, ec);
+    if (ec) return unavailable(req, ec);
+    auto res = see_other(req, redirect);
+    res.insert(bh::field::set_cookie, session_cookie);
+    auto clear_login = http::expire_cookie(login_cookie_name(ctx), login_cookie_attributes(ctx, seconds{0}), ec);
+    if (!ec) res.insert(bh::field::set_cookie, clear_login);
+    return res;
+  }
+
+  /// GET or POST logout_path.
+  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+    auto redirect = redirect_target(req, settings_.login_path);
+    if (!redirect) return bad_redirect(req);
+    std::error_code ec;
+    auto expired = sessions_.end(req, ctx, ec);
+    if (ec) return unavailable(req, ec);
+    auto res = see_other(req, *redirect);
+    res.insert(transport::http::field::set_cookie, expired);
+    return res;
+  }
+
+  /// GET me_path.
+  transport::response me(const transport::request& req, const transport::request_context& ctx) const {
+    namespace bh = transport::http;
+    std::error_code ec;
+    auto u = current_user(req, ctx, ec);
+    if (ec || !u) {
+      const condition c = ec ? condition_of(ec) : condition::login_required;
+      boost::json::object body{{"error", wire_name(c)}};
+      auto res = json_response(req, ec ? static_cast<bh::status>(http_status(c)) : bh::status::unauthorized, body);
+      return res;
+    }
+    auto res = json_response(req, bh::status::ok, me_document(*u));
+    if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
+    return res;
+  }
+
+  /// Flyte's /me document for `u` (shape in the header comment).
+  static boost::json::object me_document(const user& u) {
+    static constexpr std::string_view standard[] = {"name", "preferred_username", "given_name", "family_name", "email", "picture"};
+    boost::json::object doc;
+    doc["subject"] = u.subject;
+    boost::json::object additional;
+    for (const auto& [key, value] : u.claims) {
+      const bool is_standard = std::find(std::begin(standard), std::end(standard), std::string_view(key)) != std::end(standard);
+      if (!is_standard) {
+        if (key != "sub") additional[key] = value;
+      } else if (value.is_string() && !value.as_string().empty()) {
+        doc[key] = value;
+      }
+    }
+    doc["additional_claims"] = std::move(additional);
+    return doc;
+  }
+
+  /// The profile claims of a users-file user: preferred_username, and name / email when given.
+  static user to_user(const local_user& lu, time_point auth_time) {
+    user u;
+    u.subject = lu.name;
+    u.auth_time = auth_time;
+    u.claims["preferred_username"] = lu.name;
+    if (!lu.display_name.empty()) u.claims["name"] = lu.display_name;
+    if (!lu.email.empty()) u.claims["email"] = lu.email;
+    return u;
+  }
+
+  const local_settings& settings() const noexcept { return settings_; }
+  const session_manager<Store, Clock>& sessions() const noexcept { return sessions_; }
+
+ private:
+  static const Clock& default_clock() {
+    static const Clock c{};
+    return c;
+  }
+
+  static local_settings checked(local_settings s) {
+    auto fail = [](error e) { tessera::detail::throw_error(e); };
+    if (s.cookie_keys.empty()) fail(error::aead_key_invalid);
+    for (const auto* p : {&s.login_path, &s.logout_path, &s.me_path})
+      if (p->empty() || p->front() != '/' || p->find_first_of("?#") != std::string::npos) fail(error::parameter_invalid);
+    if (s.session_lifetime.count() <= 0 || s.login_form_lifetime.count() <= 0) fail(error::parameter_invalid);
+    for (const auto& a : s.authorized_uris) {
+      auto u = boost::urls::parse_absolute_uri(a);
+      if (!u || !u->has_authority() || u->encoded_host().empty() || u->has_userinfo()) fail(error::url_invalid);
+    }
+    if (!http::is_safe_local_redirect(s.default_redirect, s.authorized_uris)) fail(error::parameter_invalid);
+    return s;
+  }
+
+  // The origins (scheme://host[:port]) of the authorized URIs, for the CSP's form-action.
+  static std::string form_action_origins(const std::vector<std::string>& uris) {
+    std::string out;
+    for (const auto& a : uris) {
+      auto u = boost::urls::parse_absolute_uri(a);
+      if (!u) continue;
+      std::string origin = std::string(u->scheme()) + "://" + std::string(u->encoded_host());
+      if (u->has_port()) origin += ":" + std::string(u->port());
+      if (!is_header_safe(origin) || origin.find_first_of(" ;,'") != std::string::npos) continue;
+      if (!out.empty()) out.push_back(' ');
+      out.append(origin);
+    }
+    return out;
+  }
+
+  static bool is_header_safe(std::string_view v) noexcept {
+    return std::none_of(v.begin(), v.end(), [](char ch) {
+      auto c = static_cast<unsigned char>(ch);
+      return (c < 0x20 && c != '\t') || c == 0x7f;
+    });
+  }
+
+  static bool is_form(const transport::request& req) {
+    auto ct = req[transport::http::field::content_type];
+    constexpr std::string_view form_type = "application/x-www-form-urlencoded";
+    if (ct.size() < form_type.size()) return false;
+    for (std::size_t i = 0; i < form_type.size(); ++i) {
+      char c = ct[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != form_type[i]) return false;
+    }
+    return ct.size() == form_type.size() || ct[form_type.size()] == ';' || ct[form_type.size()] == ' ';
+  }
+
+  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
+  static std::optional<std::string> query_redirect(const transport::request& req) {
+    std::string_view target = req.target();
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return std::string{};
+    std::string_view query = target.substr(q + 1);
+    query = query.substr(0, query.find('#'));
+    std::error_code ec;
+    auto params = http::parse_query(query, ec);
+    if (ec) return std::nullopt;
+    return std::string(params.get("redirect_url"));
+  }
+
+  // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;
+  // nullopt when present but unsafe (or the query is malformed).
+  std::optional<std::string> redirect_target(const transport::request& req, std::string_view fallback) const {
+    auto raw = query_redirect(req);
+    if (!raw) return std::nullopt;
+    if (raw->empty()) return std::string(fallback);
+    if (!http::is_safe_local_redirect(*raw, settings_.authorized_uris)) return std::nullopt;
+    return raw;
+  }
+  // The redirect_url to carry in the form's hidden field: the validated query value or "".
+  std::string redirect_field(const transport::request& req) const {
+    auto raw = query_redirect(req);
+    return raw ? *raw : std::string{};
+  }
+
+  std::string_view login_cookie_name(const transport::request_context& ctx) const noexcept {
+    return sessions_.secure(ctx) ? secure_login_cookie_name : plain_login_cookie_name;
+  }
+  http::cookie_attributes login_cookie_attributes(const transport::request_context& ctx, seconds max_age) const {
+    return browser_cookie_attributes(sessions_.secure(ctx), max_age, http::same_site_policy::strict);
+  }
+
+  // The CSRF token of the request's login cookie, when it opens and has not expired.
+  std::optional<std::string> login_cookie_token(const transport::request& req, const transport::request_context& ctx) const {
+    std::error_code ec;
+    auto token = http::open_cookie(sealer_, request_cookies_of(req), login_cookie_name(ctx), clock_.now(), ec);
+    if (ec || !token || token->empty()) return std::nullopt;
+    return token;
+  }
+
+  bool csrf_token_matches(const transport::request& req, const transport::request_context& ctx, std::string_view form_token) const {
+    auto cookie_token = login_cookie_token(req, ctx);
+    return cookie_token && !form_token.empty() && crypto::constant_time_equal(*cookie_token, form_token);
+  }
+
+  // Verifies the password; nullptr for an unknown user (after a decoy bcrypt run), a wrong or
+  // empty password, or a failing bcrypt.
+  const local_user* verify_password(std::string_view user_name, std::string_view password) const {
+    const local_user* u = settings_.users.find(user_name);
+    std::error_code ec;
+    if (!u) {
+      (void)crypto::verify_secret(password, decoy_hash_, ec);
+      return nullptr;
+    }
+    if (password.empty()) {  // bcrypt would run on "" too; keep the timing the same anyway
+      (void)crypto::verify_secret("\x01", u->password_hash, ec);
+      return nullptr;
+    }
+    return crypto::verify_secret(password, u->password_hash, ec) ? u : nullptr;
+  }
+
+  // The login form with a CSRF token: the one of a still-valid login cookie (so two tabs
+  // both work), else a fresh one in a new cookie.
+  transport::response form_page(const transport::request& req, const transport::request_context& ctx,
+                                transport::http::status status, std::string_view redirect_url,
+                                std::string_view user_name, std::string_view message) const {
+    std::string set_cookie_value;
+    auto token = login_cookie_token(req, ctx);
+    if (!token) {
+      token = crypto::random_token();
+      std::error_code ec;
+      const time_point expires = std::chrono::floor<seconds>(clock_.now()) + settings_.login_form_lifetime;
+      auto sealed = http::seal_cookie(sealer_, login_cookie_name(ctx), *token, expires, ec);
+      if (!ec) set_cookie_value = http::set_cookie(login_cookie_name(ctx), sealed, login_cookie_attributes(ctx, settings_.login_form_lifetime), ec);
+      if (ec) return unavailable(req, ec);
+    }
+    auto body = render_login_page({settings_.login_path, *token, redirect_url, user_name, message});
+    auto res = page(req, status, std::move(body));
+    if (!set_cookie_value.empty()) res.insert(transport::http::field::set_cookie, set_cookie_value);
+    return res;
+  }
+
+  transport::response page(const transport::request& req, transport::http::status status, std::string body) const {
+    auto res = transport::make_response(req, status, std::move(body), "text/html; charset=utf-8");
+    for (auto [name, value] : http::interactive_page_headers) res.set(name, value);
+    res.set("Content-Security-Policy", csp_);
+    return res;
+  }
+
+  transport::response error_page(const transport::request& req, transport::http::status status, std::string_view title,
+                                 std::string_view text) const {
+    return page(req, status, render_error_page(title, text));
+  }
+
+  transport::response bad_redirect(const transport::request& req) const {
+    return error_page(req, transport::http::status::bad_request, "Bad request",
+                      "The redirect_url is not a page of this site or of an authorized URI.");
+  }
+
+  transport::response unavailable(const transport::request& req, const std::error_code& ec) const {
+    const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
+                                                                               : transport::http::status::internal_server_error;
+    return error_page(req, status, "Sign-in unavailable", "Sign-in is unavailable right now. Please try again later.");
+  }
+
+  static transport::response see_other(const transport::request& req, std::string_view location) {
+    auto res = transport::make_response(req, transport::http::status::see_other, {});
+    res.set(transport::http::field::location, location);
+    for (auto [name, value] : http::callback_response_headers) res.set(name, value);
+    return res;
+  }
+
+  static transport::response json_response(const transport::request& req, transport::http::status status,
+                                           const boost::json::object& body) {
+    auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+    for (auto [name, value] : http::token_response_headers) res.set(name, value);
+    return res;
+  }
+
+  local_settings settings_;
+  crypto::sealer sealer_;
+  session_manager<Store, Clock> sessions_;
+  const Clock& clock_;
+  mutable crypto::failure_rate_limiter by_user_;
+  mutable crypto::failure_rate_limiter by_address_;
+  std::string decoy_hash_;
+  std::string csp_;
+};
+
+static_assert(identity_policy<local<store::memory>>);
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/local.hpp ----
+
+#endif
+// ---- end tessera/identity.hpp ----
 // ---- begin tessera/jose.hpp ----
 // tessera — jose.hpp: the JOSE layer (include list only).
 #ifndef TESSERA_JOSE_HPP
@@ -1014,65 +5037,18 @@ constexpr std::string_view to_string(key_type k) noexcept {
 // ---- begin tessera/jose/detail/key_state.hpp ----
 // tessera — jose/detail/key_state.hpp: the immutable state behind a `jwk`, and the sign and
 // verify primitives over it. Everything expensive (PEM/JWK parsing, algorithm fetches, the
-// HMAC key schedule) happens once when the key is made; a signature costs only the
-// cryptography itself.
+// HMAC key schedule, initialising the digest-sign and digest-verify contexts) happens once
+// when the key is made; a signature costs only the cryptography itself.
 #ifndef TESSERA_JOSE_DETAIL_KEY_STATE_HPP
 #define TESSERA_JOSE_DETAIL_KEY_STATE_HPP
 
-// ---- begin tessera/crypto/detail/openssl.hpp ----
-// tessera — crypto/detail/openssl.hpp: RAII owners for OpenSSL handles. No raw handle leaves
-// detail/: public types hold these.
-#ifndef TESSERA_CRYPTO_DETAIL_OPENSSL_HPP
-#define TESSERA_CRYPTO_DETAIL_OPENSSL_HPP
-
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/ecdsa.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/x509.h>
-
-#include <memory>
-
-namespace tessera::crypto::detail {
-
-template <auto Free>
-struct openssl_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept { Free(p); }
-};
-
-using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<&EVP_PKEY_free>>;
-using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, openssl_deleter<&EVP_PKEY_CTX_free>>;
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_deleter<&EVP_MD_CTX_free>>;
-using md_ptr = std::unique_ptr<EVP_MD, openssl_deleter<&EVP_MD_free>>;
-using mac_ptr = std::unique_ptr<EVP_MAC, openssl_deleter<&EVP_MAC_free>>;
-using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, openssl_deleter<&EVP_MAC_CTX_free>>;
-using cipher_ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, openssl_deleter<&EVP_CIPHER_CTX_free>>;
-using cipher_ptr = std::unique_ptr<EVP_CIPHER, openssl_deleter<&EVP_CIPHER_free>>;
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<&BIO_free_all>>;
-using bn_ptr = std::unique_ptr<BIGNUM, openssl_deleter<&BN_free>>;
-using bn_ctx_ptr = std::unique_ptr<BN_CTX, openssl_deleter<&BN_CTX_free>>;
-using ecdsa_sig_ptr = std::unique_ptr<ECDSA_SIG, openssl_deleter<&ECDSA_SIG_free>>;
-using param_bld_ptr = std::unique_ptr<OSSL_PARAM_BLD, openssl_deleter<&OSSL_PARAM_BLD_free>>;
-using params_ptr = std::unique_ptr<OSSL_PARAM, openssl_deleter<&OSSL_PARAM_free>>;
-
-/// Drops whatever OpenSSL queued on this thread's error stack, so a failure handled as an
-/// error_code does not leak into an unrelated later call's diagnostics.
-inline void clear_openssl_errors() noexcept { ERR_clear_error(); }
-
-}  // namespace tessera::crypto::detail
-
-#endif
-// ---- end tessera/crypto/detail/openssl.hpp ----
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
 #include <array>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -1114,6 +5090,8 @@ struct key_state {
   ossl::pkey_ptr pkey;              // RSA, EC, OKP
   std::string secret;               // oct
   ossl::mac_ctx_ptr hmac_template;  // oct: an HMAC context keyed once, duplicated per use
+  ossl::md_ctx_ptr sign_template;   // RSA, EC, OKP private keys: DigestSign context, copied per use
+  ossl::md_ctx_ptr verify_template; // RSA, EC, OKP: DigestVerify context, copied per use
   std::string thumbprint;           // RFC 7638, base64url SHA-256; empty for oct
 
   key_state() = default;
@@ -1162,6 +5140,110 @@ inline std::error_code init_digest_ctx(const key_state& k, EVP_MD_CTX* ctx, bool
   return {};
 }
 
+/// Initialises the sign and verify context templates of an asymmetric key (after `pkey`,
+/// `alg` and `has_private` are set). Copying a prepared context costs about a tenth of
+/// initialising one (EVP_PKEY_CTX_new_from_pkey, provider and key-management lookups). The
+/// copy only reads the template (the providers' `dupctx` copy fields and take references),
+/// so a shared const key stays safe to use from many threads. When a provider cannot copy,
+/// there is no template and every use initialises its own context.
+inline void prepare_digest_templates(key_state& k) {
+  auto make = [&](bool signing) {
+    ossl::md_ctx_ptr t(EVP_MD_CTX_new());
+    ossl::md_ctx_ptr probe(EVP_MD_CTX_new());
+    if (!t || !probe || init_digest_ctx(k, t.get(), signing) || EVP_MD_CTX_copy_ex(probe.get(), t.get()) != 1) {
+      ossl::clear_openssl_errors();
+      return ossl::md_ctx_ptr();
+    }
+    return t;
+  };
+  if (k.has_private) k.sign_template = make(true);
+  k.verify_template = make(false);
+}
+
+// A fresh digest-sign or digest-verify context: a copy of the key's template, or initialised.
+inline ossl::md_ctx_ptr digest_ctx(const key_state& k, bool signing) {
+  ossl::md_ctx_ptr ctx(EVP_MD_CTX_new());
+  if (!ctx) return ctx;
+  const EVP_MD_CTX* t = signing ? k.sign_template.get() : k.verify_template.get();
+  const bool ok = t ? EVP_MD_CTX_copy_ex(ctx.get(), t) == 1 : !init_digest_ctx(k, ctx.get(), signing);
+  if (!ok) ctx.reset();
+  return ctx;
+}
+
+// ECDSA signatures: DER `SEQUENCE { INTEGER r, INTEGER s }` (OpenSSL's form) ↔ fixed-width
+// R‖S (JWS, RFC 7518 §3.4), converted by hand: the d2i/i2d and BIGNUM round trip costs more
+// instructions than the rest of the JWS framing. A signature is at most 3 + 2 × (3 + 66)
+// bytes (P-521), so every length is short form or 0x81 nn.
+
+// Reads a DER length at `p`; false when malformed or longer than what is left.
+inline bool der_length(const unsigned char*& p, const unsigned char* end, std::size_t& len) noexcept {
+  if (p == end) return false;
+  if (*p < 0x80) {
+    len = *p++;
+  } else if (*p == 0x81 && end - p >= 2 && p[1] >= 0x80) {
+    len = p[1];
+    p += 2;
+  } else {
+    return false;
+  }
+  return len <= static_cast<std::size_t>(end - p);
+}
+
+// Reads a non-negative DER INTEGER into `width` big-endian bytes.
+inline bool der_integer_to_fixed(const unsigned char*& p, const unsigned char* end, unsigned char* out,
+                                 std::size_t width) noexcept {
+  std::size_t len = 0;
+  if (p == end || *p++ != 0x02 || !der_length(p, end, len) || len == 0 || (p[0] & 0x80)) return false;
+  const unsigned char* v = p;
+  p += len;
+  while (len > 0 && *v == 0) ++v, --len;
+  if (len > width) return false;
+  std::memset(out, 0, width - len);
+  std::memcpy(out + (width - len), v, len);
+  return true;
+}
+
+/// DER ECDSA signature → R‖S of `n` bytes each.
+inline bool ecdsa_der_to_raw(std::span<const unsigned char> der, unsigned char* raw, std::size_t n) noexcept {
+  const unsigned char* p = der.data();
+  const unsigned char* end = p + der.size();
+  std::size_t len = 0;
+  if (p == end || *p++ != 0x30 || !der_length(p, end, len) || p + len != end) return false;
+  return der_integer_to_fixed(p, end, raw, n) && der_integer_to_fixed(p, end, raw + n, n) && p == end;
+}
+
+// Writes one DER INTEGER from `n` big-endian bytes into `out`; returns its size, 0 when the
+// value is zero.
+inline std::size_t der_integer_from_fixed(const unsigned char* v, std::size_t n, unsigned char* out) noexcept {
+  while (n > 0 && *v == 0) ++v, --n;
+  if (n == 0) return 0;
+  const std::size_t pad = (v[0] & 0x80) ? 1 : 0;  // a leading 0x00 keeps it non-negative
+  unsigned char* o = out;
+  *o++ = 0x02;
+  *o++ = static_cast<unsigned char>(n + pad);
+  if (pad) *o++ = 0x00;
+  std::memcpy(o, v, n);
+  return static_cast<std::size_t>(o - out) + n;
+}
+
+/// R‖S of `n` (at most 66) bytes each → DER into `der`, which has room for 3 + 2 × (3 + 66)
+/// bytes. Returns the DER size, or 0 when R or S is zero: such a signature never verifies
+/// (CVE-2022-21449).
+inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t n, unsigned char* der) noexcept {
+  unsigned char body[2 * (3 + 66)];
+  const std::size_t lr = der_integer_from_fixed(raw, n, body);
+  if (lr == 0) return 0;
+  const std::size_t ls = der_integer_from_fixed(raw + n, n, body + lr);
+  if (ls == 0) return 0;
+  const std::size_t body_len = lr + ls;
+  unsigned char* o = der;
+  *o++ = 0x30;
+  if (body_len >= 0x80) *o++ = 0x81;
+  *o++ = static_cast<unsigned char>(body_len);
+  std::memcpy(o, body, body_len);
+  return static_cast<std::size_t>(o - der) + body_len;
+}
+
 /// Signs `input`, appending the base64url signature to `out`.
 inline std::error_code sign(const key_state& k, std::string_view input, std::string& out) {
   if (!k.has_private) return error::key_not_private;
@@ -1173,29 +5255,21 @@ inline std::error_code sign(const key_state& k, std::string_view input, std::str
     crypto::base64url_encode(out, std::span<const unsigned char>(mac.data(), len));
     return {};
   }
-  ossl::md_ctx_ptr ctx(EVP_MD_CTX_new());
+  ossl::md_ctx_ptr ctx = digest_ctx(k, true);
   if (!ctx) return error::crypto_failure;
-  if (auto ec = init_digest_ctx(k, ctx.get(), true)) return ec;
-  std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, data, input.size()) != 1) return error::crypto_failure;
-  // RSA-4096 signatures are 512 bytes, DER ECDSA P-521 at most 139: a stack buffer suffices
-  // for every key we accept (RSA up to 8192 bits).
+  // RSA-8192 signatures are 1024 bytes, DER ECDSA P-521 at most 139: a stack buffer suffices
+  // for every key we accept.
   std::array<unsigned char, 1024> sig;
-  if (len > sig.size()) return error::crypto_failure;
+  std::size_t len = sig.size();
   if (EVP_DigestSign(ctx.get(), sig.data(), &len, data, input.size()) != 1) return error::crypto_failure;
   if (k.kty != key_type::EC) {
     crypto::base64url_encode(out, std::span<const unsigned char>(sig.data(), len));
     return {};
   }
   // ECDSA: DER SEQUENCE{r, s} → fixed-width R‖S (RFC 7518 §3.4).
-  const unsigned char* p = sig.data();
-  ossl::ecdsa_sig_ptr es(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
-  if (!es) return error::crypto_failure;
   std::array<unsigned char, 132> raw;
   const std::size_t n = k.coordinate_size;
-  if (BN_bn2binpad(ECDSA_SIG_get0_r(es.get()), raw.data(), static_cast<int>(n)) != static_cast<int>(n) ||
-      BN_bn2binpad(ECDSA_SIG_get0_s(es.get()), raw.data() + n, static_cast<int>(n)) != static_cast<int>(n))
-    return error::crypto_failure;
+  if (!ecdsa_der_to_raw(std::span<const unsigned char>(sig.data(), len), raw.data(), n)) return error::crypto_failure;
   crypto::base64url_encode(out, std::span<const unsigned char>(raw.data(), 2 * n));
   return {};
 }
@@ -1211,28 +5285,16 @@ inline std::error_code verify(const key_state& k, std::string_view input, std::s
                ? std::error_code{}
                : make_error_code(error::signature_invalid);
   }
-  std::array<unsigned char, 160> der;
+  std::array<unsigned char, 3 + 2 * (3 + 66)> der;
   std::span<const unsigned char> to_check = signature;
   if (k.kty == key_type::EC) {
     // R‖S → DER. Zero (or all-zero) R or S never verifies (CVE-2022-21449).
-    const std::size_t n = k.coordinate_size;
-    ossl::bn_ptr r(BN_bin2bn(signature.data(), static_cast<int>(n), nullptr));
-    ossl::bn_ptr s(BN_bin2bn(signature.data() + n, static_cast<int>(n), nullptr));
-    if (!r || !s) return error::crypto_failure;
-    if (BN_is_zero(r.get()) || BN_is_zero(s.get())) return error::signature_invalid;
-    ossl::ecdsa_sig_ptr es(ECDSA_SIG_new());
-    if (!es || ECDSA_SIG_set0(es.get(), r.get(), s.get()) != 1) return error::crypto_failure;
-    r.release();
-    s.release();
-    int der_len = i2d_ECDSA_SIG(es.get(), nullptr);
-    if (der_len <= 0 || static_cast<std::size_t>(der_len) > der.size()) return error::crypto_failure;
-    unsigned char* q = der.data();
-    i2d_ECDSA_SIG(es.get(), &q);
-    to_check = std::span<const unsigned char>(der.data(), static_cast<std::size_t>(der_len));
+    const std::size_t der_len = ecdsa_raw_to_der(signature.data(), k.coordinate_size, der.data());
+    if (der_len == 0) return error::signature_invalid;
+    to_check = std::span<const unsigned char>(der.data(), der_len);
   }
-  ossl::md_ctx_ptr ctx(EVP_MD_CTX_new());
+  ossl::md_ctx_ptr ctx = digest_ctx(k, false);
   if (!ctx) return error::crypto_failure;
-  if (auto ec = init_digest_ctx(k, ctx.get(), false)) return ec;
   int rc = EVP_DigestVerify(ctx.get(), to_check.data(), to_check.size(),
                             reinterpret_cast<const unsigned char*>(input.data()), input.size());
   if (rc != 1) {
@@ -1335,6 +5397,7 @@ inline std::error_code adopt_pkey(key_state& k, ossl::pkey_ptr pkey, algorithm a
   }
   ossl::clear_openssl_errors();
   k.pkey = std::move(pkey);
+  prepare_digest_templates(k);
   return {};
 }
 
@@ -2186,16 +6249,6 @@ inline bool typ_matches(std::string_view got, std::string_view want) noexcept {
   return iequals(strip(got), strip(want));
 }
 
-inline std::string_view header_string(const boost::json::object& h, std::string_view name, bool& bad) {
-  auto* v = h.if_contains(name);
-  if (!v) return {};
-  if (!v->is_string()) {
-    bad = true;
-    return {};
-  }
-  return v->get_string();
-}
-
 }  // namespace detail
 
 /// Verifies a compact JWS against `keys`. See the header comment for the order of checks.
@@ -2227,21 +6280,34 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   out.header = std::move(hv.get_object());
   const boost::json::object& h = out.header;
 
-  bool bad = false;
-  std::string_view alg_name = detail::header_string(h, "alg", bad);
-  if (bad) return fail(error::jws_header_invalid);
-  if (!h.contains("alg")) return fail(error::jws_alg_missing);
-  auto alg = parse_algorithm(alg_name, ec);
+  // One pass over the header finds every member the checks below read (each lookup by name
+  // would scan the object again).
+  const boost::json::value *alg_v = nullptr, *kid_v = nullptr, *key_id_v = nullptr, *typ_v = nullptr,
+                           *crit_v = nullptr, *b64_v = nullptr;
+  bool names_a_key = false;  // jku, x5u, jwk or x5c
+  for (const auto& m : h) {
+    const std::string_view name = m.key();
+    if (name == "alg") alg_v = &m.value();
+    else if (name == "kid") kid_v = &m.value();
+    else if (name == "typ") typ_v = &m.value();
+    else if (name == "crit") crit_v = &m.value();
+    else if (name == "b64") b64_v = &m.value();
+    else if (name == "key_id") key_id_v = &m.value();
+    else if (name == "jku" || name == "x5u" || name == "jwk" || name == "x5c") names_a_key = true;
+  }
+
+  if (!alg_v) return fail(error::jws_alg_missing);
+  if (!alg_v->is_string()) return fail(error::jws_header_invalid);
+  auto alg = parse_algorithm(alg_v->get_string(), ec);
   if (ec) return fail(ec == error::jws_alg_none ? error::jws_alg_none : error::jws_alg_not_allowed);
   out.alg = *alg;
 
-  for (auto member : {"jku", "x5u", "jwk", "x5c"})
-    if (h.contains(member)) return fail(error::jws_header_key_reference);
+  if (names_a_key) return fail(error::jws_header_key_reference);
 
-  if (auto* crit = h.if_contains("crit")) {
+  if (crit_v) {
     // RFC 7515 §4.1.11: a non-empty array of names, each understood.
-    if (!crit->is_array() || crit->get_array().empty()) return fail(error::jws_header_invalid);
-    for (const auto& name : crit->get_array()) {
+    if (!crit_v->is_array() || crit_v->get_array().empty()) return fail(error::jws_header_invalid);
+    for (const auto& name : crit_v->get_array()) {
       if (!name.is_string()) return fail(error::jws_header_invalid);
       std::string_view n = name.get_string();
       if (n == "b64") return fail(error::jws_b64_unsupported);
@@ -2251,20 +6317,14 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
       if (!h.contains(n)) return fail(error::jws_header_invalid);
     }
   }
-  if (auto* b64 = h.if_contains("b64"); b64 && !(b64->is_bool() && b64->get_bool()))
-    return fail(error::jws_b64_unsupported);
+  if (b64_v && !(b64_v->is_bool() && b64_v->get_bool())) return fail(error::jws_b64_unsupported);
 
   // Key selection: the kid indexes the configured set, nothing else.
   const jwk* key = nullptr;
-  std::string_view kid = detail::header_string(h, "kid", bad);
-  bool has_kid = h.contains("kid");
-  if (!has_kid && opt.accept_key_id_header && h.contains("key_id")) {
-    kid = detail::header_string(h, "key_id", bad);
-    has_kid = true;
-  }
-  if (bad) return fail(error::jws_header_invalid);
-  if (has_kid) {
-    key = keys.find(kid);
+  if (!kid_v && opt.accept_key_id_header) kid_v = key_id_v;
+  if (kid_v) {
+    if (!kid_v->is_string()) return fail(error::jws_header_invalid);
+    key = keys.find(kid_v->get_string());
     if (!key) return fail(error::jws_kid_unknown);
   } else {
     bool ambiguous = false;
@@ -2273,10 +6333,9 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   }
   if (key->alg() != out.alg) return fail(error::jws_alg_not_allowed);
 
-  if (!opt.required_typ.empty()) {
-    std::string_view typ = detail::header_string(h, "typ", bad);
-    if (bad || !h.contains("typ") || !detail::typ_matches(typ, opt.required_typ)) return fail(error::typ_mismatch);
-  }
+  if (!opt.required_typ.empty() &&
+      !(typ_v && typ_v->is_string() && detail::typ_matches(typ_v->get_string(), opt.required_typ)))
+    return fail(error::typ_mismatch);
 
   // Signature.
   if (crypto::base64url_decoded_size(s64.size()) != key->signature_size() || s64.size() % 4 == 1)
@@ -2299,6 +6358,11 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   tessera::detail::throw_if(ec);
   return r;
 }
+
+/// The result points into `keys`, so a temporary set would leave `verified_jws::key`
+/// dangling: keep the set alive and pass it by name.
+verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_options&, std::error_code&) = delete;
+verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_options& = {}) = delete;
 
 }  // namespace tessera::jose
 
@@ -2482,7 +6546,9 @@ class jwt_validator {
     if (auto* exp = c.if_contains("exp")) {
       auto t = detail::numeric_date(*exp);
       if (!t) return fail(error::claim_type);
-      if (now >= *t + leeway_) return fail(error::token_expired);
+      // Claim values may be anywhere in int64: keep them alone on one side, so nothing
+      // computed from them can overflow (exp near INT64_MAX, iat near INT64_MIN).
+      if (*t <= now - leeway_) return fail(error::token_expired);
     } else if (require_exp_) {
       return fail(error::claim_missing);
     }
@@ -2495,7 +6561,7 @@ class jwt_validator {
       auto t = detail::numeric_date(*iat);
       if (!t) return fail(error::claim_type);
       if (*t > now + leeway_) return fail(error::token_issued_in_future);
-      if (max_age_ && now - *t > *max_age_ + leeway_) return fail(error::token_expired);
+      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_expired);
     } else if (max_age_) {
       return fail(error::claim_missing);
     }
@@ -2532,6 +6598,3970 @@ class jwt_validator {
 
 #endif
 // ---- end tessera/jose.hpp ----
+// ---- begin tessera/server.hpp ----
+// tessera — server.hpp: the authorization server (include list only).
+#ifndef TESSERA_SERVER_HPP
+#define TESSERA_SERVER_HPP
+
+// ---- begin tessera/server/authorization_server.hpp ----
+// tessera — server/authorization_server.hpp
+//
+// `authorization_server<Traits, Grants...>`: Flyte's built-in authorization server
+// (`authServerType: Self`), composed at compile time from
+//   Traits  `store` (codes, refresh tokens, ... — see store/concepts.hpp), `clock`, `identity`
+//           (how people log in — see identity/concepts.hpp); derive from `server_defaults`
+//   Grants  grant policies (server/grants/): each checks at compile time that the store has
+//           what it needs, with one readable message
+// and configured at run time by `server_settings`, a `client_registry` and a `key_set`.
+//
+//     using server = tessera::authorization_server<my_traits,
+//         tessera::grant::authorization_code<tessera::pkce::required_for_public>,
+//         tessera::grant::client_credentials,
+//         tessera::grant::refresh_token<tessera::rotation::reuse_detection>,
+//         tessera::grant::device_code>;
+//     server s{settings, clients, keys, store, identity};
+//     s.install(router);   // Flyte's paths: /oauth2/..., /.well-known/..., /config/v1/flyte_client
+//
+// Handlers are functions of (request, context) → response and never touch sockets; the
+// server object is thread-safe once constructed (state lives in the store).
+#ifndef TESSERA_SERVER_AUTHORIZATION_SERVER_HPP
+#define TESSERA_SERVER_AUTHORIZATION_SERVER_HPP
+
+// ---- begin tessera/server/client_authentication.hpp ----
+// tessera — server/client_authentication.hpp
+//
+// Authenticates the client of a token, revocation, introspection or device request
+// (RFC 6749 §2.3):
+//   client_secret_basic  `Authorization: Basic` with URL-encoded id and secret (§2.3.1)
+//   client_secret_post   `client_id` and `client_secret` in the form body
+//   private_key_jwt      a JWT signed with one of the client's keys (RFC 7523 §2.2, §3),
+//                        `iss` = `sub` = client id, `aud` the token endpoint or the issuer,
+//                        short-lived, each `jti` used once
+//   none                 `client_id` only, for public clients
+// More than one method in a request is refused (§2.3). Secrets are checked with bcrypt only
+// when not found in the verified-secret cache, and only while the client and the peer
+// address are under their failure limits (attack row 19).
+#ifndef TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
+#define TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
+
+// ---- begin tessera/server/client.hpp ----
+// tessera — server/client.hpp
+//
+// Registered OAuth clients, in the shape of Flyte's static clients
+// (`selfAuthServer.staticClients`: id, client_secret, rotated_secrets, redirect_uris,
+// grant_types, response_types, scopes, audience, public), plus the keys of clients that
+// authenticate with private_key_jwt (RFC 7523 §2.2).
+//
+// Secrets are kept only as bcrypt hashes. Flyte writes them as standard base64 of the bcrypt
+// string; `add_flyte_secret` takes that form, `add_secret_hash` the plain bcrypt string.
+// The registry is filled before serving and read-only afterwards (thread-safe to share).
+#ifndef TESSERA_SERVER_CLIENT_HPP
+#define TESSERA_SERVER_CLIENT_HPP
+
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera::server {
+
+struct client {
+  std::string id;
+  std::vector<std::string> secret_hashes;   // bcrypt strings: the current secret and rotated ones
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> grant_types;     // "authorization_code", "refresh_token", ...
+  std::vector<std::string> response_types{"code"};
+  std::vector<std::string> scopes;          // the scopes this client may be granted
+  std::vector<std::string> audience;        // `aud` of its access tokens; empty: the default
+  bool is_public = false;                   // no secret; PKCE required
+  jose::jwk_set assertion_keys;             // private_key_jwt
+
+  bool allows_grant(std::string_view g) const noexcept {
+    return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
+  }
+  bool allows_scope(std::string_view s) const noexcept {
+    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+  }
+  bool allows_response_type(std::string_view r) const noexcept {
+    return std::find(response_types.begin(), response_types.end(), r) != response_types.end();
+  }
+
+  /// Adds a bcrypt hash in Flyte's form (standard base64 of the bcrypt string).
+  void add_flyte_secret(std::string_view base64_hash, std::error_code& ec) {
+    std::string h = crypto::base64_decode(base64_hash, ec);
+    if (ec) {
+      ec = error::secret_hash_invalid;
+      return;
+    }
+    add_secret_hash(std::move(h), ec);
+  }
+  void add_secret_hash(std::string bcrypt_hash, std::error_code& ec) {
+    crypto::check_secret_hash(bcrypt_hash, ec);
+    if (!ec) secret_hashes.push_back(std::move(bcrypt_hash));
+  }
+};
+
+/// Why a client definition was refused at load time.
+enum class client_problem {
+  none,
+  empty_id,
+  public_with_secret,
+  confidential_without_credentials,
+  redirect_uri_invalid,
+  duplicate_id,
+};
+
+inline std::string_view to_string(client_problem p) noexcept {
+  switch (p) {
+    case client_problem::none: return "ok";
+    case client_problem::empty_id: return "client id is empty";
+    case client_problem::public_with_secret: return "a public client cannot have a secret";
+    case client_problem::confidential_without_credentials: return "a confidential client needs a secret or keys";
+    case client_problem::redirect_uri_invalid: return "redirect URI is not absolute or has a fragment";
+    case client_problem::duplicate_id: return "client id is registered twice";
+  }
+  return "";
+}
+
+/// Redirect URIs must be absolute and fragment-free (RFC 6749 §3.1.2).
+inline bool valid_redirect_uri(std::string_view uri) {
+  auto u = boost::urls::parse_absolute_uri(uri);
+  return u && !u->has_fragment() && !u->has_userinfo() && !u->host().empty();
+}
+
+class client_registry {
+ public:
+  client_problem add(client c) {
+    if (c.id.empty()) return client_problem::empty_id;
+    if (c.is_public && (!c.secret_hashes.empty() || !c.assertion_keys.empty())) return client_problem::public_with_secret;
+    if (!c.is_public && c.secret_hashes.empty() && c.assertion_keys.empty())
+      return client_problem::confidential_without_credentials;
+    for (const auto& uri : c.redirect_uris)
+      if (!valid_redirect_uri(uri)) return client_problem::redirect_uri_invalid;
+    if (clients_.contains(c.id)) return client_problem::duplicate_id;
+    std::string id = c.id;
+    clients_.emplace(std::move(id), std::move(c));
+    return client_problem::none;
+  }
+
+  const client* find(std::string_view id) const noexcept {
+    auto it = clients_.find(id);
+    return it == clients_.end() ? nullptr : &it->second;
+  }
+
+  std::size_t size() const noexcept { return clients_.size(); }
+  auto begin() const noexcept { return clients_.begin(); }
+  auto end() const noexcept { return clients_.end(); }
+
+ private:
+  std::map<std::string, client, std::less<>> clients_;
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/client.hpp ----
+// ---- begin tessera/server/settings.hpp ----
+// tessera — server/settings.hpp
+//
+// The run-time values of an authorization server. Behaviour (grants, PKCE policy, rotation,
+// store, identity) is chosen at compile time; these are the numbers and names a deployment
+// sets. Defaults are Flyte's (`auth.appAuth.selfAuthServer`): access tokens 30 min, refresh
+// tokens 1 h, codes 5 min. Flyte's config file maps onto this struct in `flyte/`.
+#ifndef TESSERA_SERVER_SETTINGS_HPP
+#define TESSERA_SERVER_SETTINGS_HPP
+
+
+#include <string>
+#include <vector>
+
+namespace tessera::server {
+
+/// What `/config/v1/flyte_client` tells Flyte's CLIs (`auth.appAuth.thirdPartyConfig`).
+struct flyte_client_settings {
+  std::string client_id = "flytectl";
+  std::string redirect_uri = "http://localhost:53593/callback";
+  std::vector<std::string> scopes{"all", "offline"};
+  std::string audience;                                     // empty: the issuer
+  std::string authorization_metadata_key = "flyte-authorization";
+};
+
+struct server_settings {
+  /// The public base URL, e.g. "https://flyte.example.com" — the `iss` of every token and
+  /// the base of every endpoint URL in metadata. Never derived from request headers
+  /// (attack row 18). No trailing slash.
+  std::string issuer;
+
+  seconds access_token_lifespan{30 * 60};
+  seconds refresh_token_lifespan{60 * 60};
+  seconds authorization_code_lifespan{5 * 60};
+  seconds id_token_lifespan{60 * 60};
+  seconds device_code_lifespan{10 * 60};
+  seconds device_poll_interval{5};
+
+  /// Reuse of a rotated refresh token within this window (and count) issues a sibling
+  /// instead of revoking the family: for two tabs refreshing at once. Off by default.
+  store::grace_policy refresh_grace{};
+
+  /// `aud` of access tokens when the client has no audience configured. Empty: the issuer
+  /// (Flyte puts the public URL in `aud`).
+  std::vector<std::string> default_audience;
+
+  /// Refresh tokens are issued only when one of these scopes was granted (Flyte: `offline`;
+  /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
+  std::vector<std::string> refresh_scopes{"offline", "offline_access"};
+
+  /// Absolute origins that `/login` and `/logout` may redirect to (Flyte `authorizedUris`);
+  /// relative paths are always allowed.
+  std::vector<std::string> authorized_uris;
+
+  /// 32-byte keys sealing the pending-authorization cookie; the first seals, all open.
+  /// Empty: a random key per process (pending logins do not survive a restart).
+  std::vector<std::string> cookie_keys;
+
+  /// Cookies get `Secure` and the `__Host-` prefix. Defaults from the issuer's scheme.
+  std::optional<bool> secure_cookies;
+
+  /// Failed client authentications: `burst` back to back, then one per `refill` (row 19).
+  unsigned client_auth_burst = 10;
+  seconds client_auth_refill{30};
+  /// How long a verified client secret skips bcrypt.
+  seconds verified_secret_lifetime{300};
+
+  /// Maximum lifetime accepted for private_key_jwt client assertions.
+  seconds client_assertion_max_lifetime{300};
+
+  flyte_client_settings flyte_client;
+
+  std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
+  bool cookies_secure() const { return secure_cookies.value_or(issuer.rfind("https://", 0) == 0); }
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/settings.hpp ----
+
+namespace tessera::server {
+
+inline constexpr std::string_view jwt_bearer_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+enum class auth_method { none, client_secret_basic, client_secret_post, private_key_jwt };
+
+struct client_authentication_result {
+  const client* who = nullptr;
+  auth_method method = auth_method::none;
+  std::chrono::seconds retry_after{0};  // set when rate limited
+};
+
+template <class Store, class Clock>
+class client_authenticator {
+  static_assert(store::jti_store<Store>,
+                "tessera::server::client_authenticator needs a store that models tessera::store::jti_store");
+
+ public:
+  client_authenticator(const client_registry& clients, const server_settings& settings, Store& store,
+                       const Clock& clock)
+      : clients_(&clients),
+        settings_(&settings),
+        store_(&store),
+        clock_(&clock),
+        cache_({settings.verified_secret_lifetime, 4096}),
+        by_client_({settings.client_auth_burst, settings.client_auth_refill, 16384}),
+        by_address_({settings.client_auth_burst * 4, settings.client_auth_refill, 16384}) {}
+
+  client_authentication_result authenticate(const transport::request& req, const http::parameters& params,
+                                            std::string_view peer_address, std::error_code& ec) {
+    ec = {};
+    client_authentication_result out;
+    auto header = req[boost::beast::http::field::authorization];
+    const bool basic = http::is_basic_authorization(header);
+    const bool post = params.contains("client_secret");
+    const bool jwt = params.contains("client_assertion") || params.contains("client_assertion_type");
+    if (int(basic) + int(post) + int(jwt) > 1) return fail(ec, error::parameter_invalid);
+
+    if (jwt) return authenticate_assertion(params, ec);
+
+    http::basic_credentials creds;
+    std::string_view id = params.get("client_id");
+    if (basic) {
+      creds = http::parse_basic_authorization(header, ec);
+      if (ec) return fail(ec, error::client_authentication_failed);
+      if (!id.empty() && id != creds.client_id) return fail(ec, error::parameter_invalid);
+      id = creds.client_id;
+    }
+    if (id.empty()) return fail(ec, error::client_authentication_missing);
+    out.who = clients_->find(id);
+    if (!out.who) return fail(ec, error::client_unknown);
+
+    std::string_view secret = basic ? std::string_view(creds.client_secret) : params.get("client_secret");
+    if (!basic && !post) {
+      if (!out.who->is_public) return fail(ec, error::client_authentication_missing);
+      out.method = auth_method::none;
+      return out;
+    }
+    if (out.who->is_public || out.who->secret_hashes.empty()) return fail(ec, error::client_authentication_failed);
+    out.method = basic ? auth_method::client_secret_basic : auth_method::client_secret_post;
+
+    const time_point now = clock_->now();
+    for (const auto& h : out.who->secret_hashes)
+      if (cache_.contains(out.who->id, secret, h, now)) return out;
+
+    auto retry = std::max(by_client_.retry_after(out.who->id, now), by_address_.retry_after(peer_address, now));
+    if (retry.count() > 0) {
+      out.retry_after = retry;
+      out.who = nullptr;
+      ec = error::client_authentication_rate_limited;
+      return out;
+    }
+    for (const auto& h : out.who->secret_hashes) {
+      std::error_code vec;
+      if (crypto::verify_secret(secret, h, vec)) {
+        cache_.remember(out.who->id, secret, h, now);
+        by_client_.record_success(out.who->id);
+        return out;
+      }
+    }
+    by_client_.record_failure(out.who->id, now);
+    by_address_.record_failure(peer_address, now);
+    return fail(ec, error::client_authentication_failed);
+  }
+
+ private:
+  client_authentication_result authenticate_assertion(const http::parameters& params, std::error_code& ec) {
+    client_authentication_result out;
+    if (params.get("client_assertion_type") != jwt_bearer_assertion_type) return fail(ec, error::client_assertion_invalid);
+    std::string_view assertion = params.get("client_assertion");
+    if (assertion.empty()) return fail(ec, error::client_assertion_invalid);
+    // The client is named by the assertion's `sub` (and `iss`); read it only to choose the
+    // keys, then verify everything with them.
+    std::string_view claimed = params.get("client_id");
+    std::string sub;
+    if (claimed.empty()) {
+      auto d1 = assertion.find('.'), d2 = assertion.rfind('.');
+      if (d1 == std::string_view::npos || d2 == d1) return fail(ec, error::client_assertion_invalid);
+      std::error_code dec;
+      std::string payload = crypto::base64url_decode(assertion.substr(d1 + 1, d2 - d1 - 1), dec);
+      boost::json::value v = dec ? boost::json::value() : boost::json::parse(payload, dec);
+      const auto* o = v.if_object();
+      const auto* s = o ? o->if_contains("sub") : nullptr;
+      if (dec || !s || !s->is_string()) return fail(ec, error::client_assertion_invalid);
+      sub = std::string(s->get_string());
+      claimed = sub;
+    }
+    out.who = clients_->find(claimed);
+    if (!out.who) return fail(ec, error::client_unknown);
+    if (out.who->assertion_keys.empty()) return fail(ec, error::client_assertion_invalid);
+
+    jose::jwt_validator v(out.who->assertion_keys);
+    v.issuer(out.who->id).audience(settings_->endpoint("/oauth2/token")).audience(settings_->issuer);
+    v.require("jti").require("sub").require("iat").max_age(settings_->client_assertion_max_lifetime);
+    const time_point now = clock_->now();
+    jose::verified_jwt jwt = v.validate(assertion, ec, *clock_);
+    if (ec) {
+      ec = error::client_assertion_invalid;
+      out.who = nullptr;
+      return out;
+    }
+    if (jwt.subject() != out.who->id) return fail(ec, error::client_assertion_invalid);
+    auto exp = jose::detail::numeric_date(jwt.claims.at("exp"));
+    if (!exp) return fail(ec, error::client_assertion_invalid);
+    const std::string key = out.who->id + '\n' + std::string(jwt.jwt_id());
+    bool first = store_->use_once(key, from_unix_seconds(*exp) + seconds(60), now, ec);
+    if (ec) {
+      out.who = nullptr;
+      return out;
+    }
+    if (!first) return fail(ec, error::client_assertion_replayed);
+    out.method = auth_method::private_key_jwt;
+    return out;
+  }
+
+  static client_authentication_result fail(std::error_code& ec, error e) {
+    ec = e;
+    return {};
+  }
+
+  const client_registry* clients_;
+  const server_settings* settings_;
+  Store* store_;
+  const Clock* clock_;
+  crypto::verified_secret_cache cache_;
+  crypto::failure_rate_limiter by_client_;
+  crypto::failure_rate_limiter by_address_;
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/client_authentication.hpp ----
+// ---- begin tessera/server/grants/authorization_code.hpp ----
+// tessera — server/grants/authorization_code.hpp
+//
+// RFC 6749 §4.1.3 with PKCE (RFC 7636) as a sub-policy, so it cannot be misordered or left
+// out for public clients:
+//   pkce::required_for_public  public clients must send an S256 challenge (the default)
+//   pkce::required             every client must (RFC 9700 §2.1.1 recommends it)
+// There is no policy without PKCE for public clients, and no `plain` method (attack row 6).
+//
+// Redeeming a code is atomic and single use. A replayed code revokes the family of tokens the
+// first redemption issued (RFC 6749 §4.1.2, attack row 7). A code presented with the wrong
+// client, redirect URI or verifier is burned too: the store consumed it before the checks.
+#ifndef TESSERA_SERVER_GRANTS_AUTHORIZATION_CODE_HPP
+#define TESSERA_SERVER_GRANTS_AUTHORIZATION_CODE_HPP
+
+// ---- begin tessera/server/grants/token_request.hpp ----
+// tessera — server/grants/token_request.hpp
+//
+// What a grant policy gets from the token endpoint, and the concept every grant models.
+//
+// A type G models `grant_policy` when it has
+//   static constexpr std::string_view grant_type;          // the `grant_type` value it serves
+//   template <class Store> static constexpr bool store_fits; // its store needs are met
+//   template <class Server> boost::json::object handle(Server&, const token_request&, std::error_code&) const;
+// and `G::template check_store<Store>()` fails to compile with one readable message when
+// the store lacks what the grant needs. Models: `grant::authorization_code<Pkce>`,
+// `grant::client_credentials`, `grant::refresh_token<Rotation>`, `grant::device_code`.
+#ifndef TESSERA_SERVER_GRANTS_TOKEN_REQUEST_HPP
+#define TESSERA_SERVER_GRANTS_TOKEN_REQUEST_HPP
+
+
+#include <boost/json/object.hpp>
+
+namespace tessera::server {
+
+/// A token request after client authentication.
+struct token_request {
+  const client& who;
+  const http::parameters& params;
+  time_point now;
+};
+
+template <class G>
+concept grant_policy = requires {
+  { G::grant_type } -> std::convertible_to<std::string_view>;
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/grants/token_request.hpp ----
+
+namespace tessera::pkce {
+
+/// PKCE S256 required of public clients; confidential clients may use it.
+struct required_for_public {
+  static constexpr bool applies_to(const server::client& c) noexcept { return c.is_public; }
+};
+/// PKCE S256 required of every client.
+struct required {
+  static constexpr bool applies_to(const server::client&) noexcept { return true; }
+};
+
+template <class P>
+concept policy = requires(const server::client& c) {
+  { P::applies_to(c) } -> std::same_as<bool>;
+};
+
+}  // namespace tessera::pkce
+
+namespace tessera::grant {
+
+template <pkce::policy Pkce = pkce::required_for_public>
+struct authorization_code {
+  static constexpr std::string_view grant_type = "authorization_code";
+  using pkce_policy = Pkce;
+
+  template <class Store>
+  static constexpr void check_store() {
+    static_assert(store::code_store<Store> && store::revocation_store<Store>,
+                  "tessera::grant::authorization_code needs a store that models tessera::store::code_store "
+                  "and tessera::store::revocation_store");
+  }
+
+  template <class Server>
+  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+    std::string_view code = r.params.required("code", ec);
+    if (ec) return {};
+    auto result = s.store().consume_code(store::token_hash(code), r.now, ec);
+    if (ec) return {};
+    switch (result.status) {
+      case store::consume_status::unknown: ec = error::code_unknown; return {};
+      case store::consume_status::expired: ec = error::code_expired; return {};
+      case store::consume_status::replayed:
+        s.revoke_family(result.record.grant.family_id, r.now, ec);
+        if (!ec) ec = error::code_replayed;
+        return {};
+      case store::consume_status::ok: break;
+    }
+    const store::code_record& rec = result.record;
+    if (rec.grant.client_id != r.who.id) {
+      ec = error::code_client_mismatch;
+      return {};
+    }
+    // §4.1.3: redirect_uri must be sent, identical, when the authorization request had it.
+    if (!rec.redirect_uri.empty() && r.params.get("redirect_uri") != rec.redirect_uri) {
+      ec = error::code_redirect_uri_mismatch;
+      return {};
+    }
+    std::string_view verifier = r.params.get("code_verifier");
+    if (!rec.code_challenge.empty()) {
+      if (verifier.empty()) {
+        ec = error::pkce_verifier_missing;
+        return {};
+      }
+      if (!crypto::pkce::verify_s256(verifier, rec.code_challenge, ec)) {
+        if (!ec) ec = error::pkce_verifier_mismatch;
+        return {};
+      }
+    } else if (!verifier.empty()) {
+      ec = error::pkce_unexpected_verifier;  // RFC 9700 §4.8.2: no downgrade either way
+      return {};
+    }
+    return s.issue_tokens(rec.grant, r.who, r.now, {.refresh = true, .nonce = rec.nonce, .refresh_token = {}}, ec);
+  }
+};
+
+}  // namespace tessera::grant
+
+#endif
+// ---- end tessera/server/grants/authorization_code.hpp ----
+// ---- begin tessera/server/grants/client_credentials.hpp ----
+// tessera — server/grants/client_credentials.hpp: RFC 6749 §4.4. The client is the subject
+// (`sub` = client id); no refresh token (§4.4.3); scope defaults to all the client may have.
+#ifndef TESSERA_SERVER_GRANTS_CLIENT_CREDENTIALS_HPP
+#define TESSERA_SERVER_GRANTS_CLIENT_CREDENTIALS_HPP
+
+
+namespace tessera::grant {
+
+struct client_credentials {
+  static constexpr std::string_view grant_type = "client_credentials";
+
+  template <class Store>
+  static constexpr void check_store() {
+    static_assert(store::revocation_store<Store>,
+                  "tessera::grant::client_credentials needs a store that models tessera::store::revocation_store");
+  }
+
+  template <class Server>
+  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+    if (r.who.is_public) {  // a public client has no credentials to present (§4.4)
+      ec = error::client_grant_not_allowed;
+      return {};
+    }
+    store::grant_record g;
+    g.client_id = r.who.id;
+    g.subject = r.who.id;
+    g.scope = s.granted_scope(r.who, r.params.get("scope"), ec);
+    if (ec) return {};
+    g.audience = std::string(r.params.get("audience"));
+    if (!s.audience_allowed(r.who, g.audience)) {
+      ec = error::parameter_invalid;
+      return {};
+    }
+    g.family_id = s.new_family_id();
+    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}}, ec);
+  }
+};
+
+}  // namespace tessera::grant
+
+#endif
+// ---- end tessera/server/grants/client_credentials.hpp ----
+// ---- begin tessera/server/grants/device_code.hpp ----
+// tessera — server/grants/device_code.hpp
+//
+// RFC 8628 §3.4–3.5, the token side of the device authorization grant. The device polls with
+// its device code; the store answers atomically: `authorization_pending` until the user
+// decides, `slow_down` when polled faster than the interval (which then grows by 5 s),
+// `access_denied`, `expired_token`, or the tokens — exactly once.
+#ifndef TESSERA_SERVER_GRANTS_DEVICE_CODE_HPP
+#define TESSERA_SERVER_GRANTS_DEVICE_CODE_HPP
+
+
+namespace tessera::grant {
+
+struct device_code {
+  static constexpr std::string_view grant_type = "urn:ietf:params:oauth:grant-type:device_code";
+
+  template <class Store>
+  static constexpr void check_store() {
+    static_assert(store::device_code_store<Store> && store::revocation_store<Store>,
+                  "tessera::grant::device_code needs a store that models tessera::store::device_code_store");
+  }
+
+  template <class Server>
+  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+    std::string_view code = r.params.required("device_code", ec);
+    if (ec) return {};
+    auto polled = s.store().poll_device(store::token_hash(code), r.now, ec);
+    if (ec) return {};
+    switch (polled.status) {
+      case store::poll_status::unknown: ec = error::device_code_unknown; return {};
+      case store::poll_status::pending: ec = error::device_authorization_pending; return {};
+      case store::poll_status::slow_down: ec = error::device_slow_down; return {};
+      case store::poll_status::denied: ec = error::device_access_denied; return {};
+      case store::poll_status::expired: ec = error::device_code_expired; return {};
+      case store::poll_status::approved: break;
+    }
+    if (polled.record.client_id != r.who.id) {
+      ec = error::device_code_unknown;  // another client's code: as if it did not exist
+      return {};
+    }
+    return s.issue_tokens(polled.record.grant, r.who, r.now, {.refresh = true, .nonce = {}, .refresh_token = {}}, ec);
+  }
+};
+
+}  // namespace tessera::grant
+
+#endif
+// ---- end tessera/server/grants/device_code.hpp ----
+// ---- begin tessera/server/grants/refresh_token.hpp ----
+// tessera — server/grants/refresh_token.hpp
+//
+// RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every refresh returns a new refresh token and
+// retires the presented one. Presenting a retired token again means one of two parties holds
+// a stolen copy, so the whole family (every refresh and access token of that authorization)
+// is revoked — unless it happens within the configured grace window and count, which covers
+// two tabs refreshing at once (`server_settings::refresh_grace`). The check and the rotation
+// are one atomic store operation, so of two racing refreshes outside grace exactly one wins.
+//
+// Rotation is a policy so that sender-constrained refresh tokens (DPoP) can be added as
+// another model; `rotation::reuse_detection` is the only one today. A narrower `scope` may be
+// requested (§6); a wider one is refused.
+#ifndef TESSERA_SERVER_GRANTS_REFRESH_TOKEN_HPP
+#define TESSERA_SERVER_GRANTS_REFRESH_TOKEN_HPP
+
+// ---- begin tessera/server/token_issuer.hpp ----
+// tessera — server/token_issuer.hpp
+//
+// The server's signing keys and the tokens it makes from them.
+//
+// Keys: one current key signs; old keys (Flyte's `token_rsa_key_old.pem`) only verify; all are
+// published in the JWKS, current first. Every key keeps its RFC 7638 thumbprint as `kid`.
+//
+// Tokens:
+//  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
+//    `client_id`, `scope` (space-separated) and `scp` (the same as an array, which Flyte's
+//    resource side reads), `exp`, `iat`, `jti`. Client-credentials tokens have `sub` = the
+//    client id (Flyte leaves it out).
+//  * ID tokens (OIDC Core §2): `iss`, `sub`, `aud` = client id, `azp`, `exp`, `iat`,
+//    `auth_time`, `nonce` when one was sent, `at_hash`, and the user's profile claims.
+//  * refresh tokens, codes, device codes: 256-bit random strings, stored only as hashes.
+#ifndef TESSERA_SERVER_TOKEN_ISSUER_HPP
+#define TESSERA_SERVER_TOKEN_ISSUER_HPP
+
+
+#include <boost/json/parse.hpp>
+
+namespace tessera::server {
+
+class key_set {
+ public:
+  key_set() = default;
+  /// `current` signs; `old` keys stay valid for verification during rotation.
+  explicit key_set(jose::jwk current, std::vector<jose::jwk> old = {})
+      : access_signer_(current, "at+jwt"), id_signer_(current, "JWT") {
+    TESSERA_ASSERT(current.has_private_key());
+    all_.add(current);
+    for (auto& k : old) {
+      std::error_code ec;
+      all_.add(k.public_key(), ec);  // a duplicate of the current key is simply not added twice
+    }
+  }
+
+  const jose::jws_signer& access_signer() const noexcept { return access_signer_; }
+  const jose::jws_signer& id_signer() const noexcept { return id_signer_; }
+  const jose::jwk& current() const noexcept { return access_signer_.key(); }
+  /// Every key that verifies the server's tokens.
+  const jose::jwk_set& verification_keys() const noexcept { return all_; }
+  boost::json::object jwks() const { return all_.public_json(); }
+
+ private:
+  jose::jws_signer access_signer_;
+  jose::jws_signer id_signer_;
+  jose::jwk_set all_;
+};
+
+/// Splits a space-separated scope string (RFC 6749 §3.3).
+inline std::vector<std::string_view> split_scope(std::string_view scope) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < scope.size()) {
+    std::size_t j = scope.find(' ', i);
+    if (j == std::string_view::npos) j = scope.size();
+    if (j > i && std::find(out.begin(), out.end(), scope.substr(i, j - i)) == out.end()) out.push_back(scope.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+inline bool scope_contains(std::string_view scope, std::string_view one) {
+  for (auto s : split_scope(scope))
+    if (s == one) return true;
+  return false;
+}
+
+struct issued_access_token {
+  std::string token;
+  std::string jti;
+  time_point expires_at;
+};
+
+class token_issuer {
+ public:
+  token_issuer(const server_settings& settings, const key_set& keys) : settings_(&settings), keys_(&keys) {}
+
+  /// The `aud` of a client's access tokens.
+  boost::json::value audience_for(const client& c, std::string_view requested) const {
+    std::vector<std::string_view> aud;
+    if (!requested.empty()) aud = split_scope(requested);
+    else if (!c.audience.empty()) aud.assign(c.audience.begin(), c.audience.end());
+    else if (!settings_->default_audience.empty())
+      aud.assign(settings_->default_audience.begin(), settings_->default_audience.end());
+    else aud.push_back(settings_->issuer);
+    if (aud.size() == 1) return boost::json::string(aud.front());
+    boost::json::array a;
+    for (auto s : aud) a.emplace_back(s);
+    return a;
+  }
+
+  issued_access_token access_token(const store::grant_record& g, const client& c, time_point now,
+                                   std::error_code& ec) const {
+    issued_access_token out;
+    out.jti = crypto::random_token<16>();
+    out.expires_at = now + settings_->access_token_lifespan;
+    boost::json::object claims;
+    claims["iss"] = settings_->issuer;
+    claims["sub"] = g.subject;
+    claims["aud"] = audience_for(c, g.audience);
+    claims["client_id"] = g.client_id;
+    claims["scope"] = g.scope;
+    boost::json::array scp;
+    for (auto s : split_scope(g.scope)) scp.emplace_back(s);
+    claims["scp"] = std::move(scp);
+    claims["iat"] = to_unix_seconds(now);
+    claims["exp"] = to_unix_seconds(out.expires_at);
+    if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    claims["jti"] = out.jti;
+    out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
+    return out;
+  }
+
+  /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
+  /// the signing algorithm (SHA-512 for Ed25519, as the certified relying parties compute it).
+  std::string at_hash(std::string_view access_token) const {
+    const auto alg = keys_->current().alg();
+    std::string half;
+    auto take = [&](const auto& d) {
+      half.assign(reinterpret_cast<const char*>(d.data()), d.size() / 2);
+    };
+    switch (jose::hash_of(alg)) {
+      case jose::hash_kind::sha384: take(crypto::sha384(access_token)); break;
+      case jose::hash_kind::sha512:
+      case jose::hash_kind::none: take(crypto::sha512(access_token)); break;
+      default: take(crypto::sha256(access_token)); break;
+    }
+    return crypto::base64url_encode(half);
+  }
+
+  std::string id_token(const store::grant_record& g, std::string_view nonce, std::string_view access_token,
+                       time_point now, std::error_code& ec) const {
+    boost::json::object claims;
+    if (!g.user_claims.empty()) {
+      std::error_code pec;
+      auto v = boost::json::parse(g.user_claims, pec);
+      if (!pec && v.is_object()) claims = std::move(v.get_object());
+    }
+    claims["iss"] = settings_->issuer;
+    claims["sub"] = g.subject;
+    claims["aud"] = g.client_id;
+    claims["azp"] = g.client_id;
+    claims["iat"] = to_unix_seconds(now);
+    claims["exp"] = to_unix_seconds(now + settings_->id_token_lifespan);
+    if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    if (!nonce.empty()) claims["nonce"] = nonce;
+    if (!access_token.empty()) claims["at_hash"] = at_hash(access_token);
+    return jose::sign_jwt(keys_->id_signer(), claims, ec);
+  }
+
+  /// A validator for the server's own access tokens (introspection, userinfo).
+  jose::jwt_validator access_token_validator() const {
+    jose::jwt_validator v(keys_->verification_keys());
+    v.issuer(settings_->issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
+    return v;
+  }
+
+  const server_settings& settings() const noexcept { return *settings_; }
+  const key_set& keys() const noexcept { return *keys_; }
+
+ private:
+  const server_settings* settings_;
+  const key_set* keys_;
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/token_issuer.hpp ----
+
+namespace tessera::rotation {
+/// Rotate on every use; reuse outside the grace window revokes the family.
+struct reuse_detection {};
+}  // namespace tessera::rotation
+
+namespace tessera::grant {
+
+template <class Rotation = rotation::reuse_detection>
+struct refresh_token {
+  static_assert(std::is_same_v<Rotation, rotation::reuse_detection>,
+                "tessera::grant::refresh_token: the rotation policy must be tessera::rotation::reuse_detection");
+  static constexpr std::string_view grant_type = "refresh_token";
+  static constexpr bool issues_refresh_tokens = true;
+
+  template <class Store>
+  static constexpr void check_store() {
+    static_assert(store::refresh_token_store<Store>,
+                  "tessera::grant::refresh_token needs a store that models tessera::store::refresh_token_store");
+  }
+
+  template <class Server>
+  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+    std::string_view presented = r.params.required("refresh_token", ec);
+    if (ec) return {};
+    std::string next = crypto::random_token<32>();
+    const auto& settings = s.settings();
+    auto rot = s.store().rotate_refresh(store::token_hash(presented), store::token_hash(next),
+                                        r.now + settings.refresh_token_lifespan, r.now, settings.refresh_grace, ec);
+    if (ec) return {};
+    switch (rot.status) {
+      case store::rotate_status::unknown: ec = error::refresh_token_unknown; return {};
+      case store::rotate_status::expired: ec = error::refresh_token_expired; return {};
+      case store::rotate_status::revoked: ec = error::refresh_token_revoked; return {};
+      case store::rotate_status::reused: ec = error::refresh_token_reused; return {};
+      case store::rotate_status::ok: break;
+    }
+    store::grant_record g = rot.record.grant;
+    if (g.client_id != r.who.id) {
+      // Another client holds this client's token: it is compromised.
+      s.revoke_family(g.family_id, r.now, ec);
+      if (!ec) ec = error::refresh_token_client_mismatch;
+      return {};
+    }
+    if (auto requested = r.params.get("scope"); !requested.empty()) {
+      for (auto one : server::split_scope(requested))
+        if (!server::scope_contains(g.scope, one)) {
+          ec = error::scope_not_allowed;
+          return {};
+        }
+      g.scope = std::string(requested);
+    }
+    return s.issue_tokens(g, r.who, r.now, {.refresh = true, .nonce = {}, .refresh_token = std::move(next)}, ec);
+  }
+};
+
+}  // namespace tessera::grant
+
+#endif
+// ---- end tessera/server/grants/refresh_token.hpp ----
+// ---- begin tessera/server/responses.hpp ----
+// tessera — server/responses.hpp
+//
+// The responses endpoints answer with: JSON with `Cache-Control: no-store` (RFC 6749 §5.1)
+// and `Referrer-Policy: no-referrer` (attack row 14); RFC 6749 §5.2 error bodies that carry
+// only the wire condition and the cause's fixed, safe description; 303 redirects after any
+// POST (attack row 17); and HTML error pages for errors that must not redirect.
+#ifndef TESSERA_SERVER_RESPONSES_HPP
+#define TESSERA_SERVER_RESPONSES_HPP
+
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace tessera::server {
+
+using transport::request;
+using transport::response;
+namespace beast_http = boost::beast::http;
+
+/// Headers every token-bearing or credential-bearing response carries.
+inline void set_no_store(response& res) {
+  res.set(beast_http::field::cache_control, "no-store");
+  res.set(beast_http::field::pragma, "no-cache");
+  res.set("Referrer-Policy", "no-referrer");
+}
+
+inline response json_response(const request& req, beast_http::status status, const boost::json::value& body) {
+  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+  set_no_store(res);
+  return res;
+}
+
+/// RFC 6749 §5.2 / RFC 6750 §3.1 error: `{"error": <condition>, "error_description": <safe text>}`
+/// with the condition's status; 401s carry `WWW-Authenticate`.
+inline response error_response(const request& req, std::error_code ec) {
+  const condition c = condition_of(ec);
+  boost::json::object body;
+  body["error"] = wire_name(c);
+  // Only tessera's own fixed descriptions reach the wire; other categories may say more
+  // than a client should hear.
+  if (ec.category() == error_category()) body["error_description"] = description(static_cast<error>(ec.value()));
+  auto res = json_response(req, static_cast<beast_http::status>(http_status(c)), body);
+  if (c == condition::invalid_client) res.set(beast_http::field::www_authenticate, "Basic realm=\"tessera\"");
+  if (c == condition::invalid_token || c == condition::insufficient_scope)
+    res.set(beast_http::field::www_authenticate, "Bearer error=\"" + std::string(wire_name(c)) + "\"");
+  return res;
+}
+
+/// A redirect. After a POST this is always 303 See Other, so the browser does not re-send
+/// the form (credentials) to the target.
+inline response redirect_response(const request& req, std::string location) {
+  auto res = transport::make_response(req, beast_http::status::see_other);
+  res.set(beast_http::field::location, std::move(location));
+  set_no_store(res);
+  res.prepare_payload();
+  return res;
+}
+
+inline std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+/// Framing protection and a script-free content policy for every HTML page (row 15).
+inline void set_html_security(response& res) {
+  res.set("X-Frame-Options", "DENY");
+  res.set("Content-Security-Policy",
+          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+}
+
+inline response html_response(const request& req, beast_http::status status, std::string html) {
+  auto res = transport::make_response(req, status, std::move(html), "text/html; charset=utf-8");
+  set_no_store(res);
+  set_html_security(res);
+  return res;
+}
+
+/// An error page for requests that must not be redirected (unknown client, bad redirect URI:
+/// RFC 6749 §4.1.2.1).
+inline response error_page(const request& req, std::error_code ec) {
+  const condition c = condition_of(ec);
+  std::string body = "<!doctype html><html><head><title>Authorization error</title></head><body><h1>" +
+                     html_escape(wire_name(c)) + "</h1><p>" +
+                     html_escape(ec.category() == error_category() ? description(static_cast<error>(ec.value()))
+                                                                    : std::string_view("server error")) +
+                     "</p></body></html>";
+  return html_response(req, static_cast<beast_http::status>(http_status(c) == 401 ? 400 : http_status(c)), std::move(body));
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/responses.hpp ----
+
+#include <tuple>
+
+namespace tessera {
+
+namespace server {
+
+/// Options for `issue_tokens`.
+struct issue_options {
+  bool refresh = false;           // the grant may come with a refresh token
+  std::string_view nonce;         // OIDC nonce for the ID token
+  std::string refresh_token;      // use this value (rotation made it) instead of a new one
+};
+
+template <class G>
+concept issues_refresh = requires { requires G::issues_refresh_tokens; };
+
+template <class G>
+inline constexpr bool is_code_grant = false;
+template <class P>
+inline constexpr bool is_code_grant<grant::authorization_code<P>> = true;
+
+/// Whether grant `G` requires PKCE of client `c` (false for grants other than the code grant).
+template <class G>
+constexpr bool pkce_required_by(const client& c) noexcept {
+  if constexpr (is_code_grant<G>) return G::pkce_policy::applies_to(c);
+  else return false;
+}
+
+}  // namespace server
+
+/// The defaults a server's traits derive from: the memory store and the system clock. The
+/// identity policy has no default here: name one (`identity::local<store::memory>` for the
+/// embedded login).
+struct server_defaults {
+  using store = tessera::store::memory;
+  using clock = tessera::system_clock;
+};
+
+namespace server {
+
+}  // namespace server
+
+template <class Traits, server::grant_policy... Grants>
+class authorization_server {
+ public:
+  using traits_type = Traits;
+  using store_type = typename Traits::store;
+  using clock_type = typename Traits::clock;
+  using identity_type = typename Traits::identity;
+
+  static_assert(sizeof...(Grants) > 0, "tessera::authorization_server needs at least one grant policy");
+  static_assert(clock<clock_type>, "tessera::authorization_server: Traits::clock must model tessera::clock");
+  static_assert(identity::identity_policy<identity_type>,
+                "tessera::authorization_server: Traits::identity must model tessera::identity::identity_policy");
+  static_assert(store::revocation_store<store_type> && store::jti_store<store_type>,
+                "tessera::authorization_server needs a store that models tessera::store::revocation_store and "
+                "tessera::store::jti_store");
+
+  template <class G>
+  static constexpr bool has_grant = (std::is_same_v<G, Grants> || ...);
+  static constexpr bool issues_refresh_tokens = (server::issues_refresh<Grants> || ...);
+  static constexpr bool has_code_grant = (server::is_code_grant<Grants> || ...);
+  static constexpr bool has_device_grant = has_grant<grant::device_code>;
+
+  authorization_server(server::server_settings settings, server::client_registry clients, server::key_set keys,
+                       store_type& store, const identity_type& identity, clock_type clock = {})
+      : settings_(std::move(settings)),
+        clients_(std::move(clients)),
+        keys_(std::move(keys)),
+        store_(&store),
+        identity_(&identity),
+        clock_(std::move(clock)),
+        issuer_(settings_, keys_),
+        authenticator_(clients_, settings_, store, clock_),
+        sealer_(make_sealer(settings_)) {
+    (Grants::template check_store<store_type>(), ...);
+    TESSERA_ASSERT(!settings_.issuer.empty() && settings_.issuer.back() != '/');
+  }
+
+  authorization_server(const authorization_server&) = delete;
+  authorization_server& operator=(const authorization_server&) = delete;
+
+  /// Registers every endpoint on `r` (and nothing of the identity policy: install that too).
+  void install(transport::router& r) const;
+
+  // --- the pieces grants and endpoints use ---------------------------------------------
+  const server::server_settings& settings() const noexcept { return settings_; }
+  const server::client_registry& clients() const noexcept { return clients_; }
+  const server::key_set& keys() const noexcept { return keys_; }
+  const server::token_issuer& issuer() const noexcept { return issuer_; }
+  store_type& store() const noexcept { return *store_; }
+  const identity_type& identity() const noexcept { return *identity_; }
+  const clock_type& clock() const noexcept { return clock_; }
+  time_point now() const noexcept { return clock_.now(); }
+  const crypto::sealer& cookie_sealer() const noexcept { return sealer_; }
+
+  server::client_authentication_result authenticate_client(const transport::request& req,
+                                                           const http::parameters& params,
+                                                           const transport::request_context& ctx,
+                                                           std::error_code& ec) const {
+    return authenticator_.authenticate(req, params, ctx.peer_address, ec);
+  }
+
+  /// The scope to grant: the requested scopes if the client may have each; all the client's
+  /// scopes when none was requested (Flyte grants every requested scope of the client).
+  std::string granted_scope(const server::client& c, std::string_view requested, std::error_code& ec) const {
+    ec = {};
+    std::string out;
+    if (requested.empty()) {
+      for (const auto& s : c.scopes) (out.empty() ? out : out += ' ') += s;
+      return out;
+    }
+    for (auto s : server::split_scope(requested)) {
+      if (!c.allows_scope(s)) {
+        ec = error::scope_not_allowed;
+        return {};
+      }
+      (out.empty() ? out : out += ' ') += s;
+    }
+    return out;
+  }
+
+  /// A requested `audience` (Auth0-style, space-separated) must be among the client's.
+  bool audience_allowed(const server::client& c, std::string_view requested) const {
+    for (auto a : server::split_scope(requested))
+      if (std::find(c.audience.begin(), c.audience.end(), a) == c.audience.end()) return false;
+    return true;
+  }
+
+  static std::string new_family_id() { return crypto::random_token<16>(); }
+
+  /// Whether the code grant's PKCE policy requires a challenge from `c`.
+  bool pkce_required(const server::client& c) const noexcept { return (server::pkce_required_by<Grants>(c) || ...); }
+
+  /// Kills every token of an authorization: refresh tokens at their next use, access tokens
+  /// at introspection and userinfo.
+  void revoke_family(std::string_view family, time_point now, std::error_code& ec) const {
+    store_->revoke_family(family, now + std::max(settings_.refresh_token_lifespan, settings_.access_token_lifespan), ec);
+  }
+
+  /// Issues an access token, and a refresh token and an ID token where the grant, the client
+  /// and the scope call for them; records them in the store. Returns the RFC 6749 §5.1 body.
+  boost::json::object issue_tokens(const store::grant_record& g, const server::client& c, time_point now,
+                                   server::issue_options opt, std::error_code& ec) const {
+    auto access = issuer_.access_token(g, c, now, ec);
+    if (ec) return {};
+    store_->put_access(access.jti, {g.family_id, access.expires_at, g.user_claims}, ec);
+    if (ec) return {};
+    boost::json::object body;
+    body["access_token"] = access.token;
+    body["token_type"] = "Bearer";
+    body["expires_in"] = std::chrono::duration_cast<seconds>(access.expires_at - now).count();
+    body["scope"] = g.scope;
+    if constexpr (issues_refresh_tokens) {
+      // A rotation has stored its new token already and retired the presented one: it must
+      // reach the client even when a narrower scope (RFC 6749 §6) lacks `offline`, or the
+      // client is left without a refresh token and its family with an unreachable one.
+      if (opt.refresh && (!opt.refresh_token.empty() || wants_refresh(g, c))) {
+        std::string token = std::move(opt.refresh_token);
+        if (token.empty()) {  // a first issue; a rotation has stored its new token already
+          token = crypto::random_token<32>();
+          store_->put_refresh(store::token_hash(token), {g, now + settings_.refresh_token_lifespan}, ec);
+          if (ec) return {};
+        }
+        body["refresh_token"] = std::move(token);
+      }
+    }
+    if (server::scope_contains(g.scope, "openid") && g.subject != g.client_id) {
+      body["id_token"] = issuer_.id_token(g, opt.nonce, access.token, now, ec);
+      if (ec) return {};
+    }
+    return body;
+  }
+
+ private:
+  bool wants_refresh(const store::grant_record& g, const server::client& c) const {
+    if (!c.allows_grant("refresh_token")) return false;
+    if (settings_.refresh_scopes.empty()) return true;
+    for (const auto& s : settings_.refresh_scopes)
+      if (server::scope_contains(g.scope, s)) return true;
+    return false;
+  }
+
+  static crypto::sealer make_sealer(const server::server_settings& s) {
+    if (s.cookie_keys.empty()) {
+      std::array<unsigned char, crypto::aead_key_size> key;
+      crypto::random_bytes(key);
+      crypto::sealer out(std::span<const unsigned char>(key.data(), key.size()));
+      OPENSSL_cleanse(key.data(), key.size());
+      return out;
+    }
+    std::vector<std::string_view> keys(s.cookie_keys.begin(), s.cookie_keys.end());
+    return crypto::sealer(std::span<const std::string_view>(keys.data(), keys.size()));
+  }
+
+  server::server_settings settings_;
+  server::client_registry clients_;
+  server::key_set keys_;
+  store_type* store_;
+  const identity_type* identity_;
+  clock_type clock_;
+  server::token_issuer issuer_;
+  mutable server::client_authenticator<store_type, clock_type> authenticator_;
+  crypto::sealer sealer_;
+  std::tuple<Grants...> grants_;
+
+ public:
+  /// Runs the grant named by `grant_type` (for the token endpoint).
+  boost::json::object run_grant(std::string_view grant_type, const server::token_request& r, std::error_code& ec) const {
+    boost::json::object out;
+    bool found = false;
+    std::apply(
+        [&](const auto&... g) {
+          (void)((g.grant_type == grant_type ? (found = true, out = g.handle(*this, r, ec), true) : false) || ...);
+        },
+        grants_);
+    if (!found) ec = error::grant_type_unsupported;
+    return out;
+  }
+
+  /// The grant types served, in the order given.
+  static std::vector<std::string_view> grant_types() { return {Grants::grant_type...}; }
+};
+
+}  // namespace tessera
+
+#endif
+// ---- end tessera/server/authorization_server.hpp ----
+// ---- begin tessera/server/embedded.hpp ----
+// tessera — server/embedded.hpp
+//
+// The common combination, named: every grant, local login from a users file, the memory
+// store, the system clock — what `tessera-server` runs with no configuration.
+//
+//     tessera::store::memory store;
+//     tessera::identity::local<tessera::store::memory> login(login_settings, store);
+//     tessera::embedded_server server(settings, clients, keys, store, login);
+#ifndef TESSERA_SERVER_EMBEDDED_HPP
+#define TESSERA_SERVER_EMBEDDED_HPP
+
+// ---- begin tessera/server/impl/authorization_server.hpp ----
+// tessera — server/impl/authorization_server.hpp: the route table.
+#ifndef TESSERA_SERVER_IMPL_AUTHORIZATION_SERVER_HPP
+#define TESSERA_SERVER_IMPL_AUTHORIZATION_SERVER_HPP
+
+// ---- begin tessera/server/endpoints/authorize.hpp ----
+// tessera — server/endpoints/authorize.hpp
+//
+// The browser side of the authorization-code grant (RFC 6749 §4.1.1–4.1.2):
+//   GET|POST /oauth2/authorize           validate, then issue a code — or, without a session,
+//                                        keep the request in a sealed cookie and send the
+//                                        browser to `/login?redirect_url=/oauth2/authorize_callback`
+//   GET      /oauth2/authorize_callback  finish a kept request once the user has logged in
+//
+// Errors about the client or the redirect URI are shown as a page and never redirected
+// (§4.1.2.1: the URI cannot be trusted); every other error goes back to the client's
+// redirect URI with `error`, `state` and RFC 9207 `iss`. Redirect URIs match exactly, loopback
+// IP literals on any port (RFC 8252 §7.3). PKCE: S256 only; required as the grant's policy says.
+#ifndef TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
+#define TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
+
+// ---- begin tessera/server/endpoints/token.hpp ----
+// tessera — server/endpoints/token.hpp
+//
+// The endpoints that speak to clients, not browsers:
+//   POST /oauth2/token       RFC 6749 §3.2, §5: authenticate the client, run the grant
+//   POST /oauth2/revoke      RFC 7009: revoke a refresh token (its family) or an access token
+//   POST /oauth2/introspect  RFC 7662: for authenticated confidential clients
+//   GET  /oauth2/userinfo    OIDC Core §5.3, with a bearer access token carrying `openid`
+// Every answer is JSON with `Cache-Control: no-store`; errors are RFC 6749 §5.2 bodies.
+#ifndef TESSERA_SERVER_ENDPOINTS_TOKEN_HPP
+#define TESSERA_SERVER_ENDPOINTS_TOKEN_HPP
+
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+
+namespace tessera::server {
+
+namespace detail {
+
+/// Parses the form body of a client request; `ec` set on a wrong content type or bad body.
+inline http::parameters client_form(const request& req, std::error_code& ec) {
+  auto ct = req[beast_http::field::content_type];
+  auto base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (!boost::beast::iequals(base, "application/x-www-form-urlencoded")) {
+    ec = error::form_malformed;
+    return {};
+  }
+  return http::parse_form(req.body(), ec);
+}
+
+/// Authenticates the caller, answering its failure: 401 `invalid_client`, or 429 with
+/// `Retry-After` while the client or address is over its failure limit.
+template <class Server>
+std::optional<response> client_auth_failure(const Server&, const request& req, std::error_code ec,
+                                            const client_authentication_result& auth) {
+  if (!ec) return std::nullopt;
+  auto res = error_response(req, ec);
+  if (ec == error::client_authentication_rate_limited) {
+    res.result(beast_http::status::too_many_requests);
+    res.set(beast_http::field::retry_after, std::to_string(auth.retry_after.count()));
+  }
+  return res;
+}
+
+/// A compact JWS has exactly two dots; refresh tokens have none.
+inline bool looks_like_jwt(std::string_view t) noexcept {
+  return std::count(t.begin(), t.end(), '.') == 2;
+}
+
+}  // namespace detail
+
+template <class Server>
+response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  std::string_view grant_type = params.required("grant_type", ec);
+  if (ec) return error_response(req, ec);
+  auto types = Server::grant_types();
+  if (std::find(types.begin(), types.end(), grant_type) == types.end())
+    return error_response(req, error::grant_type_unsupported);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
+  token_request r{*auth.who, params, s.now()};
+  auto body = s.run_grant(grant_type, r, ec);
+  if (ec) {
+    auto res = error_response(req, ec);
+    // RFC 6749 §5.2: token errors are 400 "unless specified otherwise"; RFC 8628 §3.5's
+    // `access_denied` is such an error, though at the authorization endpoint it means 403.
+    if (res.result() == beast_http::status::forbidden) res.result(beast_http::status::bad_request);
+    return res;
+  }
+  return json_response(req, beast_http::status::ok, body);
+}
+
+template <class Server>
+response revocation_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  std::string_view token = params.required("token", ec);
+  if (ec) return error_response(req, ec);
+  const time_point now = s.now();
+  // RFC 7009 §2.2: unknown, expired and other clients' tokens are answered 200 as well, so
+  // the endpoint tells nobody whether a token exists.
+  if (detail::looks_like_jwt(token)) {
+    auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+    if (!ec && jwt.string_claim("client_id") == auth.who->id) {
+      auto exp = jose::detail::numeric_date(jwt.claims.at("exp"));
+      s.store().revoke_access(jwt.jwt_id(), exp ? from_unix_seconds(*exp) : now, ec);
+      if (ec) return error_response(req, ec);
+    }
+  } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
+    const auto h = store::token_hash(token);
+    auto rec = s.store().find_refresh(h, now, ec);
+    if (ec) return error_response(req, ec);
+    if (rec && rec->grant.client_id == auth.who->id) {
+      s.store().revoke_refresh(h, ec);
+      if (ec) return error_response(req, ec);
+    }
+  }
+  auto res = transport::make_response(req, beast_http::status::ok);
+  set_no_store(res);
+  return res;
+}
+
+template <class Server>
+response introspection_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (auth.who->is_public) return error_response(req, error::client_authentication_failed);
+  std::string_view token = params.required("token", ec);
+  if (ec) return error_response(req, ec);
+  const time_point now = s.now();
+  boost::json::object out;
+  out["active"] = false;
+  if (detail::looks_like_jwt(token)) {
+    auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+    if (!ec) {
+      bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
+      if (ec) return error_response(req, ec);
+      if (!revoked) {
+        out["active"] = true;
+        for (auto name : {"scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"})
+          if (auto* v = jwt.claims.if_contains(name)) out[name] = *v;
+        out["token_type"] = "Bearer";
+      }
+    }
+  } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
+    auto rec = s.store().find_refresh(store::token_hash(token), now, ec);
+    if (ec) return error_response(req, ec);
+    if (rec) {
+      out["active"] = true;
+      out["scope"] = rec->grant.scope;
+      out["client_id"] = rec->grant.client_id;
+      out["sub"] = rec->grant.subject;
+      out["exp"] = to_unix_seconds(rec->expires_at);
+      out["iss"] = s.settings().issuer;
+      out["token_type"] = "refresh_token";
+    }
+  }
+  ec = {};
+  return json_response(req, beast_http::status::ok, out);
+}
+
+/// The bearer token of a request: `Authorization: Bearer`, or Flyte's `flyte-authorization`
+/// header (RFC 6750 §2.1; the scheme is case-insensitive).
+inline std::string_view bearer_token(const request& req, std::string_view extra_header = "flyte-authorization") {
+  for (std::string_view value : {std::string_view(req[beast_http::field::authorization]),
+                                 extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])}) {
+    if (value.size() > 7 && boost::beast::iequals(value.substr(0, 7), "Bearer ")) {
+      auto t = value.substr(7);
+      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      return t;
+    }
+  }
+  return {};
+}
+
+template <class Server>
+response userinfo_endpoint(const Server& s, const request& req) {
+  std::string_view token = bearer_token(req, s.settings().flyte_client.authorization_metadata_key);
+  if (token.empty()) {
+    auto res = error_response(req, error::parameter_missing);
+    res.result(beast_http::status::unauthorized);
+    res.set(beast_http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  std::error_code ec;
+  auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+  if (ec) return error_response(req, ec);
+  auto rec = s.store().find_access(jwt.jwt_id(), ec);
+  if (ec) return error_response(req, ec);
+  if (!rec) return error_response(req, error::token_revoked);
+  if (!scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
+  boost::json::object out;
+  if (!rec->user_claims.empty()) {
+    auto v = boost::json::parse(rec->user_claims, ec);
+    if (!ec && v.is_object()) out = std::move(v.get_object());
+    ec = {};
+  }
+  out["sub"] = jwt.subject();
+  return json_response(req, beast_http::status::ok, out);
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/token.hpp ----
+
+#include <boost/json/serialize.hpp>
+
+namespace tessera::server {
+
+/// An authorization request that passed every check.
+struct authorization_request {
+  const client* who = nullptr;
+  std::string redirect_uri;       // where to send the browser
+  bool redirect_uri_sent = false; // the token request must then repeat it (§4.1.3)
+  std::string scope;
+  std::string state;
+  std::string code_challenge;
+  std::string nonce;
+  std::string prompt;
+};
+
+namespace detail {
+
+inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
+
+inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
+
+/// Validates an authorization request. `page` is set when the error must be shown rather
+/// than redirected.
+template <class Server>
+authorization_request check_authorization(const Server& s, const http::parameters& p, std::error_code& ec, bool& page) {
+  authorization_request out;
+  page = true;
+  std::string_view client_id = p.required("client_id", ec);
+  if (ec) return out;
+  out.who = s.clients().find(client_id);
+  if (!out.who) {
+    ec = error::client_unknown;
+    return out;
+  }
+  if (auto requested = p.get("redirect_uri"); !requested.empty()) {
+    http::match_redirect_uri(requested, out.who->redirect_uris, ec);
+    if (ec) return out;
+    out.redirect_uri = std::string(requested);
+    out.redirect_uri_sent = true;
+  } else if (out.who->redirect_uris.size() == 1) {
+    out.redirect_uri = out.who->redirect_uris.front();
+  } else {
+    ec = error::redirect_uri_missing;
+    return out;
+  }
+  page = false;  // from here on, errors go back to the client
+  out.state = std::string(p.get("state"));
+  out.nonce = std::string(p.get("nonce"));
+  out.prompt = std::string(p.get("prompt"));
+  if (p.get("response_type") != "code" || !out.who->allows_response_type("code")) {
+    ec = error::response_type_unsupported;
+    return out;
+  }
+  if (!out.who->allows_grant("authorization_code")) {
+    ec = error::client_grant_not_allowed;
+    return out;
+  }
+  if (p.contains("request") || p.contains("request_uri")) {
+    ec = error::parameter_invalid;  // request objects are not supported
+    return out;
+  }
+  std::string_view challenge = p.get("code_challenge");
+  std::string_view method = p.get("code_challenge_method");
+  if (!challenge.empty()) {
+    // RFC 7636 §4.3 makes an absent method mean `plain`, which is refused (attack row 6).
+    crypto::pkce::parse_method(method.empty() ? std::string_view("plain") : method, ec);
+    if (ec) return out;
+    crypto::pkce::check_s256_challenge(challenge, ec);
+    if (ec) return out;
+    out.code_challenge = std::string(challenge);
+  } else if (!method.empty()) {
+    ec = error::pkce_missing;
+    return out;
+  } else if (s.pkce_required(*out.who)) {
+    ec = error::pkce_missing;
+    return out;
+  }
+  out.scope = s.granted_scope(*out.who, p.get("scope"), ec);
+  return out;
+}
+
+/// The redirect back to the client with an error (§4.1.2.1, RFC 9207 `iss`).
+template <class Server>
+response error_redirect(const Server& s, const request& req, const authorization_request& a, std::error_code ec) {
+  http::parameters q;
+  q.add("error", wire_name(condition_of(ec)));
+  if (ec.category() == error_category()) q.add("error_description", description(static_cast<error>(ec.value())));
+  if (!a.state.empty()) q.add("state", a.state);
+  q.add("iss", s.settings().issuer);
+  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
+}
+
+/// Issues a code for `user` and redirects to the client.
+template <class Server>
+response issue_code(const Server& s, const request& req, const authorization_request& a, const identity::user& u) {
+  const time_point now = s.now();
+  store::code_record rec;
+  rec.grant.client_id = a.who->id;
+  rec.grant.subject = u.subject;
+  rec.grant.scope = a.scope;
+  rec.grant.family_id = Server::new_family_id();
+  rec.grant.user_claims = boost::json::serialize(u.claims);
+  rec.grant.auth_time = u.auth_time;
+  rec.redirect_uri = a.redirect_uri_sent ? a.redirect_uri : std::string();
+  rec.code_challenge = a.code_challenge;
+  rec.nonce = a.nonce;
+  rec.expires_at = now + s.settings().authorization_code_lifespan;
+  const std::string code = crypto::random_token<32>();
+  std::error_code ec;
+  s.store().put_code(store::token_hash(code), rec, ec);
+  if (ec) return error_redirect(s, req, a, ec);
+  http::parameters q;
+  q.add("code", code);
+  if (!a.state.empty()) q.add("state", a.state);
+  q.add("iss", s.settings().issuer);
+  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
+}
+
+inline http::cookie_attributes cookie_attributes_for(bool secure, std::optional<seconds> max_age) {
+  http::cookie_attributes attrs;
+  attrs.secure = secure;
+  attrs.max_age = max_age;
+  return attrs;
+}
+
+}  // namespace detail
+
+template <class Server>
+response authorize_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  http::parameters params;
+  if (req.method() == beast_http::verb::post) {
+    params = detail::client_form(req, ec);
+  } else {
+    auto target = std::string_view(req.target());
+    auto q = target.find('?');
+    params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+  }
+  if (ec) return error_page(req, ec);
+  bool page = true;
+  auto a = detail::check_authorization(s, params, ec, page);
+  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  if (user && a.prompt != "login") return detail::issue_code(s, req, a, *user);
+  if (a.prompt == "none") return detail::error_redirect(s, req, a, error::login_required);
+
+  // Keep the request (sealed: the browser can neither read nor change it) while the user
+  // logs in. Only the validated parameters are kept.
+  http::parameters kept;
+  for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
+                    "code_challenge_method", "nonce"})
+    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  const bool secure = s.settings().cookies_secure();
+  const auto name = detail::pending_cookie_name(secure);
+  const seconds lifetime{15 * 60};
+  auto sealed = http::seal_cookie(s.cookie_sealer(), name, http::form_encode(kept), s.now() + lifetime, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  auto res = redirect_response(req, std::string(s.identity().login_path()) + "?redirect_url=" +
+                                        http::form_encode_component(detail::authorize_callback_path));
+  res.insert(beast_http::field::set_cookie, http::set_cookie(name, sealed, detail::cookie_attributes_for(secure, lifetime)));
+  return res;
+}
+
+template <class Server>
+response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  const bool secure = s.settings().cookies_secure();
+  const auto name = detail::pending_cookie_name(secure);
+  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
+  if (ec) return error_page(req, ec);
+  auto sealed = cookies.unique(name, ec);
+  if (ec || !sealed) return error_page(req, error::cookie_invalid);
+  auto kept = http::open_cookie(s.cookie_sealer(), name, *sealed, s.now(), ec);
+  if (ec) return error_page(req, error::cookie_invalid);
+  auto params = http::parse_form(kept, ec);
+  if (ec) return error_page(req, error::cookie_invalid);
+
+  bool page = true;
+  auto a = detail::check_authorization(s, params, ec, page);  // clients may have changed
+  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  if (!user) return detail::error_redirect(s, req, a, error::login_required);
+  auto res = detail::issue_code(s, req, a, *user);
+  res.insert(beast_http::field::set_cookie, http::expire_cookie(name, detail::cookie_attributes_for(secure, std::nullopt)));
+  return res;
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/authorize.hpp ----
+// ---- begin tessera/server/endpoints/device.hpp ----
+// tessera — server/endpoints/device.hpp
+//
+// RFC 8628, the parts that are not the token endpoint:
+//   POST     /oauth2/device/authorize  §3.1–3.2: a device code for the device, a user code
+//                                      for the person, and where to enter it
+//   GET|POST /oauth2/device            §3.3: the page where a logged-in person enters the user
+//                                      code and approves or denies (CSRF-protected form)
+// User codes are 8 characters of a 20-letter alphabet without vowels or look-alikes
+// (≈34 bits, §6.1), shown as XXXX-XXXX, matched case- and dash-insensitively, stored hashed.
+#ifndef TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
+#define TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
+
+
+namespace tessera::server {
+
+namespace detail {
+
+inline constexpr std::string_view user_code_alphabet = "BCDFGHJKLMNPQRSTVWXZ";
+
+inline std::string make_user_code() {
+  std::string code;
+  std::array<unsigned char, 8> raw;
+  while (code.size() < 8) {
+    crypto::random_bytes(raw);
+    for (unsigned char b : raw)  // 240 = 12 × 20: reject the tail for an unbiased pick
+      if (b < 240 && code.size() < 8) code.push_back(user_code_alphabet[b % 20]);
+  }
+  return code.substr(0, 4) + "-" + code.substr(4);
+}
+
+/// Upper-cases and drops everything outside the alphabet ("bcdf-ghjk" → "BCDFGHJK").
+inline std::string normalize_user_code(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (user_code_alphabet.find(c) != std::string_view::npos) out.push_back(c);
+    if (out.size() > 16) break;
+  }
+  return out;
+}
+
+inline std::string device_page(std::string_view title, std::string_view message, std::string_view user_code,
+                               std::string_view csrf, bool form) {
+  std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+                     "</title><style>body{font-family:sans-serif;max-width:28em;margin:4em auto}"
+                     "input,button{font-size:1.2em;margin:.3em 0}</style></head><body><h1>" +
+                     html_escape(title) + "</h1><p>" + html_escape(message) + "</p>";
+  if (form)
+    html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+            html_escape(csrf) + "\"><label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\" autocomplete=\"off\" required></label><br><button name=\"decision\" value=\"approve\">Approve</button> "
+            "<button name=\"decision\" value=\"deny\">Deny</button></form>";
+  return html + "</body></html>";
+}
+
+inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Host-tessera_device_csrf" : "tessera_device_csrf"; }
+
+}  // namespace detail
+
+template <class Server>
+response device_authorization_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_response(req, ec);
+  auto auth = s.authenticate_client(req, params, ctx, ec);
+  if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
+  if (!auth.who->allows_grant(grant::device_code::grant_type)) return error_response(req, error::client_grant_not_allowed);
+  store::device_record rec;
+  rec.client_id = auth.who->id;
+  rec.scope = s.granted_scope(*auth.who, params.get("scope"), ec);
+  if (ec) return error_response(req, ec);
+  rec.audience = std::string(params.get("audience"));
+  if (!s.audience_allowed(*auth.who, rec.audience)) return error_response(req, error::parameter_invalid);
+  const time_point now = s.now();
+  rec.expires_at = now + s.settings().device_code_lifespan;
+  rec.interval = s.settings().device_poll_interval;
+  const std::string device_code = crypto::random_token<32>();
+  const std::string user_code = detail::make_user_code();
+  rec.user_code_hash = store::token_hash(detail::normalize_user_code(user_code));
+  s.store().put_device(store::token_hash(device_code), rec, ec);
+  if (ec) return error_response(req, ec);
+  const std::string verification_uri = s.settings().endpoint("/oauth2/device");
+  boost::json::object out;
+  out["device_code"] = device_code;
+  out["user_code"] = user_code;
+  out["verification_uri"] = verification_uri;
+  out["verification_uri_complete"] = verification_uri + "?user_code=" + user_code;
+  out["expires_in"] = s.settings().device_code_lifespan.count();
+  out["interval"] = s.settings().device_poll_interval.count();
+  return json_response(req, beast_http::status::ok, out);
+}
+
+template <class Server>
+response device_verification_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return error_page(req, ec);
+  const bool post = req.method() == beast_http::verb::post;
+  auto target = std::string_view(req.target());
+  if (!user) {
+    // Log in first, then come back here (with the code from the link, if any).
+    std::string back = post ? std::string("/oauth2/device") : std::string(target);
+    return redirect_response(req, std::string(s.identity().login_path()) +
+                                      "?redirect_url=" + http::form_encode_component(back));
+  }
+  const bool secure = s.settings().cookies_secure();
+  const auto csrf_name = detail::device_csrf_cookie_name(secure);
+  const time_point now = s.now();
+
+  if (!post) {
+    auto q = target.find('?');
+    auto params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+    std::string code = ec ? std::string() : std::string(params.get("user_code"));
+    const std::string csrf = crypto::random_token<32>();
+    auto sealed = http::seal_cookie(s.cookie_sealer(), csrf_name, csrf, now + seconds(15 * 60), ec);
+    if (ec) return error_page(req, ec);
+    auto res = html_response(req, beast_http::status::ok,
+                             detail::device_page("Connect a device", "Enter the code your device shows.", code, csrf, true));
+    res.insert(beast_http::field::set_cookie, http::set_cookie(csrf_name, sealed, detail::cookie_attributes_for(secure, seconds(15 * 60))));
+    return res;
+  }
+
+  auto params = detail::client_form(req, ec);
+  if (ec) return error_page(req, ec);
+  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
+  auto sealed = ec ? std::nullopt : cookies.unique(csrf_name, ec);
+  std::string expected = (!ec && sealed) ? http::open_cookie(s.cookie_sealer(), csrf_name, *sealed, now, ec) : std::string();
+  if (ec || expected.empty() || !crypto::constant_time_equal(expected, params.get("csrf_token")))
+    return error_page(req, error::csrf_token_invalid);
+
+  const auto code_hash = store::token_hash(detail::normalize_user_code(params.get("user_code")));
+  auto rec = s.store().find_device_by_user_code(code_hash, now, ec);
+  if (ec) return error_page(req, ec);
+  if (!rec) {
+    return html_response(req, beast_http::status::bad_request,
+                         detail::device_page("Connect a device", "That code is unknown or has expired.", "", expected, true));
+  }
+  const bool approve = params.get("decision") == "approve";
+  store::grant_record g;
+  g.client_id = rec->client_id;
+  g.subject = user->subject;
+  g.scope = rec->scope;
+  g.audience = rec->audience;
+  g.family_id = Server::new_family_id();
+  g.user_claims = boost::json::serialize(user->claims);
+  g.auth_time = user->auth_time;
+  bool decided = s.store().decide_device(code_hash, approve, g, now, ec);
+  if (ec) return error_page(req, ec);
+  auto res = html_response(req, decided ? beast_http::status::ok : beast_http::status::bad_request,
+                           detail::device_page(approve ? "Device connected" : "Device denied",
+                                               decided ? (approve ? "You can return to your device." : "The device was not connected.")
+                                                       : "That code was already used.",
+                                               "", "", false));
+  res.insert(beast_http::field::set_cookie, http::expire_cookie(csrf_name, detail::cookie_attributes_for(secure, std::nullopt)));
+  return res;
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/device.hpp ----
+// ---- begin tessera/server/endpoints/metadata.hpp ----
+// tessera — server/endpoints/metadata.hpp
+//
+// What the server says about itself — only what really works:
+//   GET /.well-known/oauth-authorization-server   RFC 8414
+//   GET /.well-known/openid-configuration         OIDC Discovery 1.0 §3 (the server issues
+//                                                 ID tokens itself; Flyte redirects to its IdP)
+//   GET /oauth2/jwks                              RFC 7517 §5, current key first
+//   GET /config/v1/flyte_client                   Flyte's public client configuration
+#ifndef TESSERA_SERVER_ENDPOINTS_METADATA_HPP
+#define TESSERA_SERVER_ENDPOINTS_METADATA_HPP
+
+
+#include <boost/json/array.hpp>
+
+#include <set>
+
+namespace tessera::server {
+
+template <class Server>
+boost::json::object authorization_server_metadata(const Server& s, bool openid) {
+  const auto& st = s.settings();
+  auto strings = [](auto&& range) {
+    boost::json::array a;
+    for (const auto& v : range) a.emplace_back(std::string_view(v));
+    return a;
+  };
+  boost::json::object m;
+  m["issuer"] = st.issuer;
+  if constexpr (Server::has_code_grant) {
+    m["authorization_endpoint"] = st.endpoint("/oauth2/authorize");
+    m["response_types_supported"] = strings(std::array{"code"});
+    m["response_modes_supported"] = strings(std::array{"query"});
+    m["code_challenge_methods_supported"] = strings(std::array{"S256"});
+    m["authorization_response_iss_parameter_supported"] = true;
+  }
+  m["token_endpoint"] = st.endpoint("/oauth2/token");
+  m["jwks_uri"] = st.endpoint("/oauth2/jwks");
+  m["grant_types_supported"] = strings(Server::grant_types());
+  const auto auth_methods = strings(std::array{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"});
+  boost::json::array assertion_algs;
+  for (std::size_t i = 0; i < jose::algorithm_count; ++i)
+    if (!jose::is_hmac(static_cast<jose::algorithm>(i)))
+      assertion_algs.emplace_back(jose::to_string(static_cast<jose::algorithm>(i)));
+  m["token_endpoint_auth_methods_supported"] = auth_methods;
+  m["token_endpoint_auth_signing_alg_values_supported"] = assertion_algs;
+  m["revocation_endpoint"] = st.endpoint("/oauth2/revoke");
+  m["revocation_endpoint_auth_methods_supported"] = auth_methods;
+  m["introspection_endpoint"] = st.endpoint("/oauth2/introspect");
+  m["introspection_endpoint_auth_methods_supported"] =
+      strings(std::array{"client_secret_basic", "client_secret_post", "private_key_jwt"});
+  if constexpr (Server::has_device_grant) m["device_authorization_endpoint"] = st.endpoint("/oauth2/device/authorize");
+  std::set<std::string> scopes;
+  for (const auto& [id, c] : s.clients()) scopes.insert(c.scopes.begin(), c.scopes.end());
+  if (openid) scopes.insert("openid");
+  m["scopes_supported"] = strings(scopes);
+  if (openid) {
+    m["userinfo_endpoint"] = st.endpoint("/oauth2/userinfo");
+    m["subject_types_supported"] = strings(std::array{"public"});
+    m["id_token_signing_alg_values_supported"] = strings(std::array{jose::to_string(s.keys().current().alg())});
+    m["claims_supported"] = strings(std::array{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+                                               "azp", "name", "preferred_username", "email"});
+  }
+  return m;
+}
+
+template <class Server>
+response metadata_endpoint(const Server& s, const request& req, bool openid) {
+  auto res = transport::make_response(req, beast_http::status::ok, boost::json::serialize(authorization_server_metadata(s, openid)),
+                                      "application/json");
+  res.set(beast_http::field::cache_control, "public, max-age=300");
+  return res;
+}
+
+template <class Server>
+response jwks_endpoint(const Server& s, const request& req) {
+  auto res = transport::make_response(req, beast_http::status::ok, boost::json::serialize(s.keys().jwks()), "application/json");
+  res.set(beast_http::field::cache_control, "public, max-age=300");
+  return res;
+}
+
+template <class Server>
+response flyte_client_endpoint(const Server& s, const request& req) {
+  const auto& f = s.settings().flyte_client;
+  boost::json::object o;
+  o["client_id"] = f.client_id;
+  o["redirect_uri"] = f.redirect_uri;
+  boost::json::array scopes;
+  for (const auto& sc : f.scopes) scopes.emplace_back(sc);
+  o["scopes"] = std::move(scopes);
+  o["authorization_metadata_key"] = f.authorization_metadata_key;
+  o["audience"] = f.audience.empty() ? s.settings().issuer : f.audience;
+  o["service_http_endpoint"] = s.settings().issuer;
+  return transport::make_response(req, beast_http::status::ok, boost::json::serialize(o), "application/json");
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/metadata.hpp ----
+
+namespace tessera {
+
+template <class Traits, server::grant_policy... Grants>
+void authorization_server<Traits, Grants...>::install(transport::router& r) const {
+  using transport::request;
+  using transport::request_context;
+  using verb = boost::beast::http::verb;
+  const auto* s = this;
+  r.post("/oauth2/token", [s](const request& q, const request_context& c) { return server::token_endpoint(*s, q, c); });
+  r.post("/oauth2/revoke", [s](const request& q, const request_context& c) { return server::revocation_endpoint(*s, q, c); });
+  r.post("/oauth2/introspect",
+         [s](const request& q, const request_context& c) { return server::introspection_endpoint(*s, q, c); });
+  r.add({verb::get, verb::post}, "/oauth2/userinfo", [s](const request& q) { return server::userinfo_endpoint(*s, q); });
+  r.get("/oauth2/jwks", [s](const request& q) { return server::jwks_endpoint(*s, q); });
+  r.get("/.well-known/oauth-authorization-server", [s](const request& q) { return server::metadata_endpoint(*s, q, false); });
+  r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
+  r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
+  if constexpr (has_code_grant) {
+    r.add({verb::get, verb::post}, "/oauth2/authorize",
+          [s](const request& q, const request_context& c) { return server::authorize_endpoint(*s, q, c); });
+    r.get("/oauth2/authorize_callback",
+          [s](const request& q, const request_context& c) { return server::authorize_callback_endpoint(*s, q, c); });
+  }
+  if constexpr (has_device_grant) {
+    r.post("/oauth2/device/authorize",
+           [s](const request& q, const request_context& c) { return server::device_authorization_endpoint(*s, q, c); });
+    r.add({verb::get, verb::post}, "/oauth2/device",
+          [s](const request& q, const request_context& c) { return server::device_verification_endpoint(*s, q, c); });
+  }
+}
+
+}  // namespace tessera
+
+#endif
+// ---- end tessera/server/impl/authorization_server.hpp ----
+
+namespace tessera {
+
+struct embedded_traits : server_defaults {
+  using identity = tessera::identity::local<tessera::store::memory>;
+};
+
+using embedded_server =
+    authorization_server<embedded_traits, grant::authorization_code<pkce::required_for_public>, grant::client_credentials,
+                         grant::refresh_token<rotation::reuse_detection>, grant::device_code>;
+
+}  // namespace tessera
+
+#endif
+// ---- end tessera/server/embedded.hpp ----
+
+#endif
+// ---- end tessera/server.hpp ----
+// ---- begin tessera/store.hpp ----
+// tessera — store.hpp: store concepts and the memory store (include list only).
+#ifndef TESSERA_STORE_HPP
+#define TESSERA_STORE_HPP
+
+
+#endif
+// ---- end tessera/store.hpp ----
+// ---- begin tessera/transport.hpp ----
+// tessera — transport.hpp: routing, the Beast HTTP(S) server and client, and the in-memory
+// transport (include list only).
+#ifndef TESSERA_TRANSPORT_HPP
+#define TESSERA_TRANSPORT_HPP
+
+// ---- begin tessera/transport/access_log.hpp ----
+// tessera — transport/access_log.hpp: one line per request, for operators.
+//
+// A line holds the peer, the method, the request *path*, the status, the response body size
+// and the time from a complete request header to a written response:
+//
+//     127.0.0.1:50312 "POST /oauth2/token" 200 612 183us tls
+//
+// Never logged, by construction (the entry has no field for them): header fields (so no
+// `Authorization`, no `Cookie`), the query string and fragment (codes and tokens travel there),
+// and bodies. Bytes of the path that are not printable ASCII, and `"` and `\`, are written as
+// `%XX`, so a crafted path cannot forge a log line; paths longer than 256 bytes are cut.
+//
+// The sink is any `void(std::string_view)` callable; the server calls it from several I/O
+// threads at once, so it must be thread-safe. `stderr_sink` writes each line with one
+// `fwrite` (stdio locks the stream per call). An empty sink turns logging off.
+#ifndef TESSERA_TRANSPORT_ACCESS_LOG_HPP
+#define TESSERA_TRANSPORT_ACCESS_LOG_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+/// Receives one formatted line, without the trailing newline.
+using access_log_sink = std::function<void(std::string_view)>;
+
+/// What the server knows about a finished request, minus everything secret.
+struct access_log_entry {
+  std::string_view peer_address{};
+  std::uint16_t peer_port = 0;
+  std::string_view method{};
+  std::string_view target{};  // the raw target; only its path is written
+  unsigned status = 0;
+  std::size_t bytes = 0;    // response body bytes
+  std::chrono::microseconds duration{};
+  bool tls = false;
+};
+
+namespace detail {
+inline void append_log_path(std::string& out, std::string_view target) {
+  constexpr std::size_t max_path = 256;
+  auto end = target.find_first_of("?#");
+  auto path = end == std::string_view::npos ? target : target.substr(0, end);
+  const bool cut = path.size() > max_path;
+  if (cut) path = path.substr(0, max_path);
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : path) {
+    if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  if (cut) out += "...";
+}
+}  // namespace detail
+
+/// Formats `e` as one line (see the header comment), without a newline.
+inline std::string format_access_log(const access_log_entry& e) {
+  std::string line;
+  line.reserve(96 + e.target.size());
+  line += e.peer_address.empty() ? std::string_view{"-"} : e.peer_address;
+  line += ':';
+  line += std::to_string(e.peer_port);
+  line += " \"";
+  for (char c : e.method) line += (c > 0x20 && c < 0x7f && c != '"') ? c : '?';
+  line += ' ';
+  detail::append_log_path(line, e.target);
+  line += "\" ";
+  line += std::to_string(e.status);
+  line += ' ';
+  line += std::to_string(e.bytes);
+  line += ' ';
+  line += std::to_string(e.duration.count());
+  line += "us";
+  if (e.tls) line += " tls";
+  return line;
+}
+
+/// The default sink: the line and a newline to stderr, in one write.
+inline void stderr_sink(std::string_view line) {
+  std::string buf;
+  buf.reserve(line.size() + 1);
+  buf += line;
+  buf += '\n';
+  std::fwrite(buf.data(), 1, buf.size(), stderr);
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/access_log.hpp ----
+// ---- begin tessera/transport/http_client.hpp ----
+// tessera — transport/http_client.hpp: a synchronous HTTP/1.1 client for the few calls an
+// OAuth deployment makes outward: IdP discovery, JWKS, token requests, the CLI.
+//
+//     tessera::transport::http_client client;                      // system trust store
+//     auto res = client.get("https://idp.example.com/.well-known/openid-configuration");
+//     if (res.result() != boost::beast::http::status::ok) ...
+//
+// Contract:
+//  * https verifies the peer's certificate chain against the system CA bundle (OpenSSL's default
+//    paths and `/etc/ssl/certs/ca-certificates.crt`) or against `client_options::ca_file` /
+//    `ca_pem` only, and the host name against the certificate (RFC 6125, through
+//    `boost::asio::ssl::host_name_verification`). SNI is sent for host names. TLS 1.2+ only.
+//    `insecure_skip_verify` turns both checks off; it must be set by name and is for tests.
+//  * Redirects are returned, with `error::redirect_not_followed`, unless `follow_redirects`
+//    is on: then at most `max_redirects` hops (`error::redirect_limit_exceeded`), never from
+//    https to http (`error::redirect_insecure`); `Authorization`, `Cookie` and
+//    `Proxy-Authorization` are dropped when the origin changes; 303 (and 301/302 after POST)
+//    become a GET without body, as user agents do (RFC 9110 §15.4).
+//  * A response whose header or body exceeds `max_response_bytes` fails with
+//    `error::response_too_large`; no step waits longer than its timeout (`error::timeout`).
+//  * Failures to resolve or connect are `error::connection_failed`; TLS failures are
+//    `certificate_invalid`, `host_name_mismatch` or `tls_failure`; a bad URL `url_invalid`.
+//    Other I/O failures are passed through as Asio/Beast codes. A non-2xx status is *not* an
+//    error: the caller reads `result()`.
+//  * Connections are kept alive and reused per origin (scheme, host, port). A pooled
+//    connection that the peer has closed is noticed before reuse; an idempotent request that
+//    fails on a reused connection is retried once on a fresh one (a POST never is).
+//  * Every call has an `std::error_code&` overload and a throwing one (`tessera::system_error`).
+//  * An `http_client` may be used from several threads at once; each call uses its own
+//    connection.
+#ifndef TESSERA_TRANSPORT_HTTP_CLIENT_HPP
+#define TESSERA_TRANSPORT_HTTP_CLIENT_HPP
+
+// ---- begin tessera/transport/detail/client_connection.hpp ----
+// tessera — transport/detail/client_connection.hpp: one client connection (TCP, maybe TLS) with
+// its own single-threaded io_context, driven synchronously: each step starts an asynchronous
+// operation and runs the context until it completes, so every step can time out.
+#ifndef TESSERA_TRANSPORT_DETAIL_CLIENT_CONNECTION_HPP
+#define TESSERA_TRANSPORT_DETAIL_CLIENT_CONNECTION_HPP
+
+// ---- begin tessera/transport/detail/url.hpp ----
+// tessera — transport/detail/url.hpp: the parts of an absolute http(s) URL the client needs.
+#ifndef TESSERA_TRANSPORT_DETAIL_URL_HPP
+#define TESSERA_TRANSPORT_DETAIL_URL_HPP
+
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport::detail {
+
+struct http_url {
+  bool https = false;
+  std::string host;         // name or IP literal, without brackets
+  std::uint16_t port = 0;
+  std::string target;       // path and query, never empty, never a fragment
+  std::string host_header;  // RFC 9112 §3.2: host[:port], brackets for IPv6, default port omitted
+  bool host_is_ip = false;
+
+  /// The connection-pool key and the "same origin" test for redirects.
+  std::string origin() const { return (https ? "https://" : "http://") + host_header_with_port(); }
+  std::string host_header_with_port() const {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return h + ":" + std::to_string(port);
+  }
+};
+
+/// Parses an absolute `http` or `https` URL. Fails with `error::url_invalid` for anything else:
+/// a relative reference, another scheme, no host, user info (credentials never travel in a
+/// URL), a percent-encoded host, or a port outside 1..65535.
+inline http_url parse_http_url(boost::urls::url_view u, std::error_code& ec) {
+  namespace urls = boost::urls;
+  ec.clear();
+  http_url out;
+  auto bad = [&] {
+    ec = tessera::error::url_invalid;
+    return http_url{};
+  };
+  if (u.scheme_id() == urls::scheme::https) out.https = true;
+  else if (u.scheme_id() != urls::scheme::http) return bad();
+  if (!u.has_authority() || u.has_userinfo()) return bad();
+  auto ht = u.host_type();
+  if (ht != urls::host_type::name && ht != urls::host_type::ipv4 && ht != urls::host_type::ipv6) return bad();
+  std::string_view host = u.encoded_host_address();
+  if (host.empty() || host.find('%') != std::string_view::npos) return bad();
+  out.host = std::string(host);
+  out.host_is_ip = ht != urls::host_type::name;
+  if (u.has_port()) {
+    if (u.port().empty() || u.port_number() == 0) return bad();
+    out.port = u.port_number();
+  } else {
+    out.port = out.https ? 443 : 80;
+  }
+  std::string_view path = u.encoded_path();
+  out.target = path.empty() ? "/" : std::string(path);
+  if (u.has_query()) {
+    out.target += '?';
+    out.target += std::string_view(u.encoded_query());
+  }
+  out.host_header = ht == urls::host_type::ipv6 ? "[" + out.host + "]" : out.host;
+  if (out.port != (out.https ? 443 : 80)) out.host_header += ":" + std::to_string(out.port);
+  return out;
+}
+
+inline http_url parse_http_url(std::string_view text, std::error_code& ec) {
+  auto r = boost::urls::parse_uri(text);
+  if (!r) {
+    ec = tessera::error::url_invalid;
+    return {};
+  }
+  return parse_http_url(*r, ec);
+}
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/url.hpp ----
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tessera::transport::detail {
+
+class client_connection {
+  using error_code = boost::system::error_code;
+  using tcp = boost::asio::ip::tcp;
+
+ public:
+  explicit client_connection(std::string origin) : origin_(std::move(origin)) {}
+
+  const std::string& origin() const noexcept { return origin_; }
+  std::chrono::steady_clock::time_point idle_since{};
+
+  /// Resolves, connects and (for https) runs the TLS handshake with certificate and host-name
+  /// checks unless `verify` is false. Errors are tessera causes: connection_failed, timeout,
+  /// certificate_invalid, host_name_mismatch, tls_failure.
+  std::error_code connect(const http_url& u, std::chrono::milliseconds timeout, boost::asio::ssl::context* tls_ctx,
+                          bool verify) {
+    // Resolve, bounded by a timer (the resolver has no timeout of its own).
+    tcp::resolver resolver(ioc_);
+    boost::asio::steady_timer timer(ioc_);
+    bool resolve_timed_out = false;
+    error_code ec;
+    tcp::resolver::results_type endpoints;
+    timer.expires_after(timeout);
+    timer.async_wait([&](error_code e) {
+      if (!e) {
+        resolve_timed_out = true;
+        resolver.cancel();
+      }
+    });
+    auto flags = u.host_is_ip ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
+                              : tcp::resolver::numeric_service;
+    resolver.async_resolve(u.host, std::to_string(u.port), flags, [&](error_code e, tcp::resolver::results_type r) {
+      ec = e;
+      endpoints = std::move(r);
+      timer.cancel();
+    });
+    run();
+    if (resolve_timed_out) return tessera::error::timeout;
+    if (ec) return tessera::error::connection_failed;
+
+    if (tls_ctx) tls_.emplace(ioc_, *tls_ctx);
+    else plain_.emplace(ioc_);
+    auto& t = tcp_layer();
+    t.expires_after(timeout);
+    t.async_connect(endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
+    run();
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    if (ec) return tessera::error::connection_failed;
+    error_code ignored;
+    t.socket().set_option(tcp::no_delay(true), ignored);
+
+    if (!tls_) return {};
+    SSL* ssl = tls_->native_handle();
+    // SNI for names only: RFC 6066 §3 forbids IP literals in server_name.
+    if (!u.host_is_ip) SSL_set_tlsext_host_name(ssl, u.host.c_str());
+    if (verify) {
+      tls_->set_verify_mode(boost::asio::ssl::verify_peer);
+      tls_->set_verify_callback(
+          [this, check = boost::asio::ssl::host_name_verification(u.host)](bool preverified,
+                                                                           boost::asio::ssl::verify_context& vc) {
+            if (!preverified) {
+              verify_error_ = X509_STORE_CTX_get_error(vc.native_handle());
+              return false;
+            }
+            if (!check(preverified, vc)) {
+              host_mismatch_ = true;
+              return false;
+            }
+            return true;
+          });
+    } else {
+      tls_->set_verify_mode(boost::asio::ssl::verify_none);
+    }
+    t.expires_after(timeout);
+    tls_->async_handshake(boost::asio::ssl::stream_base::client, [&](error_code e) { ec = e; });
+    run();
+    ERR_clear_error();
+    t.expires_never();
+    if (!ec) return {};
+    if (host_mismatch_) return tessera::error::host_name_mismatch;
+    if (verify_error_ != X509_V_OK) return tessera::error::certificate_invalid;
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    return tessera::error::tls_failure;
+  }
+
+  /// Writes `req` and reads one response into `res`, its body at most `max_bytes`. On success
+  /// `reusable()` tells whether the connection may carry another request.
+  std::error_code exchange(const request& req, response& res, std::chrono::milliseconds timeout,
+                           std::size_t max_bytes) {
+    error_code ec;
+    auto& t = tcp_layer();
+    t.expires_after(timeout);
+    with_stream([&](auto& s) { http::async_write(s, req, [&](error_code e, std::size_t) { ec = e; }); });
+    run();
+    if (ec) {
+      reusable_ = false;
+      return map(ec);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, 64 * 1024)));
+    parser.body_limit(max_bytes);
+    if (req.method() == http::verb::head) parser.skip(true);
+    t.expires_after(timeout);
+    with_stream([&](auto& s) { http::async_read(s, buffer_, parser, [&](error_code e, std::size_t) { ec = e; }); });
+    run();
+    t.expires_never();
+    if (ec) {
+      reusable_ = false;
+      return map(ec);
+    }
+    res = parser.release();
+    reusable_ = res.keep_alive() && buffer_.size() == 0;
+    return {};
+  }
+
+  bool reusable() const noexcept { return reusable_; }
+
+  /// A pooled connection is reused only if the peer has neither closed it nor sent anything
+  /// unasked (a close_notify, an error page): a non-blocking peek must find nothing to read.
+  bool still_open() {
+    if (!reusable_) return false;
+    auto& s = tcp_layer().socket();
+    if (!s.is_open()) return false;
+    error_code ec;
+    s.non_blocking(true, ec);
+    if (ec) return false;
+    char c;
+    s.receive(boost::asio::buffer(&c, 1), tcp::socket::message_peek, ec);
+    error_code ignored;
+    s.non_blocking(false, ignored);
+    return ec == boost::asio::error::would_block;
+  }
+
+  void close() noexcept {
+    error_code ignored;
+    if (plain_ || tls_) {
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      tcp_layer().close();
+    }
+    reusable_ = false;
+  }
+
+  ~client_connection() { close(); }
+
+ private:
+  boost::beast::tcp_stream& tcp_layer() { return tls_ ? tls_->next_layer() : *plain_; }
+
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_) f(*tls_);
+    else f(*plain_);
+  }
+
+  void run() {
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  static std::error_code map(error_code ec) {
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return tessera::error::response_too_large;
+    return ec;
+  }
+
+  std::string origin_;
+  boost::asio::io_context ioc_{1};
+  std::optional<boost::beast::tcp_stream> plain_;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::beast::flat_buffer buffer_;
+  int verify_error_ = X509_V_OK;
+  bool host_mismatch_ = false;
+  bool reusable_ = false;
+};
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/client_connection.hpp ----
+// ---- begin tessera/transport/detail/form.hpp ----
+// tessera — transport/detail/form.hpp: application/x-www-form-urlencoded encoding (WHATWG URL
+// §5.2, as RFC 6749 Appendix B requires for token requests).
+#ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
+#define TESSERA_TRANSPORT_DETAIL_FORM_HPP
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::transport {
+
+/// Name/value pairs of a form, in order; names may repeat.
+using form_fields = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+
+inline void form_encode_component(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' || c == '-' ||
+        c == '.' || c == '_') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+}
+
+/// `a=1&b=x+y`: every byte outside [A-Za-z0-9*-._] percent-encoded, space as '+'.
+inline std::string form_encode(const form_fields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    form_encode_component(out, name);
+    out += '=';
+    form_encode_component(out, value);
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/detail/form.hpp ----
+// ---- begin tessera/transport/detail/tls_context.hpp ----
+// tessera — transport/detail/tls_context.hpp: the TLS settings server and client share.
+#ifndef TESSERA_TRANSPORT_DETAIL_TLS_CONTEXT_HPP
+#define TESSERA_TRANSPORT_DETAIL_TLS_CONTEXT_HPP
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <openssl/ssl.h>
+
+#include <system_error>
+
+namespace tessera::transport::detail {
+
+/// TLS 1.2 and 1.3 only; no compression, no renegotiation; for TLS 1.2, forward-secret AEAD
+/// suites only (Mozilla "intermediate"); TLS 1.3 keeps OpenSSL's defaults, which are all AEAD.
+inline void harden_tls_context(boost::asio::ssl::context& ctx, std::error_code& ec) {
+  namespace ssl = boost::asio::ssl;
+  ec.clear();
+  boost::system::error_code bec;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression,
+                  bec);
+  if (bec) {
+    ec = bec;
+    return;
+  }
+  SSL_CTX* native = ctx.native_handle();
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native,
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+    ec = std::make_error_code(std::errc::protocol_not_supported);
+  }
+}
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/tls_context.hpp ----
+// ---- begin tessera/transport/sync_client.hpp ----
+// tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
+// fetching, the CLI's token requests) asks of its transport, so tests can swap the network
+// client for the in-memory one.
+//
+// Exemplar:
+//
+//     struct my_client {
+//       response send(request, std::string_view url, std::error_code&);
+//       response get(std::string_view url, std::error_code&);
+//       response post_form(std::string_view url, const form_fields&, const http::fields&,
+//                          std::error_code&);
+//     };
+//
+// Models: `http_client` (http_client.hpp, the network), `in_memory` (in_memory.hpp, a router
+// called directly).
+#ifndef TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+#define TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+
+
+#include <concepts>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::transport {
+
+template <class C>
+concept sync_client = requires(C& c, request req, std::string_view url, const form_fields& form,
+                               const http::fields& headers, std::error_code& ec) {
+  { c.send(std::move(req), url, ec) } -> std::same_as<response>;
+  { c.get(url, ec) } -> std::same_as<response>;
+  { c.post_form(url, form, headers, ec) } -> std::same_as<response>;
+};
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/sync_client.hpp ----
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::transport {
+
+struct client_options {
+  /// PEM file of trusted CAs; when set (or `ca_pem` is), the system store is not used.
+  std::string ca_file{};
+  /// PEM text of trusted CAs, as an alternative to `ca_file`.
+  std::string ca_pem{};
+  /// Skip certificate and host-name verification. Never in production.
+  bool insecure_skip_verify = false;
+  /// Bounds resolve + connect + TLS handshake, each.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds{10}};
+  /// Bounds writing the request, and reading the response.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds{30}};
+  /// Largest response header or body accepted.
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  bool follow_redirects = false;
+  unsigned max_redirects = 5;
+  std::string user_agent = "tessera/" TESSERA_VERSION_STRING;
+  /// Idle connections kept per origin; 0 disables reuse.
+  std::size_t max_idle_per_origin = 4;
+  /// A pooled connection idle longer than this is closed instead of reused.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds{30}};
+};
+
+class http_client {
+ public:
+  /// Throws `tessera::system_error` when the CA material cannot be loaded.
+  explicit http_client(client_options options = {}) : http_client(std::move(options), throw_tag{}) {}
+  /// As above; on failure `ec` is set and every request fails with it.
+  http_client(client_options options, std::error_code& ec);
+
+  ~http_client() = default;
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  /// Sends `req` (method, header fields, body) to `url`: the target and `Host` come from the
+  /// URL; `User-Agent` is added if absent; the payload size is prepared.
+  response send(request req, std::string_view url, std::error_code& ec);
+  response send(request req, std::string_view url) { return checked([&](auto& ec) { return send(std::move(req), url, ec); }); }
+
+  response get(std::string_view url, std::error_code& ec) { return send(make_request(http::verb::get), url, ec); }
+  response get(std::string_view url) { return checked([&](auto& ec) { return get(url, ec); }); }
+
+  /// POSTs `fields` as application/x-www-form-urlencoded, with any extra header fields.
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                     std::error_code& ec);
+  response post_form(std::string_view url, const form_fields& fields, std::error_code& ec) {
+    return post_form(url, fields, http::fields{}, ec);
+  }
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers = {}) {
+    return checked([&](auto& ec) { return post_form(url, fields, headers, ec); });
+  }
+
+  const client_options& options() const noexcept { return options_; }
+  /// TCP connections opened so far (tests use it to see reuse).
+  std::size_t connections_opened() const noexcept { return opened_.load(); }
+  /// Idle pooled connections now.
+  std::size_t idle_connections() const {
+    std::lock_guard lk(pool_mutex_);
+    return pool_.size();
+  }
+  /// Closes every idle connection.
+  void close_idle() {
+    std::lock_guard lk(pool_mutex_);
+    pool_.clear();
+  }
+
+ private:
+  struct throw_tag {};
+  http_client(client_options options, throw_tag);
+  void init(std::error_code& ec);
+
+  static request make_request(http::verb v) {
+    request r{v, "/", 11};
+    return r;
+  }
+
+  template <class F>
+  static response checked(F&& f) {
+    std::error_code ec;
+    response r = f(ec);
+    tessera::detail::throw_if(ec);
+    return r;
+  }
+
+  response send_once(request& req, const detail::http_url& u, std::error_code& ec);
+  std::unique_ptr<detail::client_connection> take(const std::string& origin);
+  void give_back(std::unique_ptr<detail::client_connection> c);
+
+  client_options options_;
+  boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};
+  std::error_code init_error_;
+  std::atomic<std::size_t> opened_{0};
+  mutable std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<detail::client_connection>> pool_;
+};
+static_assert(sync_client<http_client>);
+
+}  // namespace tessera::transport
+
+// ---- begin tessera/transport/impl/http_client.hpp ----
+// tessera — transport/impl/http_client.hpp: definitions for http_client.hpp.
+#ifndef TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
+#define TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+namespace tessera::transport {
+
+inline http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
+  init(ec);
+  init_error_ = ec;
+}
+
+inline http_client::http_client(client_options options, throw_tag) : options_(std::move(options)) {
+  std::error_code ec;
+  init(ec);
+  tessera::detail::throw_if(ec);
+}
+
+inline void http_client::init(std::error_code& ec) {
+  detail::harden_tls_context(tls_, ec);
+  if (ec) return;
+  boost::system::error_code bec;
+  if (!options_.ca_file.empty()) {
+    tls_.load_verify_file(options_.ca_file, bec);
+  } else if (!options_.ca_pem.empty()) {
+    tls_.add_certificate_authority(boost::asio::buffer(options_.ca_pem), bec);
+  } else {
+    tls_.set_default_verify_paths(bec);
+    constexpr const char* bundle = "/etc/ssl/certs/ca-certificates.crt";
+    std::error_code fec;
+    if (!bec && std::filesystem::exists(bundle, fec)) tls_.load_verify_file(bundle, bec);
+  }
+  ERR_clear_error();
+  ec = bec;
+}
+
+inline std::unique_ptr<detail::client_connection> http_client::take(const std::string& origin) {
+  std::lock_guard lk(pool_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  // Newest first: the most recently used connection is the likeliest to be alive.
+  for (auto i = pool_.size(); i-- > 0;) {
+    if (pool_[i]->origin() != origin) continue;
+    auto c = std::move(pool_[i]);
+    pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (now - c->idle_since <= options_.idle_timeout && c->still_open()) return c;
+  }
+  return nullptr;
+}
+
+inline void http_client::give_back(std::unique_ptr<detail::client_connection> c) {
+  if (!c->reusable() || options_.max_idle_per_origin == 0) return;
+  c->idle_since = std::chrono::steady_clock::now();
+  std::lock_guard lk(pool_mutex_);
+  std::size_t same = 0;
+  for (auto& p : pool_) same += p->origin() == c->origin();
+  if (same >= options_.max_idle_per_origin) {
+    for (auto it = pool_.begin(); it != pool_.end(); ++it)
+      if ((*it)->origin() == c->origin()) {
+        pool_.erase(it);  // drop the oldest of this origin
+        break;
+      }
+  }
+  pool_.push_back(std::move(c));
+}
+
+inline response http_client::send_once(request& req, const detail::http_url& u, std::error_code& ec) {
+  const auto origin = u.origin();
+  req.target(u.target);
+  req.set(http::field::host, u.host_header);
+  req.version(11);
+  req.keep_alive(options_.max_idle_per_origin > 0);
+  req.prepare_payload();
+  const bool idempotent = req.method() == http::verb::get || req.method() == http::verb::head ||
+                          req.method() == http::verb::options || req.method() == http::verb::put ||
+                          req.method() == http::verb::delete_;
+
+  response res;
+  if (auto c = take(origin)) {
+    ec = c->exchange(req, res, options_.read_timeout, options_.max_response_bytes);
+    if (!ec) {
+      give_back(std::move(c));
+      return res;
+    }
+    // A reused connection can die between the liveness check and the write; only a request
+    // that may be repeated safely is sent again.
+    if (!idempotent || ec == tessera::error::timeout || ec == tessera::error::response_too_large) return res;
+    res = {};
+  }
+  auto c = std::make_unique<detail::client_connection>(origin);
+  opened_.fetch_add(1);
+  ec = c->connect(u, options_.connect_timeout, u.https ? &tls_ : nullptr, !options_.insecure_skip_verify);
+  if (ec) return res;
+  ec = c->exchange(req, res, options_.read_timeout, options_.max_response_bytes);
+  if (!ec) give_back(std::move(c));
+  return res;
+}
+
+inline response http_client::send(request req, std::string_view url, std::error_code& ec) {
+  ec = init_error_;
+  if (ec) return {};
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) {
+    ec = tessera::error::url_invalid;
+    return {};
+  }
+  boost::urls::url current = *parsed;
+  auto u = detail::parse_http_url(current, ec);
+  if (ec) return {};
+  if (req.find(http::field::user_agent) == req.end() && !options_.user_agent.empty())
+    req.set(http::field::user_agent, options_.user_agent);
+
+  for (unsigned hops = 0;; ++hops) {
+    response res = send_once(req, u, ec);
+    if (ec) return res;
+    const auto status = res.result_int();
+    const bool redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    auto location = res[http::field::location];
+    if (!redirect || location.empty()) return res;
+    if (!options_.follow_redirects) {
+      ec = tessera::error::redirect_not_followed;
+      return res;
+    }
+    if (hops >= options_.max_redirects) {
+      ec = tessera::error::redirect_limit_exceeded;
+      return res;
+    }
+    auto ref = boost::urls::parse_uri_reference(std::string_view(location.data(), location.size()));
+    boost::urls::url next;
+    if (!ref || !boost::urls::resolve(current, *ref, next)) {
+      ec = tessera::error::url_invalid;
+      return res;
+    }
+    next.remove_fragment();
+    auto nu = detail::parse_http_url(next, ec);
+    if (ec) return res;
+    if (u.https && !nu.https) {
+      ec = tessera::error::redirect_insecure;
+      return res;
+    }
+    if (nu.origin() != u.origin()) {
+      req.erase(http::field::authorization);
+      req.erase(http::field::proxy_authorization);
+      req.erase(http::field::cookie);
+    }
+    if (status == 303 || ((status == 301 || status == 302) && req.method() == http::verb::post)) {
+      if (req.method() != http::verb::head) req.method(http::verb::get);
+      req.body().clear();
+      req.erase(http::field::content_type);
+      req.erase(http::field::content_length);
+      req.erase(http::field::transfer_encoding);
+    }
+    current = std::move(next);
+    u = std::move(nu);
+  }
+}
+
+inline response http_client::post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                                       std::error_code& ec) {
+  request req{http::verb::post, "/", 11};
+  for (const auto& f : headers) req.insert(f.name_string(), f.value());
+  req.set(http::field::content_type, "application/x-www-form-urlencoded");
+  req.body() = detail::form_encode(fields);
+  return send(std::move(req), url, ec);
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/impl/http_client.hpp ----
+
+#endif
+// ---- end tessera/transport/http_client.hpp ----
+// ---- begin tessera/transport/in_memory.hpp ----
+// tessera — transport/in_memory.hpp: the in-memory transport. It hands requests straight to a
+// `router`, the same table the Beast server serves, with no sockets, threads or Asio I/O, so
+// an endpoint's tests run in microseconds and code written against `sync_client` can be
+// tested against a server in the same process.
+//
+//     tessera::transport::router routes;
+//     routes.post("/token", token_endpoint);
+//     tessera::transport::in_memory wire{routes};
+//     auto res = wire.post_form("https://as.example/token", {{"grant_type", "client_credentials"}});
+//
+// Contract:
+//  * `url` is an absolute http(s) URL (its scheme sets `request_context::tls`, its host the
+//    `Host` field) or an origin-form target starting with '/'; anything else fails with
+//    `error::url_invalid`. The target sent to the router is the path and query.
+//  * The request is given the shape the server would give it: HTTP/1.1, payload prepared,
+//    and `server_limits::body_limit` enforced (413 without calling a handler). No size limit
+//    applies to responses, and redirects are returned as they are, without an error.
+//  * The router is held by reference and must outlive the transport. Calls are as thread-safe
+//    as the router's handlers.
+#ifndef TESSERA_TRANSPORT_IN_MEMORY_HPP
+#define TESSERA_TRANSPORT_IN_MEMORY_HPP
+
+// ---- begin tessera/transport/limits.hpp ----
+// tessera — transport/limits.hpp: the bounds the server puts on every connection, so that no
+// peer can make it allocate without limit or hold a connection forever (slowloris).
+//
+// Each bound has a `static constexpr` default (`server_limits::default_header_limit`, ...) and a
+// run-time member initialised from it; change the member, never the type:
+//
+//     tessera::transport::server_limits limits;
+//     limits.body_limit = 64 * 1024;            // this deployment takes small forms only
+//
+// What a peer sees when it crosses a bound:
+//   header_limit      431 Request Header Fields Too Large, then the connection is closed
+//   body_limit        413 Content Too Large (before reading the body when Content-Length says
+//                     so; as soon as the limit is crossed for chunked bodies), then closed
+//   header_timeout    408 Request Timeout if part of a request arrived; closed silently if
+//                     nothing did
+//   read_timeout      408 while reading a body; the connection is closed on a slow write
+//   idle_timeout      keep-alive connection closed silently
+//   max_connections   the connection is accepted and closed at once, before any read
+#ifndef TESSERA_TRANSPORT_LIMITS_HPP
+#define TESSERA_TRANSPORT_LIMITS_HPP
+
+#include <chrono>
+#include <cstddef>
+
+namespace tessera::transport {
+
+struct server_limits {
+  static constexpr std::size_t default_header_limit = 8 * 1024;
+  static constexpr std::size_t default_body_limit = 1024 * 1024;
+  static constexpr std::size_t default_max_connections = 1024;
+  static constexpr std::chrono::milliseconds default_header_timeout{std::chrono::seconds{10}};
+  static constexpr std::chrono::milliseconds default_read_timeout{std::chrono::seconds{30}};
+  static constexpr std::chrono::milliseconds default_idle_timeout{std::chrono::seconds{60}};
+
+  /// Bytes of request line + header fields (Beast's parser `header_limit`).
+  std::size_t header_limit = default_header_limit;
+  /// Bytes of request body after transfer decoding.
+  std::size_t body_limit = default_body_limit;
+  /// Open connections across all I/O threads; one more is accepted and closed.
+  std::size_t max_connections = default_max_connections;
+  /// Time from the first byte of a request (or from accept, for the first request, including
+  /// the TLS handshake) until its header is complete.
+  std::chrono::milliseconds header_timeout = default_header_timeout;
+  /// Time to read a body, and to write a response.
+  std::chrono::milliseconds read_timeout = default_read_timeout;
+  /// Time a keep-alive connection may wait for the next request.
+  std::chrono::milliseconds idle_timeout = default_idle_timeout;
+};
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/limits.hpp ----
+
+#include <string_view>
+#include <system_error>
+
+namespace tessera::transport {
+
+class in_memory {
+ public:
+  /// `context` is what handlers see as the peer (its `tls` is overridden by the URL's scheme).
+  explicit in_memory(const router& routes, request_context context = {.peer_address = "127.0.0.1"},
+                     server_limits limits = {})
+      : routes_(routes), context_(std::move(context)), limits_(limits) {}
+
+  response send(request req, std::string_view url, std::error_code& ec) {
+    ec.clear();
+    request_context ctx = context_;
+    if (!url.empty() && url.front() == '/') {
+      req.target(url);
+      if (req.find(http::field::host) == req.end()) req.set(http::field::host, "localhost");
+    } else {
+      auto u = detail::parse_http_url(url, ec);
+      if (ec) return {};
+      req.target(u.target);
+      req.set(http::field::host, u.host_header);
+      ctx.tls = u.https;
+    }
+    req.version(11);
+    req.prepare_payload();
+    if (req.body().size() > limits_.body_limit) {
+      auto res = make_response(req, http::status::payload_too_large, "Payload Too Large\n");
+      res.keep_alive(false);
+      return res;
+    }
+    return routes_.route(req, ctx);
+  }
+  response send(request req, std::string_view url) {
+    return checked([&](std::error_code& ec) { return send(std::move(req), url, ec); });
+  }
+
+  response get(std::string_view url, std::error_code& ec) { return send(request{http::verb::get, "/", 11}, url, ec); }
+  response get(std::string_view url) {
+    return checked([&](std::error_code& ec) { return get(url, ec); });
+  }
+
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                     std::error_code& ec) {
+    request req{http::verb::post, "/", 11};
+    for (const auto& f : headers) req.insert(f.name_string(), f.value());
+    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = detail::form_encode(fields);
+    return send(std::move(req), url, ec);
+  }
+  response post_form(std::string_view url, const form_fields& fields, std::error_code& ec) {
+    return post_form(url, fields, http::fields{}, ec);
+  }
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers = {}) {
+    return checked([&](std::error_code& ec) { return post_form(url, fields, headers, ec); });
+  }
+
+ private:
+  template <class F>
+  static response checked(F&& f) {
+    std::error_code ec;
+    response r = f(ec);
+    tessera::detail::throw_if(ec);
+    return r;
+  }
+
+  const router& routes_;
+  request_context context_;
+  server_limits limits_;
+};
+static_assert(sync_client<in_memory>);
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/in_memory.hpp ----
+// ---- begin tessera/transport/plain.hpp ----
+// tessera — transport/plain.hpp: the `plain` server transport, HTTP over TCP without TLS.
+//
+// Use it behind a TLS-terminating proxy or on loopback only: OAuth 2.0 (RFC 6749 §1.6, §10.9)
+// requires TLS for every endpoint that carries credentials or tokens.
+#ifndef TESSERA_TRANSPORT_PLAIN_HPP
+#define TESSERA_TRANSPORT_PLAIN_HPP
+
+// ---- begin tessera/transport/server_transport.hpp ----
+// tessera — transport/server_transport.hpp: the policy that says how a server turns an accepted
+// TCP socket into a byte stream — as is (`plain`) or under TLS (`tls`).
+//
+// `basic_server<Transport>` and its sessions are written once against this concept; the
+// policy supplies only what differs. Run-time values (certificate paths) live in
+// `Transport::options`, read once into `Transport::context_type` when the server is built.
+//
+// Exemplar (the minimal conforming type; see plain.hpp for a real one):
+//
+//     struct my_transport {
+//       static constexpr bool is_tls = false;
+//       struct options {};
+//       struct context_type {};
+//       using stream_type = boost::beast::tcp_stream;
+//       static context_type make_context(const options&, std::error_code& ec);
+//       static stream_type make_stream(boost::asio::ip::tcp::socket&&, context_type&);
+//       static boost::beast::tcp_stream& tcp_layer(stream_type&) noexcept;
+//       // Completes with the handshake's error; `plain` completes at once.
+//       template <class Handler> static void async_handshake(stream_type&, Handler&&);
+//       // Ends the session's framing (TLS close_notify); never closes the socket.
+//       template <class Handler> static void async_shutdown(stream_type&, Handler&&);
+//     };
+//
+// Models: `tessera::transport::plain` (plain.hpp), `tessera::transport::tls` (tls.hpp).
+#ifndef TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
+#define TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <concepts>
+#include <system_error>
+
+namespace tessera::transport {
+
+namespace detail {
+/// A completion handler with the signature every policy hook completes with.
+struct error_handler_archetype {
+  void operator()(boost::system::error_code) const {}
+};
+}  // namespace detail
+
+template <class T>
+concept server_transport =
+    requires {
+      { T::is_tls } -> std::convertible_to<bool>;
+      typename T::options;
+      typename T::context_type;
+      typename T::stream_type;
+    } &&
+    requires(const typename T::options& o, typename T::context_type& ctx, typename T::stream_type& s,
+             boost::asio::ip::tcp::socket&& sock, std::error_code& ec) {
+      { T::make_context(o, ec) } -> std::same_as<typename T::context_type>;
+      { T::make_stream(std::move(sock), ctx) } -> std::same_as<typename T::stream_type>;
+      { T::tcp_layer(s) } -> std::same_as<boost::beast::tcp_stream&>;
+      T::async_handshake(s, detail::error_handler_archetype{});
+      T::async_shutdown(s, detail::error_handler_archetype{});
+    };
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/server_transport.hpp ----
+
+#include <boost/asio/post.hpp>
+
+#include <utility>
+
+namespace tessera::transport {
+
+struct plain {
+  static constexpr bool is_tls = false;
+  /// Nothing to configure.
+  struct options {};
+  struct context_type {};
+  using stream_type = boost::beast::tcp_stream;
+
+  static context_type make_context(const options&, std::error_code& ec) {
+    ec.clear();
+    return {};
+  }
+  static stream_type make_stream(boost::asio::ip::tcp::socket&& s, context_type&) {
+    return stream_type{std::move(s)};
+  }
+  static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s; }
+
+  /// No handshake: completes (through the executor, never inline) with success.
+  template <class Handler>
+  static void async_handshake(stream_type& s, Handler&& h) {
+    boost::asio::post(s.get_executor(),
+                      [h = std::forward<Handler>(h)]() mutable { std::move(h)(boost::system::error_code{}); });
+  }
+  /// Sends FIN (shutdown of the sending side); the caller still drains and closes.
+  template <class Handler>
+  static void async_shutdown(stream_type& s, Handler&& h) {
+    boost::system::error_code ec;
+    s.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    boost::asio::post(s.get_executor(), [h = std::forward<Handler>(h), ec]() mutable { std::move(h)(ec); });
+  }
+};
+static_assert(server_transport<plain>);
+
+/// The name DESIGN.md uses in traits (`using transport = tessera::transport::beast_plain;`).
+using beast_plain = plain;
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/plain.hpp ----
+// ---- begin tessera/transport/server.hpp ----
+// tessera — transport/server.hpp: an asynchronous HTTP/1.1 server (Boost.Beast) that serves a
+// `router` over a `server_transport` (`plain` TCP or `tls`).
+//
+//     tessera::transport::router routes;
+//     routes.get("/healthz", [](const tessera::transport::request& req) {
+//       return tessera::transport::make_response(req, boost::beast::http::status::ok, "ok\n");
+//     });
+//     tessera::transport::tls_server server{routes, {}, {.certificate_chain_file = "cert.pem",
+//                                                         .private_key_file = "key.pem"}};
+//     server.listen("0.0.0.0", 8443);
+//     server.run_until_signal();            // SIGINT/SIGTERM: graceful stop
+//
+// Contract:
+//  * Keep-alive and pipelining per RFC 9112 §9; responses go out in request order.
+//  * Every bound in `server_limits` holds; crossing one answers 413/431/408 or closes the
+//    connection (see limits.hpp) — never a crash, never unbounded memory.
+//  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
+//    one request at a time per connection; a slow handler holds one thread. They must be
+//    thread-safe and must not call `stop()`.
+//  * One access-log line per answered request (access_log.hpp).
+//  * `stop()` closes the listening sockets, answers in-flight requests with
+//    `Connection: close`, closes idle keep-alive connections at once, waits up to
+//    `drain_timeout` for the rest, then closes them by force and joins the threads. A handler
+//    still running is waited for: handlers must return.
+//  * A server runs once: after `stop()` it cannot be restarted.
+#ifndef TESSERA_TRANSPORT_SERVER_HPP
+#define TESSERA_TRANSPORT_SERVER_HPP
+
+// ---- begin tessera/transport/detail/server_state.hpp ----
+// tessera — transport/detail/server_state.hpp: what a server's listeners and sessions share:
+// configuration, counters and the registry graceful shutdown walks.
+#ifndef TESSERA_TRANSPORT_DETAIL_SERVER_STATE_HPP
+#define TESSERA_TRANSPORT_DETAIL_SERVER_STATE_HPP
+
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace tessera::transport::detail {
+
+/// The part of a session that shutdown talks to; both calls post to the session's strand.
+class session_base {
+ public:
+  virtual ~session_base() = default;
+  /// Finish the request in progress (answering with `Connection: close`); close at once if
+  /// idle between requests.
+  virtual void request_stop() = 0;
+  /// Close the socket now, whatever is in progress.
+  virtual void force_close() = 0;
+};
+
+struct server_state {
+  server_state(router r, server_limits l, access_log_sink s)
+      : routes(std::move(r)), limits(l), log(std::move(s)) {}
+
+  const router routes;
+  const server_limits limits;
+  const access_log_sink log;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> active{0};     // open connections, counted from accept
+  std::atomic<std::size_t> rejected{0};   // connections closed by max_connections
+  std::atomic<std::size_t> accepted{0};   // connections accepted, ever
+
+  void add(session_base* s, std::weak_ptr<session_base> w) {
+    std::lock_guard lk(mutex_);
+    sessions_.emplace(s, std::move(w));
+  }
+
+  /// Called by a session's destructor: the connection is gone.
+  void remove(session_base* s) {
+    {
+      std::lock_guard lk(mutex_);
+      sessions_.erase(s);
+      active.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    drained_.notify_all();
+  }
+
+  /// A connection that was accepted but never became a session.
+  void release_unstarted() {
+    {
+      std::lock_guard lk(mutex_);
+      active.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    drained_.notify_all();
+  }
+
+  std::vector<std::shared_ptr<session_base>> live_sessions() {
+    std::vector<std::shared_ptr<session_base>> out;
+    std::lock_guard lk(mutex_);
+    out.reserve(sessions_.size());
+    for (auto& [p, w] : sessions_)
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    return out;
+  }
+
+  /// Waits until no connection is open or `timeout` passes; true when drained.
+  template <class Duration>
+  bool wait_drained(Duration timeout) {
+    std::unique_lock lk(mutex_);
+    return drained_.wait_for(lk, timeout, [&] { return active.load() == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable drained_;
+  std::unordered_map<session_base*, std::weak_ptr<session_base>> sessions_;
+};
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/server_state.hpp ----
+// ---- begin tessera/transport/tls.hpp ----
+// tessera — transport/tls.hpp: the `tls` server transport, HTTP over TLS 1.2+ (OpenSSL 3 through
+// Boost.Asio ssl).
+//
+// The certificate chain and private key come from PEM files (or PEM text) named in
+// `tls::options`; they are read once, when the server is built. A file that is missing or
+// unreadable, a key that does not match the certificate, or a chain that does not parse
+// fails the server's construction with the OpenSSL/Asio error code.
+//
+// The handshake is bounded by `server_limits::header_timeout`; a failed handshake (a plain-text
+// client, an unknown TLS version, a client that rejects our certificate) closes that
+// connection only.
+#ifndef TESSERA_TRANSPORT_TLS_HPP
+#define TESSERA_TRANSPORT_TLS_HPP
+
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <string>
+#include <utility>
+
+namespace tessera::transport {
+
+struct tls {
+  static constexpr bool is_tls = true;
+
+  struct options {
+    /// PEM file: the server certificate first, then any intermediates (not the root).
+    std::string certificate_chain_file{};
+    /// PEM file: the private key of the certificate (PKCS#8 or traditional, unencrypted).
+    std::string private_key_file{};
+    /// Alternatives to the files, as PEM text; used when the matching file name is empty.
+    std::string certificate_chain_pem{};
+    std::string private_key_pem{};
+  };
+
+  /// Owns the OpenSSL context; shared by every connection of one server.
+  struct context_type {
+    boost::asio::ssl::context ssl{boost::asio::ssl::context::tls_server};
+  };
+
+  using stream_type = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+  static context_type make_context(const options& o, std::error_code& ec) {
+    context_type c;
+    detail::harden_tls_context(c.ssl, ec);
+    if (ec) return c;
+    boost::system::error_code bec;
+    if (!o.certificate_chain_file.empty())
+      c.ssl.use_certificate_chain_file(o.certificate_chain_file, bec);
+    else if (!o.certificate_chain_pem.empty())
+      c.ssl.use_certificate_chain(boost::asio::buffer(o.certificate_chain_pem), bec);
+    else
+      bec = boost::asio::error::invalid_argument;
+    if (!bec) {
+      if (!o.private_key_file.empty())
+        c.ssl.use_private_key_file(o.private_key_file, boost::asio::ssl::context::pem, bec);
+      else if (!o.private_key_pem.empty())
+        c.ssl.use_private_key(boost::asio::buffer(o.private_key_pem), boost::asio::ssl::context::pem, bec);
+      else
+        bec = boost::asio::error::invalid_argument;
+    }
+    if (!bec && SSL_CTX_check_private_key(c.ssl.native_handle()) != 1)
+      bec = boost::asio::error::invalid_argument;
+    ERR_clear_error();
+    ec = bec;
+    return c;
+  }
+
+  static stream_type make_stream(boost::asio::ip::tcp::socket&& s, context_type& c) {
+    return stream_type{boost::beast::tcp_stream{std::move(s)}, c.ssl};
+  }
+  static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s.next_layer(); }
+
+  template <class Handler>
+  static void async_handshake(stream_type& s, Handler&& h) {
+    s.async_handshake(boost::asio::ssl::stream_base::server, std::forward<Handler>(h));
+  }
+  /// Sends close_notify without waiting for the peer's (as most servers do: the session then
+  /// drains the TCP connection and closes it), so shutdown costs one write, not a round trip.
+  template <class Handler>
+  static void async_shutdown(stream_type& s, Handler&& h) {
+    SSL* native = s.native_handle();
+    SSL_set_shutdown(native, SSL_get_shutdown(native) | SSL_RECEIVED_SHUTDOWN);
+    s.async_shutdown(std::forward<Handler>(h));
+  }
+};
+static_assert(server_transport<tls>);
+
+/// The name DESIGN.md uses in traits (`using transport = tessera::transport::beast_tls;`).
+using beast_tls = tls;
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/tls.hpp ----
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace tessera::transport {
+
+struct server_options {
+  /// I/O threads; 0 means `std::thread::hardware_concurrency()` (at least 1).
+  unsigned threads = 0;
+  server_limits limits{};
+  /// Where access-log lines go; empty turns logging off.
+  access_log_sink access_log = stderr_sink;
+  /// How long `stop()` lets in-flight requests finish before closing them by force.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{10}};
+};
+
+template <server_transport Transport>
+class basic_server {
+ public:
+  using transport_type = Transport;
+  using transport_options = typename Transport::options;
+  using endpoint = boost::asio::ip::tcp::endpoint;
+
+  /// Builds the server (threads are not started yet). The router is copied; TLS material is
+  /// read here. Throws `tessera::system_error` when the transport cannot be configured.
+  explicit basic_server(router routes, server_options options = {}, const transport_options& topts = {});
+  /// As above; on failure `ec` is set and the server must not be used except to destroy it.
+  basic_server(router routes, server_options options, const transport_options& topts, std::error_code& ec);
+
+  /// Stops (as `stop()`) if still running. Must not run on one of the server's I/O threads.
+  ~basic_server();
+
+  basic_server(const basic_server&) = delete;
+  basic_server& operator=(const basic_server&) = delete;
+
+  /// Binds and listens on `ep` (port 0: an ephemeral port) and returns the bound endpoint.
+  /// Accepting starts with `start()` (at once if already started). May be called several times.
+  endpoint listen(const endpoint& ep, std::error_code& ec);
+  endpoint listen(const endpoint& ep);
+  /// `address` is an IPv4 or IPv6 literal; anything else is `error::url_invalid`.
+  endpoint listen(std::string_view address, std::uint16_t port, std::error_code& ec);
+  endpoint listen(std::string_view address, std::uint16_t port);
+
+  /// Starts the I/O threads and accepting. Returns at once. Idempotent.
+  void start();
+
+  /// Graceful stop (see the header comment). Idempotent; safe from any thread but an I/O thread.
+  void stop();
+
+  /// Blocks until the server has stopped. If a signal registered with `stop_on_signals`
+  /// arrives meanwhile, this thread runs the graceful `stop()`.
+  void wait();
+
+  /// Arms a handler for `signals` (SIGINT and SIGTERM by default); on return it is armed. The
+  /// signal asks the thread in `wait()` to stop the server.
+  void stop_on_signals(std::initializer_list<int> signals = {SIGINT, SIGTERM});
+
+  /// `start()`, `stop_on_signals()`, `wait()`: the body of a server's `main`.
+  void run_until_signal();
+
+  /// Open connections now.
+  std::size_t active_connections() const noexcept { return state_.active.load(); }
+  /// Connections accepted since construction (including rejected ones).
+  std::size_t accepted_connections() const noexcept { return state_.accepted.load(); }
+  /// Connections closed at once because `max_connections` were open.
+  std::size_t rejected_connections() const noexcept { return state_.rejected.load(); }
+  /// True between `start()` and the moment `stop()` has closed the listening sockets.
+  bool accepting() const noexcept { return accepting_.load(); }
+  /// Number of I/O threads `start()` runs.
+  unsigned threads() const noexcept { return thread_count_; }
+
+ private:
+  struct listener;
+  void accept(const std::shared_ptr<listener>& l);
+  void close_listeners();
+
+  server_options options_;
+  detail::server_state state_;
+  typename Transport::context_type transport_context_;
+  unsigned thread_count_;
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::shared_ptr<listener>> listeners_;
+  std::optional<boost::asio::signal_set> signals_;
+  std::vector<std::thread> threads_;
+
+  std::mutex mutex_;                 // guards the flags below
+  std::condition_variable changed_;  // signalled on stop and on a signal
+  bool started_ = false;
+  bool stopped_ = false;
+  bool signal_received_ = false;
+  std::mutex stop_mutex_;            // serialises stop()
+  std::atomic<bool> accepting_{false};
+};
+
+/// HTTP over TCP.
+using plain_server = basic_server<plain>;
+/// HTTPS: HTTP over TLS 1.2+.
+using tls_server = basic_server<tls>;
+
+}  // namespace tessera::transport
+
+// ---- begin tessera/transport/impl/server.hpp ----
+// tessera — transport/impl/server.hpp: definitions for server.hpp.
+#ifndef TESSERA_TRANSPORT_IMPL_SERVER_HPP
+#define TESSERA_TRANSPORT_IMPL_SERVER_HPP
+
+// ---- begin tessera/transport/detail/session.hpp ----
+// tessera — transport/detail/session.hpp: one server connection, from handshake to close.
+//
+// Phases: handshake → idle (waiting for a request's first byte) → reading (header, then body)
+// → handling (the router, synchronously, on this connection's strand) → writing → idle again
+// or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
+// session can still answer 408); writes by the tcp_stream's own timeout, which closes the
+// socket. Closing is lingering: shut down our side, then read and discard for a short while,
+// so that unread request bytes do not turn into a TCP RST that destroys our last response.
+#ifndef TESSERA_TRANSPORT_DETAIL_SESSION_HPP
+#define TESSERA_TRANSPORT_DETAIL_SESSION_HPP
+
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace tessera::transport::detail {
+
+template <server_transport Transport>
+class session final : public session_base, public std::enable_shared_from_this<session<Transport>> {
+  using stream_type = typename Transport::stream_type;
+  using clock = std::chrono::steady_clock;
+  using error_code = boost::system::error_code;
+  enum class phase { handshake, idle, reading, handling, writing, closing };
+
+ public:
+  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx)
+      : state_(state), stream_(Transport::make_stream(std::move(socket), ctx)), deadline_(stream_.get_executor()) {
+    error_code ec;
+    auto peer = tcp().socket().remote_endpoint(ec);
+    if (!ec) {
+      context_.peer_address = peer.address().to_string();
+      context_.peer_port = peer.port();
+    }
+    context_.tls = Transport::is_tls;
+  }
+
+  ~session() override { state_.remove(this); }
+
+  void start() {
+    state_.add(this, this->weak_from_this());
+    boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->state_.stopping) return self->close_now();
+      self->arm(self->state_.limits.header_timeout);
+      Transport::async_handshake(self->stream_, [self](error_code ec) { self->on_handshake(ec); });
+    });
+  }
+
+  void request_stop() override {
+    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->stop_requested_ = true;
+      if (self->phase_ == phase::idle || self->phase_ == phase::handshake) self->tcp().socket().cancel();
+    });
+  }
+
+  void force_close() override {
+    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+  }
+
+ private:
+  boost::beast::tcp_stream& tcp() noexcept { return Transport::tcp_layer(stream_); }
+
+  // --- read deadline --------------------------------------------------------------------
+  void arm(std::chrono::milliseconds d) {
+    timed_out_ = false;
+    auto gen = ++deadline_generation_;
+    deadline_.expires_after(d);
+    deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
+      auto self = w.lock();
+      if (!self || ec || gen != self->deadline_generation_) return;
+      self->timed_out_ = true;
+      error_code ignored;
+      self->tcp().socket().cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++deadline_generation_;
+    deadline_.cancel();
+  }
+
+  // --- phases -----------------------------------------------------------------------------
+  void on_handshake(error_code ec) {
+    disarm();
+    if (ec) return close_now();
+    wait_for_request(true);
+  }
+
+  void wait_for_request(bool first) {
+    phase_ = phase::idle;
+    if (stop_requested_ || state_.stopping) return close_gracefully();
+    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
+    arm(first ? state_.limits.header_timeout : state_.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      self->disarm();
+      if (ec) return self->close_now();  // idle timeout, peer closed, or stop: close quietly
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    phase_ = phase::reading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.limits.header_limit, UINT32_MAX)));
+    parser_->body_limit(state_.limits.body_limit);
+    arm(state_.limits.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->disarm();
+      self->on_header(ec);
+    });
+  }
+
+  void on_header(error_code ec) {
+    started_ = clock::now();
+    if (ec) return on_read_error(ec);
+    const auto& req = parser_->get();
+    if (auto len = parser_->content_length(); len && *len > state_.limits.body_limit)
+      return send_error(http::status::payload_too_large);
+    if (parser_->is_done()) return handle();
+    if (req[http::field::expect] == "100-continue") {
+      continue_.emplace(http::status::continue_, req.version());
+      tcp().expires_after(state_.limits.read_timeout);
+      http::async_write(stream_, *continue_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+        self->tcp().expires_never();
+        if (ec) return self->close_now();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    arm(state_.limits.read_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->disarm();
+      if (ec) return self->on_read_error(ec);
+      self->handle();
+    });
+  }
+
+  void on_read_error(error_code ec) {
+    if (timed_out_) {
+      // Something arrived but not a whole request in time: the slowloris case.
+      return send_error(http::status::request_timeout);
+    }
+    if (ec == http::error::header_limit) return send_error(http::status::request_header_fields_too_large);
+    if (ec == http::error::body_limit) return send_error(http::status::payload_too_large);
+    if (ec.category() == make_error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
+        ec != http::error::partial_message && !stop_requested_)
+      return send_error(http::status::bad_request);  // malformed HTTP
+    close_now();  // peer went away, or stop forced us
+  }
+
+  void handle() {
+    phase_ = phase::handling;
+    request_ = parser_->release();
+    parser_.reset();
+    response_ = state_.routes.route(request_, context_);
+    response_.version(request_.version() == 10 ? 10 : 11);
+    response_.keep_alive(request_.keep_alive() && !stop_requested_ && !state_.stopping);
+    write(true);
+  }
+
+  void send_error(http::status status) {
+    phase_ = phase::handling;
+    if (parser_ && parser_->is_header_done()) {
+      request_ = parser_->release();
+    } else {
+      request_ = {};
+      request_.method_string("-");
+      request_.target("-");
+    }
+    parser_.reset();
+    response_ = {status, 11};
+    response_.set(http::field::content_type, "text/plain; charset=utf-8");
+    response_.body() = std::string(http::obsolete_reason(status)) + "\n";
+    response_.keep_alive(false);
+    response_.prepare_payload();
+    write(false);
+  }
+
+  void write(bool may_keep_alive) {
+    phase_ = phase::writing;
+    tcp().expires_after(state_.limits.read_timeout);
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
+                        self->tcp().expires_never();
+                        self->log();
+                        if (ec) return self->close_now();
+                        if (may_keep_alive && self->response_.keep_alive()) return self->wait_for_request(false);
+                        self->close_gracefully();
+                      });
+  }
+
+  void log() {
+    if (!state_.log) return;
+    access_log_entry e;
+    e.peer_address = context_.peer_address;
+    e.peer_port = context_.peer_port;
+    e.method = request_.method_string();
+    e.target = request_.target();
+    e.status = response_.result_int();
+    e.bytes = response_.body().size();
+    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
+    e.tls = Transport::is_tls;
+    try {
+      state_.log(format_access_log(e));
+    } catch (...) {
+      // A failing log sink must not take the connection down.
+    }
+  }
+
+  // --- closing ----------------------------------------------------------------------------
+  void close_gracefully() {
+    phase_ = phase::closing;
+    tcp().expires_after(std::min<std::chrono::milliseconds>(state_.limits.read_timeout, std::chrono::seconds{1}));
+    Transport::async_shutdown(stream_, [self = this->shared_from_this()](error_code) { self->linger(); });
+  }
+
+  // Our side is shut; read and discard what the peer still sends until it closes, a bound on
+  // bytes, or the timer (set in close_gracefully) fires.
+  void linger() {
+    error_code ec;
+    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    if (ec || lingered_ > 256 * 1024) return close_now();
+    tcp().async_read_some(boost::asio::buffer(discard_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      if (ec) return self->close_now();
+      self->lingered_ += n;
+      self->linger();
+    });
+  }
+
+  void close_now() {
+    phase_ = phase::closing;
+    disarm();
+    error_code ec;
+    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    tcp().close();
+  }
+
+  server_state& state_;
+  stream_type stream_;
+  boost::asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
+  bool stop_requested_ = false;
+  phase phase_ = phase::handshake;
+  request_context context_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  request request_;
+  response response_;
+  clock::time_point started_{};
+  std::size_t lingered_ = 0;
+  std::array<char, 4096> discard_{};
+};
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/session.hpp ----
+
+#include <boost/asio/ip/address.hpp>
+
+#include <future>
+
+namespace tessera::transport {
+
+template <server_transport Transport>
+struct basic_server<Transport>::listener {
+  explicit listener(boost::asio::io_context& ioc)
+      : acceptor(boost::asio::make_strand(ioc)), retry(acceptor.get_executor()) {}
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer retry;  // backs off when accept fails (e.g. out of descriptors)
+};
+
+namespace detail {
+inline unsigned resolve_thread_count(unsigned requested) {
+  if (requested) return requested;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? hw : 1;
+}
+}  // namespace detail
+
+template <server_transport Transport>
+basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts,
+                                      std::error_code& ec)
+    : options_(std::move(options)),
+      state_(std::move(routes), options_.limits, options_.access_log),
+      transport_context_(Transport::make_context(topts, ec)),
+      thread_count_(detail::resolve_thread_count(options_.threads)),
+      ioc_(static_cast<int>(thread_count_)) {}
+
+template <server_transport Transport>
+basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
+    : options_(std::move(options)),
+      state_(std::move(routes), options_.limits, options_.access_log),
+      transport_context_([&] {
+        std::error_code ec;
+        auto c = Transport::make_context(topts, ec);
+        tessera::detail::throw_if(ec);
+        return c;
+      }()),
+      thread_count_(detail::resolve_thread_count(options_.threads)),
+      ioc_(static_cast<int>(thread_count_)) {}
+
+template <server_transport Transport>
+basic_server<Transport>::~basic_server() {
+  stop();
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(const endpoint& ep, std::error_code& ec) -> endpoint {
+  namespace net = boost::asio;
+  ec.clear();
+  {
+    std::lock_guard lk(mutex_);
+    if (stopped_) {
+      ec = std::make_error_code(std::errc::operation_not_permitted);
+      return {};
+    }
+  }
+  auto l = std::make_shared<listener>(ioc_);
+  boost::system::error_code bec;
+  l->acceptor.open(ep.protocol(), bec);
+  if (!bec) l->acceptor.set_option(net::socket_base::reuse_address(true), bec);
+  if (!bec) l->acceptor.bind(ep, bec);
+  if (!bec) l->acceptor.listen(net::socket_base::max_listen_connections, bec);
+  endpoint bound;
+  if (!bec) bound = l->acceptor.local_endpoint(bec);
+  if (bec) {
+    ec = bec;
+    return {};
+  }
+  bool run_now;
+  {
+    std::lock_guard lk(mutex_);
+    listeners_.push_back(l);
+    run_now = started_;
+  }
+  if (run_now) net::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
+  return bound;
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(const endpoint& ep) -> endpoint {
+  std::error_code ec;
+  auto r = listen(ep, ec);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(std::string_view address, std::uint16_t port, std::error_code& ec)
+    -> endpoint {
+  boost::system::error_code bec;
+  auto a = boost::asio::ip::make_address(std::string(address), bec);
+  if (bec) {
+    ec = tessera::error::url_invalid;
+    return {};
+  }
+  return listen(endpoint{a, port}, ec);
+}
+
+template <server_transport Transport>
+auto basic_server<Transport>::listen(std::string_view address, std::uint16_t port) -> endpoint {
+  std::error_code ec;
+  auto r = listen(address, port, ec);
+  tessera::detail::throw_if(ec);
+  return r;
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
+  namespace net = boost::asio;
+  if (!l->acceptor.is_open() || state_.stopping) return;
+  l->acceptor.async_accept(net::make_strand(ioc_), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
+    if (!l->acceptor.is_open() || state_.stopping) return;
+    if (ec) {
+      // EMFILE, ENOBUFS, ECONNABORTED...: wait a little instead of spinning.
+      l->retry.expires_after(std::chrono::milliseconds{50});
+      l->retry.async_wait([this, l](boost::system::error_code e) {
+        if (!e) accept(l);
+      });
+      return;
+    }
+    state_.accepted.fetch_add(1);
+    if (state_.active.fetch_add(1) >= state_.limits.max_connections) {
+      state_.rejected.fetch_add(1);
+      boost::system::error_code ignored;
+      s.close(ignored);
+      state_.release_unstarted();
+    } else {
+      try {
+        std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
+      } catch (...) {
+        state_.release_unstarted();  // out of memory: drop this connection, keep serving
+      }
+    }
+    accept(l);
+  });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::start() {
+  std::lock_guard lk(mutex_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  accepting_ = true;
+  work_.emplace(ioc_.get_executor());
+  for (auto& l : listeners_) boost::asio::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
+  threads_.reserve(thread_count_);
+  for (unsigned i = 0; i < thread_count_; ++i)
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (...) {
+          // A throwing completion handler is a bug in tessera or a handler; the connection it
+          // served is gone with its handler, the server goes on.
+        }
+      }
+    });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::close_listeners() {
+  std::vector<std::shared_ptr<listener>> ls;
+  {
+    std::lock_guard lk(mutex_);
+    ls = listeners_;
+  }
+  for (auto& l : ls) {
+    std::promise<void> closed;
+    auto done = closed.get_future();
+    boost::asio::dispatch(l->acceptor.get_executor(), [l, &closed] {
+      boost::system::error_code ignored;
+      l->acceptor.close(ignored);
+      l->retry.cancel();
+      closed.set_value();
+    });
+    done.wait();
+  }
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::stop() {
+  std::lock_guard serial(stop_mutex_);
+  {
+    std::lock_guard lk(mutex_);
+    if (stopped_) return;
+    if (!started_) {
+      stopped_ = true;
+      state_.stopping = true;
+      changed_.notify_all();
+      return;
+    }
+  }
+  // 1. No new connections. Acceptors are closed on their strands, so no accept races this.
+  state_.stopping = true;
+  close_listeners();
+  accepting_ = false;
+  if (signals_) {
+    boost::asio::dispatch(ioc_, [this] {
+      boost::system::error_code ignored;
+      signals_->cancel(ignored);
+    });
+  }
+
+  // 2. Idle connections close now, busy ones after their response.
+  for (auto& s : state_.live_sessions()) s->request_stop();
+
+  // 3. Drain, then force.
+  if (!state_.wait_drained(options_.drain_timeout)) {
+    for (auto& s : state_.live_sessions()) s->force_close();
+    state_.wait_drained(std::chrono::seconds{5});
+  }
+
+  // 4. Let the threads run out of work (a handler still running is waited for), then join.
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  {
+    std::lock_guard lk(mutex_);
+    stopped_ = true;
+  }
+  changed_.notify_all();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::wait() {
+  std::unique_lock lk(mutex_);
+  changed_.wait(lk, [&] { return stopped_ || signal_received_; });
+  if (stopped_) return;
+  lk.unlock();
+  stop();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::stop_on_signals(std::initializer_list<int> signals) {
+  std::lock_guard lk(mutex_);
+  if (signals_ || stopped_) return;
+  signals_.emplace(ioc_);
+  for (int s : signals) signals_->add(s);
+  signals_->async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    {
+      std::lock_guard lk(mutex_);
+      signal_received_ = true;
+    }
+    changed_.notify_all();
+  });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::run_until_signal() {
+  start();
+  stop_on_signals();
+  wait();
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/impl/server.hpp ----
+
+#endif
+// ---- end tessera/transport/server.hpp ----
+
+#endif
+// ---- end tessera/transport.hpp ----
 
 #endif
 // ---- end tessera/tessera.hpp ----
