@@ -233,6 +233,8 @@ TEST_CASE("access log has one line per request with method, path and status and 
     client.send(std::move(req), s.url("/upload?code=QUERYVALUE"));
     client.get(s.url("/missing"));
   }
+  // The line is written when the server's write completes, which may be after the client read.
+  REQUIRE(test::eventually([&] { return s.log.snapshot().size() == 2; }));
   auto lines = s.log.snapshot();
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].find("\"POST /upload\" 200 2 ") != std::string::npos);

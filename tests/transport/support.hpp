@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -116,6 +117,11 @@ inline std::string key_pem(EVP_PKEY* k) {
   std::string s(data, static_cast<std::size_t>(n));
   BIO_free(b);
   return s;
+}
+
+inline std::string cert_pem_of_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
 /// Files of the test PKI, made once per process in a private temp directory.

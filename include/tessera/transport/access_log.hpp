@@ -30,10 +30,10 @@ using access_log_sink = std::function<void(std::string_view)>;
 
 /// What the server knows about a finished request, minus everything secret.
 struct access_log_entry {
-  std::string_view peer_address;
+  std::string_view peer_address{};
   std::uint16_t peer_port = 0;
-  std::string_view method;
-  std::string_view target;  // the raw target; only its path is written
+  std::string_view method{};
+  std::string_view target{};  // the raw target; only its path is written
   unsigned status = 0;
   std::size_t bytes = 0;    // response body bytes
   std::chrono::microseconds duration{};

@@ -54,9 +54,9 @@ namespace tessera::transport {
 
 struct client_options {
   /// PEM file of trusted CAs; when set (or `ca_pem` is), the system store is not used.
-  std::string ca_file;
+  std::string ca_file{};
   /// PEM text of trusted CAs, as an alternative to `ca_file`.
-  std::string ca_pem;
+  std::string ca_pem{};
   /// Skip certificate and host-name verification. Never in production.
   bool insecure_skip_verify = false;
   /// Bounds resolve + connect + TLS handshake, each.

@@ -31,7 +31,7 @@ using response = http::response<http::string_body>;
 /// for it (see `router`); the in-memory transport fills it from its own configuration.
 struct request_context {
   /// Peer IP address in text form ("127.0.0.1", "::1"); empty when unknown.
-  std::string peer_address;
+  std::string peer_address{};
   /// Peer TCP port; 0 when unknown.
   std::uint16_t peer_port = 0;
   /// True when the request arrived over TLS. Handlers use it to refuse plain-text token

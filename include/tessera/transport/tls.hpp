@@ -29,12 +29,12 @@ struct tls {
 
   struct options {
     /// PEM file: the server certificate first, then any intermediates (not the root).
-    std::string certificate_chain_file;
+    std::string certificate_chain_file{};
     /// PEM file: the private key of the certificate (PKCS#8 or traditional, unencrypted).
-    std::string private_key_file;
+    std::string private_key_file{};
     /// Alternatives to the files, as PEM text; used when the matching file name is empty.
-    std::string certificate_chain_pem;
-    std::string private_key_pem;
+    std::string certificate_chain_pem{};
+    std::string private_key_pem{};
   };
 
   /// Owns the OpenSSL context; shared by every connection of one server.
