@@ -25,7 +25,7 @@ TEST_CASE("both parts are form-decoded after splitting on the first ':' (RFC 674
   CHECK(c.client_secret == "p:ss w+d:x");
 }
 
-TEST_CASE("an empty secret is allowed; the server decides whether it matches") {
+TEST_CASE("an empty secret is allowed, the server decides whether it matches") {
   auto c = parse_basic_authorization("Basic " + base64_encode("public-client:"));
   CHECK(c.client_id == "public-client");
   CHECK(c.client_secret.empty());

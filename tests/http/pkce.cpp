@@ -93,7 +93,7 @@ TEST_CASE("S256 challenges must be 43 canonical base64url characters") {
   CHECK_THROWS_AS(pkce::check_s256_challenge("short"), tessera::system_error);
 }
 
-TEST_CASE("only the S256 method is accepted; plain and absent are pkce_method_unsupported") {
+TEST_CASE("only the S256 method is accepted: plain and absent are pkce_method_unsupported") {
   std::error_code ec;
   CHECK(pkce::parse_method("S256", ec) == pkce::method::s256);
   CHECK_FALSE(ec);
