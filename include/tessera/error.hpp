@@ -94,6 +94,7 @@ enum class error {
   jws_b64_unsupported,
   signature_invalid,
   signature_length,
+  token_too_large,
 
   // --- JWT claims -------------------------------------------------------------------------
   claims_invalid,
@@ -140,6 +141,7 @@ enum class error {
   http_status_unexpected,
   redirect_limit_exceeded,
   redirect_insecure,
+  redirect_cross_origin_body,
 
   // --- authorization server -----------------------------------------------------------------
   client_unknown,
@@ -177,6 +179,7 @@ enum class error {
   device_slow_down,
   device_code_expired,
   device_access_denied,
+  device_user_code_rate_limited,
   user_code_unknown,
   token_revoked,
   token_type_unsupported,
@@ -244,6 +247,7 @@ inline constexpr error_entry error_table[] = {
     {jws_b64_unsupported, c::invalid_token, "JWS unencoded payload (b64 false) is not supported"},
     {signature_invalid, c::invalid_token, "signature does not verify"},
     {signature_length, c::invalid_token, "signature has the wrong length for its algorithm"},
+    {token_too_large, c::invalid_token, "token exceeds the maximum accepted size"},
 
     {claims_invalid, c::invalid_token, "JWT claims set is not a JSON object"},
     {claim_type, c::invalid_token, "JWT claim has the wrong type"},
@@ -287,6 +291,8 @@ inline constexpr error_entry error_table[] = {
     {http_status_unexpected, c::server_error, "peer answered with an unexpected HTTP status"},
     {redirect_limit_exceeded, c::server_error, "too many redirects"},
     {redirect_insecure, c::server_error, "redirect from https to http refused"},
+    {redirect_cross_origin_body, c::server_error,
+     "307/308 redirect to another origin refused: it would resend the request body there"},
 
     {client_unknown, c::invalid_client, "client is not registered"},
     {client_authentication_failed, c::invalid_client, "client authentication failed"},
@@ -323,6 +329,7 @@ inline constexpr error_entry error_table[] = {
     {device_slow_down, c::slow_down, "device is polling too fast"},
     {device_code_expired, c::expired_token, "device code has expired"},
     {device_access_denied, c::access_denied, "the user denied the device"},
+    {device_user_code_rate_limited, c::access_denied, "too many wrong device codes from this user; try later"},
     {user_code_unknown, c::invalid_request, "user code is unknown or expired"},
     {token_revoked, c::invalid_token, "token has been revoked"},
     {token_type_unsupported, c::unsupported_token_type, "token type hint is not supported"},

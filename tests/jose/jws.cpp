@@ -231,11 +231,11 @@ TEST_CASE("oversized tokens are refused before decoding") {
   jose::verify_jws(token, f.set, opt, ec);
   CHECK_FALSE(ec);
   opt.max_token_size = token.size() - 1;
-  // input_too_large is the generic size cause; it maps to invalid_request, not invalid_token.
-  CHECK(verify_error(token, f.set, opt) == error::input_too_large);
-  CHECK(verify_error(token, f.set, opt) == condition::invalid_request);
+  CHECK(verify_error(token, f.set, opt) == error::token_too_large);
+  CHECK(tessera::condition_of(error::token_too_large) == tessera::condition::invalid_token);
+  CHECK(verify_error(token, f.set, opt) == condition::invalid_token);  // RFC 6750 §3.1: a bad bearer token
   // Default limit: 16 KiB, even for garbage.
-  CHECK(verify_error(std::string(16 * 1024 + 1, 'A'), f.set) == error::input_too_large);
+  CHECK(verify_error(std::string(16 * 1024 + 1, 'A'), f.set) == error::token_too_large);
 }
 
 //------------------------------------------------------------------------------------------

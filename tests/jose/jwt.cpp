@@ -208,7 +208,7 @@ TEST_CASE("max_token_size refuses longer tokens before anything else") {
   v.max_token_size(token.size());
   CHECK_FALSE(validate_error(v, token));
   v.max_token_size(token.size() - 1);
-  CHECK(validate_error(v, token) == error::input_too_large);
+  CHECK(validate_error(v, token) == error::token_too_large);
 }
 
 TEST_CASE("a payload that is not a JSON object is claims_invalid") {

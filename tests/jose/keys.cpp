@@ -393,6 +393,24 @@ TEST_CASE("JWKS: two keys with the same kid are refused with jwks_duplicate_kid"
   CHECK(set.size() == 1);
 }
 
+TEST_CASE("an empty key (a failed import whose error was ignored) is refused, not dereferenced") {
+  std::error_code ec;
+  auto bad = jose::jwk::from_pem("not a key", algorithm::RS256, ec);
+  REQUIRE(ec);
+  REQUIRE_FALSE(bad.valid());
+  jose::jwk_set set;
+  set.add(bad, ec);
+  CHECK(ec == error::jwk_invalid);
+  CHECK(set.size() == 0);
+  CHECK_THROWS_AS(jose::jwk_set({bad}), tessera::system_error);
+  CHECK_THROWS_AS(jose::jws_signer(bad), tessera::system_error);
+  jose::jws_signer empty;
+  std::string out = "stale";
+  empty.sign("{}", out, ec);
+  CHECK(ec == error::jwk_invalid);
+  CHECK(out.empty());
+}
+
 TEST_CASE("JWKS: malformed documents are refused") {
   CHECK(jwks_error("{") == error::json_syntax);
   CHECK(jwks_error("[]") == error::jwks_invalid);

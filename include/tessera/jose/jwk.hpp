@@ -90,7 +90,7 @@ class jwk {
       k = adopt(std::move(pkey), *bound, ec);
     }
     if (ec) return {};
-    if (kid) k.kid_ = std::string(*kid);
+    if (kid && !kid->empty()) k.kid_ = std::string(*kid);  // an empty kid names nothing
     return k;
   }
   static jwk from_json(std::string_view json_text, std::error_code& ec, std::optional<algorithm> alg = {}) {

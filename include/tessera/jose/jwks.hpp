@@ -27,10 +27,15 @@ class jwk_set {
     for (const auto& k : keys) add(k);
   }
 
-  /// Adds a key. A second key with the same non-empty kid is refused.
+  /// Adds a key. An empty key (e.g. the result of a failed import whose error was ignored) is
+  /// refused with `jwk_invalid`; a second key with the same non-empty kid with
+  /// `jwks_duplicate_kid`.
   void add(jwk key, std::error_code& ec) {
     ec = {};
-    TESSERA_ASSERT(key.valid());
+    if (!key.valid()) {
+      ec = error::jwk_invalid;
+      return;
+    }
     if (!key.kid().empty() && find(key.kid())) {
       ec = error::jwks_duplicate_kid;
       return;

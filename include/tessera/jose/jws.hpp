@@ -31,8 +31,9 @@ class jws_signer {
  public:
   jws_signer() = default;
   /// `typ`, when not empty, goes into the header (e.g. "at+jwt", "JWT").
+  /// An empty key throws `jwk_invalid`: a signer always holds a key.
   explicit jws_signer(jwk key, std::string_view typ = "JWT") : key_(std::move(key)) {
-    TESSERA_ASSERT(key_.valid());
+    if (!key_.valid()) tessera::detail::throw_error(error::jwk_invalid);
     boost::json::object h;
     h["alg"] = to_string(key_.alg());
     if (!key_.kid().empty()) h["kid"] = key_.kid();
@@ -46,6 +47,10 @@ class jws_signer {
   /// Signs `payload` (raw bytes, usually JSON), writing the token into `out`.
   void sign(std::string_view payload, std::string& out, std::error_code& ec) const {
     out.clear();
+    if (!key_.valid()) {  // a default-constructed signer
+      ec = error::jwk_invalid;
+      return;
+    }
     out.reserve(encoded_header_.size() + crypto::base64url_encoded_size(payload.size()) + 2 +
                 crypto::base64url_encoded_size(key_.signature_size()));
     out.append(encoded_header_);
@@ -112,16 +117,6 @@ inline bool typ_matches(std::string_view got, std::string_view want) noexcept {
   return iequals(strip(got), strip(want));
 }
 
-inline std::string_view header_string(const boost::json::object& h, std::string_view name, bool& bad) {
-  auto* v = h.if_contains(name);
-  if (!v) return {};
-  if (!v->is_string()) {
-    bad = true;
-    return {};
-  }
-  return v->get_string();
-}
-
 }  // namespace detail
 
 /// Verifies a compact JWS against `keys`. See the header comment for the order of checks.
@@ -133,7 +128,7 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
     ec = e;
     return verified_jws{};
   };
-  if (token.size() > opt.max_token_size) return fail(error::input_too_large);
+  if (token.size() > opt.max_token_size) return fail(error::token_too_large);
   const std::size_t d1 = token.find('.');
   const std::size_t d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos || d1 == 0)
@@ -153,21 +148,34 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   out.header = std::move(hv.get_object());
   const boost::json::object& h = out.header;
 
-  bool bad = false;
-  std::string_view alg_name = detail::header_string(h, "alg", bad);
-  if (bad) return fail(error::jws_header_invalid);
-  if (!h.contains("alg")) return fail(error::jws_alg_missing);
-  auto alg = parse_algorithm(alg_name, ec);
+  // One pass over the header finds every member the checks below read (each lookup by name
+  // would scan the object again).
+  const boost::json::value *alg_v = nullptr, *kid_v = nullptr, *key_id_v = nullptr, *typ_v = nullptr,
+                           *crit_v = nullptr, *b64_v = nullptr;
+  bool names_a_key = false;  // jku, x5u, jwk or x5c
+  for (const auto& m : h) {
+    const std::string_view name = m.key();
+    if (name == "alg") alg_v = &m.value();
+    else if (name == "kid") kid_v = &m.value();
+    else if (name == "typ") typ_v = &m.value();
+    else if (name == "crit") crit_v = &m.value();
+    else if (name == "b64") b64_v = &m.value();
+    else if (name == "key_id") key_id_v = &m.value();
+    else if (name == "jku" || name == "x5u" || name == "jwk" || name == "x5c") names_a_key = true;
+  }
+
+  if (!alg_v) return fail(error::jws_alg_missing);
+  if (!alg_v->is_string()) return fail(error::jws_header_invalid);
+  auto alg = parse_algorithm(alg_v->get_string(), ec);
   if (ec) return fail(ec == error::jws_alg_none ? error::jws_alg_none : error::jws_alg_not_allowed);
   out.alg = *alg;
 
-  for (auto member : {"jku", "x5u", "jwk", "x5c"})
-    if (h.contains(member)) return fail(error::jws_header_key_reference);
+  if (names_a_key) return fail(error::jws_header_key_reference);
 
-  if (auto* crit = h.if_contains("crit")) {
+  if (crit_v) {
     // RFC 7515 §4.1.11: a non-empty array of names, each understood.
-    if (!crit->is_array() || crit->get_array().empty()) return fail(error::jws_header_invalid);
-    for (const auto& name : crit->get_array()) {
+    if (!crit_v->is_array() || crit_v->get_array().empty()) return fail(error::jws_header_invalid);
+    for (const auto& name : crit_v->get_array()) {
       if (!name.is_string()) return fail(error::jws_header_invalid);
       std::string_view n = name.get_string();
       if (n == "b64") return fail(error::jws_b64_unsupported);
@@ -177,20 +185,14 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
       if (!h.contains(n)) return fail(error::jws_header_invalid);
     }
   }
-  if (auto* b64 = h.if_contains("b64"); b64 && !(b64->is_bool() && b64->get_bool()))
-    return fail(error::jws_b64_unsupported);
+  if (b64_v && !(b64_v->is_bool() && b64_v->get_bool())) return fail(error::jws_b64_unsupported);
 
   // Key selection: the kid indexes the configured set, nothing else.
   const jwk* key = nullptr;
-  std::string_view kid = detail::header_string(h, "kid", bad);
-  bool has_kid = h.contains("kid");
-  if (!has_kid && opt.accept_key_id_header && h.contains("key_id")) {
-    kid = detail::header_string(h, "key_id", bad);
-    has_kid = true;
-  }
-  if (bad) return fail(error::jws_header_invalid);
-  if (has_kid) {
-    key = keys.find(kid);
+  if (!kid_v && opt.accept_key_id_header) kid_v = key_id_v;
+  if (kid_v) {
+    if (!kid_v->is_string()) return fail(error::jws_header_invalid);
+    key = keys.find(kid_v->get_string());
     if (!key) return fail(error::jws_kid_unknown);
   } else {
     bool ambiguous = false;
@@ -199,10 +201,9 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   }
   if (key->alg() != out.alg) return fail(error::jws_alg_not_allowed);
 
-  if (!opt.required_typ.empty()) {
-    std::string_view typ = detail::header_string(h, "typ", bad);
-    if (bad || !h.contains("typ") || !detail::typ_matches(typ, opt.required_typ)) return fail(error::typ_mismatch);
-  }
+  if (!opt.required_typ.empty() &&
+      !(typ_v && typ_v->is_string() && detail::typ_matches(typ_v->get_string(), opt.required_typ)))
+    return fail(error::typ_mismatch);
 
   // Signature.
   if (crypto::base64url_decoded_size(s64.size()) != key->signature_size() || s64.size() % 4 == 1)
