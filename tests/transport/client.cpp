@@ -97,6 +97,20 @@ TEST_CASE("client drops Authorization when a redirect changes origin and keeps i
   CHECK(client.send(with_auth(verb::get), origin.url("/away")).body() == "GET  auth=");
 }
 
+TEST_CASE("client refuses a 307 to another origin that would resend a form body there") {
+  server_t target{redirect_routes()};
+  router r;
+  r.post("/away", [&](const request& req) { return redirect(req, status::temporary_redirect, target.url("/final")); });
+  server_t origin{std::move(r)};
+  http_client client{{.follow_redirects = true}};
+  std::error_code ec;
+  auto res = client.post_form(origin.url("/away"), {{"client_secret", "s3cret"}}, ec);
+  CHECK(ec == tessera::error::redirect_cross_origin_body);
+  CHECK(res.result() == status::temporary_redirect);
+  // The target never saw the body: only the origin logged a request.
+  CHECK(target.log.snapshot().empty());
+}
+
 TEST_CASE("client fails with response_too_large when the body exceeds max_response_bytes") {
   router r;
   r.get("/big", [](const request& req) { return make_response(req, status::ok, std::string(10000, 'b')); });

@@ -146,6 +146,19 @@ TEST_CASE("a header that does not arrive within the header timeout gets 408 (slo
   CHECK(c.closed_by_peer());
 }
 
+TEST_CASE("the first request's header timeout runs from accept, not again from its first byte") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.header_timeout = 1000ms; })};
+  test::raw_connection c{s.port};
+  const auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(800ms);              // most of the budget spent before a byte
+  c.send("GET /echo HTTP/1.1\r\nHost: x\r\n");  // then a header that never ends
+  auto r = c.read_response(10s);
+  REQUIRE(r);
+  CHECK(r->result() == status::request_timeout);
+  // One budget of 1 s from accept; a budget restarted at the first byte would end at 1.8 s.
+  CHECK(std::chrono::steady_clock::now() - start < 1600ms);
+}
+
 TEST_CASE("a body that does not arrive within the read timeout gets 408") {
   server_t s{basic_routes(), opts([](auto& o) { o.limits.read_timeout = 300ms; })};
   test::raw_connection c{s.port};
@@ -212,6 +225,23 @@ TEST_CASE("a request with Expect: 100-continue gets an interim 100 before its bo
   REQUIRE(r);
   CHECK(r->result() == status::ok);
   CHECK(r->body() == "4");
+}
+
+TEST_CASE("a handler that answers Connection: close closes the connection after its response") {
+  router r = basic_routes();
+  r.get("/bye", [](const request& req) {
+    auto res = make_response(req, status::ok, "bye");
+    res.keep_alive(false);
+    return res;
+  });
+  server_t s{std::move(r)};
+  test::raw_connection c{s.port};
+  c.send("GET /bye HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->body() == "bye");
+  CHECK_FALSE(res->keep_alive());
+  CHECK(c.closed_by_peer());
 }
 
 TEST_CASE("a throwing handler gets 500 and the connection keeps serving") {

@@ -39,7 +39,8 @@ struct server_limits {
   /// Open connections across all I/O threads; one more is accepted and closed.
   std::size_t max_connections = default_max_connections;
   /// Time from the first byte of a request (or from accept, for the first request, including
-  /// the TLS handshake) until its header is complete.
+  /// the TLS handshake and the wait for its first byte) until its header is complete: one
+  /// deadline, however the bytes trickle in.
   std::chrono::milliseconds header_timeout = default_header_timeout;
   /// Time to read a body, and to write a response.
   std::chrono::milliseconds read_timeout = default_read_timeout;

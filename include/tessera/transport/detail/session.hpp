@@ -54,7 +54,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     state_.add(this, this->weak_from_this());
     boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->state_.stopping) return self->close_now();
-      self->arm(self->state_.limits.header_timeout);
+      // The first request's header deadline runs from accept, across the TLS handshake and the
+      // wait for the first byte: one budget, not one per phase.
+      self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
+      self->arm_until(self->header_deadline_);
       Transport::async_handshake(self->stream_, [self](error_code ec) { self->on_handshake(ec); });
     });
   }
@@ -74,10 +77,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
   boost::beast::tcp_stream& tcp() noexcept { return Transport::tcp_layer(stream_); }
 
   // --- read deadline --------------------------------------------------------------------
-  void arm(std::chrono::milliseconds d) {
+  void arm(std::chrono::milliseconds d) { arm_until(clock::now() + d); }
+  void arm_until(clock::time_point t) {
     timed_out_ = false;
     auto gen = ++deadline_generation_;
-    deadline_.expires_after(d);
+    deadline_.expires_at(t);
     deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
       auto self = w.lock();
       if (!self || ec || gen != self->deadline_generation_) return;
@@ -101,12 +105,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
   void wait_for_request(bool first) {
     phase_ = phase::idle;
     if (stop_requested_ || state_.stopping) return close_gracefully();
-    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-    arm(first ? state_.limits.header_timeout : state_.limits.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+    if (buffer_.size() > 0) {  // a pipelined request is already here: its header clock starts now
+      header_deadline_ = clock::now() + state_.limits.header_timeout;
+      return read_header();
+    }
+    if (first) arm_until(header_deadline_);
+    else arm(state_.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this(), first](error_code ec, std::size_t n) {
       self->disarm();
       if (ec) return self->close_now();  // idle timeout, peer closed, or stop: close quietly
       self->buffer_.commit(n);
+      // A later request's header clock starts at its first byte.
+      if (!first) self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
       self->read_header();
     });
   }
@@ -116,7 +126,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.limits.header_limit, UINT32_MAX)));
     parser_->body_limit(state_.limits.body_limit);
-    arm(state_.limits.header_timeout);
+    arm_until(header_deadline_);
     http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->disarm();
       self->on_header(ec);
@@ -171,7 +181,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
     parser_.reset();
     response_ = state_.routes.route(request_, context_);
     response_.version(request_.version() == 10 ? 10 : 11);
-    response_.keep_alive(request_.keep_alive() && !stop_requested_ && !state_.stopping);
+    // A handler may close (Connection: close); it can never keep open what the client or a
+    // stopping server closes.
+    response_.keep_alive(response_.keep_alive() && request_.keep_alive() && !stop_requested_ && !state_.stopping);
     write(true);
   }
 
@@ -266,6 +278,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   request request_;
   response response_;
   clock::time_point started_{};
+  clock::time_point header_deadline_{};  // when the header being awaited must be complete
   std::size_t lingered_ = 0;
   std::array<char, 4096> discard_{};
 };

@@ -139,7 +139,14 @@ inline response http_client::send(request req, std::string_view url, std::error_
       ec = tessera::error::redirect_insecure;
       return res;
     }
+    const bool keeps_body = status == 307 || status == 308 || ((status == 301 || status == 302) && req.method() != http::verb::post);
     if (nu.origin() != u.origin()) {
+      // A form body carries credentials as surely as the headers do (client_secret,
+      // refresh_token, code_verifier): a redirect that would resend it elsewhere is refused.
+      if (keeps_body && !req.body().empty()) {
+        ec = tessera::error::redirect_cross_origin_body;
+        return res;
+      }
       req.erase(http::field::authorization);
       req.erase(http::field::proxy_authorization);
       req.erase(http::field::cookie);
