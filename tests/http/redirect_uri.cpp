@@ -144,3 +144,15 @@ TEST_CASE("append_query_parameters keeps an existing query (RFC 6749 §3.1.2)") 
   CHECK(append_query_parameters("https://a/cb?", p) == "https://a/cb?code=abc&state=x+y");
   CHECK(append_query_parameters("https://a/cb", parameters{}) == "https://a/cb");
 }
+
+TEST_CASE("a redirect URI's CSP source allows exactly the URIs it matches") {
+  CHECK(redirect_csp_source("http://127.0.0.1/callback") == "http://127.0.0.1:*");
+  CHECK(redirect_csp_source("http://[::1]:8080/cb?app=cli") == "http://[::1]:*");
+  CHECK(redirect_csp_source("http://localhost:53593/callback") == "http://localhost:53593");  // not a literal
+  CHECK(redirect_csp_source("https://App.Example.com/oauth/cb") == "https://app.example.com");
+  CHECK(redirect_csp_source("https://127.0.0.1:8443/cb") == "https://127.0.0.1:8443");         // https: exact
+  CHECK(redirect_csp_source("com.example.app:/oauth2redirect") == "com.example.app:");
+  CHECK(redirect_csp_source("/relative").empty());
+  CHECK(redirect_csp_source("https://user@app.example.com/cb").empty());
+  CHECK(redirect_csp_source("https://app.example.com/cb#frag").empty());
+}

@@ -62,6 +62,16 @@ TEST_CASE("the cache holds at most max_entries, evicting the oldest") {
   CHECK(cache.contains("c3", "s", hash_v1, clock.now()));
 }
 
+TEST_CASE("remembering a live entry again does not evict another one from a full cache") {
+  manual_clock clock(1'700'000'000);
+  verified_secret_cache cache({.lifetime = 300s, .max_entries = 2});
+  cache.remember("a", "s", hash_v1, clock.now());
+  cache.remember("b", "s", hash_v1, clock.now());
+  cache.remember("b", "s", hash_v1, clock.now());
+  CHECK(cache.contains("a", "s", hash_v1, clock.now()));
+  CHECK(cache.contains("b", "s", hash_v1, clock.now()));
+}
+
 TEST_CASE("expired entries are dropped when new ones arrive") {
   manual_clock clock(1'700'000'000);
   verified_secret_cache cache({.lifetime = 10s, .max_entries = 100});

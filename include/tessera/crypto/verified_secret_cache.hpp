@@ -71,6 +71,7 @@ class verified_secret_cache {
     auto id = entry_id(client_id, secret, stored_hash);
     if (!id) return;
     std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(*id); it != entries_.end() && now < it->second) return;  // keeps its first expiry
     while (!order_.empty() && (order_.front().second <= now || entries_.size() >= opts_.max_entries)) evict_front();
     auto expiry = now + opts_.lifetime;
     if (entries_.try_emplace(*id, expiry).second) order_.emplace_back(*id, expiry);

@@ -90,6 +90,26 @@ inline bool redirect_uri_matches(std::string_view requested, std::string_view re
          req->has_query() == reg->has_query() && req->encoded_query() == reg->encoded_query();
 }
 
+/// The Content-Security-Policy source (CSP3 §2.3.1) that allows navigating to every URI
+/// `registered` matches under the rules above: `http://127.0.0.1:*` for a loopback literal
+/// (any port), `scheme://host[:port]` for other http(s) URIs, `scheme:` for a private-use
+/// scheme (RFC 8252 §7.1). Empty for a URI that is not a valid redirect URI. A login form's
+/// `form-action` needs these: browsers apply it to the redirects that follow the POST, and an
+/// authorization request ends in one to the client.
+inline std::string redirect_csp_source(std::string_view registered) {
+  auto u = boost::urls::parse_absolute_uri(registered);
+  if (!u || !detail::well_formed_redirect(*u)) return {};
+  const std::string scheme = detail::lower_ascii(u->scheme());
+  if (scheme != "http" && scheme != "https") return scheme + ":";
+  if (!u->has_authority() || u->encoded_host().empty()) return {};
+  std::string source = scheme + "://" + detail::lower_ascii(u->encoded_host());
+  if (scheme == "http" && detail::is_loopback_literal(*u)) return source + ":*";
+  if (u->has_port()) source.append(":").append(u->port());
+  // A host may hold sub-delims; a source that could split or end the policy is not one.
+  if (source.find_first_of(" \t;,'\"") != std::string::npos) return {};
+  return source;
+}
+
 /// The registered URI `requested` matches (the server redirects to `requested` itself, which
 /// differs only in a loopback port). `redirect_uri_mismatch` when none does.
 inline std::string_view match_redirect_uri(std::string_view requested, std::span<const std::string> registered,
