@@ -61,7 +61,8 @@ inline void write_private_file(const fs::path& p, std::string_view data) {
   fs::rename(tmp, p);
 }
 
-/// A client in Flyte's static-client shape, from JSON.
+/// A client in Flyte's static-client shape, from JSON; `jwks` (a JWK Set of public keys) is
+/// tessera's addition, for clients that authenticate with private_key_jwt.
 inline tessera::server::client client_from_json(const boost::json::object& o) {
   tessera::server::client c;
   auto strings = [&](const char* key) {
@@ -79,6 +80,10 @@ inline tessera::server::client client_from_json(const boost::json::object& o) {
   for (const auto& s : secrets) {
     c.add_flyte_secret(s, ec);
     if (ec) throw std::runtime_error("client " + c.id + ": client_secret is not base64 of a bcrypt hash");
+  }
+  if (auto* j = o.if_contains("jwks")) {  // private_key_jwt (RFC 7523): the client's public keys
+    c.assertion_keys = tessera::jose::jwk_set::parse(*j, ec);
+    if (ec) throw std::runtime_error("client " + c.id + ": jwks: " + ec.message());
   }
   c.redirect_uris = strings("redirect_uris");
   c.grant_types = strings("grant_types");

@@ -126,8 +126,11 @@ int main(int argc, char** argv) try {
 
   tessera::store::memory store;
 
+  auto clients = dir.clients();
   tessera::identity::local_settings ids;
   ids.users = dir.users();
+  // The login form's redirects end at a client (RFC 8252 loopback on any port, for flytectl).
+  ids.form_action_sources = clients.redirect_csp_sources();
   ids.cookie_keys = {dir.cookie_key()};
   ids.secure_cookies = tls;
   ids.default_redirect = "/me";
@@ -139,7 +142,7 @@ int main(int argc, char** argv) try {
   settings.secure_cookies = tls;
   settings.flyte_client.client_id = examples::demo_public_client;
   settings.flyte_client.redirect_uri = "http://localhost:53593/callback";
-  server_type auth(settings, dir.clients(), dir.keys(*alg), store, identity);
+  server_type auth(settings, std::move(clients), dir.keys(*alg), store, identity);
 
   tessera::transport::router routes;
   auth.install(routes);

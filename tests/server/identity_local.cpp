@@ -327,6 +327,23 @@ TEST_CASE("local refuses settings it cannot run safely") {
   s = base_settings();
   s.authorized_uris = {"console.example.com"};
   CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+  for (const char* bad : {"", "https://a.example; script-src *", "https://a.example https://b.example", "'unsafe-inline'"}) {
+    s = base_settings();
+    s.form_action_sources = {bad};
+    CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
+  }
+}
+
+TEST_CASE("the login page's form-action allows the redirects that end an authorization request") {
+  // Browsers apply form-action to every redirect after the login POST; the last one goes to
+  // the client (a loopback port chosen at run time, for a CLI).
+  auto s = base_settings();
+  s.form_action_sources = {"http://127.0.0.1:*", "https://app.example.com"};
+  fixture f(std::move(s));
+  auto res = f.get("/login");
+  const auto csp = header(res, "Content-Security-Policy");
+  CHECK(csp.find("form-action 'self' http://127.0.0.1:* https://app.example.com https://console.example.com;") !=
+        std::string::npos);
 }
 
 // --- the login page --------------------------------------------------------------------------
@@ -368,6 +385,16 @@ TEST_CASE("login page of a logged-in browser redirects with 303 to the redirect_
   auto res = f.get("/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fprojects", b);
   CHECK(res.result() == bh::status::see_other);
   CHECK(header(res, "Location") == "https://console.example.com/projects");
+}
+
+TEST_CASE("login page with prompt=login shows the form even to a logged-in browser") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto res = f.get("/login?redirect_url=%2Foauth2%2Fauthorize_callback&prompt=login", b);
+  CHECK(res.result() == bh::status::ok);
+  CHECK(header(res, "Location").empty());
+  CHECK(res.body().find("name=\"password\"") != std::string::npos);
 }
 
 TEST_CASE("open redirects are refused on /login and /logout with 400 and no Location (row 8)") {

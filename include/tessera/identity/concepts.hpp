@@ -12,7 +12,9 @@
 //       the user of the request's session, or nullopt (no, expired or tampered session: not an
 //       error; ec is for store failures only)
 //   i.login_path() -> std::string_view
-//       where to send a browser without a session ("/login")
+//       where to send a browser without a session ("/login"); with `&prompt=login` the page
+//       must authenticate again even when a session exists, and the user it then reports
+//       must carry the new `auth_time` (OIDC Core §3.1.2.1)
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers

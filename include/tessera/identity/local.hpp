@@ -94,6 +94,10 @@ struct local_settings {
   seconds login_form_lifetime{std::chrono::minutes(30)};  // how long a rendered form stays usable
   bool secure_cookies = true;                  // false: plain-HTTP loopback development only (session.hpp)
   std::vector<std::string> authorized_uris;    // Flyte `authorizedUris`: origins allowed in redirect_url
+  // CSP sources the login form's redirects may end at, beyond 'self' and `authorized_uris`:
+  // a login inside an authorization request ends in a redirect to the client, and browsers
+  // apply `form-action` to it. Give `server::client_registry::redirect_csp_sources()`.
+  std::vector<std::string> form_action_sources;
   std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
   std::string login_path = "/login";
   std::string logout_path = "/logout";
@@ -115,7 +119,8 @@ class local {
   /// cost). Throws `tessera::system_error`: `aead_key_invalid` for a missing or wrong-size
   /// cookie key, `url_invalid` for an authorized URI that is not an absolute URI,
   /// `parameter_invalid` for a path that does not start with '/', a non-positive lifetime or
-  /// a `default_redirect` that is not a safe local redirect. `store` and `clock` must outlive
+  /// a `default_redirect` that is not a safe local redirect, a form-action source that is empty
+  /// or could split the policy (space, `;`, `,`, quotes). `store` and `clock` must outlive
   /// the policy; the policy must not move once `install`ed (handlers refer to it).
   local(local_settings settings, Store& store, const Clock& clock = default_clock())
       : settings_(checked(std::move(settings))),
@@ -125,7 +130,7 @@ class local {
         by_user_(settings_.failed_logins_per_user),
         by_address_(settings_.failed_logins_per_address),
         decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())),
-        csp_(login_page_csp(form_action_origins(settings_.authorized_uris))) {}
+        csp_(login_page_csp(form_action_origins(settings_.authorized_uris, settings_.form_action_sources))) {}
 
   local(const local&) = delete;
   local& operator=(const local&) = delete;
@@ -158,7 +163,10 @@ class local {
     auto redirect = redirect_target(req, settings_.default_redirect);
     if (!redirect) return bad_redirect(req);
     std::error_code ec;
-    if (current_user(req, ctx, ec)) return see_other(req, *redirect);
+    // `prompt=login` (OIDC Core §3.1.2.1, passed on by the authorization endpoint): show the
+    // form even to a browser with a session; the new login's auth_time proves it happened.
+    const bool reauthenticate = query_param(req, "prompt").value_or("") == "login";
+    if (!reauthenticate && current_user(req, ctx, ec)) return see_other(req, *redirect);
     if (ec) return unavailable(req, ec);
     return form_page(req, ctx, transport::http::status::ok, redirect_field(req), {}, {});
   }
@@ -290,12 +298,20 @@ class local {
       if (!u || !u->has_authority() || u->encoded_host().empty() || u->has_userinfo()) fail(error::url_invalid);
     }
     if (!http::is_safe_local_redirect(s.default_redirect, s.authorized_uris)) fail(error::parameter_invalid);
+    for (const auto& src : s.form_action_sources)  // one source each: nothing that splits or ends the policy
+      if (src.empty() || !is_header_safe(src) || src.find_first_of(" \t;,'\"") != std::string::npos)
+        fail(error::parameter_invalid);
     return s;
   }
 
-  // The origins (scheme://host[:port]) of the authorized URIs, for the CSP's form-action.
-  static std::string form_action_origins(const std::vector<std::string>& uris) {
+  // The origins (scheme://host[:port]) of the authorized URIs and the extra sources, for the
+  // CSP's form-action.
+  static std::string form_action_origins(const std::vector<std::string>& uris, const std::vector<std::string>& sources) {
     std::string out;
+    for (const auto& src : sources) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(src);
+    }
     for (const auto& a : uris) {
       auto u = boost::urls::parse_absolute_uri(a);
       if (!u) continue;
@@ -328,7 +344,8 @@ class local {
   }
 
   // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
-  static std::optional<std::string> query_redirect(const transport::request& req) {
+  // One query parameter of the request ("" when absent); nullopt when the query is malformed.
+  static std::optional<std::string> query_param(const transport::request& req, std::string_view name) {
     std::string_view target = req.target();
     auto q = target.find('?');
     if (q == std::string_view::npos) return std::string{};
@@ -337,8 +354,9 @@ class local {
     std::error_code ec;
     auto params = http::parse_query(query, ec);
     if (ec) return std::nullopt;
-    return std::string(params.get("redirect_url"));
+    return std::string(params.get(name));
   }
+  static std::optional<std::string> query_redirect(const transport::request& req) { return query_param(req, "redirect_url"); }
 
   // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;
   // nullopt when present but unsafe (or the query is malformed).

@@ -44,6 +44,9 @@ struct issue_options {
   bool refresh = false;           // the grant may come with a refresh token
   std::string_view nonce;         // OIDC nonce for the ID token
   std::string refresh_token;      // use this value (rotation made it) instead of a new one
+  bool for_user = true;           // a user authorized the grant: an ID token when `openid` is
+                                  // granted (false for client credentials, whose `sub` is the
+                                  // client: nothing to tell a relying party about)
 };
 
 template <class G>
@@ -107,6 +110,7 @@ class authorization_server {
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
+        user_code_failures_(settings_.device_user_code_failures),
         sealer_(make_sealer(settings_)) {
     (Grants::template check_store<store_type>(), ...);
     TESSERA_ASSERT(!settings_.issuer.empty() && settings_.issuer.back() != '/');
@@ -128,6 +132,8 @@ class authorization_server {
   const clock_type& clock() const noexcept { return clock_; }
   time_point now() const noexcept { return clock_.now(); }
   const crypto::sealer& cookie_sealer() const noexcept { return sealer_; }
+  /// Wrong user codes on the device page, per user (thread-safe).
+  crypto::failure_rate_limiter& user_code_failures() const noexcept { return user_code_failures_; }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
                                                            const http::parameters& params,
@@ -187,7 +193,10 @@ class authorization_server {
     body["expires_in"] = std::chrono::duration_cast<seconds>(access.expires_at - now).count();
     body["scope"] = g.scope;
     if constexpr (issues_refresh_tokens) {
-      if (opt.refresh && wants_refresh(g, c)) {
+      // A rotation has stored its new token already and retired the presented one: it must
+      // reach the client even when a narrower scope (RFC 6749 §6) lacks `offline`, or the
+      // client is left without a refresh token and its family with an unreachable one.
+      if (opt.refresh && (!opt.refresh_token.empty() || wants_refresh(g, c))) {
         std::string token = std::move(opt.refresh_token);
         if (token.empty()) {  // a first issue; a rotation has stored its new token already
           token = crypto::random_token<32>();
@@ -197,7 +206,7 @@ class authorization_server {
         body["refresh_token"] = std::move(token);
       }
     }
-    if (server::scope_contains(g.scope, "openid") && g.subject != g.client_id) {
+    if (opt.for_user && server::scope_contains(g.scope, "openid")) {
       body["id_token"] = issuer_.id_token(g, opt.nonce, access.token, now, ec);
       if (ec) return {};
     }
@@ -233,6 +242,7 @@ class authorization_server {
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
+  mutable crypto::failure_rate_limiter user_code_failures_;
   crypto::sealer sealer_;
   std::tuple<Grants...> grants_;
 

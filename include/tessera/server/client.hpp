@@ -12,6 +12,7 @@
 #define TESSERA_SERVER_CLIENT_HPP
 
 #include <tessera/crypto/secret_hash.hpp>
+#include <tessera/http/redirect_uri.hpp>
 #include <tessera/jose/jwks.hpp>
 
 #include <boost/url/parse.hpp>
@@ -109,6 +110,18 @@ class client_registry {
 
   std::size_t size() const noexcept { return clients_.size(); }
   auto begin() const noexcept { return clients_.begin(); }
+
+  /// The CSP sources of every registered redirect URI (`http::redirect_csp_source`), each
+  /// once: what a login page's `form-action` must allow so that the redirect ending an
+  /// authorization request is not blocked (`identity::local_settings::form_action_sources`).
+  std::vector<std::string> redirect_csp_sources() const {
+    std::vector<std::string> out;
+    for (const auto& [id, c] : clients_)
+      for (const auto& uri : c.redirect_uris)
+        if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
+          out.push_back(std::move(src));
+    return out;
+  }
   auto end() const noexcept { return clients_.end(); }
 
  private:

@@ -8,6 +8,7 @@
 #define TESSERA_SERVER_SETTINGS_HPP
 
 #include <tessera/clock.hpp>
+#include <tessera/crypto/failure_rate_limiter.hpp>
 #include <tessera/store/records.hpp>
 
 #include <string>
@@ -36,6 +37,9 @@ struct server_settings {
   seconds id_token_lifespan{60 * 60};
   seconds device_code_lifespan{10 * 60};
   seconds device_poll_interval{5};
+  /// Wrong user codes entered on the device page, per logged-in user (RFC 8628 §5.1): five in
+  /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
+  crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
 
   /// Reuse of a rotated refresh token within this window (and count) issues a sibling
   /// instead of revoking the family: for two tabs refreshing at once. Off by default.

@@ -81,7 +81,10 @@ struct issued_access_token {
 
 class token_issuer {
  public:
-  token_issuer(const server_settings& settings, const key_set& keys) : settings_(&settings), keys_(&keys) {}
+  token_issuer(const server_settings& settings, const key_set& keys)
+      : settings_(&settings), keys_(&keys), access_validator_(keys.verification_keys()) {
+    access_validator_.issuer(settings.issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
+  }
 
   /// The `aud` of a client's access tokens.
   boost::json::value audience_for(const client& c, std::string_view requested) const {
@@ -156,12 +159,9 @@ class token_issuer {
     return jose::sign_jwt(keys_->id_signer(), claims, ec);
   }
 
-  /// A validator for the server's own access tokens (introspection, userinfo).
-  jose::jwt_validator access_token_validator() const {
-    jose::jwt_validator v(keys_->verification_keys());
-    v.issuer(settings_->issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
-    return v;
-  }
+  /// The validator of the server's own access tokens (introspection, userinfo, revocation),
+  /// built once: it owns a copy of the verification keys.
+  const jose::jwt_validator& access_token_validator() const noexcept { return access_validator_; }
 
   const server_settings& settings() const noexcept { return *settings_; }
   const key_set& keys() const noexcept { return *keys_; }
@@ -169,6 +169,7 @@ class token_issuer {
  private:
   const server_settings* settings_;
   const key_set* keys_;
+  jose::jwt_validator access_validator_;
 };
 
 }  // namespace tessera::server

@@ -73,16 +73,18 @@ concept refresh_token_store =
 ///   put_device(device_hash, record, ec)
 ///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
 ///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
-///   poll_device(device_hash, now, ec) -> poll_result
+///   poll_device(device_hash, client_id, now, ec) -> poll_result
+///     unknown, changing nothing, when the code belongs to another client (so a client that
+///     learnt another's device code can neither consume it nor slow its polling down);
 ///     slow_down when polled again within the interval (which then grows by 5 s, §3.5);
 ///     approved exactly once (the record is consumed); denied; expired; pending.
 template <class S>
 concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
-                                     time_point now, std::error_code& ec) {
+                                     std::string_view client_id, time_point now, std::error_code& ec) {
   { s.put_device(h, r, ec) } -> std::same_as<void>;
   { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
   { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
-  { s.poll_device(h, now, ec) } -> std::same_as<poll_result>;
+  { s.poll_device(h, client_id, now, ec) } -> std::same_as<poll_result>;
 };
 
 /// One-time identifiers, e.g. the `jti` of private_key_jwt client assertions.

@@ -103,8 +103,7 @@ class memory {
     if (e.rotated_at) {
       const bool in_grace = grace.window.count() > 0 && now - *e.rotated_at <= grace.window && e.grace_uses < grace.max_uses;
       if (!in_grace) {
-        auto& t = revoked_families_[e.record.grant.family_id];
-        t = std::max(t, e.record.expires_at);
+        revoke_family_locked(e.record.grant.family_id);
         return {rotate_status::reused, e.record};
       }
       ++e.grace_uses;
@@ -134,8 +133,7 @@ class memory {
     ec = {};
     auto it = refresh_.find(std::string(h));
     if (it == refresh_.end()) return false;
-    auto& t = revoked_families_[it->second.record.grant.family_id];
-    t = std::max(t, it->second.record.expires_at);
+    revoke_family_locked(it->second.record.grant.family_id);
     return true;
   }
 
@@ -168,13 +166,14 @@ class memory {
     return true;
   }
 
-  poll_result poll_device(std::string_view h, time_point now, std::error_code& ec) {
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
     saw(now);
     auto it = devices_.find(std::string(h));
     if (it == devices_.end()) return {};
     device_record& d = it->second;
+    if (d.client_id != client_id) return {};  // another client's code: as if it did not exist
     if (now >= d.expires_at) return erase_device(it, poll_status::expired);
     if (d.last_poll != time_point{} && now - d.last_poll < d.interval) {
       d.interval += seconds(5);  // RFC 8628 §3.5
@@ -252,6 +251,19 @@ class memory {
     access_record record;
     bool revoked = false;
   };
+
+  // Revokes a family for as long as any of its tokens lives. The presented token's own expiry
+  // is not enough: its children (rotation) and siblings (grace) expire later, and once the
+  // sweep drops the revocation they would be usable again. O(entries), on a rare event.
+  void revoke_family_locked(const std::string& id) {
+    time_point until{};
+    for (const auto& [h, e] : refresh_)
+      if (e.record.grant.family_id == id) until = std::max(until, e.record.expires_at);
+    for (const auto& [jti, e] : access_)
+      if (e.record.family_id == id) until = std::max(until, e.record.expires_at);
+    auto& t = revoked_families_[id];
+    t = std::max(t, until);
+  }
 
   bool family_revoked_locked(std::string_view id) const {
     return !id.empty() && revoked_families_.find(std::string(id)) != revoked_families_.end();

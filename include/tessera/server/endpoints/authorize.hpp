@@ -13,15 +13,18 @@
 #ifndef TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 #define TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 
+#include <tessera/crypto/pkce.hpp>
 #include <tessera/http/cookie.hpp>
 #include <tessera/http/redirect_uri.hpp>
-#include <tessera/server/endpoints/token.hpp>
 #include <tessera/http/sealed_cookie.hpp>
 #include <tessera/identity/concepts.hpp>
+#include <tessera/server/endpoints/token.hpp>
 #include <tessera/server/responses.hpp>
 #include <tessera/server/token_issuer.hpp>
 
 #include <boost/json/serialize.hpp>
+
+#include <charconv>
 
 namespace tessera::server {
 
@@ -40,6 +43,8 @@ struct authorization_request {
 namespace detail {
 
 inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
+// In the kept request of a `prompt=login` authorization: the unix time the login must follow.
+inline constexpr std::string_view login_after_param = "tessera_login_after";
 
 inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
 
@@ -176,13 +181,18 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
                     "code_challenge_method", "nonce"})
     if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  // prompt=login: the user must authenticate after this moment, even with a session; the
+  // callback checks the login's auth_time against it.
+  const bool reauthenticate = a.prompt == "login";
+  if (reauthenticate) kept.add(detail::login_after_param, std::to_string(to_unix_seconds(s.now())));
   const bool secure = s.settings().cookies_secure();
   const auto name = detail::pending_cookie_name(secure);
   const seconds lifetime{15 * 60};
   auto sealed = http::seal_cookie(s.cookie_sealer(), name, http::form_encode(kept), s.now() + lifetime, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
   auto res = redirect_response(req, std::string(s.identity().login_path()) + "?redirect_url=" +
-                                        http::form_encode_component(detail::authorize_callback_path));
+                                        http::form_encode_component(detail::authorize_callback_path) +
+                                        (reauthenticate ? "&prompt=login" : ""));
   res.insert(beast_http::field::set_cookie, http::set_cookie(name, sealed, detail::cookie_attributes_for(secure, lifetime)));
   return res;
 }
@@ -207,6 +217,14 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
   if (!user) return detail::error_redirect(s, req, a, error::login_required);
+  if (auto after = params.get(detail::login_after_param); !after.empty()) {
+    // prompt=login: a session older than the authorization request does not count.
+    std::int64_t t = 0;
+    auto [end, err] = std::from_chars(after.data(), after.data() + after.size(), t);
+    if (err != std::errc{} || end != after.data() + after.size() || user->auth_time == time_point{} ||
+        to_unix_seconds(user->auth_time) < t)
+      return detail::error_redirect(s, req, a, error::login_required);
+  }
   auto res = detail::issue_code(s, req, a, *user);
   res.insert(beast_http::field::set_cookie, http::expire_cookie(name, detail::cookie_attributes_for(secure, std::nullopt)));
   return res;

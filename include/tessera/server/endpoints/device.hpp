@@ -4,7 +4,9 @@
 //   POST     /oauth2/device/authorize  §3.1–3.2: a device code for the device, a user code
 //                                      for the person, and where to enter it
 //   GET|POST /oauth2/device            §3.3: the page where a logged-in person enters the user
-//                                      code and approves or denies (CSRF-protected form)
+//                                      code, sees which client asks for which scopes (§5.4),
+//                                      and approves or denies (CSRF-protected forms); wrong
+//                                      codes are rate limited per user (§5.1)
 // User codes are 8 characters of a 20-letter alphabet without vowels or look-alikes
 // (≈34 bits, §6.1), shown as XXXX-XXXX, matched case- and dash-insensitively, stored hashed.
 #ifndef TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
@@ -12,6 +14,7 @@
 
 #include <tessera/crypto/compare.hpp>
 #include <tessera/server/endpoints/authorize.hpp>
+#include <tessera/server/grants/device_code.hpp>
 #include <tessera/server/endpoints/token.hpp>
 
 namespace tessera::server {
@@ -42,18 +45,30 @@ inline std::string normalize_user_code(std::string_view in) {
   return out;
 }
 
-inline std::string device_page(std::string_view title, std::string_view message, std::string_view user_code,
-                               std::string_view csrf, bool form) {
+/// What the device page shows below its message.
+enum class device_form {
+  none,      // a final answer
+  enter,     // the user-code field and a Continue button
+  confirm,   // the code (hidden) and Approve / Deny: after the user saw who asks for what
+};
+
+inline std::string device_page(std::string_view title, std::string_view message, device_form form,
+                               std::string_view user_code = {}, std::string_view csrf = {}) {
   std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                      "</title><style>body{font-family:sans-serif;max-width:28em;margin:4em auto}"
                      "input,button{font-size:1.2em;margin:.3em 0}</style></head><body><h1>" +
                      html_escape(title) + "</h1><p>" + html_escape(message) + "</p>";
-  if (form)
-    html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
-            html_escape(csrf) + "\"><label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
-            "\" autocomplete=\"off\" required></label><br><button name=\"decision\" value=\"approve\">Approve</button> "
-            "<button name=\"decision\" value=\"deny\">Deny</button></form>";
-  return html + "</body></html>";
+  if (form == device_form::none) return html + "</body></html>";
+  html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+          html_escape(csrf) + "\">";
+  if (form == device_form::enter)
+    html += "<label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\" autocomplete=\"off\" required></label><br><button>Continue</button>";
+  else
+    html += "<input type=\"hidden\" name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\"><button name=\"decision\" value=\"approve\">Approve</button> "
+            "<button name=\"decision\" value=\"deny\">Deny</button>";
+  return html + "</form></body></html>";
 }
 
 inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Host-tessera_device_csrf" : "tessera_device_csrf"; }
@@ -118,7 +133,8 @@ response device_verification_endpoint(const Server& s, const request& req, const
     auto sealed = http::seal_cookie(s.cookie_sealer(), csrf_name, csrf, now + seconds(15 * 60), ec);
     if (ec) return error_page(req, ec);
     auto res = html_response(req, beast_http::status::ok,
-                             detail::device_page("Connect a device", "Enter the code your device shows.", code, csrf, true));
+                             detail::device_page("Connect a device", "Enter the code your device shows.",
+                                                 detail::device_form::enter, code, csrf));
     res.insert(beast_http::field::set_cookie, http::set_cookie(csrf_name, sealed, detail::cookie_attributes_for(secure, seconds(15 * 60))));
     return res;
   }
@@ -131,13 +147,36 @@ response device_verification_endpoint(const Server& s, const request& req, const
   if (ec || expected.empty() || !crypto::constant_time_equal(expected, params.get("csrf_token")))
     return error_page(req, error::csrf_token_invalid);
 
-  const auto code_hash = store::token_hash(detail::normalize_user_code(params.get("user_code")));
+  // RFC 8628 §5.1: wrong codes are limited per user, checked before the store is asked.
+  auto& failures = s.user_code_failures();
+  if (auto wait = failures.retry_after(user->subject, now); wait.count() > 0) {
+    auto res = html_response(req, beast_http::status::too_many_requests,
+                             detail::device_page("Connect a device", description(error::device_user_code_rate_limited),
+                                                 detail::device_form::none));
+    res.set(beast_http::field::retry_after, std::to_string(wait.count()));
+    return res;
+  }
+  const auto user_code = params.get("user_code");
+  const auto code_hash = store::token_hash(detail::normalize_user_code(user_code));
   auto rec = s.store().find_device_by_user_code(code_hash, now, ec);
   if (ec) return error_page(req, ec);
   if (!rec) {
+    failures.record_failure(user->subject, now);
     return html_response(req, beast_http::status::bad_request,
-                         detail::device_page("Connect a device", "That code is unknown or has expired.", "", expected, true));
+                         detail::device_page("Connect a device", "That code is unknown or has expired.",
+                                             detail::device_form::enter, "", expected));
   }
+  const auto decision = params.get("decision");
+  if (decision.empty()) {
+    // RFC 8628 §5.4: the user sees which client asks for what before deciding.
+    std::string scope = rec->scope.empty() ? std::string("its default access") : "the scopes " + rec->scope;
+    return html_response(req, beast_http::status::ok,
+                         detail::device_page("Connect a device",
+                                             "The application \"" + rec->client_id + "\" asks to act as " +
+                                                 user->subject + " with " + scope + ". Only approve if you started this on your device.",
+                                             detail::device_form::confirm, user_code, expected));
+  }
+  if (decision != "approve" && decision != "deny") return error_page(req, error::parameter_invalid);
   const bool approve = params.get("decision") == "approve";
   store::grant_record g;
   g.client_id = rec->client_id;
@@ -153,7 +192,7 @@ response device_verification_endpoint(const Server& s, const request& req, const
                            detail::device_page(approve ? "Device connected" : "Device denied",
                                                decided ? (approve ? "You can return to your device." : "The device was not connected.")
                                                        : "That code was already used.",
-                                               "", "", false));
+                                               detail::device_form::none));
   res.insert(beast_http::field::set_cookie, http::expire_cookie(csrf_name, detail::cookie_attributes_for(secure, std::nullopt)));
   return res;
 }

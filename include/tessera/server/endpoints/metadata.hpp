@@ -9,6 +9,7 @@
 #ifndef TESSERA_SERVER_ENDPOINTS_METADATA_HPP
 #define TESSERA_SERVER_ENDPOINTS_METADATA_HPP
 
+#include <tessera/jose/algorithm.hpp>
 #include <tessera/server/responses.hpp>
 
 #include <boost/json/array.hpp>

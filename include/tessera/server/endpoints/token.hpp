@@ -10,6 +10,9 @@
 #define TESSERA_SERVER_ENDPOINTS_TOKEN_HPP
 
 #include <tessera/http/form.hpp>
+#include <tessera/jose/jwt.hpp>
+#include <tessera/server/client_authentication.hpp>
+#include <tessera/server/grants/token_request.hpp>
 #include <tessera/server/responses.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/transport/message.hpp>
@@ -70,7 +73,13 @@ response token_endpoint(const Server& s, const request& req, const transport::re
   if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
   token_request r{*auth.who, params, s.now()};
   auto body = s.run_grant(grant_type, r, ec);
-  if (ec) return error_response(req, ec);
+  if (ec) {
+    auto res = error_response(req, ec);
+    // RFC 6749 §5.2: token errors are 400 "unless specified otherwise"; RFC 8628 §3.5's
+    // `access_denied` is such an error, though at the authorization endpoint it means 403.
+    if (res.result() == beast_http::status::forbidden) res.result(beast_http::status::bad_request);
+    return res;
+  }
   return json_response(req, beast_http::status::ok, body);
 }
 

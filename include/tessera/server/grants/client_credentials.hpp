@@ -34,7 +34,7 @@ struct client_credentials {
       return {};
     }
     g.family_id = s.new_family_id();
-    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}}, ec);
+    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
   }
 };
 

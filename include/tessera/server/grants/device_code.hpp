@@ -18,14 +18,17 @@ struct device_code {
   template <class Store>
   static constexpr void check_store() {
     static_assert(store::device_code_store<Store> && store::revocation_store<Store>,
-                  "tessera::grant::device_code needs a store that models tessera::store::device_code_store");
+                  "tessera::grant::device_code needs a store that models tessera::store::device_code_store and "
+                  "tessera::store::revocation_store");
   }
 
   template <class Server>
   boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
     std::string_view code = r.params.required("device_code", ec);
     if (ec) return {};
-    auto polled = s.store().poll_device(store::token_hash(code), r.now, ec);
+    // The store checks the client before it touches the record: another client's poll must
+    // neither consume an approved code nor move its polling interval.
+    auto polled = s.store().poll_device(store::token_hash(code), r.who.id, r.now, ec);
     if (ec) return {};
     switch (polled.status) {
       case store::poll_status::unknown: ec = error::device_code_unknown; return {};
@@ -34,10 +37,6 @@ struct device_code {
       case store::poll_status::denied: ec = error::device_access_denied; return {};
       case store::poll_status::expired: ec = error::device_code_expired; return {};
       case store::poll_status::approved: break;
-    }
-    if (polled.record.client_id != r.who.id) {
-      ec = error::device_code_unknown;  // another client's code: as if it did not exist
-      return {};
     }
     return s.issue_tokens(polled.record.grant, r.who, r.now, {.refresh = true, .nonce = {}, .refresh_token = {}}, ec);
   }
