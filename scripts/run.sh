@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build=${TESSERA_BUILD_DIR:-build-run}
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --server
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${TESSERA_BUILD_TYPE:-Release}" \
   -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCHMARKS=OFF -DTESSERA_BUILD_EXAMPLES=ON >/dev/null
 cmake --build "$build" --target tessera-server -j"$(nproc)"
