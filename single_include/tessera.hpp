@@ -212,6 +212,7 @@ enum class error {
   jws_b64_unsupported,
   signature_invalid,
   signature_length,
+  token_too_large,
 
   // --- JWT claims -------------------------------------------------------------------------
   claims_invalid,
@@ -258,6 +259,7 @@ enum class error {
   http_status_unexpected,
   redirect_limit_exceeded,
   redirect_insecure,
+  redirect_cross_origin_body,
 
   // --- authorization server -----------------------------------------------------------------
   client_unknown,
@@ -295,6 +297,7 @@ enum class error {
   device_slow_down,
   device_code_expired,
   device_access_denied,
+  device_user_code_rate_limited,
   user_code_unknown,
   token_revoked,
   token_type_unsupported,
@@ -362,6 +365,7 @@ inline constexpr error_entry error_table[] = {
     {jws_b64_unsupported, c::invalid_token, "JWS unencoded payload (b64 false) is not supported"},
     {signature_invalid, c::invalid_token, "signature does not verify"},
     {signature_length, c::invalid_token, "signature has the wrong length for its algorithm"},
+    {token_too_large, c::invalid_token, "token exceeds the maximum accepted size"},
 
     {claims_invalid, c::invalid_token, "JWT claims set is not a JSON object"},
     {claim_type, c::invalid_token, "JWT claim has the wrong type"},
@@ -405,6 +409,8 @@ inline constexpr error_entry error_table[] = {
     {http_status_unexpected, c::server_error, "peer answered with an unexpected HTTP status"},
     {redirect_limit_exceeded, c::server_error, "too many redirects"},
     {redirect_insecure, c::server_error, "redirect from https to http refused"},
+    {redirect_cross_origin_body, c::server_error,
+     "307/308 redirect to another origin refused: it would resend the request body there"},
 
     {client_unknown, c::invalid_client, "client is not registered"},
     {client_authentication_failed, c::invalid_client, "client authentication failed"},
@@ -441,6 +447,7 @@ inline constexpr error_entry error_table[] = {
     {device_slow_down, c::slow_down, "device is polling too fast"},
     {device_code_expired, c::expired_token, "device code has expired"},
     {device_access_denied, c::access_denied, "the user denied the device"},
+    {device_user_code_rate_limited, c::access_denied, "too many wrong device codes from this user; try later"},
     {user_code_unknown, c::invalid_request, "user code is unknown or expired"},
     {token_revoked, c::invalid_token, "token has been revoked"},
     {token_type_unsupported, c::unsupported_token_type, "token type hint is not supported"},
@@ -1951,6 +1958,7 @@ class verified_secret_cache {
     auto id = entry_id(client_id, secret, stored_hash);
     if (!id) return;
     std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(*id); it != entries_.end() && now < it->second) return;  // keeps its first expiry
     while (!order_.empty() && (order_.front().second <= now || entries_.size() >= opts_.max_entries)) evict_front();
     auto expiry = now + opts_.lifetime;
     if (entries_.try_emplace(*id, expiry).second) order_.emplace_back(*id, expiry);
@@ -2770,6 +2778,26 @@ inline bool redirect_uri_matches(std::string_view requested, std::string_view re
          req->has_query() == reg->has_query() && req->encoded_query() == reg->encoded_query();
 }
 
+/// The Content-Security-Policy source (CSP3 §2.3.1) that allows navigating to every URI
+/// `registered` matches under the rules above: `http://127.0.0.1:*` for a loopback literal
+/// (any port), `scheme://host[:port]` for other http(s) URIs, `scheme:` for a private-use
+/// scheme (RFC 8252 §7.1). Empty for a URI that is not a valid redirect URI. A login form's
+/// `form-action` needs these: browsers apply it to the redirects that follow the POST, and an
+/// authorization request ends in one to the client.
+inline std::string redirect_csp_source(std::string_view registered) {
+  auto u = boost::urls::parse_absolute_uri(registered);
+  if (!u || !detail::well_formed_redirect(*u)) return {};
+  const std::string scheme = detail::lower_ascii(u->scheme());
+  if (scheme != "http" && scheme != "https") return scheme + ":";
+  if (!u->has_authority() || u->encoded_host().empty()) return {};
+  std::string source = scheme + "://" + detail::lower_ascii(u->encoded_host());
+  if (scheme == "http" && detail::is_loopback_literal(*u)) return source + ":*";
+  if (u->has_port()) source.append(":").append(u->port());
+  // A host may hold sub-delims; a source that could split or end the policy is not one.
+  if (source.find_first_of(" \t;,'\"") != std::string::npos) return {};
+  return source;
+}
+
 /// The registered URI `requested` matches (the server redirects to `requested` itself, which
 /// differs only in a loopback port). `redirect_uri_mismatch` when none does.
 inline std::string_view match_redirect_uri(std::string_view requested, std::span<const std::string> registered,
@@ -2972,7 +3000,9 @@ inline std::optional<std::string> open_cookie(const crypto::sealer& sealer, cons
 //       the user of the request's session, or nullopt (no, expired or tampered session: not an
 //       error; ec is for store failures only)
 //   i.login_path() -> std::string_view
-//       where to send a browser without a session ("/login")
+//       where to send a browser without a session ("/login"); with `&prompt=login` the page
+//       must authenticate again even when a session exists, and the user it then reports
+//       must carry the new `auth_time` (OIDC Core §3.1.2.1)
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
@@ -3676,16 +3706,18 @@ concept refresh_token_store =
 ///   put_device(device_hash, record, ec)
 ///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
 ///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
-///   poll_device(device_hash, now, ec) -> poll_result
+///   poll_device(device_hash, client_id, now, ec) -> poll_result
+///     unknown, changing nothing, when the code belongs to another client (so a client that
+///     learnt another's device code can neither consume it nor slow its polling down);
 ///     slow_down when polled again within the interval (which then grows by 5 s, §3.5);
 ///     approved exactly once (the record is consumed); denied; expired; pending.
 template <class S>
 concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
-                                     time_point now, std::error_code& ec) {
+                                     std::string_view client_id, time_point now, std::error_code& ec) {
   { s.put_device(h, r, ec) } -> std::same_as<void>;
   { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
   { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
-  { s.poll_device(h, now, ec) } -> std::same_as<poll_result>;
+  { s.poll_device(h, client_id, now, ec) } -> std::same_as<poll_result>;
 };
 
 /// One-time identifiers, e.g. the `jti` of private_key_jwt client assertions.
@@ -4325,13 +4357,14 @@ class memory {
     return true;
   }
 
-  poll_result poll_device(std::string_view h, time_point now, std::error_code& ec) {
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
     saw(now);
     auto it = devices_.find(std::string(h));
     if (it == devices_.end()) return {};
     device_record& d = it->second;
+    if (d.client_id != client_id) return {};  // another client's code: as if it did not exist
     if (now >= d.expires_at) return erase_device(it, poll_status::expired);
     if (d.last_poll != time_point{} && now - d.last_poll < d.interval) {
       d.interval += seconds(5);  // RFC 8628 §3.5
@@ -4518,6 +4551,10 @@ struct local_settings {
   seconds login_form_lifetime{std::chrono::minutes(30)};  // how long a rendered form stays usable
   bool secure_cookies = true;                  // false: plain-HTTP loopback development only (session.hpp)
   std::vector<std::string> authorized_uris;    // Flyte `authorizedUris`: origins allowed in redirect_url
+  // CSP sources the login form's redirects may end at, beyond 'self' and `authorized_uris`:
+  // a login inside an authorization request ends in a redirect to the client, and browsers
+  // apply `form-action` to it. Give `server::client_registry::redirect_csp_sources()`.
+  std::vector<std::string> form_action_sources;
   std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
   std::string login_path = "/login";
   std::string logout_path = "/logout";
@@ -4539,7 +4576,8 @@ class local {
   /// cost). Throws `tessera::system_error`: `aead_key_invalid` for a missing or wrong-size
   /// cookie key, `url_invalid` for an authorized URI that is not an absolute URI,
   /// `parameter_invalid` for a path that does not start with '/', a non-positive lifetime or
-  /// a `default_redirect` that is not a safe local redirect. `store` and `clock` must outlive
+  /// a `default_redirect` that is not a safe local redirect, a form-action source that is empty
+  /// or could split the policy (space, `;`, `,`, quotes). `store` and `clock` must outlive
   /// the policy; the policy must not move once `install`ed (handlers refer to it).
   local(local_settings settings, Store& store, const Clock& clock = default_clock())
       : settings_(checked(std::move(settings))),
@@ -4549,7 +4587,7 @@ class local {
         by_user_(settings_.failed_logins_per_user),
         by_address_(settings_.failed_logins_per_address),
         decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())),
-        csp_(login_page_csp(form_action_origins(settings_.authorized_uris))) {}
+        csp_(login_page_csp(form_action_origins(settings_.authorized_uris, settings_.form_action_sources))) {}
 
   local(const local&) = delete;
   local& operator=(const local&) = delete;
@@ -4582,7 +4620,10 @@ class local {
     auto redirect = redirect_target(req, settings_.default_redirect);
     if (!redirect) return bad_redirect(req);
     std::error_code ec;
-    if (current_user(req, ctx, ec)) return see_other(req, *redirect);
+    // `prompt=login` (OIDC Core §3.1.2.1, passed on by the authorization endpoint): show the
+    // form even to a browser with a session; the new login's auth_time proves it happened.
+    const bool reauthenticate = query_param(req, "prompt").value_or("") == "login";
+    if (!reauthenticate && current_user(req, ctx, ec)) return see_other(req, *redirect);
     if (ec) return unavailable(req, ec);
     return form_page(req, ctx, transport::http::status::ok, redirect_field(req), {}, {});
   }
@@ -4714,12 +4755,20 @@ class local {
       if (!u || !u->has_authority() || u->encoded_host().empty() || u->has_userinfo()) fail(error::url_invalid);
     }
     if (!http::is_safe_local_redirect(s.default_redirect, s.authorized_uris)) fail(error::parameter_invalid);
+    for (const auto& src : s.form_action_sources)  // one source each: nothing that splits or ends the policy
+      if (src.empty() || !is_header_safe(src) || src.find_first_of(" \t;,'\"") != std::string::npos)
+        fail(error::parameter_invalid);
     return s;
   }
 
-  // The origins (scheme://host[:port]) of the authorized URIs, for the CSP's form-action.
-  static std::string form_action_origins(const std::vector<std::string>& uris) {
+  // The origins (scheme://host[:port]) of the authorized URIs and the extra sources, for the
+  // CSP's form-action.
+  static std::string form_action_origins(const std::vector<std::string>& uris, const std::vector<std::string>& sources) {
     std::string out;
+    for (const auto& src : sources) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(src);
+    }
     for (const auto& a : uris) {
       auto u = boost::urls::parse_absolute_uri(a);
       if (!u) continue;
@@ -4752,7 +4801,8 @@ class local {
   }
 
   // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
-  static std::optional<std::string> query_redirect(const transport::request& req) {
+  // One query parameter of the request ("" when absent); nullopt when the query is malformed.
+  static std::optional<std::string> query_param(const transport::request& req, std::string_view name) {
     std::string_view target = req.target();
     auto q = target.find('?');
     if (q == std::string_view::npos) return std::string{};
@@ -4761,8 +4811,9 @@ class local {
     std::error_code ec;
     auto params = http::parse_query(query, ec);
     if (ec) return std::nullopt;
-    return std::string(params.get("redirect_url"));
+    return std::string(params.get(name));
   }
+  static std::optional<std::string> query_redirect(const transport::request& req) { return query_param(req, "redirect_url"); }
 
   // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;
   // nullopt when present but unsafe (or the query is malformed).
@@ -5824,7 +5875,7 @@ class jwk {
       k = adopt(std::move(pkey), *bound, ec);
     }
     if (ec) return {};
-    if (kid) k.kid_ = std::string(*kid);
+    if (kid && !kid->empty()) k.kid_ = std::string(*kid);  // an empty kid names nothing
     return k;
   }
   static jwk from_json(std::string_view json_text, std::error_code& ec, std::optional<algorithm> alg = {}) {
@@ -6013,10 +6064,15 @@ class jwk_set {
     for (const auto& k : keys) add(k);
   }
 
-  /// Adds a key. A second key with the same non-empty kid is refused.
+  /// Adds a key. An empty key (e.g. the result of a failed import whose error was ignored) is
+  /// refused with `jwk_invalid`; a second key with the same non-empty kid with
+  /// `jwks_duplicate_kid`.
   void add(jwk key, std::error_code& ec) {
     ec = {};
-    TESSERA_ASSERT(key.valid());
+    if (!key.valid()) {
+      ec = error::jwk_invalid;
+      return;
+    }
     if (!key.kid().empty() && find(key.kid())) {
       ec = error::jwks_duplicate_kid;
       return;
@@ -6168,8 +6224,9 @@ class jws_signer {
  public:
   jws_signer() = default;
   /// `typ`, when not empty, goes into the header (e.g. "at+jwt", "JWT").
+  /// An empty key throws `jwk_invalid`: a signer always holds a key.
   explicit jws_signer(jwk key, std::string_view typ = "JWT") : key_(std::move(key)) {
-    TESSERA_ASSERT(key_.valid());
+    if (!key_.valid()) tessera::detail::throw_error(error::jwk_invalid);
     boost::json::object h;
     h["alg"] = to_string(key_.alg());
     if (!key_.kid().empty()) h["kid"] = key_.kid();
@@ -6183,6 +6240,10 @@ class jws_signer {
   /// Signs `payload` (raw bytes, usually JSON), writing the token into `out`.
   void sign(std::string_view payload, std::string& out, std::error_code& ec) const {
     out.clear();
+    if (!key_.valid()) {  // a default-constructed signer
+      ec = error::jwk_invalid;
+      return;
+    }
     out.reserve(encoded_header_.size() + crypto::base64url_encoded_size(payload.size()) + 2 +
                 crypto::base64url_encoded_size(key_.signature_size()));
     out.append(encoded_header_);
@@ -6260,7 +6321,7 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
     ec = e;
     return verified_jws{};
   };
-  if (token.size() > opt.max_token_size) return fail(error::input_too_large);
+  if (token.size() > opt.max_token_size) return fail(error::token_too_large);
   const std::size_t d1 = token.find('.');
   const std::size_t d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos || d1 == 0)
@@ -6516,15 +6577,26 @@ class jwt_validator {
     const auto& c = out.claims;
     const std::int64_t now = to_unix_seconds(clk.now());
 
+    // One pass over the claims finds the registered ones the checks below read (each lookup
+    // by name would scan the object again).
+    const boost::json::value *iss = nullptr, *aud = nullptr, *exp = nullptr, *nbf = nullptr, *iat = nullptr;
+    for (const auto& m : c) {
+      const std::string_view name = m.key();
+      if (name.size() != 3) continue;
+      if (name == "iss") iss = &m.value();
+      else if (name == "aud") aud = &m.value();
+      else if (name == "exp") exp = &m.value();
+      else if (name == "nbf") nbf = &m.value();
+      else if (name == "iat") iat = &m.value();
+    }
+
     if (!issuers_.empty()) {
-      auto* iss = c.if_contains("iss");
       if (!iss) return fail(error::claim_missing);
       if (!iss->is_string()) return fail(error::claim_type);
       std::string_view s = iss->get_string();
       if (std::find(issuers_.begin(), issuers_.end(), s) == issuers_.end()) return fail(error::issuer_mismatch);
     }
     if (!audiences_.empty()) {
-      auto* aud = c.if_contains("aud");
       if (!aud) return fail(error::claim_missing);
       bool ok = false;
       auto accepted = [&](const boost::json::value& a) {
@@ -6543,7 +6615,7 @@ class jwt_validator {
       }
       if (!ok) return fail(error::audience_mismatch);
     }
-    if (auto* exp = c.if_contains("exp")) {
+    if (exp) {
       auto t = detail::numeric_date(*exp);
       if (!t) return fail(error::claim_type);
       // Claim values may be anywhere in int64: keep them alone on one side, so nothing
@@ -6552,12 +6624,12 @@ class jwt_validator {
     } else if (require_exp_) {
       return fail(error::claim_missing);
     }
-    if (auto* nbf = c.if_contains("nbf")) {
+    if (nbf) {
       auto t = detail::numeric_date(*nbf);
       if (!t) return fail(error::claim_type);
       if (now + leeway_ < *t) return fail(error::token_not_yet_valid);
     }
-    if (auto* iat = c.if_contains("iat")) {
+    if (iat) {
       auto t = detail::numeric_date(*iat);
       if (!t) return fail(error::claim_type);
       if (*t > now + leeway_) return fail(error::token_issued_in_future);
@@ -6754,6 +6826,18 @@ class client_registry {
 
   std::size_t size() const noexcept { return clients_.size(); }
   auto begin() const noexcept { return clients_.begin(); }
+
+  /// The CSP sources of every registered redirect URI (`http::redirect_csp_source`), each
+  /// once: what a login page's `form-action` must allow so that the redirect ending an
+  /// authorization request is not blocked (`identity::local_settings::form_action_sources`).
+  std::vector<std::string> redirect_csp_sources() const {
+    std::vector<std::string> out;
+    for (const auto& [id, c] : clients_)
+      for (const auto& uri : c.redirect_uris)
+        if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
+          out.push_back(std::move(src));
+    return out;
+  }
   auto end() const noexcept { return clients_.end(); }
 
  private:
@@ -6801,6 +6885,9 @@ struct server_settings {
   seconds id_token_lifespan{60 * 60};
   seconds device_code_lifespan{10 * 60};
   seconds device_poll_interval{5};
+  /// Wrong user codes entered on the device page, per logged-in user (RFC 8628 §5.1): five in
+  /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
+  crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
 
   /// Reuse of a rotated refresh token within this window (and count) issues a sibling
   /// instead of revoking the family: for two tabs refreshing at once. Off by default.
@@ -7164,7 +7251,7 @@ struct client_credentials {
       return {};
     }
     g.family_id = s.new_family_id();
-    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}}, ec);
+    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
   }
 };
 
@@ -7191,14 +7278,17 @@ struct device_code {
   template <class Store>
   static constexpr void check_store() {
     static_assert(store::device_code_store<Store> && store::revocation_store<Store>,
-                  "tessera::grant::device_code needs a store that models tessera::store::device_code_store");
+                  "tessera::grant::device_code needs a store that models tessera::store::device_code_store and "
+                  "tessera::store::revocation_store");
   }
 
   template <class Server>
   boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
     std::string_view code = r.params.required("device_code", ec);
     if (ec) return {};
-    auto polled = s.store().poll_device(store::token_hash(code), r.now, ec);
+    // The store checks the client before it touches the record: another client's poll must
+    // neither consume an approved code nor move its polling interval.
+    auto polled = s.store().poll_device(store::token_hash(code), r.who.id, r.now, ec);
     if (ec) return {};
     switch (polled.status) {
       case store::poll_status::unknown: ec = error::device_code_unknown; return {};
@@ -7207,10 +7297,6 @@ struct device_code {
       case store::poll_status::denied: ec = error::device_access_denied; return {};
       case store::poll_status::expired: ec = error::device_code_expired; return {};
       case store::poll_status::approved: break;
-    }
-    if (polled.record.client_id != r.who.id) {
-      ec = error::device_code_unknown;  // another client's code: as if it did not exist
-      return {};
     }
     return s.issue_tokens(polled.record.grant, r.who, r.now, {.refresh = true, .nonce = {}, .refresh_token = {}}, ec);
   }
@@ -7314,7 +7400,10 @@ struct issued_access_token {
 
 class token_issuer {
  public:
-  token_issuer(const server_settings& settings, const key_set& keys) : settings_(&settings), keys_(&keys) {}
+  token_issuer(const server_settings& settings, const key_set& keys)
+      : settings_(&settings), keys_(&keys), access_validator_(keys.verification_keys()) {
+    access_validator_.issuer(settings.issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
+  }
 
   /// The `aud` of a client's access tokens.
   boost::json::value audience_for(const client& c, std::string_view requested) const {
@@ -7389,12 +7478,9 @@ class token_issuer {
     return jose::sign_jwt(keys_->id_signer(), claims, ec);
   }
 
-  /// A validator for the server's own access tokens (introspection, userinfo).
-  jose::jwt_validator access_token_validator() const {
-    jose::jwt_validator v(keys_->verification_keys());
-    v.issuer(settings_->issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
-    return v;
-  }
+  /// The validator of the server's own access tokens (introspection, userinfo, revocation),
+  /// built once: it owns a copy of the verification keys.
+  const jose::jwt_validator& access_token_validator() const noexcept { return access_validator_; }
 
   const server_settings& settings() const noexcept { return *settings_; }
   const key_set& keys() const noexcept { return *keys_; }
@@ -7402,6 +7488,7 @@ class token_issuer {
  private:
   const server_settings* settings_;
   const key_set* keys_;
+  jose::jwt_validator access_validator_;
 };
 
 }  // namespace tessera::server
@@ -7588,6 +7675,9 @@ struct issue_options {
   bool refresh = false;           // the grant may come with a refresh token
   std::string_view nonce;         // OIDC nonce for the ID token
   std::string refresh_token;      // use this value (rotation made it) instead of a new one
+  bool for_user = true;           // a user authorized the grant: an ID token when `openid` is
+                                  // granted (false for client credentials, whose `sub` is the
+                                  // client: nothing to tell a relying party about)
 };
 
 template <class G>
@@ -7651,6 +7741,7 @@ class authorization_server {
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
+        user_code_failures_(settings_.device_user_code_failures),
         sealer_(make_sealer(settings_)) {
     (Grants::template check_store<store_type>(), ...);
     TESSERA_ASSERT(!settings_.issuer.empty() && settings_.issuer.back() != '/');
@@ -7672,6 +7763,8 @@ class authorization_server {
   const clock_type& clock() const noexcept { return clock_; }
   time_point now() const noexcept { return clock_.now(); }
   const crypto::sealer& cookie_sealer() const noexcept { return sealer_; }
+  /// Wrong user codes on the device page, per user (thread-safe).
+  crypto::failure_rate_limiter& user_code_failures() const noexcept { return user_code_failures_; }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
                                                            const http::parameters& params,
@@ -7744,7 +7837,7 @@ class authorization_server {
         body["refresh_token"] = std::move(token);
       }
     }
-    if (server::scope_contains(g.scope, "openid") && g.subject != g.client_id) {
+    if (opt.for_user && server::scope_contains(g.scope, "openid")) {
       body["id_token"] = issuer_.id_token(g, opt.nonce, access.token, now, ec);
       if (ec) return {};
     }
@@ -7780,6 +7873,7 @@ class authorization_server {
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
+  mutable crypto::failure_rate_limiter user_code_failures_;
   crypto::sealer sealer_;
   std::tuple<Grants...> grants_;
 
@@ -8039,6 +8133,8 @@ response userinfo_endpoint(const Server& s, const request& req) {
 
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 namespace tessera::server {
 
 /// An authorization request that passed every check.
@@ -8056,6 +8152,8 @@ struct authorization_request {
 namespace detail {
 
 inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
+// In the kept request of a `prompt=login` authorization: the unix time the login must follow.
+inline constexpr std::string_view login_after_param = "tessera_login_after";
 
 inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
 
@@ -8192,13 +8290,18 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
                     "code_challenge_method", "nonce"})
     if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  // prompt=login: the user must authenticate after this moment, even with a session; the
+  // callback checks the login's auth_time against it.
+  const bool reauthenticate = a.prompt == "login";
+  if (reauthenticate) kept.add(detail::login_after_param, std::to_string(to_unix_seconds(s.now())));
   const bool secure = s.settings().cookies_secure();
   const auto name = detail::pending_cookie_name(secure);
   const seconds lifetime{15 * 60};
   auto sealed = http::seal_cookie(s.cookie_sealer(), name, http::form_encode(kept), s.now() + lifetime, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
   auto res = redirect_response(req, std::string(s.identity().login_path()) + "?redirect_url=" +
-                                        http::form_encode_component(detail::authorize_callback_path));
+                                        http::form_encode_component(detail::authorize_callback_path) +
+                                        (reauthenticate ? "&prompt=login" : ""));
   res.insert(beast_http::field::set_cookie, http::set_cookie(name, sealed, detail::cookie_attributes_for(secure, lifetime)));
   return res;
 }
@@ -8223,6 +8326,14 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
   if (!user) return detail::error_redirect(s, req, a, error::login_required);
+  if (auto after = params.get(detail::login_after_param); !after.empty()) {
+    // prompt=login: a session older than the authorization request does not count.
+    std::int64_t t = 0;
+    auto [end, err] = std::from_chars(after.data(), after.data() + after.size(), t);
+    if (err != std::errc{} || end != after.data() + after.size() || user->auth_time == time_point{} ||
+        to_unix_seconds(user->auth_time) < t)
+      return detail::error_redirect(s, req, a, error::login_required);
+  }
   auto res = detail::issue_code(s, req, a, *user);
   res.insert(beast_http::field::set_cookie, http::expire_cookie(name, detail::cookie_attributes_for(secure, std::nullopt)));
   return res;
@@ -8239,7 +8350,9 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
 //   POST     /oauth2/device/authorize  §3.1–3.2: a device code for the device, a user code
 //                                      for the person, and where to enter it
 //   GET|POST /oauth2/device            §3.3: the page where a logged-in person enters the user
-//                                      code and approves or denies (CSRF-protected form)
+//                                      code, sees which client asks for which scopes (§5.4),
+//                                      and approves or denies (CSRF-protected forms); wrong
+//                                      codes are rate limited per user (§5.1)
 // User codes are 8 characters of a 20-letter alphabet without vowels or look-alikes
 // (≈34 bits, §6.1), shown as XXXX-XXXX, matched case- and dash-insensitively, stored hashed.
 #ifndef TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
@@ -8274,18 +8387,30 @@ inline std::string normalize_user_code(std::string_view in) {
   return out;
 }
 
-inline std::string device_page(std::string_view title, std::string_view message, std::string_view user_code,
-                               std::string_view csrf, bool form) {
+/// What the device page shows below its message.
+enum class device_form {
+  none,      // a final answer
+  enter,     // the user-code field and a Continue button
+  confirm,   // the code (hidden) and Approve / Deny: after the user saw who asks for what
+};
+
+inline std::string device_page(std::string_view title, std::string_view message, device_form form,
+                               std::string_view user_code = {}, std::string_view csrf = {}) {
   std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                      "</title><style>body{font-family:sans-serif;max-width:28em;margin:4em auto}"
                      "input,button{font-size:1.2em;margin:.3em 0}</style></head><body><h1>" +
                      html_escape(title) + "</h1><p>" + html_escape(message) + "</p>";
-  if (form)
-    html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
-            html_escape(csrf) + "\"><label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
-            "\" autocomplete=\"off\" required></label><br><button name=\"decision\" value=\"approve\">Approve</button> "
-            "<button name=\"decision\" value=\"deny\">Deny</button></form>";
-  return html + "</body></html>";
+  if (form == device_form::none) return html + "</body></html>";
+  html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+          html_escape(csrf) + "\">";
+  if (form == device_form::enter)
+    html += "<label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\" autocomplete=\"off\" required></label><br><button>Continue</button>";
+  else
+    html += "<input type=\"hidden\" name=\"user_code\" value=\"" + html_escape(user_code) +
+            "\"><button name=\"decision\" value=\"approve\">Approve</button> "
+            "<button name=\"decision\" value=\"deny\">Deny</button>";
+  return html + "</form></body></html>";
 }
 
 inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Host-tessera_device_csrf" : "tessera_device_csrf"; }
@@ -8350,7 +8475,8 @@ response device_verification_endpoint(const Server& s, const request& req, const
     auto sealed = http::seal_cookie(s.cookie_sealer(), csrf_name, csrf, now + seconds(15 * 60), ec);
     if (ec) return error_page(req, ec);
     auto res = html_response(req, beast_http::status::ok,
-                             detail::device_page("Connect a device", "Enter the code your device shows.", code, csrf, true));
+                             detail::device_page("Connect a device", "Enter the code your device shows.",
+                                                 detail::device_form::enter, code, csrf));
     res.insert(beast_http::field::set_cookie, http::set_cookie(csrf_name, sealed, detail::cookie_attributes_for(secure, seconds(15 * 60))));
     return res;
   }
@@ -8363,13 +8489,36 @@ response device_verification_endpoint(const Server& s, const request& req, const
   if (ec || expected.empty() || !crypto::constant_time_equal(expected, params.get("csrf_token")))
     return error_page(req, error::csrf_token_invalid);
 
-  const auto code_hash = store::token_hash(detail::normalize_user_code(params.get("user_code")));
+  // RFC 8628 §5.1: wrong codes are limited per user, checked before the store is asked.
+  auto& failures = s.user_code_failures();
+  if (auto wait = failures.retry_after(user->subject, now); wait.count() > 0) {
+    auto res = html_response(req, beast_http::status::too_many_requests,
+                             detail::device_page("Connect a device", description(error::device_user_code_rate_limited),
+                                                 detail::device_form::none));
+    res.set(beast_http::field::retry_after, std::to_string(wait.count()));
+    return res;
+  }
+  const auto user_code = params.get("user_code");
+  const auto code_hash = store::token_hash(detail::normalize_user_code(user_code));
   auto rec = s.store().find_device_by_user_code(code_hash, now, ec);
   if (ec) return error_page(req, ec);
   if (!rec) {
+    failures.record_failure(user->subject, now);
     return html_response(req, beast_http::status::bad_request,
-                         detail::device_page("Connect a device", "That code is unknown or has expired.", "", expected, true));
+                         detail::device_page("Connect a device", "That code is unknown or has expired.",
+                                             detail::device_form::enter, "", expected));
   }
+  const auto decision = params.get("decision");
+  if (decision.empty()) {
+    // RFC 8628 §5.4: the user sees which client asks for what before deciding.
+    std::string scope = rec->scope.empty() ? std::string("its default access") : "the scopes " + rec->scope;
+    return html_response(req, beast_http::status::ok,
+                         detail::device_page("Connect a device",
+                                             "The application \"" + rec->client_id + "\" asks to act as " +
+                                                 user->subject + " with " + scope + ". Only approve if you started this on your device.",
+                                             detail::device_form::confirm, user_code, expected));
+  }
+  if (decision != "approve" && decision != "deny") return error_page(req, error::parameter_invalid);
   const bool approve = params.get("decision") == "approve";
   store::grant_record g;
   g.client_id = rec->client_id;
@@ -8385,7 +8534,7 @@ response device_verification_endpoint(const Server& s, const request& req, const
                            detail::device_page(approve ? "Device connected" : "Device denied",
                                                decided ? (approve ? "You can return to your device." : "The device was not connected.")
                                                        : "That code was already used.",
-                                               "", "", false));
+                                               detail::device_form::none));
   res.insert(beast_http::field::set_cookie, http::expire_cookie(csrf_name, detail::cookie_attributes_for(secure, std::nullopt)));
   return res;
 }
@@ -9368,7 +9517,14 @@ inline response http_client::send(request req, std::string_view url, std::error_
       ec = tessera::error::redirect_insecure;
       return res;
     }
+    const bool keeps_body = status == 307 || status == 308 || ((status == 301 || status == 302) && req.method() != http::verb::post);
     if (nu.origin() != u.origin()) {
+      // A form body carries credentials as surely as the headers do (client_secret,
+      // refresh_token, code_verifier): a redirect that would resend it elsewhere is refused.
+      if (keeps_body && !req.body().empty()) {
+        ec = tessera::error::redirect_cross_origin_body;
+        return res;
+      }
       req.erase(http::field::authorization);
       req.erase(http::field::proxy_authorization);
       req.erase(http::field::cookie);
@@ -9466,7 +9622,8 @@ struct server_limits {
   /// Open connections across all I/O threads; one more is accepted and closed.
   std::size_t max_connections = default_max_connections;
   /// Time from the first byte of a request (or from accept, for the first request, including
-  /// the TLS handshake) until its header is complete.
+  /// the TLS handshake and the wait for its first byte) until its header is complete: one
+  /// deadline, however the bytes trickle in.
   std::chrono::milliseconds header_timeout = default_header_timeout;
   /// Time to read a body, and to write a response.
   std::chrono::milliseconds read_timeout = default_read_timeout;
@@ -10070,7 +10227,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     state_.add(this, this->weak_from_this());
     boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->state_.stopping) return self->close_now();
-      self->arm(self->state_.limits.header_timeout);
+      // The first request's header deadline runs from accept, across the TLS handshake and the
+      // wait for the first byte: one budget, not one per phase.
+      self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
+      self->arm_until(self->header_deadline_);
       Transport::async_handshake(self->stream_, [self](error_code ec) { self->on_handshake(ec); });
     });
   }
@@ -10090,10 +10250,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
   boost::beast::tcp_stream& tcp() noexcept { return Transport::tcp_layer(stream_); }
 
   // --- read deadline --------------------------------------------------------------------
-  void arm(std::chrono::milliseconds d) {
+  void arm(std::chrono::milliseconds d) { arm_until(clock::now() + d); }
+  void arm_until(clock::time_point t) {
     timed_out_ = false;
     auto gen = ++deadline_generation_;
-    deadline_.expires_after(d);
+    deadline_.expires_at(t);
     deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
       auto self = w.lock();
       if (!self || ec || gen != self->deadline_generation_) return;
@@ -10117,12 +10278,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
   void wait_for_request(bool first) {
     phase_ = phase::idle;
     if (stop_requested_ || state_.stopping) return close_gracefully();
-    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
-    arm(first ? state_.limits.header_timeout : state_.limits.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+    if (buffer_.size() > 0) {  // a pipelined request is already here: its header clock starts now
+      header_deadline_ = clock::now() + state_.limits.header_timeout;
+      return read_header();
+    }
+    if (first) arm_until(header_deadline_);
+    else arm(state_.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this(), first](error_code ec, std::size_t n) {
       self->disarm();
       if (ec) return self->close_now();  // idle timeout, peer closed, or stop: close quietly
       self->buffer_.commit(n);
+      // A later request's header clock starts at its first byte.
+      if (!first) self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
       self->read_header();
     });
   }
@@ -10132,7 +10299,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.limits.header_limit, UINT32_MAX)));
     parser_->body_limit(state_.limits.body_limit);
-    arm(state_.limits.header_timeout);
+    arm_until(header_deadline_);
     http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->disarm();
       self->on_header(ec);
@@ -10187,7 +10354,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
     parser_.reset();
     response_ = state_.routes.route(request_, context_);
     response_.version(request_.version() == 10 ? 10 : 11);
-    response_.keep_alive(request_.keep_alive() && !stop_requested_ && !state_.stopping);
+    // A handler may close (Connection: close); it can never keep open what the client or a
+    // stopping server closes.
+    response_.keep_alive(response_.keep_alive() && request_.keep_alive() && !stop_requested_ && !state_.stopping);
     write(true);
   }
 
@@ -10282,6 +10451,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   request request_;
   response response_;
   clock::time_point started_{};
+  clock::time_point header_deadline_{};  // when the header being awaited must be complete
   std::size_t lingered_ = 0;
   std::array<char, 4096> discard_{};
 };
