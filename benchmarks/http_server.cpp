@@ -30,6 +30,7 @@
 #include <array>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,18 +138,25 @@ class load_generator {
   static tcp::socket& lowest(tcp::socket& s) { return s; }
   static tcp::socket& lowest(ssl::stream<tcp::socket>& s) { return s.next_layer(); }
 
+  // The size of one whole response; throws unless it is a 200 within 4 KiB (the run reads
+  // fixed-size batches, so anything else would measure garbage or hang).
   std::size_t probe(conn& c) {
     net::write(c.stream, net::buffer(request_text));
     std::string buf(4096, '\0');
     std::size_t have = 0;
-    for (;;) {
+    while (have < buf.size()) {
       have += c.stream.read_some(net::buffer(buf.data() + have, buf.size() - have));
       http::response_parser<http::string_body> p;
       p.eager(true);
       boost::system::error_code ec;
       auto used = p.put(net::buffer(buf.data(), have), ec);
-      if (p.is_done()) return used;
+      if (ec && ec != http::error::need_more) throw std::runtime_error("probe: malformed response: " + ec.message());
+      if (p.is_done()) {
+        if (p.get().result() != http::status::ok) throw std::runtime_error("probe: the trivial handler did not answer 200");
+        return used;
+      }
     }
+    throw std::runtime_error("probe: response larger than 4 KiB");
   }
 
   void start(conn& c) {
