@@ -30,7 +30,7 @@ if ((!server_only)); then
     catch2 libbenchmark-dev libsqlite3-dev libhiredis-dev redis-server libyaml-cpp-dev
     libjwt-dev libcpp-jwt-dev
     python3 python3-jwt python3-jwcrypto python3-cryptography
-    clang libclang-rt-14-dev curl ca-certificates
+    clang libclang-rt-14-dev curl ca-certificates wrk
     chromium
   )
 fi

@@ -154,12 +154,13 @@ TEST_CASE("userinfo accepts the token in Flyte's flyte-authorization header") {
   CHECK(fixture::json(r).at("sub") == "alice");
 }
 
-TEST_CASE("userinfo without a token answers 401 with a Bearer challenge") {
+TEST_CASE("userinfo without a token answers 401 with a Bearer challenge and no error code (RFC 6750 §3.1)") {
   fixture f;
   auto r = f.get("/oauth2/userinfo");
   CHECK(r.result() == bhttp::status::unauthorized);
-  CHECK(std::string_view(r[bhttp::field::www_authenticate]).starts_with("Bearer"));
+  CHECK(r[bhttp::field::www_authenticate] == "Bearer realm=\"tessera\"");
   CHECK(r[bhttp::field::cache_control] == "no-store");
+  CHECK(r.body().empty());
 }
 
 TEST_CASE("userinfo with an invalid token answers 401 invalid_token with WWW-Authenticate") {

@@ -176,9 +176,10 @@ template <class Server>
 response userinfo_endpoint(const Server& s, const request& req) {
   std::string_view token = bearer_token(req, s.settings().flyte_client.authorization_metadata_key);
   if (token.empty()) {
-    auto res = error_response(req, error::parameter_missing);
-    res.result(beast_http::status::unauthorized);
-    res.set(beast_http::field::www_authenticate, "Bearer");
+    // RFC 6750 §3.1: a request without credentials gets the challenge and no error code.
+    auto res = transport::make_response(req, beast_http::status::unauthorized, std::string());
+    set_no_store(res);
+    res.set(beast_http::field::www_authenticate, "Bearer realm=\"tessera\"");
     return res;
   }
   std::error_code ec;
