@@ -32,12 +32,9 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = os.getenv("TOKEN_AUTH")
 wrk.body = "grant_type=client_credentials&scope=all"
-local bad = 0
-response = function(status, headers, body) if status ~= 200 then bad = bad + 1 end end
-done = function(summary, latency, requests)
-  io.write(string.format("non-200 responses: %d\n", bad))
-end
 LUA
+# No Lua `response` callback: it makes wrk hand every response to Lua and become the
+# bottleneck. wrk itself reports "Non-2xx or 3xx responses", which fails the row below.
 
 printf '| row | requests/s | latency p50 | latency p99 |\n|---|---:|---:|---:|\n'
 for alg in ES256 RS256 EdDSA; do
@@ -62,7 +59,7 @@ for alg in ES256 RS256 EdDSA; do
     args=(-t "${WRK_THREADS:-1}" -c "${WRK_CONNECTIONS:-16}" -d "${seconds}s" --latency)
     [[ -n $script ]] && args+=(-s "$script")
     TOKEN_AUTH=$auth wrk "${args[@]}" "http://127.0.0.1:$port$path" >"$work/wrk" 2>&1
-    if grep -q "non-200 responses: [1-9]" "$work/wrk" || grep -q "Non-2xx" "$work/wrk"; then
+    if grep -q "Non-2xx" "$work/wrk" || ! grep -q "^Requests/sec:" "$work/wrk"; then
       echo "token_wrk.sh: $name answered errors:" >&2
       cat "$work/wrk" >&2
       exit 1

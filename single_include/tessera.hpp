@@ -8520,7 +8520,7 @@ response device_verification_endpoint(const Server& s, const request& req, const
                                              detail::device_form::confirm, user_code, expected));
   }
   if (decision != "approve" && decision != "deny") return error_page(req, error::parameter_invalid);
-  const bool approve = params.get("decision") == "approve";
+  const bool approve = decision == "approve";
   store::grant_record g;
   g.client_id = rec->client_id;
   g.subject = user->subject;
@@ -10593,6 +10593,11 @@ void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
       s.close(ignored);
       state_.release_unstarted();
     } else {
+      // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
+      // Nagle holds the second response of a pipelined batch until the client ACKs the first,
+      // and a delayed ACK makes that 40 ms a round.
+      boost::system::error_code ignored;
+      s.set_option(net::ip::tcp::no_delay(true), ignored);
       try {
         std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
       } catch (...) {

@@ -177,7 +177,7 @@ response device_verification_endpoint(const Server& s, const request& req, const
                                              detail::device_form::confirm, user_code, expected));
   }
   if (decision != "approve" && decision != "deny") return error_page(req, error::parameter_invalid);
-  const bool approve = params.get("decision") == "approve";
+  const bool approve = decision == "approve";
   store::grant_record g;
   g.client_id = rec->client_id;
   g.subject = user->subject;

@@ -135,6 +135,11 @@ void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
       s.close(ignored);
       state_.release_unstarted();
     } else {
+      // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
+      // Nagle holds the second response of a pipelined batch until the client ACKs the first,
+      // and a delayed ACK makes that 40 ms a round.
+      boost::system::error_code ignored;
+      s.set_option(net::ip::tcp::no_delay(true), ignored);
       try {
         std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
       } catch (...) {
