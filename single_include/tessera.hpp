@@ -218,12 +218,17 @@ enum class error {
   claims_invalid,
   claim_type,
   claim_missing,
+  issuer_missing,
+  audience_missing,
+  expiration_missing,
+  issued_at_missing,
   issuer_mismatch,
   audience_mismatch,
   token_expired,
   token_not_yet_valid,
   token_issued_in_future,
   token_lifetime_too_long,
+  token_too_old,
   typ_mismatch,
 
   // --- crypto -----------------------------------------------------------------------------
@@ -369,13 +374,18 @@ inline constexpr error_entry error_table[] = {
 
     {claims_invalid, c::invalid_token, "JWT claims set is not a JSON object"},
     {claim_type, c::invalid_token, "JWT claim has the wrong type"},
-    {claim_missing, c::invalid_token, "JWT lacks a required claim"},
+    {claim_missing, c::invalid_token, "JWT lacks a claim the validator requires"},
+    {issuer_missing, c::invalid_token, "JWT has no iss claim and an issuer is required"},
+    {audience_missing, c::invalid_token, "JWT has no aud claim and an audience is required"},
+    {expiration_missing, c::invalid_token, "JWT has no exp claim"},
+    {issued_at_missing, c::invalid_token, "JWT has no iat claim and a maximum age is set"},
     {issuer_mismatch, c::invalid_token, "JWT issuer is not the expected one"},
     {audience_mismatch, c::invalid_token, "JWT audience does not include an accepted audience"},
     {token_expired, c::invalid_token, "token has expired"},
     {token_not_yet_valid, c::invalid_token, "token is not valid yet (nbf)"},
     {token_issued_in_future, c::invalid_token, "token was issued in the future (iat)"},
     {token_lifetime_too_long, c::invalid_token, "token lifetime exceeds the accepted maximum"},
+    {token_too_old, c::invalid_token, "token was issued longer ago than the accepted maximum age (iat)"},
     {typ_mismatch, c::invalid_token, "JWS typ is not the expected token type"},
 
     {crypto_failure, c::server_error, "cryptographic library call failed"},
@@ -6435,12 +6445,14 @@ verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_opti
 // JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `jwt_validator`, which
 // verifies the signature (jws.hpp) and then the registered claims:
 //
-//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1; checked when configured)
-//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3)
-//   exp  required by default; now >= exp + leeway → token_expired (§4.1.4)
+//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1; checked when configured:
+//        issuer_missing, issuer_mismatch)
+//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
+//        checked when configured: audience_missing, audience_mismatch)
+//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
 //   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
-//   iat  iat > now + leeway → token_issued_in_future; with max_age, now - iat > max_age →
-//        token_expired (§4.1.6)
+//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
+//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
 //   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
 //
 // plus required claims, a maximum token size and the JWS checks. Each failure is its own
@@ -6591,13 +6603,13 @@ class jwt_validator {
     }
 
     if (!issuers_.empty()) {
-      if (!iss) return fail(error::claim_missing);
+      if (!iss) return fail(error::issuer_missing);
       if (!iss->is_string()) return fail(error::claim_type);
       std::string_view s = iss->get_string();
       if (std::find(issuers_.begin(), issuers_.end(), s) == issuers_.end()) return fail(error::issuer_mismatch);
     }
     if (!audiences_.empty()) {
-      if (!aud) return fail(error::claim_missing);
+      if (!aud) return fail(error::audience_missing);
       bool ok = false;
       auto accepted = [&](const boost::json::value& a) {
         return a.is_string() &&
@@ -6622,7 +6634,7 @@ class jwt_validator {
       // computed from them can overflow (exp near INT64_MAX, iat near INT64_MIN).
       if (*t <= now - leeway_) return fail(error::token_expired);
     } else if (require_exp_) {
-      return fail(error::claim_missing);
+      return fail(error::expiration_missing);
     }
     if (nbf) {
       auto t = detail::numeric_date(*nbf);
@@ -6633,9 +6645,9 @@ class jwt_validator {
       auto t = detail::numeric_date(*iat);
       if (!t) return fail(error::claim_type);
       if (*t > now + leeway_) return fail(error::token_issued_in_future);
-      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_expired);
+      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_too_old);
     } else if (max_age_) {
-      return fail(error::claim_missing);
+      return fail(error::issued_at_missing);
     }
     for (const auto& name : required_)
       if (!c.contains(name)) return fail(error::claim_missing);

@@ -3,12 +3,14 @@
 // JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `jwt_validator`, which
 // verifies the signature (jws.hpp) and then the registered claims:
 //
-//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1; checked when configured)
-//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3)
-//   exp  required by default; now >= exp + leeway → token_expired (§4.1.4)
+//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1; checked when configured:
+//        issuer_missing, issuer_mismatch)
+//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
+//        checked when configured: audience_missing, audience_mismatch)
+//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
 //   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
-//   iat  iat > now + leeway → token_issued_in_future; with max_age, now - iat > max_age →
-//        token_expired (§4.1.6)
+//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
+//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
 //   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
 //
 // plus required claims, a maximum token size and the JWS checks. Each failure is its own
@@ -161,13 +163,13 @@ class jwt_validator {
     }
 
     if (!issuers_.empty()) {
-      if (!iss) return fail(error::claim_missing);
+      if (!iss) return fail(error::issuer_missing);
       if (!iss->is_string()) return fail(error::claim_type);
       std::string_view s = iss->get_string();
       if (std::find(issuers_.begin(), issuers_.end(), s) == issuers_.end()) return fail(error::issuer_mismatch);
     }
     if (!audiences_.empty()) {
-      if (!aud) return fail(error::claim_missing);
+      if (!aud) return fail(error::audience_missing);
       bool ok = false;
       auto accepted = [&](const boost::json::value& a) {
         return a.is_string() &&
@@ -192,7 +194,7 @@ class jwt_validator {
       // computed from them can overflow (exp near INT64_MAX, iat near INT64_MIN).
       if (*t <= now - leeway_) return fail(error::token_expired);
     } else if (require_exp_) {
-      return fail(error::claim_missing);
+      return fail(error::expiration_missing);
     }
     if (nbf) {
       auto t = detail::numeric_date(*nbf);
@@ -203,9 +205,9 @@ class jwt_validator {
       auto t = detail::numeric_date(*iat);
       if (!t) return fail(error::claim_type);
       if (*t > now + leeway_) return fail(error::token_issued_in_future);
-      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_expired);
+      if (max_age_ && *t < now - *max_age_ - leeway_) return fail(error::token_too_old);
     } else if (max_age_) {
-      return fail(error::claim_missing);
+      return fail(error::issued_at_missing);
     }
     for (const auto& name : required_)
       if (!c.contains(name)) return fail(error::claim_missing);
