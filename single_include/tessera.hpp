@@ -4810,7 +4810,6 @@ class local {
     return ct.size() == form_type.size() || ct[form_type.size()] == ';' || ct[form_type.size()] == ' ';
   }
 
-  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
   // One query parameter of the request ("" when absent); nullopt when the query is malformed.
   static std::optional<std::string> query_param(const transport::request& req, std::string_view name) {
     std::string_view target = req.target();
@@ -4823,6 +4822,7 @@ class local {
     if (ec) return std::nullopt;
     return std::string(params.get(name));
   }
+  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
   static std::optional<std::string> query_redirect(const transport::request& req) { return query_param(req, "redirect_url"); }
 
   // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;
@@ -6838,6 +6838,7 @@ class client_registry {
 
   std::size_t size() const noexcept { return clients_.size(); }
   auto begin() const noexcept { return clients_.begin(); }
+  auto end() const noexcept { return clients_.end(); }
 
   /// The CSP sources of every registered redirect URI (`http::redirect_csp_source`), each
   /// once: what a login page's `form-action` must allow so that the redirect ending an
@@ -6850,7 +6851,6 @@ class client_registry {
           out.push_back(std::move(src));
     return out;
   }
-  auto end() const noexcept { return clients_.end(); }
 
  private:
   std::map<std::string, client, std::less<>> clients_;

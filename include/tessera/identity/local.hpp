@@ -343,7 +343,6 @@ class local {
     return ct.size() == form_type.size() || ct[form_type.size()] == ';' || ct[form_type.size()] == ' ';
   }
 
-  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
   // One query parameter of the request ("" when absent); nullopt when the query is malformed.
   static std::optional<std::string> query_param(const transport::request& req, std::string_view name) {
     std::string_view target = req.target();
@@ -356,6 +355,7 @@ class local {
     if (ec) return std::nullopt;
     return std::string(params.get(name));
   }
+  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
   static std::optional<std::string> query_redirect(const transport::request& req) { return query_param(req, "redirect_url"); }
 
   // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;

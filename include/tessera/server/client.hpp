@@ -110,6 +110,7 @@ class client_registry {
 
   std::size_t size() const noexcept { return clients_.size(); }
   auto begin() const noexcept { return clients_.begin(); }
+  auto end() const noexcept { return clients_.end(); }
 
   /// The CSP sources of every registered redirect URI (`http::redirect_csp_source`), each
   /// once: what a login page's `form-action` must allow so that the redirect ending an
@@ -122,7 +123,6 @@ class client_registry {
           out.push_back(std::move(src));
     return out;
   }
-  auto end() const noexcept { return clients_.end(); }
 
  private:
   std::map<std::string, client, std::less<>> clients_;
