@@ -147,6 +147,7 @@ enum class error {
   redirect_limit_exceeded,
   redirect_insecure,
   redirect_cross_origin_body,
+  metadata_invalid,
 
   // --- authorization server -----------------------------------------------------------------
   client_unknown,
@@ -303,6 +304,7 @@ inline constexpr error_entry error_table[] = {
     {redirect_insecure, c::server_error, "redirect from https to http refused"},
     {redirect_cross_origin_body, c::server_error,
      "307/308 redirect to another origin refused: it would resend the request body there"},
+    {metadata_invalid, c::server_error, "server metadata document is malformed or lacks its issuer"},
 
     {client_unknown, c::invalid_client, "client is not registered"},
     {client_authentication_failed, c::invalid_client, "client authentication failed"},

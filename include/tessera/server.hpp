@@ -10,10 +10,13 @@
 #include <tessera/server/endpoints/device.hpp>
 #include <tessera/server/endpoints/metadata.hpp>
 #include <tessera/server/endpoints/token.hpp>
+#include <tessera/server/grant.hpp>
+#include <tessera/server/grant_context.hpp>
 #include <tessera/server/grants/authorization_code.hpp>
 #include <tessera/server/grants/client_credentials.hpp>
 #include <tessera/server/grants/device_code.hpp>
 #include <tessera/server/grants/refresh_token.hpp>
+#include <tessera/server/grants/rotation.hpp>
 #include <tessera/server/impl/authorization_server.hpp>
 #include <tessera/server/settings.hpp>
 #include <tessera/server/token_issuer.hpp>

@@ -10,6 +10,7 @@
 #include <tessera/http.hpp>
 #include <tessera/identity.hpp>
 #include <tessera/jose.hpp>
+#include <tessera/oauth.hpp>
 #include <tessera/server.hpp>
 #include <tessera/store.hpp>
 #include <tessera/transport.hpp>

@@ -83,7 +83,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::cookie_attributes_invalid, error::tls_failure, error::certificate_invalid,
         error::host_name_mismatch, error::redirect_not_followed, error::response_too_large,
         error::http_status_unexpected, error::redirect_limit_exceeded, error::redirect_insecure,
-        error::redirect_cross_origin_body, error::users_file_malformed, error::users_file_duplicate_user,
+        error::redirect_cross_origin_body, error::metadata_invalid, error::users_file_malformed, error::users_file_duplicate_user,
         error::users_file_unreadable, error::users_file_permissions, error::store_failure}},
       {condition::invalid_token,
        {error::jws_malformed, error::jws_header_invalid, error::jws_alg_missing, error::jws_alg_none,

@@ -2,7 +2,7 @@
 //
 // Authenticated encryption with AES-256-GCM (NIST SP 800-38D) for values the server hands to
 // a browser and must get back unchanged: session cookies, the saved authorization request,
-// login state (security row 16).
+// login state (docs/security.md row 16).
 //
 // Format of a sealed value:   nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
 //

@@ -1,6 +1,6 @@
 // tessera — crypto/failure_rate_limiter.hpp
 //
-// Limits failed authentications per key (security row 19: secret guessing and CPU exhaustion
+// Limits failed authentications per key (docs/security.md row 19: secret guessing and CPU exhaustion
 // by bcrypt). Keep one limiter per dimension — one keyed by client id, one by client address —
 // and ask both *before* running bcrypt:
 //

@@ -1,7 +1,7 @@
 // tessera — crypto/hash.hpp
 //
 // SHA-2 digests (FIPS 180-4) and HMAC-SHA-256 (RFC 2104, test vectors RFC 4231), for keyed
-// hashes of codes and refresh tokens (only hashes are stored: security row 24), PKCE S256
+// hashes of codes and refresh tokens (only hashes are stored: docs/security.md row 24), PKCE S256
 // (RFC 7636 §4.2), Flyte's CSRF state (hex of SHA-256) and cache keys.
 //
 // Algorithms are fetched from the default OpenSSL provider once per process and cached; each

@@ -1,7 +1,7 @@
 // tessera — crypto/pkce.hpp
 //
 // Proof Key for Code Exchange, RFC 7636, S256 only (RFC 9700 §2.1.1: `plain` gives no
-// protection once the authorization request leaks; security row 6).
+// protection once the authorization request leaks; docs/security.md row 6).
 //
 //   verifier  = 43..128 characters of [A-Z a-z 0-9 - . _ ~]             (§4.1)
 //   challenge = BASE64URL(SHA256(ASCII(verifier))), exactly 43 chars     (§4.2)

@@ -7,7 +7,7 @@
 // bcrypt string* (Helm `clientSecretHash`; Flyte's docs generate it with cost 6).
 // `verify_flyte_client_secret` and `hash_flyte_client_secret` speak that format.
 //
-// Bounds (security row 19, CPU exhaustion by bcrypt):
+// Bounds (docs/security.md row 19, CPU exhaustion by bcrypt):
 //  * cost is accepted in [bcrypt_min_cost, bcrypt_max_cost] = [4, 12], for stored hashes and
 //    for new ones. 4 is bcrypt's minimum and must stay accepted for Flyte's cost-6 hashes;
 //    12 costs ≈0.2 s of one core (measured on the 2-core CI machine; 14 would cost 0.8 s, so

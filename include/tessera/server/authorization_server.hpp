@@ -3,10 +3,13 @@
 // `authorization_server<Traits, Grants...>`: Flyte's built-in authorization server
 // (`authServerType: Self`), composed at compile time from
 //   Traits  `store` (codes, refresh tokens, ... — see store/concepts.hpp), `clock`, `identity`
-//           (how people log in — see identity/concepts.hpp); derive from `server_defaults`
-//   Grants  grant policies (server/grants/): each checks at compile time that the store has
-//           what it needs, with one readable message
-// and configured at run time by `server_settings`, a `client_registry` and a `key_set`.
+//           (how people log in — see identity/concepts.hpp), optionally `settings` (a type
+//           derived from `server_settings` that also holds custom grants' settings); derive
+//           from `server_defaults`
+//   Grants  grant modules (server/grant.hpp): each serves one `grant_type`, checks at compile
+//           time that the store has what it needs, and may add endpoints, metadata, settings
+//           and state of its own. The server folds over them and knows none by name.
+// and configured at run time by its settings, a `client_registry` and a `key_set`.
 //
 //     using server = tessera::authorization_server<my_traits,
 //         tessera::grant::authorization_code<tessera::pkce::required_for_public>,
@@ -16,91 +19,123 @@
 //     server s{settings, clients, keys, store, identity};
 //     s.install(router);   // Flyte's paths: /oauth2/..., /.well-known/..., /config/v1/flyte_client
 //
+// The server models `grant_context` (server/grant_context.hpp): that is all a grant sees of it.
 // Handlers are functions of (request, context) → response and never touch sockets; the
-// server object is thread-safe once constructed (state lives in the store).
+// server object is thread-safe once constructed (state lives in the store and in grants'
+// own thread-safe state).
 #ifndef TESSERA_SERVER_AUTHORIZATION_SERVER_HPP
 #define TESSERA_SERVER_AUTHORIZATION_SERVER_HPP
 
 #include <tessera/crypto/aead.hpp>
 #include <tessera/identity/concepts.hpp>
+#include <tessera/oauth/scope.hpp>
 #include <tessera/server/client_authentication.hpp>
+#include <tessera/server/grant.hpp>
 #include <tessera/server/grants/authorization_code.hpp>
 #include <tessera/server/grants/client_credentials.hpp>
 #include <tessera/server/grants/device_code.hpp>
 #include <tessera/server/grants/refresh_token.hpp>
-#include <tessera/server/responses.hpp>
 #include <tessera/server/token_issuer.hpp>
 #include <tessera/store/memory.hpp>
 #include <tessera/transport/router.hpp>
 
+#include <openssl/crypto.h>
+
+#include <array>
 #include <tuple>
 
 namespace tessera {
 
-namespace server {
-
-/// Options for `issue_tokens`.
-struct issue_options {
-  bool refresh = false;           // the grant may come with a refresh token
-  std::string_view nonce;         // OIDC nonce for the ID token
-  std::string refresh_token;      // use this value (rotation made it) instead of a new one
-  bool for_user = true;           // a user authorized the grant: an ID token when `openid` is
-                                  // granted (false for client credentials, whose `sub` is the
-                                  // client: nothing to tell a relying party about)
-};
-
-template <class G>
-concept issues_refresh = requires { requires G::issues_refresh_tokens; };
-
-template <class G>
-inline constexpr bool is_code_grant = false;
-template <class P>
-inline constexpr bool is_code_grant<grant::authorization_code<P>> = true;
-
-/// Whether grant `G` requires PKCE of client `c` (false for grants other than the code grant).
-template <class G>
-constexpr bool pkce_required_by(const client& c) noexcept {
-  if constexpr (is_code_grant<G>) return G::pkce_policy::applies_to(c);
-  else return false;
-}
-
-}  // namespace server
-
-/// The defaults a server's traits derive from: the memory store and the system clock. The
-/// identity policy has no default here: name one (`identity::local<store::memory>` for the
-/// embedded login).
+/// The defaults a server's traits derive from: the memory store, the system clock and the
+/// plain settings. The identity policy has no default here: name one
+/// (`identity::local<store::memory>` for the embedded login).
 struct server_defaults {
   using store = tessera::store::memory;
   using clock = tessera::system_clock;
+  using settings = server::server_settings;
 };
 
-namespace server {
+namespace server::detail {
 
-}  // namespace server
+/// A grant's settings: its own `settings_type` when it declares one, else the server's.
+template <class G, class Settings>
+struct grant_settings {
+  using type = server_settings;
+};
+template <class G, class Settings>
+  requires requires { typename G::settings_type; }
+struct grant_settings<G, Settings> {
+  using type = typename G::settings_type;
+};
 
-template <class Traits, server::grant_policy... Grants>
+/// One grant in the server, built in place from the settings (grants may hold state that
+/// neither copies nor moves).
+template <class G>
+struct grant_slot {
+  G grant;
+  template <class Settings>
+  explicit grant_slot(const Settings& s) : grant(build(s)) {}
+
+ private:
+  template <class Settings>
+  static G build(const Settings& s) {
+    using wanted = typename grant_settings<G, Settings>::type;
+    if constexpr (std::is_constructible_v<G, const wanted&>) return G(static_cast<const wanted&>(s));
+    else return G();
+  }
+};
+
+/// `s`, once per grant of a pack expansion.
+template <class G, class S>
+const S& settings_for(const S& s) noexcept {
+  return s;
+}
+
+template <class... Grants>
+constexpr bool distinct_grant_types() {
+  if constexpr ((grant_module<Grants> && ...)) {  // otherwise the grant_module check speaks
+    constexpr std::array<std::string_view, sizeof...(Grants)> types{Grants::grant_type...};
+    for (std::size_t i = 0; i < types.size(); ++i)
+      for (std::size_t j = i + 1; j < types.size(); ++j)
+        if (types[i] == types[j]) return false;
+  }
+  return true;
+}
+
+}  // namespace server::detail
+
+template <class Traits, class... Grants>
 class authorization_server {
  public:
   using traits_type = Traits;
   using store_type = typename Traits::store;
   using clock_type = typename Traits::clock;
   using identity_type = typename Traits::identity;
+  using settings_type = typename Traits::settings;
 
-  static_assert(sizeof...(Grants) > 0, "tessera::authorization_server needs at least one grant policy");
+  // --- what the composition needs, each with its own message -----------------------------
+  static_assert(sizeof...(Grants) > 0, "tessera::authorization_server needs at least one grant");
+  static_assert((server::grant_module<Grants> && ...),
+                "tessera::authorization_server: every Grants parameter must model tessera::server::grant_module "
+                "(a static constexpr std::string_view grant_type; see server/grant.hpp)");
+  static_assert(server::detail::distinct_grant_types<Grants...>(),
+                "tessera::authorization_server: two grants serve the same grant_type");
   static_assert(clock<clock_type>, "tessera::authorization_server: Traits::clock must model tessera::clock");
   static_assert(identity::identity_policy<identity_type>,
                 "tessera::authorization_server: Traits::identity must model tessera::identity::identity_policy");
+  static_assert(std::is_base_of_v<server::server_settings, settings_type>,
+                "tessera::authorization_server: Traits::settings must derive from tessera::server::server_settings");
+  static_assert((std::is_base_of_v<typename server::detail::grant_settings<Grants, settings_type>::type, settings_type> && ...),
+                "tessera::authorization_server: a grant's settings_type is missing from Traits::settings "
+                "(derive Traits::settings from it)");
   static_assert(store::revocation_store<store_type> && store::jti_store<store_type>,
                 "tessera::authorization_server needs a store that models tessera::store::revocation_store and "
                 "tessera::store::jti_store");
 
-  template <class G>
-  static constexpr bool has_grant = (std::is_same_v<G, Grants> || ...);
-  static constexpr bool issues_refresh_tokens = (server::issues_refresh<Grants> || ...);
-  static constexpr bool has_code_grant = (server::is_code_grant<Grants> || ...);
-  static constexpr bool has_device_grant = has_grant<grant::device_code>;
+  /// Whether a grant redeems refresh tokens, so that grants may issue them.
+  static constexpr bool issues_refresh_tokens = (server::redeems_refresh_tokens<Grants> || ...);
 
-  authorization_server(server::server_settings settings, server::client_registry clients, server::key_set keys,
+  authorization_server(settings_type settings, server::client_registry clients, server::key_set keys,
                        store_type& store, const identity_type& identity, clock_type clock = {})
       : settings_(std::move(settings)),
         clients_(std::move(clients)),
@@ -110,30 +145,32 @@ class authorization_server {
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
-        user_code_failures_(settings_.device_user_code_failures),
-        sealer_(make_sealer(settings_)) {
-    (Grants::template check_store<store_type>(), ...);
+        sealer_(make_sealer(settings_)),
+        grants_(server::detail::settings_for<Grants>(settings_)...) {
+    (check_grant<Grants>(), ...);
     TESSERA_ASSERT(!settings_.issuer.empty() && settings_.issuer.back() != '/');
   }
 
   authorization_server(const authorization_server&) = delete;
   authorization_server& operator=(const authorization_server&) = delete;
 
-  /// Registers every endpoint on `r` (and nothing of the identity policy: install that too).
+  /// Registers every endpoint on `r`: the server's own, then each grant's (and nothing of the
+  /// identity policy: install that too).
   void install(transport::router& r) const;
 
-  // --- the pieces grants and endpoints use ---------------------------------------------
-  const server::server_settings& settings() const noexcept { return settings_; }
+  /// The grant of type `G` (for tests and extensions that reach a grant's own state).
+  template <class G>
+  const G& grant() const noexcept {
+    return std::get<server::detail::grant_slot<G>>(grants_).grant;
+  }
+
+  // --- grant_context ---------------------------------------------------------------------
+  const settings_type& settings() const noexcept { return settings_; }
   const server::client_registry& clients() const noexcept { return clients_; }
-  const server::key_set& keys() const noexcept { return keys_; }
-  const server::token_issuer& issuer() const noexcept { return issuer_; }
   store_type& store() const noexcept { return *store_; }
   const identity_type& identity() const noexcept { return *identity_; }
-  const clock_type& clock() const noexcept { return clock_; }
   time_point now() const noexcept { return clock_.now(); }
   const crypto::sealer& cookie_sealer() const noexcept { return sealer_; }
-  /// Wrong user codes on the device page, per user (thread-safe).
-  crypto::failure_rate_limiter& user_code_failures() const noexcept { return user_code_failures_; }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
                                                            const http::parameters& params,
@@ -146,32 +183,24 @@ class authorization_server {
   /// scopes when none was requested (Flyte grants every requested scope of the client).
   std::string granted_scope(const server::client& c, std::string_view requested, std::error_code& ec) const {
     ec = {};
-    std::string out;
-    if (requested.empty()) {
-      for (const auto& s : c.scopes) (out.empty() ? out : out += ' ') += s;
-      return out;
-    }
-    for (auto s : server::split_scope(requested)) {
+    if (requested.empty()) return oauth::join_scope(c.scopes);
+    auto wanted = oauth::split_scope(requested);
+    for (auto s : wanted)
       if (!c.allows_scope(s)) {
         ec = error::scope_not_allowed;
         return {};
       }
-      (out.empty() ? out : out += ' ') += s;
-    }
-    return out;
+    return oauth::join_scope(wanted);
   }
 
   /// A requested `audience` (Auth0-style, space-separated) must be among the client's.
   bool audience_allowed(const server::client& c, std::string_view requested) const {
-    for (auto a : server::split_scope(requested))
+    for (auto a : oauth::split_scope(requested))
       if (std::find(c.audience.begin(), c.audience.end(), a) == c.audience.end()) return false;
     return true;
   }
 
-  static std::string new_family_id() { return crypto::random_token<16>(); }
-
-  /// Whether the code grant's PKCE policy requires a challenge from `c`.
-  bool pkce_required(const server::client& c) const noexcept { return (server::pkce_required_by<Grants>(c) || ...); }
+  std::string new_family_id() const { return crypto::random_token<16>(); }
 
   /// Kills every token of an authorization: refresh tokens at their next use, access tokens
   /// at introspection and userinfo.
@@ -206,20 +235,72 @@ class authorization_server {
         body["refresh_token"] = std::move(token);
       }
     }
-    if (opt.for_user && server::scope_contains(g.scope, "openid")) {
+    if (opt.for_user && oauth::scope_contains(g.scope, "openid")) {
       body["id_token"] = issuer_.id_token(g, opt.nonce, access.token, now, ec);
       if (ec) return {};
     }
     return body;
   }
 
+  // --- what the server's own endpoints use -----------------------------------------------
+  const server::key_set& keys() const noexcept { return keys_; }
+  const server::token_issuer& issuer() const noexcept { return issuer_; }
+  const clock_type& clock() const noexcept { return clock_; }
+
+  /// Runs the grant serving `grant_type` (the token endpoint's dispatch).
+  boost::json::object run_grant(std::string_view grant_type, const server::token_request& r, std::error_code& ec) const {
+    boost::json::object out;
+    bool found = false;
+    std::apply(
+        [&](const auto&... slot) {
+          (void)((slot.grant.grant_type == grant_type ? (found = true, out = slot.grant.handle(*this, r, ec), true)
+                                                      : false) ||
+                 ...);
+        },
+        grants_);
+    if (!found) ec = error::grant_type_unsupported;
+    return out;
+  }
+
+  /// Whether a grant serves `grant_type`.
+  static constexpr bool serves(std::string_view grant_type) noexcept { return ((Grants::grant_type == grant_type) || ...); }
+
+  /// The grant types served, in the order given.
+  static std::vector<std::string_view> grant_types() { return {Grants::grant_type...}; }
+
+  /// The server's metadata (RFC 8414; with `openid`, OIDC Discovery): its own entries, then
+  /// what each grant adds.
+  oauth::server_metadata metadata(bool openid) const;
+
  private:
+  template <class G>
+  static constexpr void check_grant() {
+    static_assert(server::token_grant_for<G, authorization_server>,
+                  "tessera::authorization_server: a grant's handle(context, token_request, error_code&) must accept "
+                  "the server as its grant_context and return boost::json::object");
+    if constexpr (server::checks_store<G, store_type>) G::template check_store<store_type>();
+  }
+
   bool wants_refresh(const store::grant_record& g, const server::client& c) const {
     if (!c.allows_grant("refresh_token")) return false;
+    if (!refresh_allowed_for(c)) return false;
     if (settings_.refresh_scopes.empty()) return true;
     for (const auto& s : settings_.refresh_scopes)
-      if (server::scope_contains(g.scope, s)) return true;
+      if (oauth::scope_contains(g.scope, s)) return true;
     return false;
+  }
+
+  bool refresh_allowed_for(const server::client& c) const {
+    bool allowed = false;
+    std::apply(
+        [&](const auto&... slot) {
+          auto one = [&](const auto& g) {
+            if constexpr (server::redeems_refresh_tokens<std::decay_t<decltype(g)>>) allowed = allowed || g.refresh_allowed_for(c);
+          };
+          (one(slot.grant), ...);
+        },
+        grants_);
+    return allowed;
   }
 
   static crypto::sealer make_sealer(const server::server_settings& s) {
@@ -234,7 +315,7 @@ class authorization_server {
     return crypto::sealer(std::span<const std::string_view>(keys.data(), keys.size()));
   }
 
-  server::server_settings settings_;
+  settings_type settings_;
   server::client_registry clients_;
   server::key_set keys_;
   store_type* store_;
@@ -242,26 +323,8 @@ class authorization_server {
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
-  mutable crypto::failure_rate_limiter user_code_failures_;
   crypto::sealer sealer_;
-  std::tuple<Grants...> grants_;
-
- public:
-  /// Runs the grant named by `grant_type` (for the token endpoint).
-  boost::json::object run_grant(std::string_view grant_type, const server::token_request& r, std::error_code& ec) const {
-    boost::json::object out;
-    bool found = false;
-    std::apply(
-        [&](const auto&... g) {
-          (void)((g.grant_type == grant_type ? (found = true, out = g.handle(*this, r, ec), true) : false) || ...);
-        },
-        grants_);
-    if (!found) ec = error::grant_type_unsupported;
-    return out;
-  }
-
-  /// The grant types served, in the order given.
-  static std::vector<std::string_view> grant_types() { return {Grants::grant_type...}; }
+  std::tuple<server::detail::grant_slot<Grants>...> grants_;
 };
 
 }  // namespace tessera

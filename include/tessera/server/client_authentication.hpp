@@ -10,7 +10,7 @@
 //   none                 `client_id` only, for public clients
 // More than one method in a request is refused (§2.3). Secrets are checked with bcrypt only
 // when not found in the verified-secret cache, and only while the client and the peer
-// address are under their failure limits (attack row 19).
+// address are under their failure limits (docs/security.md row 19).
 #ifndef TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 #define TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 

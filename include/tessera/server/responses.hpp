@@ -1,13 +1,13 @@
 // tessera — server/responses.hpp
 //
-// The responses endpoints answer with: JSON with `Cache-Control: no-store` (RFC 6749 §5.1)
-// and `Referrer-Policy: no-referrer` (attack row 14); RFC 6749 §5.2 error bodies that carry
-// only the wire condition and the cause's fixed, safe description; 303 redirects after any
-// POST (attack row 17); and HTML error pages for errors that must not redirect.
+// The browser-facing answers of the server's endpoints: 303 redirects after any POST
+// (docs/security.md row 17) and HTML pages for errors that must not redirect. The JSON answers
+// and RFC error bodies are the shared ones of oauth/responses.hpp.
 #ifndef TESSERA_SERVER_RESPONSES_HPP
 #define TESSERA_SERVER_RESPONSES_HPP
 
 #include <tessera/error.hpp>
+#include <tessera/oauth/responses.hpp>
 #include <tessera/transport/message.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -17,38 +17,12 @@
 
 namespace tessera::server {
 
+using oauth::error_response;
+using oauth::json_response;
+using oauth::set_no_store;
 using transport::request;
 using transport::response;
-namespace beast_http = boost::beast::http;
-
-/// Headers every token-bearing or credential-bearing response carries.
-inline void set_no_store(response& res) {
-  res.set(beast_http::field::cache_control, "no-store");
-  res.set(beast_http::field::pragma, "no-cache");
-  res.set("Referrer-Policy", "no-referrer");
-}
-
-inline response json_response(const request& req, beast_http::status status, const boost::json::value& body) {
-  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
-  set_no_store(res);
-  return res;
-}
-
-/// RFC 6749 §5.2 / RFC 6750 §3.1 error: `{"error": <condition>, "error_description": <safe text>}`
-/// with the condition's status; 401s carry `WWW-Authenticate`.
-inline response error_response(const request& req, std::error_code ec) {
-  const condition c = condition_of(ec);
-  boost::json::object body;
-  body["error"] = wire_name(c);
-  // Only tessera's own fixed descriptions reach the wire; other categories may say more
-  // than a client should hear.
-  if (ec.category() == error_category()) body["error_description"] = description(static_cast<error>(ec.value()));
-  auto res = json_response(req, static_cast<beast_http::status>(http_status(c)), body);
-  if (c == condition::invalid_client) res.set(beast_http::field::www_authenticate, "Basic realm=\"tessera\"");
-  if (c == condition::invalid_token || c == condition::insufficient_scope)
-    res.set(beast_http::field::www_authenticate, "Bearer error=\"" + std::string(wire_name(c)) + "\"");
-  return res;
-}
+namespace beast_http = transport::http;
 
 /// A redirect. After a POST this is always 303 See Other, so the browser does not re-send
 /// the form (credentials) to the target.
@@ -76,7 +50,7 @@ inline std::string html_escape(std::string_view s) {
   return out;
 }
 
-/// Framing protection and a script-free content policy for every HTML page (row 15).
+/// Framing protection and a script-free content policy for every HTML page (docs/security.md row 15).
 inline void set_html_security(response& res) {
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy",

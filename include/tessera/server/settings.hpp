@@ -28,7 +28,7 @@ struct flyte_client_settings {
 struct server_settings {
   /// The public base URL, e.g. "https://flyte.example.com" — the `iss` of every token and
   /// the base of every endpoint URL in metadata. Never derived from request headers
-  /// (attack row 18). No trailing slash.
+  /// (docs/security.md row 18). No trailing slash.
   std::string issuer;
 
   seconds access_token_lifespan{30 * 60};
@@ -64,7 +64,7 @@ struct server_settings {
   /// Cookies get `Secure` and the `__Host-` prefix. Defaults from the issuer's scheme.
   std::optional<bool> secure_cookies;
 
-  /// Failed client authentications: `burst` back to back, then one per `refill` (row 19).
+  /// Failed client authentications: `burst` back to back, then one per `refill` (docs/security.md row 19).
   unsigned client_auth_burst = 10;
   seconds client_auth_refill{30};
   /// How long a verified client secret skips bcrypt.

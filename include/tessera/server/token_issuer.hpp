@@ -19,6 +19,8 @@
 #include <tessera/crypto/hash.hpp>
 #include <tessera/crypto/random.hpp>
 #include <tessera/jose/jwt.hpp>
+#include <tessera/oauth/access_token.hpp>
+#include <tessera/oauth/scope.hpp>
 #include <tessera/server/client.hpp>
 #include <tessera/server/settings.hpp>
 #include <tessera/store/records.hpp>
@@ -32,7 +34,7 @@ class key_set {
   key_set() = default;
   /// `current` signs; `old` keys stay valid for verification during rotation.
   explicit key_set(jose::jwk current, std::vector<jose::jwk> old = {})
-      : access_signer_(current, "at+jwt"), id_signer_(current, "JWT") {
+      : access_signer_(current, oauth::access_token_type), id_signer_(current, "JWT") {
     TESSERA_ASSERT(current.has_private_key());
     all_.add(current);
     for (auto& k : old) {
@@ -54,25 +56,6 @@ class key_set {
   jose::jwk_set all_;
 };
 
-/// Splits a space-separated scope string (RFC 6749 §3.3).
-inline std::vector<std::string_view> split_scope(std::string_view scope) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < scope.size()) {
-    std::size_t j = scope.find(' ', i);
-    if (j == std::string_view::npos) j = scope.size();
-    if (j > i && std::find(out.begin(), out.end(), scope.substr(i, j - i)) == out.end()) out.push_back(scope.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
-inline bool scope_contains(std::string_view scope, std::string_view one) {
-  for (auto s : split_scope(scope))
-    if (s == one) return true;
-  return false;
-}
-
 struct issued_access_token {
   std::string token;
   std::string jti;
@@ -83,13 +66,13 @@ class token_issuer {
  public:
   token_issuer(const server_settings& settings, const key_set& keys)
       : settings_(&settings), keys_(&keys), access_validator_(keys.verification_keys()) {
-    access_validator_.issuer(settings.issuer).type("at+jwt").leeway(seconds(0)).require("jti").require("client_id");
+    oauth::access_token_profile(access_validator_, settings.issuer).leeway(seconds(0));
   }
 
   /// The `aud` of a client's access tokens.
   boost::json::value audience_for(const client& c, std::string_view requested) const {
     std::vector<std::string_view> aud;
-    if (!requested.empty()) aud = split_scope(requested);
+    if (!requested.empty()) aud = oauth::split_scope(requested);
     else if (!c.audience.empty()) aud.assign(c.audience.begin(), c.audience.end());
     else if (!settings_->default_audience.empty())
       aud.assign(settings_->default_audience.begin(), settings_->default_audience.end());
@@ -112,7 +95,7 @@ class token_issuer {
     claims["client_id"] = g.client_id;
     claims["scope"] = g.scope;
     boost::json::array scp;
-    for (auto s : split_scope(g.scope)) scp.emplace_back(s);
+    for (auto s : oauth::split_scope(g.scope)) scp.emplace_back(s);
     claims["scp"] = std::move(scp);
     claims["iat"] = to_unix_seconds(now);
     claims["exp"] = to_unix_seconds(out.expires_at);

@@ -3,7 +3,7 @@
 // Storage split by concern, as the grants need it. Every operation that reads and changes
 // state in one step (consuming a code, rotating a refresh token, polling a device code,
 // using a jti) is atomic in every model — across processes for shared stores — because the
-// security of single use depends on it (attack rows 7 and 12).
+// security of single use depends on it (docs/security.md rows 7 and 12).
 //
 // Every operation reports failure through `std::error_code&` (`error::store_failure`,
 // `error::store_unavailable`); lookups of unknown or expired keys are not failures.

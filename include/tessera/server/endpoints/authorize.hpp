@@ -19,8 +19,8 @@
 #include <tessera/http/sealed_cookie.hpp>
 #include <tessera/identity/concepts.hpp>
 #include <tessera/server/endpoints/token.hpp>
+#include <tessera/server/grant_context.hpp>
 #include <tessera/server/responses.hpp>
-#include <tessera/server/token_issuer.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -49,8 +49,8 @@ inline constexpr std::string_view login_after_param = "tessera_login_after";
 inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
 
 /// Validates an authorization request. `page` is set when the error must be shown rather
-/// than redirected.
-template <class Server>
+/// than redirected. `Pkce::applies_to(client)` says whether a challenge is required.
+template <class Pkce, class Server>
 authorization_request check_authorization(const Server& s, const http::parameters& p, std::error_code& ec, bool& page) {
   authorization_request out;
   page = true;
@@ -91,7 +91,7 @@ authorization_request check_authorization(const Server& s, const http::parameter
   std::string_view challenge = p.get("code_challenge");
   std::string_view method = p.get("code_challenge_method");
   if (!challenge.empty()) {
-    // RFC 7636 §4.3 makes an absent method mean `plain`, which is refused (attack row 6).
+    // RFC 7636 §4.3 makes an absent method mean `plain`, which is refused (docs/security.md row 6).
     crypto::pkce::parse_method(method.empty() ? std::string_view("plain") : method, ec);
     if (ec) return out;
     crypto::pkce::check_s256_challenge(challenge, ec);
@@ -100,7 +100,7 @@ authorization_request check_authorization(const Server& s, const http::parameter
   } else if (!method.empty()) {
     ec = error::pkce_missing;
     return out;
-  } else if (s.pkce_required(*out.who)) {
+  } else if (Pkce::applies_to(*out.who)) {
     ec = error::pkce_missing;
     return out;
   }
@@ -127,7 +127,7 @@ response issue_code(const Server& s, const request& req, const authorization_req
   rec.grant.client_id = a.who->id;
   rec.grant.subject = u.subject;
   rec.grant.scope = a.scope;
-  rec.grant.family_id = Server::new_family_id();
+  rec.grant.family_id = s.new_family_id();
   rec.grant.user_claims = boost::json::serialize(u.claims);
   rec.grant.auth_time = u.auth_time;
   rec.redirect_uri = a.redirect_uri_sent ? a.redirect_uri : std::string();
@@ -154,7 +154,8 @@ inline http::cookie_attributes cookie_attributes_for(bool secure, std::optional<
 
 }  // namespace detail
 
-template <class Server>
+/// GET|POST /oauth2/authorize, for the code grant with PKCE policy `Pkce`.
+template <class Pkce, grant_context Server>
 response authorize_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
   std::error_code ec;
   http::parameters params;
@@ -167,7 +168,7 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   }
   if (ec) return error_page(req, ec);
   bool page = true;
-  auto a = detail::check_authorization(s, params, ec, page);
+  auto a = detail::check_authorization<Pkce>(s, params, ec, page);
   if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
 
   auto user = s.identity().current_user(req, ctx, ec);
@@ -197,7 +198,8 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   return res;
 }
 
-template <class Server>
+/// GET /oauth2/authorize_callback.
+template <class Pkce, grant_context Server>
 response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
   std::error_code ec;
   const bool secure = s.settings().cookies_secure();
@@ -212,7 +214,7 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
   if (ec) return error_page(req, error::cookie_invalid);
 
   bool page = true;
-  auto a = detail::check_authorization(s, params, ec, page);  // clients may have changed
+  auto a = detail::check_authorization<Pkce>(s, params, ec, page);  // clients may have changed
   if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);

@@ -13,11 +13,15 @@
 #define TESSERA_SERVER_ENDPOINTS_DEVICE_HPP
 
 #include <tessera/crypto/compare.hpp>
+#include <tessera/crypto/failure_rate_limiter.hpp>
 #include <tessera/server/endpoints/authorize.hpp>
-#include <tessera/server/grants/device_code.hpp>
 #include <tessera/server/endpoints/token.hpp>
+#include <tessera/server/grant_context.hpp>
 
 namespace tessera::server {
+
+/// RFC 8628 §3.4.
+inline constexpr std::string_view device_code_grant_type = "urn:ietf:params:oauth:grant-type:device_code";
 
 namespace detail {
 
@@ -75,14 +79,14 @@ inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Hos
 
 }  // namespace detail
 
-template <class Server>
+template <grant_context Server>
 response device_authorization_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
   std::error_code ec;
   auto params = detail::client_form(req, ec);
   if (ec) return error_response(req, ec);
   auto auth = s.authenticate_client(req, params, ctx, ec);
   if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
-  if (!auth.who->allows_grant(grant::device_code::grant_type)) return error_response(req, error::client_grant_not_allowed);
+  if (!auth.who->allows_grant(device_code_grant_type)) return error_response(req, error::client_grant_not_allowed);
   store::device_record rec;
   rec.client_id = auth.who->id;
   rec.scope = s.granted_scope(*auth.who, params.get("scope"), ec);
@@ -108,8 +112,10 @@ response device_authorization_endpoint(const Server& s, const request& req, cons
   return json_response(req, beast_http::status::ok, out);
 }
 
-template <class Server>
-response device_verification_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+/// `failures`: wrong user codes per user (the device grant's own limiter).
+template <grant_context Server>
+response device_verification_endpoint(const Server& s, crypto::failure_rate_limiter& failures, const request& req,
+                                      const transport::request_context& ctx) {
   std::error_code ec;
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return error_page(req, ec);
@@ -148,7 +154,6 @@ response device_verification_endpoint(const Server& s, const request& req, const
     return error_page(req, error::csrf_token_invalid);
 
   // RFC 8628 §5.1: wrong codes are limited per user, checked before the store is asked.
-  auto& failures = s.user_code_failures();
   if (auto wait = failures.retry_after(user->subject, now); wait.count() > 0) {
     auto res = html_response(req, beast_http::status::too_many_requests,
                              detail::device_page("Connect a device", description(error::device_user_code_rate_limited),
@@ -183,7 +188,7 @@ response device_verification_endpoint(const Server& s, const request& req, const
   g.subject = user->subject;
   g.scope = rec->scope;
   g.audience = rec->audience;
-  g.family_id = Server::new_family_id();
+  g.family_id = s.new_family_id();
   g.user_claims = boost::json::serialize(user->claims);
   g.auth_time = user->auth_time;
   bool decided = s.store().decide_device(code_hash, approve, g, now, ec);

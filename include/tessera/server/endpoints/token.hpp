@@ -12,8 +12,11 @@
 #include <tessera/http/form.hpp>
 #include <tessera/jose/jwt.hpp>
 #include <tessera/server/client_authentication.hpp>
-#include <tessera/server/grants/token_request.hpp>
-#include <tessera/server/responses.hpp>
+#include <tessera/oauth/bearer.hpp>
+#include <tessera/oauth/responses.hpp>
+#include <tessera/oauth/scope.hpp>
+#include <tessera/server/grant_context.hpp>
+#include <tessera/server/settings.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/transport/message.hpp>
 
@@ -22,6 +25,13 @@
 #include <boost/json/parse.hpp>
 
 namespace tessera::server {
+
+using oauth::error_response;
+using oauth::json_response;
+using oauth::set_no_store;
+using transport::request;
+using transport::response;
+namespace beast_http = transport::http;
 
 namespace detail {
 
@@ -65,9 +75,7 @@ response token_endpoint(const Server& s, const request& req, const transport::re
   if (ec) return error_response(req, ec);
   std::string_view grant_type = params.required("grant_type", ec);
   if (ec) return error_response(req, ec);
-  auto types = Server::grant_types();
-  if (std::find(types.begin(), types.end(), grant_type) == types.end())
-    return error_response(req, error::grant_type_unsupported);
+  if (!Server::serves(grant_type)) return error_response(req, error::grant_type_unsupported);
   auto auth = s.authenticate_client(req, params, ctx, ec);
   if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
   if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
@@ -150,7 +158,7 @@ response introspection_endpoint(const Server& s, const request& req, const trans
       out["client_id"] = rec->grant.client_id;
       out["sub"] = rec->grant.subject;
       out["exp"] = to_unix_seconds(rec->expires_at);
-      out["iss"] = s.settings().issuer;
+      out["iss"] = static_cast<const server_settings&>(s.settings()).issuer;
       out["token_type"] = "refresh_token";
     }
   }
@@ -158,37 +166,19 @@ response introspection_endpoint(const Server& s, const request& req, const trans
   return json_response(req, beast_http::status::ok, out);
 }
 
-/// The bearer token of a request: `Authorization: Bearer`, or Flyte's `flyte-authorization`
-/// header (RFC 6750 §2.1; the scheme is case-insensitive).
-inline std::string_view bearer_token(const request& req, std::string_view extra_header = "flyte-authorization") {
-  for (std::string_view value : {std::string_view(req[beast_http::field::authorization]),
-                                 extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])}) {
-    if (value.size() > 7 && boost::beast::iequals(value.substr(0, 7), "Bearer ")) {
-      auto t = value.substr(7);
-      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-      return t;
-    }
-  }
-  return {};
-}
-
 template <class Server>
 response userinfo_endpoint(const Server& s, const request& req) {
-  std::string_view token = bearer_token(req, s.settings().flyte_client.authorization_metadata_key);
-  if (token.empty()) {
-    // RFC 6750 §3.1: a request without credentials gets the challenge and no error code.
-    auto res = transport::make_response(req, beast_http::status::unauthorized, std::string());
-    set_no_store(res);
-    res.set(beast_http::field::www_authenticate, "Bearer realm=\"tessera\"");
-    return res;
-  }
+  const server_settings& st = s.settings();
+  std::string_view token = oauth::bearer_token(req, st.flyte_client.authorization_metadata_key);
+  // RFC 6750 §3.1: a request without credentials gets the challenge and no error code.
+  if (token.empty()) return oauth::missing_token_response(req);
   std::error_code ec;
   auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
   if (ec) return error_response(req, ec);
   auto rec = s.store().find_access(jwt.jwt_id(), ec);
   if (ec) return error_response(req, ec);
   if (!rec) return error_response(req, error::token_revoked);
-  if (!scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
+  if (!oauth::scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
   boost::json::object out;
   if (!rec->user_claims.empty()) {
     auto v = boost::json::parse(rec->user_claims, ec);

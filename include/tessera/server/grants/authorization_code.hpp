@@ -1,20 +1,25 @@
 // tessera — server/grants/authorization_code.hpp
 //
-// RFC 6749 §4.1.3 with PKCE (RFC 7636) as a sub-policy, so it cannot be misordered or left
-// out for public clients:
+// The authorization-code grant as a module: the browser endpoints (server/endpoints/
+// authorize.hpp: /oauth2/authorize and /oauth2/authorize_callback), their metadata, and the
+// token request (RFC 6749 §4.1.3). PKCE (RFC 7636) is a sub-policy, so it cannot be misordered
+// or left out for public clients:
 //   pkce::required_for_public  public clients must send an S256 challenge (the default)
 //   pkce::required             every client must (RFC 9700 §2.1.1 recommends it)
-// There is no policy without PKCE for public clients, and no `plain` method (attack row 6).
+// There is no policy without PKCE for public clients, and no `plain` method (docs/security.md row 6).
 //
 // Redeeming a code is atomic and single use. A replayed code revokes the family of tokens the
-// first redemption issued (RFC 6749 §4.1.2, attack row 7). A code presented with the wrong
+// first redemption issued (RFC 6749 §4.1.2, docs/security.md row 7). A code presented with the wrong
 // client, redirect URI or verifier is burned too: the store consumed it before the checks.
 #ifndef TESSERA_SERVER_GRANTS_AUTHORIZATION_CODE_HPP
 #define TESSERA_SERVER_GRANTS_AUTHORIZATION_CODE_HPP
 
 #include <tessera/crypto/pkce.hpp>
-#include <tessera/server/grants/token_request.hpp>
+#include <tessera/oauth/metadata.hpp>
+#include <tessera/server/endpoints/authorize.hpp>
+#include <tessera/server/grant_context.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/transport/router.hpp>
 
 namespace tessera::pkce {
 
@@ -48,8 +53,30 @@ struct authorization_code {
                   "and tessera::store::revocation_store");
   }
 
-  template <class Server>
-  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+  /// GET|POST /oauth2/authorize and GET /oauth2/authorize_callback.
+  template <server::grant_context C>
+  void install(transport::router& router, const C& c) const {
+    using transport::request;
+    using transport::request_context;
+    const C* s = &c;
+    router.add({transport::http::verb::get, transport::http::verb::post}, "/oauth2/authorize",
+               [s](const request& q, const request_context& x) { return server::authorize_endpoint<Pkce>(*s, q, x); });
+    router.get(std::string(server::detail::authorize_callback_path),
+               [s](const request& q, const request_context& x) { return server::authorize_callback_endpoint<Pkce>(*s, q, x); });
+  }
+
+  template <server::grant_context C>
+  void describe(oauth::server_metadata& m, const C& c) const {
+    const server::server_settings& st = c.settings();
+    m.authorization_endpoint = st.endpoint("/oauth2/authorize");
+    m.response_types_supported = {"code"};
+    m.response_modes_supported = {"query"};
+    m.code_challenge_methods_supported = {"S256"};
+    m.authorization_response_iss_parameter_supported = true;
+  }
+
+  template <server::grant_context C>
+  boost::json::object handle(const C& s, const server::token_request& r, std::error_code& ec) const {
     std::string_view code = r.params.required("code", ec);
     if (ec) return {};
     auto result = s.store().consume_code(store::token_hash(code), r.now, ec);

@@ -3,7 +3,7 @@
 #ifndef TESSERA_SERVER_GRANTS_CLIENT_CREDENTIALS_HPP
 #define TESSERA_SERVER_GRANTS_CLIENT_CREDENTIALS_HPP
 
-#include <tessera/server/grants/token_request.hpp>
+#include <tessera/server/grant_context.hpp>
 #include <tessera/store/concepts.hpp>
 
 namespace tessera::grant {
@@ -17,8 +17,8 @@ struct client_credentials {
                   "tessera::grant::client_credentials needs a store that models tessera::store::revocation_store");
   }
 
-  template <class Server>
-  boost::json::object handle(Server& s, const server::token_request& r, std::error_code& ec) const {
+  template <server::grant_context C>
+  boost::json::object handle(const C& c, const server::token_request& r, std::error_code& ec) const {
     if (r.who.is_public) {  // a public client has no credentials to present (§4.4)
       ec = error::client_grant_not_allowed;
       return {};
@@ -26,15 +26,15 @@ struct client_credentials {
     store::grant_record g;
     g.client_id = r.who.id;
     g.subject = r.who.id;
-    g.scope = s.granted_scope(r.who, r.params.get("scope"), ec);
+    g.scope = c.granted_scope(r.who, r.params.get("scope"), ec);
     if (ec) return {};
     g.audience = std::string(r.params.get("audience"));
-    if (!s.audience_allowed(r.who, g.audience)) {
+    if (!c.audience_allowed(r.who, g.audience)) {
       ec = error::parameter_invalid;
       return {};
     }
-    g.family_id = s.new_family_id();
-    return s.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
+    g.family_id = c.new_family_id();
+    return c.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
   }
 };
 
