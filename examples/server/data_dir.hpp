@@ -1,9 +1,11 @@
 // The data directory of tessera-server: keys, the cookie key, the users file and the client
 // registry. Created on first start (mode 0700, files 0600); only hashes of the demo
-// secrets are written, and the secrets themselves are printed once.
+// secrets are written, and the secrets themselves are printed once. Keys and clients are
+// read by the library's Flyte loaders (tessera/flyte/keys.hpp, tessera/flyte/clients.hpp).
 //
 //   token_rsa_key.pem       signing key, as Flyte names it (token_<alg>_key.pem for others)
-//   token_rsa_key_old.pem   optional: a previous key that still verifies (rotation)
+//   token_rsa_key_old.pem   optional: a previous key that still verifies (rotation); any key
+//                           type, bound to the algorithm the key itself implies
 //   cookie_block_key        32 random bytes sealing session and pending-login cookies
 //   users.htpasswd          user:bcrypt[:email[:display name]]
 //   clients.json            {"clients": [ {Flyte static-client keys}, ... ]}
@@ -11,11 +13,12 @@
 
 #include <tessera/crypto/random.hpp>
 #include <tessera/crypto/secret_hash.hpp>
+#include <tessera/flyte/clients.hpp>
+#include <tessera/flyte/keys.hpp>
 #include <tessera/identity/users_file.hpp>
 #include <tessera/server/client.hpp>
 #include <tessera/server/token_issuer.hpp>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <filesystem>
@@ -59,38 +62,6 @@ inline void write_private_file(const fs::path& p, std::string_view data) {
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
   }
   fs::rename(tmp, p);
-}
-
-/// A client in Flyte's static-client shape, from JSON; `jwks` (a JWK Set of public keys) is
-/// tessera's addition, for clients that authenticate with private_key_jwt.
-inline tessera::server::client client_from_json(const boost::json::object& o) {
-  tessera::server::client c;
-  auto strings = [&](const char* key) {
-    std::vector<std::string> out;
-    if (auto* v = o.if_contains(key))
-      for (const auto& s : v->as_array()) out.emplace_back(s.as_string());
-    return out;
-  };
-  c.id = std::string(o.at("id").as_string());
-  c.is_public = o.contains("public") && o.at("public").as_bool();
-  std::error_code ec;
-  std::vector<std::string> secrets;
-  if (auto* s = o.if_contains("client_secret"); s && !s->as_string().empty()) secrets.emplace_back(s->as_string());
-  for (auto& s : strings("rotated_secrets")) secrets.push_back(std::move(s));
-  for (const auto& s : secrets) {
-    c.add_flyte_secret(s, ec);
-    if (ec) throw std::runtime_error("client " + c.id + ": client_secret is not base64 of a bcrypt hash");
-  }
-  if (auto* j = o.if_contains("jwks")) {  // private_key_jwt (RFC 7523): the client's public keys
-    c.assertion_keys = tessera::jose::jwk_set::parse(*j, ec);
-    if (ec) throw std::runtime_error("client " + c.id + ": jwks: " + ec.message());
-  }
-  c.redirect_uris = strings("redirect_uris");
-  c.grant_types = strings("grant_types");
-  if (o.contains("response_types")) c.response_types = strings("response_types");
-  c.scopes = strings("scopes");
-  c.audience = strings("audience");
-  return c;
 }
 
 class data_dir {
@@ -140,12 +111,10 @@ class data_dir {
     }
   }
 
+  /// The signing key and, when token_rsa_key_old.pem exists, the previous key with its own
+  /// algorithm (tessera/flyte/keys.hpp). Throws tessera::flyte::config_error naming the file.
   tessera::server::key_set keys(tessera::jose::algorithm alg) const {
-    auto current = tessera::jose::jwk::from_pem(read_file(key_path(alg)), alg);
-    std::vector<tessera::jose::jwk> old;
-    if (fs::exists(root_ / "token_rsa_key_old.pem"))
-      old.push_back(tessera::jose::jwk::from_pem(read_file(root_ / "token_rsa_key_old.pem"), tessera::jose::algorithm::RS256));
-    return tessera::server::key_set(std::move(current), std::move(old));
+    return tessera::flyte::load_signing_keys(root_, {.algorithm = alg}).key_set();
   }
 
   std::string cookie_key() const { return read_file(root_ / "cookie_block_key"); }
@@ -155,26 +124,15 @@ class data_dir {
     return tessera::identity::load_users_file(root_ / "users.htpasswd", report);
   }
 
-  tessera::server::client_registry clients() const {
-    tessera::server::client_registry reg;
-    auto doc = boost::json::parse(read_file(root_ / "clients.json"));
-    for (const auto& c : doc.at("clients").as_array()) {
-      auto problem = reg.add(client_from_json(c.as_object()));
-      if (problem != tessera::server::client_problem::none)
-        throw std::runtime_error("clients.json: " + std::string(tessera::server::to_string(problem)));
-    }
-    return reg;
-  }
+  /// clients.json, every value checked (tessera/flyte/clients.hpp). Throws
+  /// tessera::flyte::config_error naming the file and the value: "…/clients.json:
+  /// clients[2].redirect_uris[0]: not a string".
+  tessera::server::client_registry clients() const { return tessera::flyte::load_clients_file(root_ / "clients.json"); }
 
   const fs::path& root() const noexcept { return root_; }
 
  private:
-  fs::path key_path(tessera::jose::algorithm alg) const {
-    if (tessera::jose::required_key_type(alg) == tessera::jose::key_type::RSA) return root_ / "token_rsa_key.pem";
-    std::string name(tessera::jose::to_string(alg));
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return root_ / ("token_" + name + "_key.pem");
-  }
+  fs::path key_path(tessera::jose::algorithm alg) const { return root_ / tessera::flyte::signing_key_file_name(alg); }
 
   fs::path root_;
   std::string issuer_;

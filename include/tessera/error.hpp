@@ -198,6 +198,16 @@ enum class error {
   users_file_duplicate_user,
   users_file_unreadable,
   users_file_permissions,
+
+  // --- configuration files (tessera::flyte loaders) ----------------------------------------
+  config_type_mismatch,
+  config_member_missing,
+  config_member_unknown,
+  config_value_invalid,
+  config_too_large,
+  config_file_unreadable,
+
+  // --- stores -------------------------------------------------------------------------------
   store_failure,
   store_unavailable,
 };
@@ -354,6 +364,14 @@ inline constexpr error_entry error_table[] = {
     {users_file_duplicate_user, c::server_error, "users file lists the same user twice"},
     {users_file_unreadable, c::server_error, "users file cannot be read"},
     {users_file_permissions, c::server_error, "users file is readable or writable by users other than its owner"},
+
+    {config_type_mismatch, c::server_error, "configuration value has the wrong JSON type"},
+    {config_member_missing, c::server_error, "configuration lacks a required member"},
+    {config_member_unknown, c::server_error, "configuration has a member tessera does not know"},
+    {config_value_invalid, c::server_error, "configuration value is invalid"},
+    {config_too_large, c::server_error, "configuration exceeds a size or count limit"},
+    {config_file_unreadable, c::server_error, "configuration or key file cannot be read"},
+
     {store_failure, c::server_error, "token store failed"},
     {store_unavailable, c::temporarily_unavailable, "token store is unavailable"},
 };

@@ -1,4 +1,5 @@
 #include <tessera/http/form.hpp>
+#include <tessera/transport/detail/form.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -140,6 +141,37 @@ TEST_CASE("form_encode escapes everything but unreserved characters and round-tr
   CHECK(back.get("x") == "a&b=c%d+e~");
   CHECK(back.get("scope") == "all offline");
   CHECK(form_encode_component("\xff\x01") == "%FF%01");
+}
+
+TEST_CASE("the one form encoder keeps '~' and encodes '*' (RFC 3986 unreserved, as Go and Python do)") {
+  CHECK(form_encode_component("~") == "~");
+  CHECK(form_encode_component("*") == "%2A");
+  CHECK(form_encode_component("a~b*c-d.e_f g") == "a~b%2Ac-d.e_f+g");
+  CHECK(parse_form("x=" + form_encode_component("~*")).get("x") == "~*");
+  // Every decoder reads the WHATWG spelling the same: '*' raw and '~' as %7E.
+  CHECK(parse_form("x=%7E*").get("x") == "~*");
+}
+
+TEST_CASE("the transport client's form bodies come from the same encoder") {
+  const tessera::transport::form_fields fields{{"client_secret", "s~e*c r+e/t"}, {"scope", "all offline"}};
+  const auto body = tessera::transport::detail::form_encode(fields);
+  CHECK(body == "client_secret=s~e%2Ac+r%2Be%2Ft&scope=all+offline");
+  CHECK(body == form_encode({{"client_secret", "s~e*c r+e/t"}, {"scope", "all offline"}}));
+}
+
+TEST_CASE("is_form_content_type: the media type in any case, with parameters and spaces") {
+  for (std::string_view ok : {"application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded",
+                              "application/x-www-form-urlencoded; charset=UTF-8", "application/x-www-form-urlencoded;charset=utf-8",
+                              " application/x-www-form-urlencoded ", "application/x-www-form-urlencoded ;x=1"}) {
+    INFO(ok);
+    CHECK(is_form_content_type(ok));
+  }
+  for (std::string_view bad : {"", "application/json", "multipart/form-data", "application/x-www-form-urlencodedx",
+                               "application/x-www-form-urlencoded garbage", "text/plain; application/x-www-form-urlencoded",
+                               "application/x-www-form"}) {
+    INFO(bad);
+    CHECK_FALSE(is_form_content_type(bad));
+  }
 }
 
 TEST_CASE("form_decode decodes one component") {

@@ -1,4 +1,5 @@
 #include <tessera/http/redirect_uri.hpp>
+#include <tessera/server/client.hpp>  // registration: the same validator
 
 #include <catch2/catch.hpp>
 
@@ -84,6 +85,61 @@ TEST_CASE("check_redirect_uri validates registrations") {
     CHECK(ec == error::url_invalid);
   }
   CHECK_THROWS_AS(check_redirect_uri("nope"), tessera::system_error);
+}
+
+TEST_CASE("check_redirect_uri: https, loopback http and reverse-domain private-use schemes only") {
+  std::error_code ec;
+  for (std::string_view ok : {"https://app.example.com/cb", "http://localhost:53593/callback", "http://LOCALHOST/cb",
+                              "http://127.0.0.1/callback", "http://[::1]:8080/cb?app=cli", "com.example.app:/callback",
+                              "com.example.app://callback"}) {
+    INFO(ok);
+    check_redirect_uri(ok, ec);
+    CHECK_FALSE(ec);
+  }
+  for (std::string_view bad : {"http://app.example.com/cb", "http://127.0.0.2/cb", "http://localhost.evil.example/cb",
+                               "https:///cb", "https:/cb", "javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd",
+                               "myapp:/callback"}) {
+    INFO(bad);
+    check_redirect_uri(bad, ec);
+    CHECK(ec == error::url_invalid);
+  }
+}
+
+// Registration (server::client_registry::add) and matching call the same validator: what may
+// be registered is exactly what may match.
+TEST_CASE("a private-use scheme is accepted at registration and matches exactly") {
+  const std::vector<std::string> app{"com.example.app:/callback"};
+  CHECK(match_redirect_uri("com.example.app:/callback", app) == "com.example.app:/callback");
+  std::error_code ec;
+  match_redirect_uri("com.example.app:/callback/", app, ec);
+  CHECK(ec == error::redirect_uri_mismatch);
+
+  server::client_registry reg;
+  server::client c;
+  c.id = "mobile";
+  c.is_public = true;
+  c.redirect_uris = app;
+  CHECK(reg.add(c) == server::client_problem::none);
+  CHECK(reg.redirect_csp_sources() == std::vector<std::string>{"com.example.app:"});
+}
+
+TEST_CASE("plain http on a non-loopback host is refused at registration and never matches") {
+  const std::vector<std::string> plain{"http://app.example.com/cb"};
+  std::error_code ec;
+  match_redirect_uri("http://app.example.com/cb", plain, ec);  // even where it were registered
+  CHECK(ec == error::redirect_uri_mismatch);
+  CHECK(redirect_csp_source("http://app.example.com/cb").empty());
+
+  server::client_registry reg;
+  server::client c;
+  c.id = "web";
+  c.is_public = true;
+  c.redirect_uris = plain;
+  CHECK(reg.add(c) == server::client_problem::redirect_uri_invalid);
+  c.redirect_uris = {"javascript:alert(1)//"};
+  CHECK(reg.add(c) == server::client_problem::redirect_uri_invalid);
+  c.redirect_uris = {"http://localhost:53593/callback", "https://app.example.com/cb"};
+  CHECK(reg.add(c) == server::client_problem::none);
 }
 
 TEST_CASE("local paths are safe redirect targets") {

@@ -1,6 +1,6 @@
 // JWS compact serialization: signing and verifying with every algorithm, the parsing rules
-// for hostile tokens, header handling (crit, b64, typ, kid, key_id), and attack rows 1–4 of
-// docs/security.md (alg none, HS/RS confusion, zero and odd-sized signatures, header-named keys).
+// for hostile tokens, header handling (crit, b64, typ, kid, key_id), and docs/security.md
+// rows 1–4 (alg none, HS/RS confusion, zero and odd-sized signatures, header-named keys).
 #include "support.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -10,9 +10,9 @@
 using namespace jose_test;
 using jose::algorithm;
 
-// Row 4 says "no network call": the JOSE layer cannot make one. This translation unit includes
-// only tessera's JOSE headers (through support.hpp), and none of them pulls in a socket or HTTP
-// library.
+// docs/security.md row 4 says "no network call": the JOSE layer cannot make one. This
+// translation unit includes only tessera's JOSE headers (through support.hpp), and none of them
+// pulls in a socket or HTTP library.
 #if defined(BOOST_ASIO_VERSION) || defined(BOOST_BEAST_VERSION) || defined(CURLINC_CURL_H)
 #error "tessera/jose must not depend on a network library"
 #endif
@@ -352,7 +352,7 @@ TEST_CASE("Flyte's key_id header selects a key only when accept_key_id_header is
 }
 
 //------------------------------------------------------------------------------------------
-// Security rows 1–4
+// docs/security.md rows 1–4
 
 TEST_CASE("alg none token is rejected with invalid_token") {
   es256_fixture f;

@@ -1,5 +1,5 @@
 // JWT validation: every claim check with a manual clock, each with its own error; token-type
-// confusion (attack row 5); throwing overloads; one validator shared by four threads.
+// confusion (docs/security.md row 5); throwing overloads; one validator shared by four threads.
 #include "support.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -232,7 +232,7 @@ TEST_CASE("claims are checked only after the signature verifies") {
 }
 
 //------------------------------------------------------------------------------------------
-// Security row 5
+// docs/security.md row 5
 
 TEST_CASE("ID token used as access token is rejected: typ at+jwt required") {
   // An OIDC ID token from the same issuer and key: typ JWT, aud = the client id.

@@ -2,12 +2,19 @@
 // sessions, logout, /me), driven through `transport::router::route` with hand-built requests.
 #include <tessera/identity/local.hpp>
 
+#include <tessera/identity/authenticator.hpp>
+#include <tessera/identity/browser.hpp>
+#include <tessera/identity/html.hpp>
 #include <tessera/identity/login_page.hpp>
+#include <tessera/identity/password_authenticator.hpp>
 #include <tessera/identity/session.hpp>
+#include <tessera/identity/session_identity.hpp>
 #include <tessera/identity/users_file.hpp>
 #include <tessera/store/memory.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
 
 #include <sys/stat.h>
 
@@ -66,6 +73,40 @@ struct recording_store {
 };
 static_assert(tessera::store::session_store<recording_store>);
 static_assert(identity::identity_policy<identity::local<recording_store, manual_clock>>);
+
+// The identity_policy exemplar (identity/concepts.hpp; test_server.hpp's `header_identity`
+// is this plus its header login): the least an identity must do, browser layer included.
+identity::browser_settings one_key_browser() {
+  identity::browser_settings s;
+  s.cookie_keys = {std::string(32, 'k')};
+  return s;
+}
+struct archetype_identity {
+  identity::browser b{one_key_browser()};
+  std::optional<identity::user> current_user(const request&, const request_context&, std::error_code& ec) const {
+    ec = {};
+    return std::nullopt;
+  }
+  std::string_view login_path() const { return "/login"; }
+  void install(tessera::transport::router&) const {}
+  const identity::browser& browser() const { return b; }
+};
+static_assert(identity::identity_policy<archetype_identity>);
+
+// The authenticator exemplar (identity/authenticator.hpp): nobody may sign in.
+struct nobody_authenticator {
+  struct settings_type {};
+  explicit nobody_authenticator(settings_type) {}
+  void install(tessera::transport::router& r, const identity::login_services& s) const {
+    r.get(std::string(s.login_path()), [&s](const request& q) {
+      return s.browser().error_page(q, bh::status::forbidden, "Sign in", "Nobody may sign in.");
+    });
+  }
+  bool recognizes(const identity::user&) const { return false; }
+};
+static_assert(identity::authenticator<nobody_authenticator>);
+static_assert(identity::authenticator<identity::password_authenticator>);
+static_assert(identity::identity_policy<identity::session_identity<recording_store, manual_clock, nobody_authenticator>>);
 
 struct cookie_line {
   std::string name, value;
@@ -152,9 +193,9 @@ std::string key(char fill) { return std::string(32, fill); }
 identity::local_settings base_settings() {
   identity::local_settings s;
   s.users = identity::parse_users_file(users_text());
-  s.cookie_keys = {key('k')};
-  s.secure_cookies = false;  // plain-HTTP development unless a test says otherwise
-  s.authorized_uris = {"https://console.example.com"};
+  s.browser.cookie_keys = {key('k')};
+  s.browser.secure_cookies = false;  // plain-HTTP development unless a test says otherwise
+  s.browser.authorized_uris = {"https://console.example.com"};
   return s;
 }
 
@@ -316,20 +357,20 @@ TEST_CASE("local refuses settings it cannot run safely") {
   recording_store store;
   manual_clock clock;
   auto s = base_settings();
-  s.cookie_keys = {std::string(16, 'k')};
+  s.browser.cookie_keys = {std::string(16, 'k')};
   CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
   s = base_settings();
-  s.cookie_keys.clear();
+  s.browser.cookie_keys.clear();
   CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
   s = base_settings();
   s.default_redirect = "https://evil.example/";
   CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
   s = base_settings();
-  s.authorized_uris = {"console.example.com"};
+  s.browser.authorized_uris = {"console.example.com"};
   CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
   for (const char* bad : {"", "https://a.example; script-src *", "https://a.example https://b.example", "'unsafe-inline'"}) {
     s = base_settings();
-    s.form_action_sources = {bad};
+    s.browser.form_action_sources = {bad};
     CHECK_THROWS_AS((identity::local<recording_store, manual_clock>(s, store, clock)), tessera::system_error);
   }
 }
@@ -338,7 +379,7 @@ TEST_CASE("the login page's form-action allows the redirects that end an authori
   // Browsers apply form-action to every redirect after the login POST; the last one goes to
   // the client (a loopback port chosen at run time, for a CLI).
   auto s = base_settings();
-  s.form_action_sources = {"http://127.0.0.1:*", "https://app.example.com"};
+  s.browser.form_action_sources = {"http://127.0.0.1:*", "https://app.example.com"};
   fixture f(std::move(s));
   auto res = f.get("/login");
   const auto csp = header(res, "Content-Security-Policy");
@@ -363,7 +404,7 @@ TEST_CASE("login page cannot be framed, cached or leak through Referer, and runs
   CHECK(csp.find("form-action 'self' https://console.example.com") != std::string::npos);
   CHECK(csp.find("unsafe") == std::string::npos);
   CHECK(csp.find("script-src") == std::string::npos);
-  CHECK(csp.find(identity::login_page_style_hash()) != std::string::npos);
+  CHECK(csp.find(identity::page_style_hash()) != std::string::npos);
   CHECK(res.body().find("<script") == std::string::npos);
   CHECK(res.body().find("name=\"redirect_url\" value=\"/console/projects\"") != std::string::npos);
 
@@ -596,7 +637,7 @@ TEST_CASE("over TLS, or with secure_cookies, the session cookie is __Host- and S
   }
   SECTION("secure_cookies set (TLS ends at a proxy)") {
     auto s = base_settings();
-    s.secure_cookies = true;
+    s.browser.secure_cookies = true;
     fixture f(std::move(s));
     check_secure(f);
   }
@@ -655,7 +696,7 @@ TEST_CASE("current_user refuses tampered, swapped, duplicated and expired sessio
   }
   SECTION("sealed under another key") {
     auto s = base_settings();
-    s.cookie_keys = {key('z')};
+    s.browser.cookie_keys = {key('z')};
     fixture g(std::move(s));
     CHECK_FALSE(g.user_of(b));
   }
@@ -682,7 +723,7 @@ TEST_CASE("a key rotation keeps sessions sealed under the old key") {
   browser b;
   REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
   auto s = base_settings();
-  s.cookie_keys = {key('n'), key('k')};
+  s.browser.cookie_keys = {key('n'), key('k')};
   identity::local<recording_store, manual_clock> rotated(std::move(s), f.store, f.clock);
   std::error_code ec;
   auto u = rotated.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec);
@@ -850,4 +891,337 @@ TEST_CASE("login, logout and me are registered with their methods") {
   CHECK(f.router.allowed_methods("/me") == "GET, HEAD");
   CHECK(f.router.route(make_request(bh::verb::put, "/login"), f.ctx).result() == bh::status::method_not_allowed);
   CHECK(f.policy.login_path() == "/login");
+}
+
+// --- the browser layer (identity/browser.hpp) -------------------------------------------------
+
+namespace {
+
+identity::browser_settings browser_settings_with(std::string public_url = {}, std::optional<bool> secure = std::nullopt) {
+  identity::browser_settings s;
+  s.cookie_keys = {key('k')};
+  s.public_url = std::move(public_url);
+  s.secure_cookies = secure;
+  s.authorized_uris = {"https://console.example.com"};
+  return s;
+}
+
+const request_context plain_ctx{"127.0.0.1", 40000, false};
+const request_context tls_ctx{"127.0.0.1", 40000, true};
+const tessera::time_point t0 = tessera::from_unix_seconds(1'700'000'000);
+
+// A request carrying each of `cookie_fields` as its own `Cookie` field (as HTTP/2 sends them).
+request with_cookie_fields(std::initializer_list<std::string> cookie_fields, bh::verb verb = bh::verb::get) {
+  request req{verb, "/oauth2/device", 11};
+  for (const auto& c : cookie_fields) req.insert(bh::field::cookie, c);
+  return req;
+}
+
+std::string pair_of(const std::string& set_cookie_line) {
+  auto c = parse_set_cookie(set_cookie_line);
+  return c.name + "=" + c.value;
+}
+
+}  // namespace
+
+TEST_CASE("browser settings are checked once, with errors that name the setting and never a key") {
+  auto refused = [](identity::browser_settings s, error e, std::string_view names) {
+    try {
+      identity::browser b(std::move(s));
+      FAIL("accepted");
+    } catch (const tessera::system_error& x) {
+      CHECK(x.code() == e);
+      const std::string what = x.what();
+      INFO(what);
+      CHECK(what.find("browser_settings") != std::string::npos);
+      CHECK(what.find(names) != std::string::npos);
+      CHECK(what.find("ssssssss") == std::string::npos);  // the key itself never
+    }
+  };
+  auto s = browser_settings_with();
+  {
+    auto t = s;
+    t.cookie_keys = {key('k'), std::string(16, 's')};
+    refused(t, error::aead_key_invalid, "cookie_keys[1]");
+  }
+  {
+    auto t = s;
+    t.cookie_keys.clear();
+    refused(t, error::aead_key_invalid, "cookie_keys");
+  }
+  for (const char* bad : {"ftp://flyte.example.com", "https://user@flyte.example.com", "https://flyte.example.com/#x", "flyte.example.com"}) {
+    auto t = s;
+    t.public_url = bad;
+    refused(t, error::url_invalid, "public_url");
+  }
+  {
+    auto t = s;
+    t.authorized_uris = {"https://ok.example.com", "console.example.com"};
+    refused(t, error::url_invalid, "authorized_uris[1]");
+  }
+  {
+    auto t = s;
+    t.form_action_sources = {"https://a.example.com", "https://b.example.com; script-src *"};
+    refused(t, error::parameter_invalid, "form_action_sources[1]");
+  }
+  {
+    auto t = s;
+    t.form_lifetime = std::chrono::seconds{0};
+    refused(t, error::parameter_invalid, "form_lifetime");
+  }
+  CHECK_NOTHROW(identity::browser(browser_settings_with("https://flyte.example.com")));
+}
+
+TEST_CASE("Secure cookies default from the public URL's scheme and are forced on over TLS") {
+  struct row {
+    std::string public_url;
+    std::optional<bool> secure;
+    bool plain_secure;
+  };
+  for (const auto& r : {row{"https://flyte.example.com", std::nullopt, true}, row{"", std::nullopt, true},
+                        row{"http://127.0.0.1:8080", std::nullopt, false}, row{"HTTP://localhost:30080", std::nullopt, false},
+                        row{"https://flyte.example.com", false, false}, row{"http://127.0.0.1:8080", true, true}}) {
+    INFO(r.public_url << " " << (r.secure ? (*r.secure ? "true" : "false") : "unset"));
+    identity::browser b(browser_settings_with(r.public_url, r.secure));
+    CHECK(b.secure(plain_ctx) == r.plain_secure);
+    CHECK(b.secure(tls_ctx));
+    CHECK(b.cookie_name(plain_ctx, "tessera_authz") == (r.plain_secure ? "__Host-tessera_authz" : "tessera_authz"));
+    CHECK(b.cookie_name(tls_ctx, "tessera_authz") == "__Host-tessera_authz");
+  }
+}
+
+TEST_CASE("a sealed cookie opens only under its own name and mode, until it expires") {
+  identity::browser b(browser_settings_with("http://127.0.0.1:8080"));
+  std::error_code ec;
+  const auto line = b.seal_cookie(plain_ctx, "tessera_authz", "client_id=flytectl&state=x", std::chrono::minutes(15), t0, ec);
+  REQUIRE_FALSE(ec);
+  auto c = parse_set_cookie(line);
+  CHECK(c.name == "tessera_authz");
+  CHECK(c.has("HttpOnly"));
+  CHECK(c.has("SameSite=Lax"));
+  CHECK(c.has("Path=/"));
+  CHECK(c.has("Max-Age=900"));
+  CHECK_FALSE(c.has("Secure"));
+  CHECK(c.value.find("flytectl") == std::string::npos);
+
+  const auto req = with_cookie_fields({pair_of(line)});
+  CHECK(b.open_cookie(req, plain_ctx, "tessera_authz", t0, ec) == "client_id=flytectl&state=x");
+  CHECK_FALSE(ec);
+  CHECK(b.open_cookie(req, plain_ctx, "tessera_authz", t0 + std::chrono::seconds(899), ec));
+  CHECK_FALSE(b.open_cookie(req, plain_ctx, "tessera_authz", t0 + std::chrono::minutes(15), ec));
+  CHECK(ec == error::cookie_invalid);
+  CHECK_FALSE(b.open_cookie(req, tls_ctx, "tessera_authz", t0, ec));  // secure mode reads __Host- only
+  CHECK_FALSE(ec);
+  CHECK_FALSE(b.open_cookie(req, plain_ctx, "tessera_other", t0, ec));  // absent: not an error
+  CHECK_FALSE(ec);
+  const auto moved = with_cookie_fields({"tessera_login=" + c.value});
+  CHECK_FALSE(b.open_cookie(moved, plain_ctx, "tessera_login", t0, ec));  // the name is sealed in
+  CHECK(ec == error::cookie_invalid);
+
+  const auto secure_line = b.seal_cookie(tls_ctx, "tessera_authz", "v", std::chrono::minutes(15), t0, ec);
+  REQUIRE_FALSE(ec);
+  auto sc = parse_set_cookie(secure_line);
+  CHECK(sc.name == "__Host-tessera_authz");
+  CHECK(sc.has("Secure"));
+  CHECK(b.open_cookie(with_cookie_fields({pair_of(secure_line)}), tls_ctx, "tessera_authz", t0, ec) == "v");
+
+  auto gone = parse_set_cookie(b.expire_cookie(tls_ctx, "tessera_authz", ec));
+  REQUIRE_FALSE(ec);
+  CHECK(gone.name == "__Host-tessera_authz");
+  CHECK(gone.value.empty());
+  CHECK(gone.has("Max-Age=0"));
+}
+
+TEST_CASE("cookies are read from every Cookie field; one sent twice is refused") {
+  identity::browser b(browser_settings_with("http://127.0.0.1:8080"));
+  std::error_code ec;
+  const auto pair = pair_of(b.seal_cookie(plain_ctx, "tessera_authz", "kept", std::chrono::minutes(15), t0, ec));
+  REQUIRE_FALSE(ec);
+
+  auto cookies = identity::browser::read_cookies(with_cookie_fields({"theme=dark", pair}), ec);
+  REQUIRE_FALSE(ec);
+  CHECK(cookies.size() == 2);
+  CHECK(b.open_cookie(with_cookie_fields({"theme=dark", pair}), plain_ctx, "tessera_authz", t0, ec) == "kept");
+
+  CHECK_FALSE(b.open_cookie(with_cookie_fields({pair, "theme=dark; " + pair}), plain_ctx, "tessera_authz", t0, ec));
+  CHECK(ec == error::cookie_malformed);
+  CHECK_FALSE(b.open_cookie(with_cookie_fields({pair, "x=\x01"}), plain_ctx, "tessera_authz", t0, ec));
+  CHECK(ec == error::cookie_malformed);
+}
+
+TEST_CASE("one CSRF scheme for every form: per-form cookie, Strict and sealed, reused while valid") {
+  identity::browser b(browser_settings_with("http://127.0.0.1:8080"));
+  std::error_code ec;
+  auto first = b.csrf_token(with_cookie_fields({}), plain_ctx, "tessera_device_csrf", t0, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(first.token.size() == 43);
+  auto c = parse_set_cookie(first.set_cookie);
+  CHECK(c.name == "tessera_device_csrf");
+  CHECK(c.has("HttpOnly"));
+  CHECK(c.has("SameSite=Strict"));
+  CHECK(c.has("Max-Age=1800"));
+  CHECK(c.value.find(first.token) == std::string::npos);
+
+  const auto post = with_cookie_fields({pair_of(first.set_cookie)}, bh::verb::post);
+  CHECK(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", first.token, t0));
+  CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", first.token + "x", t0));
+  CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", "", t0));
+  CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_login", first.token, t0));  // another form's cookie
+  CHECK_FALSE(b.csrf_valid(with_cookie_fields({}), plain_ctx, "tessera_device_csrf", first.token, t0));
+  CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", first.token, t0 + std::chrono::minutes(30)));
+
+  auto again = b.csrf_token(post, plain_ctx, "tessera_device_csrf", t0 + std::chrono::minutes(1), ec);
+  CHECK(again.token == first.token);  // a second tab keeps working
+  CHECK(again.set_cookie.empty());
+  auto later = b.csrf_token(post, plain_ctx, "tessera_device_csrf", t0 + std::chrono::minutes(30), ec);
+  CHECK(later.token != first.token);
+  CHECK_FALSE(later.set_cookie.empty());
+
+  auto spent = parse_set_cookie(b.csrf_spent(plain_ctx, "tessera_device_csrf", ec));
+  CHECK(spent.has("Max-Age=0"));
+  CHECK(spent.has("SameSite=Strict"));
+}
+
+TEST_CASE("every page has the one strict CSP and the same look; the style hash allows exactly its style") {
+  fixture f;
+  auto login = f.get("/login");
+  const auto& b = f.policy.browser();
+  const request req{bh::verb::get, "/oauth2/device", 11};
+
+  auto device = b.page(req, bh::status::ok, identity::render_page("Connect a device", "<p>Enter the code your device shows.</p>\n"));
+  auto error_page = b.error_page(req, error::csrf_token_invalid);
+  auto unavailable = b.error_page(req, error::store_unavailable);
+  for (const auto* res : {&login, &device, &error_page, &unavailable}) {
+    CHECK(header(*res, "Content-Security-Policy") == b.csp());
+    CHECK(header(*res, "X-Frame-Options") == "DENY");
+    CHECK(header(*res, "Cache-Control") == "no-store");
+    CHECK(header(*res, "Referrer-Policy") == "no-referrer");
+    CHECK(header(*res, "X-Content-Type-Options") == "nosniff");
+    CHECK(header(*res, "Content-Type") == "text/html; charset=utf-8");
+    CHECK(res->body().find(std::string("<style>").append(identity::page_style).append("</style>")) != std::string::npos);
+    CHECK(res->body().find("<script") == std::string::npos);
+  }
+  CHECK(b.csp().find("unsafe") == std::string::npos);
+  CHECK(b.csp().find("default-src 'none'") != std::string::npos);
+  CHECK(error_page.result() == bh::status::bad_request);
+  CHECK(error_page.body().find("invalid_request") != std::string::npos);
+  CHECK(unavailable.result() == bh::status::service_unavailable);
+  CHECK(b.error_page(req, error::client_unknown).result() == bh::status::bad_request);  // 401 is no page status
+
+  // The CSP source is the SHA-256 of the exact text between the tags (CSP3 §8.3).
+  const auto& body = login.body();
+  const auto open = body.find("<style>") + 7;
+  const auto style = body.substr(open, body.find("</style>") - open);
+  const auto digest = tessera::crypto::sha256(style);
+  CHECK(identity::page_style_hash() ==
+        "'sha256-" + tessera::crypto::base64_encode(std::span<const unsigned char>(digest.data(), digest.size())) + "'");
+  CHECK(b.csp().find(identity::page_style_hash()) != std::string::npos);
+}
+
+TEST_CASE("see_other, is_form, query parameters and redirect targets") {
+  identity::browser b(browser_settings_with());
+  request req{bh::verb::get, "/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fx&prompt=login#frag", 11};
+  CHECK(identity::browser::query_parameter(req, "prompt") == "login");
+  CHECK(identity::browser::query_parameter(req, "absent") == "");
+  CHECK(b.redirect_target(req, "/fallback") == "https://console.example.com/x");
+  req.target("/login?redirect_url=https%3A%2F%2Fevil.example%2F");
+  CHECK_FALSE(b.redirect_target(req, "/fallback"));
+  req.target("/login");
+  CHECK(b.redirect_target(req, "/fallback") == "/fallback");
+  req.target("/login?a=%zz");
+  CHECK_FALSE(identity::browser::query_parameter(req, "a"));
+  CHECK_FALSE(b.redirect_target(req, "/fallback"));
+
+  auto res = identity::browser::see_other(req, "/console");
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "/console");
+  CHECK(header(res, "Cache-Control") == "no-store");
+  CHECK(header(res, "Referrer-Policy") == "no-referrer");
+
+  req.set(bh::field::content_type, "Application/X-WWW-Form-URLEncoded; charset=UTF-8");
+  CHECK(identity::browser::is_form(req));
+  req.set(bh::field::content_type, "application/json");
+  CHECK_FALSE(identity::browser::is_form(req));
+}
+
+TEST_CASE("a session cookie in a second Cookie field is read; the same cookie in two fields is not a session") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  const std::string session = "tessera_session=" + b.jar.at("tessera_session");
+  std::error_code ec;
+  auto req = make_request(bh::verb::get, "/me", "theme=dark");
+  req.insert(bh::field::cookie, session);
+  CHECK(f.router.route(req, f.ctx).result() == bh::status::ok);
+  req.insert(bh::field::cookie, session);
+  CHECK_FALSE(f.policy.current_user(req, f.ctx, ec));
+  CHECK_FALSE(ec);
+}
+
+TEST_CASE("the identity lends its browser layer: the same keys open what the identity sealed") {
+  fixture f;
+  const identity::browser& b = f.policy.browser();
+  CHECK(b.settings().cookie_keys == std::vector<std::string>{key('k')});
+  browser tab;
+  f.open_form(tab);
+  // The server's pages seal and open through this browser, under the same keys.
+  std::error_code ec;
+  auto opened = b.open_cookie(make_request(bh::verb::get, "/", tab.cookie_header()), f.ctx, "tessera_login", f.clock.now(), ec);
+  CHECK(opened);
+  CHECK_FALSE(ec);
+}
+
+TEST_CASE("session_identity with another authenticator keeps the same logout and /me") {
+  manual_clock clock{1'700'000'000};
+  recording_store store;
+  identity::session_identity_settings s;
+  s.browser = browser_settings_with("http://127.0.0.1:8080");
+  identity::session_identity<recording_store, manual_clock, nobody_authenticator> id(std::move(s), {}, store, clock);
+  tessera::transport::router r;
+  id.install(r);
+  CHECK(r.allowed_methods("/login") == "GET, HEAD");
+  CHECK(r.allowed_methods("/logout") == "GET, HEAD, POST");
+  CHECK(r.allowed_methods("/me") == "GET, HEAD");
+  auto login = r.route(make_request(bh::verb::get, "/login"), plain_ctx);
+  CHECK(login.result() == bh::status::forbidden);
+  CHECK(header(login, "Content-Security-Policy") == id.browser().csp());
+  CHECK(r.route(make_request(bh::verb::get, "/me"), plain_ctx).result() == bh::status::unauthorized);
+  auto out = r.route(make_request(bh::verb::get, "/logout"), plain_ctx);
+  CHECK(out.result() == bh::status::see_other);
+  CHECK(header(out, "Location") == "/login");
+
+  // A session of a user the authenticator does not recognize is no session.
+  std::error_code ec;
+  auto cookie = id.services().start_session(make_request(bh::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}}, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(store.puts == 1);
+  CHECK_FALSE(id.current_user(make_request(bh::verb::get, "/", pair_of(cookie)), plain_ctx, ec));
+}
+
+TEST_CASE("session_identity refuses unsafe settings, naming them") {
+  recording_store store;
+  manual_clock clock;
+  auto refused = [&](identity::session_identity_settings s) {
+    try {
+      identity::session_identity<recording_store, manual_clock, nobody_authenticator> id(std::move(s), {}, store, clock);
+      FAIL("accepted");
+    } catch (const tessera::system_error& x) {
+      CHECK(x.code() == error::parameter_invalid);
+      CHECK(std::string(x.what()).find("session_identity_settings") != std::string::npos);
+    }
+  };
+  identity::session_identity_settings s;
+  s.browser = browser_settings_with();
+  auto t = s;
+  t.logout_path = "logout";
+  refused(t);
+  t = s;
+  t.me_path = "/me?x";
+  refused(t);
+  t = s;
+  t.session_lifetime = std::chrono::seconds{0};
+  refused(t);
+  t = s;
+  t.default_redirect = "//evil.example";
+  refused(t);
 }

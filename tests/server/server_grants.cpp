@@ -87,7 +87,8 @@ TEST_CASE("the code flow issues an ID token only when the scope has openid") {
   CHECK(id.string_claim("name") == "Test alice");
   CHECK(id.string_claim("email") == "alice@example.com");
   CHECK(id.header.at("typ") == "JWT");
-  // An ID token is not an access token (row 5): the access-token validator refuses it.
+  // An ID token is not an access token (docs/security.md row 5): the access-token validator
+  // refuses it.
   CHECK_THROWS(f.access_claims(body.at("id_token").as_string()));
 }
 

@@ -1,6 +1,6 @@
-// Negative tests for the authorization server, one group per row of
-// /work/shared/reference/security.md (rows 6–8, 12–19, 23–24): a hostile input goes in, a
-// precise error comes out, nothing is issued, nothing is lost.
+// Negative tests for the authorization server, one group per row of docs/security.md
+// (rows 6–8, 12–19, 23–24): a hostile input goes in, a precise error comes out, nothing is
+// issued, nothing is lost.
 #include "test_server.hpp"
 
 #include <openssl/crypto.h>
@@ -12,15 +12,15 @@
 
 using namespace test;
 
-// --- row 13 instrumentation -------------------------------------------------------------------
+// --- docs/security.md row 13 instrumentation --------------------------------------------------
 //
 // `crypto::constant_time_equal` is the one comparator for secrets; it calls OpenSSL's
 // CRYPTO_memcmp. This executable defines CRYPTO_memcmp itself, which the static linker binds
 // the header-only library's calls to ahead of libcrypto's. The definition below is a
 // constant-time comparison too, and while `memcmp_recorder` is on it records what was
-// compared. Row 13's tests then prove behaviourally that the server's secret comparisons went
-// through the constant-time comparator: had a call site used `==`, `std::memcmp` or
-// `std::equal`, the pair it compared would be missing from the record.
+// compared. The tests of docs/security.md row 13 then prove behaviourally that the server's
+// secret comparisons went through the constant-time comparator: had a call site used `==`,
+// `std::memcmp` or `std::equal`, the pair it compared would be missing from the record.
 namespace {
 
 struct recorded_compare {
@@ -94,7 +94,7 @@ std::string redirect_error(const response& r) {
 
 }  // namespace
 
-// --- row 6: PKCE downgrade (RFC 9700 §4.8) ----------------------------------------------------
+// --- docs/security.md row 6: PKCE downgrade (RFC 9700 §4.8) -----------------------------------
 
 TEST_CASE("row 6: code_challenge_method=plain is refused at authorize") {
   fixture f;
@@ -160,7 +160,7 @@ TEST_CASE("row 6: a verifier sent for a code issued without a challenge is inval
   check_error_shape(f.redeem(code, pkce_pair{}.verifier, "flytepropeller", ""), 400, "invalid_grant");
 }
 
-// --- row 7: code replay (RFC 6749 §4.1.2) -----------------------------------------------------
+// --- docs/security.md row 7: code replay (RFC 6749 §4.1.2) ------------------------------------
 
 TEST_CASE("row 7: a replayed code fails and revokes the access and refresh tokens its first redemption issued") {
   fixture f;
@@ -220,7 +220,7 @@ TEST_CASE("row 7: two racing redemptions of one code: exactly one wins") {
   }
 }
 
-// --- row 8: redirect-URI manipulation (RFC 9700 §4.1, RFC 8252 §7.3) ---------------------------
+// --- docs/security.md row 8: redirect-URI manipulation (RFC 9700 §4.1, RFC 8252 §7.3) ----------
 
 TEST_CASE("row 8: unregistered and look-alike redirect URIs get an error page, never a redirect") {
   fixture f;
@@ -289,7 +289,7 @@ TEST_CASE("row 8: another client's registered redirect URI is refused") {
   check_no_redirect_page(f.authorize(with(flytectl_request(pk), "redirect_uri", "http://localhost:3846/callback")));
 }
 
-// --- row 12: refresh-token replay (RFC 9700 §4.14) --------------------------------------------
+// --- docs/security.md row 12: refresh-token replay (RFC 9700 §4.14) ---------------------------
 
 TEST_CASE("row 12: replay of a rotated refresh token is invalid_grant and kills the whole family") {
   fixture f;
@@ -412,7 +412,7 @@ TEST_CASE("row 12: two racing refreshes of one token outside grace: exactly one 
   }
 }
 
-// --- row 13: timing-safe comparison -----------------------------------------------------------
+// --- docs/security.md row 13: timing-safe comparison ------------------------------------------
 
 TEST_CASE("row 13: the PKCE verifier is checked with the constant-time comparator") {
   fixture f;
@@ -460,7 +460,7 @@ TEST_CASE("row 13: the device page's CSRF token is checked with the constant-tim
   CHECK(memcmp_recorder::compared(csrf, forged));
 }
 
-// --- row 14: leakage via Referer and history --------------------------------------------------
+// --- docs/security.md row 14: leakage via Referer and history ---------------------------------
 
 TEST_CASE("row 14: token responses and the authorize redirect carry no-store and no-referrer") {
   fixture f;
@@ -481,7 +481,7 @@ TEST_CASE("row 14: token responses and the authorize redirect carry no-store and
   CHECK(device["Referrer-Policy"] == "no-referrer");
 }
 
-// --- row 15: clickjacking ---------------------------------------------------------------------
+// --- docs/security.md row 15: clickjacking ----------------------------------------------------
 
 TEST_CASE("row 15: the device page and the error pages forbid framing") {
   fixture f;
@@ -508,7 +508,7 @@ TEST_CASE("row 15: the device page escapes the user code it echoes from the link
   CHECK(page.body().find("&quot;&gt;&lt;script&gt;") != std::string::npos);
 }
 
-// --- row 16: cookies --------------------------------------------------------------------------
+// --- docs/security.md row 16: cookies ---------------------------------------------------------
 
 TEST_CASE("row 16: a pending-authorization cookie swapped for another sealed cookie is rejected") {
   fixture f;
@@ -576,7 +576,7 @@ TEST_CASE("row 16: a device CSRF cookie from another session's page does not fit
   check_error_shape(f.device_poll(d.at("device_code").as_string()), 400, "authorization_pending");
 }
 
-// --- row 17: 303 after a POST -----------------------------------------------------------------
+// --- docs/security.md row 17: 303 after a POST ------------------------------------------------
 
 TEST_CASE("row 17: every redirect answering a POST is 303 See Other") {
   fixture f;
@@ -598,7 +598,7 @@ TEST_CASE("row 17: every redirect answering a POST is 303 See Other") {
   CHECK(device.result() == bhttp::status::see_other);
 }
 
-// --- row 18: forwarded-header spoofing --------------------------------------------------------
+// --- docs/security.md row 18: forwarded-header spoofing ---------------------------------------
 
 TEST_CASE("row 18: spoofed Host and X-Forwarded-* headers change neither the issuer nor any redirect") {
   fixture f;
@@ -649,7 +649,7 @@ TEST_CASE("row 18: spoofed Host and X-Forwarded-* headers change neither the iss
   CHECK(d.at("verification_uri").as_string() == issuer + "/oauth2/device");
 }
 
-// --- row 19: client-secret guessing -----------------------------------------------------------
+// --- docs/security.md row 19: client-secret guessing ------------------------------------------
 
 TEST_CASE("row 19: many bad secrets answer 429 with Retry-After after the burst; a cached good secret still works") {
   fixture f;
@@ -699,7 +699,7 @@ TEST_CASE("row 19: a locked-out confidential client does not lock out public cli
   CHECK(f.login("all offline").contains("access_token"));
 }
 
-// --- row 23: revocation that silently fails ---------------------------------------------------
+// --- docs/security.md row 23: revocation that silently fails ----------------------------------
 
 TEST_CASE("row 23: a revoked refresh token is active:false at introspection and cannot refresh") {
   fixture f;
@@ -726,7 +726,7 @@ TEST_CASE("row 23: a revoked access token stays inactive until it expires") {
   }
 }
 
-// --- row 24: secrets at rest ------------------------------------------------------------------
+// --- docs/security.md row 24: secrets at rest -------------------------------------------------
 
 TEST_CASE("row 24: the store holds codes, refresh tokens and device codes only under their hashes") {
   fixture f;

@@ -342,7 +342,7 @@ inline void check_error_shape(const response& r, unsigned status, std::string_vi
   CHECK_FALSE(o.at("error_description").as_string().empty());
 }
 
-/// The headers every HTML page of the server carries (security rows 14 and 15).
+/// The headers every HTML page of the server carries (docs/security.md rows 14 and 15).
 inline void check_html_page(const response& r) {
   CHECK(std::string_view(r[bhttp::field::content_type]).starts_with("text/html"));
   CHECK(r["X-Frame-Options"] == "DENY");

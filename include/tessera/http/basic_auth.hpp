@@ -20,6 +20,7 @@
 #define TESSERA_HTTP_BASIC_AUTH_HPP
 
 #include <tessera/crypto/base64.hpp>
+#include <tessera/detail/ascii.hpp>
 #include <tessera/error.hpp>
 #include <tessera/http/form.hpp>
 
@@ -59,23 +60,10 @@ struct basic_credentials {
   }
 };
 
-namespace detail {
-constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-}  // namespace detail
-
 /// True when the header value uses the Basic scheme (so a server can tell "malformed Basic"
 /// from "another scheme, e.g. Bearer, which is not client authentication").
 inline bool is_basic_authorization(std::string_view header_value) noexcept {
-  return header_value.size() > 6 && detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
+  return header_value.size() > 6 && tessera::detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
 }
 
 /// Parses an `Authorization` header value carrying Basic client credentials.

@@ -27,6 +27,7 @@
 #define TESSERA_HTTP_COOKIE_HPP
 
 #include <tessera/clock.hpp>
+#include <tessera/detail/ascii.hpp>
 #include <tessera/error.hpp>
 
 #include <chrono>
@@ -108,17 +109,6 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char a = s[i], b = prefix[i];
-    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-    if (a != b) return false;
-  }
-  return true;
-}
-
 }  // namespace detail
 
 /// Parses a `Cookie` header value.
@@ -208,8 +198,8 @@ inline std::string set_cookie(std::string_view name, std::string_view value, con
     if (!detail::is_cookie_octet(c)) return {};
   if (a.path.empty() || a.path.front() != '/' || !detail::valid_attribute_value(a.path)) return {};
   if (!detail::valid_domain(a.domain)) return {};
-  if (detail::starts_with_icase(name, "__Host-") && (!a.secure || a.path != "/" || !a.domain.empty())) return {};
-  if (detail::starts_with_icase(name, "__Secure-") && !a.secure) return {};
+  if (tessera::detail::istarts_with_ascii(name, "__Host-") && (!a.secure || a.path != "/" || !a.domain.empty())) return {};
+  if (tessera::detail::istarts_with_ascii(name, "__Secure-") && !a.secure) return {};
   if (a.same_site == same_site_policy::none && !a.secure) return {};  // browsers drop it
   ec = {};
 

@@ -1,8 +1,9 @@
 // tessera — http/form.hpp
 //
 // `application/x-www-form-urlencoded` bodies and query strings (RFC 6749 Appendix B; WHATWG
-// URL §5), parsed strictly into an ordered parameter list, and the encoder for building
-// redirects and client requests.
+// URL §5), parsed strictly into an ordered parameter list; the one encoder for building
+// redirects, form bodies and client requests (the transport client uses it too); and the one
+// check of a request's `Content-Type` (`is_form_content_type`).
 //
 // Parsing (`parse_form` for bodies, `parse_query` for the query of a request target, without
 // its '?'):
@@ -22,6 +23,7 @@
 #ifndef TESSERA_HTTP_FORM_HPP
 #define TESSERA_HTTP_FORM_HPP
 
+#include <tessera/detail/ascii.hpp>
 #include <tessera/error.hpp>
 
 #include <cstddef>
@@ -173,8 +175,16 @@ inline parameters parse_query(std::string_view query, const form_options& opts =
 }
 
 /// Appends `s` form-encoded: ALPHA / DIGIT / "-" / "." / "_" / "~" kept, space as '+',
-/// every other byte as %XX (upper-case hex). The result is safe in a query, a form body and
-/// an HTTP Basic credential (RFC 6749 §2.3.1).
+/// every other byte as %XX (upper-case hex).
+///
+/// The kept set is RFC 3986's unreserved set (§2.3), not the WHATWG urlencoded set (which
+/// keeps '*' and encodes '~'). Every form decoder reads both the same (a decoder passes
+/// unencoded bytes through and decodes every %XX), so the choice only decides what goes on the
+/// wire; unreserved is the set that is plain data in every URI component — the query of a
+/// redirect, a form body and an HTTP Basic credential (RFC 6749 §2.3.1) alike — and it is what
+/// Flyte's side produces: Go's `url.QueryEscape` / `url.Values.Encode` (FlyteAdmin, flytectl,
+/// golang/oauth2) and Python's `urllib.parse.quote` (flytekit's client secret) keep '~' and
+/// encode '*'. So: `~` stays `~`, `*` becomes `%2A`.
 inline void form_encode_append(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
   for (unsigned char c : s) {
@@ -206,6 +216,17 @@ inline std::string form_encode(const parameters& params) {
     form_encode_append(out, p.value);
   }
   return out;
+}
+
+/// Whether a `Content-Type` value is `application/x-www-form-urlencoded`: the media type
+/// compared case-insensitively (RFC 9110 §8.3.1), optional whitespace around it, any
+/// parameters after ';' ignored (`; charset=UTF-8`). The one check for form bodies, of the
+/// token endpoint and of browser forms alike.
+constexpr bool is_form_content_type(std::string_view content_type) noexcept {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return tessera::detail::iequals_ascii(media, "application/x-www-form-urlencoded");
 }
 
 }  // namespace tessera::http

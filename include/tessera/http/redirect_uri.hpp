@@ -3,7 +3,18 @@
 // Where the server may send a browser (security row 8: redirect-URI manipulation and open
 // redirects, RFC 9700 §4.1 and §4.11).
 //
-// OAuth redirect URIs (`match_redirect_uri`):
+// OAuth redirect URIs: one validator, `check_redirect_uri`, used at client registration
+// (`server::client_registry::add`) and on every requested URI before it is matched, so what
+// may be registered and what may match are the same set:
+//  * an absolute URI (RFC 6749 §3.1.2) without fragment or userinfo, with a port in range;
+//  * `https` with a host;
+//  * `http` only on a loopback host — `127.0.0.1`, `[::1]` or `localhost` (RFC 8252 §7.3,
+//    §8.3; RFC 9700 §2.1 forbids plain http elsewhere: the code would cross the network in
+//    clear). Flyte's `http://localhost:53593/callback` is one;
+//  * any other scheme is a private-use scheme of a native app (RFC 8252 §7.1), which "MUST"
+//    be a reversed domain name — so it must contain a '.' (`com.example.app:/callback`).
+//    That also keeps out `javascript:`, `data:`, `file:` and the like.
+// Matching (`match_redirect_uri`):
 //  * exact string comparison with a registered URI (RFC 9700 §4.1.3) — no case folding, no
 //    normalisation, no prefix or wildcard matching;
 //  * one exception, RFC 8252 §7.3: when the requested URI is `http` with the loopback IP
@@ -25,6 +36,7 @@
 #ifndef TESSERA_HTTP_REDIRECT_URI_HPP
 #define TESSERA_HTTP_REDIRECT_URI_HPP
 
+#include <tessera/detail/ascii.hpp>
 #include <tessera/error.hpp>
 #include <tessera/http/form.hpp>
 
@@ -56,20 +68,28 @@ inline bool port_in_range(const boost::urls::url_view& u) noexcept {
 inline bool well_formed_redirect(const boost::urls::url_view& u) noexcept {
   return !u.has_userinfo() && !u.has_fragment() && port_in_range(u);
 }
-inline std::string lower_ascii(std::string_view s) {
-  std::string r(s);
-  for (char& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return r;
+inline bool is_loopback_host(const boost::urls::url_view& u) {
+  return is_loopback_literal(u) || tessera::detail::iequals_ascii(u.encoded_host(), "localhost");
 }
+using tessera::detail::to_lower_ascii;
 
 }  // namespace detail
 
-/// Syntax check for a redirect URI at registration or in a request: `url_invalid` unless it
-/// is an absolute URI (RFC 3986 §4.3) without fragment or userinfo, and with a valid port.
+/// Whether `uri` may be registered as, or requested as, a redirect URI (rules above):
+/// `url_invalid` when not.
 inline void check_redirect_uri(std::string_view uri, std::error_code& ec) noexcept {
-  auto r = boost::urls::parse_absolute_uri(uri);
-  ec = r && detail::well_formed_redirect(*r) ? std::error_code{} : std::error_code(error::url_invalid);
+  ec = error::url_invalid;
+  auto u = boost::urls::parse_absolute_uri(uri);
+  if (!u || !detail::well_formed_redirect(*u)) return;
+  const std::string_view scheme = u->scheme();
+  if (tessera::detail::iequals_ascii(scheme, "https")) {
+    if (!u->has_authority() || u->encoded_host().empty()) return;
+  } else if (tessera::detail::iequals_ascii(scheme, "http")) {
+    if (!u->has_authority() || !detail::is_loopback_host(*u)) return;
+  } else if (scheme.find('.') == std::string_view::npos) {
+    return;
+  }
+  ec = {};
 }
 inline void check_redirect_uri(std::string_view uri) {
   std::error_code ec;
@@ -79,9 +99,11 @@ inline void check_redirect_uri(std::string_view uri) {
 
 /// Whether `requested` may be used where `registered` was registered (rules above).
 inline bool redirect_uri_matches(std::string_view requested, std::string_view registered) noexcept {
-  auto req = boost::urls::parse_absolute_uri(requested);
-  if (!req || !detail::well_formed_redirect(*req)) return false;
+  std::error_code ec;
+  check_redirect_uri(requested, ec);
+  if (ec) return false;
   if (requested == registered) return true;
+  auto req = boost::urls::parse_absolute_uri(requested);
   if (req->scheme() != "http" || !detail::is_loopback_literal(*req)) return false;
   auto reg = boost::urls::parse_absolute_uri(registered);
   if (!reg || !detail::well_formed_redirect(*reg) || reg->scheme() != "http" || !detail::is_loopback_literal(*reg))
@@ -97,12 +119,14 @@ inline bool redirect_uri_matches(std::string_view requested, std::string_view re
 /// `form-action` needs these: browsers apply it to the redirects that follow the POST, and an
 /// authorization request ends in one to the client.
 inline std::string redirect_csp_source(std::string_view registered) {
+  std::error_code ec;
+  check_redirect_uri(registered, ec);
+  if (ec) return {};
   auto u = boost::urls::parse_absolute_uri(registered);
-  if (!u || !detail::well_formed_redirect(*u)) return {};
-  const std::string scheme = detail::lower_ascii(u->scheme());
+  const std::string scheme = detail::to_lower_ascii(u->scheme());
   if (scheme != "http" && scheme != "https") return scheme + ":";
   if (!u->has_authority() || u->encoded_host().empty()) return {};
-  std::string source = scheme + "://" + detail::lower_ascii(u->encoded_host());
+  std::string source = scheme + "://" + detail::to_lower_ascii(u->encoded_host());
   if (scheme == "http" && detail::is_loopback_literal(*u)) return source + ":*";
   if (u->has_port()) source.append(":").append(u->port());
   // A host may hold sub-delims; a source that could split or end the policy is not one.
@@ -143,19 +167,19 @@ inline bool is_safe_local_redirect(std::string_view target, std::span<const std:
   auto t = boost::urls::parse_uri(target);
   if (!t || !t->has_authority() || t->has_userinfo() || t->encoded_host().empty() || !detail::port_in_range(*t))
     return false;
-  auto scheme = detail::lower_ascii(t->scheme());
+  auto scheme = detail::to_lower_ascii(t->scheme());
   if (scheme != "http" && scheme != "https") return false;
   auto effective_port = [](const boost::urls::url_view& u, std::string_view s) -> std::string {
     if (u.has_port() && !u.port().empty()) return std::string(u.port());
     return s == "https" ? "443" : "80";
   };
-  auto host = detail::lower_ascii(t->encoded_host());
+  auto host = detail::to_lower_ascii(t->encoded_host());
   auto port = effective_port(*t, scheme);
   for (const auto& a : authorized_uris) {
     auto au = boost::urls::parse_uri(a);
     if (!au || !au->has_authority() || au->has_userinfo()) continue;
-    auto as = detail::lower_ascii(au->scheme());
-    if (as == scheme && detail::lower_ascii(au->encoded_host()) == host && effective_port(*au, as) == port) return true;
+    auto as = detail::to_lower_ascii(au->scheme());
+    if (as == scheme && detail::to_lower_ascii(au->encoded_host()) == host && effective_port(*au, as) == port) return true;
   }
   return false;
 }

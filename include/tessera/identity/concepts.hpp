@@ -18,19 +18,43 @@
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
+//   i.browser() -> const identity::browser&
+//       the deployment's one browser layer (browser.hpp): the server seals its
+//       pending-authorization cookie, renders its device, consent and error pages, reads
+//       cookies, checks form content types and runs CSRF through it, so every page shares the
+//       identity's cookie keys, cookie-naming rule and Content-Security-Policy
 //
-// Models: `identity::local` (a users file and a login page: the embedded default). The
-// external OIDC relying party (Okta, Google, Azure AD, ...) plugs in at the same point.
-// Exemplar: `identity::archetype` in tests/server.
+// Models: `session_identity<Store, Clock, Authenticator>` (session_identity.hpp), and so
+// `identity::local` (a users file and a login page: the embedded default); the external OIDC
+// relying party (Okta, Google, Azure AD, ...) is the same with another Authenticator.
+// Exemplar (the least an identity must do):
+//
+//     identity::browser_settings one_key_browser() {   // what a test or benchmark needs
+//       identity::browser_settings s;
+//       s.cookie_keys = {std::string(32, 'k')};
+//       return s;
+//     }
+//     struct header_identity {
+//       identity::browser b{one_key_browser()};
+//       std::optional<identity::user> current_user(const transport::request&,
+//           const transport::request_context&, std::error_code& ec) const { ec = {}; return {}; }
+//       std::string_view login_path() const { return "/login"; }
+//       void install(transport::router&) const {}
+//       const identity::browser& browser() const { return b; }
+//     };
+//
+// (`header_identity` in tests/server/test_server.hpp; compiled in tests/server/identity_local.cpp.)
 #ifndef TESSERA_IDENTITY_CONCEPTS_HPP
 #define TESSERA_IDENTITY_CONCEPTS_HPP
 
 #include <tessera/clock.hpp>
+#include <tessera/identity/browser.hpp>
 #include <tessera/transport/message.hpp>
 #include <tessera/transport/router.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +75,7 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
   { i.current_user(req, ctx, ec) } -> std::same_as<std::optional<user>>;
   { i.login_path() } -> std::convertible_to<std::string_view>;
   { i.install(r) };
+  { i.browser() } -> std::same_as<const browser&>;
 };
 
 }  // namespace tessera::identity

@@ -76,16 +76,19 @@ inline std::string_view to_string(client_problem p) noexcept {
     case client_problem::empty_id: return "client id is empty";
     case client_problem::public_with_secret: return "a public client cannot have a secret";
     case client_problem::confidential_without_credentials: return "a confidential client needs a secret or keys";
-    case client_problem::redirect_uri_invalid: return "redirect URI is not absolute or has a fragment";
+    case client_problem::redirect_uri_invalid: return "redirect URI is not https, loopback http or a private-use scheme, or has a fragment or userinfo";
     case client_problem::duplicate_id: return "client id is registered twice";
   }
   return "";
 }
 
-/// Redirect URIs must be absolute and fragment-free (RFC 6749 §3.1.2).
+/// Whether `uri` may be registered: `http::check_redirect_uri`, the validator that also
+/// guards matching, so a URI registers exactly when it can match (https; http on loopback
+/// only; RFC 8252 private-use schemes; never a fragment or userinfo).
 inline bool valid_redirect_uri(std::string_view uri) {
-  auto u = boost::urls::parse_absolute_uri(uri);
-  return u && !u->has_fragment() && !u->has_userinfo() && !u->host().empty();
+  std::error_code ec;
+  http::check_redirect_uri(uri, ec);
+  return !ec;
 }
 
 class client_registry {

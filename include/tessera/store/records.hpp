@@ -96,13 +96,14 @@ struct poll_result {
   device_record record;        // set for approved
 };
 
-/// A logged-in browser session.
+/// A logged-in browser session. No CSRF secret: forms are protected by the browser layer's
+/// double-submit cookie (identity/browser.hpp), which also covers the login form, where no
+/// session exists yet.
 struct session_record {
   std::string subject;
   std::string user_claims;     // JSON object
   time_point auth_time{};
   time_point expires_at{};
-  std::string csrf_secret;     // per-session CSRF key (random, not the session id)
 };
 
 /// A revoked access token's `jti`, or an issued one (to revoke it with its family).

@@ -1,0 +1,11 @@
+// tessera — flyte.hpp: Flyte-compatible configuration (the CMake component tessera::flyte).
+// Umbrella header: includes only. Not part of tessera/tessera.hpp nor of the single header:
+// the core never needs it.
+#ifndef TESSERA_FLYTE_HPP
+#define TESSERA_FLYTE_HPP
+
+#include <tessera/flyte/clients.hpp>
+#include <tessera/flyte/config_error.hpp>
+#include <tessera/flyte/keys.hpp>
+
+#endif

@@ -1,0 +1,239 @@
+// tessera — identity/session_identity.hpp
+//
+// `session_identity<Store, Clock, Authenticator>`: an identity policy (concepts.hpp) whose
+// users log in through a browser and keep a session cookie. Identities differ only in how a
+// person authenticates — the `Authenticator` policy (authenticator.hpp): a users file and a
+// login form (`password_authenticator`, so `identity::local`), or an external IdP. The rest
+// is here, the same for all of them:
+//
+//  * the browser layer (browser.hpp), owned here and lent to the authorization server through
+//    `browser()`: one set of cookie keys, one cookie-naming rule, one CSP per deployment;
+//  * sessions (session.hpp) in `Store`; `current_user` accepts a session only while the
+//    authenticator still `recognizes` its user;
+//  * the authenticator's pages (`install` registers them, with `login_services`), and:
+//
+//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
+//                                303 to R (default: the login page).
+//   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
+//                                answers (below).
+//
+// R, the `redirect_url`, is optional and must be a path on this server or an URL on the
+// origin of one of `authorized_uris` (`browser::redirect_target`); anything else is a 400
+// error page with no Location (attack row 8; Flyte follows it unchecked on /logout). After a
+// login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
+//
+// /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
+// `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
+// has them as non-empty strings (absent members, never empty strings); other claims of the
+// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
+// A store failure is 503 (`temporarily_unavailable`), never mistaken for a logged-out user.
+#ifndef TESSERA_IDENTITY_SESSION_IDENTITY_HPP
+#define TESSERA_IDENTITY_SESSION_IDENTITY_HPP
+
+#include <tessera/clock.hpp>
+#include <tessera/error.hpp>
+#include <tessera/http/headers.hpp>
+#include <tessera/identity/authenticator.hpp>
+#include <tessera/identity/browser.hpp>
+#include <tessera/identity/concepts.hpp>
+#include <tessera/identity/session.hpp>
+#include <tessera/store/concepts.hpp>
+#include <tessera/transport/message.hpp>
+#include <tessera/transport/router.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Run-time configuration of a `session_identity`, beside its authenticator's own.
+struct session_identity_settings {
+  browser_settings browser;                    // cookie keys, Secure rule, authorized URIs, CSP
+  seconds session_lifetime{std::chrono::hours(8)};
+  std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
+  std::string login_path = "/login";
+  std::string logout_path = "/logout";
+  std::string me_path = "/me";
+};
+
+template <class Store, class Clock, class Authenticator>
+class session_identity {
+  static_assert(store::session_store<Store>,
+                "tessera::identity::session_identity needs a store that models tessera::store::session_store");
+  static_assert(tessera::clock<Clock>, "tessera::identity::session_identity needs a Clock that models tessera::clock");
+  static_assert(identity::authenticator<Authenticator>,
+                "tessera::identity::session_identity needs an Authenticator that models tessera::identity::authenticator");
+
+ public:
+  using authenticator_type = Authenticator;
+
+  /// Checks the settings and builds the browser layer (throws `tessera::system_error`, see
+  /// `check_browser_settings`; `parameter_invalid` for a path that does not start with '/' or
+  /// holds '?' or '#', a non-positive session lifetime, or a `default_redirect` that is not a
+  /// safe local redirect), then the authenticator from `authenticator_settings`. `store` and
+  /// `clock` must outlive the identity; it must not move once `install`ed (handlers refer to it).
+  session_identity(session_identity_settings settings, typename Authenticator::settings_type authenticator_settings,
+                   Store& store, const Clock& clock = default_clock())
+      : settings_(checked(std::move(settings))),
+        browser_(settings_.browser),
+        sessions_(store, browser_, settings_.session_lifetime, clock),
+        clock_(clock),
+        authenticator_(std::move(authenticator_settings)),
+        services_(*this) {}
+
+  session_identity(const session_identity&) = delete;
+  session_identity& operator=(const session_identity&) = delete;
+
+  // --- identity_policy -------------------------------------------------------------------
+
+  /// The user of the request's session; nullopt without one (see `session_manager::find`) or
+  /// when the authenticator no longer recognizes its user. `ec`: store failures only.
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    auto u = sessions_.current_user(req, ctx, ec);
+    if (!u || !authenticator_.recognizes(*u)) return std::nullopt;
+    return u;
+  }
+  std::string_view login_path() const noexcept { return settings_.login_path; }
+  const identity::browser& browser() const noexcept { return browser_; }
+
+  /// Registers the authenticator's pages, GET/POST logout and GET me.
+  void install(transport::router& r) const {
+    authenticator_.install(r, services_);
+    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
+          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
+    r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
+  }
+
+  // --- the pages (public so a server can mount them elsewhere) ----------------------------
+
+  /// GET or POST logout_path.
+  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+    auto redirect = browser_.redirect_target(req, settings_.login_path);
+    if (!redirect) return browser_.redirect_refused(req);
+    std::error_code ec;
+    auto expired = sessions_.end(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    auto res = identity::browser::see_other(req, *redirect);
+    res.insert(transport::http::field::set_cookie, expired);
+    return res;
+  }
+
+  /// GET me_path.
+  transport::response me(const transport::request& req, const transport::request_context& ctx) const {
+    namespace bh = transport::http;
+    std::error_code ec;
+    auto u = current_user(req, ctx, ec);
+    if (ec || !u) {
+      const condition c = ec ? condition_of(ec) : condition::login_required;
+      boost::json::object body{{"error", wire_name(c)}};
+      return json_response(req, ec ? static_cast<bh::status>(http_status(c)) : bh::status::unauthorized, body);
+    }
+    auto res = json_response(req, bh::status::ok, me_document(*u));
+    if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
+    return res;
+  }
+
+  /// Flyte's /me document for `u` (shape in the header comment).
+  static boost::json::object me_document(const user& u) {
+    static constexpr std::string_view standard[] = {"name", "preferred_username", "given_name", "family_name", "email", "picture"};
+    boost::json::object doc;
+    doc["subject"] = u.subject;
+    boost::json::object additional;
+    for (const auto& [key, value] : u.claims) {
+      const bool is_standard = std::find(std::begin(standard), std::end(standard), std::string_view(key)) != std::end(standard);
+      if (!is_standard) {
+        if (key != "sub") additional[key] = value;
+      } else if (value.is_string() && !value.as_string().empty()) {
+        doc[key] = value;
+      }
+    }
+    doc["additional_claims"] = std::move(additional);
+    return doc;
+  }
+
+  const session_identity_settings& settings() const noexcept { return settings_; }
+  const session_manager<Store, Clock>& sessions() const noexcept { return sessions_; }
+  const Authenticator& authenticator() const noexcept { return authenticator_; }
+  /// What the authenticator's pages are given (to mount them elsewhere).
+  const login_services& services() const noexcept { return services_; }
+
+ protected:
+  static const Clock& default_clock() {
+    static const Clock c{};
+    return c;
+  }
+
+ private:
+  class services_impl final : public login_services {
+   public:
+    explicit services_impl(const session_identity& id) : id_(id) {}
+    const identity::browser& browser() const noexcept override { return id_.browser_; }
+    std::string_view login_path() const noexcept override { return id_.settings_.login_path; }
+    std::string_view default_redirect() const noexcept override { return id_.settings_.default_redirect; }
+    time_point now() const override { return id_.clock_.now(); }
+    std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                     std::error_code& ec) const override {
+      return id_.current_user(req, ctx, ec);
+    }
+    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                              std::error_code& ec) const override {
+      (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
+      if (ec) return {};
+      return id_.sessions_.start(u, ctx, ec);
+    }
+    transport::response unavailable(const transport::request& req, const std::error_code& ec) const override {
+      const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
+                                                                                 : transport::http::status::internal_server_error;
+      return id_.browser_.error_page(req, status, "Sign-in unavailable", "Sign-in is unavailable right now. Please try again later.");
+    }
+
+   private:
+    const session_identity& id_;
+  };
+
+  static session_identity_settings checked(session_identity_settings s) {
+    auto fail = [](std::string_view what) {
+      throw tessera::system_error(error::parameter_invalid,
+                                  "tessera::identity::session_identity_settings: " + std::string(what));
+    };
+    for (const auto* p : {&s.login_path, &s.logout_path, &s.me_path})
+      if (p->empty() || p->front() != '/' || p->find_first_of("?#") != std::string::npos)
+        fail("login_path, logout_path and me_path must start with '/' and hold no '?' or '#'");
+    if (s.session_lifetime.count() <= 0) fail("session_lifetime must be positive");
+    if (!http::is_safe_local_redirect(s.default_redirect, s.browser.authorized_uris))
+      fail("default_redirect must be a path on this server or an URL on an authorized URI's origin");
+    return s;
+  }
+
+  static bool is_header_safe(std::string_view v) noexcept {
+    return std::none_of(v.begin(), v.end(), [](char ch) {
+      auto c = static_cast<unsigned char>(ch);
+      return (c < 0x20 && c != '\t') || c == 0x7f;
+    });
+  }
+
+  static transport::response json_response(const transport::request& req, transport::http::status status,
+                                           const boost::json::object& body) {
+    auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+    for (auto [name, value] : http::token_response_headers) res.set(name, value);
+    return res;
+  }
+
+  session_identity_settings settings_;
+  identity::browser browser_;
+  session_manager<Store, Clock> sessions_;
+  const Clock& clock_;
+  Authenticator authenticator_;
+  services_impl services_;
+};
+
+}  // namespace tessera::identity
+
+#endif
