@@ -130,16 +130,16 @@ int main(int argc, char** argv) try {
   tessera::identity::local_settings ids;
   ids.users = dir.users();
   // The login form's redirects end at a client (RFC 8252 loopback on any port, for flytectl).
-  ids.form_action_sources = clients.redirect_csp_sources();
-  ids.cookie_keys = {dir.cookie_key()};
-  ids.secure_cookies = tls;
+  // One browser layer for the login pages and the server's own (authorization, device).
+  ids.browser.form_action_sources = clients.redirect_csp_sources();
+  ids.browser.cookie_keys = {dir.cookie_key()};
+  ids.browser.public_url = issuer;
+  ids.browser.secure_cookies = tls;
   ids.default_redirect = "/me";
   identity_type identity(std::move(ids), store);
 
   tessera::server::server_settings settings;
   settings.issuer = issuer;
-  settings.cookie_keys = {dir.cookie_key()};
-  settings.secure_cookies = tls;
   settings.flyte_client.client_id = examples::demo_public_client;
   settings.flyte_client.redirect_uri = "http://localhost:53593/callback";
   server_type auth(settings, std::move(clients), dir.keys(*alg), store, identity);

@@ -43,6 +43,21 @@ struct header_identity {
   }
   std::string_view login_path() const { return "/login"; }
   void install(transport::router&) const {}
+  const identity::browser& browser() const { return browser_; }
+
+  /// The browser settings of the tests' deployment: a random cookie key of its own (two
+  /// fixtures are two deployments: neither opens the other's cookies), the issuer's https URL.
+  static identity::browser_settings browser_settings() {
+    identity::browser_settings s;
+    std::string key(32, '\0');
+    crypto::random_bytes(std::span<unsigned char>(reinterpret_cast<unsigned char*>(key.data()), key.size()));
+    s.cookie_keys = {std::move(key)};
+    s.public_url = "https://auth.example.com";
+    return s;
+  }
+
+ private:
+  identity::browser browser_{browser_settings()};
 };
 static_assert(identity::identity_policy<header_identity>);
 

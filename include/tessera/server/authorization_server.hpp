@@ -39,8 +39,6 @@
 #include <tessera/store/memory.hpp>
 #include <tessera/transport/router.hpp>
 
-#include <openssl/crypto.h>
-
 #include <array>
 #include <tuple>
 
@@ -145,7 +143,6 @@ class authorization_server {
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
-        sealer_(make_sealer(settings_)),
         grants_(server::detail::settings_for<Grants>(settings_)...) {
     (check_grant<Grants>(), ...);
     TESSERA_ASSERT(!settings_.issuer.empty() && settings_.issuer.back() != '/');
@@ -170,7 +167,6 @@ class authorization_server {
   store_type& store() const noexcept { return *store_; }
   const identity_type& identity() const noexcept { return *identity_; }
   time_point now() const noexcept { return clock_.now(); }
-  const crypto::sealer& cookie_sealer() const noexcept { return sealer_; }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
                                                            const http::parameters& params,
@@ -303,18 +299,6 @@ class authorization_server {
     return allowed;
   }
 
-  static crypto::sealer make_sealer(const server::server_settings& s) {
-    if (s.cookie_keys.empty()) {
-      std::array<unsigned char, crypto::aead_key_size> key;
-      crypto::random_bytes(key);
-      crypto::sealer out(std::span<const unsigned char>(key.data(), key.size()));
-      OPENSSL_cleanse(key.data(), key.size());
-      return out;
-    }
-    std::vector<std::string_view> keys(s.cookie_keys.begin(), s.cookie_keys.end());
-    return crypto::sealer(std::span<const std::string_view>(keys.data(), keys.size()));
-  }
-
   settings_type settings_;
   server::client_registry clients_;
   server::key_set keys_;
@@ -323,7 +307,6 @@ class authorization_server {
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
-  crypto::sealer sealer_;
   std::tuple<server::detail::grant_slot<Grants>...> grants_;
 };
 

@@ -14,9 +14,10 @@
 //   c.clients()  -> const client_registry&
 //   c.store()    -> C::store_type&                the store, thread-safe; grants check its
 //                                                 capabilities at compile time (`check_store`)
-//   c.identity() -> const C::identity_type&       who is logged in (identity_policy)
+//   c.identity() -> const C::identity_type&       who is logged in (identity_policy), and the
+//                                                 deployment's browser layer (`browser()`):
+//                                                 pages, cookies, CSRF
 //   c.now()      -> time_point
-//   c.cookie_sealer() -> const crypto::sealer&    seals short-lived browser cookies
 //   c.authenticate_client(req, p, rc, ec) -> client_authentication_result
 //                                                 RFC 6749 §2.3, with the server's limits
 //   c.granted_scope(who, s, ec) -> std::string    the scope to grant for a requested one
@@ -34,7 +35,6 @@
 #define TESSERA_SERVER_GRANT_CONTEXT_HPP
 
 #include <tessera/clock.hpp>
-#include <tessera/crypto/aead.hpp>
 #include <tessera/http/form.hpp>
 #include <tessera/identity/concepts.hpp>
 #include <tessera/server/client.hpp>
@@ -80,7 +80,6 @@ concept grant_context =
       { c.store() } -> std::same_as<typename C::store_type&>;
       { c.identity() } -> std::same_as<const typename C::identity_type&>;
       { c.now() } -> std::same_as<time_point>;
-      { c.cookie_sealer() } -> std::same_as<const crypto::sealer&>;
       { c.authenticate_client(req, p, rc, ec) } -> std::same_as<client_authentication_result>;
       { c.granted_scope(who, s, ec) } -> std::same_as<std::string>;
       { c.audience_allowed(who, s) } -> std::same_as<bool>;
@@ -100,7 +99,6 @@ struct grant_context_archetype {
   Store& store() const;
   const Identity& identity() const;
   time_point now() const;
-  const crypto::sealer& cookie_sealer() const;
   client_authentication_result authenticate_client(const transport::request&, const http::parameters&,
                                                    const transport::request_context&, std::error_code&) const;
   std::string granted_scope(const client&, std::string_view, std::error_code&) const;

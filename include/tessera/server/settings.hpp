@@ -4,6 +4,10 @@
 // store, identity) is chosen at compile time; these are the numbers and names a deployment
 // sets. Defaults are Flyte's (`auth.appAuth.selfAuthServer`): access tokens 30 min, refresh
 // tokens 1 h, codes 5 min. Flyte's config file maps onto this struct in `flyte/`.
+//
+// What browsers see (cookie keys, the Secure-cookie rule, `authorizedUris`) is not here but in
+// `identity::browser_settings`: the identity policy's one browser layer serves the server's
+// pages too, so those values are configured once, for both.
 #ifndef TESSERA_SERVER_SETTINGS_HPP
 #define TESSERA_SERVER_SETTINGS_HPP
 
@@ -53,17 +57,6 @@ struct server_settings {
   /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
   std::vector<std::string> refresh_scopes{"offline", "offline_access"};
 
-  /// Absolute origins that `/login` and `/logout` may redirect to (Flyte `authorizedUris`);
-  /// relative paths are always allowed.
-  std::vector<std::string> authorized_uris;
-
-  /// 32-byte keys sealing the pending-authorization cookie; the first seals, all open.
-  /// Empty: a random key per process (pending logins do not survive a restart).
-  std::vector<std::string> cookie_keys;
-
-  /// Cookies get `Secure` and the `__Host-` prefix. Defaults from the issuer's scheme.
-  std::optional<bool> secure_cookies;
-
   /// Failed client authentications: `burst` back to back, then one per `refill` (docs/security.md row 19).
   unsigned client_auth_burst = 10;
   seconds client_auth_refill{30};
@@ -76,7 +69,6 @@ struct server_settings {
   flyte_client_settings flyte_client;
 
   std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
-  bool cookies_secure() const { return secure_cookies.value_or(issuer.rfind("https://", 0) == 0); }
 };
 
 }  // namespace tessera::server

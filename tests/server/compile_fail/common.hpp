@@ -15,6 +15,7 @@ struct identity {
   }
   std::string_view login_path() const { return "/login"; }
   void install(tessera::transport::router&) const {}
+  const tessera::identity::browser& browser() const;
 };
 
 /// The memory store with everything but refresh tokens: it models code_store,

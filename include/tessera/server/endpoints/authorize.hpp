@@ -17,10 +17,10 @@
 #include <tessera/http/cookie.hpp>
 #include <tessera/http/redirect_uri.hpp>
 #include <tessera/http/sealed_cookie.hpp>
+#include <tessera/identity/browser.hpp>
 #include <tessera/identity/concepts.hpp>
 #include <tessera/server/endpoints/token.hpp>
 #include <tessera/server/grant_context.hpp>
-#include <tessera/server/responses.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -46,7 +46,9 @@ inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_c
 // In the kept request of a `prompt=login` authorization: the unix time the login must follow.
 inline constexpr std::string_view login_after_param = "tessera_login_after";
 
-inline std::string pending_cookie_name(bool secure) { return secure ? "__Host-tessera_authz" : "tessera_authz"; }
+// The kept request while the user logs in (named by mode: `__Host-tessera_authz` over TLS).
+inline constexpr std::string_view pending_cookie = "tessera_authz";
+inline constexpr seconds pending_lifetime{15 * 60};
 
 /// Validates an authorization request. `page` is set when the error must be shown rather
 /// than redirected. `Pkce::applies_to(client)` says whether a challenge is required.
@@ -116,7 +118,7 @@ response error_redirect(const Server& s, const request& req, const authorization
   if (ec.category() == error_category()) q.add("error_description", description(static_cast<error>(ec.value())));
   if (!a.state.empty()) q.add("state", a.state);
   q.add("iss", s.settings().issuer);
-  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
+  return identity::browser::see_other(req, http::append_query_parameters(a.redirect_uri, q));
 }
 
 /// Issues a code for `user` and redirects to the client.
@@ -142,14 +144,7 @@ response issue_code(const Server& s, const request& req, const authorization_req
   q.add("code", code);
   if (!a.state.empty()) q.add("state", a.state);
   q.add("iss", s.settings().issuer);
-  return redirect_response(req, http::append_query_parameters(a.redirect_uri, q));
-}
-
-inline http::cookie_attributes cookie_attributes_for(bool secure, std::optional<seconds> max_age) {
-  http::cookie_attributes attrs;
-  attrs.secure = secure;
-  attrs.max_age = max_age;
-  return attrs;
+  return identity::browser::see_other(req, http::append_query_parameters(a.redirect_uri, q));
 }
 
 }  // namespace detail
@@ -157,19 +152,18 @@ inline http::cookie_attributes cookie_attributes_for(bool secure, std::optional<
 /// GET|POST /oauth2/authorize, for the code grant with PKCE policy `Pkce`.
 template <class Pkce, grant_context Server>
 response authorize_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  const identity::browser& b = s.identity().browser();
   std::error_code ec;
   http::parameters params;
   if (req.method() == beast_http::verb::post) {
     params = detail::client_form(req, ec);
   } else {
-    auto target = std::string_view(req.target());
-    auto q = target.find('?');
-    params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+    params = identity::browser::query(req, ec);
   }
-  if (ec) return error_page(req, ec);
+  if (ec) return b.error_page(req, ec);
   bool page = true;
   auto a = detail::check_authorization<Pkce>(s, params, ec, page);
-  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+  if (ec) return page ? b.error_page(req, ec) : detail::error_redirect(s, req, a, ec);
 
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
@@ -186,36 +180,29 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   // callback checks the login's auth_time against it.
   const bool reauthenticate = a.prompt == "login";
   if (reauthenticate) kept.add(detail::login_after_param, std::to_string(to_unix_seconds(s.now())));
-  const bool secure = s.settings().cookies_secure();
-  const auto name = detail::pending_cookie_name(secure);
-  const seconds lifetime{15 * 60};
-  auto sealed = http::seal_cookie(s.cookie_sealer(), name, http::form_encode(kept), s.now() + lifetime, ec);
+  auto pending = b.seal_cookie(ctx, detail::pending_cookie, http::form_encode(kept), detail::pending_lifetime, s.now(), ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
-  auto res = redirect_response(req, std::string(s.identity().login_path()) + "?redirect_url=" +
-                                        http::form_encode_component(detail::authorize_callback_path) +
-                                        (reauthenticate ? "&prompt=login" : ""));
-  res.insert(beast_http::field::set_cookie, http::set_cookie(name, sealed, detail::cookie_attributes_for(secure, lifetime)));
+  auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
+                                                   http::form_encode_component(detail::authorize_callback_path) +
+                                                   (reauthenticate ? "&prompt=login" : ""));
+  res.insert(beast_http::field::set_cookie, pending);
   return res;
 }
 
 /// GET /oauth2/authorize_callback.
 template <class Pkce, grant_context Server>
 response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  const identity::browser& b = s.identity().browser();
   std::error_code ec;
-  const bool secure = s.settings().cookies_secure();
-  const auto name = detail::pending_cookie_name(secure);
-  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
-  if (ec) return error_page(req, ec);
-  auto sealed = cookies.unique(name, ec);
-  if (ec || !sealed) return error_page(req, error::cookie_invalid);
-  auto kept = http::open_cookie(s.cookie_sealer(), name, *sealed, s.now(), ec);
-  if (ec) return error_page(req, error::cookie_invalid);
-  auto params = http::parse_form(kept, ec);
-  if (ec) return error_page(req, error::cookie_invalid);
+  auto kept = b.open_cookie(req, ctx, detail::pending_cookie, s.now(), ec);
+  if (ec && ec != error::cookie_malformed) return b.error_page(req, ec);
+  if (ec || !kept) return b.error_page(req, error::cookie_invalid);
+  auto params = http::parse_form(*kept, ec);
+  if (ec) return b.error_page(req, error::cookie_invalid);
 
   bool page = true;
   auto a = detail::check_authorization<Pkce>(s, params, ec, page);  // clients may have changed
-  if (ec) return page ? error_page(req, ec) : detail::error_redirect(s, req, a, ec);
+  if (ec) return page ? b.error_page(req, ec) : detail::error_redirect(s, req, a, ec);
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
   if (!user) return detail::error_redirect(s, req, a, error::login_required);
@@ -228,7 +215,8 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
       return detail::error_redirect(s, req, a, error::login_required);
   }
   auto res = detail::issue_code(s, req, a, *user);
-  res.insert(beast_http::field::set_cookie, http::expire_cookie(name, detail::cookie_attributes_for(secure, std::nullopt)));
+  auto spent = b.expire_cookie(ctx, detail::pending_cookie, ec);
+  if (!ec) res.insert(beast_http::field::set_cookie, spent);
   return res;
 }
 

@@ -16,6 +16,8 @@
 #include <tessera/crypto/failure_rate_limiter.hpp>
 #include <tessera/server/endpoints/authorize.hpp>
 #include <tessera/server/endpoints/token.hpp>
+#include <tessera/identity/browser.hpp>
+#include <tessera/identity/html.hpp>
 #include <tessera/server/grant_context.hpp>
 
 namespace tessera::server {
@@ -56,26 +58,37 @@ enum class device_form {
   confirm,   // the code (hidden) and Approve / Deny: after the user saw who asks for what
 };
 
-inline std::string device_page(std::string_view title, std::string_view message, device_form form,
-                               std::string_view user_code = {}, std::string_view csrf = {}) {
-  std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-                     "</title><style>body{font-family:sans-serif;max-width:28em;margin:4em auto}"
-                     "input,button{font-size:1.2em;margin:.3em 0}</style></head><body><h1>" +
-                     html_escape(title) + "</h1><p>" + html_escape(message) + "</p>";
-  if (form == device_form::none) return html + "</body></html>";
-  html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
-          html_escape(csrf) + "\">";
-  if (form == device_form::enter)
-    html += "<label>Code <input name=\"user_code\" value=\"" + html_escape(user_code) +
-            "\" autocomplete=\"off\" required></label><br><button>Continue</button>";
-  else
-    html += "<input type=\"hidden\" name=\"user_code\" value=\"" + html_escape(user_code) +
-            "\"><button name=\"decision\" value=\"approve\">Approve</button> "
-            "<button name=\"decision\" value=\"deny\">Deny</button>";
-  return html + "</form></body></html>";
+/// The device page's body (title and frame come from `identity::render_page`).
+inline std::string device_page(std::string_view message, device_form form, std::string_view user_code = {},
+                               std::string_view csrf = {}) {
+  std::string html;
+  identity::paragraph_append(html, message);
+  if (form == device_form::none) return html;
+  html += "<form method=\"post\" action=\"/oauth2/device\"><input type=\"hidden\" name=\"csrf_token\" value=\"";
+  identity::html_escape_append(html, csrf);
+  html += "\">";
+  if (form == device_form::enter) {
+    html += "<label>Code <input name=\"user_code\" value=\"";
+    identity::html_escape_append(html, user_code);
+    html += "\" autocomplete=\"off\" required></label><div class=\"actions\"><button>Continue</button></div>";
+  } else {
+    html += "<input type=\"hidden\" name=\"user_code\" value=\"";
+    identity::html_escape_append(html, user_code);
+    html += "\"><div class=\"actions\"><button name=\"decision\" value=\"approve\">Approve</button> "
+            "<button name=\"decision\" value=\"deny\">Deny</button></div>";
+  }
+  return html + "</form>\n";
 }
 
-inline std::string device_csrf_cookie_name(bool secure) { return secure ? "__Host-tessera_device_csrf" : "tessera_device_csrf"; }
+/// The device page as a response, through the identity's browser layer.
+inline response device_response(const identity::browser& b, const request& req, beast_http::status status,
+                                std::string_view title, std::string_view message, device_form form,
+                                std::string_view user_code = {}, std::string_view csrf = {}) {
+  return b.page(req, status, identity::render_page(title, device_page(message, form, user_code, csrf)));
+}
+
+/// The device page's CSRF cookie (named by mode: `__Host-tessera_device_csrf` over TLS).
+inline constexpr std::string_view device_csrf_cookie = "tessera_device_csrf";
 
 }  // namespace detail
 
@@ -116,72 +129,63 @@ response device_authorization_endpoint(const Server& s, const request& req, cons
 template <grant_context Server>
 response device_verification_endpoint(const Server& s, crypto::failure_rate_limiter& failures, const request& req,
                                       const transport::request_context& ctx) {
+  const identity::browser& b = s.identity().browser();
+  constexpr std::string_view title = "Connect a device";
   std::error_code ec;
   auto user = s.identity().current_user(req, ctx, ec);
-  if (ec) return error_page(req, ec);
+  if (ec) return b.error_page(req, ec);
   const bool post = req.method() == beast_http::verb::post;
   auto target = std::string_view(req.target());
   if (!user) {
     // Log in first, then come back here (with the code from the link, if any).
     std::string back = post ? std::string("/oauth2/device") : std::string(target);
-    return redirect_response(req, std::string(s.identity().login_path()) +
-                                      "?redirect_url=" + http::form_encode_component(back));
+    return b.see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" + http::form_encode_component(back));
   }
-  const bool secure = s.settings().cookies_secure();
-  const auto csrf_name = detail::device_csrf_cookie_name(secure);
   const time_point now = s.now();
 
   if (!post) {
-    auto q = target.find('?');
-    auto params = http::parse_query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), ec);
+    auto params = identity::browser::query(req, ec);
     std::string code = ec ? std::string() : std::string(params.get("user_code"));
-    const std::string csrf = crypto::random_token<32>();
-    auto sealed = http::seal_cookie(s.cookie_sealer(), csrf_name, csrf, now + seconds(15 * 60), ec);
-    if (ec) return error_page(req, ec);
-    auto res = html_response(req, beast_http::status::ok,
-                             detail::device_page("Connect a device", "Enter the code your device shows.",
-                                                 detail::device_form::enter, code, csrf));
-    res.insert(beast_http::field::set_cookie, http::set_cookie(csrf_name, sealed, detail::cookie_attributes_for(secure, seconds(15 * 60))));
+    auto csrf = b.csrf_token(req, ctx, detail::device_csrf_cookie, now, ec);
+    if (ec) return b.error_page(req, ec);
+    auto res = detail::device_response(b, req, beast_http::status::ok, title, "Enter the code your device shows.",
+                                       detail::device_form::enter, code, csrf.token);
+    if (!csrf.set_cookie.empty()) res.insert(beast_http::field::set_cookie, csrf.set_cookie);
     return res;
   }
 
-  auto params = detail::client_form(req, ec);
-  if (ec) return error_page(req, ec);
-  auto cookies = http::parse_cookie_header(req[beast_http::field::cookie], ec);
-  auto sealed = ec ? std::nullopt : cookies.unique(csrf_name, ec);
-  std::string expected = (!ec && sealed) ? http::open_cookie(s.cookie_sealer(), csrf_name, *sealed, now, ec) : std::string();
-  if (ec || expected.empty() || !crypto::constant_time_equal(expected, params.get("csrf_token")))
-    return error_page(req, error::csrf_token_invalid);
+  if (!identity::browser::is_form(req)) return b.error_page(req, error::form_malformed);
+  auto params = http::parse_form(req.body(), ec);
+  if (ec) return b.error_page(req, ec);
+  const std::string_view csrf = params.get("csrf_token");
+  if (!b.csrf_valid(req, ctx, detail::device_csrf_cookie, csrf, now)) return b.error_page(req, error::csrf_token_invalid);
 
   // RFC 8628 §5.1: wrong codes are limited per user, checked before the store is asked.
   if (auto wait = failures.retry_after(user->subject, now); wait.count() > 0) {
-    auto res = html_response(req, beast_http::status::too_many_requests,
-                             detail::device_page("Connect a device", description(error::device_user_code_rate_limited),
-                                                 detail::device_form::none));
+    auto res = detail::device_response(b, req, beast_http::status::too_many_requests, title,
+                                       description(error::device_user_code_rate_limited), detail::device_form::none);
     res.set(beast_http::field::retry_after, std::to_string(wait.count()));
     return res;
   }
   const auto user_code = params.get("user_code");
   const auto code_hash = store::token_hash(detail::normalize_user_code(user_code));
   auto rec = s.store().find_device_by_user_code(code_hash, now, ec);
-  if (ec) return error_page(req, ec);
+  if (ec) return b.error_page(req, ec);
   if (!rec) {
     failures.record_failure(user->subject, now);
-    return html_response(req, beast_http::status::bad_request,
-                         detail::device_page("Connect a device", "That code is unknown or has expired.",
-                                             detail::device_form::enter, "", expected));
+    return detail::device_response(b, req, beast_http::status::bad_request, title, "That code is unknown or has expired.",
+                                   detail::device_form::enter, "", csrf);
   }
   const auto decision = params.get("decision");
   if (decision.empty()) {
     // RFC 8628 §5.4: the user sees which client asks for what before deciding.
     std::string scope = rec->scope.empty() ? std::string("its default access") : "the scopes " + rec->scope;
-    return html_response(req, beast_http::status::ok,
-                         detail::device_page("Connect a device",
-                                             "The application \"" + rec->client_id + "\" asks to act as " +
-                                                 user->subject + " with " + scope + ". Only approve if you started this on your device.",
-                                             detail::device_form::confirm, user_code, expected));
+    return detail::device_response(b, req, beast_http::status::ok, title,
+                                   "The application \"" + rec->client_id + "\" asks to act as " + user->subject + " with " +
+                                       scope + ". Only approve if you started this on your device.",
+                                   detail::device_form::confirm, user_code, csrf);
   }
-  if (decision != "approve" && decision != "deny") return error_page(req, error::parameter_invalid);
+  if (decision != "approve" && decision != "deny") return b.error_page(req, error::parameter_invalid);
   const bool approve = decision == "approve";
   store::grant_record g;
   g.client_id = rec->client_id;
@@ -192,13 +196,14 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
   g.user_claims = boost::json::serialize(user->claims);
   g.auth_time = user->auth_time;
   bool decided = s.store().decide_device(code_hash, approve, g, now, ec);
-  if (ec) return error_page(req, ec);
-  auto res = html_response(req, decided ? beast_http::status::ok : beast_http::status::bad_request,
-                           detail::device_page(approve ? "Device connected" : "Device denied",
-                                               decided ? (approve ? "You can return to your device." : "The device was not connected.")
-                                                       : "That code was already used.",
-                                               detail::device_form::none));
-  res.insert(beast_http::field::set_cookie, http::expire_cookie(csrf_name, detail::cookie_attributes_for(secure, std::nullopt)));
+  if (ec) return b.error_page(req, ec);
+  auto res = detail::device_response(b, req, decided ? beast_http::status::ok : beast_http::status::bad_request,
+                                     approve ? "Device connected" : "Device denied",
+                                     decided ? (approve ? "You can return to your device." : "The device was not connected.")
+                                             : "That code was already used.",
+                                     detail::device_form::none);
+  auto spent = b.csrf_spent(ctx, detail::device_csrf_cookie, ec);
+  if (!ec) res.insert(beast_http::field::set_cookie, spent);
   return res;
 }
 
