@@ -148,7 +148,7 @@ int main(int argc, char** argv) try {
   auth.install(routes);
   identity.install(routes);
   routes.get("/healthz", [](const tessera::transport::request& req) {
-    return tessera::transport::make_response(req, boost::beast::http::status::ok, "ok\n");
+    return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
   });
 
   if (report.created) examples::print_first_start(std::cout, issuer, dir, report);

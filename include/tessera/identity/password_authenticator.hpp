@@ -105,13 +105,12 @@ class password_authenticator {
   /// POST login path.
   transport::response login(const transport::request& req, const transport::request_context& ctx,
                             const login_services& s) const {
-    namespace bh = transport::http;
     const auto& b = s.browser();
     if (!browser::is_form(req))
-      return b.error_page(req, bh::status::unsupported_media_type, "Bad request", "The sign-in form was not sent as a form.");
+      return b.error_page(req, transport::http::status::unsupported_media_type, "Bad request", "The sign-in form was not sent as a form.");
     std::error_code ec;
     const auto form = http::parse_form(req.body(), ec);
-    if (ec) return b.error_page(req, bh::status::bad_request, "Bad request", "The sign-in form could not be read.");
+    if (ec) return b.error_page(req, transport::http::status::bad_request, "Bad request", "The sign-in form could not be read.");
 
     const std::string_view redirect_field = form.get("redirect_url");
     const std::string_view redirect = redirect_field.empty() ? s.default_redirect() : redirect_field;
@@ -120,16 +119,16 @@ class password_authenticator {
     const std::string_view user_name = form.get("username");
     const time_point now = s.now();
     if (!b.csrf_valid(req, ctx, csrf_cookie, form.get("csrf_token"), now))  // csrf_token_invalid
-      return form_page(req, ctx, s, bh::status::forbidden, redirect_field, user_name,
+      return form_page(req, ctx, s, transport::http::status::forbidden, redirect_field, user_name,
                        "Your sign-in form has expired or did not come from this site. Please sign in again.");
 
     const bool count_address = !ctx.peer_address.empty();
     const auto wait = std::max(by_user_.retry_after(user_name, now),
                                count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
     if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
-      auto res = form_page(req, ctx, s, bh::status::too_many_requests, redirect_field, user_name,
+      auto res = form_page(req, ctx, s, transport::http::status::too_many_requests, redirect_field, user_name,
                            "Too many failed sign-in attempts. Please wait and try again.");
-      res.set(bh::field::retry_after, std::to_string(wait.count()));
+      res.set(transport::http::field::retry_after, std::to_string(wait.count()));
       return res;
     }
 
@@ -137,16 +136,16 @@ class password_authenticator {
     if (!u) {  // user_authentication_failed
       by_user_.record_failure(user_name, now);
       if (count_address) by_address_.record_failure(ctx.peer_address, now);
-      return form_page(req, ctx, s, bh::status::unauthorized, redirect_field, user_name, "Wrong user name or password.");
+      return form_page(req, ctx, s, transport::http::status::unauthorized, redirect_field, user_name, "Wrong user name or password.");
     }
     by_user_.record_success(user_name);
 
     auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
     if (ec) return s.unavailable(req, ec);
     auto res = browser::see_other(req, redirect);
-    res.insert(bh::field::set_cookie, session_cookie);
+    res.insert(transport::http::field::set_cookie, session_cookie);
     auto spent = b.csrf_spent(ctx, csrf_cookie, ec);
-    if (!ec) res.insert(bh::field::set_cookie, spent);
+    if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
   }
 

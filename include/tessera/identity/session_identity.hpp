@@ -127,15 +127,14 @@ class session_identity {
 
   /// GET me_path.
   transport::response me(const transport::request& req, const transport::request_context& ctx) const {
-    namespace bh = transport::http;
     std::error_code ec;
     auto u = current_user(req, ctx, ec);
     if (ec || !u) {
       const condition c = ec ? condition_of(ec) : condition::login_required;
       boost::json::object body{{"error", wire_name(c)}};
-      return json_response(req, ec ? static_cast<bh::status>(http_status(c)) : bh::status::unauthorized, body);
+      return json_response(req, ec ? static_cast<transport::http::status>(http_status(c)) : transport::http::status::unauthorized, body);
     }
-    auto res = json_response(req, bh::status::ok, me_document(*u));
+    auto res = json_response(req, transport::http::status::ok, me_document(*u));
     if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
     return res;
   }

@@ -56,7 +56,7 @@ class client_authenticator {
                                             std::string_view peer_address, std::error_code& ec) {
     ec = {};
     client_authentication_result out;
-    auto header = req[boost::beast::http::field::authorization];
+    auto header = req[transport::http::field::authorization];
     const bool basic = http::is_basic_authorization(header);
     const bool post = params.contains("client_secret");
     const bool jwt = params.contains("client_assertion") || params.contains("client_assertion_type");

@@ -155,7 +155,7 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   const identity::browser& b = s.identity().browser();
   std::error_code ec;
   http::parameters params;
-  if (req.method() == beast_http::verb::post) {
+  if (req.method() == transport::http::verb::post) {
     params = detail::client_form(req, ec);
   } else {
     params = identity::browser::query(req, ec);
@@ -185,7 +185,7 @@ response authorize_endpoint(const Server& s, const request& req, const transport
   auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
                                                    http::form_encode_component(detail::authorize_callback_path) +
                                                    (reauthenticate ? "&prompt=login" : ""));
-  res.insert(beast_http::field::set_cookie, pending);
+  res.insert(transport::http::field::set_cookie, pending);
   return res;
 }
 
@@ -216,7 +216,7 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
   }
   auto res = detail::issue_code(s, req, a, *user);
   auto spent = b.expire_cookie(ctx, detail::pending_cookie, ec);
-  if (!ec) res.insert(beast_http::field::set_cookie, spent);
+  if (!ec) res.insert(transport::http::field::set_cookie, spent);
   return res;
 }
 

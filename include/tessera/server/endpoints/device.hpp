@@ -81,7 +81,7 @@ inline std::string device_page(std::string_view message, device_form form, std::
 }
 
 /// The device page as a response, through the identity's browser layer.
-inline response device_response(const identity::browser& b, const request& req, beast_http::status status,
+inline response device_response(const identity::browser& b, const request& req, transport::http::status status,
                                 std::string_view title, std::string_view message, device_form form,
                                 std::string_view user_code = {}, std::string_view csrf = {}) {
   return b.page(req, status, identity::render_page(title, device_page(message, form, user_code, csrf)));
@@ -122,7 +122,7 @@ response device_authorization_endpoint(const Server& s, const request& req, cons
   out["verification_uri_complete"] = verification_uri + "?user_code=" + user_code;
   out["expires_in"] = s.settings().device_code_lifespan.count();
   out["interval"] = s.settings().device_poll_interval.count();
-  return json_response(req, beast_http::status::ok, out);
+  return json_response(req, transport::http::status::ok, out);
 }
 
 /// `failures`: wrong user codes per user (the device grant's own limiter).
@@ -134,7 +134,7 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
   std::error_code ec;
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return b.error_page(req, ec);
-  const bool post = req.method() == beast_http::verb::post;
+  const bool post = req.method() == transport::http::verb::post;
   auto target = std::string_view(req.target());
   if (!user) {
     // Log in first, then come back here (with the code from the link, if any).
@@ -148,9 +148,9 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
     std::string code = ec ? std::string() : std::string(params.get("user_code"));
     auto csrf = b.csrf_token(req, ctx, detail::device_csrf_cookie, now, ec);
     if (ec) return b.error_page(req, ec);
-    auto res = detail::device_response(b, req, beast_http::status::ok, title, "Enter the code your device shows.",
+    auto res = detail::device_response(b, req, transport::http::status::ok, title, "Enter the code your device shows.",
                                        detail::device_form::enter, code, csrf.token);
-    if (!csrf.set_cookie.empty()) res.insert(beast_http::field::set_cookie, csrf.set_cookie);
+    if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
     return res;
   }
 
@@ -162,9 +162,9 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
 
   // RFC 8628 §5.1: wrong codes are limited per user, checked before the store is asked.
   if (auto wait = failures.retry_after(user->subject, now); wait.count() > 0) {
-    auto res = detail::device_response(b, req, beast_http::status::too_many_requests, title,
+    auto res = detail::device_response(b, req, transport::http::status::too_many_requests, title,
                                        description(error::device_user_code_rate_limited), detail::device_form::none);
-    res.set(beast_http::field::retry_after, std::to_string(wait.count()));
+    res.set(transport::http::field::retry_after, std::to_string(wait.count()));
     return res;
   }
   const auto user_code = params.get("user_code");
@@ -173,14 +173,14 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
   if (ec) return b.error_page(req, ec);
   if (!rec) {
     failures.record_failure(user->subject, now);
-    return detail::device_response(b, req, beast_http::status::bad_request, title, "That code is unknown or has expired.",
+    return detail::device_response(b, req, transport::http::status::bad_request, title, "That code is unknown or has expired.",
                                    detail::device_form::enter, "", csrf);
   }
   const auto decision = params.get("decision");
   if (decision.empty()) {
     // RFC 8628 §5.4: the user sees which client asks for what before deciding.
     std::string scope = rec->scope.empty() ? std::string("its default access") : "the scopes " + rec->scope;
-    return detail::device_response(b, req, beast_http::status::ok, title,
+    return detail::device_response(b, req, transport::http::status::ok, title,
                                    "The application \"" + rec->client_id + "\" asks to act as " + user->subject + " with " +
                                        scope + ". Only approve if you started this on your device.",
                                    detail::device_form::confirm, user_code, csrf);
@@ -197,13 +197,13 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
   g.auth_time = user->auth_time;
   bool decided = s.store().decide_device(code_hash, approve, g, now, ec);
   if (ec) return b.error_page(req, ec);
-  auto res = detail::device_response(b, req, decided ? beast_http::status::ok : beast_http::status::bad_request,
+  auto res = detail::device_response(b, req, decided ? transport::http::status::ok : transport::http::status::bad_request,
                                      approve ? "Device connected" : "Device denied",
                                      decided ? (approve ? "You can return to your device." : "The device was not connected.")
                                              : "That code was already used.",
                                      detail::device_form::none);
   auto spent = b.csrf_spent(ctx, detail::device_csrf_cookie, ec);
-  if (!ec) res.insert(beast_http::field::set_cookie, spent);
+  if (!ec) res.insert(transport::http::field::set_cookie, spent);
   return res;
 }
 

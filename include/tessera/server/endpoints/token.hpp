@@ -31,13 +31,12 @@ using oauth::json_response;
 using oauth::set_no_store;
 using transport::request;
 using transport::response;
-namespace beast_http = transport::http;
 
 namespace detail {
 
 /// Parses the form body of a client request; `ec` set on a wrong content type or bad body.
 inline http::parameters client_form(const request& req, std::error_code& ec) {
-  auto ct = req[beast_http::field::content_type];
+  auto ct = req[transport::http::field::content_type];
   auto base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   if (!boost::beast::iequals(base, "application/x-www-form-urlencoded")) {
@@ -55,8 +54,8 @@ std::optional<response> client_auth_failure(const Server&, const request& req, s
   if (!ec) return std::nullopt;
   auto res = error_response(req, ec);
   if (ec == error::client_authentication_rate_limited) {
-    res.result(beast_http::status::too_many_requests);
-    res.set(beast_http::field::retry_after, std::to_string(auth.retry_after.count()));
+    res.result(transport::http::status::too_many_requests);
+    res.set(transport::http::field::retry_after, std::to_string(auth.retry_after.count()));
   }
   return res;
 }
@@ -85,10 +84,10 @@ response token_endpoint(const Server& s, const request& req, const transport::re
     auto res = error_response(req, ec);
     // RFC 6749 §5.2: token errors are 400 "unless specified otherwise"; RFC 8628 §3.5's
     // `access_denied` is such an error, though at the authorization endpoint it means 403.
-    if (res.result() == beast_http::status::forbidden) res.result(beast_http::status::bad_request);
+    if (res.result() == transport::http::status::forbidden) res.result(transport::http::status::bad_request);
     return res;
   }
-  return json_response(req, beast_http::status::ok, body);
+  return json_response(req, transport::http::status::ok, body);
 }
 
 template <class Server>
@@ -119,7 +118,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
       if (ec) return error_response(req, ec);
     }
   }
-  auto res = transport::make_response(req, beast_http::status::ok);
+  auto res = transport::make_response(req, transport::http::status::ok);
   set_no_store(res);
   return res;
 }
@@ -163,7 +162,7 @@ response introspection_endpoint(const Server& s, const request& req, const trans
     }
   }
   ec = {};
-  return json_response(req, beast_http::status::ok, out);
+  return json_response(req, transport::http::status::ok, out);
 }
 
 template <class Server>
@@ -186,7 +185,7 @@ response userinfo_endpoint(const Server& s, const request& req) {
     ec = {};
   }
   out["sub"] = jwt.subject();
-  return json_response(req, beast_http::status::ok, out);
+  return json_response(req, transport::http::status::ok, out);
 }
 
 }  // namespace tessera::server
