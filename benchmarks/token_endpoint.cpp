@@ -22,6 +22,15 @@ struct no_identity {
   }
   std::string_view login_path() const { return "/login"; }
   void install(transport::router&) const {}
+  const identity::browser& browser() const { return browser_; }
+
+ private:
+  static identity::browser_settings one_key() {
+    identity::browser_settings s;
+    s.cookie_keys = {std::string(32, 'k')};
+    return s;
+  }
+  identity::browser browser_{one_key()};
 };
 
 struct traits : server_defaults {

@@ -20,7 +20,6 @@
 #include <tessera/store/concepts.hpp>
 #include <tessera/transport/message.hpp>
 
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 
@@ -36,10 +35,7 @@ namespace detail {
 
 /// Parses the form body of a client request; `ec` set on a wrong content type or bad body.
 inline http::parameters client_form(const request& req, std::error_code& ec) {
-  auto ct = req[transport::http::field::content_type];
-  auto base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  if (!boost::beast::iequals(base, "application/x-www-form-urlencoded")) {
+  if (!http::is_form_content_type(req[transport::http::field::content_type])) {
     ec = error::form_malformed;
     return {};
   }
