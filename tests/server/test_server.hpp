@@ -16,7 +16,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <mutex>
 #include <regex>
+#include <set>
 
 namespace test {
 
@@ -44,6 +46,15 @@ struct header_identity {
   std::string_view login_path() const { return "/login"; }
   void install(transport::router&) const {}
   const identity::browser& browser() const { return browser_; }
+  /// Users the tests removed are no longer recognized (the refresh grant asks).
+  bool recognizes(const identity::user& u) const {
+    std::lock_guard lock(removed_mutex_);
+    return !removed_.contains(u.subject);
+  }
+  void remove_user(std::string subject) const {
+    std::lock_guard lock(removed_mutex_);
+    removed_.insert(std::move(subject));
+  }
 
   /// The browser settings of the tests' deployment: a random cookie key of its own (two
   /// fixtures are two deployments: neither opens the other's cookies), the issuer's https URL.
@@ -58,6 +69,8 @@ struct header_identity {
 
  private:
   identity::browser browser_{browser_settings()};
+  mutable std::mutex removed_mutex_;
+  mutable std::set<std::string> removed_;
 };
 static_assert(identity::identity_policy<header_identity>);
 
@@ -73,6 +86,13 @@ struct shared_clock {
 /// unreachable shared store does (`store_unavailable`): for the 503 path of the endpoints.
 struct test_store : store::memory {
   std::atomic<bool> unavailable{false};
+  /// Recording an issued access token fails (`store_failure`): for failures after signing.
+  std::atomic<bool> fail_put_access{false};
+
+  void put_access(std::string_view jti, const store::access_record& r, std::error_code& ec) {
+    if (fail_put_access) return void(ec = tessera::error::store_failure);
+    memory::put_access(jti, r, ec);
+  }
 
   store::consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
     if (unavailable) return ec = tessera::error::store_unavailable, store::consume_result{};
@@ -366,3 +386,9 @@ inline void check_html_page(const response& r) {
 }
 
 }  // namespace test
+
+// The server is instantiated once, in server_grants.cpp; the other test files of the
+// executable only use it (the instantiation is most of a test file's compile time).
+extern template class tessera::authorization_server<test::traits, tessera::grant::authorization_code<>,
+                                                    tessera::grant::client_credentials, tessera::grant::refresh_token<>,
+                                                    tessera::grant::device_code>;

@@ -18,6 +18,9 @@
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
+//   i.recognizes(u) -> bool                               (optional)
+//       whether `u` is still a user of this identity; without it, every user is. The
+//       authorization server asks before a refresh, so a removed person stops getting tokens
 //   i.browser() -> const identity::browser&
 //       the deployment's one browser layer (browser.hpp): the server seals its
 //       pending-authorization cookie, renders its device, consent and error pages, reads
@@ -76,6 +79,12 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
   { i.login_path() } -> std::convertible_to<std::string_view>;
   { i.install(r) };
   { i.browser() } -> std::same_as<const browser&>;
+};
+
+/// Whether identity `I` can say that a user no longer exists (`recognizes`).
+template <class I>
+concept recognizes_users = requires(const I& i, const user& u) {
+  { i.recognizes(u) } -> std::same_as<bool>;
 };
 
 }  // namespace tessera::identity

@@ -102,6 +102,10 @@ class session_identity {
   }
   std::string_view login_path() const noexcept { return settings_.login_path; }
   const identity::browser& browser() const noexcept { return browser_; }
+  /// Whether `u` is still a user of this identity (optional `identity_policy` hook): the
+  /// authorization server asks before it refreshes tokens issued to `u`, so a person removed
+  /// from the users file (or the IdP) stops getting new tokens.
+  bool recognizes(const user& u) const { return authenticator_.recognizes(u); }
 
   /// Registers the authenticator's pages, GET/POST logout and GET me.
   void install(transport::router& r) const {

@@ -189,10 +189,20 @@ class authorization_server {
     return oauth::join_scope(wanted);
   }
 
-  /// A requested `audience` (Auth0-style, space-separated) must be among the client's.
+  /// A requested `audience` (Auth0-style, space-separated): each must be one of the client's,
+  /// or an audience the server gives without asking — the default audience (the issuer when
+  /// none is set), and what `/config/v1/flyte_client` advertises, which Flyte's clients send
+  /// back (`useAudienceFromAdmin`). What is advertised must work.
   bool audience_allowed(const server::client& c, std::string_view requested) const {
-    for (auto a : oauth::split_scope(requested))
-      if (std::find(c.audience.begin(), c.audience.end(), a) == c.audience.end()) return false;
+    const server::server_settings& st = settings_;
+    auto among = [](const std::vector<std::string>& v, std::string_view a) {
+      return std::find(v.begin(), v.end(), a) != v.end();
+    };
+    for (auto a : oauth::split_scope(requested)) {
+      const bool default_audience = st.default_audience.empty() ? a == st.issuer : among(st.default_audience, a);
+      const bool advertised = a == (st.flyte_client.audience.empty() ? st.issuer : st.flyte_client.audience);
+      if (!among(c.audience, a) && !default_audience && !advertised) return false;
+    }
     return true;
   }
 

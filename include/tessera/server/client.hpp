@@ -33,6 +33,7 @@ struct client {
   std::vector<std::string> scopes;          // the scopes this client may be granted
   std::vector<std::string> audience;        // `aud` of its access tokens; empty: the default
   bool is_public = false;                   // no secret; PKCE required
+  bool introspects_others = false;          // may introspect refresh tokens of other clients
   jose::jwk_set assertion_keys;             // private_key_jwt
 
   bool allows_grant(std::string_view g) const noexcept {

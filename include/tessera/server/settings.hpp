@@ -45,6 +45,11 @@ struct server_settings {
   /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
   crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
 
+  /// The longest a family of refresh tokens lives, counted from the user's authentication
+  /// (`auth_time`): past it, a refresh is refused and the person logs in again, however
+  /// often the tokens were rotated. Zero: no limit.
+  seconds refresh_family_lifetime{7 * 24 * 60 * 60};
+
   /// Reuse of a rotated refresh token within this window (and count) issues a sibling
   /// instead of revoking the family: for two tabs refreshing at once. Off by default.
   store::grace_policy refresh_grace{};

@@ -124,6 +124,9 @@ response error_redirect(const Server& s, const request& req, const authorization
 /// Issues a code for `user` and redirects to the client.
 template <class Server>
 response issue_code(const Server& s, const request& req, const authorization_request& a, const identity::user& u) {
+  // RFC 9068 §5: a person named like a client would get tokens a resource server takes for
+  // that client's own.
+  if (s.clients().find(u.subject)) return error_redirect(s, req, a, error::subject_is_client_id);
   const time_point now = s.now();
   store::code_record rec;
   rec.grant.client_id = a.who->id;

@@ -187,6 +187,8 @@ response device_verification_endpoint(const Server& s, crypto::failure_rate_limi
   }
   if (decision != "approve" && decision != "deny") return b.error_page(req, error::parameter_invalid);
   const bool approve = decision == "approve";
+  // RFC 9068 §5: a person named like a client would get tokens taken for that client's own.
+  if (approve && s.clients().find(user->subject)) return b.error_page(req, error::subject_is_client_id);
   store::grant_record g;
   g.client_id = rec->client_id;
   g.subject = user->subject;

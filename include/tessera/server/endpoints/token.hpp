@@ -23,6 +23,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 
+#include <optional>
+
 namespace tessera::server {
 
 using oauth::error_response;
@@ -86,6 +88,32 @@ response token_endpoint(const Server& s, const request& req, const transport::re
   return json_response(req, transport::http::status::ok, body);
 }
 
+/// The outcome of `check_access_token`.
+struct access_token_status {
+  std::optional<jose::verified_jwt> active;  // set when the token is active
+  std::error_code why_not;                   // otherwise: the validation's cause or `token_revoked`
+};
+
+/// THE rule for every bearer check of the server's own access tokens — introspection,
+/// userinfo, and whatever serves resources in-process — so no two of them can disagree
+/// (docs/security.md, "One rule for access tokens"): the JWT verifies as one of this server's
+/// access tokens (signature by a current or old key, issuer, `typ` at+jwt, the RFC 9068
+/// claims, not expired), and the store's deny-list holds neither its `jti` nor its family.
+/// No per-token record is needed for a token to be active, so a store that lost its records
+/// (a restart of the memory store) answers the same everywhere. `ec`: store failures only.
+template <class Server>
+access_token_status check_access_token(const Server& s, std::string_view token, std::error_code& ec) {
+  ec = {};
+  access_token_status out;
+  auto jwt = s.issuer().access_token_validator().validate(token, out.why_not, s.clock());
+  if (out.why_not) return out;
+  const bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
+  if (ec) return out;
+  if (revoked) out.why_not = error::token_revoked;
+  else out.active = std::move(jwt);
+  return out;
+}
+
 template <class Server>
 response revocation_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
   std::error_code ec;
@@ -133,21 +161,20 @@ response introspection_endpoint(const Server& s, const request& req, const trans
   boost::json::object out;
   out["active"] = false;
   if (detail::looks_like_jwt(token)) {
-    auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
-    if (!ec) {
-      bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
-      if (ec) return error_response(req, ec);
-      if (!revoked) {
-        out["active"] = true;
-        for (auto name : {"scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"})
-          if (auto* v = jwt.claims.if_contains(name)) out[name] = *v;
-        out["token_type"] = "Bearer";
-      }
+    auto status = check_access_token(s, token, ec);
+    if (ec) return error_response(req, ec);
+    if (status.active) {
+      out["active"] = true;
+      for (auto name : {"scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"})
+        if (auto* v = status.active->claims.if_contains(name)) out[name] = *v;
+      out["token_type"] = "Bearer";
     }
   } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
     auto rec = s.store().find_refresh(store::token_hash(token), now, ec);
     if (ec) return error_response(req, ec);
-    if (rec) {
+    // A refresh token tells its subject and scope: only its own client learns them, unless
+    // the operator lets this client introspect others' (`client::introspects_others`).
+    if (rec && (rec->grant.client_id == auth.who->id || auth.who->introspects_others)) {
       out["active"] = true;
       out["scope"] = rec->grant.scope;
       out["client_id"] = rec->grant.client_id;
@@ -168,14 +195,22 @@ response userinfo_endpoint(const Server& s, const request& req) {
   // RFC 6750 §3.1: a request without credentials gets the challenge and no error code.
   if (token.empty()) return oauth::missing_token_response(req);
   std::error_code ec;
-  auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
+  auto status = check_access_token(s, token, ec);
   if (ec) return error_response(req, ec);
+  if (!status.active) return error_response(req, status.why_not);
+  const jose::verified_jwt& jwt = *status.active;
+  // Userinfo describes a person (OIDC Core §5.3). A client-credentials token has the client as
+  // its subject and no `auth_time`; a person's token has `auth_time`, or a subject that is not
+  // its client's id (the server never issues a person's token under a client's id).
+  if (!jwt.claims.contains("auth_time") && jwt.subject() == jwt.string_claim("client_id"))
+    return error_response(req, error::token_not_for_person);
+  if (!oauth::scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
+  // The profile claims live in the token's record; a store that no longer has it (a restart)
+  // still answers `sub`, since the token is active by the one rule above.
   auto rec = s.store().find_access(jwt.jwt_id(), ec);
   if (ec) return error_response(req, ec);
-  if (!rec) return error_response(req, error::token_revoked);
-  if (!oauth::scope_contains(jwt.string_claim("scope"), "openid")) return error_response(req, error::scope_insufficient);
   boost::json::object out;
-  if (!rec->user_claims.empty()) {
+  if (rec && !rec->user_claims.empty()) {
     auto v = boost::json::parse(rec->user_claims, ec);
     if (!ec && v.is_object()) out = std::move(v.get_object());
     ec = {};
