@@ -34,23 +34,28 @@ bool parse_alg(const char* s, alg& out) {
 int main(int argc, char** argv) {
   alg a{};
   if (argc < 4 || !parse_alg(argv[3], a)) {
-    std::fprintf(stderr, "usage: %s sign|verify tessera|openssl HS256|RS256|ES256|EdDSA [iterations]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s sign|verify tessera|tessera-shared|openssl HS256|RS256|ES256|EdDSA [iterations]\n",
+                 argv[0]);
     return 1;
   }
   const bool signing = std::strcmp(argv[1], "sign") == 0;
-  const bool tessera = std::strcmp(argv[2], "tessera") == 0;
+  const bool shared = std::strcmp(argv[2], "tessera-shared") == 0;  // verify through a shared_key_set
+  const bool tessera = shared || std::strcmp(argv[2], "tessera") == 0;
   const long n = argc > 4 ? std::atol(argv[4]) : 1000;
   const claim_times t;
   bool ok = false;
   if (tessera) {
     namespace jose = tessera::jose;
     const jose::jws_signer signer(tessera_rows::signing_key(a));
-    const jose::jwt_validator validator = tessera_rows::make_validator(a);
     std::error_code ec;
     const std::string token = tessera_rows::make_token(signer, t, ec);
-    validator.validate(token, ec);  // warm up (first-use fetches, static init)
-    ok = signing ? timed_loop(n, [&] { return !tessera_rows::make_token(signer, t, ec).empty(); })
-                 : timed_loop(n, [&] { return !validator.validate(token, ec).claims.empty(); });
+    auto run = [&](const auto& validator) {
+      validator.validate(token, ec);  // warm up (first-use fetches, static init)
+      return signing ? timed_loop(n, [&] { return !tessera_rows::make_token(signer, t, ec).empty(); })
+                     : timed_loop(n, [&] { return !validator.validate(token, ec).claims.empty(); });
+    };
+    ok = shared ? run(tessera_rows::make_validator<jose::shared_jwt_validator>(a))
+                : run(tessera_rows::make_validator(a));
   } else {
     const openssl_baseline::evp_jwt signer(a, true), verifier(a, false);
     const std::string token = signer.sign(t);

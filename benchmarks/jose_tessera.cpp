@@ -18,9 +18,10 @@ void sign(benchmark::State& state, alg a) {
   check(state, !ec, "tessera sign failed");
 }
 
+template <class Validator>
 void verify(benchmark::State& state, alg a) {
   const jose::jws_signer signer(signing_key(a));
-  const jose::jwt_validator validator = make_validator(a);
+  const Validator validator = make_validator<Validator>(a);
   std::error_code ec;
   const std::string token = make_token(signer, claim_times{}, ec);
   validator.validate(token, ec);
@@ -35,7 +36,9 @@ void verify(benchmark::State& state, alg a) {
 void register_all() {
   for (alg a : all_algs) {
     add_benchmark(op::sign, "tessera", a, [a](benchmark::State& s) { sign(s, a); });
-    add_benchmark(op::verify, "tessera", a, [a](benchmark::State& s) { verify(s, a); });
+    add_benchmark(op::verify, "tessera", a, [a](benchmark::State& s) { verify<jose::jwt_validator>(s, a); });
+    add_benchmark(op::verify, "tessera-shared", a,
+                  [a](benchmark::State& s) { verify<jose::shared_jwt_validator>(s, a); });
     add_token_maker("tessera", a, [a] {
       std::error_code ec;
       return make_token(jose::jws_signer(signing_key(a)), claim_times{}, ec);

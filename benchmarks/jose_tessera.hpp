@@ -3,6 +3,9 @@
 // sign:   a `jws_signer` built once; per token, a claims object and `jose::sign_jwt`.
 // verify: a `jwt_validator` (issuer, audience, exp required — the default) built once; per
 //         token, `validate`: JWS checks, signature, claims parse, iss/aud/exp/iat checks.
+//         The `tessera-shared` rows do the same through a `shared_jwt_validator`, whose keys
+//         sit in a replaceable snapshot (an atomic shared_ptr load per token, and the result
+//         owns the snapshot): the price of JWKS rotation.
 #ifndef TESSERA_BENCHMARKS_JOSE_TESSERA_HPP
 #define TESSERA_BENCHMARKS_JOSE_TESSERA_HPP
 
@@ -36,8 +39,9 @@ inline jose::jwk verification_key(alg a) {
                          : jose::jwk::from_pem(k.public_pem, to_jose(a));
 }
 
-inline jose::jwt_validator make_validator(alg a) {
-  jose::jwt_validator v(jose::jwk_set{verification_key(a)});
+template <class Validator = jose::jwt_validator>
+Validator make_validator(alg a) {
+  Validator v(jose::jwk_set{verification_key(a)});
   v.issuer(std::string(issuer)).audience(std::string(audience));
   return v;
 }

@@ -315,6 +315,16 @@ enum class error {
   users_file_duplicate_user,
   users_file_unreadable,
   users_file_permissions,
+
+  // --- configuration files (tessera::flyte loaders) ----------------------------------------
+  config_type_mismatch,
+  config_member_missing,
+  config_member_unknown,
+  config_value_invalid,
+  config_too_large,
+  config_file_unreadable,
+
+  // --- stores -------------------------------------------------------------------------------
   store_failure,
   store_unavailable,
 };
@@ -470,6 +480,14 @@ inline constexpr error_entry error_table[] = {
     {users_file_duplicate_user, c::server_error, "users file lists the same user twice"},
     {users_file_unreadable, c::server_error, "users file cannot be read"},
     {users_file_permissions, c::server_error, "users file is readable or writable by users other than its owner"},
+
+    {config_type_mismatch, c::server_error, "configuration value has the wrong JSON type"},
+    {config_member_missing, c::server_error, "configuration lacks a required member"},
+    {config_member_unknown, c::server_error, "configuration has a member tessera does not know"},
+    {config_value_invalid, c::server_error, "configuration value is invalid"},
+    {config_too_large, c::server_error, "configuration exceeds a size or count limit"},
+    {config_file_unreadable, c::server_error, "configuration or key file cannot be read"},
+
     {store_failure, c::server_error, "token store failed"},
     {store_unavailable, c::temporarily_unavailable, "token store is unavailable"},
 };
@@ -2051,12 +2069,56 @@ class verified_secret_cache {
 #ifndef TESSERA_HTTP_BASIC_AUTH_HPP
 #define TESSERA_HTTP_BASIC_AUTH_HPP
 
+// ---- begin tessera/detail/ascii.hpp ----
+// tessera — detail/ascii.hpp: ASCII case folding for protocol text.
+//
+// HTTP field values, URI schemes and hosts, cookie-name prefixes and auth schemes compare
+// case-insensitively in ASCII only (RFC 9110 §5.1, RFC 3986 §3.1, §3.2.2). These helpers fold
+// exactly 'A'-'Z' and nothing else: no locale (`std::tolower` follows the process locale and
+// is undefined for negative `char`s), no Unicode. Layers that include Beast may use
+// `boost::beast::iequals` instead; http/ and the layers below it use these.
+#ifndef TESSERA_DETAIL_ASCII_HPP
+#define TESSERA_DETAIL_ASCII_HPP
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tessera::detail {
+
+constexpr char to_lower_ascii(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// `s` with 'A'-'Z' lowered.
+inline std::string to_lower_ascii(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = to_lower_ascii(c);
+  return r;
+}
+
+/// Equal ignoring ASCII case.
+constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
+  return true;
+}
+
+/// `s` starts with `prefix`, ignoring ASCII case.
+constexpr bool istarts_with_ascii(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace tessera::detail
+
+#endif
+// ---- end tessera/detail/ascii.hpp ----
 // ---- begin tessera/http/form.hpp ----
 // tessera — http/form.hpp
 //
 // `application/x-www-form-urlencoded` bodies and query strings (RFC 6749 Appendix B; WHATWG
-// URL §5), parsed strictly into an ordered parameter list, and the encoder for building
-// redirects and client requests.
+// URL §5), parsed strictly into an ordered parameter list; the one encoder for building
+// redirects, form bodies and client requests (the transport client uses it too); and the one
+// check of a request's `Content-Type` (`is_form_content_type`).
 //
 // Parsing (`parse_form` for bodies, `parse_query` for the query of a request target, without
 // its '?'):
@@ -2226,8 +2288,16 @@ inline parameters parse_query(std::string_view query, const form_options& opts =
 }
 
 /// Appends `s` form-encoded: ALPHA / DIGIT / "-" / "." / "_" / "~" kept, space as '+',
-/// every other byte as %XX (upper-case hex). The result is safe in a query, a form body and
-/// an HTTP Basic credential (RFC 6749 §2.3.1).
+/// every other byte as %XX (upper-case hex).
+///
+/// The kept set is RFC 3986's unreserved set (§2.3), not the WHATWG urlencoded set (which
+/// keeps '*' and encodes '~'). Every form decoder reads both the same (a decoder passes
+/// unencoded bytes through and decodes every %XX), so the choice only decides what goes on the
+/// wire; unreserved is the set that is plain data in every URI component — the query of a
+/// redirect, a form body and an HTTP Basic credential (RFC 6749 §2.3.1) alike — and it is what
+/// Flyte's side produces: Go's `url.QueryEscape` / `url.Values.Encode` (FlyteAdmin, flytectl,
+/// golang/oauth2) and Python's `urllib.parse.quote` (flytekit's client secret) keep '~' and
+/// encode '*'. So: `~` stays `~`, `*` becomes `%2A`.
 inline void form_encode_append(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
   for (unsigned char c : s) {
@@ -2259,6 +2329,17 @@ inline std::string form_encode(const parameters& params) {
     form_encode_append(out, p.value);
   }
   return out;
+}
+
+/// Whether a `Content-Type` value is `application/x-www-form-urlencoded`: the media type
+/// compared case-insensitively (RFC 9110 §8.3.1), optional whitespace around it, any
+/// parameters after ';' ignored (`; charset=UTF-8`). The one check for form bodies, of the
+/// token endpoint and of browser forms alike.
+constexpr bool is_form_content_type(std::string_view content_type) noexcept {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return tessera::detail::iequals_ascii(media, "application/x-www-form-urlencoded");
 }
 
 }  // namespace tessera::http
@@ -2302,23 +2383,10 @@ struct basic_credentials {
   }
 };
 
-namespace detail {
-constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-}  // namespace detail
-
 /// True when the header value uses the Basic scheme (so a server can tell "malformed Basic"
 /// from "another scheme, e.g. Bearer, which is not client authentication").
 inline bool is_basic_authorization(std::string_view header_value) noexcept {
-  return header_value.size() > 6 && detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
+  return header_value.size() > 6 && tessera::detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
 }
 
 /// Parses an `Authorization` header value carrying Basic client credentials.
@@ -2473,17 +2541,6 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char a = s[i], b = prefix[i];
-    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-    if (a != b) return false;
-  }
-  return true;
-}
-
 }  // namespace detail
 
 /// Parses a `Cookie` header value.
@@ -2573,8 +2630,8 @@ inline std::string set_cookie(std::string_view name, std::string_view value, con
     if (!detail::is_cookie_octet(c)) return {};
   if (a.path.empty() || a.path.front() != '/' || !detail::valid_attribute_value(a.path)) return {};
   if (!detail::valid_domain(a.domain)) return {};
-  if (detail::starts_with_icase(name, "__Host-") && (!a.secure || a.path != "/" || !a.domain.empty())) return {};
-  if (detail::starts_with_icase(name, "__Secure-") && !a.secure) return {};
+  if (tessera::detail::istarts_with_ascii(name, "__Host-") && (!a.secure || a.path != "/" || !a.domain.empty())) return {};
+  if (tessera::detail::istarts_with_ascii(name, "__Secure-") && !a.secure) return {};
   if (a.same_site == same_site_policy::none && !a.secure) return {};  // browsers drop it
   ec = {};
 
@@ -2703,7 +2760,18 @@ inline constexpr auto interactive_page_headers =
 // Where the server may send a browser (security row 8: redirect-URI manipulation and open
 // redirects, RFC 9700 §4.1 and §4.11).
 //
-// OAuth redirect URIs (`match_redirect_uri`):
+// OAuth redirect URIs: one validator, `check_redirect_uri`, used at client registration
+// (`server::client_registry::add`) and on every requested URI before it is matched, so what
+// may be registered and what may match are the same set:
+//  * an absolute URI (RFC 6749 §3.1.2) without fragment or userinfo, with a port in range;
+//  * `https` with a host;
+//  * `http` only on a loopback host — `127.0.0.1`, `[::1]` or `localhost` (RFC 8252 §7.3,
+//    §8.3; RFC 9700 §2.1 forbids plain http elsewhere: the code would cross the network in
+//    clear). Flyte's `http://localhost:53593/callback` is one;
+//  * any other scheme is a private-use scheme of a native app (RFC 8252 §7.1), which "MUST"
+//    be a reversed domain name — so it must contain a '.' (`com.example.app:/callback`).
+//    That also keeps out `javascript:`, `data:`, `file:` and the like.
+// Matching (`match_redirect_uri`):
 //  * exact string comparison with a registered URI (RFC 9700 §4.1.3) — no case folding, no
 //    normalisation, no prefix or wildcard matching;
 //  * one exception, RFC 8252 §7.3: when the requested URI is `http` with the loopback IP
@@ -2754,20 +2822,28 @@ inline bool port_in_range(const boost::urls::url_view& u) noexcept {
 inline bool well_formed_redirect(const boost::urls::url_view& u) noexcept {
   return !u.has_userinfo() && !u.has_fragment() && port_in_range(u);
 }
-inline std::string lower_ascii(std::string_view s) {
-  std::string r(s);
-  for (char& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return r;
+inline bool is_loopback_host(const boost::urls::url_view& u) {
+  return is_loopback_literal(u) || tessera::detail::iequals_ascii(u.encoded_host(), "localhost");
 }
+using tessera::detail::to_lower_ascii;
 
 }  // namespace detail
 
-/// Syntax check for a redirect URI at registration or in a request: `url_invalid` unless it
-/// is an absolute URI (RFC 3986 §4.3) without fragment or userinfo, and with a valid port.
+/// Whether `uri` may be registered as, or requested as, a redirect URI (rules above):
+/// `url_invalid` when not.
 inline void check_redirect_uri(std::string_view uri, std::error_code& ec) noexcept {
-  auto r = boost::urls::parse_absolute_uri(uri);
-  ec = r && detail::well_formed_redirect(*r) ? std::error_code{} : std::error_code(error::url_invalid);
+  ec = error::url_invalid;
+  auto u = boost::urls::parse_absolute_uri(uri);
+  if (!u || !detail::well_formed_redirect(*u)) return;
+  const std::string_view scheme = u->scheme();
+  if (tessera::detail::iequals_ascii(scheme, "https")) {
+    if (!u->has_authority() || u->encoded_host().empty()) return;
+  } else if (tessera::detail::iequals_ascii(scheme, "http")) {
+    if (!u->has_authority() || !detail::is_loopback_host(*u)) return;
+  } else if (scheme.find('.') == std::string_view::npos) {
+    return;
+  }
+  ec = {};
 }
 inline void check_redirect_uri(std::string_view uri) {
   std::error_code ec;
@@ -2777,9 +2853,11 @@ inline void check_redirect_uri(std::string_view uri) {
 
 /// Whether `requested` may be used where `registered` was registered (rules above).
 inline bool redirect_uri_matches(std::string_view requested, std::string_view registered) noexcept {
-  auto req = boost::urls::parse_absolute_uri(requested);
-  if (!req || !detail::well_formed_redirect(*req)) return false;
+  std::error_code ec;
+  check_redirect_uri(requested, ec);
+  if (ec) return false;
   if (requested == registered) return true;
+  auto req = boost::urls::parse_absolute_uri(requested);
   if (req->scheme() != "http" || !detail::is_loopback_literal(*req)) return false;
   auto reg = boost::urls::parse_absolute_uri(registered);
   if (!reg || !detail::well_formed_redirect(*reg) || reg->scheme() != "http" || !detail::is_loopback_literal(*reg))
@@ -2795,12 +2873,14 @@ inline bool redirect_uri_matches(std::string_view requested, std::string_view re
 /// `form-action` needs these: browsers apply it to the redirects that follow the POST, and an
 /// authorization request ends in one to the client.
 inline std::string redirect_csp_source(std::string_view registered) {
+  std::error_code ec;
+  check_redirect_uri(registered, ec);
+  if (ec) return {};
   auto u = boost::urls::parse_absolute_uri(registered);
-  if (!u || !detail::well_formed_redirect(*u)) return {};
-  const std::string scheme = detail::lower_ascii(u->scheme());
+  const std::string scheme = detail::to_lower_ascii(u->scheme());
   if (scheme != "http" && scheme != "https") return scheme + ":";
   if (!u->has_authority() || u->encoded_host().empty()) return {};
-  std::string source = scheme + "://" + detail::lower_ascii(u->encoded_host());
+  std::string source = scheme + "://" + detail::to_lower_ascii(u->encoded_host());
   if (scheme == "http" && detail::is_loopback_literal(*u)) return source + ":*";
   if (u->has_port()) source.append(":").append(u->port());
   // A host may hold sub-delims; a source that could split or end the policy is not one.
@@ -2841,19 +2921,19 @@ inline bool is_safe_local_redirect(std::string_view target, std::span<const std:
   auto t = boost::urls::parse_uri(target);
   if (!t || !t->has_authority() || t->has_userinfo() || t->encoded_host().empty() || !detail::port_in_range(*t))
     return false;
-  auto scheme = detail::lower_ascii(t->scheme());
+  auto scheme = detail::to_lower_ascii(t->scheme());
   if (scheme != "http" && scheme != "https") return false;
   auto effective_port = [](const boost::urls::url_view& u, std::string_view s) -> std::string {
     if (u.has_port() && !u.port().empty()) return std::string(u.port());
     return s == "https" ? "443" : "80";
   };
-  auto host = detail::lower_ascii(t->encoded_host());
+  auto host = detail::to_lower_ascii(t->encoded_host());
   auto port = effective_port(*t, scheme);
   for (const auto& a : authorized_uris) {
     auto au = boost::urls::parse_uri(a);
     if (!au || !au->has_authority() || au->has_userinfo()) continue;
-    auto as = detail::lower_ascii(au->scheme());
-    if (as == scheme && detail::lower_ascii(au->encoded_host()) == host && effective_port(*au, as) == port) return true;
+    auto as = detail::to_lower_ascii(au->scheme());
+    if (as == scheme && detail::to_lower_ascii(au->encoded_host()) == host && effective_port(*au, as) == port) return true;
   }
   return false;
 }
@@ -3016,13 +3096,315 @@ inline std::optional<std::string> open_cookie(const crypto::sealer& sealer, cons
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
+//   i.browser() -> const identity::browser&
+//       the deployment's one browser layer (browser.hpp): the server seals its
+//       pending-authorization cookie, renders its device, consent and error pages, reads
+//       cookies, checks form content types and runs CSRF through it, so every page shares the
+//       identity's cookie keys, cookie-naming rule and Content-Security-Policy
 //
-// Models: `identity::local` (a users file and a login page: the embedded default). The
-// external OIDC relying party (Okta, Google, Azure AD, ...) plugs in at the same point.
-// Exemplar: `identity::archetype` in tests/server.
+// Models: `session_identity<Store, Clock, Authenticator>` (session_identity.hpp), and so
+// `identity::local` (a users file and a login page: the embedded default); the external OIDC
+// relying party (Okta, Google, Azure AD, ...) is the same with another Authenticator.
+// Exemplar (the least an identity must do):
+//
+//     identity::browser_settings one_key_browser() {   // what a test or benchmark needs
+//       identity::browser_settings s;
+//       s.cookie_keys = {std::string(32, 'k')};
+//       return s;
+//     }
+//     struct header_identity {
+//       identity::browser b{one_key_browser()};
+//       std::optional<identity::user> current_user(const transport::request&,
+//           const transport::request_context&, std::error_code& ec) const { ec = {}; return {}; }
+//       std::string_view login_path() const { return "/login"; }
+//       void install(transport::router&) const {}
+//       const identity::browser& browser() const { return b; }
+//     };
+//
+// (`header_identity` in tests/server/test_server.hpp; compiled in tests/server/identity_local.cpp.)
 #ifndef TESSERA_IDENTITY_CONCEPTS_HPP
 #define TESSERA_IDENTITY_CONCEPTS_HPP
 
+// ---- begin tessera/identity/browser.hpp ----
+// tessera — identity/browser.hpp
+//
+// `identity::browser`: the one layer between tessera and a person's browser. Every
+// browser-facing page of a deployment — the identity's login, logout and /me, the external
+// IdP's callback, the authorization server's authorization, device, consent and error pages —
+// renders, redirects, sets and reads cookies, and checks CSRF through one `browser`, owned by
+// the identity policy (`identity_policy::browser()`), so all of them share its cookie keys,
+// cookie-naming rule and Content-Security-Policy. Built from `browser_settings`, checked once.
+// Const member functions are thread-safe; time comes from the caller (`now`), so a server and
+// an identity with different clock types share one browser.
+//
+// Pages (`page`, `error_page`): `http::interactive_page_headers` (no-store, no-referrer,
+// X-Frame-Options DENY, nosniff) and ONE strict CSP (`page_csp`): nothing loads or runs but the
+// fixed stylesheet (a `'sha256-…'` source, no 'unsafe-inline'), forms post to 'self', the
+// origins of `authorized_uris` and `form_action_sources`; no framing, no `<base>`.
+// Redirects (`see_other`): 303, never 307, so a browser never re-POSTs a form (attack row
+// 17), with no-store and no-referrer (row 14).
+//
+// Cookies. Names by mode, decided per request (`secure(ctx)`): `settings().cookies_secure()`
+// or a request over TLS gives `__Host-<name>` with Secure (a sibling subdomain or plain HTTP
+// cannot set it: cookie tossing, row 16); otherwise (plain-HTTP loopback development) the
+// plain `<name>` without Secure. Always HttpOnly, Path=/, no Domain. A request reads only the
+// cookie of its own mode, and the name is sealed in (`http::seal_cookie`), so a value moved
+// from one name to another does not open. `read_cookies` reads ALL `Cookie` fields of a
+// request (RFC 6265 §5.4 says one, HTTP/2 sends several); `open_cookie` refuses a cookie sent
+// twice (`cookie_malformed`), one that does not open or has expired (`cookie_invalid`).
+//
+// CSRF: ONE double-submit scheme for every form (login, device, consent). The form carries
+// a random 256-bit token (`csrf_token`); the same token travels in a sealed, short-lived
+// (`form_lifetime`), HttpOnly, SameSite=Strict cookie named per form; `csrf_valid` accepts a
+// POST only when both are present and equal (`crypto::constant_time_equal`). The token of a
+// still-valid cookie is reused, so two open tabs both work. It needs no session, so it also
+// protects the login form itself (login CSRF).
+//
+// Forms, queries, redirect targets: `is_form` (the one `application/x-www-form-urlencoded`
+// check, `http::is_form_content_type`), `query` / `query_parameter`, and `redirect_target`
+// (`redirect_url` must pass `http::is_safe_local_redirect` with `authorized_uris`).
+#ifndef TESSERA_IDENTITY_BROWSER_HPP
+#define TESSERA_IDENTITY_BROWSER_HPP
+
+// ---- begin tessera/identity/browser_settings.hpp ----
+// tessera — identity/browser_settings.hpp
+//
+// The run-time values of the browser layer (`browser.hpp`): one set per deployment, shared by
+// every page a browser sees — the identity's login, logout and /me, and the authorization
+// server's authorization, device, consent and error pages — so all of them seal cookies with
+// the same keys, name them by the same rule and send the same Content-Security-Policy.
+//
+// Validated once, when the `browser` is built (`check_browser_settings`); a bad value throws
+// `tessera::system_error` whose code says what kind of problem it is and whose message names
+// the setting (never a key):
+//   aead_key_invalid    no cookie key, or one that is not exactly 32 bytes
+//   url_invalid         `public_url` not an absolute http(s) URL with a host (no userinfo,
+//                       query or fragment); an `authorized_uris` entry not an absolute URI
+//                       with a host and without userinfo
+//   parameter_invalid   a `form_action_sources` entry that is empty or could split or end the
+//                       policy (space, tab, ';', ',', quotes, control characters); a
+//                       non-positive `form_lifetime`
+#ifndef TESSERA_IDENTITY_BROWSER_SETTINGS_HPP
+#define TESSERA_IDENTITY_BROWSER_SETTINGS_HPP
+
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace tessera::identity {
+
+struct browser_settings {
+  /// Keys of every sealed browser cookie (sessions, CSRF, the server's pending authorization):
+  /// 32 bytes each; the first seals, all open (rotation: put the new key first, keep the old
+  /// one until the longest-lived cookie sealed under it has expired).
+  std::vector<std::string> cookie_keys;
+
+  /// The deployment's public base URL, as browsers reach it ("https://flyte.example.com":
+  /// the issuer). Only its scheme is used here: it decides `secure_cookies` when that is unset.
+  std::string public_url;
+
+  /// Cookies get the `__Host-` name and `Secure`. Unset: true, unless `public_url` is http.
+  /// A request that arrived over TLS always gets them. Set true when TLS ends at a proxy in
+  /// front of tessera; false only for plain-HTTP loopback development (browsers drop Secure
+  /// and `__Host-` cookies on http).
+  std::optional<bool> secure_cookies;
+
+  /// Flyte `authorizedUris`: origins besides this server's own paths that a `redirect_url`
+  /// may lead to after login or logout (`http::is_safe_local_redirect`); also form-action
+  /// sources of the CSP.
+  std::vector<std::string> authorized_uris;
+
+  /// CSP `form-action` sources beyond 'self' and the origins of `authorized_uris`: a login or
+  /// consent inside an authorization request ends in a redirect to the client, and browsers
+  /// apply `form-action` to it. Give `server::client_registry::redirect_csp_sources()`.
+  std::vector<std::string> form_action_sources;
+
+  /// How long a rendered form (its CSRF token) stays usable.
+  seconds form_lifetime{std::chrono::minutes(30)};
+
+  /// The configured Secure-cookie rule before a request's TLS is known (see `secure_cookies`).
+  bool cookies_secure() const noexcept {
+    return secure_cookies.value_or(!tessera::detail::istarts_with_ascii(public_url, "http://"));
+  }
+};
+
+namespace detail {
+
+// One CSP source: nothing that splits a source list, ends a directive or quotes.
+inline bool is_single_csp_source(std::string_view src) noexcept {
+  return !src.empty() && std::none_of(src.begin(), src.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f || c == ' ' || c == ';' || c == ',' || c == '\'' || c == '"';
+  });
+}
+
+}  // namespace detail
+
+/// Checks `s` (rules in the header comment). Returns the problem, with `why` naming the
+/// setting; a clear error_code when the settings are usable.
+inline std::error_code check_browser_settings(const browser_settings& s, std::string& why) {
+  const std::string where = "tessera::identity::browser_settings: ";
+  auto fail = [&](error e, std::string text) {
+    why = where + text;
+    return std::error_code(e);
+  };
+  why.clear();
+  if (s.cookie_keys.empty()) return fail(error::aead_key_invalid, "cookie_keys is empty; give at least one 32-byte key");
+  for (std::size_t i = 0; i < s.cookie_keys.size(); ++i)
+    if (s.cookie_keys[i].size() != crypto::aead_key_size)
+      return fail(error::aead_key_invalid, "cookie_keys[" + std::to_string(i) + "] is " + std::to_string(s.cookie_keys[i].size()) +
+                                               " bytes; every key must be exactly 32");
+  if (!s.public_url.empty()) {
+    auto u = boost::urls::parse_absolute_uri(s.public_url);
+    const auto scheme = u ? tessera::detail::to_lower_ascii(u->scheme()) : std::string();
+    if (!u || (scheme != "http" && scheme != "https") || !u->has_authority() || u->encoded_host().empty() ||
+        u->has_userinfo() || u->has_query() || u->has_fragment())
+      return fail(error::url_invalid, "public_url is not an absolute http(s) URL with a host and without userinfo, query or fragment");
+  }
+  for (std::size_t i = 0; i < s.authorized_uris.size(); ++i) {
+    auto u = boost::urls::parse_absolute_uri(s.authorized_uris[i]);
+    if (!u || !u->has_authority() || u->encoded_host().empty() || u->has_userinfo())
+      return fail(error::url_invalid, "authorized_uris[" + std::to_string(i) + "] is not an absolute URI with a host and without userinfo");
+  }
+  for (std::size_t i = 0; i < s.form_action_sources.size(); ++i)
+    if (!detail::is_single_csp_source(s.form_action_sources[i]))
+      return fail(error::parameter_invalid, "form_action_sources[" + std::to_string(i) +
+                                                "] is empty or holds a space, ';', ',', a quote or a control character");
+  if (s.form_lifetime.count() <= 0) return fail(error::parameter_invalid, "form_lifetime must be positive");
+  return {};
+}
+
+/// Throws `tessera::system_error` (code and message as above) unless `s` is usable.
+inline void check_browser_settings(const browser_settings& s) {
+  std::string why;
+  if (auto ec = check_browser_settings(s, why)) throw tessera::system_error(ec, why);
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/browser_settings.hpp ----
+// ---- begin tessera/identity/html.hpp ----
+// tessera — identity/html.hpp
+//
+// The HTML every browser-facing page of a deployment is built from: the login form, the
+// identity layer's error pages, and the authorization server's device, consent and error
+// pages. One page shell, one fixed stylesheet, so every page looks the same and one
+// Content-Security-Policy (`page_csp`) covers them all. No JavaScript anywhere.
+//
+// Escaping: every interpolated value goes through `html_escape` (text and double-quoted
+// attribute values alike), so a user name, a client id or a redirect URL can never close an
+// attribute or open a tag. `render_page` takes its body as HTML the caller built that way.
+//
+// Styles: the only style is one inline `<style>` block (`page_style`); `page_style_hash()`
+// is its CSP hash source (`'sha256-…'`, computed once), so the CSP needs no 'unsafe-inline'.
+// Pages never contain a password, a session id or a store error; a CSRF token appears only in
+// its hidden field, where the double-submit check needs it.
+#ifndef TESSERA_IDENTITY_HTML_HPP
+#define TESSERA_IDENTITY_HTML_HPP
+
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
+inline void html_escape_append(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+inline std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  html_escape_append(out, s);
+  return out;
+}
+
+/// The pages' one inline style block (its exact text is hashed into the CSP). `.actions`
+/// lays out several buttons side by side (Approve / Deny); `.code` shows a user code.
+inline constexpr std::string_view page_style =
+    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
+    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    "h1{font-size:1.4rem;margin:0 0 1rem}"
+    "label{display:block;margin:.8rem 0 .3rem}"
+    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
+    ".actions{display:flex;gap:.6rem}"
+    ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
+    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
+
+/// `'sha256-<base64>'`: the CSP source that allows exactly `page_style`.
+inline const std::string& page_style_hash() {
+  static const std::string h = [] {
+    auto d = crypto::sha256(page_style);
+    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
+  }();
+  return h;
+}
+
+/// The Content-Security-Policy of every page: nothing loads or runs but the one style block;
+/// forms may post only to this origin and to `form_action_sources` (a space-separated list —
+/// browsers apply `form-action` to the redirects after a POST, so where a login or consent
+/// ends must be there); no framing; no `<base>`.
+inline std::string page_csp(std::string_view form_action_sources = {}) {
+  std::string csp = "default-src 'none'; style-src ";
+  csp.append(page_style_hash());
+  csp.append("; form-action 'self'");
+  if (!form_action_sources.empty()) csp.append(" ").append(form_action_sources);
+  csp.append("; frame-ancestors 'none'; base-uri 'none'");
+  return csp;
+}
+
+/// A whole page: `title` (escaped) as `<title>` and heading, then `body_html` as given.
+inline std::string render_page(std::string_view title, std::string_view body_html) {
+  std::string out;
+  out.reserve(1024 + page_style.size() + body_html.size());
+  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+  html_escape_append(out, title);
+  out.append("</title>\n<style>").append(page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
+  html_escape_append(out, title);
+  out.append("</h1>\n").append(body_html).append("</main>\n</body>\n</html>\n");
+  return out;
+}
+
+/// `<p>text</p>` (escaped); with `alert`, the notice style and `role="alert"`.
+inline void paragraph_append(std::string& out, std::string_view text, bool alert = false) {
+  out.append(alert ? "<p class=\"error\" role=\"alert\">" : "<p>");
+  html_escape_append(out, text);
+  out.append("</p>\n");
+}
+
+/// A page that explains a refused request in fixed words (never echoing the input).
+inline std::string render_error_page(std::string_view title, std::string_view text) {
+  std::string body;
+  paragraph_append(body, text);
+  return render_page(title, body);
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/html.hpp ----
 // ---- begin tessera/transport/message.hpp ----
 // tessera — transport/message.hpp: the HTTP message types every layer speaks, and the
 // per-request facts a transport knows that the message does not (who the peer is, whether
@@ -3090,6 +3472,300 @@ inline response make_response(const request& req, http::status status, std::stri
 
 #endif
 // ---- end tessera/transport/message.hpp ----
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+class browser {
+ public:
+  /// The name prefix of cookies in secure mode (RFC 6265bis §4.1.3.2).
+  static constexpr std::string_view secure_prefix = "__Host-";
+
+  /// Checks `settings` (`check_browser_settings`: throws `tessera::system_error`) and builds
+  /// the sealer and the CSP.
+  explicit browser(browser_settings settings);
+  browser(const browser&) = delete;
+  browser& operator=(const browser&) = delete;
+
+  const browser_settings& settings() const noexcept { return settings_; }
+  const crypto::sealer& sealer() const noexcept { return sealer_; }
+  /// The Content-Security-Policy of every page.
+  const std::string& csp() const noexcept { return csp_; }
+
+  // --- cookies -------------------------------------------------------------------------
+
+  /// Whether this request's cookies get `__Host-` and Secure.
+  bool secure(const transport::request_context& ctx) const noexcept { return secure_ || ctx.tls; }
+  /// The name cookie `name` has for this request: `__Host-<name>` or `<name>`.
+  std::string cookie_name(const transport::request_context& ctx, std::string_view name) const;
+  /// The attributes of every cookie tessera sets: host-only, Path=/, HttpOnly, Secure by mode.
+  http::cookie_attributes cookie_attributes(const transport::request_context& ctx, seconds max_age,
+                                            http::same_site_policy same_site = http::same_site_policy::lax) const;
+
+  /// The cookies of ALL `Cookie` fields of `req`, joined as one header would carry them.
+  /// `cookie_malformed` / `input_too_large` as `http::parse_cookie_header`, with no cookies.
+  static http::request_cookies read_cookies(const transport::request& req, std::error_code& ec);
+
+  /// The `Set-Cookie` value of cookie `name` (named by mode) holding `value` sealed until
+  /// `floor(now) + lifetime`, with Max-Age `lifetime`. Fails as `http::seal_cookie` and
+  /// `http::set_cookie` do; then returns "".
+  std::string seal_cookie(const transport::request_context& ctx, std::string_view name, std::string_view value,
+                          seconds lifetime, time_point now, std::error_code& ec,
+                          http::same_site_policy same_site = http::same_site_policy::lax) const;
+
+  /// The value of sealed cookie `name` (named by mode) of `req`: nullopt without error when
+  /// absent; nullopt with `cookie_malformed` when sent twice or the header is malformed,
+  /// with `cookie_invalid` when it does not open (tampered, swapped, other keys, expired).
+  std::optional<std::string> open_cookie(const transport::request& req, const transport::request_context& ctx,
+                                         std::string_view name, time_point now, std::error_code& ec) const;
+
+  /// The `Set-Cookie` value that deletes cookie `name` of this request's mode.
+  std::string expire_cookie(const transport::request_context& ctx, std::string_view name, std::error_code& ec,
+                            http::same_site_policy same_site = http::same_site_policy::lax) const;
+
+  // --- CSRF ----------------------------------------------------------------------------
+
+  /// What a form needs: the token for its `csrf_token` field, and the `Set-Cookie` value to
+  /// add to the response ("" when the browser's cookie is still valid and reused).
+  struct csrf_form_token {
+    std::string token;
+    std::string set_cookie;
+  };
+
+  /// The CSRF token of a form whose cookie is `name` (e.g. "tessera_login"). Fails with
+  /// `random_failure` / `crypto_failure`; then the token is "" and the form must not be shown.
+  csrf_form_token csrf_token(const transport::request& req, const transport::request_context& ctx, std::string_view name,
+                             time_point now, std::error_code& ec) const;
+  /// True when the request carries cookie `name` holding a token equal to `form_token`.
+  bool csrf_valid(const transport::request& req, const transport::request_context& ctx, std::string_view name,
+                  std::string_view form_token, time_point now) const;
+  /// The `Set-Cookie` value that spends the CSRF cookie `name` (after the form succeeded).
+  std::string csrf_spent(const transport::request_context& ctx, std::string_view name, std::error_code& ec) const {
+    return expire_cookie(ctx, name, ec, http::same_site_policy::strict);
+  }
+
+  // --- pages and redirects -------------------------------------------------------------
+
+  /// An HTML page (`render_page` builds one) with the security headers and the CSP.
+  transport::response page(const transport::request& req, transport::http::status status, std::string html) const;
+  /// A page that explains a refused request in fixed words (never echoing the input).
+  transport::response error_page(const transport::request& req, transport::http::status status, std::string_view title,
+                                 std::string_view text) const {
+    return page(req, status, render_error_page(title, text));
+  }
+  /// The page for a failure that must not be redirected: the wire condition as title, the
+  /// cause's fixed description (tessera's own only) as text, the condition's status (401 as
+  /// 400: a page asks for no HTTP authentication).
+  transport::response error_page(const transport::request& req, const std::error_code& ec) const;
+  /// 400 for a `redirect_url` that `is_safe_redirect` refuses (no Location: attack row 8).
+  transport::response redirect_refused(const transport::request& req) const {
+    return error_page(req, transport::http::status::bad_request, "Bad request",
+                      "The redirect_url is not a page of this site or of an authorized URI.");
+  }
+  /// 303 See Other to `location`, with no-store and no-referrer.
+  static transport::response see_other(const transport::request& req, std::string_view location);
+
+  // --- forms, queries and redirect targets ----------------------------------------------
+
+  /// Whether the body is declared `application/x-www-form-urlencoded`.
+  static bool is_form(const transport::request& req) noexcept {
+    return http::is_form_content_type(req[transport::http::field::content_type]);
+  }
+  /// The parameters of the request target's query (none without one); `query_malformed`,
+  /// `parameter_duplicated`, `input_too_large` as `http::parse_query`.
+  static http::parameters query(const transport::request& req, std::error_code& ec);
+  /// One query parameter ("" when absent); nullopt when the query is malformed.
+  static std::optional<std::string> query_parameter(const transport::request& req, std::string_view name);
+
+  /// Whether the browser may be sent to `target` after login or logout.
+  bool is_safe_redirect(std::string_view target) const {
+    return http::is_safe_local_redirect(target, settings_.authorized_uris);
+  }
+  /// Where to send the browser: the query's `redirect_url` when safe, `fallback` when absent;
+  /// nullopt when present but unsafe, or when the query is malformed.
+  std::optional<std::string> redirect_target(const transport::request& req, std::string_view fallback) const;
+
+ private:
+  static browser_settings checked(browser_settings s);
+  static std::string form_action_sources(const browser_settings& s);
+
+  browser_settings settings_;
+  crypto::sealer sealer_;
+  bool secure_;
+  std::string csp_;
+};
+
+}  // namespace tessera::identity
+
+// ---- begin tessera/identity/impl/browser.hpp ----
+// tessera — identity/impl/browser.hpp: definitions of `identity::browser` (browser.hpp).
+#ifndef TESSERA_IDENTITY_IMPL_BROWSER_HPP
+#define TESSERA_IDENTITY_IMPL_BROWSER_HPP
+
+#include <boost/url/parse.hpp>
+
+namespace tessera::identity {
+
+inline browser::browser(browser_settings settings)
+    : settings_(checked(std::move(settings))),
+      sealer_(std::span<const std::string>(settings_.cookie_keys)),
+      secure_(settings_.cookies_secure()),
+      csp_(page_csp(form_action_sources(settings_))) {}
+
+inline browser_settings browser::checked(browser_settings s) {
+  check_browser_settings(s);
+  return s;
+}
+
+// The CSP form-action sources: the configured ones, then the origins of the authorized URIs.
+inline std::string browser::form_action_sources(const browser_settings& s) {
+  std::string out;
+  auto add = [&](std::string_view src) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(src);
+  };
+  for (const auto& src : s.form_action_sources) add(src);
+  for (const auto& a : s.authorized_uris) {
+    auto u = boost::urls::parse_absolute_uri(a);
+    if (!u) continue;
+    std::string origin = std::string(u->scheme()) + "://" + std::string(u->encoded_host());
+    if (u->has_port()) origin += ":" + std::string(u->port());
+    if (detail::is_single_csp_source(origin)) add(origin);
+  }
+  return out;
+}
+
+// --- cookies ---------------------------------------------------------------------------
+
+inline std::string browser::cookie_name(const transport::request_context& ctx, std::string_view name) const {
+  return secure(ctx) ? std::string(secure_prefix).append(name) : std::string(name);
+}
+
+inline http::cookie_attributes browser::cookie_attributes(const transport::request_context& ctx, seconds max_age,
+                                                          http::same_site_policy same_site) const {
+  http::cookie_attributes a;
+  a.secure = secure(ctx);
+  a.http_only = true;
+  a.same_site = same_site;
+  a.path = "/";
+  a.max_age = max_age;
+  return a;
+}
+
+inline http::request_cookies browser::read_cookies(const transport::request& req, std::error_code& ec) {
+  std::string joined;
+  for (auto it = req.find(transport::http::field::cookie); it != req.end() && it->name() == transport::http::field::cookie;
+       ++it) {
+    if (!joined.empty()) joined.append("; ");
+    joined.append(it->value());
+  }
+  return http::parse_cookie_header(joined, ec);
+}
+
+inline std::string browser::seal_cookie(const transport::request_context& ctx, std::string_view name, std::string_view value,
+                                        seconds lifetime, time_point now, std::error_code& ec,
+                                        http::same_site_policy same_site) const {
+  const std::string full = cookie_name(ctx, name);
+  const time_point expires = std::chrono::floor<seconds>(now) + lifetime;
+  auto sealed = http::seal_cookie(sealer_, full, value, expires, ec);
+  if (ec) return {};
+  return http::set_cookie(full, sealed, cookie_attributes(ctx, lifetime, same_site), ec);
+}
+
+inline std::optional<std::string> browser::open_cookie(const transport::request& req, const transport::request_context& ctx,
+                                                       std::string_view name, time_point now, std::error_code& ec) const {
+  auto cookies = read_cookies(req, ec);
+  if (ec) return std::nullopt;
+  return http::open_cookie(sealer_, cookies, cookie_name(ctx, name), now, ec);
+}
+
+inline std::string browser::expire_cookie(const transport::request_context& ctx, std::string_view name, std::error_code& ec,
+                                          http::same_site_policy same_site) const {
+  return http::expire_cookie(cookie_name(ctx, name), cookie_attributes(ctx, seconds{0}, same_site), ec);
+}
+
+// --- CSRF ------------------------------------------------------------------------------
+
+inline browser::csrf_form_token browser::csrf_token(const transport::request& req, const transport::request_context& ctx,
+                                                    std::string_view name, time_point now, std::error_code& ec) const {
+  ec = {};
+  std::error_code cookie_ec;
+  auto current = open_cookie(req, ctx, name, now, cookie_ec);
+  if (current && !current->empty()) return {std::move(*current), {}};
+  csrf_form_token out{crypto::random_token(), {}};
+  out.set_cookie = seal_cookie(ctx, name, out.token, settings_.form_lifetime, now, ec, http::same_site_policy::strict);
+  if (ec) return {};
+  return out;
+}
+
+inline bool browser::csrf_valid(const transport::request& req, const transport::request_context& ctx, std::string_view name,
+                                std::string_view form_token, time_point now) const {
+  std::error_code ec;
+  auto cookie_token = open_cookie(req, ctx, name, now, ec);
+  return cookie_token && !cookie_token->empty() && !form_token.empty() && crypto::constant_time_equal(*cookie_token, form_token);
+}
+
+// --- pages and redirects ---------------------------------------------------------------
+
+inline transport::response browser::page(const transport::request& req, transport::http::status status, std::string html) const {
+  auto res = transport::make_response(req, status, std::move(html), "text/html; charset=utf-8");
+  for (auto [name, value] : http::interactive_page_headers) res.set(name, value);
+  res.set("Content-Security-Policy", csp_);
+  return res;
+}
+
+inline transport::response browser::error_page(const transport::request& req, const std::error_code& ec) const {
+  TESSERA_ASSERT(ec);
+  const condition c = condition_of(ec);
+  const unsigned status = http_status(c) == 401 ? 400 : http_status(c);
+  return error_page(req, static_cast<transport::http::status>(status), wire_name(c),
+                    ec.category() == error_category() ? description(static_cast<error>(ec.value())) : "server error");
+}
+
+inline transport::response browser::see_other(const transport::request& req, std::string_view location) {
+  auto res = transport::make_response(req, transport::http::status::see_other, {});
+  res.set(transport::http::field::location, location);
+  for (auto [name, value] : http::callback_response_headers) res.set(name, value);
+  return res;
+}
+
+// --- forms, queries and redirect targets -------------------------------------------------
+
+inline http::parameters browser::query(const transport::request& req, std::error_code& ec) {
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return ec = {}, http::parameters{};
+  const std::string_view text = target.substr(q + 1);
+  return http::parse_query(text.substr(0, text.find('#')), ec);
+}
+
+inline std::optional<std::string> browser::query_parameter(const transport::request& req, std::string_view name) {
+  std::error_code ec;
+  auto params = query(req, ec);
+  if (ec) return std::nullopt;
+  return std::string(params.get(name));
+}
+
+inline std::optional<std::string> browser::redirect_target(const transport::request& req, std::string_view fallback) const {
+  auto raw = query_parameter(req, "redirect_url");
+  if (!raw) return std::nullopt;
+  if (raw->empty()) return std::string(fallback);
+  if (!is_safe_redirect(*raw)) return std::nullopt;
+  return raw;
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/impl/browser.hpp ----
+
+#endif
+// ---- end tessera/identity/browser.hpp ----
 // ---- begin tessera/transport/router.hpp ----
 // tessera — transport/router.hpp: the table of path → (method set → handler) that every
 // transport (the Beast server, the in-memory transport, the fuzzer) calls.
@@ -3257,6 +3933,7 @@ class router {
 
 #include <boost/json/object.hpp>
 
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -3277,6 +3954,7 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
   { i.current_user(req, ctx, ec) } -> std::same_as<std::optional<user>>;
   { i.login_path() } -> std::convertible_to<std::string_view>;
   { i.install(r) };
+  { i.browser() } -> std::same_as<const browser&>;
 };
 
 }  // namespace tessera::identity
@@ -3287,35 +3965,68 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
 // tessera — identity/local.hpp
 //
 // `identity::local<Store, Clock>`: the embedded identity, so a server needs no outside IdP.
-// People are the users of a users file (`users_file.hpp`: htpasswd lines with bcrypt
-// hashes); they log in on a plain HTML form and get a session (`session.hpp`). Models
-// `identity_policy`; the external-IdP relying party plugs in at the same point.
+// It is `session_identity<Store, Clock, password_authenticator>`: people are the users of a
+// users file (`users_file.hpp`: htpasswd lines with bcrypt hashes); they log in on a plain
+// HTML form and get a session (`session.hpp`). Models `identity_policy`; the external-IdP
+// relying party is the same `session_identity` with another authenticator.
 //
 // Pages (`install` registers them; paths from `local_settings`):
 //
 //   GET  /login?redirect_url=R   logged in: 303 to R. Otherwise the form, with a CSRF token.
+//   POST /login                  form: username, password, csrf_token, redirect_url.
+//                                success: a new session, 303 (never 307) to R; wrong password
+//                                or unknown user: the same 401 form with the same words;
+//                                rate limited per user name and per address (429).
+//                                (password_authenticator.hpp)
+//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
+//                                303 to R (default: the login page).      (session_identity.hpp)
+//   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
+//                                answers.                                 (session_identity.hpp)
+//
+// R, the `redirect_url`, is optional (default `default_redirect`, Flyte's
+// `userAuth.redirectUrl`, "/console") and must be a path on this server or an URL on the
+// origin of one of `browser.authorized_uris` (`http::is_safe_local_redirect`); anything else
+// is a 400 error page with no Location, on /login and on /logout alike (attack row 8).
+//
+// Login CSRF: the browser layer's double submit (browser.hpp): a random token in the form and
+// in a sealed, short-lived, HttpOnly, SameSite=Strict cookie (`__Host-tessera_login`, or
+// `tessera_login` on plain-HTTP development); the POST is accepted only when both are present
+// and equal. Missing, expired, swapped or different: 403 with a fresh form, and no session.
+//
+// Pages carry `http::interactive_page_headers` (no-store, no-referrer, X-Frame-Options DENY,
+// nosniff) and the browser layer's one strict CSP without script or 'unsafe-inline'
+// (`page_csp`). Passwords, session ids and CSRF tokens are never logged or written anywhere
+// but where the protocol needs them.
+//
+// A user removed from the users file loses their sessions at the next restart: `current_user`
+// accepts a session only while its subject is still in the directory.
+#ifndef TESSERA_IDENTITY_LOCAL_HPP
+#define TESSERA_IDENTITY_LOCAL_HPP
+
+// ---- begin tessera/identity/password_authenticator.hpp ----
+// tessera — identity/password_authenticator.hpp
+//
+// `password_authenticator`: people are the users of a users file (`users_file.hpp`: htpasswd
+// lines with bcrypt hashes) and log in on a plain HTML form. Models `authenticator`; with
+// `session_identity` it is `identity::local` (local.hpp). Pages (at `login_services::login_path`):
+//
+//   GET  /login?redirect_url=R   logged in: 303 to R. Otherwise the form, with a CSRF token.
+//                                With `prompt=login` (OIDC Core §3.1.2.1, passed on by the
+//                                authorization endpoint) the form even with a session.
 //   POST /login                  form: username, password, csrf_token, redirect_url.
 //                                success: a new session, 303 (never 307: the browser must not
 //                                re-POST the password, attack row 17) to R.
 //                                wrong password or unknown user: the same 401 form with the
 //                                same words; an unknown user costs one bcrypt run of a decoy
 //                                hash, so timing does not tell which (no user enumeration).
-//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
-//                                303 to R (default: the login page).
-//   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
-//                                answers (below).
 //
-// R, the `redirect_url`, is optional (default `default_redirect`, Flyte's
-// `userAuth.redirectUrl`, "/console") and must be a path on this server or an URL on the
-// origin of one of `authorized_uris` (`http::is_safe_local_redirect`); anything else is a 400
-// error page with no Location, on /login and on /logout alike (attack row 8; Flyte 403s on
-// /login and follows it unchecked on /logout).
+// R as `session_identity` says (a safe local redirect, default `default_redirect`); an unsafe
+// R is a 400 error page with no Location, on GET and POST alike (Flyte 403s).
 //
-// Login CSRF: double submit. The form carries a random token; the same token travels in a
-// sealed, short-lived, HttpOnly, SameSite=Strict cookie (`__Host-tessera_login`, or
-// `tessera_login` on plain-HTTP development, as for the session cookie), and the POST is
-// accepted only when both are present and equal (`crypto::constant_time_equal`). Missing,
+// Login CSRF: the browser layer's double submit (`browser::csrf_token`/`csrf_valid`) with the
+// cookie `__Host-tessera_login` (or `tessera_login` on plain-HTTP development). Missing,
 // expired, swapped or different: 403 with a fresh form, and no session (`csrf_token_invalid`).
+// A body that is not `application/x-www-form-urlencoded`: 415.
 //
 // Failed logins are rate limited per submitted user name and per peer address
 // (`crypto::failure_rate_limiter`, checked before bcrypt runs): once either is used up the
@@ -3325,94 +4036,121 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
 // `failed_logins_per_address.burst` there, or one guesser slows everyone's logins. A request
 // whose peer address the transport does not know is limited per user name only.
 //
-// Pages carry `http::interactive_page_headers` (no-store, no-referrer, X-Frame-Options DENY,
-// nosniff) and a strict CSP without script (`login_page_csp`). Passwords, session ids and CSRF
-// tokens are never logged or written anywhere but where the protocol needs them.
-//
-// /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
-// `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
-// has them as non-empty strings (absent members, never empty strings); other claims of the
-// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
-//
-// A user removed from the users file loses their sessions at the next restart: `current_user`
-// accepts a session only while its subject is still in the directory.
-#ifndef TESSERA_IDENTITY_LOCAL_HPP
-#define TESSERA_IDENTITY_LOCAL_HPP
+// A user removed from the users file loses their sessions at the next restart: `recognizes`
+// accepts a session's user only while its subject is still in the directory. Passwords,
+// session ids and CSRF tokens are never logged or written anywhere but where the protocol
+// needs them.
+#ifndef TESSERA_IDENTITY_PASSWORD_AUTHENTICATOR_HPP
+#define TESSERA_IDENTITY_PASSWORD_AUTHENTICATOR_HPP
 
+// ---- begin tessera/identity/authenticator.hpp ----
+// tessera — identity/authenticator.hpp
+//
+// How a person proves who they are, as a policy of `session_identity` (session_identity.hpp).
+// Everything else about a browser login — the browser layer, sessions, `current_user`,
+// /logout, /me — is `session_identity`'s and the same for every identity; an Authenticator
+// only installs its login pages and, when someone has authenticated, asks for a session.
+//
+// A type A models `authenticator` when, for `const A& a`, `transport::router& r`,
+// `const login_services& s` and `const user& u`:
+//
+//   typename A::settings_type;  A{settings_type}
+//       its run-time configuration; `session_identity` builds the authenticator in place from
+//       it (authenticators may hold mutexes and so need not move)
+//   a.install(r, s)
+//       registers its login pages at `s.login_path()`, and any others it needs (an IdP's
+//       `/callback`). `s` outlives `a`'s handlers. The pages must honour `redirect_url`
+//       (`s.browser().redirect_target`), `prompt=login` (authenticate again even with a session),
+//       use the browser layer for every page, redirect and CSRF check, and on success answer
+//       with `s.start_session(...)`'s cookie and a 303 to the redirect target
+//   a.recognizes(u) -> bool
+//       whether a session's user is still one this authenticator would log in; false ends
+//       the session at its next use (a user removed from the users file; an IdP-backed
+//       authenticator answers true, the IdP having vouched for the user at login)
+//
+// Models: `password_authenticator` (password_authenticator.hpp: the users file and a login
+// form). The OIDC relying party (`/login` redirects to the IdP, `/callback` comes back) is the
+// next. Exemplar, the least an authenticator must do:
+//
+//     struct nobody_authenticator {
+//       struct settings_type {};
+//       explicit nobody_authenticator(settings_type) {}
+//       void install(transport::router& r, const login_services& s) const {
+//         r.get(std::string(s.login_path()), [&s](const transport::request& q) {
+//           return s.browser().error_page(q, transport::http::status::forbidden, "Sign in", "Nobody may sign in.");
+//         });
+//       }
+//       bool recognizes(const user&) const { return false; }
+//     };
+//
+// (compiled in tests/server/identity_local.cpp).
+#ifndef TESSERA_IDENTITY_AUTHENTICATOR_HPP
+#define TESSERA_IDENTITY_AUTHENTICATOR_HPP
+
+
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::identity {
+
+/// What `session_identity` offers its authenticator's pages. Implemented by
+/// `session_identity`; its member functions are const and thread-safe.
+class login_services {
+ public:
+  /// The browser layer: pages, redirects, cookies, CSRF, forms, redirect targets.
+  virtual const identity::browser& browser() const noexcept = 0;
+  /// The path of the login page (the authenticator serves it).
+  virtual std::string_view login_path() const noexcept = 0;
+  /// Where a login without `redirect_url` ends (Flyte `userAuth.redirectUrl`).
+  virtual std::string_view default_redirect() const noexcept = 0;
+  /// The identity's clock.
+  virtual time_point now() const = 0;
+  /// The user of the request's session, as `identity_policy::current_user`.
+  virtual std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                           std::error_code& ec) const = 0;
+  /// Ends the session the request carries (session fixation, row 16) and starts one for `u`:
+  /// returns its `Set-Cookie` value. On a store or crypto failure `ec` is set and "" returned;
+  /// answer with `unavailable`.
+  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                    std::error_code& ec) const = 0;
+  /// The page for a failure of the store or of crypto: 503 for `temporarily_unavailable`,
+  /// else 500, in fixed words.
+  virtual transport::response unavailable(const transport::request& req, const std::error_code& ec) const = 0;
+
+ protected:
+  ~login_services() = default;
+};
+
+template <class A>
+concept authenticator = std::constructible_from<A, typename A::settings_type> &&
+                        requires(const A& a, transport::router& r, const login_services& s, const user& u) {
+                          { a.install(r, s) };
+                          { a.recognizes(u) } -> std::same_as<bool>;
+                        };
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/authenticator.hpp ----
 // ---- begin tessera/identity/login_page.hpp ----
 // tessera — identity/login_page.hpp
 //
-// The HTML of the local login form and of the identity layer's error pages. No JavaScript:
-// a plain form that posts to the login path. Every interpolated value goes through
-// `html_escape` (text and double-quoted attribute values alike), so a user name or a
-// redirect URL can never close an attribute or open a tag.
-//
-// The only style is one fixed `<style>` block; `login_page_style_hash()` is its CSP hash
-// source (`'sha256-…'`), so the page's Content-Security-Policy needs no 'unsafe-inline'
-// (`login_page_csp`). Pages never contain a password, a session id or a store error; the
-// CSRF token appears only in its hidden field, where the double-submit check needs it.
+// The HTML of the local login form: a plain form that posts to the login path, in the page
+// shell every browser page shares (`html.hpp`: escaping, the one stylesheet, the one CSP).
+// Every interpolated value is escaped, so a user name or a redirect URL can never close an
+// attribute or open a tag. The page never contains the password; the CSRF token appears only
+// in its hidden field, where the double-submit check (`browser::csrf_token`) needs it.
 #ifndef TESSERA_IDENTITY_LOGIN_PAGE_HPP
 #define TESSERA_IDENTITY_LOGIN_PAGE_HPP
 
 
-#include <span>
 #include <string>
 #include <string_view>
 
 namespace tessera::identity {
-
-/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
-inline void html_escape_append(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&#39;"); break;
-      default: out.push_back(c);
-    }
-  }
-}
-inline std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  html_escape_append(out, s);
-  return out;
-}
-
-/// The page's one inline style block (its exact text is hashed into the CSP).
-inline constexpr std::string_view login_page_style =
-    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
-    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
-    "h1{font-size:1.4rem;margin:0 0 1rem}"
-    "label{display:block;margin:.8rem 0 .3rem}"
-    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
-    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
-    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
-
-/// `'sha256-<base64>'`: the CSP source that allows exactly `login_page_style`.
-inline const std::string& login_page_style_hash() {
-  static const std::string h = [] {
-    auto d = crypto::sha256(login_page_style);
-    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
-  }();
-  return h;
-}
-
-/// The Content-Security-Policy of the login and error pages: nothing loads or runs but the
-/// one style block; the form may post only to this origin and to `form_action_origins`
-/// (a space-separated list — browsers apply `form-action` to the redirect after the POST,
-/// so the origins of `authorized_uris` must be there); no framing; no `<base>`.
-inline std::string login_page_csp(std::string_view form_action_origins = {}) {
-  std::string csp = "default-src 'none'; style-src ";
-  csp.append(login_page_style_hash());
-  csp.append("; form-action 'self'");
-  if (!form_action_origins.empty()) csp.append(" ").append(form_action_origins);
-  csp.append("; frame-ancestors 'none'; base-uri 'none'");
-  return csp;
-}
 
 /// What the login form shows.
 struct login_form {
@@ -3423,29 +4161,11 @@ struct login_form {
   std::string_view message;       // a fixed, generic notice; empty: none
 };
 
-namespace detail {
-inline void page_head(std::string& out, std::string_view title) {
-  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
-  html_escape_append(out, title);
-  out.append("</title>\n<style>").append(login_page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
-  html_escape_append(out, title);
-  out.append("</h1>\n");
-}
-inline void page_tail(std::string& out) { out.append("</main>\n</body>\n</html>\n"); }
-}  // namespace detail
-
 /// The login form page.
 inline std::string render_login_page(const login_form& f) {
   std::string out;
-  out.reserve(2048);
-  detail::page_head(out, "Sign in");
-  if (!f.message.empty()) {
-    out.append("<p class=\"error\" role=\"alert\">");
-    html_escape_append(out, f.message);
-    out.append("</p>\n");
-  }
+  out.reserve(1024);
+  if (!f.message.empty()) paragraph_append(out, f.message, true);
   out.append("<form method=\"post\" action=\"");
   html_escape_append(out, f.action);
   out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
@@ -3470,474 +4190,13 @@ inline std::string render_login_page(const login_form& f) {
              "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required");
   if (!f.user_name.empty()) out.append(" autofocus");
   out.append(">\n<button type=\"submit\">Sign in</button>\n</form>\n");
-  detail::page_tail(out);
-  return out;
-}
-
-/// A page that explains a refused request in fixed words (never echoing the input).
-inline std::string render_error_page(std::string_view title, std::string_view text) {
-  std::string out;
-  detail::page_head(out, title);
-  out.append("<p>");
-  html_escape_append(out, text);
-  out.append("</p>\n");
-  detail::page_tail(out);
-  return out;
+  return render_page("Sign in", out);
 }
 
 }  // namespace tessera::identity
 
 #endif
 // ---- end tessera/identity/login_page.hpp ----
-// ---- begin tessera/identity/session.hpp ----
-// tessera — identity/session.hpp
-//
-// Browser sessions of the identity layer: a random session id in an AES-256-GCM sealed cookie,
-// the session itself in a `store::session_store` under `store::token_hash(id)`. Shared by every
-// identity policy (the local users file here; the external-IdP relying party later).
-//
-// Why both a sealed cookie and a store entry:
-//  * the store entry makes logout real — deleting it kills the session everywhere, even if
-//    the cookie was copied (Flyte only clears cookies: a copied cookie lives on);
-//  * the store keeps only the hash of the id (attack row 24), so a store dump logs nobody in;
-//  * sealing the id (`http::seal_cookie`: the cookie name is associated data, the expiry is
-//    inside) means a tampered, swapped or stale cookie is refused before the store is asked.
-//
-// Session fixation (attack row 16): `start` always draws a fresh 256-bit id; nothing a
-// browser presents is ever promoted to a session. Callers end any session the browser
-// already carries before starting a new one (`local` does).
-//
-// Cookie names and the Secure attribute, decided per request by `secure_cookies(ctx)`:
-//  * `options.secure_cookies` true (the default; set it when TLS ends at a proxy in front of
-//    tessera), or the request came over TLS (`request_context::tls`):
-//        `__Host-tessera_session`, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain.
-//    The `__Host-` prefix makes the browser refuse a cookie of that name set by a sibling
-//    subdomain or over plain HTTP (cookie tossing).
-//  * otherwise (plain-HTTP loopback development only: browsers drop Secure and `__Host-`
-//    cookies on http): `tessera_session`, HttpOnly, SameSite=Lax, Path=/, without Secure.
-// A request only ever reads the cookie of its own mode, so in secure mode a plain
-// `tessera_session` planted over http is never looked at, and a value moved from one name to
-// the other fails to open (the name is sealed in). A cookie sent twice is refused.
-//
-// Lifetime is absolute (`options.lifetime`, default 8 h, from login): no sliding renewal, so a
-// stolen cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store
-// record's `expires_at` are the same instant.
-#ifndef TESSERA_IDENTITY_SESSION_HPP
-#define TESSERA_IDENTITY_SESSION_HPP
-
-// ---- begin tessera/store/concepts.hpp ----
-// tessera — store/concepts.hpp
-//
-// Storage split by concern, as the grants need it. Every operation that reads and changes
-// state in one step (consuming a code, rotating a refresh token, polling a device code,
-// using a jti) is atomic in every model — across processes for shared stores — because the
-// security of single use depends on it (attack rows 7 and 12).
-//
-// Every operation reports failure through `std::error_code&` (`error::store_failure`,
-// `error::store_unavailable`); lookups of unknown or expired keys are not failures.
-//
-// Models: `store::memory` (one process, tests and the embedded default); SQLite and Redis
-// stores come with the storage work. Each concept has an exemplar below: the minimal type
-// that models it, compiled in tests to prove the server asks for nothing more.
-#ifndef TESSERA_STORE_CONCEPTS_HPP
-#define TESSERA_STORE_CONCEPTS_HPP
-
-// ---- begin tessera/store/records.hpp ----
-// tessera — store/records.hpp
-//
-// What the authorization server keeps between requests. Records hold no secret in usable
-// form: codes, refresh tokens, device codes, user codes and session ids are stored under
-// the SHA-256 of their value (`token_hash`), so a dump of any store yields nothing that can
-// be redeemed (attack row 24). Records are plain values; every store copies them.
-#ifndef TESSERA_STORE_RECORDS_HPP
-#define TESSERA_STORE_RECORDS_HPP
-
-
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-
-namespace tessera::store {
-
-/// The key a secret value is stored under: base64url(SHA-256(value)). 43 characters.
-/// Unkeyed: the values are 256-bit random strings, so the hash cannot be inverted, and every
-/// replica of a deployment computes the same key without sharing one more secret.
-inline std::string token_hash(std::string_view value) {
-  auto d = crypto::sha256(value);
-  return crypto::base64url_encode(std::span<const unsigned char>(d.data(), d.size()));
-}
-
-/// Who authorized a grant, and what they agreed to: shared by codes, refresh tokens and
-/// device codes, and copied into the tokens issued from them.
-struct grant_record {
-  std::string client_id;
-  std::string subject;         // the user, or the client id for client credentials
-  std::string scope;           // space-separated, as granted
-  std::string audience;        // space-separated resource audiences; empty: the default
-  std::string family_id;       // ties together every token issued from one authorization
-  std::string user_claims;     // JSON object of profile claims for ID tokens and userinfo
-  time_point auth_time{};      // when the user authenticated
-};
-
-/// An authorization code (RFC 6749 §4.1.2), single use.
-struct code_record {
-  grant_record grant;
-  std::string redirect_uri;    // as sent in the authorization request (§4.1.3 compares it)
-  std::string code_challenge;  // S256 challenge; empty when none was sent
-  std::string nonce;           // OIDC nonce for the ID token
-  time_point expires_at{};
-};
-
-enum class consume_status { ok, unknown, expired, replayed };
-
-struct consume_result {
-  consume_status status = consume_status::unknown;
-  code_record record;          // set for ok, expired and replayed
-};
-
-/// A refresh token. Rotation replaces a token by a child in the same family.
-struct refresh_record {
-  grant_record grant;
-  time_point expires_at{};
-};
-
-/// How long and how often a rotated refresh token may still be used (two browser tabs
-/// refreshing at once). Zero duration: no grace; any reuse revokes the family.
-struct grace_policy {
-  seconds window{0};
-  unsigned max_uses = 0;
-};
-
-enum class rotate_status { ok, unknown, expired, revoked, reused };
-
-struct rotate_result {
-  rotate_status status = rotate_status::unknown;
-  refresh_record record;       // the presented token's record for ok (the child inherits it)
-};
-
-/// A device authorization (RFC 8628).
-enum class device_state { pending, approved, denied };
-
-struct device_record {
-  std::string client_id;
-  std::string scope;
-  std::string audience;
-  std::string user_code_hash;  // token_hash of the normalized user code
-  time_point expires_at{};
-  seconds interval{5};
-  time_point last_poll{};
-  device_state state = device_state::pending;
-  grant_record grant;          // filled on approval
-};
-
-enum class poll_status { approved, pending, slow_down, denied, expired, unknown };
-
-struct poll_result {
-  poll_status status = poll_status::unknown;
-  device_record record;        // set for approved
-};
-
-/// A logged-in browser session.
-struct session_record {
-  std::string subject;
-  std::string user_claims;     // JSON object
-  time_point auth_time{};
-  time_point expires_at{};
-  std::string csrf_secret;     // per-session CSRF key (random, not the session id)
-};
-
-/// A revoked access token's `jti`, or an issued one (to revoke it with its family).
-struct access_record {
-  std::string family_id;
-  time_point expires_at{};
-  std::string user_claims;     // JSON object, for userinfo; empty for client tokens
-};
-
-}  // namespace tessera::store
-
-#endif
-// ---- end tessera/store/records.hpp ----
-
-#include <concepts>
-#include <optional>
-#include <system_error>
-
-namespace tessera::store {
-
-/// Authorization codes: put, and consume exactly once.
-///   put_code(hash, record, ec)
-///   consume_code(hash, now, ec) -> consume_result
-///     ok the first time; replayed (with the record, so its tokens can be revoked) after;
-///     expired after `expires_at`; unknown otherwise.
-template <class S>
-concept code_store = requires(S& s, std::string_view h, const code_record& r, time_point now, std::error_code& ec) {
-  { s.put_code(h, r, ec) } -> std::same_as<void>;
-  { s.consume_code(h, now, ec) } -> std::same_as<consume_result>;
-};
-
-/// Families and access-token revocation: what a replayed code, a reused refresh token and
-/// RFC 7009 revocation act on, and what introspection consults.
-///   revoke_family(family_id, until, ec)         every token of the family is dead
-///   family_revoked(family_id, ec) -> bool
-///   put_access(jti, access_record, ec)          remembers an issued access token's family
-///   revoke_access(jti, until, ec)
-///   access_revoked(jti, ec) -> bool             its own revocation or its family's
-///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
-template <class S>
-concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
-  { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
-  { s.revoke_family(id, t, ec) } -> std::same_as<void>;
-  { s.family_revoked(id, ec) } -> std::same_as<bool>;
-  { s.put_access(id, a, ec) } -> std::same_as<void>;
-  { s.revoke_access(id, t, ec) } -> std::same_as<void>;
-  { s.access_revoked(id, ec) } -> std::same_as<bool>;
-};
-
-/// Refresh tokens with rotation and reuse detection.
-///   put_refresh(hash, record, ec)
-///   rotate_refresh(old_hash, new_hash, new_expires_at, now, grace, ec) -> rotate_result
-///     ok: the old token is marked rotated and the new one inherits its grant. A rotated
-///     token presented again within `grace` (window and count) also yields ok and a new
-///     child; outside it the whole family is revoked and `reused` returned.
-///   find_refresh(hash, now, ec) -> optional<refresh_record>   live, unrotated, unrevoked
-///   revoke_refresh(hash, ec) -> bool                          revokes its family
-template <class S>
-concept refresh_token_store =
-    revocation_store<S> &&
-    requires(S& s, std::string_view h, const refresh_record& r, time_point t, grace_policy g, std::error_code& ec) {
-      { s.put_refresh(h, r, ec) } -> std::same_as<void>;
-      { s.rotate_refresh(h, h, t, t, g, ec) } -> std::same_as<rotate_result>;
-      { s.find_refresh(h, t, ec) } -> std::same_as<std::optional<refresh_record>>;
-      { s.revoke_refresh(h, ec) } -> std::same_as<bool>;
-    };
-
-/// Device authorizations (RFC 8628).
-///   put_device(device_hash, record, ec)
-///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
-///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
-///   poll_device(device_hash, client_id, now, ec) -> poll_result
-///     unknown, changing nothing, when the code belongs to another client (so a client that
-///     learnt another's device code can neither consume it nor slow its polling down);
-///     slow_down when polled again within the interval (which then grows by 5 s, §3.5);
-///     approved exactly once (the record is consumed); denied; expired; pending.
-template <class S>
-concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
-                                     std::string_view client_id, time_point now, std::error_code& ec) {
-  { s.put_device(h, r, ec) } -> std::same_as<void>;
-  { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
-  { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
-  { s.poll_device(h, client_id, now, ec) } -> std::same_as<poll_result>;
-};
-
-/// One-time identifiers, e.g. the `jti` of private_key_jwt client assertions.
-///   use_once(key, expires_at, now, ec) -> bool   true the first time within the lifetime
-template <class S>
-concept jti_store = requires(S& s, std::string_view k, time_point t, std::error_code& ec) {
-  { s.use_once(k, t, t, ec) } -> std::same_as<bool>;
-};
-
-/// Browser sessions of the identity layer, under the hash of the session id.
-template <class S>
-concept session_store = requires(S& s, std::string_view h, const session_record& r, time_point now, std::error_code& ec) {
-  { s.put_session(h, r, ec) } -> std::same_as<void>;
-  { s.find_session(h, now, ec) } -> std::same_as<std::optional<session_record>>;
-  { s.delete_session(h, ec) } -> std::same_as<void>;
-};
-
-/// Everything the full authorization server can use.
-template <class S>
-concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S>;
-
-}  // namespace tessera::store
-
-#endif
-// ---- end tessera/store/concepts.hpp ----
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-#include <openssl/crypto.h>
-
-#include <array>
-#include <chrono>
-#include <optional>
-#include <string>
-#include <string_view>
-
-namespace tessera::identity {
-
-struct session_options {
-  seconds lifetime{std::chrono::hours(8)};  // absolute, from login
-  bool secure_cookies = true;               // false only for plain-HTTP loopback development
-};
-
-/// Whether cookies for this request get the `__Host-` name and Secure (rules above).
-inline bool secure_cookies(bool configured, const transport::request_context& ctx) noexcept {
-  return configured || ctx.tls;
-}
-
-/// The attributes of a cookie tessera sets for a browser: host-only, Path=/, HttpOnly.
-inline http::cookie_attributes browser_cookie_attributes(bool secure, seconds max_age,
-                                                        http::same_site_policy same_site = http::same_site_policy::lax) {
-  http::cookie_attributes a;
-  a.secure = secure;
-  a.http_only = true;
-  a.same_site = same_site;
-  a.path = "/";
-  a.max_age = max_age;
-  return a;
-}
-
-/// The cookies of a request (all `Cookie` fields joined, as RFC 6265 §5.4 would send them in
-/// one). A malformed or oversized header reads as no cookies: the caller is then simply not
-/// logged in.
-inline http::request_cookies request_cookies_of(const transport::request& req) {
-  std::string joined;
-  for (auto it = req.find(transport::http::field::cookie); it != req.end() && it->name() == transport::http::field::cookie;
-       ++it) {
-    if (!joined.empty()) joined.append("; ");
-    joined.append(it->value());
-  }
-  std::error_code ec;
-  auto cookies = http::parse_cookie_header(joined, ec);
-  return ec ? http::request_cookies{} : cookies;
-}
-
-/// Sessions kept in `Store`, keyed by sealed cookies. Const member functions are thread-safe
-/// when the store's are. Holds references: the store, the sealer and the clock must outlive it.
-template <class Store, class Clock = system_clock>
-class session_manager {
-  static_assert(store::session_store<Store>,
-                "tessera::identity::session_manager needs a store that models tessera::store::session_store");
-
- public:
-  static constexpr std::string_view secure_cookie_name = "__Host-tessera_session";
-  static constexpr std::string_view plain_cookie_name = "tessera_session";
-
-  /// A live session: the hash it is stored under, and its record.
-  struct session {
-    std::string id_hash;
-    store::session_record record;
-  };
-
-  session_manager(Store& store, const crypto::sealer& sealer, session_options options, const Clock& clock)
-      : store_(store), sealer_(sealer), options_(options), clock_(clock) {
-    TESSERA_ASSERT(options_.lifetime.count() > 0);
-  }
-
-  const session_options& options() const noexcept { return options_; }
-  bool secure(const transport::request_context& ctx) const noexcept { return secure_cookies(options_.secure_cookies, ctx); }
-  std::string_view cookie_name(const transport::request_context& ctx) const noexcept {
-    return secure(ctx) ? secure_cookie_name : plain_cookie_name;
-  }
-
-  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
-  /// hands it to the browser. `claims` of `u` are stored as JSON. Fails as the store does,
-  /// or with `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
-  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec) const {
-    ec = {};
-    std::array<unsigned char, 32> raw;
-    crypto::random_bytes(raw, ec);
-    if (ec) return {};
-    std::string id = crypto::base64url_encode(raw);
-    OPENSSL_cleanse(raw.data(), raw.size());
-
-    const time_point now = clock_.now();
-    store::session_record rec;
-    rec.subject = u.subject;
-    rec.user_claims = boost::json::serialize(u.claims);
-    rec.auth_time = u.auth_time == time_point{} ? now : u.auth_time;
-    // Whole seconds: the sealed cookie carries its expiry in Unix seconds.
-    rec.expires_at = std::chrono::floor<seconds>(now) + options_.lifetime;
-    rec.csrf_secret = crypto::random_token();
-
-    const bool sec = secure(ctx);
-    const std::string_view name = sec ? secure_cookie_name : plain_cookie_name;
-    std::string sealed = http::seal_cookie(sealer_, name, id, rec.expires_at, ec);
-    std::string hash = store::token_hash(id);
-    OPENSSL_cleanse(id.data(), id.size());
-    if (ec) return {};
-    std::string header = http::set_cookie(name, sealed, browser_cookie_attributes(sec, options_.lifetime), ec);
-    if (ec) return {};
-    store_.put_session(hash, rec, ec);
-    if (ec) return {};
-    return header;
-  }
-
-  /// The live session the request's cookie names, or nullopt: no cookie, a cookie sent twice,
-  /// one that does not open (tampered, swapped, another key, expired), or a session the store
-  /// no longer has (logged out, expired). `ec` is set for store failures only.
-  std::optional<session> find(const transport::request& req, const transport::request_context& ctx,
-                              std::error_code& ec) const {
-    ec = {};
-    const auto cookies = request_cookies_of(req);
-    const time_point now = clock_.now();
-    std::error_code cookie_ec;
-    auto id = http::open_cookie(sealer_, cookies, cookie_name(ctx), now, cookie_ec);
-    if (!id) return std::nullopt;
-    session s{store::token_hash(*id), {}};
-    OPENSSL_cleanse(id->data(), id->size());
-    auto rec = store_.find_session(s.id_hash, now, ec);
-    if (ec || !rec) return std::nullopt;
-    s.record = std::move(*rec);
-    return s;
-  }
-
-  /// The user of the request's session (see `find`). A record whose claims are not a JSON
-  /// object reads as no session.
-  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
-                                   std::error_code& ec) const {
-    auto s = find(req, ctx, ec);
-    if (!s) return std::nullopt;
-    return to_user(s->record);
-  }
-
-  /// Deletes the request's session from the store (when it has one) and returns the
-  /// `Set-Cookie` value that removes the cookie. On a store failure the session is still
-  /// alive: `ec` is set and "" returned, so the caller does not claim a logout that did not
-  /// happen.
-  std::string end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
-    auto s = find(req, ctx, ec);
-    if (ec) return {};
-    if (s) {
-      store_.delete_session(s->id_hash, ec);
-      if (ec) return {};
-    }
-    return expire_cookie_header(ctx, ec);
-  }
-
-  /// The `Set-Cookie` value that removes the session cookie of this request's mode.
-  std::string expire_cookie_header(const transport::request_context& ctx, std::error_code& ec) const {
-    const bool sec = secure(ctx);
-    return http::expire_cookie(sec ? secure_cookie_name : plain_cookie_name, browser_cookie_attributes(sec, seconds{0}), ec);
-  }
-
-  /// A session record as a user; nullopt when its claims are not a JSON object.
-  static std::optional<user> to_user(const store::session_record& rec) {
-    user u;
-    u.subject = rec.subject;
-    u.auth_time = rec.auth_time;
-    if (!rec.user_claims.empty()) {
-      std::error_code json_ec;
-      auto v = boost::json::parse(rec.user_claims, json_ec);
-      if (json_ec || !v.is_object()) return std::nullopt;
-      u.claims = std::move(v.as_object());
-    }
-    return u;
-  }
-
- private:
-  Store& store_;
-  const crypto::sealer& sealer_;
-  session_options options_;
-  const Clock& clock_;
-};
-
-}  // namespace tessera::identity
-
-#endif
-// ---- end tessera/identity/session.hpp ----
 // ---- begin tessera/identity/users_file.hpp ----
 // tessera — identity/users_file.hpp
 //
@@ -4199,6 +4458,787 @@ inline user_directory load_users_file(const std::filesystem::path& path, users_f
 
 #endif
 // ---- end tessera/identity/users_file.hpp ----
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Run-time configuration of `password_authenticator`.
+struct password_settings {
+  user_directory users;  // from `load_users_file` / `parse_users_file`
+  crypto::failure_rate_limiter::options failed_logins_per_user{5, std::chrono::seconds(60), 16384};
+  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384};
+};
+
+class password_authenticator {
+ public:
+  using settings_type = password_settings;
+  /// The login form's CSRF cookie (plain-mode name; `__Host-tessera_login` in secure mode).
+  static constexpr std::string_view csrf_cookie = "tessera_login";
+
+  /// Prepares the decoy hash: one bcrypt run at the users' highest cost.
+  explicit password_authenticator(password_settings settings)
+      : settings_(std::move(settings)),
+        by_user_(settings_.failed_logins_per_user),
+        by_address_(settings_.failed_logins_per_address),
+        decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())) {}
+
+  password_authenticator(const password_authenticator&) = delete;
+  password_authenticator& operator=(const password_authenticator&) = delete;
+
+  /// Registers GET and POST of the login path. `s` must outlive the router's use.
+  void install(transport::router& r, const login_services& s) const {
+    r.get(std::string(s.login_path()), [this, &s](const transport::request& q, const transport::request_context& c) { return login_page(q, c, s); });
+    r.post(std::string(s.login_path()), [this, &s](const transport::request& q, const transport::request_context& c) { return login(q, c, s); });
+  }
+
+  /// Whether `u` is still in the users file.
+  bool recognizes(const user& u) const { return settings_.users.find(u.subject) != nullptr; }
+
+  /// GET login path.
+  transport::response login_page(const transport::request& req, const transport::request_context& ctx,
+                                 const login_services& s) const {
+    const auto& b = s.browser();
+    auto redirect = b.redirect_target(req, s.default_redirect());
+    if (!redirect) return b.redirect_refused(req);
+    std::error_code ec;
+    const bool reauthenticate = browser::query_parameter(req, "prompt").value_or("") == "login";
+    if (!reauthenticate && s.current_user(req, ctx, ec)) return browser::see_other(req, *redirect);
+    if (ec) return s.unavailable(req, ec);
+    return form_page(req, ctx, s, transport::http::status::ok, browser::query_parameter(req, "redirect_url").value_or(""), {}, {});
+  }
+
+  /// POST login path.
+  transport::response login(const transport::request& req, const transport::request_context& ctx,
+                            const login_services& s) const {
+    namespace bh = transport::http;
+    const auto& b = s.browser();
+    if (!browser::is_form(req))
+      return b.error_page(req, bh::status::unsupported_media_type, "Bad request", "The sign-in form was not sent as a form.");
+    std::error_code ec;
+    const auto form = http::parse_form(req.body(), ec);
+    if (ec) return b.error_page(req, bh::status::bad_request, "Bad request", "The sign-in form could not be read.");
+
+    const std::string_view redirect_field = form.get("redirect_url");
+    const std::string_view redirect = redirect_field.empty() ? s.default_redirect() : redirect_field;
+    if (!b.is_safe_redirect(redirect)) return b.redirect_refused(req);
+
+    const std::string_view user_name = form.get("username");
+    const time_point now = s.now();
+    if (!b.csrf_valid(req, ctx, csrf_cookie, form.get("csrf_token"), now))  // csrf_token_invalid
+      return form_page(req, ctx, s, bh::status::forbidden, redirect_field, user_name,
+                       "Your sign-in form has expired or did not come from this site. Please sign in again.");
+
+    const bool count_address = !ctx.peer_address.empty();
+    const auto wait = std::max(by_user_.retry_after(user_name, now),
+                               count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
+    if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
+      auto res = form_page(req, ctx, s, bh::status::too_many_requests, redirect_field, user_name,
+                           "Too many failed sign-in attempts. Please wait and try again.");
+      res.set(bh::field::retry_after, std::to_string(wait.count()));
+      return res;
+    }
+
+    const local_user* u = verify_password(user_name, form.get("password"));
+    if (!u) {  // user_authentication_failed
+      by_user_.record_failure(user_name, now);
+      if (count_address) by_address_.record_failure(ctx.peer_address, now);
+      return form_page(req, ctx, s, bh::status::unauthorized, redirect_field, user_name, "Wrong user name or password.");
+    }
+    by_user_.record_success(user_name);
+
+    auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
+    if (ec) return s.unavailable(req, ec);
+    auto res = browser::see_other(req, redirect);
+    res.insert(bh::field::set_cookie, session_cookie);
+    auto spent = b.csrf_spent(ctx, csrf_cookie, ec);
+    if (!ec) res.insert(bh::field::set_cookie, spent);
+    return res;
+  }
+
+  /// The profile claims of a users-file user: preferred_username, and name / email when given.
+  static user to_user(const local_user& lu, time_point auth_time) {
+    user u;
+    u.subject = lu.name;
+    u.auth_time = auth_time;
+    u.claims["preferred_username"] = lu.name;
+    if (!lu.display_name.empty()) u.claims["name"] = lu.display_name;
+    if (!lu.email.empty()) u.claims["email"] = lu.email;
+    return u;
+  }
+
+  const password_settings& settings() const noexcept { return settings_; }
+
+ private:
+  // Verifies the password; nullptr for an unknown user (after a decoy bcrypt run), a wrong or
+  // empty password, or a failing bcrypt.
+  const local_user* verify_password(std::string_view user_name, std::string_view password) const {
+    const local_user* u = settings_.users.find(user_name);
+    std::error_code ec;
+    if (!u) {
+      (void)crypto::verify_secret(password, decoy_hash_, ec);
+      return nullptr;
+    }
+    if (password.empty()) {  // bcrypt would run on "" too; keep the timing the same anyway
+      (void)crypto::verify_secret("\x01", u->password_hash, ec);
+      return nullptr;
+    }
+    return crypto::verify_secret(password, u->password_hash, ec) ? u : nullptr;
+  }
+
+  // The login form with a CSRF token (the browser's still-valid one, so two tabs both work).
+  transport::response form_page(const transport::request& req, const transport::request_context& ctx, const login_services& s,
+                                transport::http::status status, std::string_view redirect_url, std::string_view user_name,
+                                std::string_view message) const {
+    std::error_code ec;
+    auto csrf = s.browser().csrf_token(req, ctx, csrf_cookie, s.now(), ec);
+    if (ec) return s.unavailable(req, ec);
+    auto res = s.browser().page(req, status, render_login_page({s.login_path(), csrf.token, redirect_url, user_name, message}));
+    if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
+    return res;
+  }
+
+  password_settings settings_;
+  mutable crypto::failure_rate_limiter by_user_;
+  mutable crypto::failure_rate_limiter by_address_;
+  std::string decoy_hash_;
+};
+
+static_assert(authenticator<password_authenticator>);
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/password_authenticator.hpp ----
+// ---- begin tessera/identity/session_identity.hpp ----
+// tessera — identity/session_identity.hpp
+//
+// `session_identity<Store, Clock, Authenticator>`: an identity policy (concepts.hpp) whose
+// users log in through a browser and keep a session cookie. Identities differ only in how a
+// person authenticates — the `Authenticator` policy (authenticator.hpp): a users file and a
+// login form (`password_authenticator`, so `identity::local`), or an external IdP. The rest
+// is here, the same for all of them:
+//
+//  * the browser layer (browser.hpp), owned here and lent to the authorization server through
+//    `browser()`: one set of cookie keys, one cookie-naming rule, one CSP per deployment;
+//  * sessions (session.hpp) in `Store`; `current_user` accepts a session only while the
+//    authenticator still `recognizes` its user;
+//  * the authenticator's pages (`install` registers them, with `login_services`), and:
+//
+//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
+//                                303 to R (default: the login page).
+//   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
+//                                answers (below).
+//
+// R, the `redirect_url`, is optional and must be a path on this server or an URL on the
+// origin of one of `authorized_uris` (`browser::redirect_target`); anything else is a 400
+// error page with no Location (attack row 8; Flyte follows it unchecked on /logout). After a
+// login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
+//
+// /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
+// `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
+// has them as non-empty strings (absent members, never empty strings); other claims of the
+// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
+// A store failure is 503 (`temporarily_unavailable`), never mistaken for a logged-out user.
+#ifndef TESSERA_IDENTITY_SESSION_IDENTITY_HPP
+#define TESSERA_IDENTITY_SESSION_IDENTITY_HPP
+
+// ---- begin tessera/identity/session.hpp ----
+// tessera — identity/session.hpp
+//
+// Browser sessions of the identity layer: a random session id in an AES-256-GCM sealed cookie,
+// the session itself in a `store::session_store` under `store::token_hash(id)`. Shared by every
+// identity policy through `session_identity` (the local users file; the external-IdP relying
+// party).
+//
+// Why both a sealed cookie and a store entry:
+//  * the store entry makes logout real — deleting it kills the session everywhere, even if
+//    the cookie was copied (Flyte only clears cookies: a copied cookie lives on);
+//  * the store keeps only the hash of the id (attack row 24), so a store dump logs nobody in;
+//  * sealing the id (`browser::seal_cookie`: the cookie name is associated data, the expiry is
+//    inside) means a tampered, swapped or stale cookie is refused before the store is asked.
+//
+// Session fixation (attack row 16): `start` always draws a fresh 256-bit id; nothing a
+// browser presents is ever promoted to a session. Callers end any session the browser
+// already carries before starting a new one (`session_identity` does).
+//
+// The cookie is the browser layer's (`browser.hpp`), named by its mode:
+// `__Host-tessera_session`, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain — or, in
+// plain-HTTP loopback development, `tessera_session` without Secure. A request only ever reads
+// the cookie of its own mode, so in secure mode a plain `tessera_session` planted over http is
+// never looked at, and a value moved from one name to the other fails to open (the name is
+// sealed in). A cookie sent twice is refused.
+//
+// Lifetime is absolute (`lifetime`, default 8 h, from login): no sliding renewal, so a stolen
+// cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store record's
+// `expires_at` are the same instant.
+#ifndef TESSERA_IDENTITY_SESSION_HPP
+#define TESSERA_IDENTITY_SESSION_HPP
+
+// ---- begin tessera/store/concepts.hpp ----
+// tessera — store/concepts.hpp
+//
+// Storage split by concern, as the grants need it. Every operation that reads and changes
+// state in one step (consuming a code, rotating a refresh token, polling a device code,
+// using a jti) is atomic in every model — across processes for shared stores — because the
+// security of single use depends on it (attack rows 7 and 12).
+//
+// Every operation reports failure through `std::error_code&` (`error::store_failure`,
+// `error::store_unavailable`); lookups of unknown or expired keys are not failures.
+//
+// Models: `store::memory` (one process, tests and the embedded default); SQLite and Redis
+// stores come with the storage work. Each concept has an exemplar below: the minimal type
+// that models it, compiled in tests to prove the server asks for nothing more.
+#ifndef TESSERA_STORE_CONCEPTS_HPP
+#define TESSERA_STORE_CONCEPTS_HPP
+
+// ---- begin tessera/store/records.hpp ----
+// tessera — store/records.hpp
+//
+// What the authorization server keeps between requests. Records hold no secret in usable
+// form: codes, refresh tokens, device codes, user codes and session ids are stored under
+// the SHA-256 of their value (`token_hash`), so a dump of any store yields nothing that can
+// be redeemed (attack row 24). Records are plain values; every store copies them.
+#ifndef TESSERA_STORE_RECORDS_HPP
+#define TESSERA_STORE_RECORDS_HPP
+
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::store {
+
+/// The key a secret value is stored under: base64url(SHA-256(value)). 43 characters.
+/// Unkeyed: the values are 256-bit random strings, so the hash cannot be inverted, and every
+/// replica of a deployment computes the same key without sharing one more secret.
+inline std::string token_hash(std::string_view value) {
+  auto d = crypto::sha256(value);
+  return crypto::base64url_encode(std::span<const unsigned char>(d.data(), d.size()));
+}
+
+/// Who authorized a grant, and what they agreed to: shared by codes, refresh tokens and
+/// device codes, and copied into the tokens issued from them.
+struct grant_record {
+  std::string client_id;
+  std::string subject;         // the user, or the client id for client credentials
+  std::string scope;           // space-separated, as granted
+  std::string audience;        // space-separated resource audiences; empty: the default
+  std::string family_id;       // ties together every token issued from one authorization
+  std::string user_claims;     // JSON object of profile claims for ID tokens and userinfo
+  time_point auth_time{};      // when the user authenticated
+};
+
+/// An authorization code (RFC 6749 §4.1.2), single use.
+struct code_record {
+  grant_record grant;
+  std::string redirect_uri;    // as sent in the authorization request (§4.1.3 compares it)
+  std::string code_challenge;  // S256 challenge; empty when none was sent
+  std::string nonce;           // OIDC nonce for the ID token
+  time_point expires_at{};
+};
+
+enum class consume_status { ok, unknown, expired, replayed };
+
+struct consume_result {
+  consume_status status = consume_status::unknown;
+  code_record record;          // set for ok, expired and replayed
+};
+
+/// A refresh token. Rotation replaces a token by a child in the same family.
+struct refresh_record {
+  grant_record grant;
+  time_point expires_at{};
+};
+
+/// How long and how often a rotated refresh token may still be used (two browser tabs
+/// refreshing at once). Zero duration: no grace; any reuse revokes the family.
+struct grace_policy {
+  seconds window{0};
+  unsigned max_uses = 0;
+};
+
+enum class rotate_status { ok, unknown, expired, revoked, reused };
+
+struct rotate_result {
+  rotate_status status = rotate_status::unknown;
+  refresh_record record;       // the presented token's record for ok (the child inherits it)
+};
+
+/// A device authorization (RFC 8628).
+enum class device_state { pending, approved, denied };
+
+struct device_record {
+  std::string client_id;
+  std::string scope;
+  std::string audience;
+  std::string user_code_hash;  // token_hash of the normalized user code
+  time_point expires_at{};
+  seconds interval{5};
+  time_point last_poll{};
+  device_state state = device_state::pending;
+  grant_record grant;          // filled on approval
+};
+
+enum class poll_status { approved, pending, slow_down, denied, expired, unknown };
+
+struct poll_result {
+  poll_status status = poll_status::unknown;
+  device_record record;        // set for approved
+};
+
+/// A logged-in browser session. No CSRF secret: forms are protected by the browser layer's
+/// double-submit cookie (identity/browser.hpp), which also covers the login form, where no
+/// session exists yet.
+struct session_record {
+  std::string subject;
+  std::string user_claims;     // JSON object
+  time_point auth_time{};
+  time_point expires_at{};
+};
+
+/// A revoked access token's `jti`, or an issued one (to revoke it with its family).
+struct access_record {
+  std::string family_id;
+  time_point expires_at{};
+  std::string user_claims;     // JSON object, for userinfo; empty for client tokens
+};
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/records.hpp ----
+
+#include <concepts>
+#include <optional>
+#include <system_error>
+
+namespace tessera::store {
+
+/// Authorization codes: put, and consume exactly once.
+///   put_code(hash, record, ec)
+///   consume_code(hash, now, ec) -> consume_result
+///     ok the first time; replayed (with the record, so its tokens can be revoked) after;
+///     expired after `expires_at`; unknown otherwise.
+template <class S>
+concept code_store = requires(S& s, std::string_view h, const code_record& r, time_point now, std::error_code& ec) {
+  { s.put_code(h, r, ec) } -> std::same_as<void>;
+  { s.consume_code(h, now, ec) } -> std::same_as<consume_result>;
+};
+
+/// Families and access-token revocation: what a replayed code, a reused refresh token and
+/// RFC 7009 revocation act on, and what introspection consults.
+///   revoke_family(family_id, until, ec)         every token of the family is dead
+///   family_revoked(family_id, ec) -> bool
+///   put_access(jti, access_record, ec)          remembers an issued access token's family
+///   revoke_access(jti, until, ec)
+///   access_revoked(jti, ec) -> bool             its own revocation or its family's
+///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
+template <class S>
+concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
+  { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
+  { s.revoke_family(id, t, ec) } -> std::same_as<void>;
+  { s.family_revoked(id, ec) } -> std::same_as<bool>;
+  { s.put_access(id, a, ec) } -> std::same_as<void>;
+  { s.revoke_access(id, t, ec) } -> std::same_as<void>;
+  { s.access_revoked(id, ec) } -> std::same_as<bool>;
+};
+
+/// Refresh tokens with rotation and reuse detection.
+///   put_refresh(hash, record, ec)
+///   rotate_refresh(old_hash, new_hash, new_expires_at, now, grace, ec) -> rotate_result
+///     ok: the old token is marked rotated and the new one inherits its grant. A rotated
+///     token presented again within `grace` (window and count) also yields ok and a new
+///     child; outside it the whole family is revoked and `reused` returned.
+///   find_refresh(hash, now, ec) -> optional<refresh_record>   live, unrotated, unrevoked
+///   revoke_refresh(hash, ec) -> bool                          revokes its family
+template <class S>
+concept refresh_token_store =
+    revocation_store<S> &&
+    requires(S& s, std::string_view h, const refresh_record& r, time_point t, grace_policy g, std::error_code& ec) {
+      { s.put_refresh(h, r, ec) } -> std::same_as<void>;
+      { s.rotate_refresh(h, h, t, t, g, ec) } -> std::same_as<rotate_result>;
+      { s.find_refresh(h, t, ec) } -> std::same_as<std::optional<refresh_record>>;
+      { s.revoke_refresh(h, ec) } -> std::same_as<bool>;
+    };
+
+/// Device authorizations (RFC 8628).
+///   put_device(device_hash, record, ec)
+///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
+///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
+///   poll_device(device_hash, client_id, now, ec) -> poll_result
+///     unknown, changing nothing, when the code belongs to another client (so a client that
+///     learnt another's device code can neither consume it nor slow its polling down);
+///     slow_down when polled again within the interval (which then grows by 5 s, §3.5);
+///     approved exactly once (the record is consumed); denied; expired; pending.
+template <class S>
+concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
+                                     std::string_view client_id, time_point now, std::error_code& ec) {
+  { s.put_device(h, r, ec) } -> std::same_as<void>;
+  { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
+  { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
+  { s.poll_device(h, client_id, now, ec) } -> std::same_as<poll_result>;
+};
+
+/// One-time identifiers, e.g. the `jti` of private_key_jwt client assertions.
+///   use_once(key, expires_at, now, ec) -> bool   true the first time within the lifetime
+template <class S>
+concept jti_store = requires(S& s, std::string_view k, time_point t, std::error_code& ec) {
+  { s.use_once(k, t, t, ec) } -> std::same_as<bool>;
+};
+
+/// Browser sessions of the identity layer, under the hash of the session id.
+template <class S>
+concept session_store = requires(S& s, std::string_view h, const session_record& r, time_point now, std::error_code& ec) {
+  { s.put_session(h, r, ec) } -> std::same_as<void>;
+  { s.find_session(h, now, ec) } -> std::same_as<std::optional<session_record>>;
+  { s.delete_session(h, ec) } -> std::same_as<void>;
+};
+
+/// Everything the full authorization server can use.
+template <class S>
+concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S>;
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/concepts.hpp ----
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/crypto.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Sessions kept in `Store`, keyed by sealed cookies. Const member functions are thread-safe
+/// when the store's are. Holds references: the store, the browser and the clock must outlive it.
+template <class Store, class Clock = system_clock>
+class session_manager {
+  static_assert(store::session_store<Store>,
+                "tessera::identity::session_manager needs a store that models tessera::store::session_store");
+
+ public:
+  /// The cookie's name in plain mode; `__Host-tessera_session` in secure mode.
+  static constexpr std::string_view cookie = "tessera_session";
+
+  /// A live session: the hash it is stored under, and its record.
+  struct session {
+    std::string id_hash;
+    store::session_record record;
+  };
+
+  session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock)
+      : store_(store), browser_(b), lifetime_(lifetime), clock_(clock) {
+    TESSERA_ASSERT(lifetime_.count() > 0);
+  }
+
+  seconds lifetime() const noexcept { return lifetime_; }
+  /// The session cookie's name for this request.
+  std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
+
+  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
+  /// hands it to the browser. `claims` of `u` are stored as JSON. Fails as the store does,
+  /// or with `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
+  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec) const {
+    ec = {};
+    std::array<unsigned char, 32> raw;
+    crypto::random_bytes(raw, ec);
+    if (ec) return {};
+    std::string id = crypto::base64url_encode(raw);
+    OPENSSL_cleanse(raw.data(), raw.size());
+
+    const time_point now = clock_.now();
+    store::session_record rec;
+    rec.subject = u.subject;
+    rec.user_claims = boost::json::serialize(u.claims);
+    rec.auth_time = u.auth_time == time_point{} ? now : u.auth_time;
+    // Whole seconds: the sealed cookie carries its expiry in Unix seconds.
+    rec.expires_at = std::chrono::floor<seconds>(now) + lifetime_;
+
+    std::string header = browser_.seal_cookie(ctx, cookie, id, lifetime_, now, ec);
+    std::string hash = store::token_hash(id);
+    OPENSSL_cleanse(id.data(), id.size());
+    if (ec) return {};
+    store_.put_session(hash, rec, ec);
+    if (ec) return {};
+    return header;
+  }
+
+  /// The live session the request's cookie names, or nullopt: no cookie, a cookie sent twice,
+  /// one that does not open (tampered, swapped, another key, expired), or a session the store
+  /// no longer has (logged out, expired). `ec` is set for store failures only.
+  std::optional<session> find(const transport::request& req, const transport::request_context& ctx,
+                              std::error_code& ec) const {
+    ec = {};
+    const time_point now = clock_.now();
+    std::error_code cookie_ec;
+    auto id = browser_.open_cookie(req, ctx, cookie, now, cookie_ec);
+    if (!id) return std::nullopt;
+    session s{store::token_hash(*id), {}};
+    OPENSSL_cleanse(id->data(), id->size());
+    auto rec = store_.find_session(s.id_hash, now, ec);
+    if (ec || !rec) return std::nullopt;
+    s.record = std::move(*rec);
+    return s;
+  }
+
+  /// The user of the request's session (see `find`). A record whose claims are not a JSON
+  /// object reads as no session.
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    auto s = find(req, ctx, ec);
+    if (!s) return std::nullopt;
+    return to_user(s->record);
+  }
+
+  /// Deletes the request's session from the store (when it has one) and returns the
+  /// `Set-Cookie` value that removes the cookie. On a store failure the session is still
+  /// alive: `ec` is set and "" returned, so the caller does not claim a logout that did not
+  /// happen.
+  std::string end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    auto s = find(req, ctx, ec);
+    if (ec) return {};
+    if (s) {
+      store_.delete_session(s->id_hash, ec);
+      if (ec) return {};
+    }
+    return browser_.expire_cookie(ctx, cookie, ec);
+  }
+
+  /// A session record as a user; nullopt when its claims are not a JSON object.
+  static std::optional<user> to_user(const store::session_record& rec) {
+    user u;
+    u.subject = rec.subject;
+    u.auth_time = rec.auth_time;
+    if (!rec.user_claims.empty()) {
+      std::error_code json_ec;
+      auto v = boost::json::parse(rec.user_claims, json_ec);
+      if (json_ec || !v.is_object()) return std::nullopt;
+      u.claims = std::move(v.as_object());
+    }
+    return u;
+  }
+
+ private:
+  Store& store_;
+  const browser& browser_;
+  seconds lifetime_;
+  const Clock& clock_;
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/session.hpp ----
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Run-time configuration of a `session_identity`, beside its authenticator's own.
+struct session_identity_settings {
+  browser_settings browser;                    // cookie keys, Secure rule, authorized URIs, CSP
+  seconds session_lifetime{std::chrono::hours(8)};
+  std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
+  std::string login_path = "/login";
+  std::string logout_path = "/logout";
+  std::string me_path = "/me";
+};
+
+template <class Store, class Clock, class Authenticator>
+class session_identity {
+  static_assert(store::session_store<Store>,
+                "tessera::identity::session_identity needs a store that models tessera::store::session_store");
+  static_assert(tessera::clock<Clock>, "tessera::identity::session_identity needs a Clock that models tessera::clock");
+  static_assert(identity::authenticator<Authenticator>,
+                "tessera::identity::session_identity needs an Authenticator that models tessera::identity::authenticator");
+
+ public:
+  using authenticator_type = Authenticator;
+
+  /// Checks the settings and builds the browser layer (throws `tessera::system_error`, see
+  /// `check_browser_settings`; `parameter_invalid` for a path that does not start with '/' or
+  /// holds '?' or '#', a non-positive session lifetime, or a `default_redirect` that is not a
+  /// safe local redirect), then the authenticator from `authenticator_settings`. `store` and
+  /// `clock` must outlive the identity; it must not move once `install`ed (handlers refer to it).
+  session_identity(session_identity_settings settings, typename Authenticator::settings_type authenticator_settings,
+                   Store& store, const Clock& clock = default_clock())
+      : settings_(checked(std::move(settings))),
+        browser_(settings_.browser),
+        sessions_(store, browser_, settings_.session_lifetime, clock),
+        clock_(clock),
+        authenticator_(std::move(authenticator_settings)),
+        services_(*this) {}
+
+  session_identity(const session_identity&) = delete;
+  session_identity& operator=(const session_identity&) = delete;
+
+  // --- identity_policy -------------------------------------------------------------------
+
+  /// The user of the request's session; nullopt without one (see `session_manager::find`) or
+  /// when the authenticator no longer recognizes its user. `ec`: store failures only.
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    auto u = sessions_.current_user(req, ctx, ec);
+    if (!u || !authenticator_.recognizes(*u)) return std::nullopt;
+    return u;
+  }
+  std::string_view login_path() const noexcept { return settings_.login_path; }
+  const identity::browser& browser() const noexcept { return browser_; }
+
+  /// Registers the authenticator's pages, GET/POST logout and GET me.
+  void install(transport::router& r) const {
+    authenticator_.install(r, services_);
+    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
+          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
+    r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
+  }
+
+  // --- the pages (public so a server can mount them elsewhere) ----------------------------
+
+  /// GET or POST logout_path.
+  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+    auto redirect = browser_.redirect_target(req, settings_.login_path);
+    if (!redirect) return browser_.redirect_refused(req);
+    std::error_code ec;
+    auto expired = sessions_.end(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    auto res = identity::browser::see_other(req, *redirect);
+    res.insert(transport::http::field::set_cookie, expired);
+    return res;
+  }
+
+  /// GET me_path.
+  transport::response me(const transport::request& req, const transport::request_context& ctx) const {
+    namespace bh = transport::http;
+    std::error_code ec;
+    auto u = current_user(req, ctx, ec);
+    if (ec || !u) {
+      const condition c = ec ? condition_of(ec) : condition::login_required;
+      boost::json::object body{{"error", wire_name(c)}};
+      return json_response(req, ec ? static_cast<bh::status>(http_status(c)) : bh::status::unauthorized, body);
+    }
+    auto res = json_response(req, bh::status::ok, me_document(*u));
+    if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
+    return res;
+  }
+
+  /// Flyte's /me document for `u` (shape in the header comment).
+  static boost::json::object me_document(const user& u) {
+    static constexpr std::string_view standard[] = {"name", "preferred_username", "given_name", "family_name", "email", "picture"};
+    boost::json::object doc;
+    doc["subject"] = u.subject;
+    boost::json::object additional;
+    for (const auto& [key, value] : u.claims) {
+      const bool is_standard = std::find(std::begin(standard), std::end(standard), std::string_view(key)) != std::end(standard);
+      if (!is_standard) {
+        if (key != "sub") additional[key] = value;
+      } else if (value.is_string() && !value.as_string().empty()) {
+        doc[key] = value;
+      }
+    }
+    doc["additional_claims"] = std::move(additional);
+    return doc;
+  }
+
+  const session_identity_settings& settings() const noexcept { return settings_; }
+  const session_manager<Store, Clock>& sessions() const noexcept { return sessions_; }
+  const Authenticator& authenticator() const noexcept { return authenticator_; }
+  /// What the authenticator's pages are given (to mount them elsewhere).
+  const login_services& services() const noexcept { return services_; }
+
+ protected:
+  static const Clock& default_clock() {
+    static const Clock c{};
+    return c;
+  }
+
+ private:
+  class services_impl final : public login_services {
+   public:
+    explicit services_impl(const session_identity& id) : id_(id) {}
+    const identity::browser& browser() const noexcept override { return id_.browser_; }
+    std::string_view login_path() const noexcept override { return id_.settings_.login_path; }
+    std::string_view default_redirect() const noexcept override { return id_.settings_.default_redirect; }
+    time_point now() const override { return id_.clock_.now(); }
+    std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                     std::error_code& ec) const override {
+      return id_.current_user(req, ctx, ec);
+    }
+    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                              std::error_code& ec) const override {
+      (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
+      if (ec) return {};
+      return id_.sessions_.start(u, ctx, ec);
+    }
+    transport::response unavailable(const transport::request& req, const std::error_code& ec) const override {
+      const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
+                                                                                 : transport::http::status::internal_server_error;
+      return id_.browser_.error_page(req, status, "Sign-in unavailable", "Sign-in is unavailable right now. Please try again later.");
+    }
+
+   private:
+    const session_identity& id_;
+  };
+
+  static session_identity_settings checked(session_identity_settings s) {
+    auto fail = [](std::string_view what) {
+      throw tessera::system_error(error::parameter_invalid,
+                                  "tessera::identity::session_identity_settings: " + std::string(what));
+    };
+    for (const auto* p : {&s.login_path, &s.logout_path, &s.me_path})
+      if (p->empty() || p->front() != '/' || p->find_first_of("?#") != std::string::npos)
+        fail("login_path, logout_path and me_path must start with '/' and hold no '?' or '#'");
+    if (s.session_lifetime.count() <= 0) fail("session_lifetime must be positive");
+    if (!http::is_safe_local_redirect(s.default_redirect, s.browser.authorized_uris))
+      fail("default_redirect must be a path on this server or an URL on an authorized URI's origin");
+    return s;
+  }
+
+  static bool is_header_safe(std::string_view v) noexcept {
+    return std::none_of(v.begin(), v.end(), [](char ch) {
+      auto c = static_cast<unsigned char>(ch);
+      return (c < 0x20 && c != '\t') || c == 0x7f;
+    });
+  }
+
+  static transport::response json_response(const transport::request& req, transport::http::status status,
+                                           const boost::json::object& body) {
+    auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+    for (auto [name, value] : http::token_response_headers) res.set(name, value);
+    return res;
+  }
+
+  session_identity_settings settings_;
+  identity::browser browser_;
+  session_manager<Store, Clock> sessions_;
+  const Clock& clock_;
+  Authenticator authenticator_;
+  services_impl services_;
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/session_identity.hpp ----
 // ---- begin tessera/store/memory.hpp ----
 // tessera — store/memory.hpp
 //
@@ -4540,408 +5580,43 @@ static_assert(full_store<memory>);
 #endif
 // ---- end tessera/store/memory.hpp ----
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#include <utility>
 
 namespace tessera::identity {
 
-/// Run-time configuration of `local`.
-struct local_settings {
-  user_directory users;                        // from `load_users_file` / `parse_users_file`
-  std::vector<std::string> cookie_keys;        // 32 bytes each; the first seals, all open (rotation)
-  seconds session_lifetime{std::chrono::hours(8)};
-  seconds login_form_lifetime{std::chrono::minutes(30)};  // how long a rendered form stays usable
-  bool secure_cookies = true;                  // false: plain-HTTP loopback development only (session.hpp)
-  std::vector<std::string> authorized_uris;    // Flyte `authorizedUris`: origins allowed in redirect_url
-  // CSP sources the login form's redirects may end at, beyond 'self' and `authorized_uris`:
-  // a login inside an authorization request ends in a redirect to the client, and browsers
-  // apply `form-action` to it. Give `server::client_registry::redirect_csp_sources()`.
-  std::vector<std::string> form_action_sources;
-  std::string default_redirect = "/console";   // Flyte `userAuth.redirectUrl`
-  std::string login_path = "/login";
-  std::string logout_path = "/logout";
-  std::string me_path = "/me";
-  crypto::failure_rate_limiter::options failed_logins_per_user{5, std::chrono::seconds(60), 16384};
-  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384};
+/// Run-time configuration of `local`: the browser layer and sessions (`browser`,
+/// `session_lifetime`, paths, `default_redirect`), and the users file with its rate limits.
+struct local_settings : session_identity_settings {
+  user_directory users;  // from `load_users_file` / `parse_users_file`
+  crypto::failure_rate_limiter::options failed_logins_per_user = password_settings{}.failed_logins_per_user;
+  crypto::failure_rate_limiter::options failed_logins_per_address = password_settings{}.failed_logins_per_address;
 };
 
 template <class Store, class Clock = system_clock>
-class local {
-  static_assert(store::session_store<Store>, "tessera::identity::local needs a store that models tessera::store::session_store");
-  static_assert(tessera::clock<Clock>, "tessera::identity::local needs a Clock that models tessera::clock");
+class local : public session_identity<Store, Clock, password_authenticator> {
+  using base = session_identity<Store, Clock, password_authenticator>;
 
  public:
-  static constexpr std::string_view secure_login_cookie_name = "__Host-tessera_login";
-  static constexpr std::string_view plain_login_cookie_name = "tessera_login";
-
-  /// Checks the settings and prepares the decoy hash (one bcrypt run at the users' highest
-  /// cost). Throws `tessera::system_error`: `aead_key_invalid` for a missing or wrong-size
-  /// cookie key, `url_invalid` for an authorized URI that is not an absolute URI,
-  /// `parameter_invalid` for a path that does not start with '/', a non-positive lifetime or
-  /// a `default_redirect` that is not a safe local redirect, a form-action source that is empty
-  /// or could split the policy (space, `;`, `,`, quotes). `store` and `clock` must outlive
-  /// the policy; the policy must not move once `install`ed (handlers refer to it).
-  local(local_settings settings, Store& store, const Clock& clock = default_clock())
-      : settings_(checked(std::move(settings))),
-        sealer_(std::span<const std::string>(settings_.cookie_keys)),
-        sessions_(store, sealer_, session_options{settings_.session_lifetime, settings_.secure_cookies}, clock),
-        clock_(clock),
-        by_user_(settings_.failed_logins_per_user),
-        by_address_(settings_.failed_logins_per_address),
-        decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())),
-        csp_(login_page_csp(form_action_origins(settings_.authorized_uris, settings_.form_action_sources))) {}
-
-  local(const local&) = delete;
-  local& operator=(const local&) = delete;
-
-  // --- identity_policy -------------------------------------------------------------------
-
-  /// The user of the request's session; nullopt without one (see `session_manager::find`) or
-  /// when its subject is no longer in the users file. `ec`: store failures only.
-  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
-                                   std::error_code& ec) const {
-    auto u = sessions_.current_user(req, ctx, ec);
-    if (!u || !settings_.users.find(u->subject)) return std::nullopt;
-    return u;
-  }
-  std::string_view login_path() const noexcept { return settings_.login_path; }
-
-  /// Registers GET/POST login, GET/POST logout and GET me.
-  void install(transport::router& r) const {
-    r.get(settings_.login_path, [this](const transport::request& q, const transport::request_context& c) { return login_page(q, c); });
-    r.post(settings_.login_path, [this](const transport::request& q, const transport::request_context& c) { return login(q, c); });
-    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
-          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
-    r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
-  }
-
-  // --- the pages (public so a server can mount them elsewhere) ----------------------------
+  /// Checks the settings (see `session_identity` and `check_browser_settings`: throws
+  /// `tessera::system_error`) and prepares the decoy hash (one bcrypt run at the users'
+  /// highest cost). `store` and `clock` must outlive the policy; it must not move once
+  /// `install`ed.
+  local(local_settings settings, Store& store, const Clock& clock = base::default_clock())
+      : base(std::move(static_cast<session_identity_settings&>(settings)),
+             password_settings{std::move(settings.users), settings.failed_logins_per_user, settings.failed_logins_per_address},
+             store, clock) {}
 
   /// GET login_path.
   transport::response login_page(const transport::request& req, const transport::request_context& ctx) const {
-    auto redirect = redirect_target(req, settings_.default_redirect);
-    if (!redirect) return bad_redirect(req);
-    std::error_code ec;
-    // `prompt=login` (OIDC Core §3.1.2.1, passed on by the authorization endpoint): show the
-    // form even to a browser with a session; the new login's auth_time proves it happened.
-    const bool reauthenticate = query_param(req, "prompt").value_or("") == "login";
-    if (!reauthenticate && current_user(req, ctx, ec)) return see_other(req, *redirect);
-    if (ec) return unavailable(req, ec);
-    return form_page(req, ctx, transport::http::status::ok, redirect_field(req), {}, {});
+    return this->authenticator().login_page(req, ctx, this->services());
   }
-
   /// POST login_path.
   transport::response login(const transport::request& req, const transport::request_context& ctx) const {
-    namespace bh = transport::http;
-    if (!is_form(req))
-      return error_page(req, bh::status::unsupported_media_type, "Bad request", "The sign-in form was not sent as a form.");
-    std::error_code ec;
-    const auto form = http::parse_form(req.body(), ec);
-    if (ec) return error_page(req, bh::status::bad_request, "Bad request", "The sign-in form could not be read.");
-
-    const std::string_view redirect_field_value = form.get("redirect_url");
-    const std::string_view redirect = redirect_field_value.empty() ? std::string_view(settings_.default_redirect) : redirect_field_value;
-    if (!http::is_safe_local_redirect(redirect, settings_.authorized_uris)) return bad_redirect(req);
-
-    const std::string_view user_name = form.get("username");
-    if (!csrf_token_matches(req, ctx, form.get("csrf_token")))  // csrf_token_invalid
-      return form_page(req, ctx, bh::status::forbidden, redirect_field_value, user_name,
-                       "Your sign-in form has expired or did not come from this site. Please sign in again.");
-
-    const time_point now = clock_.now();
-    const bool count_address = !ctx.peer_address.empty();
-    const auto wait = std::max(by_user_.retry_after(user_name, now),
-                               count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
-    if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
-      auto res = form_page(req, ctx, bh::status::too_many_requests, redirect_field_value, user_name,
-                           "Too many failed sign-in attempts. Please wait and try again.");
-      res.set(bh::field::retry_after, std::to_string(wait.count()));
-      return res;
-    }
-
-    const local_user* u = verify_password(user_name, form.get("password"));
-    if (!u) {  // user_authentication_failed
-      by_user_.record_failure(user_name, now);
-      if (count_address) by_address_.record_failure(ctx.peer_address, now);
-      return form_page(req, ctx, bh::status::unauthorized, redirect_field_value, user_name, "Wrong user name or password.");
-    }
-    by_user_.record_success(user_name);
-
-    // Session fixation: whatever session the browser had ends; the new one gets a fresh id.
-    auto end_old = sessions_.end(req, ctx, ec);
-    if (ec) return unavailable(req, ec);
-    (void)end_old;
-    auto session_cookie = sessions_.start(to_user(*u, now), ctx, ec);
-    if (ec) return unavailable(req, ec);
-    auto res = see_other(req, redirect);
-    res.insert(bh::field::set_cookie, session_cookie);
-    auto clear_login = http::expire_cookie(login_cookie_name(ctx), login_cookie_attributes(ctx, seconds{0}), ec);
-    if (!ec) res.insert(bh::field::set_cookie, clear_login);
-    return res;
-  }
-
-  /// GET or POST logout_path.
-  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
-    auto redirect = redirect_target(req, settings_.login_path);
-    if (!redirect) return bad_redirect(req);
-    std::error_code ec;
-    auto expired = sessions_.end(req, ctx, ec);
-    if (ec) return unavailable(req, ec);
-    auto res = see_other(req, *redirect);
-    res.insert(transport::http::field::set_cookie, expired);
-    return res;
-  }
-
-  /// GET me_path.
-  transport::response me(const transport::request& req, const transport::request_context& ctx) const {
-    namespace bh = transport::http;
-    std::error_code ec;
-    auto u = current_user(req, ctx, ec);
-    if (ec || !u) {
-      const condition c = ec ? condition_of(ec) : condition::login_required;
-      boost::json::object body{{"error", wire_name(c)}};
-      auto res = json_response(req, ec ? static_cast<bh::status>(http_status(c)) : bh::status::unauthorized, body);
-      return res;
-    }
-    auto res = json_response(req, bh::status::ok, me_document(*u));
-    if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
-    return res;
-  }
-
-  /// Flyte's /me document for `u` (shape in the header comment).
-  static boost::json::object me_document(const user& u) {
-    static constexpr std::string_view standard[] = {"name", "preferred_username", "given_name", "family_name", "email", "picture"};
-    boost::json::object doc;
-    doc["subject"] = u.subject;
-    boost::json::object additional;
-    for (const auto& [key, value] : u.claims) {
-      const bool is_standard = std::find(std::begin(standard), std::end(standard), std::string_view(key)) != std::end(standard);
-      if (!is_standard) {
-        if (key != "sub") additional[key] = value;
-      } else if (value.is_string() && !value.as_string().empty()) {
-        doc[key] = value;
-      }
-    }
-    doc["additional_claims"] = std::move(additional);
-    return doc;
+    return this->authenticator().login(req, ctx, this->services());
   }
 
   /// The profile claims of a users-file user: preferred_username, and name / email when given.
-  static user to_user(const local_user& lu, time_point auth_time) {
-    user u;
-    u.subject = lu.name;
-    u.auth_time = auth_time;
-    u.claims["preferred_username"] = lu.name;
-    if (!lu.display_name.empty()) u.claims["name"] = lu.display_name;
-    if (!lu.email.empty()) u.claims["email"] = lu.email;
-    return u;
-  }
-
-  const local_settings& settings() const noexcept { return settings_; }
-  const session_manager<Store, Clock>& sessions() const noexcept { return sessions_; }
-
- private:
-  static const Clock& default_clock() {
-    static const Clock c{};
-    return c;
-  }
-
-  static local_settings checked(local_settings s) {
-    auto fail = [](error e) { tessera::detail::throw_error(e); };
-    if (s.cookie_keys.empty()) fail(error::aead_key_invalid);
-    for (const auto* p : {&s.login_path, &s.logout_path, &s.me_path})
-      if (p->empty() || p->front() != '/' || p->find_first_of("?#") != std::string::npos) fail(error::parameter_invalid);
-    if (s.session_lifetime.count() <= 0 || s.login_form_lifetime.count() <= 0) fail(error::parameter_invalid);
-    for (const auto& a : s.authorized_uris) {
-      auto u = boost::urls::parse_absolute_uri(a);
-      if (!u || !u->has_authority() || u->encoded_host().empty() || u->has_userinfo()) fail(error::url_invalid);
-    }
-    if (!http::is_safe_local_redirect(s.default_redirect, s.authorized_uris)) fail(error::parameter_invalid);
-    for (const auto& src : s.form_action_sources)  // one source each: nothing that splits or ends the policy
-      if (src.empty() || !is_header_safe(src) || src.find_first_of(" \t;,'\"") != std::string::npos)
-        fail(error::parameter_invalid);
-    return s;
-  }
-
-  // The origins (scheme://host[:port]) of the authorized URIs and the extra sources, for the
-  // CSP's form-action.
-  static std::string form_action_origins(const std::vector<std::string>& uris, const std::vector<std::string>& sources) {
-    std::string out;
-    for (const auto& src : sources) {
-      if (!out.empty()) out.push_back(' ');
-      out.append(src);
-    }
-    for (const auto& a : uris) {
-      auto u = boost::urls::parse_absolute_uri(a);
-      if (!u) continue;
-      std::string origin = std::string(u->scheme()) + "://" + std::string(u->encoded_host());
-      if (u->has_port()) origin += ":" + std::string(u->port());
-      if (!is_header_safe(origin) || origin.find_first_of(" ;,'") != std::string::npos) continue;
-      if (!out.empty()) out.push_back(' ');
-      out.append(origin);
-    }
-    return out;
-  }
-
-  static bool is_header_safe(std::string_view v) noexcept {
-    return std::none_of(v.begin(), v.end(), [](char ch) {
-      auto c = static_cast<unsigned char>(ch);
-      return (c < 0x20 && c != '\t') || c == 0x7f;
-    });
-  }
-
-  static bool is_form(const transport::request& req) {
-    auto ct = req[transport::http::field::content_type];
-    constexpr std::string_view form_type = "application/x-www-form-urlencoded";
-    if (ct.size() < form_type.size()) return false;
-    for (std::size_t i = 0; i < form_type.size(); ++i) {
-      char c = ct[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != form_type[i]) return false;
-    }
-    return ct.size() == form_type.size() || ct[form_type.size()] == ';' || ct[form_type.size()] == ' ';
-  }
-
-  // One query parameter of the request ("" when absent); nullopt when the query is malformed.
-  static std::optional<std::string> query_param(const transport::request& req, std::string_view name) {
-    std::string_view target = req.target();
-    auto q = target.find('?');
-    if (q == std::string_view::npos) return std::string{};
-    std::string_view query = target.substr(q + 1);
-    query = query.substr(0, query.find('#'));
-    std::error_code ec;
-    auto params = http::parse_query(query, ec);
-    if (ec) return std::nullopt;
-    return std::string(params.get(name));
-  }
-  // The raw redirect_url of the query (empty when absent); nullopt when the query is malformed.
-  static std::optional<std::string> query_redirect(const transport::request& req) { return query_param(req, "redirect_url"); }
-
-  // Where to send the browser: the query's redirect_url when safe, `fallback` when absent;
-  // nullopt when present but unsafe (or the query is malformed).
-  std::optional<std::string> redirect_target(const transport::request& req, std::string_view fallback) const {
-    auto raw = query_redirect(req);
-    if (!raw) return std::nullopt;
-    if (raw->empty()) return std::string(fallback);
-    if (!http::is_safe_local_redirect(*raw, settings_.authorized_uris)) return std::nullopt;
-    return raw;
-  }
-  // The redirect_url to carry in the form's hidden field: the validated query value or "".
-  std::string redirect_field(const transport::request& req) const {
-    auto raw = query_redirect(req);
-    return raw ? *raw : std::string{};
-  }
-
-  std::string_view login_cookie_name(const transport::request_context& ctx) const noexcept {
-    return sessions_.secure(ctx) ? secure_login_cookie_name : plain_login_cookie_name;
-  }
-  http::cookie_attributes login_cookie_attributes(const transport::request_context& ctx, seconds max_age) const {
-    return browser_cookie_attributes(sessions_.secure(ctx), max_age, http::same_site_policy::strict);
-  }
-
-  // The CSRF token of the request's login cookie, when it opens and has not expired.
-  std::optional<std::string> login_cookie_token(const transport::request& req, const transport::request_context& ctx) const {
-    std::error_code ec;
-    auto token = http::open_cookie(sealer_, request_cookies_of(req), login_cookie_name(ctx), clock_.now(), ec);
-    if (ec || !token || token->empty()) return std::nullopt;
-    return token;
-  }
-
-  bool csrf_token_matches(const transport::request& req, const transport::request_context& ctx, std::string_view form_token) const {
-    auto cookie_token = login_cookie_token(req, ctx);
-    return cookie_token && !form_token.empty() && crypto::constant_time_equal(*cookie_token, form_token);
-  }
-
-  // Verifies the password; nullptr for an unknown user (after a decoy bcrypt run), a wrong or
-  // empty password, or a failing bcrypt.
-  const local_user* verify_password(std::string_view user_name, std::string_view password) const {
-    const local_user* u = settings_.users.find(user_name);
-    std::error_code ec;
-    if (!u) {
-      (void)crypto::verify_secret(password, decoy_hash_, ec);
-      return nullptr;
-    }
-    if (password.empty()) {  // bcrypt would run on "" too; keep the timing the same anyway
-      (void)crypto::verify_secret("\x01", u->password_hash, ec);
-      return nullptr;
-    }
-    return crypto::verify_secret(password, u->password_hash, ec) ? u : nullptr;
-  }
-
-  // The login form with a CSRF token: the one of a still-valid login cookie (so two tabs
-  // both work), else a fresh one in a new cookie.
-  transport::response form_page(const transport::request& req, const transport::request_context& ctx,
-                                transport::http::status status, std::string_view redirect_url,
-                                std::string_view user_name, std::string_view message) const {
-    std::string set_cookie_value;
-    auto token = login_cookie_token(req, ctx);
-    if (!token) {
-      token = crypto::random_token();
-      std::error_code ec;
-      const time_point expires = std::chrono::floor<seconds>(clock_.now()) + settings_.login_form_lifetime;
-      auto sealed = http::seal_cookie(sealer_, login_cookie_name(ctx), *token, expires, ec);
-      if (!ec) set_cookie_value = http::set_cookie(login_cookie_name(ctx), sealed, login_cookie_attributes(ctx, settings_.login_form_lifetime), ec);
-      if (ec) return unavailable(req, ec);
-    }
-    auto body = render_login_page({settings_.login_path, *token, redirect_url, user_name, message});
-    auto res = page(req, status, std::move(body));
-    if (!set_cookie_value.empty()) res.insert(transport::http::field::set_cookie, set_cookie_value);
-    return res;
-  }
-
-  transport::response page(const transport::request& req, transport::http::status status, std::string body) const {
-    auto res = transport::make_response(req, status, std::move(body), "text/html; charset=utf-8");
-    for (auto [name, value] : http::interactive_page_headers) res.set(name, value);
-    res.set("Content-Security-Policy", csp_);
-    return res;
-  }
-
-  transport::response error_page(const transport::request& req, transport::http::status status, std::string_view title,
-                                 std::string_view text) const {
-    return page(req, status, render_error_page(title, text));
-  }
-
-  transport::response bad_redirect(const transport::request& req) const {
-    return error_page(req, transport::http::status::bad_request, "Bad request",
-                      "The redirect_url is not a page of this site or of an authorized URI.");
-  }
-
-  transport::response unavailable(const transport::request& req, const std::error_code& ec) const {
-    const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
-                                                                               : transport::http::status::internal_server_error;
-    return error_page(req, status, "Sign-in unavailable", "Sign-in is unavailable right now. Please try again later.");
-  }
-
-  static transport::response see_other(const transport::request& req, std::string_view location) {
-    auto res = transport::make_response(req, transport::http::status::see_other, {});
-    res.set(transport::http::field::location, location);
-    for (auto [name, value] : http::callback_response_headers) res.set(name, value);
-    return res;
-  }
-
-  static transport::response json_response(const transport::request& req, transport::http::status status,
-                                           const boost::json::object& body) {
-    auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
-    for (auto [name, value] : http::token_response_headers) res.set(name, value);
-    return res;
-  }
-
-  local_settings settings_;
-  crypto::sealer sealer_;
-  session_manager<Store, Clock> sessions_;
-  const Clock& clock_;
-  mutable crypto::failure_rate_limiter by_user_;
-  mutable crypto::failure_rate_limiter by_address_;
-  std::string decoy_hash_;
-  std::string csp_;
+  static user to_user(const local_user& lu, time_point auth_time) { return password_authenticator::to_user(lu, auth_time); }
 };
 
 static_assert(identity_policy<local<store::memory>>);
@@ -6804,16 +7479,19 @@ inline std::string_view to_string(client_problem p) noexcept {
     case client_problem::empty_id: return "client id is empty";
     case client_problem::public_with_secret: return "a public client cannot have a secret";
     case client_problem::confidential_without_credentials: return "a confidential client needs a secret or keys";
-    case client_problem::redirect_uri_invalid: return "redirect URI is not absolute or has a fragment";
+    case client_problem::redirect_uri_invalid: return "redirect URI is not https, loopback http or a private-use scheme, or has a fragment or userinfo";
     case client_problem::duplicate_id: return "client id is registered twice";
   }
   return "";
 }
 
-/// Redirect URIs must be absolute and fragment-free (RFC 6749 §3.1.2).
+/// Whether `uri` may be registered: `http::check_redirect_uri`, the validator that also
+/// guards matching, so a URI registers exactly when it can match (https; http on loopback
+/// only; RFC 8252 private-use schemes; never a fragment or userinfo).
 inline bool valid_redirect_uri(std::string_view uri) {
-  auto u = boost::urls::parse_absolute_uri(uri);
-  return u && !u->has_fragment() && !u->has_userinfo() && !u->host().empty();
+  std::error_code ec;
+  http::check_redirect_uri(uri, ec);
+  return !ec;
 }
 
 class client_registry {
@@ -9148,10 +9826,13 @@ class client_connection {
 #endif
 // ---- end tessera/transport/detail/client_connection.hpp ----
 // ---- begin tessera/transport/detail/form.hpp ----
-// tessera — transport/detail/form.hpp: application/x-www-form-urlencoded encoding (WHATWG URL
-// §5.2, as RFC 6749 Appendix B requires for token requests).
+// tessera — transport/detail/form.hpp: the form bodies the transport clients send
+// (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
+// (http/form.hpp: RFC 3986 unreserved kept, space as '+', the rest %XX; the choice is
+// documented there), so a token request and a server-built redirect encode alike.
 #ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
 #define TESSERA_TRANSPORT_DETAIL_FORM_HPP
+
 
 #include <string>
 #include <string_view>
@@ -9165,30 +9846,14 @@ using form_fields = std::vector<std::pair<std::string, std::string>>;
 
 namespace detail {
 
-inline void form_encode_component(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' || c == '-' ||
-        c == '.' || c == '_') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
-}
-
-/// `a=1&b=x+y`: every byte outside [A-Za-z0-9*-._] percent-encoded, space as '+'.
+/// `a=1&b=x+y`, each name and value encoded by `http::form_encode_append`.
 inline std::string form_encode(const form_fields& fields) {
   std::string out;
   for (const auto& [name, value] : fields) {
     if (!out.empty()) out += '&';
-    form_encode_component(out, name);
+    tessera::http::form_encode_append(out, name);
     out += '=';
-    form_encode_component(out, value);
+    tessera::http::form_encode_append(out, value);
   }
   return out;
 }

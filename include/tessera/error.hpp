@@ -112,6 +112,9 @@ enum class error {
   token_lifetime_too_long,
   token_too_old,
   typ_mismatch,
+  issuer_tenant_not_allowed,
+  issuer_template_invalid,
+  claim_check_failed,
 
   // --- crypto -----------------------------------------------------------------------------
   crypto_failure,
@@ -284,6 +287,9 @@ inline constexpr error_entry error_table[] = {
     {token_lifetime_too_long, c::invalid_token, "token lifetime exceeds the accepted maximum"},
     {token_too_old, c::invalid_token, "token was issued longer ago than the accepted maximum age (iat)"},
     {typ_mismatch, c::invalid_token, "JWS typ is not the expected token type"},
+    {issuer_tenant_not_allowed, c::invalid_token, "JWT issuer fits the tenant template but names a tenant not allowed"},
+    {issuer_template_invalid, c::server_error, "issuer template lacks a fixed scheme or one {tenantid}, or allows no tenant"},
+    {claim_check_failed, c::invalid_token, "JWT failed a claim check the application configured"},
 
     {crypto_failure, c::server_error, "cryptographic library call failed"},
     {random_failure, c::server_error, "random number generator failed"},

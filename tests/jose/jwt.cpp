@@ -1,13 +1,18 @@
 // JWT validation: every claim check with a manual clock, each with its own error; token-type
-// confusion (docs/security.md row 5); throwing overloads; one validator shared by four threads.
+// confusion (docs/security.md row 5); throwing overloads; one validator shared by four threads;
+// tenant issuer templates; extra claim checks; dates of a verified token and their saturation.
 #include "support.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <thread>
+#include <vector>
 
 using namespace jose_test;
 using jose::algorithm;
@@ -344,4 +349,282 @@ TEST_CASE("one jwt_validator shared by four threads gives every thread the right
   for (auto& th : pool) th.join();
   CHECK(checked == threads * rounds * static_cast<int>(samples.size()));
   CHECK(mismatches == 0);
+}
+
+//------------------------------------------------------------------------------------------
+// Issuer policy: tenant templates (jose/issuer.hpp), docs/security.md row 22: a template is
+// accepted only with an allow-list, or with any tenant when asked for by name.
+
+namespace {
+
+constexpr std::string_view azure_template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+constexpr std::string_view our_tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+constexpr std::string_view partner_tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
+constexpr std::string_view stranger_tenant = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+
+std::string azure_issuer(std::string_view tenant) {
+  return "https://login.microsoftonline.com/" + std::string(tenant) + "/v2.0";
+}
+
+jose::jwt_validator tenant_validator(jose::tenant_issuer t) {
+  jose::jwt_validator v(jose::jwk_set{signing_key().public_key()});
+  v.issuer(std::move(t)).audience(std::string(audience)).type("at+jwt");
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("tenant template accepts an allowed tenant and refuses another") {
+  auto v = tenant_validator(jose::tenant_issuer::allow(
+      azure_template, {std::string(our_tenant), std::string(partner_tenant)}));
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer(our_tenant)), v));
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer(partner_tenant)), v));
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer(stranger_tenant)), v),
+                      error::issuer_tenant_not_allowed);
+  // Not the template at all: plain mismatch.
+  for (std::string_view iss : {"https://login.microsoftonline.com/v2.0", "https://login.microsoftonline.com//v2.0",
+                               "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/",
+                               "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v1.0",
+                               "http://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+                               "https://login.microsoftonline.com/{tenantid}/v2.0",
+                               "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/x/v2.0",
+                               "https://login.microsoftonline.com/../v2.0", "https://sts.windows.net/72f988bf/"}) {
+    INFO(iss);
+    CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(iss), v), error::issuer_mismatch);
+  }
+  // A tenant id is compared exactly.
+  std::string upper(our_tenant);
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer(upper)), v), error::issuer_tenant_not_allowed);
+  CHECK_INVALID_TOKEN(with_claim("iss", nullptr, v), error::issuer_missing);
+  CHECK_INVALID_TOKEN(with_claim("iss", 7, v), error::claim_type);
+}
+
+TEST_CASE("any tenant is accepted only when asked for by name") {
+  auto any = tenant_validator(jose::tenant_issuer::any_tenant(azure_template));
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer(stranger_tenant)), any));
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer("contoso.onmicrosoft.com")), any));
+  // Still only well-formed tenants in the template's place.
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer("a/b")), any), error::issuer_mismatch);
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer("")), any), error::issuer_mismatch);
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer(".x")), any), error::issuer_mismatch);
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer(std::string(129, 'a'))), any),
+                      error::issuer_mismatch);
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer(std::string(128, 'a'))), any));
+  // An empty allow-list is not "any": it is refused when configured.
+  std::error_code ec;
+  jose::tenant_issuer::allow(azure_template, {}, ec);
+  CHECK(ec == error::issuer_template_invalid);
+  CHECK_THROWS_AS(jose::tenant_issuer::allow(azure_template, {}), tessera::system_error);
+}
+
+TEST_CASE("a tenant template needs one {tenantid} after a fixed scheme") {
+  for (std::string_view bad : {"https://login.microsoftonline.com/common/v2.0", "https://{tenantid}/{tenantid}",
+                               "{tenantid}", "{tenantid}.example.com/", "https:/{tenantid}", ""}) {
+    INFO(bad);
+    std::error_code ec;
+    jose::tenant_issuer::any_tenant(bad, ec);
+    CHECK(ec == error::issuer_template_invalid);
+    CHECK(ec == condition::server_error);  // a configuration mistake, not a bad token
+    jose::tenant_issuer::allow(bad, {"t"}, ec);
+    CHECK(ec == error::issuer_template_invalid);
+  }
+  const auto t = jose::tenant_issuer::allow("https://{tenantid}.b2clogin.example/tfp/", {"contoso"});
+  CHECK(t.issuer_template() == "https://{tenantid}.b2clogin.example/tfp/");
+  CHECK(t.allowed_tenants() == std::vector<std::string>{"contoso"});
+  CHECK_FALSE(t.allows_any_tenant());
+  CHECK(t.tenant_of("https://contoso.b2clogin.example/tfp/") == std::optional<std::string_view>("contoso"));
+  CHECK_FALSE(t.check("https://contoso.b2clogin.example/tfp/"));
+  CHECK(t.check("https://fabrikam.b2clogin.example/tfp/") == error::issuer_tenant_not_allowed);
+  CHECK(t.check("https://contoso.b2clogin.example/tfp") == error::issuer_mismatch);
+}
+
+TEST_CASE("exact issuers and tenant templates combine: any one accepts") {
+  auto v = make_validator();  // exact: https://auth.example.com
+  v.issuer(jose::tenant_issuer::allow(azure_template, {std::string(our_tenant)}));
+  CHECK_FALSE(with_claim("iss", boost::json::string(issuer), v));
+  CHECK_FALSE(with_claim("iss", boost::json::string(azure_issuer(our_tenant)), v));
+  CHECK_INVALID_TOKEN(with_claim("iss", boost::json::string(azure_issuer(stranger_tenant)), v),
+                      error::issuer_tenant_not_allowed);
+  CHECK_INVALID_TOKEN(with_claim("iss", "https://auth.example.com/", v), error::issuer_mismatch);
+}
+
+//------------------------------------------------------------------------------------------
+// Extra claim checks
+
+TEST_CASE("extra claim check failure is reported with its error") {
+  auto v = make_validator();
+  v.check([](const boost::json::object& c, std::error_code& ec) {
+    auto* scope = c.if_contains("scope");
+    if (!scope || !scope->is_string() || scope->get_string() != "read") ec = tessera::error::claim_check_failed;
+  });
+  CHECK_FALSE(with_claim("scope", "read", v));
+  CHECK_INVALID_TOKEN(with_claim("scope", "write", v), error::claim_check_failed);
+  CHECK_INVALID_TOKEN(with_claim("scope", nullptr, v), error::claim_check_failed);
+  // The check's own code is reported unchanged, whatever it is.
+  auto w = make_validator();
+  w.check([](const boost::json::object&, std::error_code& ec) { ec = std::make_error_code(std::errc::permission_denied); });
+  const auto ec = with_claim("scope", "read", w);
+  CHECK(ec == std::errc::permission_denied);
+  CHECK(tessera::condition_of(ec) == condition::server_error);
+  // The throwing overload throws the same code.
+  tessera::manual_clock clock(now);
+  auto c = good_claims();
+  c["scope"] = "write";
+  try {
+    v.validate(sign(c), clock);
+    FAIL("no exception");
+  } catch (const tessera::system_error& e) {
+    CHECK(e.code() == error::claim_check_failed);
+  }
+}
+
+TEST_CASE("extra claim checks run after the standard checks, in order, and the first failure decides") {
+  std::vector<int> calls;  // this test is single-threaded; a shared check would need a lock
+  auto v = make_validator();
+  v.check([&calls](const boost::json::object&, std::error_code&) { calls.push_back(1); })
+      .check([&calls](const boost::json::object& c, std::error_code& ec) {
+        calls.push_back(2);
+        if (!c.contains("tid")) ec = tessera::error::claim_missing;
+      })
+      .check([&calls](const boost::json::object&, std::error_code& ec) {
+        calls.push_back(3);
+        ec = tessera::error::claim_check_failed;
+      });
+  // (CHECK_INVALID_TOKEN evaluates its argument twice: validate once, then check.)
+  auto ec = with_claim("tid", nullptr, v);
+  CHECK_INVALID_TOKEN(ec, error::claim_missing);
+  CHECK(calls == std::vector<int>{1, 2});
+  calls.clear();
+  ec = with_claim("tid", "t", v);
+  CHECK_INVALID_TOKEN(ec, error::claim_check_failed);
+  CHECK(calls == std::vector<int>{1, 2, 3});
+  // A token failing a standard check never reaches them.
+  calls.clear();
+  CHECK_INVALID_TOKEN(with_claim("exp", now - 3600, v), error::token_expired);
+  CHECK_INVALID_TOKEN(with_claim("iss", "https://evil.example", v), error::issuer_mismatch);
+  CHECK(calls.empty());
+}
+
+TEST_CASE("an extra check can tie the tenant of the issuer to the tid claim") {
+  // Azure's guidance for multi-tenant apps: the tenant in iss must be the token's tid.
+  const auto tenants = jose::tenant_issuer::any_tenant(azure_template);
+  auto v = tenant_validator(tenants);
+  v.check([tenants](const boost::json::object& c, std::error_code& ec) {
+    auto* iss = c.if_contains("iss");
+    auto* tid = c.if_contains("tid");
+    auto tenant = iss && iss->is_string() ? tenants.tenant_of(iss->get_string()) : std::nullopt;
+    if (!tid || !tid->is_string() || !tenant || *tenant != std::string_view(tid->get_string()))
+      ec = tessera::error::claim_check_failed;
+  });
+  auto c = good_claims();
+  c["iss"] = azure_issuer(our_tenant);
+  c["tid"] = our_tenant;
+  CHECK_FALSE(validate_error(v, sign(c)));
+  c["tid"] = stranger_tenant;
+  CHECK_INVALID_TOKEN(validate_error(v, sign(c)), error::claim_check_failed);
+}
+
+// A check must be callable as const: the validator calls it from many threads at once.
+template <class F>
+concept accepted_as_check = requires(jose::jwt_validator& v, F f) { v.check(std::move(f)); };
+static_assert(accepted_as_check<decltype([](const boost::json::object&, std::error_code&) {})>);
+static_assert(!accepted_as_check<decltype([n = 0](const boost::json::object&, std::error_code&) mutable { ++n; })>);
+static_assert(!accepted_as_check<decltype([](const boost::json::object&, std::error_code&) { return true; })>);
+static_assert(!accepted_as_check<decltype([](const boost::json::object&) {})>);
+
+TEST_CASE("extra checks shared by four threads see each thread's own claims") {
+  auto v = make_validator();
+  v.check([](const boost::json::object& c, std::error_code& ec) {
+    auto* sub = c.if_contains("sub");
+    if (!sub || !sub->is_string() || !sub->get_string().starts_with("user-")) ec = tessera::error::claim_check_failed;
+  });
+  std::vector<std::pair<std::string, bool>> samples;
+  for (int i = 0; i < 8; ++i) {
+    auto c = good_claims();
+    c["sub"] = (i % 2 ? "user-" : "bot-") + std::to_string(i);
+    samples.emplace_back(sign(c), i % 2 == 1);
+  }
+  const tessera::manual_clock clock(now);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t)
+    pool.emplace_back([&] {
+      for (int round = 0; round < 50; ++round)
+        for (const auto& [token, ok] : samples) {
+          std::error_code ec;
+          v.validate(token, ec, clock);
+          if (ok ? bool(ec) : ec != error::claim_check_failed) ++wrong;
+        }
+    });
+  for (auto& th : pool) th.join();
+  CHECK(wrong == 0);
+}
+
+//------------------------------------------------------------------------------------------
+// Dates of a verified token, and the saturating conversion (clock.hpp)
+
+TEST_CASE("a verified token exposes exp, iat and nbf as time points") {
+  auto v = make_validator();
+  auto c = good_claims();
+  c["nbf"] = now - 5;
+  tessera::manual_clock clock(now);
+  auto r = v.validate(sign(c), clock);
+  CHECK(r.expires_at() == tessera::from_unix_seconds(now + 300));
+  CHECK(r.issued_at() == tessera::from_unix_seconds(now - 10));
+  CHECK(r.not_before() == tessera::from_unix_seconds(now - 5));
+  CHECK(*r.expires_at() == tessera::time_point(tessera::seconds(now + 300)));
+  // Absent or not a date: nullopt.
+  c.erase("nbf");
+  c.erase("iat");
+  c["exp"] = static_cast<double>(now) + 100.75;  // fractional: truncated like the validator does
+  r = v.validate(sign(c), clock);
+  CHECK_FALSE(r.not_before());
+  CHECK_FALSE(r.issued_at());
+  CHECK(r.expires_at() == tessera::from_unix_seconds(now + 100));
+  CHECK(r.date_claim("sub") == std::nullopt);
+  CHECK(jose::verified_jwt{}.expires_at() == std::nullopt);
+}
+
+TEST_CASE("exp of 2^63-1 saturates instead of overflowing") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  // Compile time: constexpr evaluation refuses undefined behaviour, so these prove no overflow.
+  static_assert(tessera::from_unix_seconds(max) == tessera::latest_time);
+  static_assert(tessera::from_unix_seconds(min) == tessera::earliest_time);
+  static_assert(tessera::from_unix_seconds(0) == tessera::time_point{});
+  static_assert(tessera::from_unix_seconds(-1) == tessera::time_point(tessera::seconds(-1)));
+  static_assert(tessera::from_unix_seconds(tessera::to_unix_seconds(tessera::latest_time)) == tessera::latest_time);
+  static_assert(tessera::from_unix_seconds(tessera::to_unix_seconds(tessera::latest_time) + 1) == tessera::latest_time);
+  static_assert(tessera::from_unix_seconds(tessera::to_unix_seconds(tessera::earliest_time) - 1) ==
+                tessera::earliest_time);
+  // Room for what callers do with an expiry: a grace period after it, a TTL until it.
+  static_assert(tessera::latest_time + std::chrono::years(99) > tessera::latest_time);
+  static_assert(tessera::earliest_time - std::chrono::years(99) < tessera::earliest_time);
+  static_assert(tessera::latest_time > tessera::from_unix_seconds(4'102'444'800));  // after 2100-01-01
+
+  // Run time, through a verified token (UBSan would report the multiplication otherwise).
+  auto v = make_validator();
+  tessera::manual_clock clock(now);
+  for (std::int64_t exp : {max, max - 1, std::int64_t{1} << 62, std::int64_t{10'000'000'000}}) {
+    INFO(exp);
+    auto c = good_claims();
+    c["exp"] = exp;
+    auto r = v.validate(sign(c), clock);
+    REQUIRE(r.expires_at());
+    CHECK(*r.expires_at() == tessera::latest_time);
+    CHECK(*r.expires_at() > clock.now());
+    // What the server does with it: keep a replay entry until exp + 60 s. Still the future.
+    CHECK(*r.expires_at() + tessera::seconds(60) > clock.now());
+    CHECK(*r.expires_at() - clock.now() > std::chrono::hours(24 * 365 * 100));
+  }
+  auto c = good_claims();
+  c["iat"] = min;
+  c["nbf"] = min;
+  auto r = v.validate(sign(c), clock);
+  CHECK(r.issued_at() == tessera::earliest_time);
+  CHECK(r.not_before() == tessera::earliest_time);
+  CHECK(clock.now() - *r.issued_at() > std::chrono::hours(0));
+  // A manual clock set from any int64 saturates the same way.
+  CHECK(tessera::manual_clock(max).now() == tessera::latest_time);
 }

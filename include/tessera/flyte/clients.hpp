@@ -108,7 +108,7 @@ inline bool is_response_type(std::string_view s) noexcept {
 }
 
 /// `redirectUris` → `redirect_uris`: the known member a misspelt one most likely means.
-inline std::string_view likely_member(std::string_view name) noexcept {
+inline std::string_view likely_member(std::string_view name) {
   auto fold = [](std::string_view s) {
     std::string out;
     for (char ch : s.substr(0, 64))

@@ -1,10 +1,12 @@
 // tessera — jose/jwt.hpp
 //
-// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `jwt_validator`, which
-// verifies the signature (jws.hpp) and then the registered claims:
+// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `basic_jwt_validator`,
+// which verifies the signature (jws.hpp) against the keys of a key source (key_source.hpp)
+// and then the registered claims:
 //
-//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1; checked when configured:
-//        issuer_missing, issuer_mismatch)
+//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1), or a configured tenant
+//        template (issuer.hpp); checked when configured: issuer_missing, issuer_mismatch,
+//        issuer_tenant_not_allowed
 //   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
 //        checked when configured: audience_missing, audience_mismatch)
 //   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
@@ -13,18 +15,34 @@
 //        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
 //   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
 //
-// plus required claims, a maximum token size and the JWS checks. Each failure is its own
-// `error`. A validator is configured once, then `validate` is const and thread-safe.
+// plus required claims, a maximum token size and the JWS checks, then the application's own
+// claim checks (`check`), in the order they were added. Each failure is its own `error`.
+//
+// A validator is configured once, then `validate` is const and thread-safe: share one
+// validator across threads. `jwt_validator` (a fixed `jwk_set`) is the common case;
+// `shared_jwt_validator` reads a `shared_key_set` that a JWKS fetcher replaces while tokens
+// are being validated. An unknown `kid` fails with `jws_kid_unknown` and nothing else (the
+// cue for such a fetcher to refresh, rate-limited, and retry once).
 #ifndef TESSERA_JOSE_JWT_HPP
 #define TESSERA_JOSE_JWT_HPP
 
 #include <tessera/clock.hpp>
+#include <tessera/jose/issuer.hpp>
 #include <tessera/jose/jws.hpp>
+#include <tessera/jose/key_source.hpp>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serializer.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <type_traits>
+#include <vector>
 
 namespace tessera::jose {
 
@@ -45,23 +63,6 @@ inline std::string sign_jwt(const jws_signer& signer, const boost::json::object&
   return s;
 }
 
-/// A token that passed every check. Claims are the decoded payload object.
-struct verified_jwt {
-  boost::json::object header;
-  boost::json::object claims;
-  algorithm alg{};
-  const jwk* key = nullptr;
-
-  /// A string claim, or empty when absent or not a string.
-  std::string_view string_claim(std::string_view name) const noexcept {
-    auto* v = claims.if_contains(name);
-    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-  }
-  std::string_view issuer() const noexcept { return string_claim("iss"); }
-  std::string_view subject() const noexcept { return string_claim("sub"); }
-  std::string_view jwt_id() const noexcept { return string_claim("jti"); }
-};
-
 namespace detail {
 /// A NumericDate claim: integer or fractional seconds (RFC 7519 §2), truncated.
 inline std::optional<std::int64_t> numeric_date(const boost::json::value& v) noexcept {
@@ -77,59 +78,149 @@ inline std::optional<std::int64_t> numeric_date(const boost::json::value& v) noe
 }
 }  // namespace detail
 
-class jwt_validator {
- public:
-  explicit jwt_validator(jwk_set keys) : keys_(std::move(keys)) {}
+/// A token that passed every check. Claims are the decoded payload object.
+struct verified_jwt {
+  boost::json::object header;
+  boost::json::object claims;
+  algorithm alg{};
+  /// The key that verified the signature. With a `static_key_set` it points into the
+  /// validator's set (the validator must outlive this result); with a `shared_key_set` into
+  /// `key_owner`, which this result keeps alive across any number of key rotations.
+  const jwk* key = nullptr;
+  /// The snapshot `key` belongs to when the key source can replace its keys; empty otherwise.
+  std::shared_ptr<const jwk_set> key_owner;
 
-  /// Accept tokens from this issuer (call again to accept several, e.g. Google's two forms).
-  jwt_validator& issuer(std::string iss) {
+  /// A string claim, or empty when absent or not a string.
+  std::string_view string_claim(std::string_view name) const noexcept {
+    auto* v = claims.if_contains(name);
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+  }
+  std::string_view issuer() const noexcept { return string_claim("iss"); }
+  std::string_view subject() const noexcept { return string_claim("sub"); }
+  std::string_view jwt_id() const noexcept { return string_claim("jti"); }
+
+  /// A NumericDate claim as a time point, or nullopt when absent or not a number of seconds
+  /// within int64. Saturates to [earliest_time, latest_time] (clock.hpp): an `exp` of
+  /// 2^63 - 1 is `latest_time`, a date that survives `+ seconds(60)`.
+  std::optional<time_point> date_claim(std::string_view name) const noexcept {
+    auto* v = claims.if_contains(name);
+    if (!v) return std::nullopt;
+    auto s = detail::numeric_date(*v);
+    if (!s) return std::nullopt;
+    return from_unix_seconds(*s);
+  }
+  /// `exp`: when the token stops being valid (the claim itself, without the validator's leeway).
+  std::optional<time_point> expires_at() const noexcept { return date_claim("exp"); }
+  /// `iat`: when the token was issued.
+  std::optional<time_point> issued_at() const noexcept { return date_claim("iat"); }
+  /// `nbf`: when the token starts being valid (the claim itself, without the leeway).
+  std::optional<time_point> not_before() const noexcept { return date_claim("nbf"); }
+};
+
+/// An application's extra check of verified claims: leaves `ec` clear to accept, sets it to
+/// refuse. See `basic_jwt_validator::check`.
+using claim_check = std::function<void(const boost::json::object& claims, std::error_code& ec)>;
+
+template <key_source KeySource = static_key_set>
+class basic_jwt_validator {
+ public:
+  using key_source_type = KeySource;
+
+  /// Reads keys from `keys` (a `shared_key_set` handle shares its snapshot with every copy).
+  explicit basic_jwt_validator(KeySource keys) : keys_(std::move(keys)) {}
+  /// Builds the key source from a set: for `jwt_validator`, the set it owns; for
+  /// `shared_jwt_validator`, a new snapshot (reach it through `source()` to update it).
+  explicit basic_jwt_validator(jwk_set keys)
+    requires(!std::same_as<KeySource, jwk_set> && std::constructible_from<KeySource, jwk_set>)
+      : keys_(std::move(keys)) {}
+
+  /// Accept tokens from this issuer, exactly (call again to accept several, e.g. Google's two
+  /// forms).
+  basic_jwt_validator& issuer(std::string iss) {
     issuers_.push_back(std::move(iss));
     return *this;
   }
+  /// Accept tokens whose issuer fits a tenant template with an allowed tenant (issuer.hpp).
+  /// Combines with exact issuers: a token is accepted when any of them accepts it. When an
+  /// issuer fits a template but names another tenant the cause is issuer_tenant_not_allowed.
+  basic_jwt_validator& issuer(tenant_issuer t) {
+    tenant_issuers_.push_back(std::move(t));
+    return *this;
+  }
   /// Accept tokens whose `aud` contains this value (call again for any-of).
-  jwt_validator& audience(std::string aud) {
+  basic_jwt_validator& audience(std::string aud) {
     audiences_.push_back(std::move(aud));
     return *this;
   }
   /// Clock skew tolerated on exp, nbf and iat. Default 60 s.
-  jwt_validator& leeway(seconds s) {
+  basic_jwt_validator& leeway(seconds s) {
     leeway_ = s.count();
     return *this;
   }
   /// Require the header's typ (RFC 8725 §3.11), e.g. "at+jwt".
-  jwt_validator& type(std::string typ) {
+  basic_jwt_validator& type(std::string typ) {
     jws_.required_typ = std::move(typ);
     return *this;
   }
   /// Require a claim to be present.
-  jwt_validator& require(std::string claim) {
+  basic_jwt_validator& require(std::string claim) {
     required_.push_back(std::move(claim));
     return *this;
   }
   /// Refuse tokens without exp (the default) or accept them.
-  jwt_validator& require_expiry(bool yes) {
+  basic_jwt_validator& require_expiry(bool yes) {
     require_exp_ = yes;
     return *this;
   }
   /// Refuse tokens issued (iat) longer ago than this; makes iat required.
-  jwt_validator& max_age(seconds s) {
+  basic_jwt_validator& max_age(seconds s) {
     max_age_ = s.count();
     return *this;
   }
-  jwt_validator& max_token_size(std::size_t n) {
+  basic_jwt_validator& max_token_size(std::size_t n) {
     jws_.max_token_size = n;
     return *this;
   }
-  jwt_validator& understand_critical(std::string name) {
+  basic_jwt_validator& understand_critical(std::string name) {
     jws_.understood_critical.push_back(std::move(name));
     return *this;
   }
-  jwt_validator& accept_key_id_header(bool yes) {
+  basic_jwt_validator& accept_key_id_header(bool yes) {
     jws_.accept_key_id_header = yes;
     return *this;
   }
 
-  const jwk_set& keys() const noexcept { return keys_; }
+  /// Adds a check `f(const boost::json::object& claims, std::error_code& ec)` that runs after
+  /// every standard check passed, in the order added; the first to set `ec` decides, and
+  /// `validate` reports that code unchanged. Use `error::claim_check_failed` (or another
+  /// invalid_token cause such as `claim_missing`, `claim_type`) so the failure reaches the
+  /// wire as `invalid_token`; a foreign error_code would surface as `server_error`.
+  ///
+  /// Thread safety: `validate` calls the checks from every thread that validates, at once.
+  /// A check is therefore called as const — a `mutable` lambda does not compile — and must
+  /// not touch shared state without its own synchronisation. An exception thrown by a check
+  /// propagates out of `validate`, even out of the `error_code` overload.
+  ///
+  ///     validator.check([](const boost::json::object& claims, std::error_code& ec) {
+  ///       auto* tid = claims.if_contains("tid");
+  ///       if (!tid || !tid->is_string()) ec = tessera::error::claim_check_failed;
+  ///     });
+  template <class F>
+    requires std::copy_constructible<F> && std::invocable<const F&, const boost::json::object&, std::error_code&> &&
+             std::is_void_v<std::invoke_result_t<const F&, const boost::json::object&, std::error_code&>>
+  basic_jwt_validator& check(F f) {
+    checks_.emplace_back([f = std::move(f)](const boost::json::object& claims, std::error_code& ec) { f(claims, ec); });
+    return *this;
+  }
+
+  /// The key source (for a `shared_key_set`, a handle whose `update` reaches this validator).
+  const KeySource& source() const noexcept { return keys_; }
+  /// The fixed set of a `jwt_validator`.
+  const jwk_set& keys() const noexcept
+    requires std::same_as<KeySource, static_key_set>
+  {
+    return keys_.keys();
+  }
 
   template <clock Clock = system_clock>
   verified_jwt validate(std::string_view token, std::error_code& ec, const Clock& clk = {}) const {
@@ -138,7 +229,10 @@ class jwt_validator {
       ec = e;
       return verified_jwt{};
     };
-    verified_jws jws = verify_jws(token, keys_, jws_, ec);
+    // One snapshot for the whole verification: an update() meanwhile does not change the
+    // keys under it, and the result keeps the snapshot its key came from.
+    key_snapshot snap = keys_.snapshot();
+    verified_jws jws = verify_jws(token, *snap.keys, jws_, ec);
     if (ec) return {};
     boost::json::parse_options popts;
     popts.max_depth = 32;
@@ -162,11 +256,10 @@ class jwt_validator {
       else if (name == "iat") iat = &m.value();
     }
 
-    if (!issuers_.empty()) {
+    if (!issuers_.empty() || !tenant_issuers_.empty()) {
       if (!iss) return fail(error::issuer_missing);
       if (!iss->is_string()) return fail(error::claim_type);
-      std::string_view s = iss->get_string();
-      if (std::find(issuers_.begin(), issuers_.end(), s) == issuers_.end()) return fail(error::issuer_mismatch);
+      if (auto e = check_issuer(iss->get_string()); e != error{}) return fail(e);
     }
     if (!audiences_.empty()) {
       if (!aud) return fail(error::audience_missing);
@@ -211,10 +304,15 @@ class jwt_validator {
     }
     for (const auto& name : required_)
       if (!c.contains(name)) return fail(error::claim_missing);
+    for (const auto& check : checks_) {
+      check(c, ec);
+      if (ec) return {};
+    }
 
     out.header = std::move(jws.header);
     out.alg = jws.alg;
     out.key = jws.key;
+    out.key_owner = std::move(snap.owner);
     return out;
   }
 
@@ -227,13 +325,33 @@ class jwt_validator {
   }
 
  private:
-  jwk_set keys_;
+  // Exact issuers first, then each template; "fits a template but not an allowed tenant"
+  // wins over a plain mismatch so the log says which it was.
+  error check_issuer(std::string_view s) const noexcept {
+    if (std::find(issuers_.begin(), issuers_.end(), s) != issuers_.end()) return error{};
+    error why = error::issuer_mismatch;
+    for (const auto& t : tenant_issuers_) {
+      const std::error_code e = t.check(s);
+      if (!e) return error{};
+      if (e == error::issuer_tenant_not_allowed) why = error::issuer_tenant_not_allowed;
+    }
+    return why;
+  }
+
+  KeySource keys_;
   jws_verify_options jws_;
   std::vector<std::string> issuers_, audiences_, required_;
+  std::vector<tenant_issuer> tenant_issuers_;
+  std::vector<claim_check> checks_;
   std::int64_t leeway_ = 60;
   std::optional<std::int64_t> max_age_;
   bool require_exp_ = true;
 };
+
+/// Validates against a fixed `jwk_set` owned by the validator (the common case).
+using jwt_validator = basic_jwt_validator<static_key_set>;
+/// Validates against a `shared_key_set` that can be updated while tokens are validated.
+using shared_jwt_validator = basic_jwt_validator<shared_key_set>;
 
 }  // namespace tessera::jose
 
