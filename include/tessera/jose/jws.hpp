@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,15 @@ struct verified_jws {
 
 namespace detail {
 
+/// `name == literal`, as a length test and a fixed-size compare that are expanded in place
+/// whatever the inliner decides about `std::operator==`. (When a larger validator made GCC
+/// stop inlining that operator, every header and claim name scanned below cost a call to
+/// memcmp: about 480 instructions, 1.7 %, of an HS256 verification.)
+template <std::size_t N>
+[[gnu::always_inline]] inline bool is_name(std::string_view name, const char (&literal)[N]) noexcept {
+  return name.size() == N - 1 && std::memcmp(name.data(), literal, N - 1) == 0;
+}
+
 inline bool iequals(std::string_view a, std::string_view b) noexcept {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
   return a.size() == b.size() &&
@@ -155,13 +165,15 @@ inline verified_jws verify_jws(std::string_view token, const jwk_set& keys, cons
   bool names_a_key = false;  // jku, x5u, jwk or x5c
   for (const auto& m : h) {
     const std::string_view name = m.key();
-    if (name == "alg") alg_v = &m.value();
-    else if (name == "kid") kid_v = &m.value();
-    else if (name == "typ") typ_v = &m.value();
-    else if (name == "crit") crit_v = &m.value();
-    else if (name == "b64") b64_v = &m.value();
-    else if (name == "key_id") key_id_v = &m.value();
-    else if (name == "jku" || name == "x5u" || name == "jwk" || name == "x5c") names_a_key = true;
+    using detail::is_name;
+    if (is_name(name, "alg")) alg_v = &m.value();
+    else if (is_name(name, "kid")) kid_v = &m.value();
+    else if (is_name(name, "typ")) typ_v = &m.value();
+    else if (is_name(name, "crit")) crit_v = &m.value();
+    else if (is_name(name, "b64")) b64_v = &m.value();
+    else if (is_name(name, "key_id")) key_id_v = &m.value();
+    else if (is_name(name, "jku") || is_name(name, "x5u") || is_name(name, "jwk") || is_name(name, "x5c"))
+      names_a_key = true;
   }
 
   if (!alg_v) return fail(error::jws_alg_missing);

@@ -249,11 +249,12 @@ class basic_jwt_validator {
     for (const auto& m : c) {
       const std::string_view name = m.key();
       if (name.size() != 3) continue;
-      if (name == "iss") iss = &m.value();
-      else if (name == "aud") aud = &m.value();
-      else if (name == "exp") exp = &m.value();
-      else if (name == "nbf") nbf = &m.value();
-      else if (name == "iat") iat = &m.value();
+      using detail::is_name;
+      if (is_name(name, "iss")) iss = &m.value();
+      else if (is_name(name, "aud")) aud = &m.value();
+      else if (is_name(name, "exp")) exp = &m.value();
+      else if (is_name(name, "nbf")) nbf = &m.value();
+      else if (is_name(name, "iat")) iat = &m.value();
     }
 
     if (!issuers_.empty() || !tenant_issuers_.empty()) {

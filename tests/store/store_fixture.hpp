@@ -1,0 +1,33 @@
+// tessera — tests/store/store_fixture.hpp
+//
+// How the conformance suite makes and tends each store model. One specialization of
+// `store_fixture<S>` per model, and one line in TESSERA_CONFORMING_STORES (conformance.hpp):
+//
+//     store_fixture<S> f;     a fresh, empty store, torn down with `f` (a SQL store's fixture
+//                             creates a temporary database here and drops it in its destructor)
+//     f.store()               the store under test
+//     f.housekeep(now)        let the store forget what expired by `now`, as its own housekeeping
+//                             would (memory: sweep; SQL: its cleanup statement; a TTL store: the
+//                             TTLs). Tests call it to prove that what must survive does survive.
+//
+// The suite itself uses nothing of a model but its concepts and this trait.
+#pragma once
+
+#include <tessera/store/memory.hpp>
+
+namespace tessera::store::test {
+
+template <class Store>
+class store_fixture;  // no primary definition: a store without a fixture does not compile into the suite
+
+template <>
+class store_fixture<memory> {
+ public:
+  memory& store() noexcept { return store_; }
+  void housekeep(time_point now) { store_.sweep(now); }
+
+ private:
+  memory store_;
+};
+
+}  // namespace tessera::store::test
