@@ -182,7 +182,8 @@ TEST_CASE("userinfo with a token lacking openid answers 403 insufficient_scope")
   auto r = f.userinfo(str(f.login("all"), "access_token"));
   check_error_shape(r, 403, "insufficient_scope");
   CHECK(std::string_view(r[bhttp::field::www_authenticate]).find("insufficient_scope") != std::string_view::npos);
-  check_error_shape(f.userinfo(str(fixture::json(f.client_credentials()), "access_token")), 403, "insufficient_scope");
+  // A client-credentials token describes no person at all (docs/security.md row 33).
+  check_error_shape(f.userinfo(str(fixture::json(f.client_credentials()), "access_token")), 401, "invalid_token");
 }
 
 // --- /oauth2/jwks and metadata ---------------------------------------------------------------
@@ -335,12 +336,17 @@ TEST_CASE("prompt=login sends even a logged-in browser to log in again; an older
   pkce_pair pk;
   auto r = f.authorize(with(fixture::code_request(pk), "prompt", "login"), "alice");
   REQUIRE(r.result() == bhttp::status::see_other);
-  CHECK(r[bhttp::field::location] == "/login?redirect_url=%2Foauth2%2Fauthorize_callback&prompt=login");
+  CHECK(location_base(r) == "/login");
+  auto login = location_query(r);
+  CHECK(login["redirect_url"] == "/oauth2/authorize_callback");
+  CHECK(login["prompt"] == "login");
+  REQUIRE(login["login_nonce"].size() == 43);  // the fresh-login marker (authorize.hpp)
   auto callback = [&](std::optional<std::int64_t> auth_time) {
     request cb{bhttp::verb::get, "/oauth2/authorize_callback", 11};
     cb.set(bhttp::field::cookie, cookie_pair(r, "__Host-tessera_authz"));
     cb.set("X-Test-User", "alice");
     if (auth_time) cb.set("X-Test-Auth-Time", std::to_string(*auth_time));
+    if (auth_time) cb.set("X-Test-Login-Nonce", login["login_nonce"]);  // the login answered it
     return f.send(std::move(cb));
   };
   // The old session came straight back without a new login: refused.

@@ -129,8 +129,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
   if (detail::looks_like_jwt(token)) {
     auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
     if (!ec && jwt.string_claim("client_id") == auth.who->id) {
-      auto exp = jose::detail::numeric_date(jwt.claims.at("exp"));
-      s.store().revoke_access(jwt.jwt_id(), exp ? from_unix_seconds(*exp) : now, ec);
+      s.store().revoke_access(jwt.jwt_id(), jwt.expires_at().value_or(now), ec);
       if (ec) return error_response(req, ec);
     }
   } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
