@@ -80,3 +80,26 @@ TEMPLATE_TEST_CASE("housekeeping before a code expires keeps it redeemable, and 
   CHECK(c.s.consume_code(key("unused"), t0 + 10min - 1s).status == consume_status::ok);
   CHECK(c.s.consume_code(key("used"), t0 + 10min - 1s).status == consume_status::replayed);
 }
+
+TEMPLATE_TEST_CASE("an expired code that was never redeemed stays expired however often it is presented",
+                   "[store][code]", TESSERA_CONFORMING_STORES) {
+  // Not `replayed` the second time: the server would revoke a family that has no tokens.
+  conformance<TestType> c;
+  const auto rec = code(t0 + 10min);
+  c.s.put_code(key("late"), rec);
+
+  for (auto when : {t0 + 10min, t0 + 10min + 1s, t0 + 1h}) {
+    auto r = c.s.consume_code(key("late"), when);
+    CHECK(r.status == consume_status::expired);
+    CHECK(same(r.record, rec));
+  }
+}
+
+TEMPLATE_TEST_CASE("a redeemed code presented after its expiry is expired, not a replay", "[store][code]",
+                   TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  c.s.put_code(key("code-1"), code(t0 + 10min));
+  REQUIRE(c.s.consume_code(key("code-1"), t0 + 1s).status == consume_status::ok);
+  CHECK(c.s.consume_code(key("code-1"), t0 + 2s).status == consume_status::replayed);
+  CHECK(c.s.consume_code(key("code-1"), t0 + 10min).status == consume_status::expired);
+}

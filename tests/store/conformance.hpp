@@ -84,8 +84,10 @@ class checked_store {
   }
   bool revoke_refresh(std::string_view h) { return call("revoke_refresh", [&](auto& ec) { return s_.revoke_refresh(h, ec); }); }
 
-  void put_device(std::string_view h, const device_record& r) {
-    call("put_device", [&](auto& ec) { s_.put_device(h, r, ec); });
+  /// Without caps, at the epoch unless told (nothing put by the suite is expired then).
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps = {},
+                               time_point now = {}) {
+    return call("put_device", [&](auto& ec) { return s_.put_device(h, r, caps, now, ec); });
   }
   std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now) {
     return call("find_device_by_user_code", [&](auto& ec) { return s_.find_device_by_user_code(uh, now, ec); });
@@ -300,6 +302,20 @@ struct StringMaker<tessera::store::poll_status> {
       case denied: return "denied";
       case expired: return "expired";
       case unknown: return "unknown";
+    }
+    return "?";
+  }
+};
+template <>
+struct StringMaker<tessera::store::put_device_status> {
+  static std::string convert(tessera::store::put_device_status s) {
+    using enum tessera::store::put_device_status;
+    switch (s) {
+      case ok: return "ok";
+      case user_code_taken: return "user_code_taken";
+      case client_full: return "client_full";
+      case address_full: return "address_full";
+      case store_full: return "store_full";
     }
     return "?";
   }

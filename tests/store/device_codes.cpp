@@ -185,3 +185,60 @@ TEMPLATE_TEST_CASE("housekeeping before a device code expires keeps its decision
 
   CHECK(c.s.poll_device(key("device-1"), "flytectl", t0 + lifespan - 1s).status == poll_status::approved);
 }
+
+TEMPLATE_TEST_CASE("row 34: a user code that a live device authorization has is refused, storing nothing",
+                   "[store][device]", TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  REQUIRE(c.s.put_device(key("device-1"), device("WDJB-MJHT", t0 + lifespan), {}, t0) == put_device_status::ok);
+
+  auto other = device("WDJB-MJHT", t0 + lifespan, "other-client");
+  CHECK(c.s.put_device(key("device-2"), other, {}, t0 + 1s) == put_device_status::user_code_taken);
+  // The first mapping is intact, and the refused device code does not exist.
+  auto found = c.s.find_device_by_user_code(key("WDJB-MJHT"), t0 + 2s);
+  REQUIRE(found);
+  CHECK(found->client_id == "flytectl");
+  CHECK(c.s.poll_device(key("device-2"), "other-client", t0 + 2s).status == poll_status::unknown);
+
+  // Decided but not collected: still taken. Once it expired, the code may be drawn again.
+  REQUIRE(c.s.decide_device(key("WDJB-MJHT"), true, grant(), t0 + 3s));
+  CHECK(c.s.put_device(key("device-3"), other, {}, t0 + 4s) == put_device_status::user_code_taken);
+  CHECK(c.s.put_device(key("device-4"), device("WDJB-MJHT", t0 + 2 * lifespan, "other-client"), {}, t0 + lifespan) ==
+        put_device_status::ok);
+  auto again = c.s.find_device_by_user_code(key("WDJB-MJHT"), t0 + lifespan + 1s);
+  REQUIRE(again);
+  CHECK(again->client_id == "other-client");
+  CHECK(c.s.poll_device(key("device-1"), "flytectl", t0 + lifespan + 1s).status != poll_status::approved);
+}
+
+TEMPLATE_TEST_CASE("row 21: live device authorizations are capped per client, per address and in all",
+                   "[store][device]", TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  const device_caps caps{.per_client = 3, .per_address = 2, .total = 5};
+  auto from = [](std::string user_code, std::string client, std::string requester) {
+    auto d = device(user_code, t0 + lifespan, std::move(client));
+    d.requester = std::move(requester);
+    return d;
+  };
+  int n = 0;
+  auto put = [&](std::string client, std::string requester, time_point now = t0) {
+    ++n;
+    return c.s.put_device(key("device-" + std::to_string(n)), from("CODE-" + std::to_string(n), client, requester), caps, now);
+  };
+  CHECK(put("a", "10.0.0.1") == put_device_status::ok);
+  CHECK(put("a", "10.0.0.1") == put_device_status::ok);
+  CHECK(put("a", "10.0.0.1") == put_device_status::address_full);
+  CHECK(put("a", "10.0.0.2") == put_device_status::ok);
+  CHECK(put("a", "10.0.0.3") == put_device_status::client_full);
+  CHECK(put("b", "10.0.0.3") == put_device_status::ok);
+  CHECK(put("b", "") == put_device_status::ok);  // no requester: not counted per address
+  CHECK(put("c", "10.0.0.4") == put_device_status::store_full);
+  // A refused put stored nothing.
+  for (int refused : {3, 5, 8}) CHECK_FALSE(c.s.find_device_by_user_code(key("CODE-" + std::to_string(refused)), t0 + 1s));
+
+  // A collected authorization frees its place at once; expired ones free theirs too.
+  REQUIRE(c.s.decide_device(key("CODE-1"), false, {}, t0 + 1s));
+  REQUIRE(c.s.poll_device(key("device-1"), "a", t0 + 10s).status == poll_status::denied);
+  CHECK(put("a", "10.0.0.1", t0 + 11s) == put_device_status::ok);
+  CHECK(put("c", "10.0.0.4", t0 + 12s) == put_device_status::store_full);
+  CHECK(put("c", "10.0.0.4", t0 + lifespan) == put_device_status::ok);
+}

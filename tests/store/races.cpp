@@ -217,3 +217,34 @@ TEMPLATE_TEST_CASE("N threads writing and consuming their own keys at once lose 
     CHECK(c.s.find_refresh(key(numbered("rt-child", per_thread - 1, i)), t0 + 2s));
   }
 }
+
+TEMPLATE_TEST_CASE("N threads putting one user code: exactly one wins, and the code maps to the winner",
+                   "[store][race][device]", TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  for (int round = 0; round < race_rounds; ++round) {
+    const auto user_code = numbered("USER", round);
+    auto results = race(race_threads, [&](std::size_t i) {
+      return c.s.put_device(key(numbered("device", round, i)), device(user_code, t0 + 10min, numbered("client", round, i)),
+                            {}, t0);
+    });
+
+    INFO("round " << round);
+    REQUIRE(count_of(results, put_device_status::ok) == 1);
+    CHECK(count_of(results, put_device_status::user_code_taken) == race_threads - 1);
+    const auto winner = static_cast<std::size_t>(std::find(results.begin(), results.end(), put_device_status::ok) - results.begin());
+    auto found = c.s.find_device_by_user_code(key(user_code), t0 + 1s);
+    REQUIRE(found);
+    CHECK(found->client_id == numbered("client", round, winner));
+  }
+}
+
+TEMPLATE_TEST_CASE("N threads putting device authorizations at a cap: never more than the cap", "[store][race][device]",
+                   TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  const device_caps caps{.per_client = 0, .per_address = 0, .total = 5};
+  auto results = race(race_threads, [&](std::size_t i) {
+    return c.s.put_device(key(numbered("device", 0, i)), device(numbered("USER", 0, i), t0 + 10min), caps, t0);
+  });
+  CHECK(count_of(results, put_device_status::ok) == 5);
+  CHECK(count_of(results, put_device_status::store_full) == race_threads - 5);
+}

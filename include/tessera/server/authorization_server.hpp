@@ -177,8 +177,13 @@ class authorization_server {
 
   /// The scope to grant: the requested scopes if the client may have each; all the client's
   /// scopes when none was requested (Flyte grants every requested scope of the client).
+  /// Longer than `store::limits::scope`: refused (row 21); the result is deduplicated.
   std::string granted_scope(const server::client& c, std::string_view requested, std::error_code& ec) const {
     ec = {};
+    if (requested.size() > store::limits::scope) {
+      ec = error::parameter_too_long;
+      return {};
+    }
     if (requested.empty()) return oauth::join_scope(c.scopes);
     auto wanted = oauth::split_scope(requested);
     for (auto s : wanted)
@@ -192,8 +197,11 @@ class authorization_server {
   /// A requested `audience` (Auth0-style, space-separated): each must be one of the client's,
   /// or an audience the server gives without asking — the default audience (the issuer when
   /// none is set), and what `/config/v1/flyte_client` advertises, which Flyte's clients send
-  /// back (`useAudienceFromAdmin`). What is advertised must work.
+  /// back (`useAudienceFromAdmin`). What is advertised must work. Longer than
+  /// `store::limits::audience`: not allowed (row 21). Store `oauth::join_scope(split_scope(a))`,
+  /// never the request's text: an audience of only spaces is then absent.
   bool audience_allowed(const server::client& c, std::string_view requested) const {
+    if (requested.size() > store::limits::audience) return false;
     const server::server_settings& st = settings_;
     auto among = [](const std::vector<std::string>& v, std::string_view a) {
       return std::find(v.begin(), v.end(), a) != v.end();

@@ -44,6 +44,12 @@ struct server_settings {
   /// Wrong user codes entered on the device page, per logged-in user (RFC 8628 §5.1): five in
   /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
   crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
+  /// Live device authorizations (docs/security.md row 21): anyone can ask for one with a public
+  /// client's id, and each lives `device_code_lifespan`. Past a cap `/oauth2/device/authorize`
+  /// answers 429 `slow_down` with `Retry-After: device_authorization_retry_after` and stores
+  /// nothing. Per address: the peer (IPv6 by /64); behind a proxy that hides peers, set it to 0.
+  store::device_caps device_authorization_caps{.per_client = 1000, .per_address = 30, .total = 10000};
+  seconds device_authorization_retry_after{30};
 
   /// The longest a family of refresh tokens lives, counted from the user's authentication
   /// (`auth_time`): past it, a refresh is refused and the person logs in again, however

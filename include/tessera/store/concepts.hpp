@@ -70,7 +70,11 @@ concept refresh_token_store =
     };
 
 /// Device authorizations (RFC 8628).
-///   put_device(device_hash, record, ec)
+///   put_device(device_hash, record, caps, now, ec) -> put_device_status
+///     atomically: refuses (storing nothing) a user code that a live device authorization
+///     already has (`user_code_taken`: the server draws another; SQL stores use a unique index),
+///     and a record past `caps` — live authorizations of its client, of its requester, in all
+///     (`client_full`, `address_full`, `store_full`; expired ones do not count). Else stores it.
 ///   find_device_by_user_code(user_code_hash, now, ec) -> optional<device_record>  pending only
 ///   decide_device(user_code_hash, approved, grant, now, ec) -> bool   pending → approved/denied
 ///   poll_device(device_hash, client_id, now, ec) -> poll_result
@@ -80,8 +84,9 @@ concept refresh_token_store =
 ///     approved exactly once (the record is consumed); denied; expired; pending.
 template <class S>
 concept device_code_store = requires(S& s, std::string_view h, const device_record& r, const grant_record& g,
-                                     std::string_view client_id, time_point now, std::error_code& ec) {
-  { s.put_device(h, r, ec) } -> std::same_as<void>;
+                                     const device_caps& caps, std::string_view client_id, time_point now,
+                                     std::error_code& ec) {
+  { s.put_device(h, r, caps, now, ec) } -> std::same_as<put_device_status>;
   { s.find_device_by_user_code(h, now, ec) } -> std::same_as<std::optional<device_record>>;
   { s.decide_device(h, true, g, now, ec) } -> std::same_as<bool>;
   { s.poll_device(h, client_id, now, ec) } -> std::same_as<poll_result>;

@@ -34,9 +34,12 @@ class memory {
     auto it = codes_.find(std::string(h));
     if (it == codes_.end()) return {};
     auto& [rec, used] = it->second;
+    // Expiry first: a code that was never redeemed stays `expired` however often it is
+    // presented — were it marked used, the second presentation would be a "replay" and the
+    // server would revoke a family that has no tokens.
+    if (now >= rec.expires_at) return {consume_status::expired, rec};
     if (used) return {consume_status::replayed, rec};
     used = true;  // kept until expiry so that a replay is recognised
-    if (now >= rec.expires_at) return {consume_status::expired, rec};
     return {consume_status::ok, rec};
   }
 
@@ -138,12 +141,40 @@ class memory {
   }
 
   // --- device codes ---------------------------------------------------------------------
-  void put_device(std::string_view h, const device_record& r, std::error_code& ec) {
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
+                               std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
-    devices_[std::string(h)] = r;
+    saw(now);
+    if (auto u = user_codes_.find(r.user_code_hash); u != user_codes_.end()) {
+      auto d = devices_.find(u->second);
+      if (d != devices_.end() && now < d->second.expires_at) return put_device_status::user_code_taken;
+      if (d != devices_.end()) {
+        forget_device_locked(d->second);
+        devices_.erase(d);
+      }
+      user_codes_.erase(u);
+    }
+    auto status = device_admission_locked(r, caps);
+    // At a cap, expired authorizations may still be counted: sweep them (at most once a second
+    // of store time, so a flood at the cap costs no sweep per request) and count again.
+    if (status != put_device_status::ok && now - last_device_sweep_ >= seconds(1)) {
+      last_device_sweep_ = now;
+      sweep_devices_locked(now);
+      status = device_admission_locked(r, caps);
+    }
+    if (status != put_device_status::ok) return status;
+    auto [it, inserted] = devices_.try_emplace(std::string(h), r);
+    if (!inserted) {  // the same device code again (never, with 256-bit codes): replace it
+      user_codes_.erase(it->second.user_code_hash);
+      forget_device_locked(it->second);
+      it->second = r;
+    }
     user_codes_[r.user_code_hash] = std::string(h);
+    ++devices_by_client_[r.client_id];
+    if (!r.requester.empty()) ++devices_by_requester_[r.requester];
     wrote(r.expires_at);
+    return put_device_status::ok;
   }
 
   std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
@@ -230,6 +261,12 @@ class memory {
     sweep_locked(now);
   }
 
+  /// Number of device authorizations held (live or not yet swept); for tests and diagnostics.
+  std::size_t device_count() const {
+    std::lock_guard lock(mu_);
+    return devices_.size();
+  }
+
   /// Number of live entries of every kind; for tests and diagnostics.
   std::size_t size() const {
     std::lock_guard lock(mu_);
@@ -276,9 +313,45 @@ class memory {
     return d == devices_.end() ? nullptr : &d->second;
   }
 
+  put_device_status device_admission_locked(const device_record& r, const device_caps& caps) const {
+    auto count = [](const auto& m, const std::string& k) -> std::size_t {
+      auto it = m.find(k);
+      return it == m.end() ? 0 : it->second;
+    };
+    if (caps.total && devices_.size() >= caps.total) return put_device_status::store_full;
+    if (caps.per_client && count(devices_by_client_, r.client_id) >= caps.per_client) return put_device_status::client_full;
+    if (caps.per_address && !r.requester.empty() && count(devices_by_requester_, r.requester) >= caps.per_address)
+      return put_device_status::address_full;
+    return put_device_status::ok;
+  }
+
+  // Keeps the per-client and per-requester counts in step with `devices_`: called for every
+  // record that leaves it.
+  void forget_device_locked(const device_record& d) {
+    auto drop = [](auto& m, const std::string& k) {
+      auto it = m.find(k);
+      if (it != m.end() && --it->second == 0) m.erase(it);
+    };
+    drop(devices_by_client_, d.client_id);
+    if (!d.requester.empty()) drop(devices_by_requester_, d.requester);
+  }
+
+  void sweep_devices_locked(time_point now) {
+    for (auto it = devices_.begin(); it != devices_.end();) {
+      if (now >= it->second.expires_at) {
+        user_codes_.erase(it->second.user_code_hash);
+        forget_device_locked(it->second);
+        it = devices_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   poll_result erase_device(std::unordered_map<std::string, device_record>::iterator it, poll_status s) {
     poll_result r{s, std::move(it->second)};
     user_codes_.erase(r.record.user_code_hash);
+    forget_device_locked(r.record);
     devices_.erase(it);
     return r;
   }
@@ -303,14 +376,7 @@ class memory {
     erase_expired(revoked_families_, now, [](time_point t) { return t; });
     erase_expired(jtis_, now, [](time_point t) { return t; });
     erase_expired(sessions_, now, [](const session_record& s) { return s.expires_at; });
-    for (auto it = devices_.begin(); it != devices_.end();) {
-      if (now >= it->second.expires_at) {
-        user_codes_.erase(it->second.user_code_hash);
-        it = devices_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    sweep_devices_locked(now);
   }
 
   mutable std::mutex mu_;
@@ -322,6 +388,9 @@ class memory {
   std::unordered_map<std::string, time_point> revoked_families_;
   std::unordered_map<std::string, device_record> devices_;
   std::unordered_map<std::string, std::string> user_codes_;
+  std::unordered_map<std::string, std::size_t> devices_by_client_;
+  std::unordered_map<std::string, std::size_t> devices_by_requester_;
+  time_point last_device_sweep_{};
   std::unordered_map<std::string, time_point> jtis_;
   std::unordered_map<std::string, session_record> sessions_;
 };

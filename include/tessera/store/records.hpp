@@ -11,6 +11,7 @@
 #include <tessera/crypto/base64.hpp>
 #include <tessera/crypto/hash.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,36 @@ inline std::string token_hash(std::string_view value) {
   auto d = crypto::sha256(value);
   return crypto::base64url_encode(std::span<const unsigned char>(d.data(), d.size()));
 }
+
+/// The longest value the server keeps from a request, in bytes (docs/security.md row 21):
+/// everything a store record or a sealed cookie holds that a client or browser chose. Longer
+/// values are refused (`error::parameter_too_long`) before anything is stored or sealed, so a
+/// record's size is bounded however the request was made. Generous for real clients: a JWT-
+/// shaped `state` fits, and scopes and audiences are further limited to what the client may ask.
+struct limits {
+  static constexpr std::size_t state = 1024;         // authorization request `state`
+  static constexpr std::size_t nonce = 512;          // OIDC `nonce`
+  static constexpr std::size_t scope = 1024;         // requested `scope` (then deduplicated)
+  static constexpr std::size_t audience = 1024;      // requested `audience` (then validated, deduplicated)
+  static constexpr std::size_t peer_address = 64;    // device_record::requester
+};
+
+/// How many device authorizations may be live (pending, or decided and not yet collected) at
+/// once (RFC 8628; docs/security.md row 21). Zero: no cap of that kind.
+struct device_caps {
+  std::size_t per_client = 0;
+  std::size_t per_address = 0;   // by device_record::requester; records without one are not counted
+  std::size_t total = 0;
+};
+
+/// What `put_device` did: stored it, or refused it and stored nothing.
+enum class put_device_status {
+  ok,
+  user_code_taken,   // another live device authorization has this user code: draw again
+  client_full,       // device_caps::per_client reached
+  address_full,      // device_caps::per_address reached
+  store_full,        // device_caps::total reached
+};
 
 /// Who authorized a grant, and what they agreed to: shared by codes, refresh tokens and
 /// device codes, and copied into the tokens issued from them.
@@ -82,6 +113,8 @@ struct device_record {
   std::string scope;
   std::string audience;
   std::string user_code_hash;  // token_hash of the normalized user code
+  std::string requester;       // the asking peer's address key (IPv6 by /64), ≤ limits::peer_address;
+                               // for device_caps::per_address
   time_point expires_at{};
   seconds interval{5};
   time_point last_poll{};

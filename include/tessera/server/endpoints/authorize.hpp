@@ -75,6 +75,12 @@ authorization_request check_authorization(const Server& s, const http::parameter
     return out;
   }
   page = false;  // from here on, errors go back to the client
+  // docs/security.md row 21: what is kept (sealed cookie, code record) has a bounded size. A
+  // `state` too long is not echoed in the error redirect either.
+  if (p.get("state").size() > store::limits::state || p.get("nonce").size() > store::limits::nonce) {
+    ec = error::parameter_too_long;
+    return out;
+  }
   out.state = std::string(p.get("state"));
   out.nonce = std::string(p.get("nonce"));
   out.prompt = std::string(p.get("prompt"));

@@ -20,6 +20,8 @@
 #include <tessera/identity/html.hpp>
 #include <tessera/server/grant_context.hpp>
 
+#include <arpa/inet.h>
+
 namespace tessera::server {
 
 /// RFC 8628 §3.4.
@@ -50,6 +52,29 @@ inline std::string normalize_user_code(std::string_view in) {
   }
   return out;
 }
+
+/// The key a device authorization is capped under per address (`device_record::requester`):
+/// IPv4 as is, IPv6 by its /64 (one subscriber's usual allocation), IPv4-mapped IPv6 as IPv4;
+/// anything else cut to `store::limits::peer_address`.
+inline std::string device_requester(std::string_view peer) {
+  std::string text(peer.substr(0, 64));
+  if (auto pct = text.find('%'); pct != std::string::npos) text.resize(pct);  // zone id
+  unsigned char b[16];
+  char out[INET6_ADDRSTRLEN];
+  if (text.find(':') != std::string::npos && inet_pton(AF_INET6, text.c_str(), b) == 1) {
+    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(b, b + 12, mapped)) return inet_ntop(AF_INET, b + 12, out, sizeof out) ? std::string(out) : text;
+    std::fill(b + 8, b + 16, static_cast<unsigned char>(0));
+    if (inet_ntop(AF_INET6, b, out, sizeof out)) return std::string(out) + "/64";
+  }
+  if (text.size() > store::limits::peer_address) text.resize(store::limits::peer_address);
+  return text;
+}
+
+/// How often `device_authorization_endpoint` draws a user code that no live authorization has
+/// before it gives up (with ≈34-bit codes and at most `device_caps::total` live ones, a second
+/// draw is already rare).
+inline constexpr int user_code_draws = 5;
 
 /// What the device page shows below its message.
 enum class device_form {
@@ -104,16 +129,33 @@ response device_authorization_endpoint(const Server& s, const request& req, cons
   rec.client_id = auth.who->id;
   rec.scope = s.granted_scope(*auth.who, params.get("scope"), ec);
   if (ec) return error_response(req, ec);
-  rec.audience = std::string(params.get("audience"));
-  if (!s.audience_allowed(*auth.who, rec.audience)) return error_response(req, error::parameter_invalid);
+  // docs/security.md row 21: a bounded audience, stored as validated and normalized (an
+  // audience of only spaces is absent), never as sent.
+  const std::string_view audience = params.get("audience");
+  if (audience.size() > store::limits::audience) return error_response(req, error::parameter_too_long);
+  if (!s.audience_allowed(*auth.who, audience)) return error_response(req, error::parameter_invalid);
+  rec.audience = oauth::join_scope(oauth::split_scope(audience));
+  rec.requester = detail::device_requester(ctx.peer_address);
   const time_point now = s.now();
   rec.expires_at = now + s.settings().device_code_lifespan;
   rec.interval = s.settings().device_poll_interval;
   const std::string device_code = crypto::random_token<32>();
-  const std::string user_code = detail::make_user_code();
-  rec.user_code_hash = store::token_hash(detail::normalize_user_code(user_code));
-  s.store().put_device(store::token_hash(device_code), rec, ec);
-  if (ec) return error_response(req, ec);
+  std::string user_code;
+  // Draw until no live authorization has the code (the store refuses a taken one atomically,
+  // docs/security.md row 34), within caps on live authorizations (row 21).
+  for (int draw = 0;; ++draw) {
+    if (draw == detail::user_code_draws) return error_response(req, error::device_user_code_unavailable);
+    user_code = detail::make_user_code();
+    rec.user_code_hash = store::token_hash(detail::normalize_user_code(user_code));
+    auto put = s.store().put_device(store::token_hash(device_code), rec, s.settings().device_authorization_caps, now, ec);
+    if (ec) return error_response(req, ec);
+    if (put == store::put_device_status::ok) break;
+    if (put == store::put_device_status::user_code_taken) continue;
+    auto res = error_response(req, error::device_authorizations_full);  // RFC 8628 §3.5's slow_down, as a 429
+    res.result(transport::http::status::too_many_requests);
+    res.set(transport::http::field::retry_after, std::to_string(s.settings().device_authorization_retry_after.count()));
+    return res;
+  }
   const std::string verification_uri = s.settings().endpoint("/oauth2/device");
   boost::json::object out;
   out["device_code"] = device_code;
