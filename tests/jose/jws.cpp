@@ -293,7 +293,7 @@ TEST_CASE("typ: at+jwt matches application/AT+JWT, and JWT or a missing typ is t
   CHECK_FALSE(ec);
 }
 
-TEST_CASE("kid selects the key; an unknown kid is jws_kid_unknown; a non-string kid is malformed") {
+TEST_CASE("kid selects the key, an unknown kid is jws_kid_unknown, a non-string kid is malformed") {
   auto a = jose::jwk::generate(algorithm::ES256).with_kid("a");
   auto b = jose::jwk::generate(algorithm::ES256).with_kid("b");
   const jose::jwk_set set{a.public_key(), b.public_key()};

@@ -98,7 +98,7 @@ TEST_CASE("iss must match exactly: a trailing slash, case or scheme difference i
   CHECK_INVALID_TOKEN(with_claim("iss", "https://accounts.google.com/", v), error::issuer_mismatch);
 }
 
-TEST_CASE("aud: a string or an array containing an accepted audience; anything else fails") {
+TEST_CASE("aud: a string or an array containing an accepted audience, anything else fails") {
   CHECK_FALSE(with_claim("aud", boost::json::string(audience)));
   CHECK_FALSE(with_claim("aud", boost::json::array{"other", audience}));
   CHECK_INVALID_TOKEN(with_claim("aud", "https://api.example.com/"), error::audience_mismatch);
@@ -132,7 +132,7 @@ TEST_CASE("exp: expired at exp + leeway, valid one second before") {
   CHECK_INVALID_TOKEN(validate_error(v, token, now + 100), error::token_expired);
 }
 
-TEST_CASE("exp is required unless require_expiry(false); it must be a number") {
+TEST_CASE("exp is required unless require_expiry(false), and it must be a number") {
   CHECK_INVALID_TOKEN(with_claim("exp", nullptr), error::expiration_missing);
   auto lenient = make_validator();
   lenient.require_expiry(false);

@@ -130,7 +130,7 @@ TEST_CASE("a token verified before a key rotation stays valid after the swap") {
   CHECK(after.key_owner != before.key_owner);
 }
 
-TEST_CASE("copies of a shared_key_set share one snapshot; a validator's source updates it") {
+TEST_CASE("copies of a shared_key_set share one snapshot and a validator source updates it") {
   jose::shared_key_set a(jose::jwk_set{old_key().public_key()});
   jose::shared_key_set b = a;
   CHECK(a == b);
@@ -153,7 +153,7 @@ TEST_CASE("copies of a shared_key_set share one snapshot; a validator's source u
   CHECK(ec == error::jws_kid_unknown);
 }
 
-TEST_CASE("an unknown kid is jws_kid_unknown, the cue to refresh; after update the same token verifies") {
+TEST_CASE("an unknown kid is jws_kid_unknown, the cue to refresh, and after update the same token verifies") {
   jose::shared_key_set keys(jose::jwk_set{old_key().public_key()});
   jose::shared_jwt_validator v(keys);
   const tessera::manual_clock clock(now);
@@ -176,7 +176,7 @@ TEST_CASE("an unknown kid is jws_kid_unknown, the cue to refresh; after update t
   CHECK(ec == error::jws_key_ambiguous);
 }
 
-TEST_CASE("four threads verify while the snapshot is swapped; every result keeps its key") {
+TEST_CASE("four threads verify while the snapshot is swapped and every result keeps its key") {
   // Two generations of keys; every swap publishes a set with exactly one of them. Tokens
   // signed with the other key fail with jws_kid_unknown; tokens with the current key pass,
   // and their result's key stays usable after any number of later swaps.

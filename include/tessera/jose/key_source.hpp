@@ -82,9 +82,10 @@ static_assert(key_source<static_key_set>);
 ///
 /// Thread safety: `snapshot`, `current` and `update` may be called from any number of
 /// threads at once. The snapshot lives in a `std::atomic<std::shared_ptr<const jwk_set>>`:
-/// measured on this project's VM, a load costs about what copying a `shared_ptr` costs
-/// uncontended (≈21 ns) and about as much as a mutex-guarded copy when two threads load
-/// at the same instant (≈40 ns), where the mutex version pays ≈38 ns even uncontended.
+/// measured on this project's VM, a load costs what copying a `shared_ptr` costs when
+/// uncontended (≈21 ns) and a little more than a mutex-guarded copy when two threads load back
+/// to back (≈45 ns against ≈38 ns), while the mutex pays its ≈38 ns even uncontended — and
+/// verifications seldom load at the same instant (benchmarks/RESULTS.md, JOSE section).
 class shared_key_set {
  public:
   /// An empty set: every token fails with `jws_kid_unknown` until the first `update`.
