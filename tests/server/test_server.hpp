@@ -145,6 +145,15 @@ inline server::client_registry make_clients() {
   svc.grant_types = {"client_credentials", "refresh_token", "authorization_code"};
   svc.scopes = {"all", "offline"};
   REQUIRE(reg.add(svc) == server::client_problem::none);
+
+  // A resource server the operator lets introspect every token, refresh tokens of other
+  // clients included (docs/security.md row 31): what the tests introspect with.
+  server::client rs;
+  rs.id = "introspector";
+  rs.add_flyte_secret(service_secret_hash(), ec);
+  REQUIRE_FALSE(ec);
+  rs.introspects_others = true;
+  REQUIRE(reg.add(rs) == server::client_problem::none);
   return reg;
 }
 
@@ -306,9 +315,10 @@ struct fixture {
     p.add("client_id", client);
     return post_form("/oauth2/revoke", http::form_encode(p));
   }
-  /// Introspection by the confidential client `flytepropeller`: the response body.
-  boost::json::object introspect(std::string_view token) const {
-    auto r = post_form("/oauth2/introspect", http::form_encode({{"token", token}}), "flytepropeller", service_secret);
+  /// Introspection by the confidential client `client` (default: the resource server that may
+  /// introspect every token): the response body.
+  boost::json::object introspect(std::string_view token, std::string client = "introspector") const {
+    auto r = post_form("/oauth2/introspect", http::form_encode({{"token", token}}), std::move(client), service_secret);
     REQUIRE(r.result() == bhttp::status::ok);
     return json(r);
   }

@@ -66,6 +66,17 @@ struct grant_settings<G, Settings> {
   using type = typename G::settings_type;
 };
 
+/// The server's settings type: `Traits::settings` when the traits name one.
+template <class Traits>
+struct traits_settings {
+  using type = server_settings;
+};
+template <class Traits>
+  requires requires { typename Traits::settings; }
+struct traits_settings<Traits> {
+  using type = typename Traits::settings;
+};
+
 /// One grant in the server, built in place from the settings (grants may hold state that
 /// neither copies nor moves).
 template <class G>
@@ -109,7 +120,7 @@ class authorization_server {
   using store_type = typename Traits::store;
   using clock_type = typename Traits::clock;
   using identity_type = typename Traits::identity;
-  using settings_type = typename Traits::settings;
+  using settings_type = typename server::detail::traits_settings<Traits>::type;
 
   // --- what the composition needs, each with its own message -----------------------------
   static_assert(sizeof...(Grants) > 0, "tessera::authorization_server needs at least one grant");

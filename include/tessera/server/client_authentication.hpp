@@ -28,6 +28,9 @@ namespace tessera::server {
 
 inline constexpr std::string_view jwt_bearer_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// Clock skew allowed on a client assertion's dates; its jti is kept this much longer.
+inline constexpr seconds assertion_leeway{60};
+
 enum class auth_method { none, client_secret_basic, client_secret_post, private_key_jwt };
 
 struct client_authentication_result {
@@ -137,7 +140,7 @@ class client_authenticator {
 
     jose::jwt_validator v(out.who->assertion_keys);
     v.issuer(out.who->id).audience(settings_->endpoint("/oauth2/token")).audience(settings_->issuer);
-    v.require("jti").require("sub").require("iat").max_age(settings_->client_assertion_max_lifetime);
+    v.require("jti").require("sub").require("iat").max_age(settings_->client_assertion_max_lifetime).leeway(assertion_leeway);
     const time_point now = clock_->now();
     jose::verified_jwt jwt = v.validate(assertion, ec, *clock_);
     if (ec) {
@@ -146,10 +149,17 @@ class client_authenticator {
       return out;
     }
     if (jwt.subject() != out.who->id) return fail(ec, error::client_assertion_invalid);
-    auto exp = jose::detail::numeric_date(jwt.claims.at("exp"));
-    if (!exp) return fail(ec, error::client_assertion_invalid);
+    // RFC 7523 §3: the assertion is short-lived. Its whole life (exp - iat) must fit the
+    // maximum, and its jti is kept until min(exp, iat + max) plus the leeway: a bounded
+    // instant, whatever `exp` says (a far-future `exp` once made the replay entry's expiry
+    // overflow the clock and look expired: docs/security.md row 25).
+    const auto exp = jwt.expires_at();
+    const auto iat = jwt.issued_at();
+    const seconds max_life = settings_->client_assertion_max_lifetime;
+    if (!exp || !iat || *exp - *iat > max_life) return fail(ec, error::client_assertion_invalid);
+    const time_point keep_until = std::min(*exp, *iat + max_life) + assertion_leeway;
     const std::string key = out.who->id + '\n' + std::string(jwt.jwt_id());
-    bool first = store_->use_once(key, from_unix_seconds(*exp) + seconds(60), now, ec);
+    bool first = store_->use_once(key, keep_until, now, ec);
     if (ec) {
       out.who = nullptr;
       return out;
