@@ -2491,7 +2491,7 @@ inline std::string basic_authorization(std::string_view client_id, std::string_v
 //    `cookie_malformed`: no browser sends them; they are an attack on whatever reads next.
 //  * more than `max_size` bytes or `max_cookies` pairs fail with `input_too_large`.
 //  * the same name may arrive twice (cookies set for different paths or by a sibling
-//    subdomain: "cookie tossing", security row 16). `find` returns the first; `unique`
+//    subdomain: "cookie tossing", docs/security.md row 16). `find` returns the first; `unique`
 //    refuses the ambiguity with `cookie_malformed`. Use `unique` for anything that decides
 //    identity, and `__Host-` names, which a sibling subdomain cannot set.
 //
@@ -2729,7 +2729,7 @@ inline std::string expire_cookie(std::string_view name, const cookie_attributes&
 //
 //  * `no_store_headers` — RFC 6749 §5.1: token responses "MUST" carry `Cache-Control:
 //    no-store` (and `Pragma: no-cache` for HTTP/1.0 caches); also for callback pages
-//    (security row 14: tokens in caches).
+//    (docs/security.md row 14: tokens in caches).
 //  * `no_referrer_headers` — `Referrer-Policy: no-referrer`, so codes and state in the URL of
 //    a callback page do not leak to the next site through Referer (RFC 9700 §4.2.4, row 14).
 //  * `anti_framing_headers` — `X-Frame-Options: DENY` (RFC 7034) and CSP
@@ -2799,7 +2799,7 @@ inline constexpr auto interactive_page_headers =
 // ---- begin tessera/http/redirect_uri.hpp ----
 // tessera — http/redirect_uri.hpp
 //
-// Where the server may send a browser (security row 8: redirect-URI manipulation and open
+// Where the server may send a browser (docs/security.md row 8: redirect-URI manipulation and open
 // redirects, RFC 9700 §4.1 and §4.11).
 //
 // OAuth redirect URIs: one validator, `check_redirect_uri`, used at client registration
@@ -3002,7 +3002,7 @@ inline std::string append_query_parameters(std::string_view uri, const parameter
 // ---- begin tessera/http/sealed_cookie.hpp ----
 // tessera — http/sealed_cookie.hpp
 //
-// Cookies whose value the browser can carry but neither read nor change (security row 16):
+// Cookies whose value the browser can carry but neither read nor change (docs/security.md row 16):
 // the value is sealed with AES-256-GCM (`crypto::sealer`) and base64url-encoded.
 //
 //     associated data = "tessera.cookie.v1:" ‖ cookie name
@@ -3177,8 +3177,8 @@ inline std::optional<std::string> open_cookie(const crypto::sealer& sealer, cons
 // X-Frame-Options DENY, nosniff) and ONE strict CSP (`page_csp`): nothing loads or runs but the
 // fixed stylesheet (a `'sha256-…'` source, no 'unsafe-inline'), forms post to 'self', the
 // origins of `authorized_uris` and `form_action_sources`; no framing, no `<base>`.
-// Redirects (`see_other`): 303, never 307, so a browser never re-POSTs a form (attack row
-// 17), with no-store and no-referrer (row 14).
+// Redirects (`see_other`): 303, never 307, so a browser never re-POSTs a form
+// (docs/security.md row 17), with no-store and no-referrer (row 14).
 //
 // Cookies. Names by mode, decided per request (`secure(ctx)`): `settings().cookies_secure()`
 // or a request over TLS gives `__Host-<name>` with Secure (a sibling subdomain or plain HTTP
@@ -3598,7 +3598,7 @@ class browser {
   /// cause's fixed description (tessera's own only) as text, the condition's status (401 as
   /// 400: a page asks for no HTTP authentication).
   transport::response error_page(const transport::request& req, const std::error_code& ec) const;
-  /// 400 for a `redirect_url` that `is_safe_redirect` refuses (no Location: attack row 8).
+  /// 400 for a `redirect_url` that `is_safe_redirect` refuses (no Location: docs/security.md row 8).
   transport::response redirect_refused(const transport::request& req) const {
     return error_page(req, transport::http::status::bad_request, "Bad request",
                       "The redirect_url is not a page of this site or of an authorized URI.");
@@ -4129,7 +4129,7 @@ concept authenticator = std::constructible_from<A, typename A::settings_type> &&
 // R, the `redirect_url`, is optional (default `default_redirect`, Flyte's
 // `userAuth.redirectUrl`, "/console") and must be a path on this server or an URL on the
 // origin of one of `browser.authorized_uris` (`http::is_safe_local_redirect`); anything else
-// is a 400 error page with no Location, on /login and on /logout alike (attack row 8).
+// is a 400 error page with no Location, on /login and on /logout alike (docs/security.md row 8).
 //
 // Login CSRF: the browser layer's double submit (browser.hpp): a random token in the form and
 // in a sealed, short-lived, HttpOnly, SameSite=Strict cookie (`__Host-tessera_login`, or
@@ -4158,7 +4158,7 @@ concept authenticator = std::constructible_from<A, typename A::settings_type> &&
 //                                authorization endpoint) the form even with a session.
 //   POST /login                  form: username, password, csrf_token, redirect_url.
 //                                success: a new session, 303 (never 307: the browser must not
-//                                re-POST the password, attack row 17) to R.
+//                                re-POST the password, docs/security.md row 17) to R.
 //                                wrong password or unknown user: the same 401 form with the
 //                                same words; an unknown user costs one bcrypt run of a decoy
 //                                hash, so timing does not tell which (no user enumeration).
@@ -4281,7 +4281,7 @@ inline std::string render_login_page(const login_form& f) {
 //
 // Loading from a path also checks the file mode: a file that users other than its owner can
 // read or write (POSIX mode bits o+r, o+w or g+w) loads, but `report.warning` is set to
-// `users_file_permissions` so the caller can log it (attack row 24: bcrypt hashes invite
+// `users_file_permissions` so the caller can log it (docs/security.md row 24: bcrypt hashes invite
 // offline guessing). Group read is allowed: `root:tessera 0640` is the usual deployment.
 #ifndef TESSERA_IDENTITY_USERS_FILE_HPP
 #define TESSERA_IDENTITY_USERS_FILE_HPP
@@ -4685,7 +4685,7 @@ static_assert(authenticator<password_authenticator>);
 //
 // R, the `redirect_url`, is optional and must be a path on this server or an URL on the
 // origin of one of `authorized_uris` (`browser::redirect_target`); anything else is a 400
-// error page with no Location (attack row 8; Flyte follows it unchecked on /logout). After a
+// error page with no Location (docs/security.md row 8; Flyte follows it unchecked on /logout). After a
 // login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
 //
 // /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
@@ -4707,11 +4707,11 @@ static_assert(authenticator<password_authenticator>);
 // Why both a sealed cookie and a store entry:
 //  * the store entry makes logout real — deleting it kills the session everywhere, even if
 //    the cookie was copied (Flyte only clears cookies: a copied cookie lives on);
-//  * the store keeps only the hash of the id (attack row 24), so a store dump logs nobody in;
+//  * the store keeps only the hash of the id (docs/security.md row 24), so a store dump logs nobody in;
 //  * sealing the id (`browser::seal_cookie`: the cookie name is associated data, the expiry is
 //    inside) means a tampered, swapped or stale cookie is refused before the store is asked.
 //
-// Session fixation (attack row 16): `start` always draws a fresh 256-bit id; nothing a
+// Session fixation (docs/security.md row 16): `start` always draws a fresh 256-bit id; nothing a
 // browser presents is ever promoted to a session. Callers end any session the browser
 // already carries before starting a new one (`session_identity` does).
 //
@@ -4751,7 +4751,7 @@ static_assert(authenticator<password_authenticator>);
 // What the authorization server keeps between requests. Records hold no secret in usable
 // form: codes, refresh tokens, device codes, user codes and session ids are stored under
 // the SHA-256 of their value (`token_hash`), so a dump of any store yields nothing that can
-// be redeemed (attack row 24). Records are plain values; every store copies them.
+// be redeemed (docs/security.md row 24). Records are plain values; every store copies them.
 #ifndef TESSERA_STORE_RECORDS_HPP
 #define TESSERA_STORE_RECORDS_HPP
 
@@ -7014,7 +7014,7 @@ class jwk {
 //
 // `jwk_set`: the keys a verifier trusts, looked up by `kid` (RFC 7517 §5). A token's `kid`
 // only indexes this configured set; keys named by the token itself (`jku`, `x5u`, `jwk`,
-// `x5c`) are never fetched or trusted (attack row 4).
+// `x5c`) are never fetched or trusted (docs/security.md row 4).
 //
 // Parsing a JWKS document from an identity provider follows RFC 7517 §5: members that are
 // not keys we can use for signatures — an unknown `kty`, `use` other than `sig`, an
@@ -7249,7 +7249,7 @@ class jws_signer {
 };
 
 struct jws_verify_options {
-  /// Tokens longer than this are refused before any decoding (attack row 21).
+  /// Tokens longer than this are refused before any decoding (docs/security.md row 21).
   std::size_t max_token_size = 16 * 1024;
   /// Header parameters named in `crit` that the caller understands and checks itself.
   std::vector<std::string> understood_critical;

@@ -1,6 +1,6 @@
 // Conformance: code_store (store/concepts.hpp). A code is redeemed once; every later
 // presentation is a replay that carries the record, so the server can revoke what it issued
-// (RFC 6749 §4.1.2, attack row 7).
+// (RFC 6749 §4.1.2, docs/security.md row 7).
 #include "conformance.hpp"
 
 using namespace tessera::store;

@@ -1,6 +1,6 @@
 // Conformance: refresh_token_store (store/concepts.hpp). Rotation replaces a token by a child
 // in its family; presenting a rotated token again, outside the grace policy, is reuse and
-// revokes the whole family (OAuth 2.0 Security BCP §4.14.2, attack row 12).
+// revokes the whole family (OAuth 2.0 Security BCP §4.14.2, docs/security.md row 12).
 #include "conformance.hpp"
 
 using namespace tessera::store;

@@ -14,7 +14,7 @@
 //    `cookie_malformed`: no browser sends them; they are an attack on whatever reads next.
 //  * more than `max_size` bytes or `max_cookies` pairs fail with `input_too_large`.
 //  * the same name may arrive twice (cookies set for different paths or by a sibling
-//    subdomain: "cookie tossing", security row 16). `find` returns the first; `unique`
+//    subdomain: "cookie tossing", docs/security.md row 16). `find` returns the first; `unique`
 //    refuses the ambiguity with `cookie_malformed`. Use `unique` for anything that decides
 //    identity, and `__Host-` names, which a sibling subdomain cannot set.
 //

@@ -7,7 +7,7 @@
 //
 //  * `no_store_headers` — RFC 6749 §5.1: token responses "MUST" carry `Cache-Control:
 //    no-store` (and `Pragma: no-cache` for HTTP/1.0 caches); also for callback pages
-//    (security row 14: tokens in caches).
+//    (docs/security.md row 14: tokens in caches).
 //  * `no_referrer_headers` — `Referrer-Policy: no-referrer`, so codes and state in the URL of
 //    a callback page do not leak to the next site through Referer (RFC 9700 §4.2.4, row 14).
 //  * `anti_framing_headers` — `X-Frame-Options: DENY` (RFC 7034) and CSP

@@ -1,6 +1,6 @@
 // tessera — http/redirect_uri.hpp
 //
-// Where the server may send a browser (security row 8: redirect-URI manipulation and open
+// Where the server may send a browser (docs/security.md row 8: redirect-URI manipulation and open
 // redirects, RFC 9700 §4.1 and §4.11).
 //
 // OAuth redirect URIs: one validator, `check_redirect_uri`, used at client registration

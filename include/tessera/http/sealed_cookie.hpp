@@ -1,6 +1,6 @@
 // tessera — http/sealed_cookie.hpp
 //
-// Cookies whose value the browser can carry but neither read nor change (security row 16):
+// Cookies whose value the browser can carry but neither read nor change (docs/security.md row 16):
 // the value is sealed with AES-256-GCM (`crypto::sealer`) and base64url-encoded.
 //
 //     associated data = "tessera.cookie.v1:" ‖ cookie name

@@ -13,8 +13,8 @@
 // X-Frame-Options DENY, nosniff) and ONE strict CSP (`page_csp`): nothing loads or runs but the
 // fixed stylesheet (a `'sha256-…'` source, no 'unsafe-inline'), forms post to 'self', the
 // origins of `authorized_uris` and `form_action_sources`; no framing, no `<base>`.
-// Redirects (`see_other`): 303, never 307, so a browser never re-POSTs a form (attack row
-// 17), with no-store and no-referrer (row 14).
+// Redirects (`see_other`): 303, never 307, so a browser never re-POSTs a form
+// (docs/security.md row 17), with no-store and no-referrer (row 14).
 //
 // Cookies. Names by mode, decided per request (`secure(ctx)`): `settings().cookies_secure()`
 // or a request over TLS gives `__Host-<name>` with Secure (a sibling subdomain or plain HTTP
@@ -141,7 +141,7 @@ class browser {
   /// cause's fixed description (tessera's own only) as text, the condition's status (401 as
   /// 400: a page asks for no HTTP authentication).
   transport::response error_page(const transport::request& req, const std::error_code& ec) const;
-  /// 400 for a `redirect_url` that `is_safe_redirect` refuses (no Location: attack row 8).
+  /// 400 for a `redirect_url` that `is_safe_redirect` refuses (no Location: docs/security.md row 8).
   transport::response redirect_refused(const transport::request& req) const {
     return error_page(req, transport::http::status::bad_request, "Bad request",
                       "The redirect_url is not a page of this site or of an authorized URI.");

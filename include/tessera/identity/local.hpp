@@ -22,7 +22,7 @@
 // R, the `redirect_url`, is optional (default `default_redirect`, Flyte's
 // `userAuth.redirectUrl`, "/console") and must be a path on this server or an URL on the
 // origin of one of `browser.authorized_uris` (`http::is_safe_local_redirect`); anything else
-// is a 400 error page with no Location, on /login and on /logout alike (attack row 8).
+// is a 400 error page with no Location, on /login and on /logout alike (docs/security.md row 8).
 //
 // Login CSRF: the browser layer's double submit (browser.hpp): a random token in the form and
 // in a sealed, short-lived, HttpOnly, SameSite=Strict cookie (`__Host-tessera_login`, or

@@ -9,7 +9,7 @@
 //                                authorization endpoint) the form even with a session.
 //   POST /login                  form: username, password, csrf_token, redirect_url.
 //                                success: a new session, 303 (never 307: the browser must not
-//                                re-POST the password, attack row 17) to R.
+//                                re-POST the password, docs/security.md row 17) to R.
 //                                wrong password or unknown user: the same 401 form with the
 //                                same words; an unknown user costs one bcrypt run of a decoy
 //                                hash, so timing does not tell which (no user enumeration).

@@ -8,11 +8,11 @@
 // Why both a sealed cookie and a store entry:
 //  * the store entry makes logout real — deleting it kills the session everywhere, even if
 //    the cookie was copied (Flyte only clears cookies: a copied cookie lives on);
-//  * the store keeps only the hash of the id (attack row 24), so a store dump logs nobody in;
+//  * the store keeps only the hash of the id (docs/security.md row 24), so a store dump logs nobody in;
 //  * sealing the id (`browser::seal_cookie`: the cookie name is associated data, the expiry is
 //    inside) means a tampered, swapped or stale cookie is refused before the store is asked.
 //
-// Session fixation (attack row 16): `start` always draws a fresh 256-bit id; nothing a
+// Session fixation (docs/security.md row 16): `start` always draws a fresh 256-bit id; nothing a
 // browser presents is ever promoted to a session. Callers end any session the browser
 // already carries before starting a new one (`session_identity` does).
 //

@@ -19,7 +19,7 @@
 //
 // R, the `redirect_url`, is optional and must be a path on this server or an URL on the
 // origin of one of `authorized_uris` (`browser::redirect_target`); anything else is a 400
-// error page with no Location (attack row 8; Flyte follows it unchecked on /logout). After a
+// error page with no Location (docs/security.md row 8; Flyte follows it unchecked on /logout). After a
 // login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
 //
 // /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,

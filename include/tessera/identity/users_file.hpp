@@ -30,7 +30,7 @@
 //
 // Loading from a path also checks the file mode: a file that users other than its owner can
 // read or write (POSIX mode bits o+r, o+w or g+w) loads, but `report.warning` is set to
-// `users_file_permissions` so the caller can log it (attack row 24: bcrypt hashes invite
+// `users_file_permissions` so the caller can log it (docs/security.md row 24: bcrypt hashes invite
 // offline guessing). Group read is allowed: `root:tessera 0640` is the usual deployment.
 #ifndef TESSERA_IDENTITY_USERS_FILE_HPP
 #define TESSERA_IDENTITY_USERS_FILE_HPP

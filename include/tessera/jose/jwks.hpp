@@ -2,7 +2,7 @@
 //
 // `jwk_set`: the keys a verifier trusts, looked up by `kid` (RFC 7517 §5). A token's `kid`
 // only indexes this configured set; keys named by the token itself (`jku`, `x5u`, `jwk`,
-// `x5c`) are never fetched or trusted (attack row 4).
+// `x5c`) are never fetched or trusted (docs/security.md row 4).
 //
 // Parsing a JWKS document from an identity provider follows RFC 7517 §5: members that are
 // not keys we can use for signatures — an unknown `kty`, `use` other than `sig`, an

@@ -82,7 +82,7 @@ class jws_signer {
 };
 
 struct jws_verify_options {
-  /// Tokens longer than this are refused before any decoding (attack row 21).
+  /// Tokens longer than this are refused before any decoding (docs/security.md row 21).
   std::size_t max_token_size = 16 * 1024;
   /// Header parameters named in `crit` that the caller understands and checks itself.
   std::vector<std::string> understood_critical;

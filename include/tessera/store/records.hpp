@@ -3,7 +3,7 @@
 // What the authorization server keeps between requests. Records hold no secret in usable
 // form: codes, refresh tokens, device codes, user codes and session ids are stored under
 // the SHA-256 of their value (`token_hash`), so a dump of any store yields nothing that can
-// be redeemed (attack row 24). Records are plain values; every store copies them.
+// be redeemed (docs/security.md row 24). Records are plain values; every store copies them.
 #ifndef TESSERA_STORE_RECORDS_HPP
 #define TESSERA_STORE_RECORDS_HPP
 
