@@ -42,23 +42,62 @@ TEST_CASE("moving a byte between client id and secret does not find the entry") 
   CHECK_FALSE(cache.contains("a", std::string_view("\0b", 2), hash_v1, clock.now()));
 }
 
-TEST_CASE("an entry expires after its lifetime and a later hit does not extend it") {
+TEST_CASE("an unused entry expires after its lifetime; contains does not extend it") {
   manual_clock clock(1'700'000'000);
-  verified_secret_cache cache({.lifetime = 300s, .max_entries = 16});
+  verified_secret_cache cache({.lifetime = 300s, .max_entries = 16, .max_lifetime = 3600s});
   cache.remember("c", "s", hash_v1, clock.now());
   clock.advance(299s);
   CHECK(cache.contains("c", "s", hash_v1, clock.now()));
-  cache.remember("c", "s", hash_v1, clock.now());  // already present: keeps the first expiry
   clock.advance(1s);
   CHECK_FALSE(cache.contains("c", "s", hash_v1, clock.now()));
+  CHECK_FALSE(cache.recall("c", "s", hash_v1, clock.now()));
 }
 
-TEST_CASE("the cache holds at most max_entries, evicting the oldest") {
+TEST_CASE("row 19: an entry in use lives on past its lifetime, but never past max_lifetime") {
+  manual_clock clock(1'700'000'000);
+  verified_secret_cache cache({.lifetime = 300s, .max_entries = 16, .max_lifetime = 3600s});
+  cache.remember("c", "s", hash_v1, clock.now());
+  const auto verified_at = clock.now();
+  // Used every 4 minutes: each hit extends it by 5 minutes.
+  while (clock.now() + 240s < verified_at + 3600s) {
+    clock.advance(240s);
+    REQUIRE(cache.recall("c", "s", hash_v1, clock.now()));
+  }
+  // The hard maximum holds however recently it was used (remember does not reset it either).
+  cache.remember("c", "s", hash_v1, clock.now());
+  clock.advance(verified_at + 3600s - clock.now() - 1s);
+  CHECK(cache.recall("c", "s", hash_v1, clock.now()));
+  clock.advance(1s);
+  CHECK_FALSE(cache.recall("c", "s", hash_v1, clock.now()));
+  CHECK_FALSE(cache.contains("c", "s", hash_v1, clock.now()));
+  // Verified again by bcrypt: a new entry with a new maximum.
+  cache.remember("c", "s", hash_v1, clock.now());
+  CHECK(cache.recall("c", "s", hash_v1, clock.now()));
+}
+
+TEST_CASE("row 19: extending an entry never makes a rotated-out hash match: recall is keyed by the stored hash") {
+  manual_clock clock(1'700'000'000);
+  verified_secret_cache cache({.lifetime = 300s, .max_entries = 16, .max_lifetime = 3600s});
+  cache.remember("c", "old-secret", hash_v1, clock.now());
+  for (int i = 0; i < 10; ++i) {
+    clock.advance(60s);
+    REQUIRE(cache.recall("c", "old-secret", hash_v1, clock.now()));
+  }
+  // The registry now holds only hash_v2 (the secret was rotated): the caller recalls with it.
+  CHECK_FALSE(cache.recall("c", "old-secret", hash_v2, clock.now()));
+  CHECK_FALSE(cache.recall("c", "new-secret", hash_v2, clock.now()));
+  CHECK_FALSE(cache.recall("c", "new-secret", hash_v1, clock.now()));
+}
+
+TEST_CASE("the cache holds at most max_entries, evicting the least recently used") {
   manual_clock clock(1'700'000'000);
   verified_secret_cache cache({.lifetime = 300s, .max_entries = 3});
-  for (int i = 0; i < 4; ++i) cache.remember("c" + std::to_string(i), "s", hash_v1, clock.now());
+  for (int i = 0; i < 3; ++i) cache.remember("c" + std::to_string(i), "s", hash_v1, clock.now());
+  CHECK(cache.recall("c0", "s", hash_v1, clock.now()));  // c1 is now the least recently used
+  cache.remember("c3", "s", hash_v1, clock.now());
   CHECK(cache.size() == 3);
-  CHECK_FALSE(cache.contains("c0", "s", hash_v1, clock.now()));
+  CHECK(cache.contains("c0", "s", hash_v1, clock.now()));
+  CHECK_FALSE(cache.contains("c1", "s", hash_v1, clock.now()));
   CHECK(cache.contains("c3", "s", hash_v1, clock.now()));
 }
 
@@ -106,7 +145,7 @@ TEST_CASE("the cache is safe to use from several threads") {
       for (int i = 0; i < 500; ++i) {
         auto id = "c" + std::to_string(t) + "-" + std::to_string(i % 8);
         cache.remember(id, "s", hash_v1, clock.now());
-        if (!cache.contains(id, "s", hash_v1, clock.now())) ++misses;  // 32 live ids < 64 slots
+        if (!cache.recall(id, "s", hash_v1, clock.now())) ++misses;  // 32 live ids < 64 slots
       }
     });
   for (auto& th : threads) th.join();

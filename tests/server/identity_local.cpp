@@ -18,12 +18,15 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -1224,4 +1227,419 @@ TEST_CASE("session_identity refuses unsafe settings, naming them") {
   t = s;
   t.default_redirect = "//evil.example";
   refused(t);
+}
+
+// --- failed logins: per (user name, address), growing delays, reserved before bcrypt (row 19) --------
+
+namespace {
+
+struct login_attempts {
+  fixture& f;
+  browser b{};
+  /// Posts `user` / `password` from `address` with a fresh form (the CSRF token outlives no wait).
+  response operator()(std::string_view address, std::string_view user, std::string_view password) {
+    f.ctx.peer_address = std::string(address);
+    auto token = f.open_form(b);
+    return f.post("/login", b, form({{"username", user}, {"password", password}, {"csrf_token", token}}));
+  }
+};
+
+std::chrono::seconds retry_after_of(const response& r) {
+  auto v = header(r, "Retry-After");
+  REQUIRE_FALSE(v.empty());
+  return std::chrono::seconds(std::stoll(v));
+}
+
+const identity::password_settings default_login_limits{};
+
+}  // namespace
+
+TEST_CASE("row 19: a stranger's wrong passwords from one address do not lock out the user's right password from another") {
+  fixture f;
+  login_attempts attempt{f};
+  const auto& pair = default_login_limits.failed_logins_per_user_and_address;
+  for (unsigned i = 0; i < pair.burst; ++i)
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
+  REQUIRE(attempt("203.0.113.66", "alice", "correct horse").result() == bh::status::too_many_requests);
+  // alice, from her own address, is checked and signed in.
+  browser alice;
+  f.ctx.peer_address = "192.0.2.10";
+  CHECK(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
+  CHECK(f.store.puts == 1);
+}
+
+TEST_CASE("row 19: failed logins for one user from one address wait longer each time, up to a cap, and the right password then signs in") {
+  fixture f;
+  login_attempts attempt{f};
+  const auto& pair = default_login_limits.failed_logins_per_user_and_address;
+  for (unsigned i = 0; i < pair.burst; ++i)
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
+  std::vector<std::chrono::seconds> waits;
+  for (int i = 0; i < 7; ++i) {
+    auto refused = attempt("203.0.113.66", "alice", "correct horse");  // not even checked
+    REQUIRE(refused.result() == bh::status::too_many_requests);
+    CHECK_FALSE(set_cookie_named(refused, "tessera_session"));
+    waits.push_back(retry_after_of(refused));
+    f.clock.advance(waits.back());
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
+  }
+  CHECK(waits.front() == pair.refill_interval);
+  for (std::size_t i = 1; i < waits.size(); ++i) {
+    INFO("wait " << i);
+    CHECK(waits[i] == std::min(2 * waits[i - 1], pair.max_delay));
+  }
+  CHECK(waits.back() == pair.max_delay);
+  CHECK(f.store.puts == 0);
+  // The right password from the failing address waits out the delay, and is not refused for ever.
+  auto last = attempt("203.0.113.66", "alice", "correct horse");
+  REQUIRE(last.result() == bh::status::too_many_requests);
+  f.clock.advance(retry_after_of(last));
+  CHECK(attempt("203.0.113.66", "alice", "correct horse").result() == bh::status::see_other);
+  CHECK(f.store.puts == 1);
+}
+
+TEST_CASE("row 19: 24 concurrent wrong passwords from one address run at most `burst` bcrypt checks") {
+  // A slow hash (cost 10): without a reservation taken before bcrypt, every request would pass
+  // the limiter while the first checks are still running.
+  auto s = base_settings();
+  s.users = identity::parse_users_file(users_text() + "carol:" + tessera::crypto::hash_secret("carol's password", 10) + "\n");
+  fixture f(std::move(s));
+  browser b;
+  const auto token = f.open_form(b);
+  constexpr int attempts = 24;
+  std::vector<request> requests;
+  for (int i = 0; i < attempts; ++i)
+    requests.push_back(make_request(bh::verb::post, "/login", b.cookie_header(),
+                                    form({{"username", "carol"}, {"password", "wrong-" + std::to_string(i)}, {"csrf_token", token}})));
+  std::vector<unsigned> statuses(attempts);
+  std::latch start(attempts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < attempts; ++i)
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      statuses[i] = f.router.route(requests[i], f.ctx).result_int();
+    });
+  for (auto& t : threads) t.join();
+  // Each 401 is one bcrypt check that failed; each 429 was refused before bcrypt.
+  const auto checked = std::count(statuses.begin(), statuses.end(), 401u);
+  CHECK(checked == default_login_limits.failed_logins_per_user_and_address.burst);
+  CHECK(std::count(statuses.begin(), statuses.end(), 429u) == attempts - checked);
+  // carol, from another address, is checked and signed in.
+  browser carol;
+  f.ctx.peer_address = "198.51.100.20";
+  CHECK(f.submit(carol, "carol", "carol's password").result() == bh::status::see_other);
+}
+
+TEST_CASE("row 19: a user guessed at from many addresses: past the user's budget each new address gets one try, and the user still signs in") {
+  fixture f;
+  login_attempts attempt{f};
+  const auto& limits = default_login_limits;
+  unsigned spent = 0;
+  for (int a = 0; spent < limits.failed_logins_user_budget; ++a) {
+    const auto address = "198.51.100." + std::to_string(a);
+    for (unsigned i = 0; i < limits.failed_logins_per_user_and_address.burst && spent < limits.failed_logins_user_budget; ++i, ++spent)
+      REQUIRE(attempt(address, "alice", "spray").result() == bh::status::unauthorized);
+  }
+  CHECK(attempt("203.0.113.1", "alice", "spray").result() == bh::status::unauthorized);
+  auto second = attempt("203.0.113.1", "alice", "spray");
+  CHECK(second.result() == bh::status::too_many_requests);
+  CHECK(retry_after_of(second) == limits.failed_logins_per_user_and_address.refill_interval);
+  CHECK(attempt("203.0.113.2", "alice", "spray").result() == bh::status::unauthorized);
+  browser alice;
+  f.ctx.peer_address = "192.0.2.10";
+  CHECK(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
+}
+
+// --- logout needs a POST with the form's CSRF token (row 36) --------------------------------
+
+namespace {
+
+// The value of hidden field `name` (values here need no unescaping).
+std::string hidden_field_in(const std::string& html, const std::string& name) {
+  const std::string marker = "name=\"" + name + "\" value=\"";
+  auto p = html.find(marker);
+  if (p == std::string::npos) return {};
+  p += marker.size();
+  return html.substr(p, html.find('"', p) - p);
+}
+
+std::string form_action_in(const std::string& html) {
+  const std::string marker = "<form method=\"post\" action=\"";
+  auto p = html.find(marker);
+  if (p == std::string::npos) return {};
+  p += marker.size();
+  return html.substr(p, html.find('"', p) - p);
+}
+
+}  // namespace
+
+TEST_CASE("row 36: a cross-site GET /logout does not end the session and shows the confirmation page with a CSRF form") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  // What an <img src>, a link or a top-level navigation from another site sends: a GET with
+  // the (SameSite=Lax) session cookie.
+  auto res = f.get("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b);
+  CHECK(res.result() == bh::status::ok);
+  CHECK(header(res, "Location").empty());
+  CHECK(header(res, "X-Frame-Options") == "DENY");
+  CHECK(header(res, "Cache-Control") == "no-store");
+  CHECK(header(res, "Content-Security-Policy") == f.policy.browser().csp());
+  CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+  const auto& html = res.body();
+  CHECK(form_action_in(html) == "/logout");
+  CHECK(csrf_token_in(html).size() == 43);
+  CHECK(html.find("name=\"redirect_url\" value=\"https://console.example.com/bye\"") != std::string::npos);
+  CHECK(html.find("<button type=\"submit\"") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<style>") != std::string::npos);  // the login page's look (render_page)
+  auto csrf = set_cookie_named(res, "tessera_logout");
+  REQUIRE(csrf);
+  CHECK(csrf->has("HttpOnly"));
+  CHECK(csrf->has("SameSite=Strict"));
+  // Nothing ended: the session is alive in the store, and a HEAD changes nothing either.
+  CHECK(f.user_of(b));
+  CHECK(f.router.route(make_request(bh::verb::head, "/logout", b.cookie_header()), f.ctx).result() == bh::status::ok);
+  CHECK(f.user_of(b));
+  CHECK(f.get("/me", b).result() == bh::status::ok);
+}
+
+TEST_CASE("row 36: POST /logout without or with a wrong CSRF token is refused (403) and keeps the session") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto page = f.get("/logout", b);
+  REQUIRE(page.result() == bh::status::ok);
+  const auto token = csrf_token_in(page.body());
+  browser with_csrf = b;
+  with_csrf.take(page);
+  browser with_login_form = b;
+  const auto login_token = f.open_form(with_login_form, "/login?prompt=login");
+
+  struct attempt {
+    const char* what;
+    const browser* who;
+    std::string body;
+  };
+  const std::vector<attempt> attempts = {
+      {"no token, no CSRF cookie (a cross-site form)", &b, form({{"redirect_url", "/console"}})},
+      {"the right token but no CSRF cookie (SameSite=Strict: not sent cross-site)", &b, form({{"csrf_token", token}})},
+      {"no token", &with_csrf, form({})},
+      {"an empty token", &with_csrf, form({{"csrf_token", ""}})},
+      {"a wrong token", &with_csrf, form({{"csrf_token", std::string(43, 'A')}})},
+      {"the login form's token and cookie", &with_login_form, form({{"csrf_token", login_token}})},
+  };
+  for (const auto& a : attempts) {
+    INFO(a.what);
+    auto res = f.post("/logout", *a.who, a.body);
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK(header(res, "Location").empty());
+    CHECK_FALSE(set_cookie_named(res, "tessera_session"));
+    CHECK(form_action_in(res.body()) == "/logout");  // the page again, with a fresh form
+    CHECK(csrf_token_in(res.body()).size() == 43);
+    CHECK(f.user_of(b));
+  }
+  SECTION("a body that is not a form is refused too") {
+    auto req = make_request(bh::verb::post, "/logout", with_csrf.cookie_header(), "{\"csrf_token\":\"" + token + "\"}");
+    req.set(bh::field::content_type, "application/json");
+    CHECK(f.router.route(req, f.ctx).result() == bh::status::unsupported_media_type);
+    CHECK(f.user_of(b));
+  }
+  SECTION("an unsafe redirect_url is refused with 400 and no Location, even with the right token") {
+    auto res = f.post("/logout", with_csrf, form({{"csrf_token", token}, {"redirect_url", "https://evil.example/"}}));
+    CHECK(res.result() == bh::status::bad_request);
+    CHECK(header(res, "Location").empty());
+    CHECK(f.user_of(b));
+  }
+}
+
+TEST_CASE("row 36: POST /logout with the right CSRF token ends the session and redirects (303) to the validated redirect_url") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  const browser copy = b;  // the session cookie, copied before logout
+  auto page = f.get("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b);
+  REQUIRE(page.result() == bh::status::ok);
+  b.take(page);
+  auto res = f.post("/logout", b, form({{"csrf_token", csrf_token_in(page.body())}, {"redirect_url", "https://console.example.com/bye"}}));
+  CHECK(res.result() == bh::status::see_other);
+  CHECK(header(res, "Location") == "https://console.example.com/bye");
+  auto session = set_cookie_named(res, "tessera_session");
+  REQUIRE(session);
+  CHECK(session->has("Max-Age=0"));
+  auto spent = set_cookie_named(res, "tessera_logout");
+  REQUIRE(spent);
+  CHECK(spent->has("Max-Age=0"));
+  // Deleted from the store: even the copied cookie no longer works.
+  CHECK_FALSE(f.user_of(copy));
+  CHECK(f.get("/me", copy).result() == bh::status::unauthorized);
+}
+
+// --- prompt=login: the fresh-login marker (row 35) ----------------------------------------
+
+TEST_CASE("row 35: the login page carries login_nonce into the session its login starts, and only that one") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  const browser old = b;
+  CHECK(f.user_of(old)->login_nonce.empty());
+  const std::string nonce(43, 'n');
+  // A logged-in browser without prompt=login is sent on: its session gains no nonce.
+  auto passed = f.get("/login?redirect_url=%2Fconsole&login_nonce=" + nonce, b);
+  CHECK(passed.result() == bh::status::see_other);
+  CHECK(f.user_of(b)->login_nonce.empty());
+  // With prompt=login (a list: "login consent") the form, posting to /login?login_nonce=N.
+  auto page = f.get("/login?redirect_url=%2Fconsole&prompt=login%20consent&login_nonce=" + nonce, b);
+  REQUIRE(page.result() == bh::status::ok);
+  CHECK(form_action_in(page.body()) == "/login?login_nonce=" + nonce);
+  b.take(page);
+  const auto token = csrf_token_in(page.body());
+  SECTION("a failed attempt keeps the nonce in the form") {
+    auto wrong = f.post(form_action_in(page.body()), b, form({{"username", "alice"}, {"password", "wrong"}, {"csrf_token", token}}));
+    CHECK(wrong.result() == bh::status::unauthorized);
+    CHECK(form_action_in(wrong.body()) == "/login?login_nonce=" + nonce);
+  }
+  auto res = f.post(form_action_in(page.body()), b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
+  REQUIRE(res.result() == bh::status::see_other);
+  b.take(res);
+  CHECK(f.user_of(b)->login_nonce == nonce);
+  CHECK_FALSE(f.user_of(old));  // the old session was ended (row 16)
+  SECTION("a malformed nonce is ignored") {
+    for (std::string bad : {std::string(129, 'a'), std::string("a%2Bb"), std::string("a%20b"), std::string("%3Cx%3E")}) {
+      INFO(bad);
+      auto p = f.get("/login?prompt=login&login_nonce=" + bad, b);
+      REQUIRE(p.result() == bh::status::ok);
+      CHECK(form_action_in(p.body()) == "/login");
+    }
+  }
+}
+
+namespace {
+
+// A clock the server and the identity share (the server keeps a copy).
+struct shared_clock {
+  std::shared_ptr<manual_clock> c = std::make_shared<manual_clock>(1'700'000'000);
+  tessera::time_point now() const noexcept { return c->now(); }
+};
+
+struct local_server_traits : tessera::server_defaults {
+  using store = tessera::store::memory;
+  using identity = tessera::identity::local<tessera::store::memory, shared_clock>;
+  using clock = shared_clock;
+};
+using local_server = tessera::authorization_server<local_server_traits, tessera::grant::authorization_code<>>;
+
+// The embedded deployment: identity::local and the authorization server on one router.
+struct local_deployment {
+  shared_clock clock;
+  tessera::store::memory store;
+  identity::local<tessera::store::memory, shared_clock> login{base_settings(), store, clock};
+  local_server srv{settings(), clients(), tessera::server::key_set(tessera::jose::jwk::generate(tessera::jose::algorithm::ES256)),
+                   store, login, clock};
+  tessera::transport::router router;
+  request_context ctx{"192.0.2.10", 50000, false};
+
+  local_deployment() {
+    login.install(router);
+    srv.install(router);
+  }
+  static tessera::server::server_settings settings() {
+    tessera::server::server_settings s;
+    s.issuer = "https://auth.example.com";
+    return s;
+  }
+  static tessera::server::client_registry clients() {
+    tessera::server::client_registry reg;
+    tessera::server::client cli;
+    cli.id = "flytectl";
+    cli.is_public = true;
+    cli.redirect_uris = {"http://127.0.0.1:53593/callback"};
+    cli.grant_types = {"authorization_code"};
+    cli.scopes = {"openid", "all"};
+    REQUIRE(reg.add(cli) == tessera::server::client_problem::none);
+    return reg;
+  }
+  response get(const std::string& target, browser& b) const {
+    auto res = router.route(make_request(bh::verb::get, target, b.cookie_header()), ctx);
+    b.take(res);
+    return res;
+  }
+  response post(const std::string& target, browser& b, std::string body) const {
+    auto res = router.route(make_request(bh::verb::post, target, b.cookie_header(), std::move(body)), ctx);
+    b.take(res);
+    return res;
+  }
+  std::string sign_in(browser& b, const std::string& login_target) const {
+    auto page = get(login_target, b);
+    REQUIRE(page.result() == bh::status::ok);  // the form
+    auto res = post(form_action_in(page.body()), b,
+                    form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", csrf_token_in(page.body())},
+                          {"redirect_url", hidden_field_in(page.body(), "redirect_url")}}));
+    REQUIRE(res.result() == bh::status::see_other);
+    return header(res, "Location");
+  }
+};
+
+std::map<std::string, std::string> query_of(const std::string& location) {
+  std::map<std::string, std::string> out;
+  auto q = location.find('?');
+  if (q == std::string::npos) return out;
+  for (const auto& p : tessera::http::parse_query(std::string_view(location).substr(q + 1))) out[p.name] = p.value;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("row 35: prompt=login in the same second as the old login still requires the form (identity::local and the server)") {
+  local_deployment d;
+  browser b;
+  const std::string authorize_path = "/oauth2/authorize?response_type=code&client_id=flytectl&scope=openid&state=s1&nonce=n1"
+                                     "&redirect_uri=http%3A%2F%2F127.0.0.1%3A53593%2Fcallback&code_challenge_method=S256"
+                                     "&code_challenge=" + tessera::crypto::pkce::s256_challenge(std::string(43, 'v'));
+  // alice logs in; the client asks again with prompt=login in the very same second.
+  REQUIRE(d.sign_in(b, "/login?redirect_url=%2Fconsole") == "/console");
+  auto r = d.get(authorize_path + "&prompt=login", b);
+  REQUIRE(r.result() == bh::status::see_other);
+  const auto login_target = header(r, "Location");
+  CHECK(login_target.starts_with("/login?redirect_url=%2Foauth2%2Fauthorize_callback&prompt=login&login_nonce="));
+
+  SECTION("the old session, sent straight to the callback, gets no code") {
+    auto cb = d.get("/oauth2/authorize_callback", b);
+    REQUIRE(cb.result() == bh::status::see_other);
+    CHECK(query_of(header(cb, "Location"))["error"] == "login_required");
+    CHECK(query_of(header(cb, "Location")).count("code") == 0);
+  }
+  SECTION("the login page shows the form, and its login gets the code") {
+    const auto after_login = d.sign_in(b, login_target);
+    CHECK(after_login == "/oauth2/authorize_callback");
+    auto cb = d.get(after_login, b);
+    REQUIRE(cb.result() == bh::status::see_other);
+    auto q = query_of(header(cb, "Location"));
+    REQUIRE(q.count("code") == 1);
+    auto t = d.router.route(make_request(bh::verb::post, "/oauth2/token", {},
+                                         form({{"grant_type", "authorization_code"}, {"code", q["code"]}, {"client_id", "flytectl"},
+                                               {"redirect_uri", "http://127.0.0.1:53593/callback"},
+                                               {"code_verifier", std::string(43, 'v')}})),
+                            d.ctx);
+    REQUIRE(t.result() == bh::status::ok);
+    auto body = boost::json::parse(t.body()).as_object();
+    tessera::jose::jwt_validator v(d.srv.keys().verification_keys());
+    v.issuer("https://auth.example.com").audience("flytectl").type("JWT");
+    auto id = v.validate(body.at("id_token").as_string(), d.clock);
+    CHECK(id.claims.at("auth_time").to_number<std::int64_t>() == 1'700'000'000);
+  }
+}
+
+TEST_CASE("row 35: max_age=0 requires the form even right after a login (identity::local and the server)") {
+  local_deployment d;
+  browser b;
+  REQUIRE(d.sign_in(b, "/login?redirect_url=%2Fconsole") == "/console");
+  auto r = d.get("/oauth2/authorize?response_type=code&client_id=flytectl&scope=openid&max_age=0"
+                 "&redirect_uri=http%3A%2F%2F127.0.0.1%3A53593%2Fcallback&code_challenge_method=S256&code_challenge=" +
+                     tessera::crypto::pkce::s256_challenge(std::string(43, 'v')),
+                 b);
+  REQUIRE(r.result() == bh::status::see_other);
+  const auto login_target = header(r, "Location");
+  CHECK(login_target.starts_with("/login?redirect_url=%2Foauth2%2Fauthorize_callback&prompt=login&login_nonce="));
+  CHECK(query_of(header(d.get("/oauth2/authorize_callback", b), "Location"))["error"] == "login_required");
 }

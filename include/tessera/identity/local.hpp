@@ -56,8 +56,11 @@ namespace tessera::identity {
 /// `session_lifetime`, paths, `default_redirect`), and the users file with its rate limits.
 struct local_settings : session_identity_settings {
   user_directory users;  // from `load_users_file` / `parse_users_file`
-  crypto::failure_rate_limiter::options failed_logins_per_user = password_settings{}.failed_logins_per_user;
+  /// Failed-login limits: see `password_settings` and password_authenticator.hpp.
+  crypto::failure_rate_limiter::options failed_logins_per_user_and_address =
+      password_settings{}.failed_logins_per_user_and_address;
   crypto::failure_rate_limiter::options failed_logins_per_address = password_settings{}.failed_logins_per_address;
+  unsigned failed_logins_user_budget = password_settings{}.failed_logins_user_budget;
 };
 
 template <class Store, class Clock = system_clock>
@@ -71,7 +74,8 @@ class local : public session_identity<Store, Clock, password_authenticator> {
   /// `install`ed.
   local(local_settings settings, Store& store, const Clock& clock = base::default_clock())
       : base(std::move(static_cast<session_identity_settings&>(settings)),
-             password_settings{std::move(settings.users), settings.failed_logins_per_user, settings.failed_logins_per_address},
+             password_settings{std::move(settings.users), settings.failed_logins_per_user_and_address,
+                               settings.failed_logins_per_address, settings.failed_logins_user_budget},
              store, clock) {}
 
   /// GET login_path.

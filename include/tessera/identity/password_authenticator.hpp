@@ -22,13 +22,23 @@
 // expired, swapped or different: 403 with a fresh form, and no session (`csrf_token_invalid`).
 // A body that is not `application/x-www-form-urlencoded`: 415.
 //
-// Failed logins are rate limited per submitted user name and per peer address
-// (`crypto::failure_rate_limiter`, checked before bcrypt runs): once either is used up the
-// answer is 429 with `Retry-After` and the form, without checking the password, for known
-// and unknown names alike. A success clears the user name's count, never the address's.
-// Behind a reverse proxy every browser has the proxy's address: raise
-// `failed_logins_per_address.burst` there, or one guesser slows everyone's logins. A request
-// whose peer address the transport does not know is limited per user name only.
+// Failed logins (docs/security.md row 19; `crypto::failure_rate_limiter`) are limited per
+// (submitted user name, peer address) and per peer address (IPv6 per /64), for known and
+// unknown names alike. bcrypt runs only under a reservation of both, taken before the check
+// and refunded when the password is right, so concurrent wrong passwords from one address run
+// at most `burst` checks. Each limit allows its burst, then delays that double per failure up
+// to its `max_delay`; while one applies the answer is 429 with `Retry-After` and the form,
+// without checking the password. A success clears its (user, address) pair, never the
+// address. A stranger's failures therefore cost the stranger's address: the right password
+// from an address that has not failed is always checked, and from a failing address it waits
+// out the delay, then is checked. Failures of one user name from all addresses are counted
+// too (one forgiven per pair `refill_interval`): while they reach `failed_logins_user_budget`
+// the name is under attack, and each address gets one attempt before its delays start.
+// Behind a reverse proxy every browser has the proxy's address: the pair becomes the user
+// name and the address everyone, so one guesser delays everyone's logins. Pass the client's
+// address through to the socket (TCP passthrough), or raise `failed_logins_per_address.burst`
+// and limit per client address at the proxy. A request whose peer address the transport does
+// not know is limited as one pair per user name, with no address limit.
 //
 // A user removed from the users file loses their sessions at the next restart: `recognizes`
 // accepts a session's user only while its subject is still in the directory. Passwords,
@@ -60,8 +70,14 @@ namespace tessera::identity {
 /// Run-time configuration of `password_authenticator`.
 struct password_settings {
   user_directory users;  // from `load_users_file` / `parse_users_file`
-  crypto::failure_rate_limiter::options failed_logins_per_user{5, std::chrono::seconds(60), 16384};
-  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384};
+  /// Per (user name, peer address): 5 failures, then 1 min doubling up to 15 min.
+  crypto::failure_rate_limiter::options failed_logins_per_user_and_address{5, std::chrono::seconds(60), 16384,
+                                                                           std::chrono::minutes(15)};
+  /// Per peer address over all names: 20 failures, then 15 s doubling up to 15 min.
+  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384,
+                                                                  std::chrono::minutes(15)};
+  /// Failures of one name from all addresses at which it is under attack (zero: never).
+  unsigned failed_logins_user_budget = 50;
 };
 
 class password_authenticator {
@@ -73,8 +89,10 @@ class password_authenticator {
   /// Prepares the decoy hash: one bcrypt run at the users' highest cost.
   explicit password_authenticator(password_settings settings)
       : settings_(std::move(settings)),
-        by_user_(settings_.failed_logins_per_user),
+        by_pair_(settings_.failed_logins_per_user_and_address),
         by_address_(settings_.failed_logins_per_address),
+        by_user_({std::max(settings_.failed_logins_user_budget, 1u), settings_.failed_logins_per_user_and_address.refill_interval,
+                  settings_.failed_logins_per_user_and_address.max_keys}),
         decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())) {}
 
   password_authenticator(const password_authenticator&) = delete;
@@ -122,10 +140,20 @@ class password_authenticator {
       return form_page(req, ctx, s, transport::http::status::forbidden, redirect_field, user_name,
                        "Your sign-in form has expired or did not come from this site. Please sign in again.");
 
-    const bool count_address = !ctx.peer_address.empty();
-    const auto wait = std::max(by_user_.retry_after(user_name, now),
-                               count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
-    if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
+    // Reserve before bcrypt (user_authentication_rate_limited when refused: no bcrypt run).
+    using limiter = crypto::failure_rate_limiter;
+    const std::string address = limiter::address_key(ctx.peer_address);
+    const std::string pair = limiter::pair_key(user_name, address);
+    const unsigned budget = settings_.failed_logins_user_budget;
+    const bool under_attack = budget > 0 && by_user_.failures(user_name, now) >= budget;
+    auto pair_slot = by_pair_.reserve(pair, now, under_attack ? 1 : 0);
+    limiter::reservation address_slot;
+    auto wait = pair_slot.retry_after();
+    if (pair_slot && !address.empty()) {
+      address_slot = by_address_.reserve(address, now);
+      wait = address_slot.retry_after();
+    }
+    if (wait.count() > 0) {  // the reservations taken are refunded on return
       auto res = form_page(req, ctx, s, transport::http::status::too_many_requests, redirect_field, user_name,
                            "Too many failed sign-in attempts. Please wait and try again.");
       res.set(transport::http::field::retry_after, std::to_string(wait.count()));
@@ -134,11 +162,14 @@ class password_authenticator {
 
     const local_user* u = verify_password(user_name, form.get("password"));
     if (!u) {  // user_authentication_failed
-      by_user_.record_failure(user_name, now);
-      if (count_address) by_address_.record_failure(ctx.peer_address, now);
+      pair_slot.fail(now);
+      address_slot.fail(now);
+      if (budget > 0) by_user_.record_failure(user_name, now);
       return form_page(req, ctx, s, transport::http::status::unauthorized, redirect_field, user_name, "Wrong user name or password.");
     }
-    by_user_.record_success(user_name);
+    pair_slot.refund();
+    address_slot.refund();
+    by_pair_.record_success(pair);
 
     auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
     if (ec) return s.unavailable(req, ec);
@@ -192,8 +223,9 @@ class password_authenticator {
   }
 
   password_settings settings_;
-  mutable crypto::failure_rate_limiter by_user_;
-  mutable crypto::failure_rate_limiter by_address_;
+  mutable crypto::failure_rate_limiter by_pair_;     // (user name, address): refuses
+  mutable crypto::failure_rate_limiter by_address_;  // address, all names: refuses
+  mutable crypto::failure_rate_limiter by_user_;     // user name, all addresses: a signal, never refuses
   std::string decoy_hash_;
 };
 

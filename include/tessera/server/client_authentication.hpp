@@ -8,9 +8,35 @@
 //                        `iss` = `sub` = client id, `aud` the token endpoint or the issuer,
 //                        short-lived, each `jti` used once
 //   none                 `client_id` only, for public clients
-// More than one method in a request is refused (§2.3). Secrets are checked with bcrypt only
-// when not found in the verified-secret cache, and only while the client and the peer
-// address are under their failure limits (docs/security.md row 19).
+// More than one method in a request is refused (§2.3).
+//
+// Secrets and their limits (docs/security.md row 19). A secret found in the verified-secret
+// cache (`crypto::verified_secret_cache`, looked up with the hashes the client has now; each
+// use extends the entry up to `verified_secret_max_lifetime`) is accepted without bcrypt and
+// without a limit. Otherwise bcrypt runs only under a reservation (`failure_rate_limiter`),
+// taken before the check and refunded when the secret is right:
+//   * per (client, peer address): `client_auth_burst` failures back to back, then a delay of
+//     `client_auth_refill` doubling per failure up to `client_auth_max_delay`; a success from
+//     the pair clears it. A stranger's failures cost the stranger's address, not the client:
+//     the owner's correct secret from an address that has not failed is always checked and
+//     accepted, and from a failing address it waits out the delay, then is checked.
+//   * per peer address over all clients (`client_auth_address_burst`, IPv6 per /64, same
+//     delays): one address cannot spread its guesses over many clients.
+//   * per client over all addresses, as a signal only: while it has `client_auth_client_budget`
+//     failures (one forgiven per `client_auth_refill`) the client is under attack, and each
+//     address gets one attempt before its delays start instead of a burst — many addresses buy
+//     one guess each. It never refuses by itself.
+// Refused: 429 with `Retry-After` and `invalid_client`, without a bcrypt run. Concurrent wrong
+// secrets from one pair run at most `client_auth_burst` bcrypt checks, whatever their number.
+//
+// Behind a reverse proxy (or load balancer) that does not pass the client's address through to
+// the socket, every request has the proxy's address: the pair becomes the client and the
+// address becomes everyone, so a stranger's guesses delay the owner's uncached secret checks
+// (cached ones keep working). tessera reads no forwarded headers (row 18). Prefer TCP (layer 4)
+// passthrough so the transport sees the client; otherwise set `client_auth_address_burst = 0`
+// and limit requests per client address at the proxy (e.g. nginx `limit_req` keyed by
+// `$binary_remote_addr` on the token, revocation, introspection and device endpoints).
+// An unknown peer address (empty) is limited as one pair per client, with no address limit.
 #ifndef TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 #define TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 
@@ -51,9 +77,11 @@ class client_authenticator {
         settings_(&settings),
         store_(&store),
         clock_(&clock),
-        cache_({settings.verified_secret_lifetime, 4096}),
-        by_client_({settings.client_auth_burst, settings.client_auth_refill, 16384}),
-        by_address_({settings.client_auth_burst * 4, settings.client_auth_refill, 16384}) {}
+        cache_({settings.verified_secret_lifetime, 4096, settings.verified_secret_max_lifetime}),
+        by_pair_({settings.client_auth_burst, settings.client_auth_refill, 16384, settings.client_auth_max_delay}),
+        by_address_({std::max(settings.client_auth_address_burst, 1u), settings.client_auth_refill, 16384,
+                     settings.client_auth_max_delay}),
+        by_client_({std::max(settings.client_auth_client_budget, 1u), settings.client_auth_refill, 16384}) {}
 
   client_authentication_result authenticate(const transport::request& req, const http::parameters& params,
                                             std::string_view peer_address, std::error_code& ec) {
@@ -90,29 +118,49 @@ class client_authenticator {
 
     const time_point now = clock_->now();
     for (const auto& h : out.who->secret_hashes)
-      if (cache_.contains(out.who->id, secret, h, now)) return out;
+      if (cache_.recall(out.who->id, secret, h, now)) return out;
+    return check_secret(out, secret, peer_address, now, ec);
+  }
 
-    auto retry = std::max(by_client_.retry_after(out.who->id, now), by_address_.retry_after(peer_address, now));
-    if (retry.count() > 0) {
-      out.retry_after = retry;
-      out.who = nullptr;
-      ec = error::client_authentication_rate_limited;
-      return out;
+ private:
+  // bcrypt under the reservations of the (client, address) pair and of the address.
+  client_authentication_result check_secret(client_authentication_result out, std::string_view secret,
+                                            std::string_view peer_address, time_point now, std::error_code& ec) {
+    using limiter = crypto::failure_rate_limiter;
+    const std::string address = limiter::address_key(peer_address);
+    const std::string pair = limiter::pair_key(out.who->id, address);
+    const bool under_attack = settings_->client_auth_client_budget > 0 &&
+                              by_client_.failures(out.who->id, now) >= settings_->client_auth_client_budget;
+    auto pair_slot = by_pair_.reserve(pair, now, under_attack ? 1 : 0);
+    if (!pair_slot) return rate_limited(ec, pair_slot.retry_after());
+    limiter::reservation address_slot;
+    if (settings_->client_auth_address_burst > 0 && !address.empty()) {
+      address_slot = by_address_.reserve(address, now);
+      if (!address_slot) return rate_limited(ec, address_slot.retry_after());  // pair_slot is refunded
     }
     for (const auto& h : out.who->secret_hashes) {
       std::error_code vec;
       if (crypto::verify_secret(secret, h, vec)) {
         cache_.remember(out.who->id, secret, h, now);
-        by_client_.record_success(out.who->id);
+        pair_slot.refund();
+        address_slot.refund();
+        by_pair_.record_success(pair);
         return out;
       }
     }
-    by_client_.record_failure(out.who->id, now);
-    by_address_.record_failure(peer_address, now);
+    pair_slot.fail(now);
+    address_slot.fail(now);
+    if (settings_->client_auth_client_budget > 0) by_client_.record_failure(out.who->id, now);
     return fail(ec, error::client_authentication_failed);
   }
 
- private:
+  static client_authentication_result rate_limited(std::error_code& ec, std::chrono::seconds retry_after) {
+    ec = error::client_authentication_rate_limited;
+    client_authentication_result out;
+    out.retry_after = retry_after;
+    return out;
+  }
+
   client_authentication_result authenticate_assertion(const http::parameters& params, std::error_code& ec) {
     client_authentication_result out;
     if (params.get("client_assertion_type") != jwt_bearer_assertion_type) return fail(ec, error::client_assertion_invalid);
@@ -179,8 +227,9 @@ class client_authenticator {
   Store* store_;
   const Clock* clock_;
   crypto::verified_secret_cache cache_;
-  crypto::failure_rate_limiter by_client_;
-  crypto::failure_rate_limiter by_address_;
+  crypto::failure_rate_limiter by_pair_;     // (client, address): refuses
+  crypto::failure_rate_limiter by_address_;  // address, all clients: refuses
+  crypto::failure_rate_limiter by_client_;   // client, all addresses: a signal, never refuses
 };
 
 }  // namespace tessera::server

@@ -68,11 +68,25 @@ struct server_settings {
   /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
   std::vector<std::string> refresh_scopes{"offline", "offline_access"};
 
-  /// Failed client authentications: `burst` back to back, then one per `refill` (docs/security.md row 19).
+  /// Failed client-secret checks (docs/security.md row 19; `client_authentication.hpp`),
+  /// counted per (client, peer address): `client_auth_burst` back to back, then a delay of
+  /// `client_auth_refill` that doubles with each further failure up to `client_auth_max_delay`.
+  /// A correct secret from an address that has not failed is always checked and accepted.
   unsigned client_auth_burst = 10;
   seconds client_auth_refill{30};
-  /// How long a verified client secret skips bcrypt.
+  seconds client_auth_max_delay{15 * 60};
+  /// Failed client-secret checks per peer address over all clients (IPv6 per /64), with the
+  /// same delays. Zero: no per-address limit — behind a reverse proxy that hides client
+  /// addresses this limit would hold every client back at once (see client_authentication.hpp).
+  unsigned client_auth_address_burst = 40;
+  /// Failures of one client from all addresses (one forgiven per `client_auth_refill`) at which
+  /// it is under attack: then each address gets one attempt (not `client_auth_burst`) before its
+  /// delays start. Zero: never.
+  unsigned client_auth_client_budget = 100;
+  /// How long a verified client secret skips bcrypt: `verified_secret_lifetime` past its last
+  /// use, and never longer than `verified_secret_max_lifetime` past its verification.
   seconds verified_secret_lifetime{300};
+  seconds verified_secret_max_lifetime{60 * 60};
 
   /// Maximum lifetime accepted for private_key_jwt client assertions.
   seconds client_assertion_max_lifetime{300};
