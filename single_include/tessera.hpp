@@ -1221,30 +1221,53 @@ inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept
 // ---- begin tessera/crypto/failure_rate_limiter.hpp ----
 // tessera — crypto/failure_rate_limiter.hpp
 //
-// Limits failed authentications per key (docs/security.md row 19: secret guessing and CPU exhaustion
-// by bcrypt). Keep one limiter per dimension — one keyed by client id, one by client address —
-// and ask both *before* running bcrypt:
+// Limits failed authentications per key, with growing delays (docs/security.md row 19: secret
+// guessing and CPU exhaustion by bcrypt). The callers decide what a key is; the ones tessera
+// ships count failures per (who, peer address) pair and per address, so that a stranger's
+// failures cost the stranger's address, never the account everywhere:
 //
-//     if (by_client.refused(id, now) || by_address.refused(addr, now))
-//       -> error::client_authentication_rate_limited (invalid_client; 429 with Retry-After)
-//     verify ...; on failure record_failure in both; on success record_success(id)
+//     auto pair = by_pair.reserve(failure_rate_limiter::pair_key(id, addr), now);
+//     if (!pair) -> 429, Retry-After: pair.retry_after()         (no bcrypt run)
+//     auto a = by_address.reserve(addr, now);
+//     if (!a) -> 429, Retry-After: a.retry_after()                (pair's reservation returns)
+//     if (verify(...)) { pair.refund(); a.refund(); by_pair.record_success(pair key); }
+//     else             { pair.fail(now); a.fail(now); }
 //
-// A presented secret found in `verified_secret_cache` is correct by construction, so checking
-// the cache first lets a legitimate client through while an attacker holds its key locked.
+// Reserve before the check, settle after it. A reservation holds one of the key's attempts
+// while bcrypt runs, so N concurrent wrong secrets run at most `burst` checks, not N: the
+// check-then-record gap, where every request passes the limiter before the first failure is
+// recorded, is closed. `refund` (the secret was right) gives the attempt back and counts
+// nothing; `fail` counts one failure; a reservation dropped unsettled is refunded.
 //
-// Algorithm: a token bucket in its GCRA form — one time point per key, the "theoretical
-// arrival time" `tat`. Each failure moves `tat` one `refill_interval` later (from `now` if it
-// lies in the past); a key is refused while `tat > now + (burst - 1) * refill_interval`.
-// So `burst` failures may come back to back, then one more per `refill_interval`
-// (defaults: 10, then one per 30 s ≈ 120 guesses an hour per key). `tat` is capped at
-// `now + burst * refill_interval`, so hammering a refused key does not extend its lockout
-// indefinitely — it stays locked exactly as long as it keeps failing.
+// Delays. A key may fail `burst` times back to back. The failure that reaches the burst earns
+// a delay of `refill_interval`; each further failure doubles it, up to `max_delay` (zero:
+// `refill_interval`, i.e. no growth — after the burst one attempt per interval). While a key
+// waits out its delay every attempt is refused without a check and changes nothing, so
+// hammering a refused key does not lengthen its wait: it stays refused at most `max_delay`
+// after its last counted failure. One failure is forgiven per `max_delay` (or
+// `refill_interval`) without failures, so a key that stops failing gets its burst back, and a
+// key that goes on failing at the rate it is allowed stays at the longest delay.
+// While one attempt past the burst is in flight (reserved, not settled), the key's other
+// attempts are refused too: one attempt per delay, even concurrently.
+//
+// `burst` may be lowered for one call (`reserve(key, now, burst)`): a caller that sees one
+// account failing from many addresses gives each address fewer free attempts (one) while the
+// attack lasts, without refusing an address that has not failed.
 //
 // Memory is bounded: keys are stored as a 128-bit keyed MAC (random per process) of the key
 // string — constant size, and attacker-chosen keys cannot collide into one hash bucket. An
-// entry whose bucket has refilled is equivalent to no entry and is dropped. When `max_keys`
-// are held, refilled entries are swept; if none is, the entry closest to refilled goes. Both
-// are O(max_keys) but happen only on a failure, which already paid for a bcrypt run.
+// entry whose failures have all been forgiven and which holds no reservation is equivalent to
+// no entry and is dropped. When `max_keys` are held, such entries are swept; if none is, the
+// entry closest to being forgiven goes. Both are O(max_keys) and happen only when a new key
+// reserves or fails.
+//
+// Addresses: `address_key` limits an IPv6 peer by its /64 (one subscriber's usual allocation:
+// otherwise an attacker walks through 2^64 addresses of their own) and an IPv4-mapped IPv6
+// address as the IPv4 address. Behind a reverse proxy or load balancer that does not preserve
+// the client's address, every request has the proxy's address: per-address limits then apply
+// to everyone at once and per-(account, address) limits become per account. Make the peer
+// address real (TCP passthrough, or tessera's transport facing clients), or raise or switch
+// off the per-address limits in the settings and limit per client address at the proxy.
 //
 // Thread-safe (one mutex; the MAC is computed outside it). Time comes from the caller.
 #ifndef TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
@@ -1498,35 +1521,56 @@ inline std::string to_hex(std::span<const unsigned char> bytes) {
 
 #include <openssl/crypto.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace tessera::crypto {
 
 class failure_rate_limiter {
  public:
   struct options {
-    unsigned burst = 10;                         // failures allowed back to back
-    std::chrono::seconds refill_interval{30};    // then one more per interval
-    std::size_t max_keys = 16384;                // ≈ 0.6 MiB at most
+    unsigned burst = 10;                       // failures allowed back to back
+    std::chrono::seconds refill_interval{30};  // the first delay; doubled by each further failure
+    std::size_t max_keys = 16384;              // ≈ 1 MiB at most
+    std::chrono::seconds max_delay{0};         // the longest delay; zero: refill_interval (no growth)
   };
+
+  class reservation;
 
   failure_rate_limiter() : failure_rate_limiter(options{}) {}
   /// Draws the per-process MAC key; throws `tessera::system_error` if the DRBG fails.
   explicit failure_rate_limiter(options opts) : opts_(opts), key_(fresh_key()) {
-    TESSERA_ASSERT(opts_.burst > 0 && opts_.refill_interval.count() > 0 && opts_.max_keys > 0);
+    TESSERA_ASSERT(opts_.burst > 0 && opts_.burst <= 1'000'000 && opts_.max_keys > 0);
+    TESSERA_ASSERT(opts_.refill_interval.count() > 0 && opts_.refill_interval <= longest_delay);
+    TESSERA_ASSERT(opts_.max_delay.count() == 0 || (opts_.max_delay >= opts_.refill_interval && opts_.max_delay <= longest_delay));
+    if (opts_.max_delay.count() == 0) opts_.max_delay = opts_.refill_interval;
   }
+
+  /// The longest `refill_interval` or `max_delay` accepted: a week.
+  static constexpr std::chrono::seconds longest_delay{7 * 24 * 60 * 60};
 
   failure_rate_limiter(const failure_rate_limiter&) = delete;
   failure_rate_limiter& operator=(const failure_rate_limiter&) = delete;
+  // Reservations point at their limiter: it must outlive them.
 
-  /// True when `key` has used up its failures at `now`: refuse without checking the secret.
+  /// Takes one attempt of `key` at `now` for a check about to run (e.g. bcrypt), or refuses it.
+  /// Granted (`bool(r)`): settle it with `fail` or `refund` once the check is done. Refused:
+  /// `r.retry_after()` says how long to wait; nothing was counted. `burst` (when not zero)
+  /// replaces the options' burst for this call. A failed MAC refuses for one second.
+  [[nodiscard]] reservation reserve(std::string_view key, time_point now, unsigned burst = 0);
+
+  /// True when `key` must wait at `now`: refuse without checking the secret.
   bool refused(std::string_view key, time_point now) const noexcept { return retry_after(key, now).count() > 0; }
 
   /// `client_authentication_rate_limited` when refused, else clear.
@@ -1540,38 +1584,42 @@ class failure_rate_limiter {
   }
 
   /// How long until `key` may try again (zero when it may now), rounded up to whole seconds
-  /// for a `Retry-After` header (RFC 9110 §10.2.3).
-  std::chrono::seconds retry_after(std::string_view key, time_point now) const noexcept {
+  /// for a `Retry-After` header (RFC 9110 §10.2.3). `burst` as for `reserve`.
+  std::chrono::seconds retry_after(std::string_view key, time_point now, unsigned burst = 0) const noexcept {
     auto id = key_id(key);
     if (!id) return std::chrono::seconds{0};
     std::lock_guard lock(mutex_);
     auto it = entries_.find(*id);
-    if (it == entries_.end()) return std::chrono::seconds{0};
-    auto opens_at = it->second - (opts_.burst - 1) * opts_.refill_interval;
-    if (opens_at <= now) return std::chrono::seconds{0};
-    return std::chrono::ceil<std::chrono::seconds>(opens_at - now);
+    return it == entries_.end() ? std::chrono::seconds{0} : wait(it->second, now, effective(burst));
   }
 
-  /// Counts one failed authentication for `key` at `now`.
+  /// Counts one failed authentication for `key` at `now`, without a reservation (for checks
+  /// too cheap to need one). The delay it earns starts at `now`.
   void record_failure(std::string_view key, time_point now) {
     auto id = key_id(key);
     if (!id) return;
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(*id);
-    if (it == entries_.end()) {
-      if (entries_.size() >= opts_.max_keys) make_room(now);
-      it = entries_.emplace(*id, now).first;
-    }
-    auto tat = std::max(it->second, now) + opts_.refill_interval;
-    it->second = std::min(tat, now + opts_.burst * opts_.refill_interval);
+    count_failure(*id, now);
   }
 
-  /// A successful authentication clears the key's failures.
+  /// A successful authentication clears the key's failures (reservations in flight stay).
   void record_success(std::string_view key) noexcept {
     auto id = key_id(key);
     if (!id) return;
     std::lock_guard lock(mutex_);
-    entries_.erase(*id);
+    auto it = entries_.find(*id);
+    if (it == entries_.end()) return;
+    it->second.failures = 0;
+    if (it->second.pending == 0) entries_.erase(it);
+  }
+
+  /// The failures `key` has at `now` (after forgiveness), reservations not included.
+  unsigned failures(std::string_view key, time_point now) const noexcept {
+    auto id = key_id(key);
+    if (!id) return 0;
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(*id);
+    return it == entries_.end() ? 0 : current(it->second, now);
   }
 
   /// Keys currently tracked.
@@ -1580,8 +1628,114 @@ class failure_rate_limiter {
     return entries_.size();
   }
 
+  /// The key of a (who, where) pair, e.g. (client id, address key): length-prefixed, so no
+  /// byte moved between the parts gives the same key.
+  static std::string pair_key(std::string_view who, std::string_view where) {
+    std::string k = std::to_string(who.size());
+    k += ':';
+    k += who;
+    k += where;
+    return k;
+  }
+
+  /// The key a peer address is limited under: IPv4 as is, IPv6 by its /64 ("2001:db8:1:2::/64"),
+  /// IPv4-mapped IPv6 as the IPv4 address; anything else (a name, a Unix socket) as given.
+  static std::string address_key(std::string_view peer) {
+    std::string text(peer);
+    if (auto pct = text.find('%'); pct != std::string::npos) text.resize(pct);  // zone id
+    unsigned char b[16];
+    if (inet_pton(AF_INET6, text.c_str(), b) != 1) return std::string(peer);
+    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char out[INET6_ADDRSTRLEN];
+    if (std::memcmp(b, mapped, sizeof mapped) == 0)
+      return inet_ntop(AF_INET, b + 12, out, sizeof out) ? std::string(out) : std::string(peer);
+    std::memset(b + 8, 0, 8);
+    return inet_ntop(AF_INET6, b, out, sizeof out) ? std::string(out) + "/64" : std::string(peer);
+  }
+
  private:
   using entry_id = std::array<unsigned char, 16>;
+
+  struct entry {
+    std::uint32_t failures = 0;  // counted at `last`
+    std::uint32_t pending = 0;   // reservations not settled
+    time_point last{};           // the latest counted failure
+  };
+
+  unsigned effective(unsigned burst) const noexcept { return burst == 0 ? opts_.burst : burst; }
+
+  // One failure is forgiven per `max_delay` since the last one.
+  unsigned current(const entry& e, time_point now) const noexcept {
+    if (e.failures == 0 || now <= e.last) return e.failures;
+    const auto forgiven = (now - e.last) / opts_.max_delay;
+    return forgiven >= e.failures ? 0u : e.failures - static_cast<unsigned>(forgiven);
+  }
+
+  // The delay earned by the failure that brought the count to `n`.
+  time_point::duration delay(unsigned n, unsigned burst) const noexcept {
+    if (n < burst) return time_point::duration::zero();
+    const unsigned doublings = n - burst;
+    auto d = std::chrono::duration_cast<time_point::duration>(opts_.refill_interval);
+    const auto cap = std::chrono::duration_cast<time_point::duration>(opts_.max_delay);
+    for (unsigned i = 0; i < doublings && d < cap; ++i) d *= 2;
+    return std::min(d, cap);
+  }
+
+  std::chrono::seconds wait(const entry& e, time_point now, unsigned burst) const noexcept {
+    const time_point opens_at = e.last + delay(e.failures, burst);
+    if (now < opens_at) return std::chrono::ceil<std::chrono::seconds>(opens_at - now);
+    // Past the delay: the attempts left before the next delay may be in flight already.
+    const unsigned n = current(e, now);
+    if (e.pending > 0 && n + e.pending >= burst)
+      return std::max(std::chrono::seconds{1}, std::chrono::ceil<std::chrono::seconds>(delay(n + e.pending, burst)));
+    return std::chrono::seconds{0};
+  }
+
+  // An entry that holds nothing: no reservation, every failure forgiven.
+  bool forgotten(const entry& e, time_point now) const noexcept { return e.pending == 0 && current(e, now) == 0; }
+
+  entry& find_or_add(const entry_id& id, time_point now) {
+    auto it = entries_.find(id);
+    if (it != entries_.end()) return it->second;
+    if (entries_.size() >= opts_.max_keys) make_room(now);
+    return entries_.emplace(id, entry{}).first->second;
+  }
+
+  // Failures past `burst + 64` change nothing (the delay is at its cap long before), so the
+  // count stops there: forgiving it takes a bounded time, and nothing overflows.
+  void add_failure(entry& e, time_point now) const noexcept {
+    const unsigned n = current(e, now);
+    e.failures = std::min(n + 1, opts_.burst + 64);
+    e.last = std::max(e.last, now);
+  }
+
+  void count_failure(const entry_id& id, time_point now) { add_failure(find_or_add(id, now), now); }
+
+  void make_room(time_point now) {
+    std::erase_if(entries_, [&](const auto& e) { return forgotten(e.second, now); });
+    if (entries_.size() < opts_.max_keys) return;
+    // The entry whose failures would all be forgiven first; reservations in flight last.
+    auto forgotten_at = [&](const entry& e) { return e.last + e.failures * opts_.max_delay; };
+    auto least = std::min_element(entries_.begin(), entries_.end(), [&](const auto& a, const auto& b) {
+      if ((a.second.pending == 0) != (b.second.pending == 0)) return a.second.pending == 0;
+      return forgotten_at(a.second) < forgotten_at(b.second);
+    });
+    entries_.erase(least);
+  }
+
+  // Settles one reservation of `id`: counts a failure at `now`, or gives the attempt back.
+  void settle(const entry_id& id, std::optional<time_point> failed_at) noexcept {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) {  // evicted meanwhile: count the failure afresh
+      if (failed_at) try { count_failure(id, *failed_at); } catch (...) {}
+      return;
+    }
+    entry& e = it->second;
+    if (e.pending > 0) --e.pending;
+    if (failed_at) add_failure(e, *failed_at);
+    else if (e.pending == 0 && e.failures == 0) entries_.erase(it);
+  }
 
   static hmac_sha256_key fresh_key() {
     std::array<unsigned char, 32> k;
@@ -1600,19 +1754,66 @@ class failure_rate_limiter {
     return id;
   }
 
-  void make_room(time_point now) {
-    std::erase_if(entries_, [&](const auto& e) { return e.second <= now; });
-    if (entries_.size() < opts_.max_keys) return;
-    auto least = std::min_element(entries_.begin(), entries_.end(),
-                                  [](const auto& a, const auto& b) { return a.second < b.second; });
-    entries_.erase(least);
-  }
-
   options opts_;
   hmac_sha256_key key_;
   mutable std::mutex mutex_;
-  std::unordered_map<entry_id, time_point, detail::digest_hash> entries_;  // key -> tat
+  std::unordered_map<entry_id, entry, detail::digest_hash> entries_;
 };
+
+/// One attempt of a key, taken by `failure_rate_limiter::reserve` before a check runs. Move-only;
+/// settle it once: `fail(now)` counts a failure, `refund()` gives the attempt back. Destroyed
+/// unsettled, it is refunded (an early return or an exception counts nothing).
+class failure_rate_limiter::reservation {
+ public:
+  reservation() = default;
+  reservation(reservation&& o) noexcept
+      : limiter_(std::exchange(o.limiter_, nullptr)), id_(o.id_), retry_after_(o.retry_after_) {}
+  reservation& operator=(reservation&& o) noexcept {
+    if (this != &o) {
+      refund();
+      limiter_ = std::exchange(o.limiter_, nullptr);
+      id_ = o.id_;
+      retry_after_ = o.retry_after_;
+    }
+    return *this;
+  }
+  ~reservation() { refund(); }
+
+  /// True when the attempt was granted (and not settled yet).
+  explicit operator bool() const noexcept { return limiter_ != nullptr; }
+  /// When refused: how long to wait, whole seconds for `Retry-After`. Zero when granted.
+  std::chrono::seconds retry_after() const noexcept { return retry_after_; }
+
+  /// The check failed: counts one failure of the key at `now`.
+  void fail(time_point now) noexcept {
+    if (auto* l = std::exchange(limiter_, nullptr)) l->settle(id_, now);
+  }
+  /// The check succeeded (or did not run): the attempt is given back; nothing is counted.
+  void refund() noexcept {
+    if (auto* l = std::exchange(limiter_, nullptr)) l->settle(id_, std::nullopt);
+  }
+
+ private:
+  friend class failure_rate_limiter;
+  reservation(failure_rate_limiter* l, const entry_id& id) noexcept : limiter_(l), id_(id) {}
+  explicit reservation(std::chrono::seconds wait) noexcept : retry_after_(wait) {}
+
+  failure_rate_limiter* limiter_ = nullptr;
+  entry_id id_{};
+  std::chrono::seconds retry_after_{0};
+};
+
+inline failure_rate_limiter::reservation failure_rate_limiter::reserve(std::string_view key, time_point now,
+                                                                       unsigned burst) {
+  auto id = key_id(key);
+  if (!id) return reservation(std::chrono::seconds{1});
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(*id); it != entries_.end())
+    if (auto w = wait(it->second, now, effective(burst)); w.count() > 0) return reservation(w);
+  entry& e = find_or_add(*id, now);
+  ++e.pending;
+  return reservation(this, *id);
+}
 
 }  // namespace tessera::crypto
 
@@ -1960,34 +2161,40 @@ inline bool verify_flyte_client_secret(std::string_view secret, std::string_view
 // ---- begin tessera/crypto/verified_secret_cache.hpp ----
 // tessera — crypto/verified_secret_cache.hpp
 //
-// Remembers, for a short time, that a client secret was verified against a stored bcrypt
-// hash, so a client that authenticates on every request (client credentials, token refresh)
-// pays bcrypt once per lifetime instead of ≈70 ms each time.
+// Remembers, for a while, that a client secret was verified against a stored bcrypt hash, so
+// a client that authenticates on every request (client credentials, token refresh) pays
+// bcrypt once in a while instead of ≈70 ms each time — and keeps working while a stranger
+// holds its failure limits (docs/security.md row 19).
 //
 // What is stored is only `HMAC-SHA-256(k, client_id, secret, stored_hash)` (fields
-// length-prefixed, see `hmac_sha256_key::mac_fields`) with `k` random per process, and an
-// expiry — never the secret. Consequences:
-//  * Changing a client's stored hash (rotation, revocation) invalidates its entries at once,
-//    because the hash is part of the key; removing a client means the server never asks.
-//  * An entry is found only by presenting exactly the verified secret, so a cache hit is as
-//    good as a bcrypt match and may skip the failed-authentication rate limiter.
+// length-prefixed, see `hmac_sha256_key::mac_fields`) with `k` random per process, and two
+// instants — never the secret. Consequences:
+//  * An entry is found only by presenting exactly the verified secret together with a stored
+//    hash the caller still holds: the caller looks up (`recall`) with the hashes its registry
+//    has now, so a secret whose hash was rotated out or revoked is never found, however
+//    recently it was used; removing a client means the server never asks.
+//  * A hit is as good as a bcrypt match and may skip the failed-authentication rate limiter.
 //  * A process memory dump holds `k` too, so low-entropy secrets could be brute-forced from
 //    entries at HMAC speed; client secrets are random (≥128 bits), passwords should not be
 //    cached here.
 //
-// Entries live `lifetime` (default 5 min) from the first verification — a later hit does not
-// extend it — and at most `max_entries` are kept (oldest evicted first). Time comes from the
-// caller (`now`, read from the clock policy), so tests move it. Thread-safe: one mutex held
-// only for a hash-table lookup; the HMAC is computed outside it.
+// Lifetime. An entry lives `lifetime` (default 5 min) past its last use: each `recall` hit
+// extends it, so a service that authenticates steadily is not sent back to bcrypt — nor into
+// a stranger's rate limit — every few minutes. It never lives past `max_lifetime` (default
+// 1 h) from the verification that created it: then bcrypt runs again. At most `max_entries`
+// are kept; the least recently used goes first. Time comes from the caller (`now`, read from
+// the clock policy), so tests move it. Thread-safe: one mutex held for a hash-table lookup
+// and a list splice; the HMAC is computed outside it.
 #ifndef TESSERA_CRYPTO_VERIFIED_SECRET_CACHE_HPP
 #define TESSERA_CRYPTO_VERIFIED_SECRET_CACHE_HPP
 
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -1998,56 +2205,98 @@ namespace tessera::crypto {
 class verified_secret_cache {
  public:
   struct options {
-    std::chrono::seconds lifetime{300};
+    std::chrono::seconds lifetime{300};       // past the last use
     std::size_t max_entries = 4096;
+    std::chrono::seconds max_lifetime{3600};  // past the verification, however often used
   };
 
   verified_secret_cache() : verified_secret_cache(options{}) {}
   /// Draws the per-process MAC key; throws `tessera::system_error` if the DRBG fails.
   explicit verified_secret_cache(options opts) : opts_(opts), key_(fresh_key()) {
-    TESSERA_ASSERT(opts_.max_entries > 0);
+    TESSERA_ASSERT(opts_.max_entries > 0 && opts_.lifetime.count() >= 0 && opts_.max_lifetime.count() >= 0);
   }
 
   verified_secret_cache(const verified_secret_cache&) = delete;
   verified_secret_cache& operator=(const verified_secret_cache&) = delete;
 
-  /// True when this exact (client_id, secret, stored_hash) was remembered and its entry has
-  /// not expired at `now`. Never throws; a MAC failure answers false (bcrypt runs instead).
+  /// True when this exact (client_id, secret, stored_hash) was remembered and its entry is
+  /// live at `now`; the hit extends the entry by `lifetime`, never past `max_lifetime` from
+  /// its verification. Pass only hashes the client has now. Never throws; a MAC failure
+  /// answers false (bcrypt runs instead).
+  bool recall(std::string_view client_id, std::string_view secret, std::string_view stored_hash, time_point now) noexcept {
+    auto id = entry_id(client_id, secret, stored_hash);
+    if (!id) return false;
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(*id);
+    if (it == index_.end()) return false;
+    auto node = it->second;
+    if (now >= node->expires) {
+      lru_.erase(node);
+      index_.erase(it);
+      return false;
+    }
+    node->expires = std::min(now + opts_.lifetime, node->hard_expiry);
+    lru_.splice(lru_.end(), lru_, node);
+    return true;
+  }
+
+  /// As `recall`, without extending the entry.
   bool contains(std::string_view client_id, std::string_view secret, std::string_view stored_hash,
                 time_point now) const noexcept {
     auto id = entry_id(client_id, secret, stored_hash);
     if (!id) return false;
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(*id);
-    return it != entries_.end() && now < it->second;
+    auto it = index_.find(*id);
+    return it != index_.end() && now < it->second->expires;
   }
 
   /// Records a successful verification made at `now`. Call it only after `verify_secret`
-  /// (or its Flyte form) returned true for these exact arguments.
+  /// (or its Flyte form) returned true for these exact arguments. A live entry for them keeps
+  /// its `max_lifetime` (counted from the first verification); an expired one starts anew.
   void remember(std::string_view client_id, std::string_view secret, std::string_view stored_hash, time_point now) {
     auto id = entry_id(client_id, secret, stored_hash);
     if (!id) return;
     std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(*id); it != entries_.end() && now < it->second) return;  // keeps its first expiry
-    while (!order_.empty() && (order_.front().second <= now || entries_.size() >= opts_.max_entries)) evict_front();
-    auto expiry = now + opts_.lifetime;
-    if (entries_.try_emplace(*id, expiry).second) order_.emplace_back(*id, expiry);
+    if (auto it = index_.find(*id); it != index_.end()) {
+      auto node = it->second;
+      if (now < node->expires) {
+        node->expires = std::min(now + opts_.lifetime, node->hard_expiry);
+        lru_.splice(lru_.end(), lru_, node);
+        return;
+      }
+      lru_.erase(node);
+      index_.erase(it);
+    }
+    while (!lru_.empty() && (now >= lru_.front().expires || index_.size() >= opts_.max_entries)) {
+      index_.erase(lru_.front().id);
+      lru_.pop_front();
+    }
+    const time_point hard = now + opts_.max_lifetime;
+    lru_.push_back(node_type{*id, std::min(now + opts_.lifetime, hard), hard});
+    index_.emplace(*id, std::prev(lru_.end()));
   }
 
   /// Forgets everything (e.g. after a client registry reload).
   void clear() noexcept {
     std::lock_guard lock(mutex_);
-    entries_.clear();
-    order_.clear();
+    index_.clear();
+    lru_.clear();
   }
 
   /// Entries held, expired ones included until they are evicted.
   std::size_t size() const noexcept {
     std::lock_guard lock(mutex_);
-    return entries_.size();
+    return index_.size();
   }
 
  private:
+  struct node_type {
+    sha256_digest id;
+    time_point expires;      // last use + lifetime, capped by hard_expiry
+    time_point hard_expiry;  // verification + max_lifetime
+  };
+  using lru_list = std::list<node_type>;  // least recently used first
+
   static hmac_sha256_key fresh_key() {
     std::array<unsigned char, 32> k;
     random_bytes(k);
@@ -2064,17 +2313,11 @@ class verified_secret_cache {
     return d;
   }
 
-  void evict_front() {
-    auto it = entries_.find(order_.front().first);
-    if (it != entries_.end() && it->second == order_.front().second) entries_.erase(it);
-    order_.pop_front();
-  }
-
   options opts_;
   hmac_sha256_key key_;
   mutable std::mutex mutex_;
-  std::unordered_map<sha256_digest, time_point, detail::digest_hash> entries_;
-  std::deque<std::pair<sha256_digest, time_point>> order_;  // insertion order = expiry order
+  lru_list lru_;
+  std::unordered_map<sha256_digest, lru_list::iterator, detail::digest_hash> index_;
 };
 
 }  // namespace tessera::crypto
@@ -4171,13 +4414,23 @@ concept authenticator = std::constructible_from<A, typename A::settings_type> &&
 // expired, swapped or different: 403 with a fresh form, and no session (`csrf_token_invalid`).
 // A body that is not `application/x-www-form-urlencoded`: 415.
 //
-// Failed logins are rate limited per submitted user name and per peer address
-// (`crypto::failure_rate_limiter`, checked before bcrypt runs): once either is used up the
-// answer is 429 with `Retry-After` and the form, without checking the password, for known
-// and unknown names alike. A success clears the user name's count, never the address's.
-// Behind a reverse proxy every browser has the proxy's address: raise
-// `failed_logins_per_address.burst` there, or one guesser slows everyone's logins. A request
-// whose peer address the transport does not know is limited per user name only.
+// Failed logins (docs/security.md row 19; `crypto::failure_rate_limiter`) are limited per
+// (submitted user name, peer address) and per peer address (IPv6 per /64), for known and
+// unknown names alike. bcrypt runs only under a reservation of both, taken before the check
+// and refunded when the password is right, so concurrent wrong passwords from one address run
+// at most `burst` checks. Each limit allows its burst, then delays that double per failure up
+// to its `max_delay`; while one applies the answer is 429 with `Retry-After` and the form,
+// without checking the password. A success clears its (user, address) pair, never the
+// address. A stranger's failures therefore cost the stranger's address: the right password
+// from an address that has not failed is always checked, and from a failing address it waits
+// out the delay, then is checked. Failures of one user name from all addresses are counted
+// too (one forgiven per pair `refill_interval`): while they reach `failed_logins_user_budget`
+// the name is under attack, and each address gets one attempt before its delays start.
+// Behind a reverse proxy every browser has the proxy's address: the pair becomes the user
+// name and the address everyone, so one guesser delays everyone's logins. Pass the client's
+// address through to the socket (TCP passthrough), or raise `failed_logins_per_address.burst`
+// and limit per client address at the proxy. A request whose peer address the transport does
+// not know is limited as one pair per user name, with no address limit.
 //
 // A user removed from the users file loses their sessions at the next restart: `recognizes`
 // accepts a session's user only while its subject is still in the directory. Passwords,
@@ -4520,8 +4773,14 @@ namespace tessera::identity {
 /// Run-time configuration of `password_authenticator`.
 struct password_settings {
   user_directory users;  // from `load_users_file` / `parse_users_file`
-  crypto::failure_rate_limiter::options failed_logins_per_user{5, std::chrono::seconds(60), 16384};
-  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384};
+  /// Per (user name, peer address): 5 failures, then 1 min doubling up to 15 min.
+  crypto::failure_rate_limiter::options failed_logins_per_user_and_address{5, std::chrono::seconds(60), 16384,
+                                                                           std::chrono::minutes(15)};
+  /// Per peer address over all names: 20 failures, then 15 s doubling up to 15 min.
+  crypto::failure_rate_limiter::options failed_logins_per_address{20, std::chrono::seconds(15), 16384,
+                                                                  std::chrono::minutes(15)};
+  /// Failures of one name from all addresses at which it is under attack (zero: never).
+  unsigned failed_logins_user_budget = 50;
 };
 
 class password_authenticator {
@@ -4533,8 +4792,10 @@ class password_authenticator {
   /// Prepares the decoy hash: one bcrypt run at the users' highest cost.
   explicit password_authenticator(password_settings settings)
       : settings_(std::move(settings)),
-        by_user_(settings_.failed_logins_per_user),
+        by_pair_(settings_.failed_logins_per_user_and_address),
         by_address_(settings_.failed_logins_per_address),
+        by_user_({std::max(settings_.failed_logins_user_budget, 1u), settings_.failed_logins_per_user_and_address.refill_interval,
+                  settings_.failed_logins_per_user_and_address.max_keys}),
         decoy_hash_(crypto::hash_secret(crypto::random_token(), settings_.users.max_cost())) {}
 
   password_authenticator(const password_authenticator&) = delete;
@@ -4582,10 +4843,20 @@ class password_authenticator {
       return form_page(req, ctx, s, transport::http::status::forbidden, redirect_field, user_name,
                        "Your sign-in form has expired or did not come from this site. Please sign in again.");
 
-    const bool count_address = !ctx.peer_address.empty();
-    const auto wait = std::max(by_user_.retry_after(user_name, now),
-                               count_address ? by_address_.retry_after(ctx.peer_address, now) : seconds{0});
-    if (wait.count() > 0) {  // user_authentication_rate_limited: no bcrypt run
+    // Reserve before bcrypt (user_authentication_rate_limited when refused: no bcrypt run).
+    using limiter = crypto::failure_rate_limiter;
+    const std::string address = limiter::address_key(ctx.peer_address);
+    const std::string pair = limiter::pair_key(user_name, address);
+    const unsigned budget = settings_.failed_logins_user_budget;
+    const bool under_attack = budget > 0 && by_user_.failures(user_name, now) >= budget;
+    auto pair_slot = by_pair_.reserve(pair, now, under_attack ? 1 : 0);
+    limiter::reservation address_slot;
+    auto wait = pair_slot.retry_after();
+    if (pair_slot && !address.empty()) {
+      address_slot = by_address_.reserve(address, now);
+      wait = address_slot.retry_after();
+    }
+    if (wait.count() > 0) {  // the reservations taken are refunded on return
       auto res = form_page(req, ctx, s, transport::http::status::too_many_requests, redirect_field, user_name,
                            "Too many failed sign-in attempts. Please wait and try again.");
       res.set(transport::http::field::retry_after, std::to_string(wait.count()));
@@ -4594,11 +4865,14 @@ class password_authenticator {
 
     const local_user* u = verify_password(user_name, form.get("password"));
     if (!u) {  // user_authentication_failed
-      by_user_.record_failure(user_name, now);
-      if (count_address) by_address_.record_failure(ctx.peer_address, now);
+      pair_slot.fail(now);
+      address_slot.fail(now);
+      if (budget > 0) by_user_.record_failure(user_name, now);
       return form_page(req, ctx, s, transport::http::status::unauthorized, redirect_field, user_name, "Wrong user name or password.");
     }
-    by_user_.record_success(user_name);
+    pair_slot.refund();
+    address_slot.refund();
+    by_pair_.record_success(pair);
 
     auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
     if (ec) return s.unavailable(req, ec);
@@ -4652,8 +4926,9 @@ class password_authenticator {
   }
 
   password_settings settings_;
-  mutable crypto::failure_rate_limiter by_user_;
-  mutable crypto::failure_rate_limiter by_address_;
+  mutable crypto::failure_rate_limiter by_pair_;     // (user name, address): refuses
+  mutable crypto::failure_rate_limiter by_address_;  // address, all names: refuses
+  mutable crypto::failure_rate_limiter by_user_;     // user name, all addresses: a signal, never refuses
   std::string decoy_hash_;
 };
 
@@ -5748,8 +6023,11 @@ namespace tessera::identity {
 /// `session_lifetime`, paths, `default_redirect`), and the users file with its rate limits.
 struct local_settings : session_identity_settings {
   user_directory users;  // from `load_users_file` / `parse_users_file`
-  crypto::failure_rate_limiter::options failed_logins_per_user = password_settings{}.failed_logins_per_user;
+  /// Failed-login limits: see `password_settings` and password_authenticator.hpp.
+  crypto::failure_rate_limiter::options failed_logins_per_user_and_address =
+      password_settings{}.failed_logins_per_user_and_address;
   crypto::failure_rate_limiter::options failed_logins_per_address = password_settings{}.failed_logins_per_address;
+  unsigned failed_logins_user_budget = password_settings{}.failed_logins_user_budget;
 };
 
 template <class Store, class Clock = system_clock>
@@ -5763,7 +6041,8 @@ class local : public session_identity<Store, Clock, password_authenticator> {
   /// `install`ed.
   local(local_settings settings, Store& store, const Clock& clock = base::default_clock())
       : base(std::move(static_cast<session_identity_settings&>(settings)),
-             password_settings{std::move(settings.users), settings.failed_logins_per_user, settings.failed_logins_per_address},
+             password_settings{std::move(settings.users), settings.failed_logins_per_user_and_address,
+                               settings.failed_logins_per_address, settings.failed_logins_user_budget},
              store, clock) {}
 
   /// GET login_path.
@@ -8406,9 +8685,35 @@ std::string join_scope(const Range& tokens) {
 //                        `iss` = `sub` = client id, `aud` the token endpoint or the issuer,
 //                        short-lived, each `jti` used once
 //   none                 `client_id` only, for public clients
-// More than one method in a request is refused (§2.3). Secrets are checked with bcrypt only
-// when not found in the verified-secret cache, and only while the client and the peer
-// address are under their failure limits (docs/security.md row 19).
+// More than one method in a request is refused (§2.3).
+//
+// Secrets and their limits (docs/security.md row 19). A secret found in the verified-secret
+// cache (`crypto::verified_secret_cache`, looked up with the hashes the client has now; each
+// use extends the entry up to `verified_secret_max_lifetime`) is accepted without bcrypt and
+// without a limit. Otherwise bcrypt runs only under a reservation (`failure_rate_limiter`),
+// taken before the check and refunded when the secret is right:
+//   * per (client, peer address): `client_auth_burst` failures back to back, then a delay of
+//     `client_auth_refill` doubling per failure up to `client_auth_max_delay`; a success from
+//     the pair clears it. A stranger's failures cost the stranger's address, not the client:
+//     the owner's correct secret from an address that has not failed is always checked and
+//     accepted, and from a failing address it waits out the delay, then is checked.
+//   * per peer address over all clients (`client_auth_address_burst`, IPv6 per /64, same
+//     delays): one address cannot spread its guesses over many clients.
+//   * per client over all addresses, as a signal only: while it has `client_auth_client_budget`
+//     failures (one forgiven per `client_auth_refill`) the client is under attack, and each
+//     address gets one attempt before its delays start instead of a burst — many addresses buy
+//     one guess each. It never refuses by itself.
+// Refused: 429 with `Retry-After` and `invalid_client`, without a bcrypt run. Concurrent wrong
+// secrets from one pair run at most `client_auth_burst` bcrypt checks, whatever their number.
+//
+// Behind a reverse proxy (or load balancer) that does not pass the client's address through to
+// the socket, every request has the proxy's address: the pair becomes the client and the
+// address becomes everyone, so a stranger's guesses delay the owner's uncached secret checks
+// (cached ones keep working). tessera reads no forwarded headers (row 18). Prefer TCP (layer 4)
+// passthrough so the transport sees the client; otherwise set `client_auth_address_burst = 0`
+// and limit requests per client address at the proxy (e.g. nginx `limit_req` keyed by
+// `$binary_remote_addr` on the token, revocation, introspection and device endpoints).
+// An unknown peer address (empty) is limited as one pair per client, with no address limit.
 #ifndef TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 #define TESSERA_SERVER_CLIENT_AUTHENTICATION_HPP
 
@@ -8616,11 +8921,25 @@ struct server_settings {
   /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
   std::vector<std::string> refresh_scopes{"offline", "offline_access"};
 
-  /// Failed client authentications: `burst` back to back, then one per `refill` (docs/security.md row 19).
+  /// Failed client-secret checks (docs/security.md row 19; `client_authentication.hpp`),
+  /// counted per (client, peer address): `client_auth_burst` back to back, then a delay of
+  /// `client_auth_refill` that doubles with each further failure up to `client_auth_max_delay`.
+  /// A correct secret from an address that has not failed is always checked and accepted.
   unsigned client_auth_burst = 10;
   seconds client_auth_refill{30};
-  /// How long a verified client secret skips bcrypt.
+  seconds client_auth_max_delay{15 * 60};
+  /// Failed client-secret checks per peer address over all clients (IPv6 per /64), with the
+  /// same delays. Zero: no per-address limit — behind a reverse proxy that hides client
+  /// addresses this limit would hold every client back at once (see client_authentication.hpp).
+  unsigned client_auth_address_burst = 40;
+  /// Failures of one client from all addresses (one forgiven per `client_auth_refill`) at which
+  /// it is under attack: then each address gets one attempt (not `client_auth_burst`) before its
+  /// delays start. Zero: never.
+  unsigned client_auth_client_budget = 100;
+  /// How long a verified client secret skips bcrypt: `verified_secret_lifetime` past its last
+  /// use, and never longer than `verified_secret_max_lifetime` past its verification.
   seconds verified_secret_lifetime{300};
+  seconds verified_secret_max_lifetime{60 * 60};
 
   /// Maximum lifetime accepted for private_key_jwt client assertions.
   seconds client_assertion_max_lifetime{300};
@@ -8662,9 +8981,11 @@ class client_authenticator {
         settings_(&settings),
         store_(&store),
         clock_(&clock),
-        cache_({settings.verified_secret_lifetime, 4096}),
-        by_client_({settings.client_auth_burst, settings.client_auth_refill, 16384}),
-        by_address_({settings.client_auth_burst * 4, settings.client_auth_refill, 16384}) {}
+        cache_({settings.verified_secret_lifetime, 4096, settings.verified_secret_max_lifetime}),
+        by_pair_({settings.client_auth_burst, settings.client_auth_refill, 16384, settings.client_auth_max_delay}),
+        by_address_({std::max(settings.client_auth_address_burst, 1u), settings.client_auth_refill, 16384,
+                     settings.client_auth_max_delay}),
+        by_client_({std::max(settings.client_auth_client_budget, 1u), settings.client_auth_refill, 16384}) {}
 
   client_authentication_result authenticate(const transport::request& req, const http::parameters& params,
                                             std::string_view peer_address, std::error_code& ec) {
@@ -8701,29 +9022,49 @@ class client_authenticator {
 
     const time_point now = clock_->now();
     for (const auto& h : out.who->secret_hashes)
-      if (cache_.contains(out.who->id, secret, h, now)) return out;
+      if (cache_.recall(out.who->id, secret, h, now)) return out;
+    return check_secret(out, secret, peer_address, now, ec);
+  }
 
-    auto retry = std::max(by_client_.retry_after(out.who->id, now), by_address_.retry_after(peer_address, now));
-    if (retry.count() > 0) {
-      out.retry_after = retry;
-      out.who = nullptr;
-      ec = error::client_authentication_rate_limited;
-      return out;
+ private:
+  // bcrypt under the reservations of the (client, address) pair and of the address.
+  client_authentication_result check_secret(client_authentication_result out, std::string_view secret,
+                                            std::string_view peer_address, time_point now, std::error_code& ec) {
+    using limiter = crypto::failure_rate_limiter;
+    const std::string address = limiter::address_key(peer_address);
+    const std::string pair = limiter::pair_key(out.who->id, address);
+    const bool under_attack = settings_->client_auth_client_budget > 0 &&
+                              by_client_.failures(out.who->id, now) >= settings_->client_auth_client_budget;
+    auto pair_slot = by_pair_.reserve(pair, now, under_attack ? 1 : 0);
+    if (!pair_slot) return rate_limited(ec, pair_slot.retry_after());
+    limiter::reservation address_slot;
+    if (settings_->client_auth_address_burst > 0 && !address.empty()) {
+      address_slot = by_address_.reserve(address, now);
+      if (!address_slot) return rate_limited(ec, address_slot.retry_after());  // pair_slot is refunded
     }
     for (const auto& h : out.who->secret_hashes) {
       std::error_code vec;
       if (crypto::verify_secret(secret, h, vec)) {
         cache_.remember(out.who->id, secret, h, now);
-        by_client_.record_success(out.who->id);
+        pair_slot.refund();
+        address_slot.refund();
+        by_pair_.record_success(pair);
         return out;
       }
     }
-    by_client_.record_failure(out.who->id, now);
-    by_address_.record_failure(peer_address, now);
+    pair_slot.fail(now);
+    address_slot.fail(now);
+    if (settings_->client_auth_client_budget > 0) by_client_.record_failure(out.who->id, now);
     return fail(ec, error::client_authentication_failed);
   }
 
- private:
+  static client_authentication_result rate_limited(std::error_code& ec, std::chrono::seconds retry_after) {
+    ec = error::client_authentication_rate_limited;
+    client_authentication_result out;
+    out.retry_after = retry_after;
+    return out;
+  }
+
   client_authentication_result authenticate_assertion(const http::parameters& params, std::error_code& ec) {
     client_authentication_result out;
     if (params.get("client_assertion_type") != jwt_bearer_assertion_type) return fail(ec, error::client_assertion_invalid);
@@ -8790,8 +9131,9 @@ class client_authenticator {
   Store* store_;
   const Clock* clock_;
   crypto::verified_secret_cache cache_;
-  crypto::failure_rate_limiter by_client_;
-  crypto::failure_rate_limiter by_address_;
+  crypto::failure_rate_limiter by_pair_;     // (client, address): refuses
+  crypto::failure_rate_limiter by_address_;  // address, all clients: refuses
+  crypto::failure_rate_limiter by_client_;   // client, all addresses: a signal, never refuses
 };
 
 }  // namespace tessera::server
