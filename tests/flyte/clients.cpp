@@ -152,6 +152,23 @@ TEST_CASE("null members count as absent, and a map entry's id defaults to its na
   CHECK(flyte::parse_clients_json(one(R"("client_secret": "")")).size() == 1);
 }
 
+TEST_CASE("first_party, tessera's own member, marks the operator's clients (row 37) and survives a round trip") {
+  const auto reg = flyte::parse_clients_json(
+      R"({"clients": [{"id": "console", "public": true, "first_party": true}, {"id": "other", "public": true, "first_party": false},
+                      {"id": "unsaid", "public": true, "first_party": null}]})");
+  REQUIRE(reg.size() == 3);
+  CHECK(reg.find("console")->first_party);
+  CHECK_FALSE(reg.find("other")->first_party);
+  CHECK_FALSE(reg.find("unsaid")->first_party);
+  auto back = flyte::parse_clients_json(boost::json::serialize(boost::json::object{{"staticClients", flyte::static_clients_json(reg)}}));
+  CHECK(back.find("console")->first_party);
+  CHECK_FALSE(back.find("other")->first_party);
+  CHECK_FALSE(flyte::static_client_json(*reg.find("other")).contains("first_party"));  // Flyte's own shape when unset
+  flyte::config_problem p;
+  flyte::parse_clients_json(R"({"clients": [{"id": "c", "public": true, "first_party": "yes"}]})", p);
+  CHECK(p.code == error::config_type_mismatch);
+}
+
 TEST_CASE("every malformed field is refused with its cause and position") {
   const std::vector<malformed_case> cases = {
       // The document and the collection

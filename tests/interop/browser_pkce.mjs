@@ -4,10 +4,12 @@
 //   openid-client builds the authorization URL (S256, state, nonce, `openid offline all`,
 //   a loopback redirect on a free port: RFC 8252 §7.3) -> the browser is sent to /login ->
 //   a wrong password shows the form again with an error and starts no session -> the right
-//   one lands on the callback listener with code, state and iss -> openid-client exchanges the
+//   one leads to the consent page (client, user, destination; docs/security.md row 37) ->
+//   Allow lands on the callback listener with code, state and iss -> openid-client exchanges the
 //   code (validating the ID token: iss, aud, nonce, signature via JWKS; at_hash checked here
 //   with jose) -> refresh with rotation (the old refresh token then fails with invalid_grant,
-//   and reuse revokes the family) -> userinfo (sub demo) -> /me in the browser shows demo.
+//   and reuse revokes the family) -> userinfo (sub demo) -> /me in the browser shows demo ->
+//   prompt=consent asks again, and Deny sends access_denied to the callback.
 //
 //   node tests/interop/browser_pkce.mjs <path to tessera-server>
 import * as oidc from 'openid-client';
@@ -79,11 +81,27 @@ runTest('interop_browser_pkce', async () => {
   check(callback.received.length === 0, 'no redirect to the client after a wrong password');
   log('wrong password: form again with an error, no session');
 
-  // The right password: redirected (303 -> /oauth2/authorize_callback -> 303) to the loopback
-  // callback. If the browser blocks that chain, the rest of the flow is still checked (the
-  // session cookie is set by then, so a fresh navigation to the authorization URL goes
-  // straight to the callback) and the test fails at the end with the reason.
+  // The right password: redirected (303 -> /oauth2/authorize_callback -> 303) to the consent
+  // page: demo never allowed tessera-cli, so no code goes anywhere before demo decides.
   await form.locator('input[name="password"]').fill(server.userPassword);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/oauth2/consent', { waitUntil: 'load', timeout: 15000 }),
+    form.locator('button[type="submit"]').click(),
+  ]);
+  check(callback.received.length === 0, 'no redirect to the client before the consent');
+  const consent = page.locator('form[method="post"][action="/oauth2/consent"]');
+  checkEqual(await consent.count(), 1, 'one consent form');
+  check(await consent.locator('input[type="hidden"][name="csrf_token"]').count() === 1, 'the consent form has a csrf_token');
+  const shown = await page.locator('main').innerText();
+  check(shown.includes(CLIENT), `the consent page names the client (${shown})`);
+  check(shown.includes('demo'), 'the consent page names the signed-in user');
+  check(shown.includes('an application on this computer'), 'the consent page says the answer goes to a local application');
+  log('consent page: client, user, scopes and destination shown');
+
+  // Allow: redirected (303) to the loopback callback. If the browser blocks that redirect, the
+  // rest of the flow is still checked (the consent is remembered by then, so a fresh
+  // navigation to the authorization URL goes straight to the callback) and the test fails at
+  // the end with the reason.
   const reached = callback.next(40000);  // also serves the second navigation below
   reached.catch(() => {});  // awaited below
   const trailBefore = trail.length;
@@ -91,20 +109,20 @@ runTest('interop_browser_pkce', async () => {
   try {
     await Promise.all([
       page.waitForURL((u) => u.href.startsWith(callback.redirectUri), { waitUntil: 'load', timeout: 15000 }),
-      form.locator('button[type="submit"]').click(),
+      consent.locator('button[name="decision"][value="approve"]').click(),
     ]);
   } catch (e) {
     await page.waitForTimeout(1000);  // chromium logs the reason just after the abort
     const since = trail.slice(trailBefore);
     const csp = since.find((l) => /Content Security Policy/.test(l));
-    blocked = `after a successful login inside an authorization request the browser never reached the client's redirect URI ${callback.redirectUri}: ${e.message.split('\n')[0]}` +
-      (csp ? `\n  chromium: ${csp}\n  (the login page's CSP form-action applies to every redirect that follows the form POST, ` +
+    blocked = `after Allow on the consent page the browser never reached the client's redirect URI ${callback.redirectUri}: ${e.message.split('\n')[0]}` +
+      (csp ? `\n  chromium: ${csp}\n  (the page's CSP form-action applies to every redirect that follows the form POST, ` +
                 `so it must allow the client's redirect URI, or not be set)` : '') +
       `\n  navigation: ${since.join('\n              ')}`;
     console.error(`FAILED (continuing to check the rest of the flow): ${blocked}`);
     check((await context.request.get(`${server.issuer}/me`)).status() === 200, 'the login itself started a session');
     await page.goto(authUrl.href, { waitUntil: 'load' });
-    check(page.url().startsWith(callback.redirectUri), `with a session, /oauth2/authorize redirects straight to the callback (at ${page.url()})`);
+    check(page.url().startsWith(callback.redirectUri), `with a session and a consent, /oauth2/authorize redirects straight to the callback (at ${page.url()})`);
   }
   const got = await reached;  // the server really redirected the browser to our listener
   const current = new URL(page.url());
@@ -170,4 +188,22 @@ runTest('interop_browser_pkce', async () => {
   log(`/me in the browser: ${JSON.stringify(doc)}`);
 
   if (blocked) throw new Error(blocked);
+
+  // prompt=consent asks again although demo allowed tessera-cli; Deny sends access_denied.
+  const again = new URL(authUrl.href);
+  again.searchParams.set('prompt', 'consent');
+  again.searchParams.set('state', 'deny-state');
+  await page.goto(again.href, { waitUntil: 'load' });
+  checkEqual(new URL(page.url()).pathname, '/oauth2/consent', 'prompt=consent shows the consent page');
+  const deniedAt = callback.next(40000);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(callback.redirectUri), { waitUntil: 'load', timeout: 15000 }),
+    page.locator('button[name="decision"][value="deny"]').click(),
+  ]);
+  await deniedAt;
+  const denied = new URL(page.url());
+  checkEqual(denied.searchParams.get('error'), 'access_denied', 'Deny: error at the callback');
+  checkEqual(denied.searchParams.get('state'), 'deny-state', 'Deny: state at the callback');
+  check(!denied.searchParams.has('code'), 'Deny: no code');
+  log('prompt=consent: the page again; Deny -> access_denied');
 }, { timeoutMs: 110000 });

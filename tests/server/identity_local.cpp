@@ -767,31 +767,169 @@ TEST_CASE("a failing store is reported, not mistaken for a logged-out user") {
 
 // --- logout ----------------------------------------------------------------------------------------
 
-TEST_CASE("logout ends the session in the store, so the old cookie no longer works") {
+// Logs `b` out the way its owner does: GET /logout shows the page, its form is posted.
+response sign_out(const fixture& f, browser& b, const std::string& target = "/logout", std::string extra = {}) {
+  auto page = f.get(target, b);
+  REQUIRE(page.result() == bh::status::ok);
+  b.take(page);
+  auto token = csrf_token_in(page.body());
+  REQUIRE_FALSE(token.empty());
+  std::string redirect;
+  const std::string marker = "name=\"redirect_url\" value=\"";
+  if (auto p = page.body().find(marker); p != std::string::npos) {
+    p += marker.size();
+    redirect = page.body().substr(p, page.body().find('"', p) - p);
+  }
+  auto res = f.post("/logout", b, form({{"csrf_token", token}, {"redirect_url", redirect}}) + extra);
+  b.take(res);
+  return res;
+}
+
+TEST_CASE("a GET of /logout asks to sign out and ends nothing: a cross-site link or image cannot log anyone out (row 36)") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  auto page = f.get("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b);
+  CHECK(page.result() == bh::status::ok);
+  CHECK(header(page, "Content-Security-Policy") == f.policy.browser().csp());
+  CHECK(header(page, "Cache-Control").find("no-store") != std::string::npos);
+  CHECK(page.body().find("<form method=\"post\" action=\"/logout\">") != std::string::npos);
+  CHECK(page.body().find("value=\"https://console.example.com/bye\"") != std::string::npos);
+  CHECK_FALSE(csrf_token_in(page.body()).empty());
+  auto csrf = set_cookie_named(page, "tessera_logout");
+  REQUIRE(csrf);
+  CHECK(csrf->has("SameSite=Strict"));
+  CHECK_FALSE(set_cookie_named(page, "tessera_session"));  // the session cookie is untouched
+  CHECK(f.user_of(b));
+  CHECK(f.get("/me", b).result() == bh::status::ok);
+}
+
+TEST_CASE("a POST of /logout without the form's CSRF token ends nothing (row 36)") {
+  fixture f;
+  browser b;
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  SECTION("no token, no CSRF cookie: what a cross-site form sends") {
+    auto res = f.post("/logout", b, form({{"redirect_url", "/console"}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK(header(res, "Location").empty());
+    CHECK_FALSE(csrf_token_in(res.body()).empty());  // the page again, with a fresh token
+  }
+  SECTION("a token of another browser") {
+    browser other;
+    REQUIRE(f.submit(other, "bob", "bob's password").result() == bh::status::see_other);
+    auto page = f.get("/logout", other);
+    other.take(page);
+    auto res = f.post("/logout", b, form({{"csrf_token", csrf_token_in(page.body())}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK(f.user_of(other));
+  }
+  SECTION("the right CSRF cookie with a wrong token") {
+    auto page = f.get("/logout", b);
+    b.take(page);
+    auto token = csrf_token_in(page.body());
+    token[0] = token[0] == 'A' ? 'B' : 'A';
+    CHECK(f.post("/logout", b, form({{"csrf_token", token}})).result() == bh::status::forbidden);
+  }
+  SECTION("not a form") {
+    auto req = make_request(bh::verb::post, "/logout", b.cookie_header(), "{}");
+    req.set(bh::field::content_type, "application/json");
+    CHECK(f.router.route(req, f.ctx).result() == bh::status::unsupported_media_type);
+  }
+  CHECK(f.user_of(b));
+  CHECK(f.get("/me", b).result() == bh::status::ok);
+}
+
+TEST_CASE("signing out by the form ends the session in the store, so the old cookie no longer works") {
   fixture f;
   browser b;
   REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
   browser copy = b;
 
-  SECTION("GET, default redirect to the login page") {
-    auto res = f.get("/logout", b);
+  SECTION("default redirect to the login page") {
+    auto res = sign_out(f, b);
     CHECK(res.result() == bh::status::see_other);
     CHECK(header(res, "Location") == "/login");
     auto c = set_cookie_named(res, "tessera_session");
     REQUIRE(c);
     CHECK(c->has("Max-Age=0"));
     CHECK(c->value.empty());
+    auto spent = set_cookie_named(res, "tessera_logout");
+    REQUIRE(spent);
+    CHECK(spent->has("Max-Age=0"));
   }
-  SECTION("POST with an authorized redirect") {
-    auto res = f.post("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b, {});
+  SECTION("an authorized redirect travels through the form") {
+    auto res = sign_out(f, b, "/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye");
     CHECK(res.result() == bh::status::see_other);
     CHECK(header(res, "Location") == "https://console.example.com/bye");
+  }
+  SECTION("an unsafe redirect posted in the form is refused, and nothing ends") {
+    auto page = f.get("/logout", b);
+    b.take(page);
+    auto res = f.post("/logout", b, form({{"csrf_token", csrf_token_in(page.body())}, {"redirect_url", "https://evil.example/"}}));
+    CHECK(res.result() == bh::status::bad_request);
+    CHECK(header(res, "Location").empty());
+    CHECK(f.user_of(copy));
+    return;
   }
   CHECK_FALSE(f.user_of(copy));
   CHECK(f.get("/me", copy).result() == bh::status::unauthorized);
 }
 
-TEST_CASE("logout without a session still clears the cookie and redirects") {
+TEST_CASE("signing out can also forget the applications the person allowed, when the store keeps consents (row 37)") {
+  // recording_store keeps sessions only: no such choice is offered.
+  {
+    fixture f;
+    browser b;
+    REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+    CHECK(f.get("/logout", b).body().find("forget_consents") == std::string::npos);
+  }
+  manual_clock clock{1'700'000'000};
+  tessera::store::memory store;
+  identity::local<tessera::store::memory, manual_clock> policy(base_settings(), store, clock);
+  tessera::transport::router router;
+  policy.install(router);
+  const request_context ctx{"192.0.2.10", 50000, false};
+  auto route = [&](bh::verb v, const std::string& target, browser& b, std::string body = {}) {
+    auto res = router.route(make_request(v, target, b.cookie_header(), std::move(body)), ctx);
+    b.take(res);
+    return res;
+  };
+  auto sign_in = [&](browser& b, std::string_view user, std::string_view password) {
+    auto page = route(bh::verb::get, "/login", b);
+    auto res = route(bh::verb::post, "/login", b,
+                     form({{"username", user}, {"password", password}, {"csrf_token", csrf_token_in(page.body())}}));
+    REQUIRE(res.result() == bh::status::see_other);
+  };
+  std::error_code ec;
+  tessera::store::consent_record allowed{"all offline", clock.now(), clock.now() + std::chrono::hours(24)};
+  for (auto who : {"alice", "bob"})
+    for (auto client : {"flytectl", "pyflyte"}) store.put_consent(who, client, allowed, ec);
+
+  browser alice;
+  sign_in(alice, "alice", "correct horse");
+  auto page = route(bh::verb::get, "/logout", alice);
+  REQUIRE(page.body().find("name=\"forget_consents\"") != std::string::npos);
+  SECTION("left unticked, the consents stay") {
+    auto res = route(bh::verb::post, "/logout", alice, form({{"csrf_token", csrf_token_in(page.body())}}));
+    CHECK(res.result() == bh::status::see_other);
+    CHECK(store.find_consent("alice", "flytectl", clock.now(), ec));
+  }
+  SECTION("ticked, every consent of this person goes, and nobody else's") {
+    auto res = route(bh::verb::post, "/logout", alice,
+                     form({{"csrf_token", csrf_token_in(page.body())}, {"forget_consents", "on"}}));
+    CHECK(res.result() == bh::status::see_other);
+    CHECK_FALSE(store.find_consent("alice", "flytectl", clock.now(), ec));
+    CHECK_FALSE(store.find_consent("alice", "pyflyte", clock.now(), ec));
+    CHECK(store.find_consent("bob", "flytectl", clock.now(), ec));
+  }
+  SECTION("ticked but without the CSRF token, nothing is forgotten") {
+    auto res = route(bh::verb::post, "/logout", alice, form({{"forget_consents", "on"}}));
+    CHECK(res.result() == bh::status::forbidden);
+    CHECK(store.find_consent("alice", "flytectl", clock.now(), ec));
+  }
+}
+
+TEST_CASE("logout without a session clears any stale cookie and redirects at once") {
   fixture f;
   auto res = f.get("/logout?redirect_url=%2Fconsole");
   CHECK(res.result() == bh::status::see_other);
@@ -1195,7 +1333,7 @@ TEST_CASE("session_identity with another authenticator keeps the same logout and
 
   // A session of a user the authenticator does not recognize is no session.
   std::error_code ec;
-  auto cookie = id.services().start_session(make_request(bh::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}}, ec);
+  auto cookie = id.services().start_session(make_request(bh::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}, {}}, ec);
   REQUIRE_FALSE(ec);
   CHECK(store.puts == 1);
   CHECK_FALSE(id.current_user(make_request(bh::verb::get, "/", pair_of(cookie)), plain_ctx, ec));

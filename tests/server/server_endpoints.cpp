@@ -299,7 +299,7 @@ TEST_CASE("/config/v1/flyte_client tells Flyte's CLIs how to log in") {
 TEST_CASE("authorize without a session keeps the request in a sealed cookie and sends the browser to /login") {
   fixture f;
   pkce_pair pk;
-  auto r = f.authorize(fixture::code_request(pk), "");
+  auto r = f.authorize_only(fixture::code_request(pk), "");
   REQUIRE(r.result() == bhttp::status::see_other);
   CHECK(r[bhttp::field::location] == "/login?redirect_url=%2Foauth2%2Fauthorize_callback");
   auto line = set_cookie_line(r, "__Host-tessera_authz");
@@ -316,7 +316,12 @@ TEST_CASE("authorize without a session keeps the request in a sealed cookie and 
   request cb{bhttp::verb::get, "/oauth2/authorize_callback", 11};
   cb.set(bhttp::field::cookie, cookie_pair(r, "__Host-tessera_authz"));
   cb.set("X-Test-User", "carol");
-  auto done = f.send(std::move(cb));
+  auto back = f.send(std::move(cb));
+  // carol has not allowed flytectl anything yet: the consent page, the request still kept.
+  REQUIRE(back.result() == bhttp::status::see_other);
+  CHECK(back[bhttp::field::location] == "/oauth2/consent");
+  CHECK(set_cookie_line(back, "__Host-tessera_authz").empty());
+  auto done = f.decide_consent(cookie_pair(r, "__Host-tessera_authz"), "carol", "approve");
   REQUIRE(done.result() == bhttp::status::see_other);
   CHECK(location_base(done) == cli_redirect);
   auto q = location_query(done);
@@ -330,36 +335,53 @@ TEST_CASE("authorize without a session keeps the request in a sealed cookie and 
   CHECK(f.access_claims(fixture::json(t).at("access_token").as_string()).subject() == "carol");
 }
 
-TEST_CASE("prompt=login sends even a logged-in browser to log in again; an older session gets no code") {
+TEST_CASE("prompt=login sends even a logged-in browser to log in again; the old session gets no code, even within the same second (row 35)") {
   fixture f;
-  f.clock.advance(std::chrono::seconds(100));  // alice's session is from 1'800'000'000
   pkce_pair pk;
-  auto r = f.authorize(with(fixture::code_request(pk), "prompt", "login"), "alice");
+  auto r = f.authorize_only(with(fixture::code_request(pk), "prompt", "login"), "alice");
   REQUIRE(r.result() == bhttp::status::see_other);
   CHECK(location_base(r) == "/login");
   auto login = location_query(r);
   CHECK(login["redirect_url"] == "/oauth2/authorize_callback");
   CHECK(login["prompt"] == "login");
-  REQUIRE(login["login_nonce"].size() == 43);  // the fresh-login marker (authorize.hpp)
-  auto callback = [&](std::optional<std::int64_t> auth_time) {
+  CHECK(login.size() == 2);  // nothing else travels in the URL: the marker is in the sealed cookie
+  auto callback = [&](std::string login_id, std::int64_t auth_time) {
     request cb{bhttp::verb::get, "/oauth2/authorize_callback", 11};
     cb.set(bhttp::field::cookie, cookie_pair(r, "__Host-tessera_authz"));
     cb.set("X-Test-User", "alice");
-    if (auth_time) cb.set("X-Test-Auth-Time", std::to_string(*auth_time));
-    if (auth_time) cb.set("X-Test-Login-Nonce", login["login_nonce"]);  // the login answered it
+    cb.set("X-Test-Auth-Time", std::to_string(auth_time));
+    cb.set("X-Test-Login", login_id);
     return f.send(std::move(cb));
   };
-  // The old session came straight back without a new login: refused.
-  auto stale = callback(std::nullopt);
-  REQUIRE(stale.result() == bhttp::status::see_other);
-  auto q = location_query(stale);
-  CHECK(q["error"] == "login_required");
-  CHECK(q.count("code") == 0);
-  // A login after the request: the code is issued, with the new auth_time in the ID token.
-  auto fresh = callback(1'800'000'100);
+  // The old session came straight back without a new login — with an auth_time in the same
+  // second as the request, and even one later: refused, nothing issued.
+  for (std::int64_t t : {1'800'000'000, 1'800'000'001}) {
+    auto stale = callback("login-1", t);
+    REQUIRE(stale.result() == bhttp::status::see_other);
+    auto q = location_query(stale);
+    CHECK(q["error"] == "login_required");
+    CHECK(q.count("code") == 0);
+  }
+  CHECK(f.store.size() == 0);
+  // A new login in the same second: the consent page, then the code, with the login's auth_time.
+  auto fresh = callback("login-2", 1'800'000'000);
   REQUIRE(fresh.result() == bhttp::status::see_other);
-  auto code = location_query(fresh)["code"];
-  REQUIRE_FALSE(code.empty());
+  REQUIRE(location_base(fresh) == "/oauth2/consent");
+  request page{bhttp::verb::get, "/oauth2/consent", 11};
+  page.set(bhttp::field::cookie, cookie_pair(r, "__Host-tessera_authz"));
+  page.set("X-Test-User", "alice");
+  page.set("X-Test-Login", "login-2");
+  auto shown = f.send(std::move(page));
+  REQUIRE(shown.result() == bhttp::status::ok);
+  auto post = fixture::form_request("/oauth2/consent", "decision=approve&csrf_token=" +
+                                                           http::form_encode_component(fixture::csrf_token_of(shown)));
+  post.set(bhttp::field::cookie, cookie_pair(r, "__Host-tessera_authz") + "; " + cookie_pair(shown, "__Host-tessera_consent"));
+  post.set("X-Test-User", "alice");
+  post.set("X-Test-Login", "login-1");  // the old session cannot approve the request either
+  auto old_approves = f.send(post);
+  CHECK(location_query(old_approves)["error"] == "login_required");
+  post.set("X-Test-Login", "login-2");
+  auto code = fixture::code_of(f.send(post));
   auto t = f.redeem(code, pk.verifier);
   REQUIRE(t.result() == bhttp::status::ok);
   CHECK(f.access_claims(fixture::json(t).at("access_token").as_string()).subject() == "alice");

@@ -124,7 +124,7 @@ struct extension_fixture {
     return send(std::move(req));
   }
   /// Code + PKCE for `client` (the service authenticates with its secret): the token body.
-  boost::json::object code_flow(std::string_view client) const {
+  boost::json::object code_flow(std::string_view client) {
     pkce_pair pk;
     const bool service = client == "flytepropeller";
     const std::string redirect = service ? "http://localhost:3846/callback" : cli_redirect;
@@ -133,6 +133,7 @@ struct extension_fixture {
                        {"code_challenge_method", "S256"}};
     request a{bhttp::verb::get, "/oauth2/authorize?" + http::form_encode(q), 11};
     a.set("X-Test-User", "alice");
+    remember_consent(store, "alice", client, "all offline");
     auto code = fixture::code_of(send(std::move(a)));
     http::parameters p{{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect},
                        {"code_verifier", pk.verifier}};

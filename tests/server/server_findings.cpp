@@ -146,6 +146,7 @@ TEST_CASE("row 31: a client granted introspection of others sees other clients' 
   pkce_pair pk;
   request a{bhttp::verb::get, "/oauth2/authorize?" + http::form_encode(fixture::code_request(pk, "all offline")), 11};
   a.set("X-Test-User", "alice");
+  remember_consent(st, "alice", "flytectl", "all offline");
   auto code = fixture::code_of(send(std::move(a)));
   auto tok = send(fixture::form_request("/oauth2/token", http::form_encode({{"grant_type", "authorization_code"},
                                                                            {"code", code},

@@ -155,5 +155,6 @@ TEST_CASE("the registry lists each redirect URI's CSP source once, for the login
   auto reg = make_clients();  // flytectl: localhost:53593 and 127.0.0.1:53593; flytepropeller: localhost:3846
   auto sources = reg.redirect_csp_sources();
   std::sort(sources.begin(), sources.end());
-  CHECK(sources == std::vector<std::string>{"http://127.0.0.1:*", "http://localhost:3846", "http://localhost:53593"});
+  CHECK(sources == std::vector<std::string>{"http://127.0.0.1:*", "http://localhost:3846", "http://localhost:53593",
+                                            "http://localhost:53594", "https://console.example.com"});
 }

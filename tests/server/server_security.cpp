@@ -586,6 +586,12 @@ TEST_CASE("row 17: every redirect answering a POST is 303 See Other") {
     if (!user.empty()) req.set("X-Test-User", user);
     return f.send(std::move(req));
   };
+  auto to_consent = post_authorize(flytectl_request(pk), "alice");
+  CHECK(to_consent.result() == bhttp::status::see_other);
+  CHECK(to_consent[bhttp::field::location] == "/oauth2/consent");
+  auto decided = f.decide_consent(cookie_pair(to_consent, "__Host-tessera_authz"), "alice", "approve");  // a POST too
+  CHECK(decided.result() == bhttp::status::see_other);
+  CHECK(location_query(decided).count("code") == 1);
   auto with_session = post_authorize(flytectl_request(pk), "alice");
   CHECK(with_session.result() == bhttp::status::see_other);
   CHECK(location_query(with_session).count("code") == 1);
@@ -621,6 +627,11 @@ TEST_CASE("row 18: spoofed Host and X-Forwarded-* headers change neither the iss
   request authz{bhttp::verb::get, "/oauth2/authorize?" + http::form_encode(flytectl_request(pk)), 11};
   authz.set("X-Test-User", "alice");
   spoof(authz);
+  // Before alice allowed flytectl: the consent page, on this server whatever the headers say.
+  auto ask = f.send(authz);
+  REQUIRE(ask.result() == bhttp::status::see_other);
+  CHECK(ask[bhttp::field::location] == "/oauth2/consent");
+  remember_consent(f.store, "alice", "flytectl", "all offline openid");
   auto r = f.send(authz);
   REQUIRE(r.result() == bhttp::status::see_other);
   CHECK(location_base(r) == cli_redirect);

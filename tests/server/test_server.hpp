@@ -28,7 +28,8 @@ using transport::request;
 using transport::response;
 
 /// Identity archetype: a request "logs in" by carrying `X-Test-User: <subject>` (and, to
-/// model a fresh login, `X-Test-Auth-Time: <unix seconds>`).
+/// model a fresh login, `X-Test-Auth-Time: <unix seconds>` and `X-Test-Login: <login id>`;
+/// without it every request is of the login "login-1").
 struct header_identity {
   std::optional<identity::user> current_user(const request& req, const transport::request_context&,
                                              std::error_code& ec) const {
@@ -41,6 +42,7 @@ struct header_identity {
     u.claims["email"] = std::string(v) + "@example.com";
     u.auth_time = from_unix_seconds(1'800'000'000);
     if (auto t = req["X-Test-Auth-Time"]; !t.empty()) u.auth_time = from_unix_seconds(std::stoll(std::string(t)));
+    u.login_id = req["X-Test-Login"].empty() ? std::string("login-1") : std::string(req["X-Test-Login"]);
     return u;
   }
   std::string_view login_path() const { return "/login"; }
@@ -115,6 +117,16 @@ struct traits : server_defaults {
 using server_type = authorization_server<traits, grant::authorization_code<>, grant::client_credentials,
                                          grant::refresh_token<>, grant::device_code>;
 
+/// Records that `user` allowed `client` `scope` (what Allow on the consent page stores), so a
+/// test about something else gets its code at once.
+template <class Store>
+void remember_consent(Store& st, std::string_view user, std::string_view client, std::string_view scope) {
+  std::error_code ec;
+  st.put_consent(user, client, store::consent_record{std::string(scope), from_unix_seconds(1'700'000'000),
+                                                      from_unix_seconds(4'000'000'000)}, ec);
+  REQUIRE_FALSE(ec);
+}
+
 inline const std::string service_secret = "s3cret-service-password";
 inline const std::string issuer = "https://auth.example.com";
 inline const std::string cli_redirect = "http://localhost:53593/callback";
@@ -145,6 +157,26 @@ inline server::client_registry make_clients() {
   svc.grant_types = {"client_credentials", "refresh_token", "authorization_code"};
   svc.scopes = {"all", "offline"};
   REQUIRE(reg.add(svc) == server::client_problem::none);
+
+  // First-party clients (docs/security.md row 37): a confidential web app, which skips the
+  // consent page, and a public CLI on a loopback redirect, which by default does not.
+  server::client console;
+  console.id = "console";
+  console.add_flyte_secret(service_secret_hash(), ec);
+  REQUIRE_FALSE(ec);
+  console.first_party = true;
+  console.redirect_uris = {"https://console.example.com/oauth/callback"};
+  console.grant_types = {"authorization_code"};
+  console.scopes = {"all", "openid"};
+  REQUIRE(reg.add(console) == server::client_problem::none);
+  server::client pyflyte;
+  pyflyte.id = "pyflyte";
+  pyflyte.is_public = true;
+  pyflyte.first_party = true;
+  pyflyte.redirect_uris = {"http://localhost:53594/callback"};
+  pyflyte.grant_types = {"authorization_code"};
+  pyflyte.scopes = {"all", "openid"};
+  REQUIRE(reg.add(pyflyte) == server::client_problem::none);
 
   // A resource server the operator lets introspect every token, refresh tokens of other
   // clients included (docs/security.md row 31): what the tests introspect with.
@@ -271,8 +303,44 @@ struct fixture {
             {"scope", scope},            {"state", "st4te-xyz"},             {"nonce", "n0nce-abc"},
             {"code_challenge", pk.challenge}, {"code_challenge_method", "S256"}};
   }
-  response authorize(const http::parameters& p, std::string user = "alice") const {
+  /// GET /oauth2/authorize by `user`'s browser ("" for none), as answered: a code, an error,
+  /// or a 303 to the login or the consent page.
+  response authorize_only(const http::parameters& p, std::string user = "alice") const {
     return get("/oauth2/authorize?" + http::form_encode(p), std::move(user));
+  }
+  /// The same, and when the server asks for consent, what `user`'s Allow gets.
+  response authorize(const http::parameters& p, std::string user = "alice") const {
+    auto r = authorize_only(p, user);
+    if (r.result() != bhttp::status::see_other || location_base(r) != "/oauth2/consent") return r;
+    return decide_consent(cookie_pair(r, "__Host-tessera_authz"), std::move(user), "approve");
+  }
+  /// The consent page as `user`'s browser, holding the kept-request cookie `pending`
+  /// (`name=value`), shows it (REQUIREs 200).
+  response consent_page(const std::string& pending, std::string user) const {
+    request page{bhttp::verb::get, "/oauth2/consent", 11};
+    page.set(bhttp::field::cookie, pending);
+    if (!user.empty()) page.set("X-Test-User", user);
+    auto shown = send(std::move(page));
+    REQUIRE(shown.result() == bhttp::status::ok);
+    return shown;
+  }
+  /// The CSRF token in a page's form.
+  static std::string csrf_token_of(const response& page) {
+    std::smatch m;
+    const std::string& body = page.body();
+    static const std::regex token(R"re(name="csrf_token" value="([^"]+)")re");
+    REQUIRE(std::regex_search(body, m, token));
+    return m[1];
+  }
+  /// Shows the consent page and posts `decision` ("approve", "deny") on it, as `user`'s
+  /// browser holding `pending` would: the answer.
+  response decide_consent(const std::string& pending, std::string user, std::string_view decision) const {
+    auto shown = consent_page(pending, user);
+    request post = form_request("/oauth2/consent", "csrf_token=" + http::form_encode_component(csrf_token_of(shown)) +
+                                                       "&decision=" + std::string(decision));
+    post.set(bhttp::field::cookie, pending + "; " + cookie_pair(shown, "__Host-tessera_consent"));
+    if (!user.empty()) post.set("X-Test-User", user);
+    return send(std::move(post));
   }
   /// The code of a successful authorization response (REQUIREs one).
   static std::string code_of(const response& r) {

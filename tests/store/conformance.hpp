@@ -111,6 +111,14 @@ class checked_store {
   }
   void delete_session(std::string_view h) { call("delete_session", [&](auto& ec) { s_.delete_session(h, ec); }); }
 
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r) {
+    call("put_consent", [&](auto& ec) { s_.put_consent(subject, client_id, r, ec); });
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now) {
+    return call("find_consent", [&](auto& ec) { return s_.find_consent(subject, client_id, now, ec); });
+  }
+  void delete_consents(std::string_view subject) { call("delete_consents", [&](auto& ec) { s_.delete_consents(subject, ec); }); }
+
  private:
   template <class F>
   static auto call(const char* op, F&& f) {

@@ -21,7 +21,8 @@
 // `{"clients": [{"id": ...}, ...]}`; positions then read `clients[2].redirect_uris[0]`.
 //
 // Checks, each with its own message (cause in parentheses):
-//  * types: objects, arrays of strings, strings, a boolean `public`; `null` counts as absent,
+//  * types: objects, arrays of strings, strings, booleans `public` and `first_party`; `null`
+//    counts as absent,
 //    as it does for Flyte (`config_type_mismatch`);
 //  * `id` present in a list (`config_member_missing`), non-empty printable ASCII (RFC 6749
 //    Appendix A.1), equal to its name in a map; redirect URIs as the registry accepts them
@@ -79,10 +80,11 @@ struct static_clients_options {
   std::size_t max_depth = 32;                   // JSON nesting, text and file overloads
 };
 
-/// The members of a static client, in fosite's spelling.
-inline constexpr std::array<std::string_view, 10> static_client_members = {
+/// The members of a static client, in fosite's spelling, and tessera's own `first_party` (the
+/// operator's application: no consent page, docs/security.md row 37; Flyte ignores it).
+inline constexpr std::array<std::string_view, 11> static_client_members = {
     "id",     "client_secret", "rotated_secrets", "redirect_uris", "grant_types", "response_types",
-    "scopes", "audience",      "public",          "jwks"};
+    "scopes", "audience",      "public",          "jwks",          "first_party"};
 
 namespace detail {
 
@@ -315,6 +317,10 @@ class static_clients_reader {
         if (value.is_null()) continue;
         if (!value.is_bool()) return fail(error::config_type_mismatch, "not a boolean (true or false)");
         c.is_public = value.get_bool();
+      } else if (key == "first_party") {
+        if (value.is_null()) continue;
+        if (!value.is_bool()) return fail(error::config_type_mismatch, "not a boolean (true or false)");
+        c.first_party = value.get_bool();
       } else if (key == "jwks") {
         if (value.is_null()) continue;
         if (!value.is_object())
@@ -528,6 +534,7 @@ inline boost::json::object static_client_json(const server::client& c) {
   o["scopes"] = strings(c.scopes);
   o["audience"] = strings(c.audience);
   o["public"] = c.is_public;
+  if (c.first_party) o["first_party"] = true;
   if (!c.assertion_keys.empty()) o["jwks"] = c.assertion_keys.public_json();
   return o;
 }

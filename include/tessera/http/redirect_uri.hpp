@@ -75,6 +75,18 @@ using tessera::detail::to_lower_ascii;
 
 }  // namespace detail
 
+/// Whether `uri` leads to a native application on the user's device — a loopback `http` URI
+/// or a private-use scheme (RFC 8252 §7.1, §7.3) — where any local program can listen and so
+/// claim to be the client (RFC 8252 §8.6). False for anything that does not parse.
+inline bool is_native_app_redirect(std::string_view uri) {
+  auto u = boost::urls::parse_absolute_uri(uri);
+  if (!u) return false;
+  const auto scheme = u->scheme_id();
+  if (scheme == boost::urls::scheme::https) return false;
+  if (scheme == boost::urls::scheme::http) return detail::is_loopback_host(*u);
+  return true;
+}
+
 /// Whether `uri` may be registered as, or requested as, a redirect URI (rules above):
 /// `url_invalid` when not.
 inline void check_redirect_uri(std::string_view uri, std::error_code& ec) noexcept {

@@ -14,7 +14,8 @@
 //   i.login_path() -> std::string_view
 //       where to send a browser without a session ("/login"); with `&prompt=login` the page
 //       must authenticate again even when a session exists, and the user it then reports
-//       must carry the new `auth_time` (OIDC Core §3.1.2.1)
+//       must carry the new `auth_time` and a new `login_id` (OIDC Core §3.1.2.1; an identity
+//       whose users have no `login_id` cannot satisfy `prompt=login` or `max_age`)
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
@@ -70,6 +71,12 @@ struct user {
   std::string subject;          // stable identifier (`sub`)
   boost::json::object claims;   // profile claims: name, preferred_username, email, ...
   time_point auth_time{};       // when they authenticated (OIDC `auth_time`)
+  /// Names the login this user comes from: different after every login, the same for every
+  /// request of one session; empty when the identity cannot tell logins apart. The
+  /// authorization server keeps it when it asks for a new login (`prompt=login`, `max_age`)
+  /// and accepts the user back only under another one (docs/security.md row 35). Opaque;
+  /// not a secret, never the session id.
+  std::string login_id;
 };
 
 template <class I>

@@ -54,6 +54,7 @@ inline constexpr std::string_view page_style =
     "h1{font-size:1.4rem;margin:0 0 1rem}"
     "label{display:block;margin:.8rem 0 .3rem}"
     "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "input[type=checkbox]{width:auto;margin-right:.4rem}"
     "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
     ".actions{display:flex;gap:.6rem}"
     ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"

@@ -73,6 +73,8 @@ class session_manager {
   }
 
   seconds lifetime() const noexcept { return lifetime_; }
+  /// The store sessions are kept in.
+  Store& store() const noexcept { return store_; }
   /// The session cookie's name for this request.
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
@@ -122,13 +124,17 @@ class session_manager {
     return s;
   }
 
-  /// The user of the request's session (see `find`). A record whose claims are not a JSON
-  /// object reads as no session.
+  /// The user of the request's session (see `find`), with a `login_id` that names this
+  /// session. A record whose claims are not a JSON object reads as no session.
   std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                    std::error_code& ec) const {
     auto s = find(req, ctx, ec);
     if (!s) return std::nullopt;
-    return to_user(s->record);
+    auto u = to_user(s->record);
+    // Every login draws a new session id, so a one-way function of it names the login
+    // (docs/security.md row 35) without revealing the key the session is stored under.
+    if (u) u->login_id = store::token_hash(s->id_hash);
+    return u;
   }
 
   /// Deletes the request's session from the store (when it has one) and returns the

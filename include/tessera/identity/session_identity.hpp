@@ -12,8 +12,18 @@
 //    authenticator still `recognizes` its user;
 //  * the authenticator's pages (`install` registers them, with `login_services`), and:
 //
-//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
-//                                303 to R (default: the login page).
+//   GET  /logout?redirect_url=R  with a session: a page that asks "Sign out?" — a form that
+//                                POSTs here (CSRF token, R) — and ends nothing: a GET can come
+//                                from any site (an <img>, a link), so it must not log anyone out
+//                                (docs/security.md row 36). Without a session: expires any stale
+//                                cookie and 303s to R.
+//   POST /logout                 form: csrf_token, redirect_url, and `forget_consents` when the
+//                                store keeps consents (the server's consent page, row 37). With a
+//                                valid token: deletes the session from the store (and the
+//                                person's consents when asked), expires the cookie, 303 to R
+//                                (default: the login page). A missing or wrong token: 403 and
+//                                the page again, nothing ended. CSRF: the browser layer's double
+//                                submit, cookie `tessera_logout`.
 //   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
 //                                answers (below).
 //
@@ -36,6 +46,7 @@
 #include <tessera/identity/authenticator.hpp>
 #include <tessera/identity/browser.hpp>
 #include <tessera/identity/concepts.hpp>
+#include <tessera/identity/login_page.hpp>
 #include <tessera/identity/session.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/transport/message.hpp>
@@ -110,22 +121,62 @@ class session_identity {
   /// Registers the authenticator's pages, GET/POST logout and GET me.
   void install(transport::router& r) const {
     authenticator_.install(r, services_);
-    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
-          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
+    r.get(settings_.logout_path, [this](const transport::request& q, const transport::request_context& c) { return logout_page(q, c); });
+    r.post(settings_.logout_path, [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
     r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
   }
 
   // --- the pages (public so a server can mount them elsewhere) ----------------------------
 
-  /// GET or POST logout_path.
-  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+  /// The logout form's CSRF cookie (plain-mode name; `__Host-tessera_logout` in secure mode).
+  static constexpr std::string_view logout_csrf_cookie = "tessera_logout";
+  /// Whether the store keeps consents, so logout can offer to forget them.
+  static constexpr bool forgets_consents = store::consent_store<Store>;
+
+  /// GET logout_path: the confirmation page, or (without a session) straight to the target.
+  transport::response logout_page(const transport::request& req, const transport::request_context& ctx) const {
     auto redirect = browser_.redirect_target(req, settings_.login_path);
     if (!redirect) return browser_.redirect_refused(req);
     std::error_code ec;
+    auto u = current_user(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    if (!u) {
+      auto expired = browser_.expire_cookie(ctx, session_manager<Store, Clock>::cookie, ec);
+      auto res = identity::browser::see_other(req, *redirect);
+      if (!ec) res.insert(transport::http::field::set_cookie, expired);
+      return res;
+    }
+    return logout_form(req, ctx, transport::http::status::ok, browser::query_parameter(req, "redirect_url").value_or(""), {});
+  }
+
+  /// POST logout_path: ends the session when the form's CSRF token is right.
+  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+    if (!identity::browser::is_form(req))
+      return browser_.error_page(req, transport::http::status::unsupported_media_type, "Bad request",
+                                 "The sign-out form was not sent as a form.");
+    std::error_code ec;
+    const auto form = http::parse_form(req.body(), ec);
+    if (ec) return browser_.error_page(req, transport::http::status::bad_request, "Bad request", "The sign-out form could not be read.");
+    const std::string_view redirect_field = form.get("redirect_url");
+    const std::string_view redirect = redirect_field.empty() ? std::string_view(settings_.login_path) : redirect_field;
+    if (!browser_.is_safe_redirect(redirect)) return browser_.redirect_refused(req);
+    if (!browser_.csrf_valid(req, ctx, logout_csrf_cookie, form.get("csrf_token"), clock_.now()))  // csrf_token_invalid
+      return logout_form(req, ctx, transport::http::status::forbidden, redirect_field,
+                         "This sign-out form has expired or did not come from this site. Sign out again?");
+    auto s = sessions_.find(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    if constexpr (forgets_consents) {
+      if (s && form.get("forget_consents") == "on") {
+        sessions_.store().delete_consents(s->record.subject, ec);
+        if (ec) return services_.unavailable(req, ec);
+      }
+    }
     auto expired = sessions_.end(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
-    auto res = identity::browser::see_other(req, *redirect);
+    auto res = identity::browser::see_other(req, redirect);
     res.insert(transport::http::field::set_cookie, expired);
+    auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
+    if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
   }
 
@@ -200,6 +251,18 @@ class session_identity {
    private:
     const session_identity& id_;
   };
+
+  // The "Sign out?" page with a CSRF token (the browser's still-valid one is reused).
+  transport::response logout_form(const transport::request& req, const transport::request_context& ctx,
+                                  transport::http::status status, std::string_view redirect_url, std::string_view notice) const {
+    std::error_code ec;
+    auto csrf = browser_.csrf_token(req, ctx, logout_csrf_cookie, clock_.now(), ec);
+    if (ec) return services_.unavailable(req, ec);
+    auto res = browser_.page(req, status,
+                             render_logout_page({settings_.logout_path, csrf.token, redirect_url, notice, forgets_consents}));
+    if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
+    return res;
+  }
 
   static session_identity_settings checked(session_identity_settings s) {
     auto fail = [](std::string_view what) {

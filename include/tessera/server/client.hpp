@@ -34,6 +34,11 @@ struct client {
   std::vector<std::string> audience;        // `aud` of its access tokens; empty: the default
   bool is_public = false;                   // no secret; PKCE required
   bool introspects_others = false;          // may introspect refresh tokens of other clients
+  /// The operator's own application: people are not asked to allow it (docs/security.md row
+  /// 37) — unless it is public and redirects to a native app (loopback or private-use scheme),
+  /// which any local program can claim to be; `server_settings::
+  /// first_party_native_skips_consent` decides that case.
+  bool first_party = false;
   jose::jwk_set assertion_keys;             // private_key_jwt
 
   bool allows_grant(std::string_view g) const noexcept {

@@ -88,6 +88,16 @@ struct server_settings {
   seconds verified_secret_lifetime{300};
   seconds verified_secret_max_lifetime{60 * 60};
 
+  /// Consent (docs/security.md row 37): a person's "Allow" for a client and the scopes shown is
+  /// remembered this long (per person and client; a request for more scopes asks again). Zero:
+  /// never remembered, asked at every authorization.
+  seconds consent_lifetime{30 * 24 * 60 * 60};
+  /// Whether a first-party client that is public and redirects to a native app (loopback or
+  /// private-use scheme) skips the consent page too. Off: any program on the user's machine
+  /// can use such a client's id and port, and with a session would get the user's tokens
+  /// without the user seeing anything (RFC 8252 §8.6).
+  bool first_party_native_skips_consent = false;
+
   /// Maximum lifetime accepted for private_key_jwt client assertions.
   seconds client_assertion_max_lifetime{300};
 

@@ -107,9 +107,23 @@ concept session_store = requires(S& s, std::string_view h, const session_record&
   { s.delete_session(h, ec) } -> std::same_as<void>;
 };
 
+/// Consents (docs/security.md row 37): what each person allowed each client.
+///   put_consent(subject, client_id, record, ec)   replaces that pair's record
+///   find_consent(subject, client_id, now, ec) -> optional<consent_record>   until expires_at
+///   delete_consents(subject, ec)                  forgets every consent of that person
+/// Subjects and client ids are compared exactly (bytes); neither is a secret.
+template <class S>
+concept consent_store = requires(S& s, std::string_view subject, std::string_view client_id, const consent_record& r,
+                                 time_point now, std::error_code& ec) {
+  { s.put_consent(subject, client_id, r, ec) } -> std::same_as<void>;
+  { s.find_consent(subject, client_id, now, ec) } -> std::same_as<std::optional<consent_record>>;
+  { s.delete_consents(subject, ec) } -> std::same_as<void>;
+};
+
 /// Everything the full authorization server can use.
 template <class S>
-concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S>;
+concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S> &&
+                     consent_store<S>;
 
 }  // namespace tessera::store
 

@@ -255,6 +255,30 @@ class memory {
     sessions_.erase(std::string(h));
   }
 
+  // --- consents -------------------------------------------------------------------------
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    consents_[std::string(subject)][std::string(client_id)] = r;
+    wrote(r.expires_at);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto user = consents_.find(std::string(subject));
+    if (user == consents_.end()) return std::nullopt;
+    auto it = user->second.find(std::string(client_id));
+    if (it == user->second.end() || now >= it->second.expires_at) return std::nullopt;
+    return it->second;
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    consents_.erase(std::string(subject));
+  }
+
   /// Removes everything that expired before `now` (also done automatically on writes).
   void sweep(time_point now) {
     std::lock_guard lock(mu_);
@@ -271,7 +295,7 @@ class memory {
   std::size_t size() const {
     std::lock_guard lock(mu_);
     return codes_.size() + refresh_.size() + access_.size() + revoked_families_.size() + devices_.size() +
-           jtis_.size() + sessions_.size();
+           jtis_.size() + sessions_.size() + consent_count_locked();
   }
 
  private:
@@ -376,6 +400,10 @@ class memory {
     erase_expired(revoked_families_, now, [](time_point t) { return t; });
     erase_expired(jtis_, now, [](time_point t) { return t; });
     erase_expired(sessions_, now, [](const session_record& s) { return s.expires_at; });
+    for (auto it = consents_.begin(); it != consents_.end();) {
+      erase_expired(it->second, now, [](const consent_record& c) { return c.expires_at; });
+      it = it->second.empty() ? consents_.erase(it) : std::next(it);
+    }
     sweep_devices_locked(now);
   }
 
@@ -393,6 +421,13 @@ class memory {
   time_point last_device_sweep_{};
   std::unordered_map<std::string, time_point> jtis_;
   std::unordered_map<std::string, session_record> sessions_;
+  std::unordered_map<std::string, std::unordered_map<std::string, consent_record>> consents_;  // subject → client id →
+
+  std::size_t consent_count_locked() const {
+    std::size_t n = 0;
+    for (const auto& [subject, clients] : consents_) n += clients.size();
+    return n;
+  }
 };
 
 static_assert(code_store<memory>);
@@ -401,6 +436,7 @@ static_assert(refresh_token_store<memory>);
 static_assert(device_code_store<memory>);
 static_assert(jti_store<memory>);
 static_assert(session_store<memory>);
+static_assert(consent_store<memory>);
 static_assert(full_store<memory>);
 
 }  // namespace tessera::store

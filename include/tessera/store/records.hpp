@@ -139,6 +139,15 @@ struct session_record {
   time_point expires_at{};
 };
 
+/// What a person allowed a client (the consent page, docs/security.md row 37), kept per
+/// (subject, client id). `scope` is everything they allowed it so far, space-separated; a
+/// request for scopes within it needs no new consent until `expires_at`.
+struct consent_record {
+  std::string scope;
+  time_point granted_at{};     // the last approval
+  time_point expires_at{};
+};
+
 /// A revoked access token's `jti`, or an issued one (to revoke it with its family).
 struct access_record {
   std::string family_id;

@@ -1,15 +1,28 @@
 // tessera — server/endpoints/authorize.hpp
 //
 // The browser side of the authorization-code grant (RFC 6749 §4.1.1–4.1.2):
-//   GET|POST /oauth2/authorize           validate, then issue a code — or, without a session,
-//                                        keep the request in a sealed cookie and send the
-//                                        browser to `/login?redirect_url=/oauth2/authorize_callback`
+//   GET|POST /oauth2/authorize           validate; then, as the request and the user need it:
+//                                        log in (the request kept in a sealed cookie, the
+//                                        browser sent to `/login?redirect_url=/oauth2/authorize_callback`),
+//                                        consent (303 to /oauth2/consent, consent.hpp), or a code
 //   GET      /oauth2/authorize_callback  finish a kept request once the user has logged in
 //
 // Errors about the client or the redirect URI are shown as a page and never redirected
 // (§4.1.2.1: the URI cannot be trusted); every other error goes back to the client's
 // redirect URI with `error`, `state` and RFC 9207 `iss`. Redirect URIs match exactly, loopback
 // IP literals on any port (RFC 8252 §7.3). PKCE: S256 only; required as the grant's policy says.
+//
+// `prompt` (OIDC Core §3.1.2.1) is a space-separated list of none, login, consent and
+// select_account (a repeated value counts once); `none` stands alone; an unknown value is
+// refused.
+// A new login is needed for `prompt=login` or `select_account`, and for `max_age` when the
+// session's `auth_time` is older (`max_age=0`: always). The kept request then carries the
+// session's `login_id`, and the callback accepts only a user of ANOTHER login — a new
+// session, which only a login starts — whatever the clock says (docs/security.md row 35:
+// comparing whole seconds let an old session pass within the same second).
+// Consent (docs/security.md row 37) is asked unless the person allowed this client these
+// scopes before (remembered `consent_lifetime`) or the client is first-party; `prompt=consent`
+// always asks; `prompt=none` answers `login_required` / `consent_required` instead of a page.
 #ifndef TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 #define TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 
@@ -19,12 +32,15 @@
 #include <tessera/http/sealed_cookie.hpp>
 #include <tessera/identity/browser.hpp>
 #include <tessera/identity/concepts.hpp>
+#include <tessera/oauth/scope.hpp>
 #include <tessera/server/endpoints/token.hpp>
 #include <tessera/server/grant_context.hpp>
 
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
 
 namespace tessera::server {
 
@@ -37,14 +53,62 @@ struct authorization_request {
   std::string state;
   std::string code_challenge;
   std::string nonce;
-  std::string prompt;
+  struct prompt_values {
+    bool none = false, login = false, consent = false, select_account = false;
+  } prompt;
+  std::optional<seconds> max_age;  // OIDC `max_age`, when sent
 };
 
 namespace detail {
 
 inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
-// In the kept request of a `prompt=login` authorization: the unix time the login must follow.
-inline constexpr std::string_view login_after_param = "tessera_login_after";
+inline constexpr std::string_view consent_path = "/oauth2/consent";
+// In a kept request that needs a new login: the `login_id` of the session it started with
+// ("-" for a user without one); the user coming back must be of another login (row 35).
+inline constexpr std::string_view reauth_param = "tessera_reauth";
+// The authorization parameters kept while the user logs in or decides (validated again when
+// the request resumes).
+inline constexpr std::string_view kept_params[] = {"client_id", "redirect_uri", "response_type", "scope", "state",
+                                                   "code_challenge", "code_challenge_method", "nonce", "prompt", "max_age"};
+// Longest `max_age` accepted, in digits: up to ~317 years, far past any session.
+inline constexpr std::size_t max_age_digits = 10;
+
+/// `prompt` as a set (OIDC Core §3.1.2.1): `prompt_unsupported` for an unknown value,
+/// `prompt_none_combined` for `none` with another (a repeated value counts once).
+inline authorization_request::prompt_values parse_prompt(std::string_view v, std::error_code& ec) {
+  authorization_request::prompt_values p;
+  std::size_t count = 0;
+  for (std::string_view one : oauth::split_scope(v)) {
+    bool* flag = one == "none"             ? &p.none
+                 : one == "login"          ? &p.login
+                 : one == "consent"        ? &p.consent
+                 : one == "select_account" ? &p.select_account
+                                           : nullptr;
+    if (!flag) {
+      ec = error::prompt_unsupported;
+      return {};
+    }
+    *flag = true;
+    ++count;
+  }
+  if (p.none && count > 1) {
+    ec = error::prompt_none_combined;
+    return {};
+  }
+  return p;
+}
+
+/// `max_age`: absent, or a whole number of seconds (`max_age_invalid` otherwise).
+inline std::optional<seconds> parse_max_age(std::string_view v, std::error_code& ec) {
+  if (v.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.size() > max_age_digits || err != std::errc{} || end != v.data() + v.size() || n < 0) {
+    ec = error::max_age_invalid;
+    return std::nullopt;
+  }
+  return seconds{n};
+}
 
 // The kept request while the user logs in (named by mode: `__Host-tessera_authz` over TLS).
 inline constexpr std::string_view pending_cookie = "tessera_authz";
@@ -83,7 +147,10 @@ authorization_request check_authorization(const Server& s, const http::parameter
   }
   out.state = std::string(p.get("state"));
   out.nonce = std::string(p.get("nonce"));
-  out.prompt = std::string(p.get("prompt"));
+  out.prompt = parse_prompt(p.get("prompt"), ec);
+  if (ec) return out;
+  out.max_age = parse_max_age(p.get("max_age"), ec);
+  if (ec) return out;
   if (p.get("response_type") != "code" || !out.who->allows_response_type("code")) {
     ec = error::response_type_unsupported;
     return out;
@@ -156,6 +223,95 @@ response issue_code(const Server& s, const request& req, const authorization_req
   return identity::browser::see_other(req, http::append_query_parameters(a.redirect_uri, q));
 }
 
+/// Whether a login at `auth_time` is more than `max_age` ago (none known: it is). Compared in
+/// whole seconds, so a `max_age` of any size cannot overflow the clock's nanoseconds.
+inline bool older_than(time_point auth_time, seconds max_age, time_point now) {
+  if (auth_time == time_point{}) return true;
+  return std::chrono::duration_cast<seconds>(now - auth_time) > max_age;
+}
+
+/// Whether `u`, the user of the browser's session, must log in again for `a`.
+inline bool needs_new_login(const authorization_request& a, const identity::user& u, time_point now) {
+  if (a.prompt.login || a.prompt.select_account) return true;
+  if (!a.max_age) return false;
+  return a.max_age->count() == 0 || older_than(u.auth_time, *a.max_age, now);
+}
+
+/// Whether the client skips the consent page by the operator's choice (docs/security.md row 37).
+inline bool first_party_skips_consent(const server_settings& st, const client& c, std::string_view redirect_uri) {
+  if (!c.first_party) return false;
+  if (c.is_public && http::is_native_app_redirect(redirect_uri)) return st.first_party_native_skips_consent;
+  return true;
+}
+
+/// Whether `u` must be asked before `a` gets a code: `prompt=consent`, or no remembered
+/// consent of `u` for this client that covers the scope. `ec`: store failures.
+template <class Server>
+bool needs_consent(const Server& s, const authorization_request& a, const identity::user& u, time_point now,
+                   std::error_code& ec) {
+  if (a.prompt.consent) return true;
+  if (first_party_skips_consent(s.settings(), *a.who, a.redirect_uri)) return false;
+  auto remembered = s.store().find_consent(u.subject, a.who->id, now, ec);
+  if (ec || !remembered) return !ec;
+  return !oauth::scope_within(a.scope, remembered->scope);
+}
+
+/// The sealed cookie that keeps the validated request while the user logs in or decides;
+/// `reauth_from`: the session's `login_id` when a new login is needed (row 35).
+template <class Server>
+std::string keep_request(const Server& s, const transport::request_context& ctx, const http::parameters& params,
+                         std::optional<std::string_view> reauth_from, std::error_code& ec) {
+  http::parameters kept;
+  for (auto name : kept_params)
+    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  if (reauth_from) kept.add(reauth_param, reauth_from->empty() ? std::string_view("-") : *reauth_from);
+  return s.identity().browser().seal_cookie(ctx, pending_cookie, http::form_encode(kept), pending_lifetime, s.now(), ec);
+}
+
+/// A kept request, reopened and checked again, with the user now in the browser.
+struct resumed_request {
+  authorization_request a;
+  identity::user user;
+};
+
+/// Reopens the kept request (callback, consent page): the cookie must open, the request
+/// validate again (clients may have changed), a user be logged in — of a new login when the
+/// request asked for one (row 35), with an `auth_time` within `max_age` otherwise. Returns the
+/// answer when one of these fails.
+template <class Pkce, class Server>
+std::optional<response> resume_request(const Server& s, const request& req, const transport::request_context& ctx,
+                                       resumed_request& out) {
+  const identity::browser& b = s.identity().browser();
+  std::error_code ec;
+  auto kept = b.open_cookie(req, ctx, pending_cookie, s.now(), ec);
+  if (ec && ec != error::cookie_malformed) return b.error_page(req, ec);
+  if (ec || !kept) return b.error_page(req, error::cookie_invalid);
+  auto params = http::parse_form(*kept, ec);
+  if (ec) return b.error_page(req, error::cookie_invalid);
+  bool page = true;
+  out.a = check_authorization<Pkce>(s, params, ec, page);
+  if (ec) return page ? b.error_page(req, ec) : error_redirect(s, req, out.a, ec);
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return error_redirect(s, req, out.a, ec);
+  if (!user) return error_redirect(s, req, out.a, error::login_required);
+  if (params.contains(reauth_param)) {
+    if (user->login_id.empty() || user->login_id == params.get(reauth_param))
+      return error_redirect(s, req, out.a, error::login_required);
+  } else if (out.a.max_age && older_than(user->auth_time, *out.a.max_age, s.now())) {
+    return error_redirect(s, req, out.a, error::login_required);
+  }
+  out.user = std::move(*user);
+  return std::nullopt;
+}
+
+/// Adds the `Set-Cookie` that drops the kept request to `res`.
+inline response& drop_kept_request(response& res, const identity::browser& b, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto spent = b.expire_cookie(ctx, pending_cookie, ec);
+  if (!ec) res.insert(transport::http::field::set_cookie, spent);
+  return res;
+}
+
 }  // namespace detail
 
 /// GET|POST /oauth2/authorize, for the code grant with PKCE policy `Pkce`.
@@ -176,24 +332,29 @@ response authorize_endpoint(const Server& s, const request& req, const transport
 
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
-  if (user && a.prompt != "login") return detail::issue_code(s, req, a, *user);
-  if (a.prompt == "none") return detail::error_redirect(s, req, a, error::login_required);
-
-  // Keep the request (sealed: the browser can neither read nor change it) while the user
-  // logs in. Only the validated parameters are kept.
-  http::parameters kept;
-  for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
-                    "code_challenge_method", "nonce"})
-    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
-  // prompt=login: the user must authenticate after this moment, even with a session; the
-  // callback checks the login's auth_time against it.
-  const bool reauthenticate = a.prompt == "login";
-  if (reauthenticate) kept.add(detail::login_after_param, std::to_string(to_unix_seconds(s.now())));
-  auto pending = b.seal_cookie(ctx, detail::pending_cookie, http::form_encode(kept), detail::pending_lifetime, s.now(), ec);
+  const time_point now = s.now();
+  const bool new_login = user && detail::needs_new_login(a, *user, now);
+  if (!user || new_login) {
+    if (a.prompt.none) return detail::error_redirect(s, req, a, error::login_required);
+    // Keep the request (sealed: the browser can neither read nor change it) while the user
+    // logs in; the login page authenticates even with a session when told `prompt=login`.
+    std::optional<std::string_view> reauth_from;
+    if (new_login) reauth_from = user->login_id;
+    auto pending = detail::keep_request(s, ctx, params, reauth_from, ec);
+    if (ec) return detail::error_redirect(s, req, a, ec);
+    auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
+                                                     http::form_encode_component(detail::authorize_callback_path) +
+                                                     (new_login ? "&prompt=login" : ""));
+    res.insert(transport::http::field::set_cookie, pending);
+    return res;
+  }
+  const bool ask = detail::needs_consent(s, a, *user, now, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
-  auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
-                                                   http::form_encode_component(detail::authorize_callback_path) +
-                                                   (reauthenticate ? "&prompt=login" : ""));
+  if (!ask) return detail::issue_code(s, req, a, *user);
+  if (a.prompt.none) return detail::error_redirect(s, req, a, error::consent_required);
+  auto pending = detail::keep_request(s, ctx, params, std::nullopt, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  auto res = identity::browser::see_other(req, detail::consent_path);
   res.insert(transport::http::field::set_cookie, pending);
   return res;
 }
@@ -201,32 +362,14 @@ response authorize_endpoint(const Server& s, const request& req, const transport
 /// GET /oauth2/authorize_callback.
 template <class Pkce, grant_context Server>
 response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
-  const identity::browser& b = s.identity().browser();
+  detail::resumed_request r;
+  if (auto refused = detail::resume_request<Pkce>(s, req, ctx, r)) return std::move(*refused);
   std::error_code ec;
-  auto kept = b.open_cookie(req, ctx, detail::pending_cookie, s.now(), ec);
-  if (ec && ec != error::cookie_malformed) return b.error_page(req, ec);
-  if (ec || !kept) return b.error_page(req, error::cookie_invalid);
-  auto params = http::parse_form(*kept, ec);
-  if (ec) return b.error_page(req, error::cookie_invalid);
-
-  bool page = true;
-  auto a = detail::check_authorization<Pkce>(s, params, ec, page);  // clients may have changed
-  if (ec) return page ? b.error_page(req, ec) : detail::error_redirect(s, req, a, ec);
-  auto user = s.identity().current_user(req, ctx, ec);
-  if (ec) return detail::error_redirect(s, req, a, ec);
-  if (!user) return detail::error_redirect(s, req, a, error::login_required);
-  if (auto after = params.get(detail::login_after_param); !after.empty()) {
-    // prompt=login: a session older than the authorization request does not count.
-    std::int64_t t = 0;
-    auto [end, err] = std::from_chars(after.data(), after.data() + after.size(), t);
-    if (err != std::errc{} || end != after.data() + after.size() || user->auth_time == time_point{} ||
-        to_unix_seconds(user->auth_time) < t)
-      return detail::error_redirect(s, req, a, error::login_required);
-  }
-  auto res = detail::issue_code(s, req, a, *user);
-  auto spent = b.expire_cookie(ctx, detail::pending_cookie, ec);
-  if (!ec) res.insert(transport::http::field::set_cookie, spent);
-  return res;
+  const bool ask = detail::needs_consent(s, r.a, r.user, s.now(), ec);
+  if (ec) return detail::error_redirect(s, req, r.a, ec);
+  if (ask) return identity::browser::see_other(req, detail::consent_path);  // the kept request stays
+  auto res = detail::issue_code(s, req, r.a, r.user);
+  return detail::drop_kept_request(res, s.identity().browser(), ctx);
 }
 
 }  // namespace tessera::server

@@ -1,7 +1,8 @@
 // tessera — server/grants/authorization_code.hpp
 //
 // The authorization-code grant as a module: the browser endpoints (server/endpoints/
-// authorize.hpp: /oauth2/authorize and /oauth2/authorize_callback), their metadata, and the
+// authorize.hpp: /oauth2/authorize and /oauth2/authorize_callback; consent.hpp:
+// /oauth2/consent), their metadata, and the
 // token request (RFC 6749 §4.1.3). PKCE (RFC 7636) is a sub-policy, so it cannot be misordered
 // or left out for public clients:
 //   pkce::required_for_public  public clients must send an S256 challenge (the default)
@@ -17,6 +18,7 @@
 #include <tessera/crypto/pkce.hpp>
 #include <tessera/oauth/metadata.hpp>
 #include <tessera/server/endpoints/authorize.hpp>
+#include <tessera/server/endpoints/consent.hpp>
 #include <tessera/server/grant_context.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/transport/router.hpp>
@@ -48,9 +50,9 @@ struct authorization_code {
 
   template <class Store>
   static constexpr void check_store() {
-    static_assert(store::code_store<Store> && store::revocation_store<Store>,
-                  "tessera::grant::authorization_code needs a store that models tessera::store::code_store "
-                  "and tessera::store::revocation_store");
+    static_assert(store::code_store<Store> && store::revocation_store<Store> && store::consent_store<Store>,
+                  "tessera::grant::authorization_code needs a store that models tessera::store::code_store, "
+                  "tessera::store::revocation_store and tessera::store::consent_store");
   }
 
   /// GET|POST /oauth2/authorize and GET /oauth2/authorize_callback.
@@ -63,6 +65,10 @@ struct authorization_code {
                [s](const request& q, const request_context& x) { return server::authorize_endpoint<Pkce>(*s, q, x); });
     router.get(std::string(server::detail::authorize_callback_path),
                [s](const request& q, const request_context& x) { return server::authorize_callback_endpoint<Pkce>(*s, q, x); });
+    router.get(std::string(server::detail::consent_path),
+               [s](const request& q, const request_context& x) { return server::consent_endpoint<Pkce>(*s, q, x); });
+    router.post(std::string(server::detail::consent_path),
+                [s](const request& q, const request_context& x) { return server::consent_decision_endpoint<Pkce>(*s, q, x); });
   }
 
   template <server::grant_context C>
