@@ -44,5 +44,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(in.ends_with("/callback"));
   }
   if (!ec && m == registered[1]) FUZZ_CHECK(in == registered[1]);
+
+  // A redirect the consent rule treats as a web app's is https, or http to a host that is not
+  // loopback (docs/security.md row 37): never a loopback http URI.
+  if (!is_native_app_redirect(in)) {
+    auto u = boost::urls::parse_absolute_uri(in);
+    if (u && u->scheme_id() == boost::urls::scheme::http) {
+      std::string host(u->encoded_host());
+      for (char& c : host) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      FUZZ_CHECK(host != "127.0.0.1" && host != "[::1]" && host != "localhost");
+    }
+  }
   return 0;
 }

@@ -19,7 +19,7 @@ struct identity {
 };
 
 /// The memory store with everything but refresh tokens: it models code_store,
-/// revocation_store, device_code_store and jti_store, not refresh_token_store.
+/// revocation_store, device_code_store, jti_store and consent_store, not refresh_token_store.
 class store_without_refresh : private tessera::store::memory {
  public:
   using memory::put_code;
@@ -35,10 +35,31 @@ class store_without_refresh : private tessera::store::memory {
   using memory::decide_device;
   using memory::poll_device;
   using memory::use_once;
+  using memory::put_consent;
+  using memory::find_consent;
+  using memory::delete_consents;
 };
 static_assert(tessera::store::revocation_store<store_without_refresh>);
 static_assert(tessera::store::jti_store<store_without_refresh>);
+static_assert(tessera::store::consent_store<store_without_refresh>);
 static_assert(!tessera::store::refresh_token_store<store_without_refresh>);
+
+/// The memory store without consents (docs/security.md row 37): enough for client
+/// credentials, not for the authorization-code grant, which asks people before issuing.
+class store_without_consent : private tessera::store::memory {
+ public:
+  using memory::put_code;
+  using memory::consume_code;
+  using memory::find_access;
+  using memory::revoke_family;
+  using memory::family_revoked;
+  using memory::put_access;
+  using memory::revoke_access;
+  using memory::access_revoked;
+  using memory::use_once;
+};
+static_assert(tessera::store::code_store<store_without_consent>);
+static_assert(!tessera::store::consent_store<store_without_consent>);
 
 template <class Store, class... Grants>
 void construct_server() {
