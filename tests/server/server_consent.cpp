@@ -303,7 +303,7 @@ TEST_CASE("row 35: the callback of a max_age request takes a new login, not the 
 TEST_CASE("row 35: a max_age that is not a whole number of seconds is refused with invalid_request") {
   fixture f;
   pkce_pair pk;
-  for (auto bad : {"-1", "abc", "1e3", "1.5", " 60", "60 ", "+60", "99999999999", "0x10"}) {
+  for (auto bad : {"-1", "-0", "abc", "1e3", "1.5", " 60", "60 ", "+60", "99999999999", "0x10"}) {
     INFO(bad);
     auto r = f.authorize_only(with(fixture::code_request(pk), "max_age", bad), "alice");
     REQUIRE(r.result() == bhttp::status::see_other);

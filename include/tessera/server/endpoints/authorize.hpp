@@ -38,6 +38,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -101,9 +102,11 @@ inline authorization_request::prompt_values parse_prompt(std::string_view v, std
 /// `max_age`: absent, or a whole number of seconds (`max_age_invalid` otherwise).
 inline std::optional<seconds> parse_max_age(std::string_view v, std::error_code& ec) {
   if (v.empty()) return std::nullopt;
+  // Digits only: from_chars would also take a sign ("-0").
+  const bool digits = std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
   std::int64_t n = 0;
   auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (v.size() > max_age_digits || err != std::errc{} || end != v.data() + v.size() || n < 0) {
+  if (!digits || v.size() > max_age_digits || err != std::errc{} || end != v.data() + v.size()) {
     ec = error::max_age_invalid;
     return std::nullopt;
   }
