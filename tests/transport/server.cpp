@@ -357,3 +357,43 @@ TEST_CASE("listen rejects an address that is not an IP literal") {
   CHECK(ec == tessera::error::url_invalid);
   CHECK_THROWS_AS(server.listen("localhost", 0), tessera::system_error);
 }
+
+// --- docs/security.md row 42: the transport's own errors are JSON -------------------------------
+
+TEST_CASE("the server's own 400, 404, 408, 413 and 431 answers are JSON errors that are not cached") {
+  server_t s{basic_routes(), opts([](auto& o) {
+               o.limits.header_limit = 1024;
+               o.limits.body_limit = 100;
+               o.limits.header_timeout = 300ms;
+             })};
+  struct probe {
+    const char* what;
+    std::string bytes;
+    status code;
+    const char* body;
+  };
+  for (const auto& p : {
+           probe{"malformed", "GET /echo HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", status::bad_request,
+                 R"({"error":"invalid_request","error_description":"malformed HTTP request"})"},
+           probe{"unknown path", "GET /nope?token=SECRET HTTP/1.1\r\nHost: x\r\n\r\n", status::not_found,
+                 R"({"error":"not_found","error_description":"no endpoint at this path"})"},
+           probe{"slow header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ", status::request_timeout,
+                 R"({"error":"invalid_request","error_description":"request not received in time"})"},
+           probe{"big body", "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", status::payload_too_large,
+                 R"({"error":"invalid_request","error_description":"request body too large"})"},
+           probe{"big header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2000, 'a') + "\r\n\r\n",
+                 status::request_header_fields_too_large,
+                 R"({"error":"invalid_request","error_description":"request header too large"})"},
+       }) {
+    INFO(p.what);
+    test::raw_connection c{s.port};
+    c.send(p.bytes);
+    auto r = c.read_response(10s);
+    REQUIRE(r);
+    CHECK(r->result() == p.code);
+    CHECK((*r)[bhttp::field::content_type] == "application/json");
+    CHECK((*r)[bhttp::field::cache_control] == "no-store");
+    CHECK(r->body() == p.body);
+    CHECK((*r)[bhttp::field::strict_transport_security].empty());  // plain HTTP (row 41)
+  }
+}

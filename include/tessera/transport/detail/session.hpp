@@ -197,11 +197,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
       request_.target("-");
     }
     parser_.reset();
-    response_ = {status, 11};
-    response_.set(http::field::content_type, "text/plain; charset=utf-8");
-    response_.body() = std::string(http::obsolete_reason(status)) + "\n";
+    // The same JSON error shape as the router's 404/405 (docs/security.md row 42).
+    response_ = make_error_response(request_, status);
+    response_.version(11);
     response_.keep_alive(false);
-    response_.prepare_payload();
     write(false);
   }
 
