@@ -38,7 +38,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
  public:
   session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx)
-      : state_(state), stream_(Transport::make_stream(std::move(socket), ctx)), deadline_(stream_.get_executor()) {
+      : state_(state),
+        transport_context_(ctx),
+        stream_(Transport::make_stream(std::move(socket), ctx)),
+        deadline_(stream_.get_executor()) {
     error_code ec;
     auto peer = tcp().socket().remote_endpoint(ec);
     if (!ec) {
@@ -206,6 +209,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   void write(bool may_keep_alive) {
     phase_ = phase::writing;
+    // The one place every response passes: TLS adds Strict-Transport-Security here
+    // (docs/security.md row 41), to handlers' answers and the transport's errors alike.
+    Transport::decorate_response(transport_context_, response_);
     tcp().expires_after(state_.limits.read_timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
@@ -264,6 +270,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   server_state& state_;
+  const typename Transport::context_type& transport_context_;  // outlives every session (basic_server)
   stream_type stream_;
   boost::asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;
