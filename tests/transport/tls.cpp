@@ -270,3 +270,14 @@ TEST_CASE("curl over TLS sees Strict-Transport-Security on a 404") {
   CHECK(curl.out.find(" 404") != std::string::npos);
   CHECK(curl.out.find("Strict-Transport-Security: max-age=31536000\r\n") != std::string::npos);
 }
+
+TEST_CASE("a TLS client that sends no byte is closed at the first-byte timeout, long before the header timeout") {
+  auto o = tls_t::with_threads();
+  o.limits.first_byte_timeout = 200ms;  // header_timeout stays 10 s
+  tls_t s{routes(), o, good()};
+  test::raw_connection c{s.port};
+  CHECK(c.closed_by_peer(5s));
+  CHECK(c.pending().empty());
+  CHECK(test::eventually([&] { return s.server.active_connections() == 0; }));
+  CHECK(http_client{trusting_test_ca()}.get(s.url("/peer")).result() == status::ok);  // prompt clients are served
+}

@@ -6,9 +6,9 @@
 // unreadable, a key that does not match the certificate, or a chain that does not parse
 // fails the server's construction with the OpenSSL/Asio error code.
 //
-// The handshake is bounded by `server_limits::header_timeout`; a failed handshake (a plain-text
-// client, an unknown TLS version, a client that rejects our certificate) closes that
-// connection only.
+// The handshake is bounded by `server_limits::header_timeout` (and its first byte by
+// `first_byte_timeout`); a failed handshake (a plain-text client, an unknown TLS version, a
+// client that rejects our certificate) closes that connection only.
 //
 // HSTS (RFC 6797; docs/security.md row 41): every response the server writes over TLS —
 // handlers' answers, the router's 404/405, the transport's 400/408/413/431 — carries
