@@ -19,9 +19,8 @@
 #define TESSERA_TRANSPORT_TLS_HPP
 
 #include <tessera/transport/detail/tls_context.hpp>
-#include <tessera/transport/server_transport.hpp>
-
 #include <tessera/transport/message.hpp>
+#include <tessera/transport/server_transport.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl.hpp>
