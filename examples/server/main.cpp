@@ -6,7 +6,14 @@
 //
 //   tessera-server [--listen HOST:PORT] [--data-dir DIR] [--issuer URL]
 //                  [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]
-//                  [--threads N] [--quiet]
+//                  [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]
+//                  [--max-connections-per-address N] [--threads N] [--quiet]
+//
+// With TLS every response carries Strict-Transport-Security, one year by default
+// (docs/security.md row 41); `--hsts-max-age 0` tells browsers to forget it, `--no-hsts` sends
+// none (a proxy in front sets its own). Behind a reverse proxy every client shares the proxy's
+// address: raise `--max-connections-per-address` (default 64) to the connections the proxy may
+// open, and let the proxy limit each client (docs/security.md row 40).
 #include "data_dir.hpp"
 
 #include <tessera/server.hpp>
@@ -14,6 +21,8 @@
 #include <tessera/transport/server.hpp>
 #include <tessera/transport/tls.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -30,12 +39,15 @@ struct options {
   std::string tls_cert, tls_key;
   unsigned threads = 0;
   bool quiet = false;
+  tessera::transport::hsts_policy hsts{};
+  std::size_t max_connections_per_address = tessera::transport::server_limits::default_max_connections_per_address;
 };
 
 [[noreturn]] void usage(int code) {
   std::cerr << "usage: tessera-server [--listen HOST:PORT] [--data-dir DIR] [--issuer URL]\n"
                "                      [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]\n"
-               "                      [--threads N] [--quiet]\n";
+               "                      [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]\n"
+               "                      [--max-connections-per-address N] [--threads N] [--quiet]\n";
   std::exit(code);
 }
 
@@ -66,6 +78,14 @@ options parse_args(int argc, char** argv) {
       o.tls_cert = value();
     } else if (a == "--tls-key") {
       o.tls_key = value();
+    } else if (a == "--hsts-max-age") {
+      o.hsts.max_age = std::chrono::seconds{std::stoll(value())};
+    } else if (a == "--hsts-include-subdomains") {
+      o.hsts.include_subdomains = true;
+    } else if (a == "--no-hsts") {
+      o.hsts.enabled = false;
+    } else if (a == "--max-connections-per-address") {
+      o.max_connections_per_address = std::stoul(value());
     } else if (a == "--threads") {
       o.threads = static_cast<unsigned>(std::stoul(value()));
     } else if (a == "--quiet") {
@@ -91,6 +111,7 @@ template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts) {
   tessera::transport::server_options so;
   so.threads = o.threads;
+  so.limits.max_connections_per_address = o.max_connections_per_address;
   if (o.quiet) so.access_log = {};
   Server http(std::move(routes), so, topts);
   auto ep = http.listen(o.host, o.port);
@@ -158,6 +179,7 @@ int main(int argc, char** argv) try {
     tessera::transport::tls::options topts;
     topts.certificate_chain_file = o.tls_cert;
     topts.private_key_file = o.tls_key;
+    topts.hsts = o.hsts;
     return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts);
   }
   return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {});

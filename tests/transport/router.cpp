@@ -46,6 +46,60 @@ TEST_CASE("router answers 405 with an Allow header listing the registered method
   CHECK(r.allowed_methods("/nothing").empty());
 }
 
+TEST_CASE("router answers an unknown path with a JSON not_found error that is not cached") {
+  router r;
+  r.get("/token", echo_path);
+  auto res = r.route(make(verb::get, "/nothing?code=SECRET"));
+  CHECK(res.result() == status::not_found);
+  CHECK(res[bhttp::field::content_type] == "application/json");
+  CHECK(res[bhttp::field::cache_control] == "no-store");
+  CHECK(res.body() == R"({"error":"not_found","error_description":"no endpoint at this path"})");
+  CHECK(res[bhttp::field::content_length] == std::to_string(res.body().size()));
+  // HEAD gets the length and no body.
+  auto head = r.route(make(verb::head, "/nothing"));
+  CHECK(head.result() == status::not_found);
+  CHECK(head.body().empty());
+  CHECK(head[bhttp::field::content_length] == std::to_string(res.body().size()));
+}
+
+TEST_CASE("router answers a wrong method with a JSON method_not_allowed error and the Allow header") {
+  router r;
+  r.post("/token", echo_path);
+  auto res = r.route(make(verb::get, "/token"));
+  CHECK(res.result() == status::method_not_allowed);
+  CHECK(res[bhttp::field::allow] == "POST");
+  CHECK(res[bhttp::field::content_type] == "application/json");
+  CHECK(res[bhttp::field::cache_control] == "no-store");
+  CHECK(res.body() == R"({"error":"method_not_allowed","error_description":"method not allowed at this path"})");
+}
+
+TEST_CASE("make_error_response gives each transport status its fixed JSON error words") {
+  const request req = make(verb::post, "/x?secret=1", "body");
+  struct expected {
+    status code;
+    const char* body;
+  };
+  for (auto [code, body] : {
+           expected{status::bad_request, R"({"error":"invalid_request","error_description":"malformed HTTP request"})"},
+           expected{status::request_timeout,
+                    R"({"error":"invalid_request","error_description":"request not received in time"})"},
+           expected{status::payload_too_large,
+                    R"({"error":"invalid_request","error_description":"request body too large"})"},
+           expected{status::request_header_fields_too_large,
+                    R"({"error":"invalid_request","error_description":"request header too large"})"},
+           expected{status::internal_server_error, R"({"error":"server_error","error_description":"internal error"})"},
+           expected{status::service_unavailable, R"({"error":"server_error","error_description":"internal error"})"},
+       }) {
+    INFO(static_cast<int>(code));
+    auto res = make_error_response(req, code);
+    CHECK(res.result() == code);
+    CHECK(res.body() == body);
+    CHECK(res[bhttp::field::content_type] == "application/json");
+    CHECK(res[bhttp::field::cache_control] == "no-store");
+    CHECK(res[bhttp::field::content_length] == std::to_string(res.body().size()));
+  }
+}
+
 TEST_CASE("router answers HEAD with the GET handler's length and no body") {
   router r;
   r.get("/doc", [](const request& req) { return make_response(req, status::ok, "twelve bytes"); });
@@ -72,6 +126,8 @@ TEST_CASE("router turns a throwing handler into a 500 that does not leak the exc
   auto res = r.route(make(verb::get, "/boom"));
   CHECK(res.result() == status::internal_server_error);
   CHECK(res.body().find("secret") == std::string::npos);
+  CHECK(res.body() == R"({"error":"server_error","error_description":"internal error"})");
+  CHECK(res[bhttp::field::content_type] == "application/json");
   CHECK(res.has_content_length());
 }
 
@@ -133,7 +189,11 @@ TEST_CASE("in_memory enforces the body limit without calling the handler") {
   server_limits limits;
   limits.body_limit = 10;
   in_memory wire{r, {}, limits};
-  CHECK(wire.post_form("/upload", {{"k", "0123456789"}}).result() == status::payload_too_large);
+  auto big = wire.post_form("/upload", {{"k", "0123456789"}});
+  CHECK(big.result() == status::payload_too_large);
+  CHECK(big[bhttp::field::content_type] == "application/json");
+  CHECK(big.body() == R"({"error":"invalid_request","error_description":"request body too large"})");
+  CHECK_FALSE(big.keep_alive());
   CHECK_FALSE(called);
   CHECK(wire.post_form("/upload", {{"k", "0"}}).result() == status::ok);
   CHECK(called);

@@ -357,3 +357,194 @@ TEST_CASE("listen rejects an address that is not an IP literal") {
   CHECK(ec == tessera::error::url_invalid);
   CHECK_THROWS_AS(server.listen("localhost", 0), tessera::system_error);
 }
+
+// --- docs/security.md row 42: the transport's own errors are JSON -------------------------------
+
+TEST_CASE("the server's own 400, 404, 408, 413 and 431 answers are JSON errors that are not cached") {
+  server_t s{basic_routes(), opts([](auto& o) {
+               o.limits.header_limit = 1024;
+               o.limits.body_limit = 100;
+               o.limits.header_timeout = 300ms;
+             })};
+  struct probe {
+    const char* what;
+    std::string bytes;
+    status code;
+    const char* body;
+  };
+  for (const auto& p : {
+           probe{"malformed", "GET /echo HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", status::bad_request,
+                 R"({"error":"invalid_request","error_description":"malformed HTTP request"})"},
+           probe{"unknown path", "GET /nope?token=SECRET HTTP/1.1\r\nHost: x\r\n\r\n", status::not_found,
+                 R"({"error":"not_found","error_description":"no endpoint at this path"})"},
+           probe{"slow header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ", status::request_timeout,
+                 R"({"error":"invalid_request","error_description":"request not received in time"})"},
+           probe{"big body", "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", status::payload_too_large,
+                 R"({"error":"invalid_request","error_description":"request body too large"})"},
+           probe{"big header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2000, 'a') + "\r\n\r\n",
+                 status::request_header_fields_too_large,
+                 R"({"error":"invalid_request","error_description":"request header too large"})"},
+       }) {
+    INFO(p.what);
+    test::raw_connection c{s.port};
+    c.send(p.bytes);
+    auto r = c.read_response(10s);
+    REQUIRE(r);
+    CHECK(r->result() == p.code);
+    CHECK((*r)[bhttp::field::content_type] == "application/json");
+    CHECK((*r)[bhttp::field::cache_control] == "no-store");
+    CHECK(r->body() == p.body);
+    CHECK((*r)[bhttp::field::strict_transport_security].empty());  // plain HTTP (row 41)
+  }
+}
+
+// --- docs/security.md row 40: connection slots per address and the first-byte timeout ---------
+
+namespace {
+router routes_with_healthz() {
+  router r = basic_routes();
+  r.get("/healthz", [](const request& req) { return make_response(req, status::ok, "ok\n"); });
+  return r;
+}
+
+std::optional<bhttp::response<bhttp::string_body>> healthz(test::raw_connection& c) {
+  if (!c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")) return std::nullopt;
+  return c.read_response();
+}
+}  // namespace
+
+TEST_CASE("idle connections from one address past the default per-address cap are closed, and another address is served") {
+  // The finding: 1,030 idle connections from one address took all 1,024 slots. Idle here means
+  // "sent nothing": both timeouts are long so that only the cap can close them.
+  server_t s{routes_with_healthz(), opts([](auto& o) {
+               o.limits.first_byte_timeout = 60s;
+               o.limits.header_timeout = 60s;
+             })};
+  const std::size_t cap = server_limits::default_max_connections_per_address;
+  REQUIRE(cap < server_limits::default_max_connections);
+  std::vector<std::unique_ptr<test::raw_connection>> idle;
+  for (std::size_t i = 0; i < cap; ++i) {
+    idle.push_back(std::make_unique<test::raw_connection>(s.port));
+    REQUIRE(idle.back()->connected());
+  }
+  REQUIRE(test::eventually([&] { return s.server.active_connections() == cap; }));
+
+  // Over the cap: accepted, then closed before anything is read; counted.
+  test::raw_connection silent{s.port}, asking{s.port};
+  asking.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(silent.closed_by_peer());
+  CHECK(asking.closed_by_peer());
+  CHECK(asking.pending().empty());
+  CHECK(test::eventually([&] { return s.server.rejected_per_address_connections() == 2; }));
+  CHECK(s.server.rejected_connections() == 0);
+
+  {
+    // 127.0.0.2 is another address on Linux loopback: served while 127.0.0.1 is at its cap.
+    test::raw_connection other{s.port, "127.0.0.2"};
+    REQUIRE(other.connected());
+    auto res = healthz(other);
+    REQUIRE(res);
+    CHECK(res->result() == status::ok);
+    CHECK(res->body() == "ok\n");
+    CHECK(s.server.connected_addresses() == 2);
+  }
+
+  // A slot that 127.0.0.1 frees serves it again.
+  idle.pop_back();
+  REQUIRE(test::eventually([&] { return s.server.active_connections() == cap - 1; }));
+  {
+    test::raw_connection again{s.port};
+    auto res = healthz(again);
+    REQUIRE(res);
+    CHECK(res->result() == status::ok);
+  }
+
+  // Entries go with their last connection: the table is bounded by the open connections.
+  idle.clear();
+  CHECK(test::eventually([&] { return s.server.active_connections() == 0; }));
+  CHECK(s.server.connected_addresses() == 0);
+  CHECK(s.server.rejected_per_address_connections() == 2);
+}
+
+TEST_CASE("a configured per-address cap counts a dual-stack listener's IPv4-mapped peers as their IPv4 address") {
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.max_connections_per_address = 2; })};
+  std::error_code ec;
+  auto mapped = s.server.listen("::ffff:127.0.0.1", 0, ec);  // an IPv6 socket that IPv4 peers reach
+  if (ec) {
+    WARN("this host cannot bind ::ffff:127.0.0.1 (" << ec.message() << "); only the IPv4 half runs");
+  }
+  test::raw_connection first{s.port};
+  test::raw_connection second{ec ? s.port : mapped.port()};  // seen as ::ffff:127.0.0.1
+  for (auto* c : {&first, &second}) {
+    REQUIRE(c->connected());
+    c->send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(c->read_response());
+  }
+  CHECK(s.server.connected_addresses() == 1);
+  test::raw_connection third{s.port};
+  CHECK(third.closed_by_peer());
+  test::raw_connection fourth{ec ? s.port : mapped.port()};
+  CHECK(fourth.closed_by_peer());
+  CHECK(s.server.rejected_per_address_connections() == 2);
+  CHECK(test::eventually([&] { return s.server.active_connections() == 2; }));
+}
+
+TEST_CASE("per-address counting: IPv4-mapped IPv6 is its IPv4 address, a full address refuses, a freed slot is reused") {
+  using boost::asio::ip::make_address;
+  CHECK(detail::connection_key(make_address("::ffff:192.0.2.7")) == make_address("192.0.2.7"));
+  CHECK(detail::connection_key(make_address("192.0.2.7")) == make_address("192.0.2.7"));
+  CHECK(detail::connection_key(make_address("2001:db8::1")) == make_address("2001:db8::1"));
+  CHECK(detail::connection_key(make_address("::1")) == make_address("::1"));
+
+  detail::address_counts counts;
+  auto a = counts.try_acquire(make_address("192.0.2.7"), 2);
+  auto b = counts.try_acquire(make_address("::ffff:192.0.2.7"), 2);
+  CHECK(a);
+  CHECK(b);
+  CHECK_FALSE(counts.try_acquire(make_address("192.0.2.7"), 2));
+  CHECK_FALSE(counts.try_acquire(make_address("::ffff:192.0.2.7"), 2));
+  CHECK(counts.size() == 1);
+  {
+    auto other = counts.try_acquire(make_address("192.0.2.8"), 2);
+    CHECK(other);
+    CHECK(counts.size() == 2);
+  }
+  CHECK(counts.size() == 1);  // released with its last slot
+  b = {};
+  auto c = counts.try_acquire(make_address("192.0.2.7"), 2);
+  CHECK(c);
+  auto moved = std::move(c);
+  CHECK_FALSE(c);
+  CHECK(moved);
+  a = {};
+  moved = {};
+  CHECK(counts.size() == 0);
+  CHECK_FALSE(counts.try_acquire(make_address("192.0.2.9"), 0));
+  CHECK(counts.size() == 0);
+}
+
+TEST_CASE("a new connection that sends nothing is closed at the first-byte timeout, a prompt or trickling one is served") {
+  // header_timeout stays at its default (10 s): a close within 5 s is the first-byte timeout's.
+  server_t s{basic_routes(), opts([](auto& o) { o.limits.first_byte_timeout = 200ms; })};
+  REQUIRE(s.server.active_connections() == 0);
+  test::raw_connection silent{s.port};
+  test::raw_connection prompt{s.port};
+  test::raw_connection trickling{s.port};
+  prompt.send("GET /echo?n=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  trickling.send("GET /echo?n=2 HTTP/1.1\r\n");  // a first byte in time, the rest later
+  auto r = prompt.read_response();
+  REQUIRE(r);
+  CHECK(r->result() == status::ok);
+  CHECK(silent.closed_by_peer(5s));
+  CHECK(silent.pending().empty());  // closed silently, no 408
+  // Past the first-byte timeout, the connections that spoke are kept: the header timeout and
+  // the idle timeout govern them now.
+  trickling.send("Host: x\r\n\r\n");
+  auto t = trickling.read_response();
+  REQUIRE(t);
+  CHECK(t->body() == "/echo?n=2");
+  prompt.send("GET /echo?n=3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto again = prompt.read_response();
+  REQUIRE(again);
+  CHECK(again->body() == "/echo?n=3");
+}

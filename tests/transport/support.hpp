@@ -174,8 +174,17 @@ struct pki {
 // Raw client: exact bytes out, Beast-parsed responses in, every wait bounded.
 class raw_connection {
  public:
-  explicit raw_connection(std::uint16_t port) {
+  /// Connects to 127.0.0.1:`port`; from `source` (another loopback address such as
+  /// "127.0.0.2", which Linux routes on lo without configuration) when given.
+  explicit raw_connection(std::uint16_t port, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (source) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+          ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+        return;  // not connected
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);

@@ -203,3 +203,81 @@ TEST_CASE("TLS server stops gracefully with a keep-alive connection open") {
   client.get(s.url("/peer"), ec);
   CHECK(ec == tessera::error::connection_failed);
 }
+
+// --- docs/security.md row 41: HSTS on every response over TLS, never over plain HTTP -----------
+
+TEST_CASE("every response over TLS carries Strict-Transport-Security for a year, a 404 and a 431 included") {
+  auto o = tls_t::with_threads();
+  o.limits.header_limit = 1024;
+  tls_t s{routes(), o, good()};
+  http_client client{trusting_test_ca()};
+  auto ok = client.get(s.url("/peer"));
+  CHECK(ok.result() == status::ok);
+  CHECK(ok[bhttp::field::strict_transport_security] == "max-age=31536000");
+  auto missing = client.get(s.url("/nope"));
+  CHECK(missing.result() == status::not_found);
+  CHECK(missing[bhttp::field::content_type] == "application/json");  // row 42
+  CHECK(missing[bhttp::field::strict_transport_security] == "max-age=31536000");
+  request big{bhttp::verb::get, "/", 11};
+  big.set("X-Pad", std::string(2000, 'a'));
+  auto too_big = client.send(std::move(big), s.url("/peer"));
+  CHECK(too_big.result() == status::request_header_fields_too_large);
+  CHECK(too_big[bhttp::field::strict_transport_security] == "max-age=31536000");
+}
+
+TEST_CASE("HSTS max-age and includeSubDomains are configurable, max-age 0 is sent, and HSTS can be turned off") {
+  http_client client{trusting_test_ca()};
+  struct expected {
+    hsts_policy policy;
+    const char* header;  // "" = absent
+  };
+  for (const auto& [policy, header] : {
+           expected{{.max_age = std::chrono::seconds{600}, .include_subdomains = true}, "max-age=600; includeSubDomains"},
+           expected{{.max_age = std::chrono::seconds{0}}, "max-age=0"},
+           expected{{.max_age = std::chrono::seconds{-5}}, "max-age=0"},
+           expected{{.enabled = false}, ""},
+       }) {
+    INFO(header);
+    auto topts = good();
+    topts.hsts = policy;
+    tls_t s{routes(), tls_t::with_threads(), topts};
+    auto res = client.get(s.url("/nope"));
+    CHECK(res.result() == status::not_found);
+    CHECK(res[bhttp::field::strict_transport_security] == header);
+    CHECK((res.find(bhttp::field::strict_transport_security) != res.end()) == (*header != '\0'));
+    CHECK(strict_transport_security_value(policy) == header);
+  }
+}
+
+TEST_CASE("plain HTTP responses never carry Strict-Transport-Security") {
+  plain_t s{routes()};
+  http_client client;
+  for (const char* path : {"/peer", "/nope"}) {
+    INFO(path);
+    auto res = client.get(s.url(path));
+    CHECK(res.find(bhttp::field::strict_transport_security) == res.end());
+  }
+  auto curl = test::run_curl("-o /dev/null -D - " + s.url("/peer"));
+  CHECK(curl.exit_code == 0);
+  CHECK(curl.out.find("HTTP/1.1 200") == 0);
+  CHECK(curl.out.find("trict-") == std::string::npos);
+}
+
+TEST_CASE("curl over TLS sees Strict-Transport-Security on a 404") {
+  tls_t s{routes(), tls_t::with_threads(), good()};
+  auto curl = test::run_curl("-o /dev/null -D - --cacert " + test::pki::get().ca_file + " " + s.url("/nope"));
+  CHECK(curl.exit_code == 0);
+  CHECK(curl.out.find(" 404") != std::string::npos);
+  CHECK(curl.out.find("Strict-Transport-Security: max-age=31536000\r\n") != std::string::npos);
+}
+
+TEST_CASE("a TLS client that sends no byte is closed at the first-byte timeout, long before the header timeout") {
+  auto o = tls_t::with_threads();
+  o.limits.first_byte_timeout = 200ms;  // header_timeout stays 10 s
+  tls_t s{routes(), o, good()};
+  test::raw_connection c{s.port};
+  CHECK(c.closed_by_peer(5s));
+  CHECK(c.pending().empty());
+  CHECK(test::eventually([&] { return s.server.active_connections() == 0; }));
+  CHECK(http_client{trusting_test_ca()}.get(s.url("/peer")).result() == status::ok);  // prompt clients are served
+}

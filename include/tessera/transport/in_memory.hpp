@@ -13,7 +13,8 @@
 //    `Host` field) or an origin-form target starting with '/'; anything else fails with
 //    `error::url_invalid`. The target sent to the router is the path and query.
 //  * The request is given the shape the server would give it: HTTP/1.1, payload prepared,
-//    and `server_limits::body_limit` enforced (413 without calling a handler). No size limit
+//    and `server_limits::body_limit` enforced (413 without calling a handler, the server's
+//    JSON error body). No size limit
 //    applies to responses, and redirects are returned as they are, without an error.
 //  * The router is held by reference and must outlive the transport. Calls are as thread-safe
 //    as the router's handlers.
@@ -56,7 +57,7 @@ class in_memory {
     req.version(11);
     req.prepare_payload();
     if (req.body().size() > limits_.body_limit) {
-      auto res = make_response(req, http::status::payload_too_large, "Payload Too Large\n");
+      auto res = make_error_response(req, http::status::payload_too_large);  // docs/security.md row 42
       res.keep_alive(false);
       return res;
     }

@@ -61,6 +61,46 @@ inline response make_response(const request& req, http::status status, std::stri
   return res;
 }
 
+/// The transport's own error answers (docs/security.md row 42): unknown path, wrong method,
+/// limits crossed, malformed HTTP, a throwing handler. Every one is JSON in the shape of
+/// RFC 6749 §5.2 (`{"error":"...","error_description":"..."}`) with `Cache-Control: no-store`,
+/// so a client of an OAuth endpoint parses every failure the same way. The words are fixed per
+/// status and never echo the request:
+///
+///   400 invalid_request      "malformed HTTP request"
+///   404 not_found            "no endpoint at this path"
+///   405 method_not_allowed   "method not allowed at this path" (the router adds `Allow`)
+///   408 invalid_request      "request not received in time"
+///   413 invalid_request      "request body too large"
+///   431 invalid_request      "request header too large"
+///   500 server_error         "internal error"
+///
+/// Any other status gets `server_error` and "internal error". Browsers that hit a wrong page
+/// see JSON too: this is an authorization server, its pages are few and its APIs many.
+inline response make_error_response(const request& req, http::status status) {
+  std::string_view error = "server_error", description = "internal error";
+  switch (status) {
+    case http::status::bad_request: error = "invalid_request", description = "malformed HTTP request"; break;
+    case http::status::not_found: error = "not_found", description = "no endpoint at this path"; break;
+    case http::status::method_not_allowed:
+      error = "method_not_allowed", description = "method not allowed at this path";
+      break;
+    case http::status::request_timeout: error = "invalid_request", description = "request not received in time"; break;
+    case http::status::payload_too_large: error = "invalid_request", description = "request body too large"; break;
+    case http::status::request_header_fields_too_large:
+      error = "invalid_request", description = "request header too large";
+      break;
+    default: break;
+  }
+  // Fixed ASCII words without quotes or backslashes: no JSON escaping is needed.
+  std::string body;
+  body.reserve(48 + error.size() + description.size());
+  body.append(R"({"error":")").append(error).append(R"(","error_description":")").append(description).append("\"}");
+  auto res = make_response(req, status, std::move(body), "application/json");
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
 }  // namespace tessera::transport
 
 #endif

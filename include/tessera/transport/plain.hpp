@@ -5,6 +5,7 @@
 #ifndef TESSERA_TRANSPORT_PLAIN_HPP
 #define TESSERA_TRANSPORT_PLAIN_HPP
 
+#include <tessera/transport/message.hpp>
 #include <tessera/transport/server_transport.hpp>
 
 #include <boost/asio/post.hpp>
@@ -28,6 +29,10 @@ struct plain {
     return stream_type{std::move(s)};
   }
   static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s; }
+
+  /// Adds nothing: `Strict-Transport-Security` must not be sent over plain HTTP (RFC 6797
+  /// §7.2; docs/security.md row 41).
+  static void decorate_response(const context_type&, response&) noexcept {}
 
   /// No handshake: completes (through the executor, never inline) with success.
   template <class Handler>

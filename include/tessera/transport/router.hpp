@@ -5,13 +5,14 @@
 //  * Matching is on the exact path of the request target, without query or fragment
 //    (`/token` matches `/token?x=1`, not `/token/` or `/TOKEN`); no patterns, no prefixes.
 //  * A path that is known but not for the request's method answers 405 with an `Allow` header
-//    listing the registered methods; an unknown path answers 404. A HEAD request to a path
+//    listing the registered methods; an unknown path answers 404. Both bodies are JSON errors
+//    (`make_error_response`, message.hpp; docs/security.md row 42). A HEAD request to a path
 //    with a GET handler but no HEAD handler runs the GET handler and drops the body
 //    (RFC 9110 §9.3.2), keeping `Content-Length`.
 //  * A handler is either `response(const request&)` or
 //    `response(const request&, const request_context&)`; both are stored the same way.
-//  * A handler that throws produces a 500 with a fixed body; the exception text never reaches
-//    the wire (it may hold secrets). Handlers should report errors as responses, not throws.
+//  * A handler that throws produces a 500 with a fixed JSON body (`server_error`); the exception
+//    text never reaches the wire (it may hold secrets). Handlers should report errors as responses, not throws.
 //  * Register everything before serving: `add` is not thread-safe, `route` is (it is const
 //    and handlers are called concurrently from several I/O threads — they must be thread-safe).
 //  * Every response leaves `route` with its payload prepared (Content-Length set from the body)
@@ -80,23 +81,23 @@ class router {
   response route(const request& req, const request_context& ctx = {}) const {
     auto path = target_path(req.target());
     auto it = routes_.find(path);
-    if (it == routes_.end()) return finish(make_response(req, http::status::not_found, "not found\n"));
+    const bool head = req.method() == http::verb::head;
+    if (it == routes_.end()) return finish_error(make_error_response(req, http::status::not_found), head);
 
     const auto& entry = it->second;
-    const bool head = req.method() == http::verb::head;
     const handler_function* f = find(entry, req.method());
     if (!f && head) f = find(entry, http::verb::get);
     if (!f) {
-      auto res = make_response(req, http::status::method_not_allowed, "method not allowed\n");
+      auto res = make_error_response(req, http::status::method_not_allowed);
       res.set(http::field::allow, allow_header(entry));
-      return finish(std::move(res));
+      return finish_error(std::move(res), head);
     }
 
     response res;
     try {
       res = (*f)(req, ctx);
     } catch (...) {
-      res = make_response(req, http::status::internal_server_error, "internal server error\n");
+      res = make_error_response(req, http::status::internal_server_error);
     }
     res = finish(std::move(res));
     if (head) res.body().clear();  // Content-Length already describes the GET body
@@ -152,6 +153,12 @@ class router {
   // desynchronise the connection with a wrong length.
   static response finish(response res) {
     if (!res.chunked()) res.prepare_payload();
+    return res;
+  }
+  // The router's own 404/405 (make_error_response, message.hpp); a HEAD gets their length only.
+  static response finish_error(response res, bool head) {
+    res = finish(std::move(res));
+    if (head) res.body().clear();
     return res;
   }
 

@@ -15,6 +15,8 @@
 //       static context_type make_context(const options&, std::error_code& ec);
 //       static stream_type make_stream(boost::asio::ip::tcp::socket&&, context_type&);
 //       static boost::beast::tcp_stream& tcp_layer(stream_type&) noexcept;
+//       // Last touch on every response before it is written (tls: Strict-Transport-Security).
+//       static void decorate_response(const context_type&, response&);
 //       // Completes with the handshake's error; `plain` completes at once.
 //       template <class Handler> static void async_handshake(stream_type&, Handler&&);
 //       // Ends the session's framing (TLS close_notify); never closes the socket.
@@ -25,10 +27,13 @@
 #ifndef TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
 #define TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
 
+#include <tessera/transport/message.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <concepts>
+#include <utility>
 #include <system_error>
 
 namespace tessera::transport {
@@ -49,10 +54,11 @@ concept server_transport =
       typename T::stream_type;
     } &&
     requires(const typename T::options& o, typename T::context_type& ctx, typename T::stream_type& s,
-             boost::asio::ip::tcp::socket&& sock, std::error_code& ec) {
+             boost::asio::ip::tcp::socket&& sock, std::error_code& ec, response& res) {
       { T::make_context(o, ec) } -> std::same_as<typename T::context_type>;
       { T::make_stream(std::move(sock), ctx) } -> std::same_as<typename T::stream_type>;
       { T::tcp_layer(s) } -> std::same_as<boost::beast::tcp_stream&>;
+      T::decorate_response(std::as_const(ctx), res);
       T::async_handshake(s, detail::error_handler_archetype{});
       T::async_shutdown(s, detail::error_handler_archetype{});
     };

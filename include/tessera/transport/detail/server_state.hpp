@@ -7,15 +7,89 @@
 #include <tessera/transport/limits.hpp>
 #include <tessera/transport/router.hpp>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tessera::transport::detail {
+
+/// The address connections are counted under: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`,
+/// what a dual-stack listener sees for an IPv4 peer) is its IPv4 address, so one host cannot
+/// double its share by connecting to both listeners (docs/security.md row 40).
+inline boost::asio::ip::address connection_key(const boost::asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+/// Open connections per peer address (docs/security.md row 40). An entry lives while its count
+/// is above zero, so the map never holds more entries than there are open connections. One
+/// mutex: it is taken twice per connection (accept and close), never per request.
+class address_counts {
+ public:
+  /// Holds one connection slot of an address until destroyed; empty when refused.
+  class slot {
+   public:
+    slot() = default;
+    slot(slot&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), address_(o.address_) {}
+    slot& operator=(slot&& o) noexcept {
+      if (this != &o) {
+        release();
+        owner_ = std::exchange(o.owner_, nullptr);
+        address_ = o.address_;
+      }
+      return *this;
+    }
+    ~slot() { release(); }
+    explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+   private:
+    friend class address_counts;
+    slot(address_counts* o, const boost::asio::ip::address& a) : owner_(o), address_(a) {}
+    void release() noexcept {
+      if (owner_) std::exchange(owner_, nullptr)->release(address_);
+    }
+    address_counts* owner_ = nullptr;
+    boost::asio::ip::address address_{};
+  };
+
+  /// A slot for `peer` when fewer than `cap` connections of its address are open; else empty.
+  /// May throw std::bad_alloc (a new map entry).
+  slot try_acquire(const boost::asio::ip::address& peer, std::size_t cap) {
+    const auto key = connection_key(peer);
+    std::lock_guard lk(mutex_);
+    auto [it, inserted] = counts_.try_emplace(key, 0);
+    if (it->second >= cap) {
+      if (inserted) counts_.erase(it);  // cap 0: nothing is ever held
+      return {};
+    }
+    ++it->second;
+    return slot{this, key};
+  }
+
+  /// Distinct addresses with an open connection.
+  std::size_t size() const {
+    std::lock_guard lk(mutex_);
+    return counts_.size();
+  }
+
+ private:
+  void release(const boost::asio::ip::address& key) noexcept {
+    std::lock_guard lk(mutex_);
+    auto it = counts_.find(key);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+
+  mutable std::mutex mutex_;
+  std::unordered_map<boost::asio::ip::address, std::size_t> counts_;
+};
 
 /// The part of a session that shutdown talks to; both calls post to the session's strand.
 class session_base {
@@ -39,6 +113,8 @@ struct server_state {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> active{0};     // open connections, counted from accept
   std::atomic<std::size_t> rejected{0};   // connections closed by max_connections
+  std::atomic<std::size_t> rejected_per_address{0};  // closed by max_connections_per_address
+  address_counts per_address;             // open connections per peer address
   std::atomic<std::size_t> accepted{0};   // connections accepted, ever
 
   void add(session_base* s, std::weak_ptr<session_base> w) {

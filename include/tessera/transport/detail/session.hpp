@@ -1,6 +1,7 @@
 // tessera — transport/detail/session.hpp: one server connection, from handshake to close.
 //
-// Phases: handshake → idle (waiting for a request's first byte) → reading (header, then body)
+// Phases: first byte (a new connection must send something within `first_byte_timeout`, or is
+// closed silently; docs/security.md row 40) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
 // → handling (the router, synchronously, on this connection's strand) → writing → idle again
 // or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
 // session can still answer 408); writes by the tcp_stream's own timeout, which closes the
@@ -37,8 +38,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
   enum class phase { handshake, idle, reading, handling, writing, closing };
 
  public:
-  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx)
-      : state_(state), stream_(Transport::make_stream(std::move(socket), ctx)), deadline_(stream_.get_executor()) {
+  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx,
+          address_counts::slot slot = {})
+      : state_(state),
+        transport_context_(ctx),
+        slot_(std::move(slot)),
+        stream_(Transport::make_stream(std::move(socket), ctx)),
+        deadline_(stream_.get_executor()) {
     error_code ec;
     auto peer = tcp().socket().remote_endpoint(ec);
     if (!ec) {
@@ -48,7 +54,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     context_.tls = Transport::is_tls;
   }
 
-  ~session() override { state_.remove(this); }
+  ~session() override {
+    slot_ = {};  // before remove(): once the count drains, the server may go away
+    state_.remove(this);
+  }
 
   void start() {
     state_.add(this, this->weak_from_this());
@@ -56,9 +65,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
       if (self->state_.stopping) return self->close_now();
       // The first request's header deadline runs from accept, across the TLS handshake and the
       // wait for the first byte: one budget, not one per phase.
-      self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
-      self->arm_until(self->header_deadline_);
-      Transport::async_handshake(self->stream_, [self](error_code ec) { self->on_handshake(ec); });
+      const auto now = clock::now();
+      self->header_deadline_ = now + self->state_.limits.header_timeout;
+      self->arm_until(std::min(self->header_deadline_, now + self->state_.limits.first_byte_timeout));
+      self->tcp().socket().async_wait(boost::asio::socket_base::wait_read,
+                                      [self](error_code ec) { self->on_first_byte(ec); });
     });
   }
 
@@ -96,6 +107,15 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   // --- phases -----------------------------------------------------------------------------
+  // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
+  // opened a connection and sent nothing is closed without an answer (docs/security.md row 40).
+  void on_first_byte(error_code ec) {
+    disarm();
+    if (ec || timed_out_ || stop_requested_ || state_.stopping) return close_now();
+    arm_until(header_deadline_);
+    Transport::async_handshake(stream_, [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  }
+
   void on_handshake(error_code ec) {
     disarm();
     if (ec) return close_now();
@@ -197,16 +217,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
       request_.target("-");
     }
     parser_.reset();
-    response_ = {status, 11};
-    response_.set(http::field::content_type, "text/plain; charset=utf-8");
-    response_.body() = std::string(http::obsolete_reason(status)) + "\n";
+    // The same JSON error shape as the router's 404/405 (docs/security.md row 42).
+    response_ = make_error_response(request_, status);
+    response_.version(11);
     response_.keep_alive(false);
-    response_.prepare_payload();
     write(false);
   }
 
   void write(bool may_keep_alive) {
     phase_ = phase::writing;
+    // The one place every response passes: TLS adds Strict-Transport-Security here
+    // (docs/security.md row 41), to handlers' answers and the transport's errors alike.
+    Transport::decorate_response(transport_context_, response_);
     tcp().expires_after(state_.limits.read_timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
@@ -265,6 +287,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   server_state& state_;
+  const typename Transport::context_type& transport_context_;  // outlives every session (basic_server)
+  address_counts::slot slot_;  // this connection's share of its address (row 40)
   stream_type stream_;
   boost::asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;

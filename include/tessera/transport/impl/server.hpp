@@ -135,19 +135,38 @@ void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
       s.close(ignored);
       state_.release_unstarted();
     } else {
-      // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
-      // Nagle holds the second response of a pipelined batch until the client ACKs the first,
-      // and a delayed ACK makes that 40 ms a round.
-      boost::system::error_code ignored;
-      s.set_option(net::ip::tcp::no_delay(true), ignored);
-      try {
-        std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
-      } catch (...) {
-        state_.release_unstarted();  // out of memory: drop this connection, keep serving
-      }
+      start_session(std::move(s));
     }
     accept(l);
   });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::start_session(boost::asio::ip::tcp::socket s) {
+  namespace net = boost::asio;
+  boost::system::error_code ec;
+  const auto peer = s.remote_endpoint(ec);
+  if (ec) {  // the peer is already gone
+    s.close(ec);
+    return state_.release_unstarted();
+  }
+  try {
+    // One address may hold only its share of the slots (docs/security.md row 40); over it, the
+    // connection is closed before anything is read, as for max_connections.
+    auto slot = state_.per_address.try_acquire(peer.address(), state_.limits.max_connections_per_address);
+    if (!slot) {
+      state_.rejected_per_address.fetch_add(1);
+      s.close(ec);
+      return state_.release_unstarted();
+    }
+    // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
+    // Nagle holds the second response of a pipelined batch until the client ACKs the first,
+    // and a delayed ACK makes that 40 ms a round.
+    s.set_option(net::ip::tcp::no_delay(true), ec);
+    std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_, std::move(slot))->start();
+  } catch (...) {
+    state_.release_unstarted();  // out of memory: drop this connection (and its slot), keep serving
+  }
 }
 
 template <server_transport Transport>
