@@ -55,6 +55,9 @@ server_options bench_options(unsigned threads) {
   server_options o;
   o.threads = threads;
   o.access_log = nullptr;  // a log line per request measures the sink, not the server
+  // Every load connection comes from 127.0.0.1: the per-address cap (docs/security.md row 38)
+  // would close all but its default 64.
+  o.limits.max_connections_per_address = o.limits.max_connections;
   return o;
 }
 

@@ -10,10 +10,10 @@
 //                  [--max-connections-per-address N] [--threads N] [--quiet]
 //
 // With TLS every response carries Strict-Transport-Security, one year by default
-// (docs/security.md row 41); `--hsts-max-age 0` tells browsers to forget it, `--no-hsts` sends
+// (docs/security.md row 39); `--hsts-max-age 0` tells browsers to forget it, `--no-hsts` sends
 // none (a proxy in front sets its own). Behind a reverse proxy every client shares the proxy's
 // address: raise `--max-connections-per-address` (default 64) to the connections the proxy may
-// open, and let the proxy limit each client (docs/security.md row 40).
+// open, and let the proxy limit each client (docs/security.md row 38).
 #include "data_dir.hpp"
 
 #include <tessera/server.hpp>

@@ -358,7 +358,7 @@ TEST_CASE("listen rejects an address that is not an IP literal") {
   CHECK_THROWS_AS(server.listen("localhost", 0), tessera::system_error);
 }
 
-// --- docs/security.md row 42: the transport's own errors are JSON -------------------------------
+// --- docs/security.md row 40: the transport's own errors are JSON -------------------------------
 
 TEST_CASE("the server's own 400, 404, 408, 413 and 431 answers are JSON errors that are not cached") {
   server_t s{basic_routes(), opts([](auto& o) {
@@ -394,11 +394,11 @@ TEST_CASE("the server's own 400, 404, 408, 413 and 431 answers are JSON errors t
     CHECK((*r)[bhttp::field::content_type] == "application/json");
     CHECK((*r)[bhttp::field::cache_control] == "no-store");
     CHECK(r->body() == p.body);
-    CHECK((*r)[bhttp::field::strict_transport_security].empty());  // plain HTTP (row 41)
+    CHECK((*r)[bhttp::field::strict_transport_security].empty());  // plain HTTP (row 39)
   }
 }
 
-// --- docs/security.md row 40: connection slots per address and the first-byte timeout ---------
+// --- docs/security.md row 38: connection slots per address and the first-byte timeout ---------
 
 namespace {
 router routes_with_healthz() {

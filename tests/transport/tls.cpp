@@ -204,7 +204,7 @@ TEST_CASE("TLS server stops gracefully with a keep-alive connection open") {
   CHECK(ec == tessera::error::connection_failed);
 }
 
-// --- docs/security.md row 41: HSTS on every response over TLS, never over plain HTTP -----------
+// --- docs/security.md row 39: HSTS on every response over TLS, never over plain HTTP -----------
 
 TEST_CASE("every response over TLS carries Strict-Transport-Security for a year, a 404 and a 431 included") {
   auto o = tls_t::with_threads();
@@ -216,7 +216,7 @@ TEST_CASE("every response over TLS carries Strict-Transport-Security for a year,
   CHECK(ok[bhttp::field::strict_transport_security] == "max-age=31536000");
   auto missing = client.get(s.url("/nope"));
   CHECK(missing.result() == status::not_found);
-  CHECK(missing[bhttp::field::content_type] == "application/json");  // row 42
+  CHECK(missing[bhttp::field::content_type] == "application/json");  // row 40
   CHECK(missing[bhttp::field::strict_transport_security] == "max-age=31536000");
   request big{bhttp::verb::get, "/", 11};
   big.set("X-Pad", std::string(2000, 'a'));

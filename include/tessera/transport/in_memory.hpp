@@ -57,7 +57,7 @@ class in_memory {
     req.version(11);
     req.prepare_payload();
     if (req.body().size() > limits_.body_limit) {
-      auto res = make_error_response(req, http::status::payload_too_large);  // docs/security.md row 42
+      auto res = make_error_response(req, http::status::payload_too_large);  // docs/security.md row 40
       res.keep_alive(false);
       return res;
     }

@@ -20,9 +20,9 @@
 //   max_connections_per_address  likewise, when that many are open from the peer's address
 //
 // Error answers (400, 408, 413, 431) are JSON, as the router's 404/405 (message.hpp,
-// `make_error_response`; docs/security.md row 42).
+// `make_error_response`; docs/security.md row 40).
 //
-// Connection slots (docs/security.md row 40). `max_connections` alone let one address take
+// Connection slots (docs/security.md row 38). `max_connections` alone let one address take
 // every slot with idle connections, so `/healthz` and everyone else went unanswered; the
 // per-address cap keeps one address to a small share, and `first_byte_timeout` frees a slot
 // that a peer opened and never used long before `header_timeout` would. The default, 64, is

@@ -61,7 +61,7 @@ inline response make_response(const request& req, http::status status, std::stri
   return res;
 }
 
-/// The transport's own error answers (docs/security.md row 42): unknown path, wrong method,
+/// The transport's own error answers (docs/security.md row 40): unknown path, wrong method,
 /// limits crossed, malformed HTTP, a throwing handler. Every one is JSON in the shape of
 /// RFC 6749 §5.2 (`{"error":"...","error_description":"..."}`) with `Cache-Control: no-store`,
 /// so a client of an OAuth endpoint parses every failure the same way. The words are fixed per

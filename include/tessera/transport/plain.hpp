@@ -31,7 +31,7 @@ struct plain {
   static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s; }
 
   /// Adds nothing: `Strict-Transport-Security` must not be sent over plain HTTP (RFC 6797
-  /// §7.2; docs/security.md row 41).
+  /// §7.2; docs/security.md row 39).
   static void decorate_response(const context_type&, response&) noexcept {}
 
   /// No handshake: completes (through the executor, never inline) with success.

@@ -6,7 +6,7 @@
 //    (`/token` matches `/token?x=1`, not `/token/` or `/TOKEN`); no patterns, no prefixes.
 //  * A path that is known but not for the request's method answers 405 with an `Allow` header
 //    listing the registered methods; an unknown path answers 404. Both bodies are JSON errors
-//    (`make_error_response`, message.hpp; docs/security.md row 42). A HEAD request to a path
+//    (`make_error_response`, message.hpp; docs/security.md row 40). A HEAD request to a path
 //    with a GET handler but no HEAD handler runs the GET handler and drops the body
 //    (RFC 9110 §9.3.2), keeping `Content-Length`.
 //  * A handler is either `response(const request&)` or

@@ -14,10 +14,10 @@
 //  * Keep-alive and pipelining per RFC 9112 §9; responses go out in request order.
 //  * Every bound in `server_limits` holds; crossing one answers 413/431/408 or closes the
 //    connection (see limits.hpp) — never a crash, never unbounded memory. One peer address
-//    holds at most `max_connections_per_address` connections (docs/security.md row 40).
+//    holds at most `max_connections_per_address` connections (docs/security.md row 38).
 //  * The transport's own answers (400, 404, 405, 408, 413, 431, 500) are JSON errors
-//    (docs/security.md row 42); over TLS every response carries Strict-Transport-Security
-//    (`tls::options::hsts`, docs/security.md row 41).
+//    (docs/security.md row 40); over TLS every response carries Strict-Transport-Security
+//    (`tls::options::hsts`, docs/security.md row 39).
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
 //    one request at a time per connection; a slow handler holds one thread. They must be
 //    thread-safe and must not call `stop()`.
@@ -121,7 +121,7 @@ class basic_server {
   /// Connections closed at once because `max_connections` were open.
   std::size_t rejected_connections() const noexcept { return state_.rejected.load(); }
   /// Connections closed at once because `max_connections_per_address` were open from their
-  /// address (docs/security.md row 40).
+  /// address (docs/security.md row 38).
   std::size_t rejected_per_address_connections() const noexcept { return state_.rejected_per_address.load(); }
   /// Distinct peer addresses with an open connection (the size of the per-address table).
   std::size_t connected_addresses() const { return state_.per_address.size(); }

@@ -10,7 +10,7 @@
 // `first_byte_timeout`); a failed handshake (a plain-text client, an unknown TLS version, a
 // client that rejects our certificate) closes that connection only.
 //
-// HSTS (RFC 6797; docs/security.md row 41): every response the server writes over TLS —
+// HSTS (RFC 6797; docs/security.md row 39): every response the server writes over TLS —
 // handlers' answers, the router's 404/405, the transport's 400/408/413/431 — carries
 // `Strict-Transport-Security` as `tls::options::hsts` says (default: one year, no
 // includeSubDomains). It is added in one place, `decorate_response`, which the session calls
@@ -32,7 +32,7 @@
 
 namespace tessera::transport {
 
-/// What `Strict-Transport-Security` a TLS server sends (RFC 6797 §6.1; docs/security.md row 41).
+/// What `Strict-Transport-Security` a TLS server sends (RFC 6797 §6.1; docs/security.md row 39).
 struct hsts_policy {
   static constexpr std::chrono::seconds default_max_age{31536000};  // one year
 
@@ -111,7 +111,7 @@ struct tls {
   }
   static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s.next_layer(); }
 
-  /// Adds `Strict-Transport-Security` to a response about to be written (docs/security.md row 41).
+  /// Adds `Strict-Transport-Security` to a response about to be written (docs/security.md row 39).
   static void decorate_response(const context_type& c, response& res) {
     if (!c.strict_transport_security.empty())
       res.set(http::field::strict_transport_security, c.strict_transport_security);

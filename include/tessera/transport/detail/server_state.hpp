@@ -22,14 +22,14 @@ namespace tessera::transport::detail {
 
 /// The address connections are counted under: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`,
 /// what a dual-stack listener sees for an IPv4 peer) is its IPv4 address, so one host cannot
-/// double its share by connecting to both listeners (docs/security.md row 40).
+/// double its share by connecting to both listeners (docs/security.md row 38).
 inline boost::asio::ip::address connection_key(const boost::asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped())
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
   return a;
 }
 
-/// Open connections per peer address (docs/security.md row 40). An entry lives while its count
+/// Open connections per peer address (docs/security.md row 38). An entry lives while its count
 /// is above zero, so the map never holds more entries than there are open connections. One
 /// mutex: it is taken twice per connection (accept and close), never per request.
 class address_counts {

@@ -1,7 +1,7 @@
 // tessera — transport/detail/session.hpp: one server connection, from handshake to close.
 //
 // Phases: first byte (a new connection must send something within `first_byte_timeout`, or is
-// closed silently; docs/security.md row 40) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
+// closed silently; docs/security.md row 38) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
 // → handling (the router, synchronously, on this connection's strand) → writing → idle again
 // or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
 // session can still answer 408); writes by the tcp_stream's own timeout, which closes the
@@ -108,7 +108,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   // --- phases -----------------------------------------------------------------------------
   // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
-  // opened a connection and sent nothing is closed without an answer (docs/security.md row 40).
+  // opened a connection and sent nothing is closed without an answer (docs/security.md row 38).
   void on_first_byte(error_code ec) {
     disarm();
     if (ec || timed_out_ || stop_requested_ || state_.stopping) return close_now();
@@ -217,7 +217,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       request_.target("-");
     }
     parser_.reset();
-    // The same JSON error shape as the router's 404/405 (docs/security.md row 42).
+    // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
     response_ = make_error_response(request_, status);
     response_.version(11);
     response_.keep_alive(false);
@@ -227,7 +227,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
   void write(bool may_keep_alive) {
     phase_ = phase::writing;
     // The one place every response passes: TLS adds Strict-Transport-Security here
-    // (docs/security.md row 41), to handlers' answers and the transport's errors alike.
+    // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
     Transport::decorate_response(transport_context_, response_);
     tcp().expires_after(state_.limits.read_timeout);
     http::async_write(stream_, response_,
@@ -288,7 +288,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   server_state& state_;
   const typename Transport::context_type& transport_context_;  // outlives every session (basic_server)
-  address_counts::slot slot_;  // this connection's share of its address (row 40)
+  address_counts::slot slot_;  // this connection's share of its address (row 38)
   stream_type stream_;
   boost::asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;

@@ -151,7 +151,7 @@ void basic_server<Transport>::start_session(boost::asio::ip::tcp::socket s) {
     return state_.release_unstarted();
   }
   try {
-    // One address may hold only its share of the slots (docs/security.md row 40); over it, the
+    // One address may hold only its share of the slots (docs/security.md row 38); over it, the
     // connection is closed before anything is read, as for max_connections.
     auto slot = state_.per_address.try_acquire(peer.address(), state_.limits.max_connections_per_address);
     if (!slot) {
