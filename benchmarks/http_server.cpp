@@ -22,6 +22,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/write.hpp>  // operator<< for messages
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

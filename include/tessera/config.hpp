@@ -18,6 +18,16 @@
 #define TESSERA_ASSERT(expr) assert(expr)
 #endif
 
+// Separate compilation (opt-in; see tessera/src.hpp): with TESSERA_SEPARATE_COMPILATION defined
+// in every translation unit, the heavy non-template functions are only declared by the headers
+// and defined once, in the one source that includes <tessera/src.hpp>; TESSERA_DECL is what
+// marks their definitions (`inline` in the header-only default).
+#ifdef TESSERA_SEPARATE_COMPILATION
+#define TESSERA_DECL
+#else
+#define TESSERA_DECL inline
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TESSERA_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TESSERA_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -68,7 +68,7 @@ if(CONSUMER STREQUAL "install")
 endif()
 
 set(consumer_args)
-if(CONSUMER MATCHES "^find_package")
+if(CONSUMER MATCHES "^(find_package|separate_compilation)")
   if(NOT DEFINED PREFIX OR NOT EXISTS ${PREFIX}/share/cmake/tessera/tesseraConfig.cmake)
     message(FATAL_ERROR "run_consumer.cmake: ${CONSUMER} needs -DPREFIX=<an installed tessera> (ctest runs cmake.install first)")
   endif()

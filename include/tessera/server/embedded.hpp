@@ -25,4 +25,15 @@ using embedded_server =
 
 }  // namespace tessera
 
+// With TESSERA_SEPARATE_COMPILATION the composition is compiled once, by tessera/src.hpp.
+#ifdef TESSERA_SEPARATE_COMPILATION
+extern template class tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+                                                          tessera::identity::password_authenticator>;
+extern template class tessera::identity::local<tessera::store::memory>;
+extern template class tessera::authorization_server<
+    tessera::embedded_traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
+    tessera::grant::client_credentials, tessera::grant::refresh_token<tessera::rotation::reuse_detection>,
+    tessera::grant::device_code>;
+#endif
+
 #endif

@@ -33,7 +33,9 @@
 
 #include <tessera/config.hpp>
 #include <tessera/error.hpp>
+#ifndef TESSERA_SEPARATE_COMPILATION
 #include <tessera/transport/detail/client_connection.hpp>
+#endif
 #include <tessera/transport/detail/form.hpp>
 #include <tessera/transport/detail/tls_context.hpp>
 #include <tessera/transport/detail/url.hpp>
@@ -51,6 +53,10 @@
 #include <vector>
 
 namespace tessera::transport {
+
+namespace detail {
+class client_connection;  // detail/client_connection.hpp
+}  // namespace detail
 
 struct client_options {
   /// PEM file of trusted CAs; when set (or `ca_pem` is), the system store is not used.
@@ -81,7 +87,7 @@ class http_client {
   /// As above; on failure `ec` is set and every request fails with it.
   http_client(client_options options, std::error_code& ec);
 
-  ~http_client() = default;
+  ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
@@ -112,10 +118,7 @@ class http_client {
     return pool_.size();
   }
   /// Closes every idle connection.
-  void close_idle() {
-    std::lock_guard lk(pool_mutex_);
-    pool_.clear();
-  }
+  void close_idle();
 
  private:
   struct throw_tag {};
@@ -150,6 +153,9 @@ static_assert(sync_client<http_client>);
 
 }  // namespace tessera::transport
 
+// With TESSERA_SEPARATE_COMPILATION the definitions are compiled once, by tessera/src.hpp.
+#ifndef TESSERA_SEPARATE_COMPILATION
 #include <tessera/transport/impl/http_client.hpp>
+#endif
 
 #endif

@@ -162,6 +162,16 @@ using tls_server = basic_server<tls>;
 
 }  // namespace tessera::transport
 
+// With TESSERA_SEPARATE_COMPILATION the two servers tessera ships are compiled once, by
+// tessera/src.hpp; a server over a transport of your own needs the definitions in the file
+// that uses it: include <tessera/transport/impl/server.hpp> there.
+#ifndef TESSERA_SEPARATE_COMPILATION
 #include <tessera/transport/impl/server.hpp>
+#else
+namespace tessera::transport {
+extern template class basic_server<plain>;
+extern template class basic_server<tls>;
+}  // namespace tessera::transport
+#endif
 
 #endif

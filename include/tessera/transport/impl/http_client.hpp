@@ -1,24 +1,35 @@
-// tessera — transport/impl/http_client.hpp: definitions for http_client.hpp.
+// tessera — transport/impl/http_client.hpp: definitions for http_client.hpp. Included by
+// http_client.hpp in the header-only default, by tessera/src.hpp alone with
+// TESSERA_SEPARATE_COMPILATION (TESSERA_DECL is then empty: defined once, in that source).
 #ifndef TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
 #define TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
+
+#include <tessera/transport/detail/client_connection.hpp>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 namespace tessera::transport {
 
-inline http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
+TESSERA_DECL http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
   init(ec);
   init_error_ = ec;
 }
 
-inline http_client::http_client(client_options options, throw_tag) : options_(std::move(options)) {
+TESSERA_DECL http_client::http_client(client_options options, throw_tag) : options_(std::move(options)) {
   std::error_code ec;
   init(ec);
   tessera::detail::throw_if(ec);
 }
 
-inline void http_client::init(std::error_code& ec) {
+TESSERA_DECL http_client::~http_client() = default;
+
+TESSERA_DECL void http_client::close_idle() {
+  std::lock_guard lk(pool_mutex_);
+  pool_.clear();
+}
+
+TESSERA_DECL void http_client::init(std::error_code& ec) {
   detail::harden_tls_context(tls_, ec);
   if (ec) return;
   boost::system::error_code bec;
@@ -36,7 +47,7 @@ inline void http_client::init(std::error_code& ec) {
   ec = bec;
 }
 
-inline std::unique_ptr<detail::client_connection> http_client::take(const std::string& origin) {
+TESSERA_DECL std::unique_ptr<detail::client_connection> http_client::take(const std::string& origin) {
   std::lock_guard lk(pool_mutex_);
   const auto now = std::chrono::steady_clock::now();
   // Newest first: the most recently used connection is the likeliest to be alive.
@@ -49,7 +60,7 @@ inline std::unique_ptr<detail::client_connection> http_client::take(const std::s
   return nullptr;
 }
 
-inline void http_client::give_back(std::unique_ptr<detail::client_connection> c) {
+TESSERA_DECL void http_client::give_back(std::unique_ptr<detail::client_connection> c) {
   if (!c->reusable() || options_.max_idle_per_origin == 0) return;
   c->idle_since = std::chrono::steady_clock::now();
   std::lock_guard lk(pool_mutex_);
@@ -65,7 +76,7 @@ inline void http_client::give_back(std::unique_ptr<detail::client_connection> c)
   pool_.push_back(std::move(c));
 }
 
-inline response http_client::send_once(request& req, const detail::http_url& u, std::error_code& ec) {
+TESSERA_DECL response http_client::send_once(request& req, const detail::http_url& u, std::error_code& ec) {
   const auto origin = u.origin();
   req.target(u.target);
   req.set(http::field::host, u.host_header);
@@ -97,7 +108,7 @@ inline response http_client::send_once(request& req, const detail::http_url& u, 
   return res;
 }
 
-inline response http_client::send(request req, std::string_view url, std::error_code& ec) {
+TESSERA_DECL response http_client::send(request req, std::string_view url, std::error_code& ec) {
   ec = init_error_;
   if (ec) return {};
   auto parsed = boost::urls::parse_uri(url);
@@ -163,7 +174,7 @@ inline response http_client::send(request req, std::string_view url, std::error_
   }
 }
 
-inline response http_client::post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+TESSERA_DECL response http_client::post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
                                        std::error_code& ec) {
   request req{http::verb::post, "/", 11};
   for (const auto& f : headers) req.insert(f.name_string(), f.value());
