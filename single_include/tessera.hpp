@@ -53,6 +53,16 @@
 #define TESSERA_ASSERT(expr) assert(expr)
 #endif
 
+// Separate compilation (opt-in; see tessera/src.hpp): with TESSERA_SEPARATE_COMPILATION defined
+// in every translation unit, the heavy non-template functions are only declared by the headers
+// and defined once, in the one source that includes <tessera/src.hpp>; TESSERA_DECL is what
+// marks their definitions (`inline` in the header-only default).
+#ifdef TESSERA_SEPARATE_COMPILATION
+#define TESSERA_DECL
+#else
+#define TESSERA_DECL inline
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TESSERA_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TESSERA_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -342,6 +352,11 @@ enum class error {
   user_authentication_rate_limited,
   subject_is_client_id,
   token_not_for_person,
+  prompt_unsupported,
+  prompt_none_combined,
+  max_age_invalid,
+  consent_required,
+  consent_denied,
   users_file_malformed,
   users_file_duplicate_user,
   users_file_unreadable,
@@ -518,6 +533,11 @@ inline constexpr error_entry error_table[] = {
     {user_authentication_rate_limited, c::access_denied, "too many failed logins for this user or address; try later"},
     {subject_is_client_id, c::access_denied, "the user's subject is the id of a registered client; tokens for it could be taken for the client's"},
     {token_not_for_person, c::invalid_token, "the token was issued to a client, not to a person"},
+    {prompt_unsupported, c::invalid_request, "prompt holds a value other than none, login, consent and select_account"},
+    {prompt_none_combined, c::invalid_request, "prompt=none cannot be combined with another prompt value"},
+    {max_age_invalid, c::invalid_request, "max_age is not a non-negative whole number of seconds"},
+    {consent_required, c::consent_required, "the user has not allowed this client the requested scopes"},
+    {consent_denied, c::access_denied, "the user denied the authorization request"},
     {users_file_malformed, c::server_error, "users file line is not user:bcrypt-hash[:email[:display name]]"},
     {users_file_duplicate_user, c::server_error, "users file lists the same user twice"},
     {users_file_unreadable, c::server_error, "users file cannot be read"},
@@ -3114,6 +3134,18 @@ using tessera::detail::to_lower_ascii;
 
 }  // namespace detail
 
+/// Whether `uri` leads to a native application on the user's device — a loopback `http` URI
+/// or a private-use scheme (RFC 8252 §7.1, §7.3) — where any local program can listen and so
+/// claim to be the client (RFC 8252 §8.6). False for anything that does not parse.
+inline bool is_native_app_redirect(std::string_view uri) {
+  auto u = boost::urls::parse_absolute_uri(uri);
+  if (!u) return false;
+  const auto scheme = u->scheme_id();
+  if (scheme == boost::urls::scheme::https) return false;
+  if (scheme == boost::urls::scheme::http) return detail::is_loopback_host(*u);
+  return true;
+}
+
 /// Whether `uri` may be registered as, or requested as, a redirect URI (rules above):
 /// `url_invalid` when not.
 inline void check_redirect_uri(std::string_view uri, std::error_code& ec) noexcept {
@@ -3625,6 +3657,7 @@ inline constexpr std::string_view page_style =
     "h1{font-size:1.4rem;margin:0 0 1rem}"
     "label{display:block;margin:.8rem 0 .3rem}"
     "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "input[type=checkbox]{width:auto;margin-right:.4rem}"
     "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
     ".actions{display:flex;gap:.6rem}"
     ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
@@ -3744,6 +3777,46 @@ inline response make_response(const request& req, http::status status, std::stri
     res.body() = std::move(body);
   }
   res.prepare_payload();
+  return res;
+}
+
+/// The transport's own error answers (docs/security.md row 40): unknown path, wrong method,
+/// limits crossed, malformed HTTP, a throwing handler. Every one is JSON in the shape of
+/// RFC 6749 §5.2 (`{"error":"...","error_description":"..."}`) with `Cache-Control: no-store`,
+/// so a client of an OAuth endpoint parses every failure the same way. The words are fixed per
+/// status and never echo the request:
+///
+///   400 invalid_request      "malformed HTTP request"
+///   404 not_found            "no endpoint at this path"
+///   405 method_not_allowed   "method not allowed at this path" (the router adds `Allow`)
+///   408 invalid_request      "request not received in time"
+///   413 invalid_request      "request body too large"
+///   431 invalid_request      "request header too large"
+///   500 server_error         "internal error"
+///
+/// Any other status gets `server_error` and "internal error". Browsers that hit a wrong page
+/// see JSON too: this is an authorization server, its pages are few and its APIs many.
+inline response make_error_response(const request& req, http::status status) {
+  std::string_view error = "server_error", description = "internal error";
+  switch (status) {
+    case http::status::bad_request: error = "invalid_request", description = "malformed HTTP request"; break;
+    case http::status::not_found: error = "not_found", description = "no endpoint at this path"; break;
+    case http::status::method_not_allowed:
+      error = "method_not_allowed", description = "method not allowed at this path";
+      break;
+    case http::status::request_timeout: error = "invalid_request", description = "request not received in time"; break;
+    case http::status::payload_too_large: error = "invalid_request", description = "request body too large"; break;
+    case http::status::request_header_fields_too_large:
+      error = "invalid_request", description = "request header too large";
+      break;
+    default: break;
+  }
+  // Fixed ASCII words without quotes or backslashes: no JSON escaping is needed.
+  std::string body;
+  body.reserve(48 + error.size() + description.size());
+  body.append(R"({"error":")").append(error).append(R"(","error_description":")").append(description).append("\"}");
+  auto res = make_response(req, status, std::move(body), "application/json");
+  res.set(http::field::cache_control, "no-store");
   return res;
 }
 
@@ -4062,7 +4135,8 @@ inline std::optional<std::string> browser::redirect_target(const transport::requ
 //   i.login_path() -> std::string_view
 //       where to send a browser without a session ("/login"); with `&prompt=login` the page
 //       must authenticate again even when a session exists, and the user it then reports
-//       must carry the new `auth_time` (OIDC Core §3.1.2.1)
+//       must carry the new `auth_time` and a new `login_id` (OIDC Core §3.1.2.1; an identity
+//       whose users have no `login_id` cannot satisfy `prompt=login` or `max_age`)
 //   i.install(r)
 //       registers the policy's own pages: /login, /logout, /me, and /callback for external
 //       identity providers
@@ -4106,13 +4180,14 @@ inline std::optional<std::string> browser::redirect_target(const transport::requ
 //  * Matching is on the exact path of the request target, without query or fragment
 //    (`/token` matches `/token?x=1`, not `/token/` or `/TOKEN`); no patterns, no prefixes.
 //  * A path that is known but not for the request's method answers 405 with an `Allow` header
-//    listing the registered methods; an unknown path answers 404. A HEAD request to a path
+//    listing the registered methods; an unknown path answers 404. Both bodies are JSON errors
+//    (`make_error_response`, message.hpp; docs/security.md row 40). A HEAD request to a path
 //    with a GET handler but no HEAD handler runs the GET handler and drops the body
 //    (RFC 9110 §9.3.2), keeping `Content-Length`.
 //  * A handler is either `response(const request&)` or
 //    `response(const request&, const request_context&)`; both are stored the same way.
-//  * A handler that throws produces a 500 with a fixed body; the exception text never reaches
-//    the wire (it may hold secrets). Handlers should report errors as responses, not throws.
+//  * A handler that throws produces a 500 with a fixed JSON body (`server_error`); the exception
+//    text never reaches the wire (it may hold secrets). Handlers should report errors as responses, not throws.
 //  * Register everything before serving: `add` is not thread-safe, `route` is (it is const
 //    and handlers are called concurrently from several I/O threads — they must be thread-safe).
 //  * Every response leaves `route` with its payload prepared (Content-Length set from the body)
@@ -4180,23 +4255,23 @@ class router {
   response route(const request& req, const request_context& ctx = {}) const {
     auto path = target_path(req.target());
     auto it = routes_.find(path);
-    if (it == routes_.end()) return finish(make_response(req, http::status::not_found, "not found\n"));
+    const bool head = req.method() == http::verb::head;
+    if (it == routes_.end()) return finish_error(make_error_response(req, http::status::not_found), head);
 
     const auto& entry = it->second;
-    const bool head = req.method() == http::verb::head;
     const handler_function* f = find(entry, req.method());
     if (!f && head) f = find(entry, http::verb::get);
     if (!f) {
-      auto res = make_response(req, http::status::method_not_allowed, "method not allowed\n");
+      auto res = make_error_response(req, http::status::method_not_allowed);
       res.set(http::field::allow, allow_header(entry));
-      return finish(std::move(res));
+      return finish_error(std::move(res), head);
     }
 
     response res;
     try {
       res = (*f)(req, ctx);
     } catch (...) {
-      res = make_response(req, http::status::internal_server_error, "internal server error\n");
+      res = make_error_response(req, http::status::internal_server_error);
     }
     res = finish(std::move(res));
     if (head) res.body().clear();  // Content-Length already describes the GET body
@@ -4254,6 +4329,12 @@ class router {
     if (!res.chunked()) res.prepare_payload();
     return res;
   }
+  // The router's own 404/405 (make_error_response, message.hpp); a HEAD gets their length only.
+  static response finish_error(response res, bool head) {
+    res = finish(std::move(res));
+    if (head) res.body().clear();
+    return res;
+  }
 
   std::map<std::string, method_table, std::less<>> routes_;
 };
@@ -4278,6 +4359,12 @@ struct user {
   std::string subject;          // stable identifier (`sub`)
   boost::json::object claims;   // profile claims: name, preferred_username, email, ...
   time_point auth_time{};       // when they authenticated (OIDC `auth_time`)
+  /// Names the login this user comes from: different after every login, the same for every
+  /// request of one session; empty when the identity cannot tell logins apart. The
+  /// authorization server keeps it when it asks for a new login (`prompt=login`, `max_age`)
+  /// and accepts the user back only under another one (docs/security.md row 35). Opaque;
+  /// not a secret, never the session id.
+  std::string login_id;
 };
 
 template <class I>
@@ -4442,7 +4529,7 @@ concept authenticator = std::constructible_from<A, typename A::settings_type> &&
 // ---- begin tessera/identity/login_page.hpp ----
 // tessera — identity/login_page.hpp
 //
-// The HTML of the local login form: a plain form that posts to the login path, in the page
+// The HTML of the local login form and of the sign-out confirmation: a plain form that posts to the login path, in the page
 // shell every browser page shares (`html.hpp`: escaping, the one stylesheet, the one CSP).
 // Every interpolated value is escaped, so a user name or a redirect URL can never close an
 // attribute or open a tag. The page never contains the password; the CSRF token appears only
@@ -4495,6 +4582,38 @@ inline std::string render_login_page(const login_form& f) {
   if (!f.user_name.empty()) out.append(" autofocus");
   out.append(">\n<button type=\"submit\">Sign in</button>\n</form>\n");
   return render_page("Sign in", out);
+}
+
+/// What the sign-out confirmation shows (docs/security.md row 36).
+struct logout_form {
+  std::string_view action;        // the logout path the form posts to
+  std::string_view csrf_token;
+  std::string_view redirect_url;  // validated; empty: the default
+  std::string_view message;       // a fixed notice; empty: none
+  bool offer_forget_consents = false;
+};
+
+/// The "Sign out?" page: one button that POSTs the form (a GET never signs out).
+inline std::string render_logout_page(const logout_form& f) {
+  std::string out;
+  out.reserve(1024);
+  if (!f.message.empty()) paragraph_append(out, f.message, true);
+  paragraph_append(out, "Do you want to sign out?");
+  out.append("<form method=\"post\" action=\"");
+  html_escape_append(out, f.action);
+  out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
+  html_escape_append(out, f.csrf_token);
+  out.append("\">\n");
+  if (!f.redirect_url.empty()) {
+    out.append("<input type=\"hidden\" name=\"redirect_url\" value=\"");
+    html_escape_append(out, f.redirect_url);
+    out.append("\">\n");
+  }
+  if (f.offer_forget_consents)
+    out.append("<label><input type=\"checkbox\" name=\"forget_consents\" value=\"on\"> "
+               "Also forget the applications I allowed</label>\n");
+  out.append("<button type=\"submit\">Sign out</button>\n</form>\n");
+  return render_page("Sign out", out);
 }
 
 }  // namespace tessera::identity
@@ -4953,8 +5072,18 @@ static_assert(authenticator<password_authenticator>);
 //    authenticator still `recognizes` its user;
 //  * the authenticator's pages (`install` registers them, with `login_services`), and:
 //
-//   GET|POST /logout?redirect_url=R   deletes the session from the store, expires the cookie,
-//                                303 to R (default: the login page).
+//   GET  /logout?redirect_url=R  with a session: a page that asks "Sign out?" — a form that
+//                                POSTs here (CSRF token, R) — and ends nothing: a GET can come
+//                                from any site (an <img>, a link), so it must not log anyone out
+//                                (docs/security.md row 36). Without a session: expires any stale
+//                                cookie and 303s to R.
+//   POST /logout                 form: csrf_token, redirect_url, and `forget_consents` when the
+//                                store keeps consents (the server's consent page, row 37). With a
+//                                valid token: deletes the session from the store (and the
+//                                person's consents when asked), expires the cookie, 303 to R
+//                                (default: the login page). A missing or wrong token: 403 and
+//                                the page again, nothing ended. CSRF: the browser layer's double
+//                                submit, cookie `tessera_logout`.
 //   GET  /me                     401 {"error":"login_required"}, or the user as Flyte's /me
 //                                answers (below).
 //
@@ -5159,6 +5288,15 @@ struct session_record {
   time_point expires_at{};
 };
 
+/// What a person allowed a client (the consent page, docs/security.md row 37), kept per
+/// (subject, client id). `scope` is everything they allowed it so far, space-separated; a
+/// request for scopes within it needs no new consent until `expires_at`.
+struct consent_record {
+  std::string scope;
+  time_point granted_at{};     // the last approval
+  time_point expires_at{};
+};
+
 /// A revoked access token's `jti`, or an issued one (to revoke it with its family).
 struct access_record {
   std::string family_id;
@@ -5262,9 +5400,23 @@ concept session_store = requires(S& s, std::string_view h, const session_record&
   { s.delete_session(h, ec) } -> std::same_as<void>;
 };
 
+/// Consents (docs/security.md row 37): what each person allowed each client.
+///   put_consent(subject, client_id, record, ec)   replaces that pair's record
+///   find_consent(subject, client_id, now, ec) -> optional<consent_record>   until expires_at
+///   delete_consents(subject, ec)                  forgets every consent of that person
+/// Subjects and client ids are compared exactly (bytes); neither is a secret.
+template <class S>
+concept consent_store = requires(S& s, std::string_view subject, std::string_view client_id, const consent_record& r,
+                                 time_point now, std::error_code& ec) {
+  { s.put_consent(subject, client_id, r, ec) } -> std::same_as<void>;
+  { s.find_consent(subject, client_id, now, ec) } -> std::same_as<std::optional<consent_record>>;
+  { s.delete_consents(subject, ec) } -> std::same_as<void>;
+};
+
 /// Everything the full authorization server can use.
 template <class S>
-concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S>;
+concept full_store = code_store<S> && refresh_token_store<S> && device_code_store<S> && jti_store<S> && session_store<S> &&
+                     consent_store<S>;
 
 }  // namespace tessera::store
 
@@ -5307,6 +5459,8 @@ class session_manager {
   }
 
   seconds lifetime() const noexcept { return lifetime_; }
+  /// The store sessions are kept in.
+  Store& store() const noexcept { return store_; }
   /// The session cookie's name for this request.
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
@@ -5356,13 +5510,17 @@ class session_manager {
     return s;
   }
 
-  /// The user of the request's session (see `find`). A record whose claims are not a JSON
-  /// object reads as no session.
+  /// The user of the request's session (see `find`), with a `login_id` that names this
+  /// session. A record whose claims are not a JSON object reads as no session.
   std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                    std::error_code& ec) const {
     auto s = find(req, ctx, ec);
     if (!s) return std::nullopt;
-    return to_user(s->record);
+    auto u = to_user(s->record);
+    // Every login draws a new session id, so a one-way function of it names the login
+    // (docs/security.md row 35) without revealing the key the session is stored under.
+    if (u) u->login_id = store::token_hash(s->id_hash);
+    return u;
   }
 
   /// Deletes the request's session from the store (when it has one) and returns the
@@ -5474,22 +5632,62 @@ class session_identity {
   /// Registers the authenticator's pages, GET/POST logout and GET me.
   void install(transport::router& r) const {
     authenticator_.install(r, services_);
-    r.add({transport::http::verb::get, transport::http::verb::post}, settings_.logout_path,
-          [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
+    r.get(settings_.logout_path, [this](const transport::request& q, const transport::request_context& c) { return logout_page(q, c); });
+    r.post(settings_.logout_path, [this](const transport::request& q, const transport::request_context& c) { return logout(q, c); });
     r.get(settings_.me_path, [this](const transport::request& q, const transport::request_context& c) { return me(q, c); });
   }
 
   // --- the pages (public so a server can mount them elsewhere) ----------------------------
 
-  /// GET or POST logout_path.
-  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+  /// The logout form's CSRF cookie (plain-mode name; `__Host-tessera_logout` in secure mode).
+  static constexpr std::string_view logout_csrf_cookie = "tessera_logout";
+  /// Whether the store keeps consents, so logout can offer to forget them.
+  static constexpr bool forgets_consents = store::consent_store<Store>;
+
+  /// GET logout_path: the confirmation page, or (without a session) straight to the target.
+  transport::response logout_page(const transport::request& req, const transport::request_context& ctx) const {
     auto redirect = browser_.redirect_target(req, settings_.login_path);
     if (!redirect) return browser_.redirect_refused(req);
     std::error_code ec;
+    auto u = current_user(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    if (!u) {
+      auto expired = browser_.expire_cookie(ctx, session_manager<Store, Clock>::cookie, ec);
+      auto res = identity::browser::see_other(req, *redirect);
+      if (!ec) res.insert(transport::http::field::set_cookie, expired);
+      return res;
+    }
+    return logout_form(req, ctx, transport::http::status::ok, browser::query_parameter(req, "redirect_url").value_or(""), {});
+  }
+
+  /// POST logout_path: ends the session when the form's CSRF token is right.
+  transport::response logout(const transport::request& req, const transport::request_context& ctx) const {
+    if (!identity::browser::is_form(req))
+      return browser_.error_page(req, transport::http::status::unsupported_media_type, "Bad request",
+                                 "The sign-out form was not sent as a form.");
+    std::error_code ec;
+    const auto form = http::parse_form(req.body(), ec);
+    if (ec) return browser_.error_page(req, transport::http::status::bad_request, "Bad request", "The sign-out form could not be read.");
+    const std::string_view redirect_field = form.get("redirect_url");
+    const std::string_view redirect = redirect_field.empty() ? std::string_view(settings_.login_path) : redirect_field;
+    if (!browser_.is_safe_redirect(redirect)) return browser_.redirect_refused(req);
+    if (!browser_.csrf_valid(req, ctx, logout_csrf_cookie, form.get("csrf_token"), clock_.now()))  // csrf_token_invalid
+      return logout_form(req, ctx, transport::http::status::forbidden, redirect_field,
+                         "This sign-out form has expired or did not come from this site. Sign out again?");
+    auto s = sessions_.find(req, ctx, ec);
+    if (ec) return services_.unavailable(req, ec);
+    if constexpr (forgets_consents) {
+      if (s && form.get("forget_consents") == "on") {
+        sessions_.store().delete_consents(s->record.subject, ec);
+        if (ec) return services_.unavailable(req, ec);
+      }
+    }
     auto expired = sessions_.end(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
-    auto res = identity::browser::see_other(req, *redirect);
+    auto res = identity::browser::see_other(req, redirect);
     res.insert(transport::http::field::set_cookie, expired);
+    auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
+    if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
   }
 
@@ -5564,6 +5762,18 @@ class session_identity {
    private:
     const session_identity& id_;
   };
+
+  // The "Sign out?" page with a CSRF token (the browser's still-valid one is reused).
+  transport::response logout_form(const transport::request& req, const transport::request_context& ctx,
+                                  transport::http::status status, std::string_view redirect_url, std::string_view notice) const {
+    std::error_code ec;
+    auto csrf = browser_.csrf_token(req, ctx, logout_csrf_cookie, clock_.now(), ec);
+    if (ec) return services_.unavailable(req, ec);
+    auto res = browser_.page(req, status,
+                             render_logout_page({settings_.logout_path, csrf.token, redirect_url, notice, forgets_consents}));
+    if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
+    return res;
+  }
 
   static session_identity_settings checked(session_identity_settings s) {
     auto fail = [](std::string_view what) {
@@ -5862,6 +6072,30 @@ class memory {
     sessions_.erase(std::string(h));
   }
 
+  // --- consents -------------------------------------------------------------------------
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    consents_[std::string(subject)][std::string(client_id)] = r;
+    wrote(r.expires_at);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    saw(now);
+    auto user = consents_.find(std::string(subject));
+    if (user == consents_.end()) return std::nullopt;
+    auto it = user->second.find(std::string(client_id));
+    if (it == user->second.end() || now >= it->second.expires_at) return std::nullopt;
+    return it->second;
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) {
+    std::lock_guard lock(mu_);
+    ec = {};
+    consents_.erase(std::string(subject));
+  }
+
   /// Removes everything that expired before `now` (also done automatically on writes).
   void sweep(time_point now) {
     std::lock_guard lock(mu_);
@@ -5878,7 +6112,7 @@ class memory {
   std::size_t size() const {
     std::lock_guard lock(mu_);
     return codes_.size() + refresh_.size() + access_.size() + revoked_families_.size() + devices_.size() +
-           jtis_.size() + sessions_.size();
+           jtis_.size() + sessions_.size() + consent_count_locked();
   }
 
  private:
@@ -5983,6 +6217,10 @@ class memory {
     erase_expired(revoked_families_, now, [](time_point t) { return t; });
     erase_expired(jtis_, now, [](time_point t) { return t; });
     erase_expired(sessions_, now, [](const session_record& s) { return s.expires_at; });
+    for (auto it = consents_.begin(); it != consents_.end();) {
+      erase_expired(it->second, now, [](const consent_record& c) { return c.expires_at; });
+      it = it->second.empty() ? consents_.erase(it) : std::next(it);
+    }
     sweep_devices_locked(now);
   }
 
@@ -6000,6 +6238,13 @@ class memory {
   time_point last_device_sweep_{};
   std::unordered_map<std::string, time_point> jtis_;
   std::unordered_map<std::string, session_record> sessions_;
+  std::unordered_map<std::string, std::unordered_map<std::string, consent_record>> consents_;  // subject → client id →
+
+  std::size_t consent_count_locked() const {
+    std::size_t n = 0;
+    for (const auto& [subject, clients] : consents_) n += clients.size();
+    return n;
+  }
 };
 
 static_assert(code_store<memory>);
@@ -6008,6 +6253,7 @@ static_assert(refresh_token_store<memory>);
 static_assert(device_code_store<memory>);
 static_assert(jti_store<memory>);
 static_assert(session_store<memory>);
+static_assert(consent_store<memory>);
 static_assert(full_store<memory>);
 
 }  // namespace tessera::store
@@ -8751,6 +8997,11 @@ struct client {
   std::vector<std::string> audience;        // `aud` of its access tokens; empty: the default
   bool is_public = false;                   // no secret; PKCE required
   bool introspects_others = false;          // may introspect refresh tokens of other clients
+  /// The operator's own application: people are not asked to allow it (docs/security.md row
+  /// 37) — unless it is public and redirects to a native app (loopback or private-use scheme),
+  /// which any local program can claim to be; `server_settings::
+  /// first_party_native_skips_consent` decides that case.
+  bool first_party = false;
   jose::jwk_set assertion_keys;             // private_key_jwt
 
   bool allows_grant(std::string_view g) const noexcept {
@@ -8940,6 +9191,16 @@ struct server_settings {
   /// use, and never longer than `verified_secret_max_lifetime` past its verification.
   seconds verified_secret_lifetime{300};
   seconds verified_secret_max_lifetime{60 * 60};
+
+  /// Consent (docs/security.md row 37): a person's "Allow" for a client and the scopes shown is
+  /// remembered this long (per person and client; a request for more scopes asks again). Zero:
+  /// never remembered, asked at every authorization.
+  seconds consent_lifetime{30 * 24 * 60 * 60};
+  /// Whether a first-party client that is public and redirects to a native app (loopback or
+  /// private-use scheme) skips the consent page too. Off: any program on the user's machine
+  /// can use such a client's id and port, and with a session would get the user's tokens
+  /// without the user seeing anything (RFC 8252 §8.6).
+  bool first_party_native_skips_consent = false;
 
   /// Maximum lifetime accepted for private_key_jwt client assertions.
   seconds client_assertion_max_lifetime{300};
@@ -9345,7 +9606,8 @@ static_assert(grant_module<grant_archetype>);
 // tessera — server/grants/authorization_code.hpp
 //
 // The authorization-code grant as a module: the browser endpoints (server/endpoints/
-// authorize.hpp: /oauth2/authorize and /oauth2/authorize_callback), their metadata, and the
+// authorize.hpp: /oauth2/authorize and /oauth2/authorize_callback; consent.hpp:
+// /oauth2/consent), their metadata, and the
 // token request (RFC 6749 §4.1.3). PKCE (RFC 7636) is a sub-policy, so it cannot be misordered
 // or left out for public clients:
 //   pkce::required_for_public  public clients must send an S256 challenge (the default)
@@ -9362,15 +9624,28 @@ static_assert(grant_module<grant_archetype>);
 // tessera — server/endpoints/authorize.hpp
 //
 // The browser side of the authorization-code grant (RFC 6749 §4.1.1–4.1.2):
-//   GET|POST /oauth2/authorize           validate, then issue a code — or, without a session,
-//                                        keep the request in a sealed cookie and send the
-//                                        browser to `/login?redirect_url=/oauth2/authorize_callback`
+//   GET|POST /oauth2/authorize           validate; then, as the request and the user need it:
+//                                        log in (the request kept in a sealed cookie, the
+//                                        browser sent to `/login?redirect_url=/oauth2/authorize_callback`),
+//                                        consent (303 to /oauth2/consent, consent.hpp), or a code
 //   GET      /oauth2/authorize_callback  finish a kept request once the user has logged in
 //
 // Errors about the client or the redirect URI are shown as a page and never redirected
 // (§4.1.2.1: the URI cannot be trusted); every other error goes back to the client's
 // redirect URI with `error`, `state` and RFC 9207 `iss`. Redirect URIs match exactly, loopback
 // IP literals on any port (RFC 8252 §7.3). PKCE: S256 only; required as the grant's policy says.
+//
+// `prompt` (OIDC Core §3.1.2.1) is a space-separated list of none, login, consent and
+// select_account (a repeated value counts once); `none` stands alone; an unknown value is
+// refused.
+// A new login is needed for `prompt=login` or `select_account`, and for `max_age` when the
+// session's `auth_time` is older (`max_age=0`: always). The kept request then carries the
+// session's `login_id`, and the callback accepts only a user of ANOTHER login — a new
+// session, which only a login starts — whatever the clock says (docs/security.md row 35:
+// comparing whole seconds let an old session pass within the same second).
+// Consent (docs/security.md row 37) is asked unless the person allowed this client these
+// scopes before (remembered `consent_lifetime`) or the client is first-party; `prompt=consent`
+// always asks; `prompt=none` answers `login_required` / `consent_required` instead of a page.
 #ifndef TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 #define TESSERA_SERVER_ENDPOINTS_AUTHORIZE_HPP
 
@@ -9592,7 +9867,10 @@ response userinfo_endpoint(const Server& s, const request& req) {
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <optional>
 
 namespace tessera::server {
 
@@ -9605,14 +9883,64 @@ struct authorization_request {
   std::string state;
   std::string code_challenge;
   std::string nonce;
-  std::string prompt;
+  struct prompt_values {
+    bool none = false, login = false, consent = false, select_account = false;
+  } prompt;
+  std::optional<seconds> max_age;  // OIDC `max_age`, when sent
 };
 
 namespace detail {
 
 inline constexpr std::string_view authorize_callback_path = "/oauth2/authorize_callback";
-// In the kept request of a `prompt=login` authorization: the unix time the login must follow.
-inline constexpr std::string_view login_after_param = "tessera_login_after";
+inline constexpr std::string_view consent_path = "/oauth2/consent";
+// In a kept request that needs a new login: the `login_id` of the session it started with
+// ("-" for a user without one); the user coming back must be of another login (row 35).
+inline constexpr std::string_view reauth_param = "tessera_reauth";
+// The authorization parameters kept while the user logs in or decides (validated again when
+// the request resumes).
+inline constexpr std::string_view kept_params[] = {"client_id", "redirect_uri", "response_type", "scope", "state",
+                                                   "code_challenge", "code_challenge_method", "nonce", "prompt", "max_age"};
+// Longest `max_age` accepted, in digits: up to ~317 years, far past any session.
+inline constexpr std::size_t max_age_digits = 10;
+
+/// `prompt` as a set (OIDC Core §3.1.2.1): `prompt_unsupported` for an unknown value,
+/// `prompt_none_combined` for `none` with another (a repeated value counts once).
+inline authorization_request::prompt_values parse_prompt(std::string_view v, std::error_code& ec) {
+  authorization_request::prompt_values p;
+  std::size_t count = 0;
+  for (std::string_view one : oauth::split_scope(v)) {
+    bool* flag = one == "none"             ? &p.none
+                 : one == "login"          ? &p.login
+                 : one == "consent"        ? &p.consent
+                 : one == "select_account" ? &p.select_account
+                                           : nullptr;
+    if (!flag) {
+      ec = error::prompt_unsupported;
+      return {};
+    }
+    *flag = true;
+    ++count;
+  }
+  if (p.none && count > 1) {
+    ec = error::prompt_none_combined;
+    return {};
+  }
+  return p;
+}
+
+/// `max_age`: absent, or a whole number of seconds (`max_age_invalid` otherwise).
+inline std::optional<seconds> parse_max_age(std::string_view v, std::error_code& ec) {
+  if (v.empty()) return std::nullopt;
+  // Digits only: from_chars would also take a sign ("-0").
+  const bool digits = std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  std::int64_t n = 0;
+  auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (!digits || v.size() > max_age_digits || err != std::errc{} || end != v.data() + v.size()) {
+    ec = error::max_age_invalid;
+    return std::nullopt;
+  }
+  return seconds{n};
+}
 
 // The kept request while the user logs in (named by mode: `__Host-tessera_authz` over TLS).
 inline constexpr std::string_view pending_cookie = "tessera_authz";
@@ -9651,7 +9979,10 @@ authorization_request check_authorization(const Server& s, const http::parameter
   }
   out.state = std::string(p.get("state"));
   out.nonce = std::string(p.get("nonce"));
-  out.prompt = std::string(p.get("prompt"));
+  out.prompt = parse_prompt(p.get("prompt"), ec);
+  if (ec) return out;
+  out.max_age = parse_max_age(p.get("max_age"), ec);
+  if (ec) return out;
   if (p.get("response_type") != "code" || !out.who->allows_response_type("code")) {
     ec = error::response_type_unsupported;
     return out;
@@ -9724,6 +10055,95 @@ response issue_code(const Server& s, const request& req, const authorization_req
   return identity::browser::see_other(req, http::append_query_parameters(a.redirect_uri, q));
 }
 
+/// Whether a login at `auth_time` is more than `max_age` ago (none known: it is). Compared in
+/// whole seconds, so a `max_age` of any size cannot overflow the clock's nanoseconds.
+inline bool older_than(time_point auth_time, seconds max_age, time_point now) {
+  if (auth_time == time_point{}) return true;
+  return std::chrono::duration_cast<seconds>(now - auth_time) > max_age;
+}
+
+/// Whether `u`, the user of the browser's session, must log in again for `a`.
+inline bool needs_new_login(const authorization_request& a, const identity::user& u, time_point now) {
+  if (a.prompt.login || a.prompt.select_account) return true;
+  if (!a.max_age) return false;
+  return a.max_age->count() == 0 || older_than(u.auth_time, *a.max_age, now);
+}
+
+/// Whether the client skips the consent page by the operator's choice (docs/security.md row 37).
+inline bool first_party_skips_consent(const server_settings& st, const client& c, std::string_view redirect_uri) {
+  if (!c.first_party) return false;
+  if (c.is_public && http::is_native_app_redirect(redirect_uri)) return st.first_party_native_skips_consent;
+  return true;
+}
+
+/// Whether `u` must be asked before `a` gets a code: `prompt=consent`, or no remembered
+/// consent of `u` for this client that covers the scope. `ec`: store failures.
+template <class Server>
+bool needs_consent(const Server& s, const authorization_request& a, const identity::user& u, time_point now,
+                   std::error_code& ec) {
+  if (a.prompt.consent) return true;
+  if (first_party_skips_consent(s.settings(), *a.who, a.redirect_uri)) return false;
+  auto remembered = s.store().find_consent(u.subject, a.who->id, now, ec);
+  if (ec || !remembered) return !ec;
+  return !oauth::scope_within(a.scope, remembered->scope);
+}
+
+/// The sealed cookie that keeps the validated request while the user logs in or decides;
+/// `reauth_from`: the session's `login_id` when a new login is needed (row 35).
+template <class Server>
+std::string keep_request(const Server& s, const transport::request_context& ctx, const http::parameters& params,
+                         std::optional<std::string_view> reauth_from, std::error_code& ec) {
+  http::parameters kept;
+  for (auto name : kept_params)
+    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
+  if (reauth_from) kept.add(reauth_param, reauth_from->empty() ? std::string_view("-") : *reauth_from);
+  return s.identity().browser().seal_cookie(ctx, pending_cookie, http::form_encode(kept), pending_lifetime, s.now(), ec);
+}
+
+/// A kept request, reopened and checked again, with the user now in the browser.
+struct resumed_request {
+  authorization_request a;
+  identity::user user;
+};
+
+/// Reopens the kept request (callback, consent page): the cookie must open, the request
+/// validate again (clients may have changed), a user be logged in — of a new login when the
+/// request asked for one (row 35), with an `auth_time` within `max_age` otherwise. Returns the
+/// answer when one of these fails.
+template <class Pkce, class Server>
+std::optional<response> resume_request(const Server& s, const request& req, const transport::request_context& ctx,
+                                       resumed_request& out) {
+  const identity::browser& b = s.identity().browser();
+  std::error_code ec;
+  auto kept = b.open_cookie(req, ctx, pending_cookie, s.now(), ec);
+  if (ec && ec != error::cookie_malformed) return b.error_page(req, ec);
+  if (ec || !kept) return b.error_page(req, error::cookie_invalid);
+  auto params = http::parse_form(*kept, ec);
+  if (ec) return b.error_page(req, error::cookie_invalid);
+  bool page = true;
+  out.a = check_authorization<Pkce>(s, params, ec, page);
+  if (ec) return page ? b.error_page(req, ec) : error_redirect(s, req, out.a, ec);
+  auto user = s.identity().current_user(req, ctx, ec);
+  if (ec) return error_redirect(s, req, out.a, ec);
+  if (!user) return error_redirect(s, req, out.a, error::login_required);
+  if (params.contains(reauth_param)) {
+    if (user->login_id.empty() || user->login_id == params.get(reauth_param))
+      return error_redirect(s, req, out.a, error::login_required);
+  } else if (out.a.max_age && older_than(user->auth_time, *out.a.max_age, s.now())) {
+    return error_redirect(s, req, out.a, error::login_required);
+  }
+  out.user = std::move(*user);
+  return std::nullopt;
+}
+
+/// Adds the `Set-Cookie` that drops the kept request to `res`.
+inline response& drop_kept_request(response& res, const identity::browser& b, const transport::request_context& ctx) {
+  std::error_code ec;
+  auto spent = b.expire_cookie(ctx, pending_cookie, ec);
+  if (!ec) res.insert(transport::http::field::set_cookie, spent);
+  return res;
+}
+
 }  // namespace detail
 
 /// GET|POST /oauth2/authorize, for the code grant with PKCE policy `Pkce`.
@@ -9744,24 +10164,29 @@ response authorize_endpoint(const Server& s, const request& req, const transport
 
   auto user = s.identity().current_user(req, ctx, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
-  if (user && a.prompt != "login") return detail::issue_code(s, req, a, *user);
-  if (a.prompt == "none") return detail::error_redirect(s, req, a, error::login_required);
-
-  // Keep the request (sealed: the browser can neither read nor change it) while the user
-  // logs in. Only the validated parameters are kept.
-  http::parameters kept;
-  for (auto name : {"client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
-                    "code_challenge_method", "nonce"})
-    if (auto v = params.get(name); !v.empty()) kept.add(name, v);
-  // prompt=login: the user must authenticate after this moment, even with a session; the
-  // callback checks the login's auth_time against it.
-  const bool reauthenticate = a.prompt == "login";
-  if (reauthenticate) kept.add(detail::login_after_param, std::to_string(to_unix_seconds(s.now())));
-  auto pending = b.seal_cookie(ctx, detail::pending_cookie, http::form_encode(kept), detail::pending_lifetime, s.now(), ec);
+  const time_point now = s.now();
+  const bool new_login = user && detail::needs_new_login(a, *user, now);
+  if (!user || new_login) {
+    if (a.prompt.none) return detail::error_redirect(s, req, a, error::login_required);
+    // Keep the request (sealed: the browser can neither read nor change it) while the user
+    // logs in; the login page authenticates even with a session when told `prompt=login`.
+    std::optional<std::string_view> reauth_from;
+    if (new_login) reauth_from = user->login_id;
+    auto pending = detail::keep_request(s, ctx, params, reauth_from, ec);
+    if (ec) return detail::error_redirect(s, req, a, ec);
+    auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
+                                                     http::form_encode_component(detail::authorize_callback_path) +
+                                                     (new_login ? "&prompt=login" : ""));
+    res.insert(transport::http::field::set_cookie, pending);
+    return res;
+  }
+  const bool ask = detail::needs_consent(s, a, *user, now, ec);
   if (ec) return detail::error_redirect(s, req, a, ec);
-  auto res = identity::browser::see_other(req, std::string(s.identity().login_path()) + "?redirect_url=" +
-                                                   http::form_encode_component(detail::authorize_callback_path) +
-                                                   (reauthenticate ? "&prompt=login" : ""));
+  if (!ask) return detail::issue_code(s, req, a, *user);
+  if (a.prompt.none) return detail::error_redirect(s, req, a, error::consent_required);
+  auto pending = detail::keep_request(s, ctx, params, std::nullopt, ec);
+  if (ec) return detail::error_redirect(s, req, a, ec);
+  auto res = identity::browser::see_other(req, detail::consent_path);
   res.insert(transport::http::field::set_cookie, pending);
   return res;
 }
@@ -9769,30 +10194,195 @@ response authorize_endpoint(const Server& s, const request& req, const transport
 /// GET /oauth2/authorize_callback.
 template <class Pkce, grant_context Server>
 response authorize_callback_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  detail::resumed_request r;
+  if (auto refused = detail::resume_request<Pkce>(s, req, ctx, r)) return std::move(*refused);
+  std::error_code ec;
+  const bool ask = detail::needs_consent(s, r.a, r.user, s.now(), ec);
+  if (ec) return detail::error_redirect(s, req, r.a, ec);
+  if (ask) return identity::browser::see_other(req, detail::consent_path);  // the kept request stays
+  auto res = detail::issue_code(s, req, r.a, r.user);
+  return detail::drop_kept_request(res, s.identity().browser(), ctx);
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/authorize.hpp ----
+// ---- begin tessera/server/endpoints/consent.hpp ----
+// tessera — server/endpoints/consent.hpp
+//
+// The consent page of the authorization-code grant (docs/security.md row 37; RFC 6749 §10.2,
+// RFC 8252 §8.6, RFC 9700 §4.1): before a client gets a code, the person sees who asks, for
+// what, and where the answer goes, and approves or denies.
+//
+//   GET  /oauth2/consent   the page for the kept authorization request (authorize.hpp keeps it
+//                          in a sealed cookie): client, scopes in words, the redirect target
+//                          (a loopback or private-use one named as "an application on this
+//                          computer"), the signed-in user; Approve / Deny. No JavaScript.
+//   POST /oauth2/consent   form: csrf_token, decision=approve|deny.
+//                          approve: the consent is remembered (per person and client: the
+//                          union of what they allowed, `consent_lifetime`) and the code issued;
+//                          deny: `access_denied` to the redirect URI. Either way the kept
+//                          request is spent, so the answer cannot be replayed.
+//
+// The request shown is the kept one, validated again on each step (the browser can neither
+// read nor change it), for the user logged in now — of a new login when the request asked for
+// one. CSRF: the browser layer's double submit with cookie `tessera_consent` (SameSite=Strict,
+// `__Host-` over TLS); a missing or wrong token shows the page again with a fresh token and
+// decides nothing. The page cannot be framed (`frame-ancestors 'none'`, X-Frame-Options), so
+// a page of another site cannot trick a click on Approve.
+#ifndef TESSERA_SERVER_ENDPOINTS_CONSENT_HPP
+#define TESSERA_SERVER_ENDPOINTS_CONSENT_HPP
+
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+namespace tessera::server {
+
+namespace detail {
+
+/// The consent form's CSRF cookie (named by mode: `__Host-tessera_consent` over TLS).
+inline constexpr std::string_view consent_csrf_cookie = "tessera_consent";
+
+/// What a scope lets the client do, in words for the consent page ("" for a scope without).
+inline std::string_view scope_words(std::string_view scope) noexcept {
+  if (scope == "openid") return "Know who you are";
+  if (scope == "profile") return "See your name and profile";
+  if (scope == "email") return "See your email address";
+  if (scope == "offline" || scope == "offline_access") return "Stay connected when you are not using it";
+  if (scope == "all") return "Act as you in Flyte: everything you can do";
+  return {};
+}
+
+/// Where the answer goes, as the page names it.
+inline std::string consent_destination(std::string_view redirect_uri) {
+  if (http::is_native_app_redirect(redirect_uri)) return "an application on this computer (" + std::string(redirect_uri) + ")";
+  auto u = boost::urls::parse_absolute_uri(redirect_uri);
+  if (!u) return std::string(redirect_uri);
+  return std::string(u->scheme()) + "://" + std::string(u->encoded_host_and_port());
+}
+
+struct consent_view {
+  std::string_view client_id;
+  std::string_view scope;          // granted scope, space-separated
+  std::string_view redirect_uri;
+  std::string_view user;           // who is signed in
+  std::string_view csrf_token;
+  std::string_view notice;         // a fixed notice ("" for none)
+};
+
+inline std::string render_consent_page(const consent_view& v) {
+  std::string html;
+  html.reserve(2048);
+  if (!v.notice.empty()) identity::paragraph_append(html, v.notice, true);
+  html += "<p>The application <strong>";
+  identity::html_escape_append(html, v.client_id);
+  html += "</strong> asks to act as <strong>";
+  identity::html_escape_append(html, v.user);
+  html += "</strong>.</p>\n";
+  const auto scopes = oauth::split_scope(v.scope);
+  if (scopes.empty()) {
+    identity::paragraph_append(html, "It asks for no particular permission.");
+  } else {
+    html += "<p>It will be able to:</p>\n<ul>\n";
+    for (auto one : scopes) {
+      html += "<li>";
+      auto words = scope_words(one);
+      identity::html_escape_append(html, words.empty() ? one : words);
+      if (!words.empty()) {
+        html += " <small>(";
+        identity::html_escape_append(html, one);
+        html += ")</small>";
+      }
+      html += "</li>\n";
+    }
+    html += "</ul>\n";
+  }
+  identity::paragraph_append(html, "Your answer goes to " + consent_destination(v.redirect_uri) +
+                                       ". Allow only if you started this yourself.");
+  html += "<form method=\"post\" action=\"";
+  identity::html_escape_append(html, consent_path);
+  html += "\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"";
+  identity::html_escape_append(html, v.csrf_token);
+  html += "\">\n<div class=\"actions\"><button name=\"decision\" value=\"approve\">Allow</button> "
+          "<button name=\"decision\" value=\"deny\">Deny</button></div>\n</form>\n";
+  return identity::render_page("Allow access?", html);
+}
+
+/// The consent page for `r`, with a CSRF token (the browser's still-valid one is reused).
+template <class Server>
+response consent_page(const Server& s, const request& req, const transport::request_context& ctx, const resumed_request& r,
+                      transport::http::status status, std::string_view notice) {
   const identity::browser& b = s.identity().browser();
   std::error_code ec;
-  auto kept = b.open_cookie(req, ctx, detail::pending_cookie, s.now(), ec);
-  if (ec && ec != error::cookie_malformed) return b.error_page(req, ec);
-  if (ec || !kept) return b.error_page(req, error::cookie_invalid);
-  auto params = http::parse_form(*kept, ec);
-  if (ec) return b.error_page(req, error::cookie_invalid);
+  auto csrf = b.csrf_token(req, ctx, consent_csrf_cookie, s.now(), ec);
+  if (ec) return b.error_page(req, ec);
+  auto name = r.user.claims.if_contains("preferred_username");
+  std::string_view user = name && name->is_string() ? std::string_view(name->as_string()) : std::string_view(r.user.subject);
+  auto res = b.page(req, status, render_consent_page({r.a.who->id, r.a.scope, r.a.redirect_uri, user, csrf.token, notice}));
+  if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
+  return res;
+}
 
-  bool page = true;
-  auto a = detail::check_authorization<Pkce>(s, params, ec, page);  // clients may have changed
-  if (ec) return page ? b.error_page(req, ec) : detail::error_redirect(s, req, a, ec);
-  auto user = s.identity().current_user(req, ctx, ec);
-  if (ec) return detail::error_redirect(s, req, a, ec);
-  if (!user) return detail::error_redirect(s, req, a, error::login_required);
-  if (auto after = params.get(detail::login_after_param); !after.empty()) {
-    // prompt=login: a session older than the authorization request does not count.
-    std::int64_t t = 0;
-    auto [end, err] = std::from_chars(after.data(), after.data() + after.size(), t);
-    if (err != std::errc{} || end != after.data() + after.size() || user->auth_time == time_point{} ||
-        to_unix_seconds(user->auth_time) < t)
-      return detail::error_redirect(s, req, a, error::login_required);
+/// Remembers that `u` allowed `who` `scope` (with what they allowed it before).
+template <class Server>
+void remember_consent(const Server& s, const identity::user& u, const client& who, std::string_view scope, time_point now,
+                      std::error_code& ec) {
+  const seconds lifetime = s.settings().consent_lifetime;
+  if (lifetime.count() <= 0) return;
+  std::vector<std::string_view> all = oauth::split_scope(scope);
+  auto before = s.store().find_consent(u.subject, who.id, now, ec);
+  if (ec) return;
+  if (before)
+    for (auto one : oauth::split_scope(before->scope))
+      if (who.allows_scope(one) && std::find(all.begin(), all.end(), one) == all.end()) all.push_back(one);
+  store::consent_record rec;
+  rec.scope = oauth::join_scope(all);
+  rec.granted_at = now;
+  rec.expires_at = now + lifetime;
+  s.store().put_consent(u.subject, who.id, rec, ec);
+}
+
+}  // namespace detail
+
+/// GET /oauth2/consent.
+template <class Pkce, grant_context Server>
+response consent_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  detail::resumed_request r;
+  if (auto refused = detail::resume_request<Pkce>(s, req, ctx, r)) return std::move(*refused);
+  return detail::consent_page(s, req, ctx, r, transport::http::status::ok, {});
+}
+
+/// POST /oauth2/consent.
+template <class Pkce, grant_context Server>
+response consent_decision_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  const identity::browser& b = s.identity().browser();
+  if (!identity::browser::is_form(req)) return b.error_page(req, error::form_malformed);
+  std::error_code ec;
+  auto form = http::parse_form(req.body(), ec);
+  if (ec) return b.error_page(req, ec);
+  detail::resumed_request r;
+  if (auto refused = detail::resume_request<Pkce>(s, req, ctx, r)) return std::move(*refused);
+  const time_point now = s.now();
+  if (!b.csrf_valid(req, ctx, detail::consent_csrf_cookie, form.get("csrf_token"), now))  // csrf_token_invalid
+    return detail::consent_page(s, req, ctx, r, transport::http::status::forbidden,
+                                "This form has expired or did not come from this site. Please decide again.");
+  const auto decision = form.get("decision");
+  if (decision != "approve" && decision != "deny") return b.error_page(req, error::parameter_invalid);
+
+  response res;
+  if (decision == "deny") {
+    res = detail::error_redirect(s, req, r.a, error::consent_denied);
+  } else {
+    detail::remember_consent(s, r.user, *r.a.who, r.a.scope, now, ec);
+    res = ec ? detail::error_redirect(s, req, r.a, ec) : detail::issue_code(s, req, r.a, r.user);
   }
-  auto res = detail::issue_code(s, req, a, *user);
-  auto spent = b.expire_cookie(ctx, detail::pending_cookie, ec);
+  detail::drop_kept_request(res, b, ctx);
+  auto spent = b.csrf_spent(ctx, detail::consent_csrf_cookie, ec);
   if (!ec) res.insert(transport::http::field::set_cookie, spent);
   return res;
 }
@@ -9800,7 +10390,7 @@ response authorize_callback_endpoint(const Server& s, const request& req, const 
 }  // namespace tessera::server
 
 #endif
-// ---- end tessera/server/endpoints/authorize.hpp ----
+// ---- end tessera/server/endpoints/consent.hpp ----
 
 namespace tessera::pkce {
 
@@ -9829,9 +10419,9 @@ struct authorization_code {
 
   template <class Store>
   static constexpr void check_store() {
-    static_assert(store::code_store<Store> && store::revocation_store<Store>,
-                  "tessera::grant::authorization_code needs a store that models tessera::store::code_store "
-                  "and tessera::store::revocation_store");
+    static_assert(store::code_store<Store> && store::revocation_store<Store> && store::consent_store<Store>,
+                  "tessera::grant::authorization_code needs a store that models tessera::store::code_store, "
+                  "tessera::store::revocation_store and tessera::store::consent_store");
   }
 
   /// GET|POST /oauth2/authorize and GET /oauth2/authorize_callback.
@@ -9844,6 +10434,10 @@ struct authorization_code {
                [s](const request& q, const request_context& x) { return server::authorize_endpoint<Pkce>(*s, q, x); });
     router.get(std::string(server::detail::authorize_callback_path),
                [s](const request& q, const request_context& x) { return server::authorize_callback_endpoint<Pkce>(*s, q, x); });
+    router.get(std::string(server::detail::consent_path),
+               [s](const request& q, const request_context& x) { return server::consent_endpoint<Pkce>(*s, q, x); });
+    router.post(std::string(server::detail::consent_path),
+                [s](const request& q, const request_context& x) { return server::consent_decision_endpoint<Pkce>(*s, q, x); });
   }
 
   template <server::grant_context C>
@@ -11134,6 +11728,17 @@ using embedded_server =
 
 }  // namespace tessera
 
+// With TESSERA_SEPARATE_COMPILATION the composition is compiled once, by tessera/src.hpp.
+#ifdef TESSERA_SEPARATE_COMPILATION
+extern template class tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+                                                          tessera::identity::password_authenticator>;
+extern template class tessera::identity::local<tessera::store::memory>;
+extern template class tessera::authorization_server<
+    tessera::embedded_traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
+    tessera::grant::client_credentials, tessera::grant::refresh_token<tessera::rotation::reuse_detection>,
+    tessera::grant::device_code>;
+#endif
+
 #endif
 // ---- end tessera/server/embedded.hpp ----
 
@@ -11286,6 +11891,7 @@ inline void stderr_sink(std::string_view line) {
 #ifndef TESSERA_TRANSPORT_HTTP_CLIENT_HPP
 #define TESSERA_TRANSPORT_HTTP_CLIENT_HPP
 
+#ifndef TESSERA_SEPARATE_COMPILATION
 // ---- begin tessera/transport/detail/client_connection.hpp ----
 // tessera — transport/detail/client_connection.hpp: one client connection (TCP, maybe TLS) with
 // its own single-threaded io_context, driven synchronously: each step starts an asynchronous
@@ -11576,6 +12182,7 @@ class client_connection {
 
 #endif
 // ---- end tessera/transport/detail/client_connection.hpp ----
+#endif
 // ---- begin tessera/transport/detail/form.hpp ----
 // tessera — transport/detail/form.hpp: the form bodies the transport clients send
 // (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
@@ -11655,6 +12262,88 @@ inline void harden_tls_context(boost::asio::ssl::context& ctx, std::error_code& 
 
 #endif
 // ---- end tessera/transport/detail/tls_context.hpp ----
+// ---- begin tessera/transport/detail/url.hpp ----
+// tessera — transport/detail/url.hpp: the parts of an absolute http(s) URL the client needs.
+#ifndef TESSERA_TRANSPORT_DETAIL_URL_HPP
+#define TESSERA_TRANSPORT_DETAIL_URL_HPP
+
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport::detail {
+
+struct http_url {
+  bool https = false;
+  std::string host;         // name or IP literal, without brackets
+  std::uint16_t port = 0;
+  std::string target;       // path and query, never empty, never a fragment
+  std::string host_header;  // RFC 9112 §3.2: host[:port], brackets for IPv6, default port omitted
+  bool host_is_ip = false;
+
+  /// The connection-pool key and the "same origin" test for redirects.
+  std::string origin() const { return (https ? "https://" : "http://") + host_header_with_port(); }
+  std::string host_header_with_port() const {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return h + ":" + std::to_string(port);
+  }
+};
+
+/// Parses an absolute `http` or `https` URL. Fails with `error::url_invalid` for anything else:
+/// a relative reference, another scheme, no host, user info (credentials never travel in a
+/// URL), a percent-encoded host, or a port outside 1..65535.
+inline http_url parse_http_url(boost::urls::url_view u, std::error_code& ec) {
+  namespace urls = boost::urls;
+  ec.clear();
+  http_url out;
+  auto bad = [&] {
+    ec = tessera::error::url_invalid;
+    return http_url{};
+  };
+  if (u.scheme_id() == urls::scheme::https) out.https = true;
+  else if (u.scheme_id() != urls::scheme::http) return bad();
+  if (!u.has_authority() || u.has_userinfo()) return bad();
+  auto ht = u.host_type();
+  if (ht != urls::host_type::name && ht != urls::host_type::ipv4 && ht != urls::host_type::ipv6) return bad();
+  std::string_view host = u.encoded_host_address();
+  if (host.empty() || host.find('%') != std::string_view::npos) return bad();
+  out.host = std::string(host);
+  out.host_is_ip = ht != urls::host_type::name;
+  if (u.has_port()) {
+    if (u.port().empty() || u.port_number() == 0) return bad();
+    out.port = u.port_number();
+  } else {
+    out.port = out.https ? 443 : 80;
+  }
+  std::string_view path = u.encoded_path();
+  out.target = path.empty() ? "/" : std::string(path);
+  if (u.has_query()) {
+    out.target += '?';
+    out.target += std::string_view(u.encoded_query());
+  }
+  out.host_header = ht == urls::host_type::ipv6 ? "[" + out.host + "]" : out.host;
+  if (out.port != (out.https ? 443 : 80)) out.host_header += ":" + std::to_string(out.port);
+  return out;
+}
+
+inline http_url parse_http_url(std::string_view text, std::error_code& ec) {
+  auto r = boost::urls::parse_uri(text);
+  if (!r) {
+    ec = tessera::error::url_invalid;
+    return {};
+  }
+  return parse_http_url(*r, ec);
+}
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/url.hpp ----
 // ---- begin tessera/transport/sync_client.hpp ----
 // tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
 // fetching, the CLI's token requests) asks of its transport, so tests can swap the network
@@ -11706,6 +12395,10 @@ concept sync_client = requires(C& c, request req, std::string_view url, const fo
 
 namespace tessera::transport {
 
+namespace detail {
+class client_connection;  // detail/client_connection.hpp
+}  // namespace detail
+
 struct client_options {
   /// PEM file of trusted CAs; when set (or `ca_pem` is), the system store is not used.
   std::string ca_file{};
@@ -11735,7 +12428,7 @@ class http_client {
   /// As above; on failure `ec` is set and every request fails with it.
   http_client(client_options options, std::error_code& ec);
 
-  ~http_client() = default;
+  ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
@@ -11766,10 +12459,7 @@ class http_client {
     return pool_.size();
   }
   /// Closes every idle connection.
-  void close_idle() {
-    std::lock_guard lk(pool_mutex_);
-    pool_.clear();
-  }
+  void close_idle();
 
  private:
   struct throw_tag {};
@@ -11804,28 +12494,248 @@ static_assert(sync_client<http_client>);
 
 }  // namespace tessera::transport
 
+// With TESSERA_SEPARATE_COMPILATION the definitions are compiled once, by tessera/src.hpp.
+#ifndef TESSERA_SEPARATE_COMPILATION
 // ---- begin tessera/transport/impl/http_client.hpp ----
-// tessera — transport/impl/http_client.hpp: definitions for http_client.hpp.
+// tessera — transport/impl/http_client.hpp: definitions for http_client.hpp. Included by
+// http_client.hpp in the header-only default, by tessera/src.hpp alone with
+// TESSERA_SEPARATE_COMPILATION (TESSERA_DECL is then empty: defined once, in that source).
 #ifndef TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
 #define TESSERA_TRANSPORT_IMPL_HTTP_CLIENT_HPP
+
+// ---- begin tessera/transport/detail/client_connection.hpp ----
+// tessera — transport/detail/client_connection.hpp: one client connection (TCP, maybe TLS) with
+// its own single-threaded io_context, driven synchronously: each step starts an asynchronous
+// operation and runs the context until it completes, so every step can time out.
+#ifndef TESSERA_TRANSPORT_DETAIL_CLIENT_CONNECTION_HPP
+#define TESSERA_TRANSPORT_DETAIL_CLIENT_CONNECTION_HPP
+
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tessera::transport::detail {
+
+class client_connection {
+  using error_code = boost::system::error_code;
+  using tcp = boost::asio::ip::tcp;
+
+ public:
+  explicit client_connection(std::string origin) : origin_(std::move(origin)) {}
+
+  const std::string& origin() const noexcept { return origin_; }
+  std::chrono::steady_clock::time_point idle_since{};
+
+  /// Resolves, connects and (for https) runs the TLS handshake with certificate and host-name
+  /// checks unless `verify` is false. Errors are tessera causes: connection_failed, timeout,
+  /// certificate_invalid, host_name_mismatch, tls_failure.
+  std::error_code connect(const http_url& u, std::chrono::milliseconds timeout, boost::asio::ssl::context* tls_ctx,
+                          bool verify) {
+    // Resolve, bounded by a timer (the resolver has no timeout of its own).
+    tcp::resolver resolver(ioc_);
+    boost::asio::steady_timer timer(ioc_);
+    bool resolve_timed_out = false;
+    error_code ec;
+    tcp::resolver::results_type endpoints;
+    timer.expires_after(timeout);
+    timer.async_wait([&](error_code e) {
+      if (!e) {
+        resolve_timed_out = true;
+        resolver.cancel();
+      }
+    });
+    auto flags = u.host_is_ip ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
+                              : tcp::resolver::numeric_service;
+    resolver.async_resolve(u.host, std::to_string(u.port), flags, [&](error_code e, tcp::resolver::results_type r) {
+      ec = e;
+      endpoints = std::move(r);
+      timer.cancel();
+    });
+    run();
+    if (resolve_timed_out) return tessera::error::timeout;
+    if (ec) return tessera::error::connection_failed;
+
+    if (tls_ctx) tls_.emplace(ioc_, *tls_ctx);
+    else plain_.emplace(ioc_);
+    auto& t = tcp_layer();
+    t.expires_after(timeout);
+    t.async_connect(endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
+    run();
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    if (ec) return tessera::error::connection_failed;
+    error_code ignored;
+    t.socket().set_option(tcp::no_delay(true), ignored);
+
+    if (!tls_) return {};
+    SSL* ssl = tls_->native_handle();
+    // SNI for names only: RFC 6066 §3 forbids IP literals in server_name.
+    if (!u.host_is_ip) SSL_set_tlsext_host_name(ssl, u.host.c_str());
+    if (verify) {
+      tls_->set_verify_mode(boost::asio::ssl::verify_peer);
+      tls_->set_verify_callback(
+          [this, check = boost::asio::ssl::host_name_verification(u.host)](bool preverified,
+                                                                           boost::asio::ssl::verify_context& vc) {
+            if (!preverified) {
+              verify_error_ = X509_STORE_CTX_get_error(vc.native_handle());
+              return false;
+            }
+            if (!check(preverified, vc)) {
+              host_mismatch_ = true;
+              return false;
+            }
+            return true;
+          });
+    } else {
+      tls_->set_verify_mode(boost::asio::ssl::verify_none);
+    }
+    t.expires_after(timeout);
+    tls_->async_handshake(boost::asio::ssl::stream_base::client, [&](error_code e) { ec = e; });
+    run();
+    ERR_clear_error();
+    t.expires_never();
+    if (!ec) return {};
+    if (host_mismatch_) return tessera::error::host_name_mismatch;
+    if (verify_error_ != X509_V_OK) return tessera::error::certificate_invalid;
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    return tessera::error::tls_failure;
+  }
+
+  /// Writes `req` and reads one response into `res`, its body at most `max_bytes`. On success
+  /// `reusable()` tells whether the connection may carry another request.
+  std::error_code exchange(const request& req, response& res, std::chrono::milliseconds timeout,
+                           std::size_t max_bytes) {
+    error_code ec;
+    auto& t = tcp_layer();
+    t.expires_after(timeout);
+    with_stream([&](auto& s) { http::async_write(s, req, [&](error_code e, std::size_t) { ec = e; }); });
+    run();
+    if (ec) {
+      reusable_ = false;
+      return map(ec);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, 64 * 1024)));
+    parser.body_limit(max_bytes);
+    if (req.method() == http::verb::head) parser.skip(true);
+    t.expires_after(timeout);
+    with_stream([&](auto& s) { http::async_read(s, buffer_, parser, [&](error_code e, std::size_t) { ec = e; }); });
+    run();
+    t.expires_never();
+    if (ec) {
+      reusable_ = false;
+      return map(ec);
+    }
+    res = parser.release();
+    reusable_ = res.keep_alive() && buffer_.size() == 0;
+    return {};
+  }
+
+  bool reusable() const noexcept { return reusable_; }
+
+  /// A pooled connection is reused only if the peer has neither closed it nor sent anything
+  /// unasked (a close_notify, an error page): a non-blocking peek must find nothing to read.
+  bool still_open() {
+    if (!reusable_) return false;
+    auto& s = tcp_layer().socket();
+    if (!s.is_open()) return false;
+    error_code ec;
+    s.non_blocking(true, ec);
+    if (ec) return false;
+    char c;
+    s.receive(boost::asio::buffer(&c, 1), tcp::socket::message_peek, ec);
+    error_code ignored;
+    s.non_blocking(false, ignored);
+    return ec == boost::asio::error::would_block;
+  }
+
+  void close() noexcept {
+    error_code ignored;
+    if (plain_ || tls_) {
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      tcp_layer().close();
+    }
+    reusable_ = false;
+  }
+
+  ~client_connection() { close(); }
+
+ private:
+  boost::beast::tcp_stream& tcp_layer() { return tls_ ? tls_->next_layer() : *plain_; }
+
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_) f(*tls_);
+    else f(*plain_);
+  }
+
+  void run() {
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  static std::error_code map(error_code ec) {
+    if (ec == boost::beast::error::timeout) return tessera::error::timeout;
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return tessera::error::response_too_large;
+    return ec;
+  }
+
+  std::string origin_;
+  boost::asio::io_context ioc_{1};
+  std::optional<boost::beast::tcp_stream> plain_;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  boost::beast::flat_buffer buffer_;
+  int verify_error_ = X509_V_OK;
+  bool host_mismatch_ = false;
+  bool reusable_ = false;
+};
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/client_connection.hpp ----
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 namespace tessera::transport {
 
-inline http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
+TESSERA_DECL http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
   init(ec);
   init_error_ = ec;
 }
 
-inline http_client::http_client(client_options options, throw_tag) : options_(std::move(options)) {
+TESSERA_DECL http_client::http_client(client_options options, throw_tag) : options_(std::move(options)) {
   std::error_code ec;
   init(ec);
   tessera::detail::throw_if(ec);
 }
 
-inline void http_client::init(std::error_code& ec) {
+TESSERA_DECL http_client::~http_client() = default;
+
+TESSERA_DECL void http_client::close_idle() {
+  std::lock_guard lk(pool_mutex_);
+  pool_.clear();
+}
+
+TESSERA_DECL void http_client::init(std::error_code& ec) {
   detail::harden_tls_context(tls_, ec);
   if (ec) return;
   boost::system::error_code bec;
@@ -11843,7 +12753,7 @@ inline void http_client::init(std::error_code& ec) {
   ec = bec;
 }
 
-inline std::unique_ptr<detail::client_connection> http_client::take(const std::string& origin) {
+TESSERA_DECL std::unique_ptr<detail::client_connection> http_client::take(const std::string& origin) {
   std::lock_guard lk(pool_mutex_);
   const auto now = std::chrono::steady_clock::now();
   // Newest first: the most recently used connection is the likeliest to be alive.
@@ -11856,7 +12766,7 @@ inline std::unique_ptr<detail::client_connection> http_client::take(const std::s
   return nullptr;
 }
 
-inline void http_client::give_back(std::unique_ptr<detail::client_connection> c) {
+TESSERA_DECL void http_client::give_back(std::unique_ptr<detail::client_connection> c) {
   if (!c->reusable() || options_.max_idle_per_origin == 0) return;
   c->idle_since = std::chrono::steady_clock::now();
   std::lock_guard lk(pool_mutex_);
@@ -11872,7 +12782,7 @@ inline void http_client::give_back(std::unique_ptr<detail::client_connection> c)
   pool_.push_back(std::move(c));
 }
 
-inline response http_client::send_once(request& req, const detail::http_url& u, std::error_code& ec) {
+TESSERA_DECL response http_client::send_once(request& req, const detail::http_url& u, std::error_code& ec) {
   const auto origin = u.origin();
   req.target(u.target);
   req.set(http::field::host, u.host_header);
@@ -11904,7 +12814,7 @@ inline response http_client::send_once(request& req, const detail::http_url& u, 
   return res;
 }
 
-inline response http_client::send(request req, std::string_view url, std::error_code& ec) {
+TESSERA_DECL response http_client::send(request req, std::string_view url, std::error_code& ec) {
   ec = init_error_;
   if (ec) return {};
   auto parsed = boost::urls::parse_uri(url);
@@ -11970,7 +12880,7 @@ inline response http_client::send(request req, std::string_view url, std::error_
   }
 }
 
-inline response http_client::post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+TESSERA_DECL response http_client::post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
                                        std::error_code& ec) {
   request req{http::verb::post, "/", 11};
   for (const auto& f : headers) req.insert(f.name_string(), f.value());
@@ -11983,6 +12893,7 @@ inline response http_client::post_form(std::string_view url, const form_fields& 
 
 #endif
 // ---- end tessera/transport/impl/http_client.hpp ----
+#endif
 
 #endif
 // ---- end tessera/transport/http_client.hpp ----
@@ -12002,7 +12913,8 @@ inline response http_client::post_form(std::string_view url, const form_fields& 
 //    `Host` field) or an origin-form target starting with '/'; anything else fails with
 //    `error::url_invalid`. The target sent to the router is the path and query.
 //  * The request is given the shape the server would give it: HTTP/1.1, payload prepared,
-//    and `server_limits::body_limit` enforced (413 without calling a handler). No size limit
+//    and `server_limits::body_limit` enforced (413 without calling a handler, the server's
+//    JSON error body). No size limit
 //    applies to responses, and redirects are returned as they are, without an error.
 //  * The router is held by reference and must outlive the transport. Calls are as thread-safe
 //    as the router's handlers.
@@ -12023,11 +12935,31 @@ inline response http_client::post_form(std::string_view url, const form_fields& 
 //   header_limit      431 Request Header Fields Too Large, then the connection is closed
 //   body_limit        413 Content Too Large (before reading the body when Content-Length says
 //                     so; as soon as the limit is crossed for chunked bodies), then closed
+//   first_byte_timeout  a new connection that has sent no byte yet is closed silently
 //   header_timeout    408 Request Timeout if part of a request arrived; closed silently if
 //                     nothing did
 //   read_timeout      408 while reading a body; the connection is closed on a slow write
 //   idle_timeout      keep-alive connection closed silently
 //   max_connections   the connection is accepted and closed at once, before any read
+//   max_connections_per_address  likewise, when that many are open from the peer's address
+//
+// Error answers (400, 408, 413, 431) are JSON, as the router's 404/405 (message.hpp,
+// `make_error_response`; docs/security.md row 40).
+//
+// Connection slots (docs/security.md row 38). `max_connections` alone let one address take
+// every slot with idle connections, so `/healthz` and everyone else went unanswered; the
+// per-address cap keeps one address to a small share, and `first_byte_timeout` frees a slot
+// that a peer opened and never used long before `header_timeout` would. The default, 64, is
+// far above what one honest client opens (a browser keeps about 6 per host, a CLI or service
+// a pool of a few) and leaves room for a few dozen clients behind one NAT, while one address
+// can hold at most 1/16 of the default 1,024 slots.
+//
+// Behind a reverse proxy every client has the proxy's address: the per-address cap then
+// bounds the proxy, not a client. The proxy must apply its own per-client connection and
+// request limits, and the operator should raise `max_connections_per_address` to about the
+// number of connections the proxy may open (setting it to `max_connections` switches the
+// per-address cap off). tessera never reads X-Forwarded-For to find "the real client"
+// (docs/security.md row 18): a header anyone can send cannot key a limit.
 #ifndef TESSERA_TRANSPORT_LIMITS_HPP
 #define TESSERA_TRANSPORT_LIMITS_HPP
 
@@ -12040,6 +12972,8 @@ struct server_limits {
   static constexpr std::size_t default_header_limit = 8 * 1024;
   static constexpr std::size_t default_body_limit = 1024 * 1024;
   static constexpr std::size_t default_max_connections = 1024;
+  static constexpr std::size_t default_max_connections_per_address = 64;
+  static constexpr std::chrono::milliseconds default_first_byte_timeout{std::chrono::seconds{5}};
   static constexpr std::chrono::milliseconds default_header_timeout{std::chrono::seconds{10}};
   static constexpr std::chrono::milliseconds default_read_timeout{std::chrono::seconds{30}};
   static constexpr std::chrono::milliseconds default_idle_timeout{std::chrono::seconds{60}};
@@ -12050,6 +12984,14 @@ struct server_limits {
   std::size_t body_limit = default_body_limit;
   /// Open connections across all I/O threads; one more is accepted and closed.
   std::size_t max_connections = default_max_connections;
+  /// Open connections from one peer IP address (an IPv4-mapped IPv6 address counts as its
+  /// IPv4 address); one more from that address is accepted and closed. See the comment above
+  /// for proxies.
+  std::size_t max_connections_per_address = default_max_connections_per_address;
+  /// Time from accept until the peer's first byte (for TLS, the first byte of its hello). A
+  /// connection that stays silent this long is closed without an answer. The earlier of this
+  /// and `header_timeout` applies.
+  std::chrono::milliseconds first_byte_timeout = default_first_byte_timeout;
   /// Time from the first byte of a request (or from accept, for the first request, including
   /// the TLS handshake and the wait for its first byte) until its header is complete: one
   /// deadline, however the bytes trickle in.
@@ -12093,7 +13035,7 @@ class in_memory {
     req.version(11);
     req.prepare_payload();
     if (req.body().size() > limits_.body_limit) {
-      auto res = make_response(req, http::status::payload_too_large, "Payload Too Large\n");
+      auto res = make_error_response(req, http::status::payload_too_large);  // docs/security.md row 40
       res.keep_alive(false);
       return res;
     }
@@ -12168,6 +13110,8 @@ static_assert(sync_client<in_memory>);
 //       static context_type make_context(const options&, std::error_code& ec);
 //       static stream_type make_stream(boost::asio::ip::tcp::socket&&, context_type&);
 //       static boost::beast::tcp_stream& tcp_layer(stream_type&) noexcept;
+//       // Last touch on every response before it is written (tls: Strict-Transport-Security).
+//       static void decorate_response(const context_type&, response&);
 //       // Completes with the handshake's error; `plain` completes at once.
 //       template <class Handler> static void async_handshake(stream_type&, Handler&&);
 //       // Ends the session's framing (TLS close_notify); never closes the socket.
@@ -12178,10 +13122,12 @@ static_assert(sync_client<in_memory>);
 #ifndef TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
 #define TESSERA_TRANSPORT_SERVER_TRANSPORT_HPP
 
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <concepts>
+#include <utility>
 #include <system_error>
 
 namespace tessera::transport {
@@ -12202,10 +13148,11 @@ concept server_transport =
       typename T::stream_type;
     } &&
     requires(const typename T::options& o, typename T::context_type& ctx, typename T::stream_type& s,
-             boost::asio::ip::tcp::socket&& sock, std::error_code& ec) {
+             boost::asio::ip::tcp::socket&& sock, std::error_code& ec, response& res) {
       { T::make_context(o, ec) } -> std::same_as<typename T::context_type>;
       { T::make_stream(std::move(sock), ctx) } -> std::same_as<typename T::stream_type>;
       { T::tcp_layer(s) } -> std::same_as<boost::beast::tcp_stream&>;
+      T::decorate_response(std::as_const(ctx), res);
       T::async_handshake(s, detail::error_handler_archetype{});
       T::async_shutdown(s, detail::error_handler_archetype{});
     };
@@ -12236,6 +13183,10 @@ struct plain {
     return stream_type{std::move(s)};
   }
   static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s; }
+
+  /// Adds nothing: `Strict-Transport-Security` must not be sent over plain HTTP (RFC 6797
+  /// §7.2; docs/security.md row 39).
+  static void decorate_response(const context_type&, response&) noexcept {}
 
   /// No handshake: completes (through the executor, never inline) with success.
   template <class Handler>
@@ -12276,7 +13227,11 @@ using beast_plain = plain;
 // Contract:
 //  * Keep-alive and pipelining per RFC 9112 §9; responses go out in request order.
 //  * Every bound in `server_limits` holds; crossing one answers 413/431/408 or closes the
-//    connection (see limits.hpp) — never a crash, never unbounded memory.
+//    connection (see limits.hpp) — never a crash, never unbounded memory. One peer address
+//    holds at most `max_connections_per_address` connections (docs/security.md row 38).
+//  * The transport's own answers (400, 404, 405, 408, 413, 431, 500) are JSON errors
+//    (docs/security.md row 40); over TLS every response carries Strict-Transport-Security
+//    (`tls::options::hsts`, docs/security.md row 39).
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
 //    one request at a time per connection; a slow handler holds one thread. They must be
 //    thread-safe and must not call `stop()`.
@@ -12296,15 +13251,89 @@ using beast_plain = plain;
 #define TESSERA_TRANSPORT_DETAIL_SERVER_STATE_HPP
 
 
+#include <boost/asio/ip/address.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tessera::transport::detail {
+
+/// The address connections are counted under: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`,
+/// what a dual-stack listener sees for an IPv4 peer) is its IPv4 address, so one host cannot
+/// double its share by connecting to both listeners (docs/security.md row 38).
+inline boost::asio::ip::address connection_key(const boost::asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+/// Open connections per peer address (docs/security.md row 38). An entry lives while its count
+/// is above zero, so the map never holds more entries than there are open connections. One
+/// mutex: it is taken twice per connection (accept and close), never per request.
+class address_counts {
+ public:
+  /// Holds one connection slot of an address until destroyed; empty when refused.
+  class slot {
+   public:
+    slot() = default;
+    slot(slot&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), address_(o.address_) {}
+    slot& operator=(slot&& o) noexcept {
+      if (this != &o) {
+        release();
+        owner_ = std::exchange(o.owner_, nullptr);
+        address_ = o.address_;
+      }
+      return *this;
+    }
+    ~slot() { release(); }
+    explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+   private:
+    friend class address_counts;
+    slot(address_counts* o, const boost::asio::ip::address& a) : owner_(o), address_(a) {}
+    void release() noexcept {
+      if (owner_) std::exchange(owner_, nullptr)->release(address_);
+    }
+    address_counts* owner_ = nullptr;
+    boost::asio::ip::address address_{};
+  };
+
+  /// A slot for `peer` when fewer than `cap` connections of its address are open; else empty.
+  /// May throw std::bad_alloc (a new map entry).
+  slot try_acquire(const boost::asio::ip::address& peer, std::size_t cap) {
+    const auto key = connection_key(peer);
+    std::lock_guard lk(mutex_);
+    auto [it, inserted] = counts_.try_emplace(key, 0);
+    if (it->second >= cap) {
+      if (inserted) counts_.erase(it);  // cap 0: nothing is ever held
+      return {};
+    }
+    ++it->second;
+    return slot{this, key};
+  }
+
+  /// Distinct addresses with an open connection.
+  std::size_t size() const {
+    std::lock_guard lk(mutex_);
+    return counts_.size();
+  }
+
+ private:
+  void release(const boost::asio::ip::address& key) noexcept {
+    std::lock_guard lk(mutex_);
+    auto it = counts_.find(key);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+
+  mutable std::mutex mutex_;
+  std::unordered_map<boost::asio::ip::address, std::size_t> counts_;
+};
 
 /// The part of a session that shutdown talks to; both calls post to the session's strand.
 class session_base {
@@ -12328,6 +13357,8 @@ struct server_state {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> active{0};     // open connections, counted from accept
   std::atomic<std::size_t> rejected{0};   // connections closed by max_connections
+  std::atomic<std::size_t> rejected_per_address{0};  // closed by max_connections_per_address
+  address_counts per_address;             // open connections per peer address
   std::atomic<std::size_t> accepted{0};   // connections accepted, ever
 
   void add(session_base* s, std::weak_ptr<session_base> w) {
@@ -12389,9 +13420,15 @@ struct server_state {
 // unreadable, a key that does not match the certificate, or a chain that does not parse
 // fails the server's construction with the OpenSSL/Asio error code.
 //
-// The handshake is bounded by `server_limits::header_timeout`; a failed handshake (a plain-text
-// client, an unknown TLS version, a client that rejects our certificate) closes that
-// connection only.
+// The handshake is bounded by `server_limits::header_timeout` (and its first byte by
+// `first_byte_timeout`); a failed handshake (a plain-text client, an unknown TLS version, a
+// client that rejects our certificate) closes that connection only.
+//
+// HSTS (RFC 6797; docs/security.md row 39): every response the server writes over TLS —
+// handlers' answers, the router's 404/405, the transport's 400/408/413/431 — carries
+// `Strict-Transport-Security` as `tls::options::hsts` says (default: one year, no
+// includeSubDomains). It is added in one place, `decorate_response`, which the session calls
+// for each response just before writing it. Plain HTTP never sends it (RFC 6797 §7.2).
 #ifndef TESSERA_TRANSPORT_TLS_HPP
 #define TESSERA_TRANSPORT_TLS_HPP
 
@@ -12400,10 +13437,35 @@ struct server_state {
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
 namespace tessera::transport {
+
+/// What `Strict-Transport-Security` a TLS server sends (RFC 6797 §6.1; docs/security.md row 39).
+struct hsts_policy {
+  static constexpr std::chrono::seconds default_max_age{31536000};  // one year
+
+  /// false: send no `Strict-Transport-Security` at all (e.g. a TLS proxy in front sets its own).
+  bool enabled = true;
+  /// How long a browser keeps to HTTPS for this host. 0 is allowed: it tells browsers to
+  /// forget an earlier policy (RFC 6797 §6.1.1), the way to switch HSTS off once it was on.
+  /// Negative values are sent as 0.
+  std::chrono::seconds max_age = default_max_age;
+  /// Adds `includeSubDomains`: every subdomain of the host must be HTTPS too. Off by default;
+  /// only turn it on when that holds for the whole domain.
+  bool include_subdomains = false;
+};
+
+/// The header value for `p` ("max-age=31536000; includeSubDomains"); empty when disabled.
+inline std::string strict_transport_security_value(const hsts_policy& p) {
+  if (!p.enabled) return {};
+  auto seconds = p.max_age.count() < 0 ? 0 : p.max_age.count();
+  std::string out = "max-age=" + std::to_string(seconds);
+  if (p.include_subdomains) out += "; includeSubDomains";
+  return out;
+}
 
 struct tls {
   static constexpr bool is_tls = true;
@@ -12416,17 +13478,21 @@ struct tls {
     /// Alternatives to the files, as PEM text; used when the matching file name is empty.
     std::string certificate_chain_pem{};
     std::string private_key_pem{};
+    /// `Strict-Transport-Security` on every response (see the header comment).
+    hsts_policy hsts{};
   };
 
   /// Owns the OpenSSL context; shared by every connection of one server.
   struct context_type {
     boost::asio::ssl::context ssl{boost::asio::ssl::context::tls_server};
+    std::string strict_transport_security{};  // the header value; empty: none
   };
 
   using stream_type = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
   static context_type make_context(const options& o, std::error_code& ec) {
     context_type c;
+    c.strict_transport_security = strict_transport_security_value(o.hsts);
     detail::harden_tls_context(c.ssl, ec);
     if (ec) return c;
     boost::system::error_code bec;
@@ -12455,6 +13521,12 @@ struct tls {
     return stream_type{boost::beast::tcp_stream{std::move(s)}, c.ssl};
   }
   static boost::beast::tcp_stream& tcp_layer(stream_type& s) noexcept { return s.next_layer(); }
+
+  /// Adds `Strict-Transport-Security` to a response about to be written (docs/security.md row 39).
+  static void decorate_response(const context_type& c, response& res) {
+    if (!c.strict_transport_security.empty())
+      res.set(http::field::strict_transport_security, c.strict_transport_security);
+  }
 
   template <class Handler>
   static void async_handshake(stream_type& s, Handler&& h) {
@@ -12560,6 +13632,11 @@ class basic_server {
   std::size_t accepted_connections() const noexcept { return state_.accepted.load(); }
   /// Connections closed at once because `max_connections` were open.
   std::size_t rejected_connections() const noexcept { return state_.rejected.load(); }
+  /// Connections closed at once because `max_connections_per_address` were open from their
+  /// address (docs/security.md row 38).
+  std::size_t rejected_per_address_connections() const noexcept { return state_.rejected_per_address.load(); }
+  /// Distinct peer addresses with an open connection (the size of the per-address table).
+  std::size_t connected_addresses() const { return state_.per_address.size(); }
   /// True between `start()` and the moment `stop()` has closed the listening sockets.
   bool accepting() const noexcept { return accepting_.load(); }
   /// Number of I/O threads `start()` runs.
@@ -12568,6 +13645,7 @@ class basic_server {
  private:
   struct listener;
   void accept(const std::shared_ptr<listener>& l);
+  void start_session(boost::asio::ip::tcp::socket s);
   void close_listeners();
 
   server_options options_;
@@ -12596,6 +13674,10 @@ using tls_server = basic_server<tls>;
 
 }  // namespace tessera::transport
 
+// With TESSERA_SEPARATE_COMPILATION the two servers tessera ships are compiled once, by
+// tessera/src.hpp; a server over a transport of your own needs the definitions in the file
+// that uses it: include <tessera/transport/impl/server.hpp> there.
+#ifndef TESSERA_SEPARATE_COMPILATION
 // ---- begin tessera/transport/impl/server.hpp ----
 // tessera — transport/impl/server.hpp: definitions for server.hpp.
 #ifndef TESSERA_TRANSPORT_IMPL_SERVER_HPP
@@ -12604,7 +13686,8 @@ using tls_server = basic_server<tls>;
 // ---- begin tessera/transport/detail/session.hpp ----
 // tessera — transport/detail/session.hpp: one server connection, from handshake to close.
 //
-// Phases: handshake → idle (waiting for a request's first byte) → reading (header, then body)
+// Phases: first byte (a new connection must send something within `first_byte_timeout`, or is
+// closed silently; docs/security.md row 38) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
 // → handling (the router, synchronously, on this connection's strand) → writing → idle again
 // or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
 // session can still answer 408); writes by the tcp_stream's own timeout, which closes the
@@ -12639,8 +13722,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
   enum class phase { handshake, idle, reading, handling, writing, closing };
 
  public:
-  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx)
-      : state_(state), stream_(Transport::make_stream(std::move(socket), ctx)), deadline_(stream_.get_executor()) {
+  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx,
+          address_counts::slot slot = {})
+      : state_(state),
+        transport_context_(ctx),
+        slot_(std::move(slot)),
+        stream_(Transport::make_stream(std::move(socket), ctx)),
+        deadline_(stream_.get_executor()) {
     error_code ec;
     auto peer = tcp().socket().remote_endpoint(ec);
     if (!ec) {
@@ -12650,7 +13738,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     context_.tls = Transport::is_tls;
   }
 
-  ~session() override { state_.remove(this); }
+  ~session() override {
+    slot_ = {};  // before remove(): once the count drains, the server may go away
+    state_.remove(this);
+  }
 
   void start() {
     state_.add(this, this->weak_from_this());
@@ -12658,9 +13749,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
       if (self->state_.stopping) return self->close_now();
       // The first request's header deadline runs from accept, across the TLS handshake and the
       // wait for the first byte: one budget, not one per phase.
-      self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
-      self->arm_until(self->header_deadline_);
-      Transport::async_handshake(self->stream_, [self](error_code ec) { self->on_handshake(ec); });
+      const auto now = clock::now();
+      self->header_deadline_ = now + self->state_.limits.header_timeout;
+      self->arm_until(std::min(self->header_deadline_, now + self->state_.limits.first_byte_timeout));
+      self->tcp().socket().async_wait(boost::asio::socket_base::wait_read,
+                                      [self](error_code ec) { self->on_first_byte(ec); });
     });
   }
 
@@ -12698,6 +13791,15 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   // --- phases -----------------------------------------------------------------------------
+  // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
+  // opened a connection and sent nothing is closed without an answer (docs/security.md row 38).
+  void on_first_byte(error_code ec) {
+    disarm();
+    if (ec || timed_out_ || stop_requested_ || state_.stopping) return close_now();
+    arm_until(header_deadline_);
+    Transport::async_handshake(stream_, [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  }
+
   void on_handshake(error_code ec) {
     disarm();
     if (ec) return close_now();
@@ -12799,16 +13901,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
       request_.target("-");
     }
     parser_.reset();
-    response_ = {status, 11};
-    response_.set(http::field::content_type, "text/plain; charset=utf-8");
-    response_.body() = std::string(http::obsolete_reason(status)) + "\n";
+    // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
+    response_ = make_error_response(request_, status);
+    response_.version(11);
     response_.keep_alive(false);
-    response_.prepare_payload();
     write(false);
   }
 
   void write(bool may_keep_alive) {
     phase_ = phase::writing;
+    // The one place every response passes: TLS adds Strict-Transport-Security here
+    // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
+    Transport::decorate_response(transport_context_, response_);
     tcp().expires_after(state_.limits.read_timeout);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
@@ -12867,6 +13971,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
   }
 
   server_state& state_;
+  const typename Transport::context_type& transport_context_;  // outlives every session (basic_server)
+  address_counts::slot slot_;  // this connection's share of its address (row 38)
   stream_type stream_;
   boost::asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;
@@ -13021,19 +14127,38 @@ void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
       s.close(ignored);
       state_.release_unstarted();
     } else {
-      // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
-      // Nagle holds the second response of a pipelined batch until the client ACKs the first,
-      // and a delayed ACK makes that 40 ms a round.
-      boost::system::error_code ignored;
-      s.set_option(net::ip::tcp::no_delay(true), ignored);
-      try {
-        std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_)->start();
-      } catch (...) {
-        state_.release_unstarted();  // out of memory: drop this connection, keep serving
-      }
+      start_session(std::move(s));
     }
     accept(l);
   });
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::start_session(boost::asio::ip::tcp::socket s) {
+  namespace net = boost::asio;
+  boost::system::error_code ec;
+  const auto peer = s.remote_endpoint(ec);
+  if (ec) {  // the peer is already gone
+    s.close(ec);
+    return state_.release_unstarted();
+  }
+  try {
+    // One address may hold only its share of the slots (docs/security.md row 38); over it, the
+    // connection is closed before anything is read, as for max_connections.
+    auto slot = state_.per_address.try_acquire(peer.address(), state_.limits.max_connections_per_address);
+    if (!slot) {
+      state_.rejected_per_address.fetch_add(1);
+      s.close(ec);
+      return state_.release_unstarted();
+    }
+    // Responses are written as soon as they are ready, one write each: without TCP_NODELAY,
+    // Nagle holds the second response of a pipelined batch until the client ACKs the first,
+    // and a delayed ACK makes that 40 ms a round.
+    s.set_option(net::ip::tcp::no_delay(true), ec);
+    std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_, std::move(slot))->start();
+  } catch (...) {
+    state_.release_unstarted();  // out of memory: drop this connection (and its slot), keep serving
+  }
 }
 
 template <server_transport Transport>
@@ -13160,6 +14285,12 @@ void basic_server<Transport>::run_until_signal() {
 
 #endif
 // ---- end tessera/transport/impl/server.hpp ----
+#else
+namespace tessera::transport {
+extern template class basic_server<plain>;
+extern template class basic_server<tls>;
+}  // namespace tessera::transport
+#endif
 
 #endif
 // ---- end tessera/transport/server.hpp ----
