@@ -15,6 +15,22 @@
 
 namespace tessera::identity {
 
+/// `<form method="post" action=…>` with its hidden CSRF token and, when given, `redirect_url`
+/// (the login and the sign-out forms).
+inline void form_start_append(std::string& out, std::string_view action, std::string_view csrf_token,
+                              std::string_view redirect_url) {
+  out.append("<form method=\"post\" action=\"");
+  html_escape_append(out, action);
+  out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
+  html_escape_append(out, csrf_token);
+  out.append("\">\n");
+  if (!redirect_url.empty()) {
+    out.append("<input type=\"hidden\" name=\"redirect_url\" value=\"");
+    html_escape_append(out, redirect_url);
+    out.append("\">\n");
+  }
+}
+
 /// What the login form shows.
 struct login_form {
   std::string_view action;        // the login path the form posts to
@@ -29,16 +45,7 @@ inline std::string render_login_page(const login_form& f) {
   std::string out;
   out.reserve(1024);
   if (!f.message.empty()) paragraph_append(out, f.message, true);
-  out.append("<form method=\"post\" action=\"");
-  html_escape_append(out, f.action);
-  out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
-  html_escape_append(out, f.csrf_token);
-  out.append("\">\n");
-  if (!f.redirect_url.empty()) {
-    out.append("<input type=\"hidden\" name=\"redirect_url\" value=\"");
-    html_escape_append(out, f.redirect_url);
-    out.append("\">\n");
-  }
+  form_start_append(out, f.action, f.csrf_token, f.redirect_url);
   out.append("<label for=\"username\">User name</label>\n"
              "<input id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" "
              "spellcheck=\"false\" required");
@@ -71,16 +78,7 @@ inline std::string render_logout_page(const logout_form& f) {
   out.reserve(1024);
   if (!f.message.empty()) paragraph_append(out, f.message, true);
   paragraph_append(out, "Do you want to sign out?");
-  out.append("<form method=\"post\" action=\"");
-  html_escape_append(out, f.action);
-  out.append("\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"");
-  html_escape_append(out, f.csrf_token);
-  out.append("\">\n");
-  if (!f.redirect_url.empty()) {
-    out.append("<input type=\"hidden\" name=\"redirect_url\" value=\"");
-    html_escape_append(out, f.redirect_url);
-    out.append("\">\n");
-  }
+  form_start_append(out, f.action, f.csrf_token, f.redirect_url);
   if (f.offer_forget_consents)
     out.append("<label><input type=\"checkbox\" name=\"forget_consents\" value=\"on\"> "
                "Also forget the applications I allowed</label>\n");
