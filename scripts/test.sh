@@ -3,13 +3,24 @@
 #   dependencies -> [npm packages] -> configure -> build -> single-header drift -> ctest
 # Works from any directory. Exits non-zero if any phase fails; configure and build failures
 # stop the run, the drift check and ctest both run and are both reported.
-# Environment: TESSERA_BUILD_DIR (default build), TESSERA_BUILD_TYPE (default RelWithDebInfo),
+# Environment: TESSERA_BUILD_DIR (default build), TESSERA_BUILD_TYPE (default Release),
+# TESSERA_CXX_FLAGS (the flags of that build type; default for Release "-O1 -DNDEBUG"),
 # TESSERA_CTEST_ARGS (extra ctest arguments, e.g. "-L headers" or "-R jose").
+#
+# Why -O1 without -g: the check needs the code compiled and the tests run, not debug
+# information or the last few percent of speed. Most of a tessera TU's time is the compiler's
+# back end: a server test source takes 68 s at -O2 -g, 47 s at -O2, 34 s at -O1
+# (benchmarks/RESULTS.md, "Compile time"). Benchmark figures come from benchmarks/run.sh and
+# token_wrk.sh, which build -O2 in their own build directories; sanitizer builds are -O1 too.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build=${TESSERA_BUILD_DIR:-build}
-build_type=${TESSERA_BUILD_TYPE:-RelWithDebInfo}
+build_type=${TESSERA_BUILD_TYPE:-Release}
+declare -a type_flags=()
+if [[ $build_type == Release || -n ${TESSERA_CXX_FLAGS:-} ]]; then
+  type_flags=("-DCMAKE_CXX_FLAGS_${build_type^^}=${TESSERA_CXX_FLAGS:--O1 -DNDEBUG}")
+fi
 jobs=$(nproc)
 
 total_start=$EPOCHREALTIME
@@ -53,7 +64,7 @@ if [[ -f package-lock.json ]]; then
 fi
 
 phase configure cmake -S . -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE="$build_type" \
+  -DCMAKE_BUILD_TYPE="$build_type" "${type_flags[@]}" \
   -DTESSERA_BUILD_TESTS=ON -DTESSERA_BUILD_EXAMPLES=ON -DTESSERA_BUILD_BENCHMARKS=ON
 stop_if_failed
 

@@ -13486,284 +13486,241 @@ using tls_server = basic_server<tls>;
 #ifndef TESSERA_TRANSPORT_DETAIL_SESSION_HPP
 #define TESSERA_TRANSPORT_DETAIL_SESSION_HPP
 
+// ---- begin tessera/transport/detail/server_stream.hpp ----
+// tessera — transport/detail/server_stream.hpp: a server connection's byte stream, its type erased.
+//
+// The session (HTTP parsing and writing, deadlines, lingering close; detail/session.hpp) is
+// written once against `server_stream` and compiled once for every transport; only
+// `server_stream_of<Transport>` — four asynchronous operations of the transport's own stream
+// (read_some, write_some, handshake, shutdown) — is compiled per transport. Before, Beast's
+// HTTP read and write machinery was instantiated once for TCP and once more for TLS, which was
+// most of the compile time of `basic_server<tls>` (benchmarks/RESULTS.md, "Compile time").
+//
+// The cost is one virtual call and one type-erased completion handler per read_some or
+// write_some (asio::any_completion_handler, from Asio's recycling allocator), small beside a
+// request's parsing, routing and syscalls (benchmarks/RESULTS.md, HTTP transport).
+#ifndef TESSERA_TRANSPORT_DETAIL_SERVER_STREAM_HPP
+#define TESSERA_TRANSPORT_DETAIL_SERVER_STREAM_HPP
 
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/recycling_allocator.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+namespace tessera::transport::detail {
+
+/// The buffers of one write_some, by value: at most 16, the rest left for the next call (a
+/// write_some may always write less than it was given).
+struct const_buffer_list {
+  static constexpr std::size_t capacity = 16;
+  std::array<boost::asio::const_buffer, capacity> items{};
+  std::size_t count = 0;
+  const boost::asio::const_buffer* begin() const noexcept { return items.data(); }
+  const boost::asio::const_buffer* end() const noexcept { return items.data() + count; }
+};
+
+class server_stream {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+  using io_handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+  using done_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+
+  server_stream() = default;
+  server_stream(const server_stream&) = delete;
+  server_stream& operator=(const server_stream&) = delete;
+  virtual ~server_stream() = default;
+
+  /// The TCP layer under any framing: timeouts, cancellation, shutdown, close.
+  virtual boost::beast::tcp_stream& tcp() noexcept = 0;
+  virtual bool is_tls() const noexcept = 0;
+  /// The transport's last touch on a response before it is written (TLS: HSTS).
+  virtual void decorate(response& res) const = 0;
+
+  executor_type get_executor() noexcept { return tcp().get_executor(); }
+
+  // --- AsyncReadStream / AsyncWriteStream, for Beast's HTTP algorithms ---------------------
+  template <class MutableBufferSequence, class Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, boost::asio::mutable_buffer b) { read_some(b, erase<io_handler>(std::move(handler))); },
+        token, first_buffer(buffers));
+  }
+  template <class ConstBufferSequence, class Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const const_buffer_list& list) { write_some(list, erase<io_handler>(std::move(handler))); },
+        token, buffer_list(buffers));
+  }
+
+  /// The transport's handshake (TLS; `plain` completes at once), then its end of framing
+  /// (TLS close_notify; `plain`: FIN). Neither closes the socket.
+  template <class Token>
+  auto async_handshake(Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler) { handshake(erase<done_handler>(std::move(handler))); }, token);
+  }
+  template <class Token>
+  auto async_shutdown(Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler) { shutdown(erase<done_handler>(std::move(handler))); }, token);
+  }
+
+ protected:
+  // Operation state comes from Asio's per-thread recycling allocator, not the heap: the erased
+  // handler itself and every intermediate operation below it (a TLS read is several). Beast's
+  // operations name std::allocator, which through the erasure Asio could no longer recognize
+  // as "recycle": one malloc per hop, measurably slower TLS.
+  template <class Handler>
+  static auto recycled(Handler&& h) {
+    return boost::asio::bind_allocator(boost::asio::recycling_allocator<void>(), std::forward<Handler>(h));
+  }
+
+ private:
+  template <class Erased, class Handler>
+  static Erased erase(Handler&& h) {
+    return Erased(recycled(std::forward<Handler>(h)));
+  }
+
+  virtual void read_some(boost::asio::mutable_buffer buffer, io_handler handler) = 0;
+  virtual void write_some(const const_buffer_list& buffers, io_handler handler) = 0;
+  virtual void handshake(done_handler handler) = 0;
+  virtual void shutdown(done_handler handler) = 0;
+
+  // A read_some fills one buffer: the first that is not empty (Beast reads into one).
+  template <class MutableBufferSequence>
+  static boost::asio::mutable_buffer first_buffer(const MutableBufferSequence& buffers) {
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != end; ++it) {
+      boost::asio::mutable_buffer b(*it);
+      if (b.size() != 0) return b;
+    }
+    return {};
+  }
+  template <class ConstBufferSequence>
+  static const_buffer_list buffer_list(const ConstBufferSequence& buffers) {
+    const_buffer_list list;
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != end && list.count < list.capacity; ++it) {
+      boost::asio::const_buffer b(*it);
+      if (b.size() != 0) list.items[list.count++] = b;
+    }
+    return list;
+  }
+};
+
+/// `server_stream` over a transport's own stream (`Transport::stream_type`).
+template <server_transport Transport>
+class server_stream_of final : public server_stream {
+ public:
+  server_stream_of(boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx)
+      : context_(ctx), stream_(Transport::make_stream(std::move(socket), ctx)) {}
+
+  boost::beast::tcp_stream& tcp() noexcept override { return Transport::tcp_layer(stream_); }
+  bool is_tls() const noexcept override { return Transport::is_tls; }
+  void decorate(response& res) const override { Transport::decorate_response(context_, res); }
+
+ private:
+  void read_some(boost::asio::mutable_buffer buffer, io_handler handler) override {
+    stream_.async_read_some(buffer, bound(std::move(handler)));
+  }
+  void write_some(const const_buffer_list& buffers, io_handler handler) override {
+    stream_.async_write_some(buffers, bound(std::move(handler)));
+  }
+  void handshake(done_handler handler) override { Transport::async_handshake(stream_, bound(std::move(handler))); }
+  void shutdown(done_handler handler) override { Transport::async_shutdown(stream_, bound(std::move(handler))); }
+
+  // The erased handler's own executor type (any_completion_executor) cannot be posted to in
+  // Boost 1.81 (no blocking.never); every handler of a session runs on its stream's executor,
+  // so that is the one it is bound to; the cancellation slot passes through.
+  template <class Handler>
+  auto bound(Handler&& h) {
+    return boost::asio::bind_executor(stream_.get_executor(), recycled(std::forward<Handler>(h)));
+  }
+
+  const typename Transport::context_type& context_;  // outlives every session (basic_server)
+  typename Transport::stream_type stream_;
+};
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/detail/server_stream.hpp ----
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/parser.hpp>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
 namespace tessera::transport::detail {
 
-template <server_transport Transport>
-class session final : public session_base, public std::enable_shared_from_this<session<Transport>> {
-  using stream_type = typename Transport::stream_type;
+// One class for every transport: the stream is erased (server_stream.hpp), so the HTTP
+// machinery is compiled once per program — where a server is used in the header-only default,
+// once in tessera/src.hpp with TESSERA_SEPARATE_COMPILATION (definitions:
+// transport/impl/session.hpp). A template only so that a file which includes the transport but
+// runs no server does not compile it; `Stream` is always `server_stream` (`session`).
+template <class Stream>
+class basic_session final : public session_base, public std::enable_shared_from_this<basic_session<Stream>> {
   using clock = std::chrono::steady_clock;
   using error_code = boost::system::error_code;
   enum class phase { handshake, idle, reading, handling, writing, closing };
 
  public:
-  session(server_state& state, boost::asio::ip::tcp::socket&& socket, typename Transport::context_type& ctx,
-          address_counts::slot slot = {})
-      : state_(state),
-        transport_context_(ctx),
-        slot_(std::move(slot)),
-        stream_(Transport::make_stream(std::move(socket), ctx)),
-        deadline_(stream_.get_executor()) {
-    error_code ec;
-    auto peer = tcp().socket().remote_endpoint(ec);
-    if (!ec) {
-      context_.peer_address = peer.address().to_string();
-      context_.peer_port = peer.port();
-    }
-    context_.tls = Transport::is_tls;
-  }
-
-  ~session() override {
-    slot_ = {};  // before remove(): once the count drains, the server may go away
-    state_.remove(this);
-  }
-
-  void start() {
-    state_.add(this, this->weak_from_this());
-    boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->state_.stopping) return self->close_now();
-      // The first request's header deadline runs from accept, across the TLS handshake and the
-      // wait for the first byte: one budget, not one per phase.
-      const auto now = clock::now();
-      self->header_deadline_ = now + self->state_.limits.header_timeout;
-      self->arm_until(std::min(self->header_deadline_, now + self->state_.limits.first_byte_timeout));
-      self->tcp().socket().async_wait(boost::asio::socket_base::wait_read,
-                                      [self](error_code ec) { self->on_first_byte(ec); });
-    });
-  }
-
-  void request_stop() override {
-    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      self->stop_requested_ = true;
-      if (self->phase_ == phase::idle || self->phase_ == phase::handshake) self->tcp().socket().cancel();
-    });
-  }
-
-  void force_close() override {
-    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
-  }
+  basic_session(server_state& state, std::unique_ptr<Stream> stream, address_counts::slot slot = {});
+  ~basic_session() override;
+  void start();
+  void request_stop() override;
+  void force_close() override;
 
  private:
-  boost::beast::tcp_stream& tcp() noexcept { return Transport::tcp_layer(stream_); }
+  boost::beast::tcp_stream& tcp() noexcept;
 
   // --- read deadline --------------------------------------------------------------------
-  void arm(std::chrono::milliseconds d) { arm_until(clock::now() + d); }
-  void arm_until(clock::time_point t) {
-    timed_out_ = false;
-    auto gen = ++deadline_generation_;
-    deadline_.expires_at(t);
-    deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
-      auto self = w.lock();
-      if (!self || ec || gen != self->deadline_generation_) return;
-      self->timed_out_ = true;
-      error_code ignored;
-      self->tcp().socket().cancel(ignored);
-    });
-  }
-  void disarm() {
-    ++deadline_generation_;
-    deadline_.cancel();
-  }
+  void arm(std::chrono::milliseconds d);
+  void arm_until(clock::time_point t);
+  void disarm();
 
   // --- phases -----------------------------------------------------------------------------
   // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
   // opened a connection and sent nothing is closed without an answer (docs/security.md row 38).
-  void on_first_byte(error_code ec) {
-    disarm();
-    if (ec || timed_out_ || stop_requested_ || state_.stopping) return close_now();
-    arm_until(header_deadline_);
-    Transport::async_handshake(stream_, [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
-  }
-
-  void on_handshake(error_code ec) {
-    disarm();
-    if (ec) return close_now();
-    wait_for_request(true);
-  }
-
-  void wait_for_request(bool first) {
-    phase_ = phase::idle;
-    if (stop_requested_ || state_.stopping) return close_gracefully();
-    if (buffer_.size() > 0) {  // a pipelined request is already here: its header clock starts now
-      header_deadline_ = clock::now() + state_.limits.header_timeout;
-      return read_header();
-    }
-    if (first) arm_until(header_deadline_);
-    else arm(state_.limits.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this(), first](error_code ec, std::size_t n) {
-      self->disarm();
-      if (ec) return self->close_now();  // idle timeout, peer closed, or stop: close quietly
-      self->buffer_.commit(n);
-      // A later request's header clock starts at its first byte.
-      if (!first) self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
-      self->read_header();
-    });
-  }
-
-  void read_header() {
-    phase_ = phase::reading;
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.limits.header_limit, UINT32_MAX)));
-    parser_->body_limit(state_.limits.body_limit);
-    arm_until(header_deadline_);
-    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->disarm();
-      self->on_header(ec);
-    });
-  }
-
-  void on_header(error_code ec) {
-    started_ = clock::now();
-    if (ec) return on_read_error(ec);
-    const auto& req = parser_->get();
-    if (auto len = parser_->content_length(); len && *len > state_.limits.body_limit)
-      return send_error(http::status::payload_too_large);
-    if (parser_->is_done()) return handle();
-    if (req[http::field::expect] == "100-continue") {
-      continue_.emplace(http::status::continue_, req.version());
-      tcp().expires_after(state_.limits.read_timeout);
-      http::async_write(stream_, *continue_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-        self->tcp().expires_never();
-        if (ec) return self->close_now();
-        self->read_body();
-      });
-      return;
-    }
-    read_body();
-  }
-
-  void read_body() {
-    arm(state_.limits.read_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->disarm();
-      if (ec) return self->on_read_error(ec);
-      self->handle();
-    });
-  }
-
-  void on_read_error(error_code ec) {
-    if (timed_out_) {
-      // Something arrived but not a whole request in time: the slowloris case.
-      return send_error(http::status::request_timeout);
-    }
-    if (ec == http::error::header_limit) return send_error(http::status::request_header_fields_too_large);
-    if (ec == http::error::body_limit) return send_error(http::status::payload_too_large);
-    if (ec.category() == make_error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message && !stop_requested_)
-      return send_error(http::status::bad_request);  // malformed HTTP
-    close_now();  // peer went away, or stop forced us
-  }
-
-  void handle() {
-    phase_ = phase::handling;
-    request_ = parser_->release();
-    parser_.reset();
-    response_ = state_.routes.route(request_, context_);
-    response_.version(request_.version() == 10 ? 10 : 11);
-    // A handler may close (Connection: close); it can never keep open what the client or a
-    // stopping server closes.
-    response_.keep_alive(response_.keep_alive() && request_.keep_alive() && !stop_requested_ && !state_.stopping);
-    write(true);
-  }
-
-  void send_error(http::status status) {
-    phase_ = phase::handling;
-    if (parser_ && parser_->is_header_done()) {
-      request_ = parser_->release();
-    } else {
-      request_ = {};
-      request_.method_string("-");
-      request_.target("-");
-    }
-    parser_.reset();
-    // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
-    response_ = make_error_response(request_, status);
-    response_.version(11);
-    response_.keep_alive(false);
-    write(false);
-  }
-
-  void write(bool may_keep_alive) {
-    phase_ = phase::writing;
-    // The one place every response passes: TLS adds Strict-Transport-Security here
-    // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
-    Transport::decorate_response(transport_context_, response_);
-    tcp().expires_after(state_.limits.read_timeout);
-    http::async_write(stream_, response_,
-                      [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
-                        self->tcp().expires_never();
-                        self->log();
-                        if (ec) return self->close_now();
-                        if (may_keep_alive && self->response_.keep_alive()) return self->wait_for_request(false);
-                        self->close_gracefully();
-                      });
-  }
-
-  void log() {
-    if (!state_.log) return;
-    access_log_entry e;
-    e.peer_address = context_.peer_address;
-    e.peer_port = context_.peer_port;
-    e.method = request_.method_string();
-    e.target = request_.target();
-    e.status = response_.result_int();
-    e.bytes = response_.body().size();
-    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
-    e.tls = Transport::is_tls;
-    try {
-      state_.log(format_access_log(e));
-    } catch (...) {
-      // A failing log sink must not take the connection down.
-    }
-  }
+  void on_first_byte(error_code ec);
+  void on_handshake(error_code ec);
+  void wait_for_request(bool first);
+  void read_header();
+  void on_header(error_code ec);
+  void read_body();
+  void on_read_error(error_code ec);
+  void handle();
+  void send_error(http::status status);
+  void write(bool may_keep_alive);
+  void log();
 
   // --- closing ----------------------------------------------------------------------------
-  void close_gracefully() {
-    phase_ = phase::closing;
-    tcp().expires_after(std::min<std::chrono::milliseconds>(state_.limits.read_timeout, std::chrono::seconds{1}));
-    Transport::async_shutdown(stream_, [self = this->shared_from_this()](error_code) { self->linger(); });
-  }
+  void close_gracefully();
 
   // Our side is shut; read and discard what the peer still sends until it closes, a bound on
   // bytes, or the timer (set in close_gracefully) fires.
-  void linger() {
-    error_code ec;
-    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-    if (ec || lingered_ > 256 * 1024) return close_now();
-    tcp().async_read_some(boost::asio::buffer(discard_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
-      if (ec) return self->close_now();
-      self->lingered_ += n;
-      self->linger();
-    });
-  }
-
-  void close_now() {
-    phase_ = phase::closing;
-    disarm();
-    error_code ec;
-    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-    tcp().close();
-  }
+  void linger();
+  void close_now();
 
   server_state& state_;
-  const typename Transport::context_type& transport_context_;  // outlives every session (basic_server)
   address_counts::slot slot_;  // this connection's share of its address (row 38)
-  stream_type stream_;
+  std::unique_ptr<Stream> stream_;  // the transport's stream, erased
   boost::asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
@@ -13781,7 +13738,297 @@ class session final : public session_base, public std::enable_shared_from_this<s
   std::array<char, 4096> discard_{};
 };
 
+using session = basic_session<server_stream>;
+
+#ifdef TESSERA_SEPARATE_COMPILATION
+extern template class basic_session<server_stream>;  // tessera/src.hpp
+#endif
+
 }  // namespace tessera::transport::detail
+
+#ifndef TESSERA_SEPARATE_COMPILATION
+// ---- begin tessera/transport/impl/session.hpp ----
+// tessera — transport/impl/session.hpp: definitions for detail/session.hpp. Included by that
+// header in the header-only default; with TESSERA_SEPARATE_COMPILATION instantiated once, by
+// tessera/src.hpp. Include detail/session.hpp, not this file.
+#ifndef TESSERA_TRANSPORT_IMPL_SESSION_HPP
+#define TESSERA_TRANSPORT_IMPL_SESSION_HPP
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+
+namespace tessera::transport::detail {
+
+template <class Stream>
+basic_session<Stream>::basic_session(server_state& state, std::unique_ptr<Stream> stream, address_counts::slot slot)
+    : state_(state), slot_(std::move(slot)), stream_(std::move(stream)), deadline_(stream_->get_executor()) {
+  error_code ec;
+  auto peer = tcp().socket().remote_endpoint(ec);
+  if (!ec) {
+    context_.peer_address = peer.address().to_string();
+    context_.peer_port = peer.port();
+  }
+  context_.tls = stream_->is_tls();
+}
+
+template <class Stream>
+basic_session<Stream>::~basic_session() {
+  slot_ = {};  // before remove(): once the count drains, the server may go away
+  state_.remove(this);
+}
+
+template <class Stream>
+void basic_session<Stream>::start() {
+  state_.add(this, this->weak_from_this());
+  boost::asio::dispatch(stream_->get_executor(), [self = this->shared_from_this()] {
+    if (self->state_.stopping) return self->close_now();
+    // The first request's header deadline runs from accept, across the TLS handshake and the
+    // wait for the first byte: one budget, not one per phase.
+    const auto now = clock::now();
+    self->header_deadline_ = now + self->state_.limits.header_timeout;
+    self->arm_until(std::min(self->header_deadline_, now + self->state_.limits.first_byte_timeout));
+    self->tcp().socket().async_wait(boost::asio::socket_base::wait_read,
+                                    [self](error_code ec) { self->on_first_byte(ec); });
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::request_stop() {
+  boost::asio::post(stream_->get_executor(), [self = this->shared_from_this()] {
+    self->stop_requested_ = true;
+    if (self->phase_ == phase::idle || self->phase_ == phase::handshake) self->tcp().socket().cancel();
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::force_close() {
+  boost::asio::post(stream_->get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+}
+
+template <class Stream>
+boost::beast::tcp_stream& basic_session<Stream>::tcp() noexcept { return stream_->tcp(); }
+
+template <class Stream>
+void basic_session<Stream>::arm(std::chrono::milliseconds d) { arm_until(clock::now() + d); }
+
+template <class Stream>
+void basic_session<Stream>::arm_until(clock::time_point t) {
+  timed_out_ = false;
+  auto gen = ++deadline_generation_;
+  deadline_.expires_at(t);
+  deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
+    auto self = w.lock();
+    if (!self || ec || gen != self->deadline_generation_) return;
+    self->timed_out_ = true;
+    error_code ignored;
+    self->tcp().socket().cancel(ignored);
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::disarm() {
+  ++deadline_generation_;
+  deadline_.cancel();
+}
+
+template <class Stream>
+void basic_session<Stream>::on_first_byte(error_code ec) {
+  disarm();
+  if (ec || timed_out_ || stop_requested_ || state_.stopping) return close_now();
+  arm_until(header_deadline_);
+  stream_->async_handshake([self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+}
+
+template <class Stream>
+void basic_session<Stream>::on_handshake(error_code ec) {
+  disarm();
+  if (ec) return close_now();
+  wait_for_request(true);
+}
+
+template <class Stream>
+void basic_session<Stream>::wait_for_request(bool first) {
+  phase_ = phase::idle;
+  if (stop_requested_ || state_.stopping) return close_gracefully();
+  if (buffer_.size() > 0) {  // a pipelined request is already here: its header clock starts now
+    header_deadline_ = clock::now() + state_.limits.header_timeout;
+    return read_header();
+  }
+  if (first) arm_until(header_deadline_);
+  else arm(state_.limits.idle_timeout);
+  stream_->async_read_some(buffer_.prepare(4096), [self = this->shared_from_this(), first](error_code ec, std::size_t n) {
+    self->disarm();
+    if (ec) return self->close_now();  // idle timeout, peer closed, or stop: close quietly
+    self->buffer_.commit(n);
+    // A later request's header clock starts at its first byte.
+    if (!first) self->header_deadline_ = clock::now() + self->state_.limits.header_timeout;
+    self->read_header();
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::read_header() {
+  phase_ = phase::reading;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.limits.header_limit, UINT32_MAX)));
+  parser_->body_limit(state_.limits.body_limit);
+  arm_until(header_deadline_);
+  http::async_read_header(*stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+    self->disarm();
+    self->on_header(ec);
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::on_header(error_code ec) {
+  started_ = clock::now();
+  if (ec) return on_read_error(ec);
+  const auto& req = parser_->get();
+  if (auto len = parser_->content_length(); len && *len > state_.limits.body_limit)
+    return send_error(http::status::payload_too_large);
+  if (parser_->is_done()) return handle();
+  if (req[http::field::expect] == "100-continue") {
+    continue_.emplace(http::status::continue_, req.version());
+    tcp().expires_after(state_.limits.read_timeout);
+    http::async_write(*stream_, *continue_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->tcp().expires_never();
+      if (ec) return self->close_now();
+      self->read_body();
+    });
+    return;
+  }
+  read_body();
+}
+
+template <class Stream>
+void basic_session<Stream>::read_body() {
+  arm(state_.limits.read_timeout);
+  http::async_read(*stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+    self->disarm();
+    if (ec) return self->on_read_error(ec);
+    self->handle();
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::on_read_error(error_code ec) {
+  if (timed_out_) {
+    // Something arrived but not a whole request in time: the slowloris case.
+    return send_error(http::status::request_timeout);
+  }
+  if (ec == http::error::header_limit) return send_error(http::status::request_header_fields_too_large);
+  if (ec == http::error::body_limit) return send_error(http::status::payload_too_large);
+  if (ec.category() == make_error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message && !stop_requested_)
+    return send_error(http::status::bad_request);  // malformed HTTP
+  close_now();  // peer went away, or stop forced us
+}
+
+template <class Stream>
+void basic_session<Stream>::handle() {
+  phase_ = phase::handling;
+  request_ = parser_->release();
+  parser_.reset();
+  response_ = state_.routes.route(request_, context_);
+  response_.version(request_.version() == 10 ? 10 : 11);
+  // A handler may close (Connection: close); it can never keep open what the client or a
+  // stopping server closes.
+  response_.keep_alive(response_.keep_alive() && request_.keep_alive() && !stop_requested_ && !state_.stopping);
+  write(true);
+}
+
+template <class Stream>
+void basic_session<Stream>::send_error(http::status status) {
+  phase_ = phase::handling;
+  if (parser_ && parser_->is_header_done()) {
+    request_ = parser_->release();
+  } else {
+    request_ = {};
+    request_.method_string("-");
+    request_.target("-");
+  }
+  parser_.reset();
+  // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
+  response_ = make_error_response(request_, status);
+  response_.version(11);
+  response_.keep_alive(false);
+  write(false);
+}
+
+template <class Stream>
+void basic_session<Stream>::write(bool may_keep_alive) {
+  phase_ = phase::writing;
+  // The one place every response passes: TLS adds Strict-Transport-Security here
+  // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
+  stream_->decorate(response_);
+  tcp().expires_after(state_.limits.read_timeout);
+  http::async_write(*stream_, response_,
+                    [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
+                      self->tcp().expires_never();
+                      self->log();
+                      if (ec) return self->close_now();
+                      if (may_keep_alive && self->response_.keep_alive()) return self->wait_for_request(false);
+                      self->close_gracefully();
+                    });
+}
+
+template <class Stream>
+void basic_session<Stream>::log() {
+  if (!state_.log) return;
+  access_log_entry e;
+  e.peer_address = context_.peer_address;
+  e.peer_port = context_.peer_port;
+  e.method = request_.method_string();
+  e.target = request_.target();
+  e.status = response_.result_int();
+  e.bytes = response_.body().size();
+  e.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
+  e.tls = stream_->is_tls();
+  try {
+    state_.log(format_access_log(e));
+  } catch (...) {
+    // A failing log sink must not take the connection down.
+  }
+}
+
+template <class Stream>
+void basic_session<Stream>::close_gracefully() {
+  phase_ = phase::closing;
+  tcp().expires_after(std::min<std::chrono::milliseconds>(state_.limits.read_timeout, std::chrono::seconds{1}));
+  stream_->async_shutdown([self = this->shared_from_this()](error_code) { self->linger(); });
+}
+
+template <class Stream>
+void basic_session<Stream>::linger() {
+  error_code ec;
+  tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec || lingered_ > 256 * 1024) return close_now();
+  tcp().async_read_some(boost::asio::buffer(discard_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return self->close_now();
+    self->lingered_ += n;
+    self->linger();
+  });
+}
+
+template <class Stream>
+void basic_session<Stream>::close_now() {
+  phase_ = phase::closing;
+  disarm();
+  error_code ec;
+  tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  tcp().close();
+}
+
+}  // namespace tessera::transport::detail
+
+#endif
+// ---- end tessera/transport/impl/session.hpp ----
+#endif
 
 #endif
 // ---- end tessera/transport/detail/session.hpp ----
@@ -13945,7 +14192,8 @@ void basic_server<Transport>::start_session(boost::asio::ip::tcp::socket s) {
     // Nagle holds the second response of a pipelined batch until the client ACKs the first,
     // and a delayed ACK makes that 40 ms a round.
     s.set_option(net::ip::tcp::no_delay(true), ec);
-    std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_, std::move(slot))->start();
+    auto stream = std::make_unique<detail::server_stream_of<Transport>>(std::move(s), transport_context_);
+    std::make_shared<detail::session>(state_, std::move(stream), std::move(slot))->start();
   } catch (...) {
     state_.release_unstarted();  // out of memory: drop this connection (and its slot), keep serving
   }

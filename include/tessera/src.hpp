@@ -12,15 +12,18 @@
 //
 // The headers then only declare what this file defines:
 //  * `transport::http_client` (and the Beast client machinery under it);
-//  * `transport::basic_server<plain>` and `basic_server<tls>` (`plain_server`, `tls_server`),
-//    with their sessions — a server over a transport of your own still instantiates in the
-//    file that uses it, which then includes <tessera/transport/impl/server.hpp>;
+//  * the server connection (Beast's HTTP reading and writing, deadlines, closing), one for
+//    every transport since the stream is erased (transport/detail/server_stream.hpp);
+//  * `transport::basic_server<plain>` and `basic_server<tls>` (`plain_server`, `tls_server`):
+//    their listeners and their transport's four stream operations — a server over a transport
+//    of your own instantiates those in the file that uses it, which then includes
+//    <tessera/transport/impl/server.hpp> (the connection is already compiled here);
 //  * `embedded_server` (server/embedded.hpp) and its identity `identity::local<store::memory>`.
 // Everything else (other server compositions, stores, JOSE) stays a template or inline
 // function and is compiled where it is used, as in the header-only mode.
 //
-// The four parts are also headers of their own (tessera/impl/src/*.hpp): a build may compile
-// them as four sources instead of this one (smaller and parallel compiler runs); each part
+// The five parts are also headers of their own (tessera/impl/src/*.hpp): a build may compile
+// them as five sources instead of this one (smaller and parallel compiler runs); each part
 // must still be compiled exactly once.
 //
 // Mixing the modes inside one program is an ODR violation: a translation unit without the
@@ -36,6 +39,7 @@
 #include <tessera/impl/src/embedded_server.hpp>
 #include <tessera/impl/src/http_client.hpp>
 #include <tessera/impl/src/plain_server.hpp>
+#include <tessera/impl/src/server_session.hpp>
 #include <tessera/impl/src/tls_server.hpp>
 
 #endif

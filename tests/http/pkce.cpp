@@ -6,7 +6,6 @@
 #include <string>
 
 using namespace tessera;
-namespace pkce = tessera::crypto::pkce;
 
 namespace {
 // RFC 7636 Appendix B.
@@ -15,12 +14,12 @@ constexpr std::string_view rfc_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJ
 }  // namespace
 
 TEST_CASE("S256 of the RFC 7636 Appendix B verifier is the appendix's challenge") {
-  CHECK(pkce::s256_challenge(rfc_verifier) == rfc_challenge);
+  CHECK(crypto::pkce::s256_challenge(rfc_verifier) == rfc_challenge);
 }
 
 TEST_CASE("the RFC 7636 verifier verifies against its challenge") {
   std::error_code ec;
-  CHECK(pkce::verify_s256(rfc_verifier, rfc_challenge, ec));
+  CHECK(crypto::pkce::verify_s256(rfc_verifier, rfc_challenge, ec));
   CHECK_FALSE(ec);
 }
 
@@ -28,15 +27,15 @@ TEST_CASE("a wrong verifier is pkce_verifier_mismatch (invalid_grant)") {
   std::string other(rfc_verifier);
   other.back() = 'Y';
   std::error_code ec;
-  CHECK_FALSE(pkce::verify_s256(other, rfc_challenge, ec));
+  CHECK_FALSE(crypto::pkce::verify_s256(other, rfc_challenge, ec));
   CHECK(ec == error::pkce_verifier_mismatch);
   CHECK(ec == condition::invalid_grant);
-  CHECK_FALSE(pkce::verify_s256(other, rfc_challenge));
+  CHECK_FALSE(crypto::pkce::verify_s256(other, rfc_challenge));
 }
 
 TEST_CASE("sending the challenge itself as the verifier (plain downgrade) fails") {
   std::error_code ec;
-  CHECK_FALSE(pkce::verify_s256(rfc_challenge, rfc_challenge, ec));
+  CHECK_FALSE(crypto::pkce::verify_s256(rfc_challenge, rfc_challenge, ec));
   CHECK(ec == error::pkce_verifier_mismatch);
 }
 
@@ -54,27 +53,27 @@ TEST_CASE("malformed verifiers are pkce_verifier_malformed") {
   for (const auto& v : bad) {
     std::error_code ec;
     INFO("size " << v.size());
-    pkce::check_verifier(v, ec);
+    crypto::pkce::check_verifier(v, ec);
     CHECK(ec == error::pkce_verifier_malformed);
-    CHECK_FALSE(pkce::verify_s256(v, rfc_challenge, ec));
+    CHECK_FALSE(crypto::pkce::verify_s256(v, rfc_challenge, ec));
     CHECK(ec == error::pkce_verifier_malformed);
-    CHECK_FALSE(pkce::verify_s256(v, rfc_challenge));  // throwing form: false, no exception
+    CHECK_FALSE(crypto::pkce::verify_s256(v, rfc_challenge));  // throwing form: false, no exception
   }
 }
 
 TEST_CASE("verifiers of 43 and 128 unreserved characters are well-formed") {
   std::error_code ec;
-  pkce::check_verifier(std::string(43, '~'), ec);
+  crypto::pkce::check_verifier(std::string(43, '~'), ec);
   CHECK_FALSE(ec);
-  pkce::check_verifier(std::string(128, '-') , ec);
+  crypto::pkce::check_verifier(std::string(128, '-') , ec);
   CHECK_FALSE(ec);
-  pkce::check_verifier("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", ec);
+  crypto::pkce::check_verifier("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", ec);
   CHECK_FALSE(ec);
 }
 
 TEST_CASE("S256 challenges must be 43 canonical base64url characters") {
   std::error_code ec;
-  pkce::check_s256_challenge(rfc_challenge, ec);
+  crypto::pkce::check_s256_challenge(rfc_challenge, ec);
   CHECK_FALSE(ec);
   const std::string bad[] = {
       "",
@@ -86,35 +85,35 @@ TEST_CASE("S256 challenges must be 43 canonical base64url characters") {
   };
   for (const auto& c : bad) {
     INFO(c);
-    pkce::check_s256_challenge(c, ec);
+    crypto::pkce::check_s256_challenge(c, ec);
     CHECK(ec == error::pkce_challenge_malformed);
     CHECK(ec == condition::invalid_request);
   }
-  CHECK_THROWS_AS(pkce::check_s256_challenge("short"), tessera::system_error);
+  CHECK_THROWS_AS(crypto::pkce::check_s256_challenge("short"), tessera::system_error);
 }
 
 TEST_CASE("only the S256 method is accepted: plain and absent are pkce_method_unsupported") {
   std::error_code ec;
-  CHECK(pkce::parse_method("S256", ec) == pkce::method::s256);
+  CHECK(crypto::pkce::parse_method("S256", ec) == crypto::pkce::method::s256);
   CHECK_FALSE(ec);
   for (std::string_view m : {"plain", "", "s256", "S256 ", "S512"}) {
     INFO(m);
-    pkce::parse_method(m, ec);
+    crypto::pkce::parse_method(m, ec);
     CHECK(ec == error::pkce_method_unsupported);
   }
-  CHECK_THROWS_AS(pkce::parse_method("plain"), tessera::system_error);
-  CHECK(pkce::method_name(pkce::method::s256) == "S256");
+  CHECK_THROWS_AS(crypto::pkce::parse_method("plain"), tessera::system_error);
+  CHECK(crypto::pkce::method_name(crypto::pkce::method::s256) == "S256");
 }
 
 TEST_CASE("made verifiers are well-formed, 43 characters, and distinct") {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
-    auto v = pkce::make_verifier();
+    auto v = crypto::pkce::make_verifier();
     CHECK(v.size() == 43);
     std::error_code ec;
-    pkce::check_verifier(v, ec);
+    crypto::pkce::check_verifier(v, ec);
     CHECK_FALSE(ec);
-    CHECK(pkce::verify_s256(v, pkce::s256_challenge(v)));
+    CHECK(crypto::pkce::verify_s256(v, crypto::pkce::s256_challenge(v)));
     seen.insert(v);
   }
   CHECK(seen.size() == 100);

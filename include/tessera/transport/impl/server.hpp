@@ -163,7 +163,8 @@ void basic_server<Transport>::start_session(boost::asio::ip::tcp::socket s) {
     // Nagle holds the second response of a pipelined batch until the client ACKs the first,
     // and a delayed ACK makes that 40 ms a round.
     s.set_option(net::ip::tcp::no_delay(true), ec);
-    std::make_shared<detail::session<Transport>>(state_, std::move(s), transport_context_, std::move(slot))->start();
+    auto stream = std::make_unique<detail::server_stream_of<Transport>>(std::move(s), transport_context_);
+    std::make_shared<detail::session>(state_, std::move(stream), std::move(slot))->start();
   } catch (...) {
     state_.release_unstarted();  // out of memory: drop this connection (and its slot), keep serving
   }
