@@ -9,6 +9,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no public headers were checked\n");
     return 1;
   }
-  std::printf("%ld public headers compile alone, twice, and link together\n", count);
+  std::printf("%ld public headers compile alone (the umbrellas together), twice, and link together\n", count);
   return 0;
 }

@@ -31,7 +31,7 @@
 
 namespace {
 
-namespace bh = boost::beast::http;
+namespace bhttp = boost::beast::http;
 namespace identity = tessera::identity;
 using tessera::error;
 using tessera::manual_clock;
@@ -102,7 +102,7 @@ struct nobody_authenticator {
   explicit nobody_authenticator(settings_type) {}
   void install(tessera::transport::router& r, const identity::login_services& s) const {
     r.get(std::string(s.login_path()), [&s](const request& q) {
-      return s.browser().error_page(q, bh::status::forbidden, "Sign in", "Nobody may sign in.");
+      return s.browser().error_page(q, bhttp::status::forbidden, "Sign in", "Nobody may sign in.");
     });
   }
   bool recognizes(const identity::user&) const { return false; }
@@ -135,7 +135,7 @@ cookie_line parse_set_cookie(std::string_view line) {
 
 std::vector<cookie_line> set_cookies(const response& res) {
   std::vector<cookie_line> out;
-  for (auto it = res.find(bh::field::set_cookie); it != res.end() && it->name() == bh::field::set_cookie; ++it)
+  for (auto it = res.find(bhttp::field::set_cookie); it != res.end() && it->name() == bhttp::field::set_cookie; ++it)
     out.push_back(parse_set_cookie(std::string_view(it->value().data(), it->value().size())));
   return out;
 }
@@ -175,12 +175,12 @@ struct browser {
   }
 };
 
-request make_request(bh::verb verb, std::string target, std::string cookie = {}, std::string body = {}) {
+request make_request(bhttp::verb verb, std::string target, std::string cookie = {}, std::string body = {}) {
   request req{verb, target, 11};
-  req.set(bh::field::host, "tessera.example.com");
-  if (!cookie.empty()) req.set(bh::field::cookie, cookie);
-  if (verb == bh::verb::post) {
-    req.set(bh::field::content_type, "application/x-www-form-urlencoded");
+  req.set(bhttp::field::host, "tessera.example.com");
+  if (!cookie.empty()) req.set(bhttp::field::cookie, cookie);
+  if (verb == bhttp::verb::post) {
+    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
     req.body() = std::move(body);
   }
   req.prepare_payload();
@@ -212,16 +212,16 @@ struct fixture {
   explicit fixture(identity::local_settings s = base_settings()) : policy(std::move(s), store, clock) { policy.install(router); }
 
   response get(const std::string& target, const browser& b = {}) const {
-    return router.route(make_request(bh::verb::get, target, b.cookie_header()), ctx);
+    return router.route(make_request(bhttp::verb::get, target, b.cookie_header()), ctx);
   }
   response post(const std::string& target, const browser& b, std::string body) const {
-    return router.route(make_request(bh::verb::post, target, b.cookie_header(), std::move(body)), ctx);
+    return router.route(make_request(bhttp::verb::post, target, b.cookie_header(), std::move(body)), ctx);
   }
 
   // Opens the login form in `b`; returns the form's CSRF token.
   std::string open_form(browser& b, const std::string& target = "/login") const {
     auto res = get(target, b);
-    REQUIRE(res.result() == bh::status::ok);
+    REQUIRE(res.result() == bhttp::status::ok);
     b.take(res);
     return csrf_token_in(res.body());
   }
@@ -235,7 +235,7 @@ struct fixture {
 
   std::optional<identity::user> user_of(const browser& b) const {
     std::error_code ec;
-    auto u = policy.current_user(make_request(bh::verb::get, "/", b.cookie_header()), ctx, ec);
+    auto u = policy.current_user(make_request(bhttp::verb::get, "/", b.cookie_header()), ctx, ec);
     REQUIRE_FALSE(ec);
     return u;
   }
@@ -395,7 +395,7 @@ TEST_CASE("the login page's form-action allows the redirects that end an authori
 TEST_CASE("login page cannot be framed, cached or leak through Referer, and runs no script (rows 14, 15)") {
   fixture f;
   auto res = f.get("/login?redirect_url=%2Fconsole%2Fprojects");
-  REQUIRE(res.result() == bh::status::ok);
+  REQUIRE(res.result() == bhttp::status::ok);
   CHECK(header(res, "Content-Type") == "text/html; charset=utf-8");
   CHECK(header(res, "X-Frame-Options") == "DENY");
   CHECK(header(res, "Cache-Control") == "no-store");
@@ -425,18 +425,18 @@ TEST_CASE("login page cannot be framed, cached or leak through Referer, and runs
 TEST_CASE("login page of a logged-in browser redirects with 303 to the redirect_url") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   auto res = f.get("/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fprojects", b);
-  CHECK(res.result() == bh::status::see_other);
+  CHECK(res.result() == bhttp::status::see_other);
   CHECK(header(res, "Location") == "https://console.example.com/projects");
 }
 
 TEST_CASE("login page with prompt=login shows the form even to a logged-in browser") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   auto res = f.get("/login?redirect_url=%2Foauth2%2Fauthorize_callback&prompt=login", b);
-  CHECK(res.result() == bh::status::ok);
+  CHECK(res.result() == bhttp::status::ok);
   CHECK(header(res, "Location").empty());
   CHECK(res.body().find("name=\"password\"") != std::string::npos);
 }
@@ -444,7 +444,7 @@ TEST_CASE("login page with prompt=login shows the form even to a logged-in brows
 TEST_CASE("open redirects are refused on /login and /logout with 400 and no Location (row 8)") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   const std::vector<std::string> hostile = {
       "https://evil.example/",         "//evil.example/",
       "/\\evil.example",               "javascript:alert(1)",
@@ -459,8 +459,8 @@ TEST_CASE("open redirects are refused on /login and /logout with 400 and no Loca
       INFO(path);
       for (const browser& who : {browser{}, b}) {
         auto res = f.get(path + q, who);
-        CHECK(res.result() == bh::status::bad_request);
-        CHECK(res.find(bh::field::location) == res.end());
+        CHECK(res.result() == bhttp::status::bad_request);
+        CHECK(res.find(bhttp::field::location) == res.end());
         CHECK(header(res, "X-Frame-Options") == "DENY");
       }
     }
@@ -468,8 +468,8 @@ TEST_CASE("open redirects are refused on /login and /logout with 400 and no Loca
     auto token = f.open_form(fresh);
     auto res = f.post("/login", fresh,
                       form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}, {"redirect_url", target}}));
-    CHECK(res.result() == bh::status::bad_request);
-    CHECK(res.find(bh::field::location) == res.end());
+    CHECK(res.result() == bhttp::status::bad_request);
+    CHECK(res.find(bhttp::field::location) == res.end());
     CHECK_FALSE(set_cookie_named(res, "tessera_session"));
   }
   CHECK(f.user_of(b));  // the refused logouts did not log out
@@ -485,12 +485,12 @@ TEST_CASE("login without the CSRF cookie, with a wrong token or a swapped cookie
 
   SECTION("no login cookie") {
     auto res = f.post("/login", browser{}, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK_FALSE(set_cookie_named(res, "tessera_session"));
   }
   SECTION("no token in the form") {
     auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK_FALSE(set_cookie_named(res, "tessera_session"));
   }
   SECTION("another token in the form") {
@@ -498,21 +498,21 @@ TEST_CASE("login without the CSRF cookie, with a wrong token or a swapped cookie
     const auto other_token = f.open_form(other);
     REQUIRE(other_token != token);
     auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", other_token}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
   }
   SECTION("a session cookie value moved into the login cookie") {
     browser logged_in;
-    REQUIRE(f.submit(logged_in, "bob", "bob's password").result() == bh::status::see_other);
+    REQUIRE(f.submit(logged_in, "bob", "bob's password").result() == bhttp::status::see_other);
     puts_before = f.store.puts;
     browser forged;
     forged.jar["tessera_login"] = logged_in.jar.at("tessera_session");
     auto res = f.post("/login", forged, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
   }
   SECTION("an expired form") {
     f.clock.advance(std::chrono::minutes(31));
     auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK(csrf_token_in(res.body()) != token);  // a fresh form comes back
     CHECK(set_cookie_named(res, "tessera_login"));
   }
@@ -525,7 +525,7 @@ TEST_CASE("wrong password: 401, the form again, no session") {
   fixture f;
   browser b;
   auto res = f.submit(b, "alice", "wrong horse");
-  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.result() == bhttp::status::unauthorized);
   CHECK(res.body().find("Wrong user name or password.") != std::string::npos);
   CHECK(res.body().find("wrong horse") == std::string::npos);
   CHECK(res.body().find("value=\"alice\"") != std::string::npos);
@@ -558,7 +558,7 @@ TEST_CASE("user names are escaped when the form is shown again") {
   fixture f;
   browser b;
   auto res = f.submit(b, "<script>alert(\"x\")</script>", "pw");
-  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.result() == bhttp::status::unauthorized);
   CHECK(res.body().find("<script>") == std::string::npos);
   CHECK(res.body().find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") != std::string::npos);
   CHECK(identity::html_escape("a&b<c>d\"e'f") == "a&amp;b&lt;c&gt;d&quot;e&#39;f");
@@ -568,11 +568,11 @@ TEST_CASE("a login that is not a form is refused") {
   fixture f;
   browser b;
   auto token = f.open_form(b);
-  auto req = make_request(bh::verb::post, "/login", b.cookie_header(),
+  auto req = make_request(bhttp::verb::post, "/login", b.cookie_header(),
                           "{\"username\":\"alice\",\"password\":\"correct horse\",\"csrf_token\":\"" + token + "\"}");
-  req.set(bh::field::content_type, "application/json");
+  req.set(bhttp::field::content_type, "application/json");
   auto res = f.router.route(req, f.ctx);
-  CHECK(res.result() == bh::status::unsupported_media_type);
+  CHECK(res.result() == bhttp::status::unsupported_media_type);
   CHECK(f.store.puts == 0);
 }
 
@@ -582,7 +582,7 @@ TEST_CASE("successful login: 303 (not 307) to redirect_url with an HttpOnly Same
   fixture f;
   browser b;
   auto res = f.submit(b, "alice", "correct horse", "/console/projects?x=1");
-  CHECK(res.result() == bh::status::see_other);
+  CHECK(res.result() == bhttp::status::see_other);
   CHECK(header(res, "Location") == "/console/projects?x=1");
   CHECK(header(res, "Cache-Control") == "no-store");
   auto c = set_cookie_named(res, "tessera_session");
@@ -609,7 +609,7 @@ TEST_CASE("without redirect_url a login goes to default_redirect") {
   fixture f;
   browser b;
   auto res = f.submit(b, "bob", "bob's password");
-  CHECK(res.result() == bh::status::see_other);
+  CHECK(res.result() == bhttp::status::see_other);
   CHECK(header(res, "Location") == "/console");
 }
 
@@ -617,7 +617,7 @@ TEST_CASE("over TLS, or with secure_cookies, the session cookie is __Host- and S
   auto check_secure = [](fixture& f) {
     browser b;
     auto res = f.submit(b, "alice", "correct horse");
-    REQUIRE(res.result() == bh::status::see_other);
+    REQUIRE(res.result() == bhttp::status::see_other);
     CHECK_FALSE(set_cookie_named(res, "tessera_session"));
     auto c = set_cookie_named(res, "__Host-tessera_session");
     REQUIRE(c);
@@ -649,7 +649,7 @@ TEST_CASE("over TLS, or with secure_cookies, the session cookie is __Host- and S
 TEST_CASE("every login gets a new session id; a session the browser brought is ended (row 16)") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   const auto first = b.jar.at("tessera_session");
   browser copy = b;  // the old cookie, as an attacker who planted or copied it holds it
 
@@ -660,7 +660,7 @@ TEST_CASE("every login gets a new session id; a session the browser brought is e
   const auto token = f.open_form(form_tab);
   b.jar["tessera_login"] = form_tab.jar.at("tessera_login");
   auto res = f.post("/login", b, form({{"username", "alice"}, {"password", "correct horse"}, {"csrf_token", token}}));
-  REQUIRE(res.result() == bh::status::see_other);
+  REQUIRE(res.result() == bhttp::status::see_other);
   b.take(res);
   const auto second = b.jar.at("tessera_session");
   CHECK(second != first);
@@ -669,7 +669,7 @@ TEST_CASE("every login gets a new session id; a session the browser brought is e
 
   browser planted;
   planted.jar["tessera_session"] = "attacker-chosen-value";
-  REQUIRE(f.submit(planted, "bob", "bob's password").result() == bh::status::see_other);
+  REQUIRE(f.submit(planted, "bob", "bob's password").result() == bhttp::status::see_other);
   CHECK(planted.jar.at("tessera_session") != "attacker-chosen-value");
   CHECK(f.user_of(planted)->subject == "bob");
 }
@@ -679,7 +679,7 @@ TEST_CASE("every login gets a new session id; a session the browser brought is e
 TEST_CASE("current_user refuses tampered, swapped, duplicated and expired session cookies") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   REQUIRE(f.user_of(b));
   const auto value = b.jar.at("tessera_session");
 
@@ -704,7 +704,7 @@ TEST_CASE("current_user refuses tampered, swapped, duplicated and expired sessio
     CHECK_FALSE(g.user_of(b));
   }
   SECTION("the cookie sent twice (cookie tossing)") {
-    auto req = make_request(bh::verb::get, "/", "tessera_session=" + value + "; tessera_session=" + value);
+    auto req = make_request(bhttp::verb::get, "/", "tessera_session=" + value + "; tessera_session=" + value);
     std::error_code ec;
     CHECK_FALSE(f.policy.current_user(req, f.ctx, ec));
     CHECK_FALSE(ec);
@@ -724,12 +724,12 @@ TEST_CASE("current_user refuses tampered, swapped, duplicated and expired sessio
 TEST_CASE("a key rotation keeps sessions sealed under the old key") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   auto s = base_settings();
   s.browser.cookie_keys = {key('n'), key('k')};
   identity::local<recording_store, manual_clock> rotated(std::move(s), f.store, f.clock);
   std::error_code ec;
-  auto u = rotated.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec);
+  auto u = rotated.current_user(make_request(bhttp::verb::get, "/", b.cookie_header()), f.ctx, ec);
   REQUIRE(u);
   CHECK(u->subject == "alice");
 }
@@ -737,31 +737,31 @@ TEST_CASE("a key rotation keeps sessions sealed under the old key") {
 TEST_CASE("a user removed from the users file loses their sessions") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   auto s = base_settings();
   s.users = identity::parse_users_file("bob:" + bob_hash + "\n");
   identity::local<recording_store, manual_clock> without_alice(std::move(s), f.store, f.clock);
   std::error_code ec;
-  CHECK_FALSE(without_alice.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec));
+  CHECK_FALSE(without_alice.current_user(make_request(bhttp::verb::get, "/", b.cookie_header()), f.ctx, ec));
   CHECK_FALSE(ec);
 }
 
 TEST_CASE("a failing store is reported, not mistaken for a logged-out user") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   f.store.failing = true;
   std::error_code ec;
-  CHECK_FALSE(f.policy.current_user(make_request(bh::verb::get, "/", b.cookie_header()), f.ctx, ec));
+  CHECK_FALSE(f.policy.current_user(make_request(bhttp::verb::get, "/", b.cookie_header()), f.ctx, ec));
   CHECK(ec == error::store_unavailable);
-  CHECK(f.get("/me", b).result() == bh::status::service_unavailable);
-  CHECK(f.get("/logout", b).result() == bh::status::service_unavailable);
+  CHECK(f.get("/me", b).result() == bhttp::status::service_unavailable);
+  CHECK(f.get("/logout", b).result() == bhttp::status::service_unavailable);
   browser fresh;
   f.store.failing = false;
   auto token = f.open_form(fresh);
   f.store.failing = true;
   auto res = f.post("/login", fresh, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}}));
-  CHECK(res.result() == bh::status::service_unavailable);
+  CHECK(res.result() == bhttp::status::service_unavailable);
   CHECK_FALSE(set_cookie_named(res, "tessera_session"));
 }
 
@@ -770,7 +770,7 @@ TEST_CASE("a failing store is reported, not mistaken for a logged-out user") {
 // Logs `b` out the way its owner does: GET /logout shows the page, its form is posted.
 response sign_out(const fixture& f, browser& b, const std::string& target = "/logout", std::string extra = {}) {
   auto page = f.get(target, b);
-  REQUIRE(page.result() == bh::status::ok);
+  REQUIRE(page.result() == bhttp::status::ok);
   b.take(page);
   auto token = csrf_token_in(page.body());
   REQUIRE_FALSE(token.empty());
@@ -788,9 +788,9 @@ response sign_out(const fixture& f, browser& b, const std::string& target = "/lo
 TEST_CASE("a GET of /logout asks to sign out and ends nothing: a cross-site link or image cannot log anyone out (row 36)") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   auto page = f.get("/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye", b);
-  CHECK(page.result() == bh::status::ok);
+  CHECK(page.result() == bhttp::status::ok);
   CHECK(header(page, "Content-Security-Policy") == f.policy.browser().csp());
   CHECK(header(page, "Cache-Control").find("no-store") != std::string::npos);
   CHECK(page.body().find("<form method=\"post\" action=\"/logout\">") != std::string::npos);
@@ -801,26 +801,26 @@ TEST_CASE("a GET of /logout asks to sign out and ends nothing: a cross-site link
   CHECK(csrf->has("SameSite=Strict"));
   CHECK_FALSE(set_cookie_named(page, "tessera_session"));  // the session cookie is untouched
   CHECK(f.user_of(b));
-  CHECK(f.get("/me", b).result() == bh::status::ok);
+  CHECK(f.get("/me", b).result() == bhttp::status::ok);
 }
 
 TEST_CASE("a POST of /logout without the form's CSRF token ends nothing (row 36)") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   SECTION("no token, no CSRF cookie: what a cross-site form sends") {
     auto res = f.post("/logout", b, form({{"redirect_url", "/console"}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK(header(res, "Location").empty());
     CHECK_FALSE(csrf_token_in(res.body()).empty());  // the page again, with a fresh token
   }
   SECTION("a token of another browser") {
     browser other;
-    REQUIRE(f.submit(other, "bob", "bob's password").result() == bh::status::see_other);
+    REQUIRE(f.submit(other, "bob", "bob's password").result() == bhttp::status::see_other);
     auto page = f.get("/logout", other);
     other.take(page);
     auto res = f.post("/logout", b, form({{"csrf_token", csrf_token_in(page.body())}}));
-    CHECK(res.result() == bh::status::forbidden);
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK(f.user_of(other));
   }
   SECTION("the right CSRF cookie with a wrong token") {
@@ -828,26 +828,26 @@ TEST_CASE("a POST of /logout without the form's CSRF token ends nothing (row 36)
     b.take(page);
     auto token = csrf_token_in(page.body());
     token[0] = token[0] == 'A' ? 'B' : 'A';
-    CHECK(f.post("/logout", b, form({{"csrf_token", token}})).result() == bh::status::forbidden);
+    CHECK(f.post("/logout", b, form({{"csrf_token", token}})).result() == bhttp::status::forbidden);
   }
   SECTION("not a form") {
-    auto req = make_request(bh::verb::post, "/logout", b.cookie_header(), "{}");
-    req.set(bh::field::content_type, "application/json");
-    CHECK(f.router.route(req, f.ctx).result() == bh::status::unsupported_media_type);
+    auto req = make_request(bhttp::verb::post, "/logout", b.cookie_header(), "{}");
+    req.set(bhttp::field::content_type, "application/json");
+    CHECK(f.router.route(req, f.ctx).result() == bhttp::status::unsupported_media_type);
   }
   CHECK(f.user_of(b));
-  CHECK(f.get("/me", b).result() == bh::status::ok);
+  CHECK(f.get("/me", b).result() == bhttp::status::ok);
 }
 
 TEST_CASE("signing out by the form ends the session in the store, so the old cookie no longer works") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   browser copy = b;
 
   SECTION("default redirect to the login page") {
     auto res = sign_out(f, b);
-    CHECK(res.result() == bh::status::see_other);
+    CHECK(res.result() == bhttp::status::see_other);
     CHECK(header(res, "Location") == "/login");
     auto c = set_cookie_named(res, "tessera_session");
     REQUIRE(c);
@@ -859,20 +859,20 @@ TEST_CASE("signing out by the form ends the session in the store, so the old coo
   }
   SECTION("an authorized redirect travels through the form") {
     auto res = sign_out(f, b, "/logout?redirect_url=https%3A%2F%2Fconsole.example.com%2Fbye");
-    CHECK(res.result() == bh::status::see_other);
+    CHECK(res.result() == bhttp::status::see_other);
     CHECK(header(res, "Location") == "https://console.example.com/bye");
   }
   SECTION("an unsafe redirect posted in the form is refused, and nothing ends") {
     auto page = f.get("/logout", b);
     b.take(page);
     auto res = f.post("/logout", b, form({{"csrf_token", csrf_token_in(page.body())}, {"redirect_url", "https://evil.example/"}}));
-    CHECK(res.result() == bh::status::bad_request);
+    CHECK(res.result() == bhttp::status::bad_request);
     CHECK(header(res, "Location").empty());
     CHECK(f.user_of(copy));
     return;
   }
   CHECK_FALSE(f.user_of(copy));
-  CHECK(f.get("/me", copy).result() == bh::status::unauthorized);
+  CHECK(f.get("/me", copy).result() == bhttp::status::unauthorized);
 }
 
 TEST_CASE("signing out can also forget the applications the person allowed, when the store keeps consents (row 37)") {
@@ -880,7 +880,7 @@ TEST_CASE("signing out can also forget the applications the person allowed, when
   {
     fixture f;
     browser b;
-    REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+    REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
     CHECK(f.get("/logout", b).body().find("forget_consents") == std::string::npos);
   }
   manual_clock clock{1'700'000'000};
@@ -889,16 +889,16 @@ TEST_CASE("signing out can also forget the applications the person allowed, when
   tessera::transport::router router;
   policy.install(router);
   const request_context ctx{"192.0.2.10", 50000, false};
-  auto route = [&](bh::verb v, const std::string& target, browser& b, std::string body = {}) {
+  auto route = [&](bhttp::verb v, const std::string& target, browser& b, std::string body = {}) {
     auto res = router.route(make_request(v, target, b.cookie_header(), std::move(body)), ctx);
     b.take(res);
     return res;
   };
   auto sign_in = [&](browser& b, std::string_view user, std::string_view password) {
-    auto page = route(bh::verb::get, "/login", b);
-    auto res = route(bh::verb::post, "/login", b,
+    auto page = route(bhttp::verb::get, "/login", b);
+    auto res = route(bhttp::verb::post, "/login", b,
                      form({{"username", user}, {"password", password}, {"csrf_token", csrf_token_in(page.body())}}));
-    REQUIRE(res.result() == bh::status::see_other);
+    REQUIRE(res.result() == bhttp::status::see_other);
   };
   std::error_code ec;
   tessera::store::consent_record allowed{"all offline", clock.now(), clock.now() + std::chrono::hours(24)};
@@ -907,24 +907,24 @@ TEST_CASE("signing out can also forget the applications the person allowed, when
 
   browser alice;
   sign_in(alice, "alice", "correct horse");
-  auto page = route(bh::verb::get, "/logout", alice);
+  auto page = route(bhttp::verb::get, "/logout", alice);
   REQUIRE(page.body().find("name=\"forget_consents\"") != std::string::npos);
   SECTION("left unticked, the consents stay") {
-    auto res = route(bh::verb::post, "/logout", alice, form({{"csrf_token", csrf_token_in(page.body())}}));
-    CHECK(res.result() == bh::status::see_other);
+    auto res = route(bhttp::verb::post, "/logout", alice, form({{"csrf_token", csrf_token_in(page.body())}}));
+    CHECK(res.result() == bhttp::status::see_other);
     CHECK(store.find_consent("alice", "flytectl", clock.now(), ec));
   }
   SECTION("ticked, every consent of this person goes, and nobody else's") {
-    auto res = route(bh::verb::post, "/logout", alice,
+    auto res = route(bhttp::verb::post, "/logout", alice,
                      form({{"csrf_token", csrf_token_in(page.body())}, {"forget_consents", "on"}}));
-    CHECK(res.result() == bh::status::see_other);
+    CHECK(res.result() == bhttp::status::see_other);
     CHECK_FALSE(store.find_consent("alice", "flytectl", clock.now(), ec));
     CHECK_FALSE(store.find_consent("alice", "pyflyte", clock.now(), ec));
     CHECK(store.find_consent("bob", "flytectl", clock.now(), ec));
   }
   SECTION("ticked but without the CSRF token, nothing is forgotten") {
-    auto res = route(bh::verb::post, "/logout", alice, form({{"forget_consents", "on"}}));
-    CHECK(res.result() == bh::status::forbidden);
+    auto res = route(bhttp::verb::post, "/logout", alice, form({{"forget_consents", "on"}}));
+    CHECK(res.result() == bhttp::status::forbidden);
     CHECK(store.find_consent("alice", "flytectl", clock.now(), ec));
   }
 }
@@ -932,7 +932,7 @@ TEST_CASE("signing out can also forget the applications the person allowed, when
 TEST_CASE("logout without a session clears any stale cookie and redirects at once") {
   fixture f;
   auto res = f.get("/logout?redirect_url=%2Fconsole");
-  CHECK(res.result() == bh::status::see_other);
+  CHECK(res.result() == bhttp::status::see_other);
   CHECK(header(res, "Location") == "/console");
   CHECK(set_cookie_named(res, "tessera_session"));
 }
@@ -942,7 +942,7 @@ TEST_CASE("logout without a session clears any stale cookie and redirects at onc
 TEST_CASE("/me without a session is 401 login_required, not cached") {
   fixture f;
   auto res = f.get("/me");
-  CHECK(res.result() == bh::status::unauthorized);
+  CHECK(res.result() == bhttp::status::unauthorized);
   CHECK(res.body() == R"({"error":"login_required"})");
   CHECK(header(res, "Content-Type") == "application/json");
   CHECK(header(res, "Cache-Control") == "no-store");
@@ -951,11 +951,11 @@ TEST_CASE("/me without a session is 401 login_required, not cached") {
 TEST_CASE("/me answers Flyte's shape, omitting claims the user does not have") {
   fixture f;
   browser alice, bob;
-  REQUIRE(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
-  REQUIRE(f.submit(bob, "bob", "bob's password").result() == bh::status::see_other);
+  REQUIRE(f.submit(alice, "alice", "correct horse").result() == bhttp::status::see_other);
+  REQUIRE(f.submit(bob, "bob", "bob's password").result() == bhttp::status::see_other);
 
   auto res = f.get("/me", alice);
-  CHECK(res.result() == bh::status::ok);
+  CHECK(res.result() == bhttp::status::ok);
   CHECK(header(res, "Cache-Control") == "no-store");
   CHECK(header(res, "X-User-Subject") == "alice");
   auto doc = boost::json::parse(res.body()).as_object();
@@ -993,20 +993,20 @@ TEST_CASE("after repeated failures a user name is refused with 429 without check
   auto attempt = [&](std::string_view password) {
     return f.post("/login", b, form({{"username", "alice"}, {"password", password}, {"csrf_token", token}}));
   };
-  for (int i = 0; i < 5; ++i) REQUIRE(attempt("wrong").result() == bh::status::unauthorized);
+  for (int i = 0; i < 5; ++i) REQUIRE(attempt("wrong").result() == bhttp::status::unauthorized);
   auto refused = attempt("correct horse");  // right password, but it is not even checked
-  CHECK(refused.result() == bh::status::too_many_requests);
+  CHECK(refused.result() == bhttp::status::too_many_requests);
   CHECK(header(refused, "Retry-After") == "60");
   CHECK_FALSE(set_cookie_named(refused, "tessera_session"));
   CHECK(f.store.puts == 0);
 
   SECTION("an unknown user name is limited the same way") {
-    for (int i = 0; i < 5; ++i) REQUIRE(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::unauthorized);
-    CHECK(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::too_many_requests);
+    for (int i = 0; i < 5; ++i) REQUIRE(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bhttp::status::unauthorized);
+    CHECK(f.post("/login", b, form({{"username", "nobody"}, {"password", "x"}, {"csrf_token", token}})).result() == bhttp::status::too_many_requests);
   }
   SECTION("the bucket refills with time") {
     f.clock.advance(std::chrono::seconds(60));
-    CHECK(attempt("correct horse").result() == bh::status::see_other);
+    CHECK(attempt("correct horse").result() == bhttp::status::see_other);
   }
 }
 
@@ -1016,13 +1016,13 @@ TEST_CASE("after repeated failures from one address every user name is refused")
   auto token = f.open_form(b);
   for (int i = 0; i < 20; ++i) {
     auto name = "user" + std::to_string(i);
-    REQUIRE(f.post("/login", b, form({{"username", name}, {"password", "x"}, {"csrf_token", token}})).result() == bh::status::unauthorized);
+    REQUIRE(f.post("/login", b, form({{"username", name}, {"password", "x"}, {"csrf_token", token}})).result() == bhttp::status::unauthorized);
   }
   CHECK(f.post("/login", b, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}})).result() ==
-        bh::status::too_many_requests);
+        bhttp::status::too_many_requests);
   f.ctx.peer_address = "198.51.100.7";
   CHECK(f.post("/login", b, form({{"username", "bob"}, {"password", "bob's password"}, {"csrf_token", token}})).result() ==
-        bh::status::see_other);
+        bhttp::status::see_other);
 }
 
 TEST_CASE("login, logout and me are registered with their methods") {
@@ -1030,7 +1030,7 @@ TEST_CASE("login, logout and me are registered with their methods") {
   CHECK(f.router.allowed_methods("/login") == "GET, HEAD, POST");
   CHECK(f.router.allowed_methods("/logout") == "GET, HEAD, POST");
   CHECK(f.router.allowed_methods("/me") == "GET, HEAD");
-  CHECK(f.router.route(make_request(bh::verb::put, "/login"), f.ctx).result() == bh::status::method_not_allowed);
+  CHECK(f.router.route(make_request(bhttp::verb::put, "/login"), f.ctx).result() == bhttp::status::method_not_allowed);
   CHECK(f.policy.login_path() == "/login");
 }
 
@@ -1052,9 +1052,9 @@ const request_context tls_ctx{"127.0.0.1", 40000, true};
 const tessera::time_point t0 = tessera::from_unix_seconds(1'700'000'000);
 
 // A request carrying each of `cookie_fields` as its own `Cookie` field (as HTTP/2 sends them).
-request with_cookie_fields(std::initializer_list<std::string> cookie_fields, bh::verb verb = bh::verb::get) {
+request with_cookie_fields(std::initializer_list<std::string> cookie_fields, bhttp::verb verb = bhttp::verb::get) {
   request req{verb, "/oauth2/device", 11};
-  for (const auto& c : cookie_fields) req.insert(bh::field::cookie, c);
+  for (const auto& c : cookie_fields) req.insert(bhttp::field::cookie, c);
   return req;
 }
 
@@ -1203,7 +1203,7 @@ TEST_CASE("one CSRF scheme for every form: per-form cookie, Strict and sealed, r
   CHECK(c.has("Max-Age=1800"));
   CHECK(c.value.find(first.token) == std::string::npos);
 
-  const auto post = with_cookie_fields({pair_of(first.set_cookie)}, bh::verb::post);
+  const auto post = with_cookie_fields({pair_of(first.set_cookie)}, bhttp::verb::post);
   CHECK(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", first.token, t0));
   CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", first.token + "x", t0));
   CHECK_FALSE(b.csrf_valid(post, plain_ctx, "tessera_device_csrf", "", t0));
@@ -1227,9 +1227,9 @@ TEST_CASE("every page has the one strict CSP and the same look; the style hash a
   fixture f;
   auto login = f.get("/login");
   const auto& b = f.policy.browser();
-  const request req{bh::verb::get, "/oauth2/device", 11};
+  const request req{bhttp::verb::get, "/oauth2/device", 11};
 
-  auto device = b.page(req, bh::status::ok, identity::render_page("Connect a device", "<p>Enter the code your device shows.</p>\n"));
+  auto device = b.page(req, bhttp::status::ok, identity::render_page("Connect a device", "<p>Enter the code your device shows.</p>\n"));
   auto error_page = b.error_page(req, error::csrf_token_invalid);
   auto unavailable = b.error_page(req, error::store_unavailable);
   for (const auto* res : {&login, &device, &error_page, &unavailable}) {
@@ -1244,10 +1244,10 @@ TEST_CASE("every page has the one strict CSP and the same look; the style hash a
   }
   CHECK(b.csp().find("unsafe") == std::string::npos);
   CHECK(b.csp().find("default-src 'none'") != std::string::npos);
-  CHECK(error_page.result() == bh::status::bad_request);
+  CHECK(error_page.result() == bhttp::status::bad_request);
   CHECK(error_page.body().find("invalid_request") != std::string::npos);
-  CHECK(unavailable.result() == bh::status::service_unavailable);
-  CHECK(b.error_page(req, error::client_unknown).result() == bh::status::bad_request);  // 401 is no page status
+  CHECK(unavailable.result() == bhttp::status::service_unavailable);
+  CHECK(b.error_page(req, error::client_unknown).result() == bhttp::status::bad_request);  // 401 is no page status
 
   // The CSP source is the SHA-256 of the exact text between the tags (CSP3 §8.3).
   const auto& body = login.body();
@@ -1261,7 +1261,7 @@ TEST_CASE("every page has the one strict CSP and the same look; the style hash a
 
 TEST_CASE("see_other, is_form, query parameters and redirect targets") {
   identity::browser b(browser_settings_with());
-  request req{bh::verb::get, "/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fx&prompt=login#frag", 11};
+  request req{bhttp::verb::get, "/login?redirect_url=https%3A%2F%2Fconsole.example.com%2Fx&prompt=login#frag", 11};
   CHECK(identity::browser::query_parameter(req, "prompt") == "login");
   CHECK(identity::browser::query_parameter(req, "absent") == "");
   CHECK(b.redirect_target(req, "/fallback") == "https://console.example.com/x");
@@ -1274,27 +1274,27 @@ TEST_CASE("see_other, is_form, query parameters and redirect targets") {
   CHECK_FALSE(b.redirect_target(req, "/fallback"));
 
   auto res = identity::browser::see_other(req, "/console");
-  CHECK(res.result() == bh::status::see_other);
+  CHECK(res.result() == bhttp::status::see_other);
   CHECK(header(res, "Location") == "/console");
   CHECK(header(res, "Cache-Control") == "no-store");
   CHECK(header(res, "Referrer-Policy") == "no-referrer");
 
-  req.set(bh::field::content_type, "Application/X-WWW-Form-URLEncoded; charset=UTF-8");
+  req.set(bhttp::field::content_type, "Application/X-WWW-Form-URLEncoded; charset=UTF-8");
   CHECK(identity::browser::is_form(req));
-  req.set(bh::field::content_type, "application/json");
+  req.set(bhttp::field::content_type, "application/json");
   CHECK_FALSE(identity::browser::is_form(req));
 }
 
 TEST_CASE("a session cookie in a second Cookie field is read; the same cookie in two fields is not a session") {
   fixture f;
   browser b;
-  REQUIRE(f.submit(b, "alice", "correct horse").result() == bh::status::see_other);
+  REQUIRE(f.submit(b, "alice", "correct horse").result() == bhttp::status::see_other);
   const std::string session = "tessera_session=" + b.jar.at("tessera_session");
   std::error_code ec;
-  auto req = make_request(bh::verb::get, "/me", "theme=dark");
-  req.insert(bh::field::cookie, session);
-  CHECK(f.router.route(req, f.ctx).result() == bh::status::ok);
-  req.insert(bh::field::cookie, session);
+  auto req = make_request(bhttp::verb::get, "/me", "theme=dark");
+  req.insert(bhttp::field::cookie, session);
+  CHECK(f.router.route(req, f.ctx).result() == bhttp::status::ok);
+  req.insert(bhttp::field::cookie, session);
   CHECK_FALSE(f.policy.current_user(req, f.ctx, ec));
   CHECK_FALSE(ec);
 }
@@ -1307,7 +1307,7 @@ TEST_CASE("the identity lends its browser layer: the same keys open what the ide
   f.open_form(tab);
   // The server's pages seal and open through this browser, under the same keys.
   std::error_code ec;
-  auto opened = b.open_cookie(make_request(bh::verb::get, "/", tab.cookie_header()), f.ctx, "tessera_login", f.clock.now(), ec);
+  auto opened = b.open_cookie(make_request(bhttp::verb::get, "/", tab.cookie_header()), f.ctx, "tessera_login", f.clock.now(), ec);
   CHECK(opened);
   CHECK_FALSE(ec);
 }
@@ -1323,20 +1323,20 @@ TEST_CASE("session_identity with another authenticator keeps the same logout and
   CHECK(r.allowed_methods("/login") == "GET, HEAD");
   CHECK(r.allowed_methods("/logout") == "GET, HEAD, POST");
   CHECK(r.allowed_methods("/me") == "GET, HEAD");
-  auto login = r.route(make_request(bh::verb::get, "/login"), plain_ctx);
-  CHECK(login.result() == bh::status::forbidden);
+  auto login = r.route(make_request(bhttp::verb::get, "/login"), plain_ctx);
+  CHECK(login.result() == bhttp::status::forbidden);
   CHECK(header(login, "Content-Security-Policy") == id.browser().csp());
-  CHECK(r.route(make_request(bh::verb::get, "/me"), plain_ctx).result() == bh::status::unauthorized);
-  auto out = r.route(make_request(bh::verb::get, "/logout"), plain_ctx);
-  CHECK(out.result() == bh::status::see_other);
+  CHECK(r.route(make_request(bhttp::verb::get, "/me"), plain_ctx).result() == bhttp::status::unauthorized);
+  auto out = r.route(make_request(bhttp::verb::get, "/logout"), plain_ctx);
+  CHECK(out.result() == bhttp::status::see_other);
   CHECK(header(out, "Location") == "/login");
 
   // A session of a user the authenticator does not recognize is no session.
   std::error_code ec;
-  auto cookie = id.services().start_session(make_request(bh::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}, {}}, ec);
+  auto cookie = id.services().start_session(make_request(bhttp::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}, {}}, ec);
   REQUIRE_FALSE(ec);
   CHECK(store.puts == 1);
-  CHECK_FALSE(id.current_user(make_request(bh::verb::get, "/", pair_of(cookie)), plain_ctx, ec));
+  CHECK_FALSE(id.current_user(make_request(bhttp::verb::get, "/", pair_of(cookie)), plain_ctx, ec));
 }
 
 TEST_CASE("session_identity refuses unsafe settings, naming them") {
@@ -1397,12 +1397,12 @@ TEST_CASE("row 19: a stranger's wrong passwords from one address do not lock out
   login_attempts attempt{f};
   const auto& pair = default_login_limits.failed_logins_per_user_and_address;
   for (unsigned i = 0; i < pair.burst; ++i)
-    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
-  REQUIRE(attempt("203.0.113.66", "alice", "correct horse").result() == bh::status::too_many_requests);
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bhttp::status::unauthorized);
+  REQUIRE(attempt("203.0.113.66", "alice", "correct horse").result() == bhttp::status::too_many_requests);
   // alice, from her own address, is checked and signed in.
   browser alice;
   f.ctx.peer_address = "192.0.2.10";
-  CHECK(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
+  CHECK(f.submit(alice, "alice", "correct horse").result() == bhttp::status::see_other);
   CHECK(f.store.puts == 1);
 }
 
@@ -1411,15 +1411,15 @@ TEST_CASE("row 19: failed logins for one user from one address wait longer each 
   login_attempts attempt{f};
   const auto& pair = default_login_limits.failed_logins_per_user_and_address;
   for (unsigned i = 0; i < pair.burst; ++i)
-    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bhttp::status::unauthorized);
   std::vector<std::chrono::seconds> waits;
   for (int i = 0; i < 7; ++i) {
     auto refused = attempt("203.0.113.66", "alice", "correct horse");  // not even checked
-    REQUIRE(refused.result() == bh::status::too_many_requests);
+    REQUIRE(refused.result() == bhttp::status::too_many_requests);
     CHECK_FALSE(set_cookie_named(refused, "tessera_session"));
     waits.push_back(retry_after_of(refused));
     f.clock.advance(waits.back());
-    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bh::status::unauthorized);
+    REQUIRE(attempt("203.0.113.66", "alice", "wrong").result() == bhttp::status::unauthorized);
   }
   CHECK(waits.front() == pair.refill_interval);
   for (std::size_t i = 1; i < waits.size(); ++i) {
@@ -1430,9 +1430,9 @@ TEST_CASE("row 19: failed logins for one user from one address wait longer each 
   CHECK(f.store.puts == 0);
   // The right password from the failing address waits out the delay, and is not refused for ever.
   auto last = attempt("203.0.113.66", "alice", "correct horse");
-  REQUIRE(last.result() == bh::status::too_many_requests);
+  REQUIRE(last.result() == bhttp::status::too_many_requests);
   f.clock.advance(retry_after_of(last));
-  CHECK(attempt("203.0.113.66", "alice", "correct horse").result() == bh::status::see_other);
+  CHECK(attempt("203.0.113.66", "alice", "correct horse").result() == bhttp::status::see_other);
   CHECK(f.store.puts == 1);
 }
 
@@ -1447,7 +1447,7 @@ TEST_CASE("row 19: 24 concurrent wrong passwords from one address run at most `b
   constexpr int attempts = 24;
   std::vector<request> requests;
   for (int i = 0; i < attempts; ++i)
-    requests.push_back(make_request(bh::verb::post, "/login", b.cookie_header(),
+    requests.push_back(make_request(bhttp::verb::post, "/login", b.cookie_header(),
                                     form({{"username", "carol"}, {"password", "wrong-" + std::to_string(i)}, {"csrf_token", token}})));
   std::vector<unsigned> statuses(attempts);
   std::latch start(attempts);
@@ -1465,7 +1465,7 @@ TEST_CASE("row 19: 24 concurrent wrong passwords from one address run at most `b
   // carol, from another address, is checked and signed in.
   browser carol;
   f.ctx.peer_address = "198.51.100.20";
-  CHECK(f.submit(carol, "carol", "carol's password").result() == bh::status::see_other);
+  CHECK(f.submit(carol, "carol", "carol's password").result() == bhttp::status::see_other);
 }
 
 TEST_CASE("row 19: a user guessed at from many addresses: past the user's budget each new address gets one try, and the user still signs in") {
@@ -1476,14 +1476,14 @@ TEST_CASE("row 19: a user guessed at from many addresses: past the user's budget
   for (int a = 0; spent < limits.failed_logins_user_budget; ++a) {
     const auto address = "198.51.100." + std::to_string(a);
     for (unsigned i = 0; i < limits.failed_logins_per_user_and_address.burst && spent < limits.failed_logins_user_budget; ++i, ++spent)
-      REQUIRE(attempt(address, "alice", "spray").result() == bh::status::unauthorized);
+      REQUIRE(attempt(address, "alice", "spray").result() == bhttp::status::unauthorized);
   }
-  CHECK(attempt("203.0.113.1", "alice", "spray").result() == bh::status::unauthorized);
+  CHECK(attempt("203.0.113.1", "alice", "spray").result() == bhttp::status::unauthorized);
   auto second = attempt("203.0.113.1", "alice", "spray");
-  CHECK(second.result() == bh::status::too_many_requests);
+  CHECK(second.result() == bhttp::status::too_many_requests);
   CHECK(retry_after_of(second) == limits.failed_logins_per_user_and_address.refill_interval);
-  CHECK(attempt("203.0.113.2", "alice", "spray").result() == bh::status::unauthorized);
+  CHECK(attempt("203.0.113.2", "alice", "spray").result() == bhttp::status::unauthorized);
   browser alice;
   f.ctx.peer_address = "192.0.2.10";
-  CHECK(f.submit(alice, "alice", "correct horse").result() == bh::status::see_other);
+  CHECK(f.submit(alice, "alice", "correct horse").result() == bhttp::status::see_other);
 }

@@ -38,7 +38,7 @@
 
 namespace test {
 
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 using namespace std::chrono_literals;
 
 //------------------------------------------------------------------------------------------
@@ -208,8 +208,8 @@ class raw_connection {
   }
 
   /// One response, or nothing if the peer closed or `timeout` passed first.
-  std::optional<http::response<http::string_body>> read_response(std::chrono::milliseconds timeout = 5000ms) {
-    http::response_parser<http::string_body> p;
+  std::optional<bhttp::response<bhttp::string_body>> read_response(std::chrono::milliseconds timeout = 5000ms) {
+    bhttp::response_parser<bhttp::string_body> p;
     p.eager(true);
     p.body_limit(16 * 1024 * 1024);
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -218,7 +218,7 @@ class raw_connection {
         boost::system::error_code ec;
         auto used = p.put(boost::asio::buffer(pending_), ec);
         pending_.erase(0, used);
-        if (ec && ec != http::error::need_more) return std::nullopt;
+        if (ec && ec != bhttp::error::need_more) return std::nullopt;
         if (p.is_done()) return p.release();
         if (!ec && used > 0) continue;
       }
