@@ -11499,13 +11499,12 @@ class authorization_server {
   boost::json::object run_grant(std::string_view grant_type, const server::token_request& r, std::error_code& ec) const {
     boost::json::object out;
     bool found = false;
-    std::apply(
-        [&](const auto&... slot) {
-          (void)((slot.grant.grant_type == grant_type ? (found = true, out = slot.grant.handle(*this, r, ec), true)
-                                                      : false) ||
-                 ...);
-        },
-        grants_);
+    for_each_grant([&](const auto& g) {
+      if (!found && g.grant_type == grant_type) {  // grant types are distinct (a static_assert)
+        found = true;
+        out = g.handle(*this, r, ec);
+      }
+    });
     if (!found) ec = error::grant_type_unsupported;
     return out;
   }
@@ -11540,15 +11539,16 @@ class authorization_server {
 
   bool refresh_allowed_for(const server::client& c) const {
     bool allowed = false;
-    std::apply(
-        [&](const auto&... slot) {
-          auto one = [&](const auto& g) {
-            if constexpr (server::redeems_refresh_tokens<std::decay_t<decltype(g)>>) allowed = allowed || g.refresh_allowed_for(c);
-          };
-          (one(slot.grant), ...);
-        },
-        grants_);
+    for_each_grant([&](const auto& g) {
+      if constexpr (server::redeems_refresh_tokens<std::decay_t<decltype(g)>>) allowed = allowed || g.refresh_allowed_for(c);
+    });
     return allowed;
+  }
+
+  /// Calls `f(grant)` for each grant, in the order of the template arguments.
+  template <class F>
+  void for_each_grant(F&& f) const {
+    std::apply([&](const auto&... slot) { (f(slot.grant), ...); }, grants_);
   }
 
   settings_type settings_;
@@ -11661,14 +11661,9 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/oauth-authorization-server", [s](const request& q) { return server::metadata_endpoint(*s, q, false); });
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
-  std::apply(
-      [&](const auto&... slot) {
-        auto one = [&](const auto& g) {
-          if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
-        };
-        (one(slot.grant), ...);
-      },
-      grants_);
+  for_each_grant([&](const auto& g) {
+    if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
+  });
 }
 
 template <class Traits, class... Grants>
@@ -11698,14 +11693,9 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
                           "azp", "name", "preferred_username", "email"};
   }
-  std::apply(
-      [&](const auto&... slot) {
-        auto one = [&](const auto& g) {
-          if constexpr (server::describes_metadata<std::decay_t<decltype(g)>, authorization_server>) g.describe(m, *this);
-        };
-        (one(slot.grant), ...);
-      },
-      grants_);
+  for_each_grant([&](const auto& g) {
+    if constexpr (server::describes_metadata<std::decay_t<decltype(g)>, authorization_server>) g.describe(m, *this);
+  });
   return m;
 }
 

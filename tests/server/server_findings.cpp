@@ -204,45 +204,8 @@ TEST_CASE("row 33: a person whose subject is a client's id gets no code and no d
   check_error_shape(f.device_poll(d.at("device_code").as_string()), 400, "authorization_pending");
 }
 
-namespace {
-
-/// A server whose only client, "signer", authenticates with private_key_jwt.
-struct signer_fixture {
-  shared_clock clock;
-  test_store store;
-  header_identity idp;
-  jose::jwk client_key = jose::jwk::generate(jose::algorithm::ES256);
-  server_type srv{default_settings(),
-                  [this] {
-                    server::client c;
-                    c.id = "signer";
-                    c.grant_types = {"client_credentials"};
-                    c.scopes = {"all"};
-                    c.assertion_keys.add(client_key.public_key());
-                    server::client_registry reg;
-                    REQUIRE(reg.add(c) == server::client_problem::none);
-                    return reg;
-                  }(),
-                  server::key_set(jose::jwk::generate(jose::algorithm::ES256)), store, idp, clock};
-  transport::router router;
-  signer_fixture() { srv.install(router); }
-
-  response token_with(std::int64_t iat, std::int64_t exp, std::string_view jti) {
-    boost::json::object claims{{"iss", "signer"}, {"sub", "signer"}, {"aud", issuer + "/oauth2/token"},
-                               {"iat", iat},      {"exp", exp},      {"jti", jti}};
-    auto assertion = jose::sign_jwt(jose::jws_signer(client_key), claims);
-    auto req = fixture::form_request("/oauth2/token", "grant_type=client_credentials&client_assertion_type=" +
-                                                          http::form_encode_component(server::jwt_bearer_assertion_type) +
-                                                          "&client_assertion=" + assertion);
-    req.prepare_payload();
-    return router.route(req, {"192.0.2.7", 1234, true});
-  }
-};
-
-}  // namespace
-
 TEST_CASE("row 25: a client assertion with a far-future or negative exp is refused, never replayable") {
-  signer_fixture f;
+  assertion_fixture f;
   const std::int64_t now = to_unix_seconds(f.clock.now());
   const std::int64_t exps[] = {std::int64_t{1} << 31, std::int64_t{1} << 33, 9'220'000'000'000'000'000,
                                std::numeric_limits<std::int64_t>::max(), -1, std::numeric_limits<std::int64_t>::min()};
@@ -258,7 +221,7 @@ TEST_CASE("row 25: a client assertion with a far-future or negative exp is refus
 }
 
 TEST_CASE("row 25: an assertion living longer than the maximum is refused; a short one is used once") {
-  signer_fixture f;
+  assertion_fixture f;
   const std::int64_t now = to_unix_seconds(f.clock.now());
   check_error_shape(f.token_with(now, now + 301, "long"), 401, "invalid_client");
   REQUIRE(f.token_with(now, now + 300, "short").result() == bhttp::status::ok);

@@ -5,59 +5,6 @@
 
 using namespace test;
 
-namespace {
-
-server::client_registry assertion_registry(const jose::jwk& client_key) {
-  server::client c;
-  c.id = "signer";
-  c.grant_types = {"client_credentials"};
-  c.scopes = {"all"};
-  c.assertion_keys.add(client_key.public_key());
-  server::client_registry reg;
-  REQUIRE(reg.add(c) == server::client_problem::none);
-  return reg;
-}
-
-/// A server whose only client authenticates with private_key_jwt.
-struct assertion_fixture {
-  shared_clock clock;
-  test_store store;
-  header_identity idp;
-  jose::jwk client_key = jose::jwk::generate(jose::algorithm::ES256);
-  server::server_settings settings = [] {
-    server::server_settings s;
-    s.issuer = issuer;
-    return s;
-  }();
-  server_type srv;
-  transport::router router;
-
-  assertion_fixture()
-      : srv(settings, assertion_registry(client_key), server::key_set(jose::jwk::generate(jose::algorithm::RS256)), store,
-            idp, clock) {
-    srv.install(router);
-  }
-
-  std::string assertion(std::string jti, std::string aud = issuer + "/oauth2/token", std::int64_t lifetime = 60,
-                        const jose::jwk* key = nullptr) const {
-    const auto now = to_unix_seconds(clock.now());
-    boost::json::object claims{{"iss", "signer"}, {"sub", "signer"}, {"aud", aud},
-                               {"iat", now},      {"exp", now + lifetime}, {"jti", jti}};
-    return jose::sign_jwt(jose::jws_signer(key ? *key : client_key), claims);
-  }
-
-  response token(const std::string& assertion_jwt) {
-    request req{bhttp::verb::post, "/oauth2/token", 11};
-    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
-    req.body() = "grant_type=client_credentials&client_assertion_type=" +
-                 tessera::http::form_encode_component(server::jwt_bearer_assertion_type) +
-                 "&client_assertion=" + assertion_jwt;
-    req.prepare_payload();
-    return router.route(req, {"192.0.2.7", 1234, true});
-  }
-};
-
-}  // namespace
 
 TEST_CASE("private_key_jwt client authentication issues tokens to the client that signed") {
   assertion_fixture f;

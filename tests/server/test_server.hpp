@@ -463,6 +463,62 @@ inline void check_html_page(const response& r) {
   CHECK(r[bhttp::field::cache_control] == "no-store");
 }
 
+/// A server whose only client, "signer", authenticates with private_key_jwt (RFC 7523): what
+/// the client-authentication and assertion-replay tests share.
+struct assertion_fixture {
+  shared_clock clock;
+  test_store store;
+  header_identity idp;
+  jose::jwk client_key = jose::jwk::generate(jose::algorithm::ES256);
+  server_type srv;
+  transport::router router;
+
+  assertion_fixture()
+      : srv(default_settings(), registry(client_key), server::key_set(jose::jwk::generate(jose::algorithm::RS256)),
+            store, idp, clock) {
+    srv.install(router);
+  }
+
+  static server::client_registry registry(const jose::jwk& client_key) {
+    server::client c;
+    c.id = "signer";
+    c.grant_types = {"client_credentials"};
+    c.scopes = {"all"};
+    c.assertion_keys.add(client_key.public_key());
+    server::client_registry reg;
+    REQUIRE(reg.add(c) == server::client_problem::none);
+    return reg;
+  }
+
+  /// An assertion issued at `iat`, expiring at `exp` (Unix seconds).
+  std::string assertion_at(std::int64_t iat, std::int64_t exp, std::string jti,
+                           std::string aud = issuer + "/oauth2/token", const jose::jwk* key = nullptr) const {
+    boost::json::object claims{{"iss", "signer"}, {"sub", "signer"}, {"aud", aud},
+                               {"iat", iat},      {"exp", exp},      {"jti", jti}};
+    return jose::sign_jwt(jose::jws_signer(key ? *key : client_key), claims);
+  }
+  /// An assertion issued now, living `lifetime` seconds.
+  std::string assertion(std::string jti, std::string aud = issuer + "/oauth2/token", std::int64_t lifetime = 60,
+                        const jose::jwk* key = nullptr) const {
+    const auto now = to_unix_seconds(clock.now());
+    return assertion_at(now, now + lifetime, std::move(jti), std::move(aud), key);
+  }
+
+  /// A client-credentials request authenticated by `assertion_jwt`.
+  response token(const std::string& assertion_jwt) {
+    request req{bhttp::verb::post, "/oauth2/token", 11};
+    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = "grant_type=client_credentials&client_assertion_type=" +
+                 tessera::http::form_encode_component(server::jwt_bearer_assertion_type) +
+                 "&client_assertion=" + assertion_jwt;
+    req.prepare_payload();
+    return router.route(req, {"192.0.2.7", 1234, true});
+  }
+  response token_with(std::int64_t iat, std::int64_t exp, std::string jti) {
+    return token(assertion_at(iat, exp, std::move(jti)));
+  }
+};
+
 }  // namespace test
 
 // The server is instantiated once, in server_grants.cpp; the other test files of the

@@ -276,13 +276,12 @@ class authorization_server {
   boost::json::object run_grant(std::string_view grant_type, const server::token_request& r, std::error_code& ec) const {
     boost::json::object out;
     bool found = false;
-    std::apply(
-        [&](const auto&... slot) {
-          (void)((slot.grant.grant_type == grant_type ? (found = true, out = slot.grant.handle(*this, r, ec), true)
-                                                      : false) ||
-                 ...);
-        },
-        grants_);
+    for_each_grant([&](const auto& g) {
+      if (!found && g.grant_type == grant_type) {  // grant types are distinct (a static_assert)
+        found = true;
+        out = g.handle(*this, r, ec);
+      }
+    });
     if (!found) ec = error::grant_type_unsupported;
     return out;
   }
@@ -317,15 +316,16 @@ class authorization_server {
 
   bool refresh_allowed_for(const server::client& c) const {
     bool allowed = false;
-    std::apply(
-        [&](const auto&... slot) {
-          auto one = [&](const auto& g) {
-            if constexpr (server::redeems_refresh_tokens<std::decay_t<decltype(g)>>) allowed = allowed || g.refresh_allowed_for(c);
-          };
-          (one(slot.grant), ...);
-        },
-        grants_);
+    for_each_grant([&](const auto& g) {
+      if constexpr (server::redeems_refresh_tokens<std::decay_t<decltype(g)>>) allowed = allowed || g.refresh_allowed_for(c);
+    });
     return allowed;
+  }
+
+  /// Calls `f(grant)` for each grant, in the order of the template arguments.
+  template <class F>
+  void for_each_grant(F&& f) const {
+    std::apply([&](const auto&... slot) { (f(slot.grant), ...); }, grants_);
   }
 
   settings_type settings_;

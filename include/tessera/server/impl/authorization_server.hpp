@@ -26,14 +26,9 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/oauth-authorization-server", [s](const request& q) { return server::metadata_endpoint(*s, q, false); });
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
-  std::apply(
-      [&](const auto&... slot) {
-        auto one = [&](const auto& g) {
-          if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
-        };
-        (one(slot.grant), ...);
-      },
-      grants_);
+  for_each_grant([&](const auto& g) {
+    if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
+  });
 }
 
 template <class Traits, class... Grants>
@@ -63,14 +58,9 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
                           "azp", "name", "preferred_username", "email"};
   }
-  std::apply(
-      [&](const auto&... slot) {
-        auto one = [&](const auto& g) {
-          if constexpr (server::describes_metadata<std::decay_t<decltype(g)>, authorization_server>) g.describe(m, *this);
-        };
-        (one(slot.grant), ...);
-      },
-      grants_);
+  for_each_grant([&](const auto& g) {
+    if constexpr (server::describes_metadata<std::decay_t<decltype(g)>, authorization_server>) g.describe(m, *this);
+  });
   return m;
 }
 
