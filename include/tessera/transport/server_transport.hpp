@@ -1,8 +1,9 @@
 // tessera — transport/server_transport.hpp: the policy that says how a server turns an accepted
 // TCP socket into a byte stream — as is (`plain`) or under TLS (`tls`).
 //
-// `basic_server<Transport>` and its sessions are written once against this concept; the
-// policy supplies only what differs. Run-time values (certificate paths) live in
+// `basic_server<Transport>` is written once against this concept, and its connections once
+// for every transport (the policy's stream is erased: detail/server_stream.hpp); the policy
+// supplies only what differs. Run-time values (certificate paths) live in
 // `Transport::options`, read once into `Transport::context_type` when the server is built.
 //
 // Exemplar (the minimal conforming type; see plain.hpp for a real one):
