@@ -10,7 +10,6 @@
 #ifndef TESSERA_TRANSPORT_DETAIL_SESSION_HPP
 #define TESSERA_TRANSPORT_DETAIL_SESSION_HPP
 
-#include <tessera/config.hpp>
 #include <tessera/transport/detail/server_state.hpp>
 #include <tessera/transport/detail/server_stream.hpp>
 
