@@ -373,6 +373,18 @@ enum class error {
   // --- stores -------------------------------------------------------------------------------
   store_failure,
   store_unavailable,
+
+  // --- resource server: bearer tokens, remote keys, introspection -----------------------------
+  token_missing,
+  token_scheme_unsupported,
+  token_opaque_unsupported,
+  token_inactive,
+  token_not_access_token,
+  introspection_failed,
+  introspection_invalid,
+  jwks_unavailable,
+  jwks_fetch_failed,
+  metadata_issuer_mismatch,
 };
 
 //------------------------------------------------------------------------------------------
@@ -552,6 +564,19 @@ inline constexpr error_entry error_table[] = {
 
     {store_failure, c::server_error, "token store failed"},
     {store_unavailable, c::temporarily_unavailable, "token store is unavailable"},
+
+    {token_missing, c::invalid_token, "request carries no access token"},
+    {token_scheme_unsupported, c::invalid_token, "the token's authorization scheme is not accepted here"},
+    {token_opaque_unsupported, c::invalid_token,
+     "token is not a JWT and no introspection endpoint is configured to check it"},
+    {token_inactive, c::invalid_token, "the authorization server reports the token inactive"},
+    {token_not_access_token, c::invalid_token, "the authorization server reports a token of another type than an access token"},
+    {introspection_failed, c::temporarily_unavailable, "token introspection at the authorization server failed"},
+    {introspection_invalid, c::temporarily_unavailable, "token introspection answer is malformed"},
+    {jwks_unavailable, c::temporarily_unavailable, "the issuer's signing keys could not be fetched and none are known"},
+    {jwks_fetch_failed, c::temporarily_unavailable, "fetching the issuer's key set failed"},
+    {metadata_issuer_mismatch, c::server_error,
+     "metadata document names an issuer other than the one it was fetched for"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -562,7 +587,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::store_unavailable) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::metadata_issuer_mismatch) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {
@@ -2178,6 +2203,142 @@ inline bool verify_flyte_client_secret(std::string_view secret, std::string_view
 
 #endif
 // ---- end tessera/crypto/secret_hash.hpp ----
+// ---- begin tessera/crypto/siphash.hpp ----
+// tessera — crypto/siphash.hpp
+//
+// SipHash-2-4 with a 128-bit output (Aumasson and Bernstein, "SipHash: a fast short-input
+// PRF", 2012): a keyed pseudorandom function, several times faster than SHA-256 on the few
+// hundred bytes of a token, for the one place that needs a hash of a secret on a hot path —
+// the resource server's cache of validated tokens (resource/token_cache.hpp), which must find
+// a token in well under a microsecond and must not keep the token itself.
+//
+// Why it is safe there: the key is 128 random bits drawn per cache and never leaves the
+// process, so nobody who lacks it can compute a token's cache key, let alone make a second
+// token collide with a cached one (a forgery of a 128-bit PRF output); two unrelated tokens
+// collide with probability 2^-128 per pair. It is not a general-purpose digest: for anything
+// stored or compared across processes use SHA-256 (crypto/hash.hpp).
+//
+// The implementation follows the paper's definition; tests/http/siphash.cpp checks it against
+// OpenSSL's SIPHASH MAC for many lengths and keys.
+#ifndef TESSERA_CRYPTO_SIPHASH_HPP
+#define TESSERA_CRYPTO_SIPHASH_HPP
+
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+namespace tessera::crypto {
+
+/// A SipHash key: two 64-bit halves (the 16 key bytes read little-endian).
+struct siphash_key {
+  std::uint64_t k0 = 0, k1 = 0;
+
+  static siphash_key from_bytes(std::span<const unsigned char, 16> b) noexcept {
+    return {load_le(b.data()), load_le(b.data() + 8)};
+  }
+  /// A fresh random key (throws `tessera::system_error` when the RNG fails).
+  static siphash_key random() {
+    std::array<unsigned char, 16> b{};
+    random_bytes(b);
+    return from_bytes(b);
+  }
+
+  static std::uint64_t load_le(const unsigned char* p) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+  }
+};
+
+/// A 128-bit SipHash value, as the two 64-bit words of the output (first `lo`, then `hi`).
+struct siphash128 {
+  std::uint64_t lo = 0, hi = 0;
+  friend bool operator==(const siphash128&, const siphash128&) = default;
+  /// The 16 output bytes as the reference defines them (each word little-endian).
+  std::array<unsigned char, 16> bytes() const noexcept {
+    std::array<unsigned char, 16> out{};
+    for (int i = 0; i < 8; ++i) {
+      out[i] = static_cast<unsigned char>(lo >> (8 * i));
+      out[8 + i] = static_cast<unsigned char>(hi >> (8 * i));
+    }
+    return out;
+  }
+};
+
+namespace detail {
+
+struct sip_state {
+  std::uint64_t v0, v1, v2, v3;
+
+  void round() noexcept {
+    v0 += v1;
+    v1 = std::rotl(v1, 13);
+    v1 ^= v0;
+    v0 = std::rotl(v0, 32);
+    v2 += v3;
+    v3 = std::rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = std::rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = std::rotl(v1, 17);
+    v1 ^= v2;
+    v2 = std::rotl(v2, 32);
+  }
+  void compress(std::uint64_t m) noexcept {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+  std::uint64_t finish_word() noexcept {
+    for (int i = 0; i < 4; ++i) round();
+    return v0 ^ v1 ^ v2 ^ v3;
+  }
+};
+
+inline std::uint64_t load_le64(const unsigned char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  return v;
+}
+
+}  // namespace detail
+
+/// SipHash-2-4 of `data` under `key`, 128-bit output.
+inline siphash128 siphash_2_4_128(const siphash_key& key, std::span<const unsigned char> data) noexcept {
+  detail::sip_state s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL ^ 0xeeULL,
+                      key.k0 ^ 0x6c7967656e657261ULL, key.k1 ^ 0x7465646279746573ULL};
+  const unsigned char* p = data.data();
+  const std::size_t n = data.size();
+  const std::size_t whole = n & ~std::size_t{7};
+  for (std::size_t i = 0; i < whole; i += 8) s.compress(detail::load_le64(p + i));
+  // The last word: the remaining bytes, and the length's low byte on top.
+  std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
+  for (std::size_t i = whole; i < n; ++i) last |= static_cast<std::uint64_t>(p[i]) << (8 * (i - whole));
+  s.compress(last);
+  s.v2 ^= 0xee;
+  siphash128 out;
+  out.lo = s.finish_word();
+  s.v1 ^= 0xdd;
+  out.hi = s.finish_word();
+  return out;
+}
+
+inline siphash128 siphash_2_4_128(const siphash_key& key, std::string_view data) noexcept {
+  return siphash_2_4_128(key, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/siphash.hpp ----
 // ---- begin tessera/crypto/verified_secret_cache.hpp ----
 // tessera — crypto/verified_secret_cache.hpp
 //
@@ -8143,6 +8304,15 @@ inline std::optional<std::int64_t> numeric_date(const boost::json::value& v) noe
 }
 }  // namespace detail
 
+/// A NumericDate value (RFC 7519 §2: whole or fractional seconds since the epoch) as a time
+/// point, saturated to [earliest_time, latest_time] (clock.hpp); nullopt when `v` is not a
+/// number of seconds within int64. For claims of JWTs and of introspection answers alike.
+inline std::optional<time_point> numeric_date(const boost::json::value& v) noexcept {
+  auto s = detail::numeric_date(v);
+  if (!s) return std::nullopt;
+  return from_unix_seconds(*s);
+}
+
 /// A token that passed every check. Claims are the decoded payload object.
 struct verified_jwt {
   boost::json::object header;
@@ -8169,10 +8339,7 @@ struct verified_jwt {
   /// 2^63 - 1 is `latest_time`, a date that survives `+ seconds(60)`.
   std::optional<time_point> date_claim(std::string_view name) const noexcept {
     auto* v = claims.if_contains(name);
-    if (!v) return std::nullopt;
-    auto s = detail::numeric_date(*v);
-    if (!s) return std::nullopt;
-    return from_unix_seconds(*s);
+    return v ? jose::numeric_date(*v) : std::nullopt;
   }
   /// `exp`: when the token stops being valid (the claim itself, without the validator's leeway).
   std::optional<time_point> expires_at() const noexcept { return date_claim("exp"); }
@@ -8770,11 +8937,22 @@ inline transport::response json_response(const transport::request& req, transpor
 }
 
 /// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
-/// §3.1) it names only the realm; otherwise the error code the client should act on.
-inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {}) {
+/// §3.1) it names only the realm; otherwise the error code the client should act on, and for
+/// `insufficient_scope` the scope the resource needs (§3: `scope`, space-separated). Characters
+/// a scope token may not hold (RFC 6749 §3.3: `"`, `\`, controls) are left out, so the
+/// quoted string cannot be broken out of.
+inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {},
+                                    std::string_view scope = {}) {
   std::string out = "Bearer";
-  if (!realm.empty()) out.append(" realm=\"").append(realm).append("\"");
-  if (c != condition::none) out.append(realm.empty() ? " " : ", ").append("error=\"").append(wire_name(c)).append("\"");
+  auto param = [&](std::string_view name, std::string_view value) {
+    out.append(out.size() == 6 ? " " : ", ").append(name).append("=\"");
+    for (char ch : value)
+      if (ch == ' ' || (ch >= 0x21 && ch <= 0x7e && ch != '"' && ch != '\\')) out.push_back(ch);
+    out.push_back('"');
+  };
+  if (!realm.empty()) param("realm", realm);
+  if (c != condition::none) param("error", wire_name(c));
+  if (!scope.empty()) param("scope", scope);
   return out;
 }
 
@@ -8884,6 +9062,1555 @@ std::string join_scope(const Range& tokens) {
 
 #endif
 // ---- end tessera/oauth.hpp ----
+// ---- begin tessera/resource.hpp ----
+// tessera — resource.hpp: the resource server — bearer-token validation for tokens of
+// tessera or of any authorization server, remote key sets, introspection, route guards
+// (include list only).
+#ifndef TESSERA_RESOURCE_HPP
+#define TESSERA_RESOURCE_HPP
+
+// ---- begin tessera/resource/claims.hpp ----
+// tessera — resource/claims.hpp
+//
+// `access_claims`: what a resource server knows about the caller once a bearer token has been
+// accepted — who (subject, client), for what (scopes, the audience that matched), until when —
+// read the same way from a verified JWT access token and from an RFC 7662 introspection answer.
+//
+// How the fields are read (`claim_options`), as Flyte's resource side reads them, with its
+// gaps closed:
+//   subject   the first non-empty string among `subject_claims` (Flyte's `subjectClaimNames`),
+//             else `sub`
+//   scopes    the union, in order and without repeats, of every claim in `scope_claims`
+//             (default `scp`, then `scope`); each may be a space-separated string or an array
+//             of strings (Okta and Flyte send `scp` as an array, RFC 9068 servers `scope` as a
+//             string; Flyte dropped a string `scp`, tessera reads it). Another type is
+//             `claim_type`. Add `roles` for Azure AD application tokens, which carry app roles
+//             instead of scopes.
+//   client_id `client_id`, else `azp` (Keycloak, Azure v1 `appid` is not read)
+//   audience  the first entry of `aud` (string or array) that the validator accepts
+//   user_info Flyte's `user_info` object claim, when present (its `email` filled from an
+//             `email` claim when missing)
+// A token without client and without scopes (a person's token from an IdP that sends no
+// scopes) gets `scopes_without_client` — empty by default; Flyte's deployments set {"all"}.
+#ifndef TESSERA_RESOURCE_CLAIMS_HPP
+#define TESSERA_RESOURCE_CLAIMS_HPP
+
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resource {
+
+/// How the token came to be trusted.
+enum class token_source {
+  jwt,            // a JWT whose signature and claims this process verified
+  introspection,  // an RFC 7662 answer from the authorization server
+};
+
+struct access_claims {
+  std::string subject;
+  std::string client_id;
+  std::string issuer;
+  /// The accepted audience the token named (the first, in the token's order).
+  std::string audience;
+  std::string jwt_id;
+  std::vector<std::string> scopes;
+  std::optional<time_point> expires_at;
+  std::optional<time_point> issued_at;
+  /// Flyte's `user_info` claim (name, email, ...); empty when absent.
+  boost::json::object user_info;
+  /// Every claim of the token (or of the introspection answer).
+  boost::json::object claims;
+  token_source source = token_source::jwt;
+
+  bool has_scope(std::string_view s) const noexcept {
+    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+  }
+  /// Whether every scope of `required` is held.
+  template <class Range>
+  bool has_scopes(const Range& required) const {
+    for (const auto& r : required)
+      if (!has_scope(std::string_view(r))) return false;
+    return true;
+  }
+  /// The scopes joined by spaces.
+  std::string scope_string() const { return oauth::join_scope(scopes); }
+};
+
+struct claim_options {
+  /// Claims tried in order for the subject; empty: `sub`.
+  std::vector<std::string> subject_claims{};
+  /// Claims whose scopes are united, in order.
+  std::vector<std::string> scope_claims{"scp", "scope"};
+  /// Scopes given to a token that names neither a client nor any scope.
+  std::vector<std::string> scopes_without_client{};
+  /// Most scopes read from one token (more is `claim_type`: no real token has that many).
+  std::size_t max_scopes = 256;
+};
+
+namespace detail {
+
+inline void add_scope(std::vector<std::string>& out, std::string_view s) {
+  if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.emplace_back(s);
+}
+
+inline std::string_view string_member(const boost::json::object& o, std::string_view name) noexcept {
+  auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+}  // namespace detail
+
+/// Fills `out` from a claims object (a JWT's payload or an introspection answer). `accepts`
+/// says whether an audience is one the validator accepts; `out.audience` is the first such
+/// entry (empty when `aud` is absent or none is accepted — the validator has refused those
+/// already when audiences are configured). `ec`: `claim_type` for a scope claim that is
+/// neither a string nor an array of strings, a non-string `sub`/`client_id`, or too many scopes.
+template <class Accepts>
+void read_access_claims(const boost::json::object& c, const claim_options& opt, Accepts&& accepts, access_claims& out,
+                        std::error_code& ec) {
+  ec = {};
+  auto string_or_absent = [&](std::string_view name, std::string& to) {
+    auto* v = c.if_contains(name);
+    if (!v) return true;
+    if (!v->is_string()) return false;
+    to = std::string(v->get_string());
+    return true;
+  };
+  if (!string_or_absent("sub", out.subject) || !string_or_absent("client_id", out.client_id) ||
+      !string_or_absent("iss", out.issuer) || !string_or_absent("jti", out.jwt_id)) {
+    ec = error::claim_type;
+    return;
+  }
+  for (const auto& name : opt.subject_claims) {
+    auto s = detail::string_member(c, name);
+    if (!s.empty()) {
+      out.subject = std::string(s);
+      break;
+    }
+  }
+  if (out.client_id.empty()) out.client_id = std::string(detail::string_member(c, "azp"));
+
+  for (const auto& name : opt.scope_claims) {
+    auto* v = c.if_contains(name);
+    if (!v) continue;
+    if (v->is_string()) {
+      for (auto s : oauth::split_scope(v->get_string())) detail::add_scope(out.scopes, s);
+    } else if (v->is_array()) {
+      for (const auto& e : v->get_array()) {
+        if (!e.is_string()) {
+          ec = error::claim_type;
+          return;
+        }
+        // An array entry is one scope; a space inside would make it two on the wire.
+        for (auto s : oauth::split_scope(e.get_string())) detail::add_scope(out.scopes, s);
+      }
+    } else {
+      ec = error::claim_type;
+      return;
+    }
+    if (out.scopes.size() > opt.max_scopes) {
+      ec = error::claim_type;
+      return;
+    }
+  }
+  if (out.client_id.empty() && out.scopes.empty())
+    for (const auto& s : opt.scopes_without_client) detail::add_scope(out.scopes, s);
+
+  if (auto* aud = c.if_contains("aud")) {
+    if (aud->is_string()) {
+      if (accepts(std::string_view(aud->get_string()))) out.audience = std::string(aud->get_string());
+    } else if (aud->is_array()) {
+      for (const auto& a : aud->get_array())
+        if (a.is_string() && accepts(std::string_view(a.get_string()))) {
+          out.audience = std::string(a.get_string());
+          break;
+        }
+    }
+  }
+  auto date = [&](std::string_view name) -> std::optional<time_point> {
+    auto* v = c.if_contains(name);
+    return v ? jose::numeric_date(*v) : std::nullopt;
+  };
+  out.expires_at = date("exp");
+  out.issued_at = date("iat");
+  if (auto* ui = c.if_contains("user_info"); ui && ui->is_object()) out.user_info = ui->get_object();
+  if (auto email = detail::string_member(c, "email"); !email.empty() && !out.user_info.contains("email"))
+    out.user_info["email"] = email;
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/claims.hpp ----
+// ---- begin tessera/resource/discovery.hpp ----
+// tessera — resource/discovery.hpp
+//
+// Finding an external authorization server's metadata (RFC 8414) the way Flyte's External
+// mode does — `externalAuthServer.baseUrl` and `metadataUrl` — and checking what Flyte does
+// not: that the document describes the issuer it was fetched for.
+//
+// Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
+// as a directory (one trailing '/' added when absent), as a browser resolves a link: an
+// absolute `metadata_url` is used as it is, a relative one such as
+// `.well-known/openid-configuration` lands under the base's path, and an empty one means
+// `.well-known/oauth-authorization-server` under it. So `https://x.okta.com/oauth2/default`
+// gives `https://x.okta.com/oauth2/default/.well-known/oauth-authorization-server`, which
+// Okta, Auth0, Keycloak and tessera all serve. (RFC 8414 §3.1 puts the well-known segment
+// before the path instead; give that form as an absolute `metadata_url` where an issuer needs
+// it.)
+//
+// The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
+// default the base URL, compared without one trailing '/' on either side —, else
+// `metadata_issuer_mismatch`: a document that names another issuer would make the resource
+// server trust another issuer's tokens.
+#ifndef TESSERA_RESOURCE_DISCOVERY_HPP
+#define TESSERA_RESOURCE_DISCOVERY_HPP
+
+// ---- begin tessera/transport/any_client.hpp ----
+// tessera — transport/any_client.hpp: `any_sync_client`, a `sync_client` (sync_client.hpp)
+// behind a handle, for code that fetches over HTTP now and then — a JWKS, a metadata document,
+// an introspection answer — and should neither be a template over its transport nor own it.
+//
+//     transport::http_client net;                                  // or an in_memory wire
+//     auto keys = resource::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
+//
+// Holds the client by reference (the caller keeps it alive) or shares ownership of it
+// (`any_sync_client(std::make_shared<http_client>())`). Copies refer to the same client. The
+// calls are as thread-safe as the client's own (http_client: any number of threads).
+#ifndef TESSERA_TRANSPORT_ANY_CLIENT_HPP
+#define TESSERA_TRANSPORT_ANY_CLIENT_HPP
+
+// ---- begin tessera/transport/sync_client.hpp ----
+// tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
+// fetching, the CLI's token requests) asks of its transport, so tests can swap the network
+// client for the in-memory one.
+//
+// Exemplar:
+//
+//     struct my_client {
+//       response send(request, std::string_view url, std::error_code&);
+//       response get(std::string_view url, std::error_code&);
+//       response post_form(std::string_view url, const form_fields&, const http::fields&,
+//                          std::error_code&);
+//     };
+//
+// Models: `http_client` (http_client.hpp, the network), `in_memory` (in_memory.hpp, a router
+// called directly).
+#ifndef TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+#define TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+
+// ---- begin tessera/transport/detail/form.hpp ----
+// tessera — transport/detail/form.hpp: the form bodies the transport clients send
+// (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
+// (http/form.hpp: RFC 3986 unreserved kept, space as '+', the rest %XX; the choice is
+// documented there), so a token request and a server-built redirect encode alike.
+#ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
+#define TESSERA_TRANSPORT_DETAIL_FORM_HPP
+
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::transport {
+
+/// Name/value pairs of a form, in order; names may repeat.
+using form_fields = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+
+/// `a=1&b=x+y`, each name and value encoded by `http::form_encode_append`.
+inline std::string form_encode(const form_fields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    tessera::http::form_encode_append(out, name);
+    out += '=';
+    tessera::http::form_encode_append(out, value);
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/detail/form.hpp ----
+
+#include <concepts>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::transport {
+
+template <class C>
+concept sync_client = requires(C& c, request req, std::string_view url, const form_fields& form,
+                               const http::fields& headers, std::error_code& ec) {
+  { c.send(std::move(req), url, ec) } -> std::same_as<response>;
+  { c.get(url, ec) } -> std::same_as<response>;
+  { c.post_form(url, form, headers, ec) } -> std::same_as<response>;
+};
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/sync_client.hpp ----
+
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace tessera::transport {
+
+class any_sync_client {
+ public:
+  /// An empty handle: every call fails with `std::errc::not_connected`.
+  any_sync_client() = default;
+
+  /// Refers to `c`, which must outlive every copy of this handle.
+  template <sync_client C>
+    requires(!std::same_as<std::remove_cvref_t<C>, any_sync_client>)
+  explicit any_sync_client(C& c) : impl_(std::make_shared<model<C*>>(&c)) {}
+
+  /// Shares ownership of `c`.
+  template <sync_client C>
+  explicit any_sync_client(std::shared_ptr<C> c) : impl_(std::make_shared<model<std::shared_ptr<C>>>(std::move(c))) {}
+
+  response send(request req, std::string_view url, std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->send(std::move(req), url, ec);
+  }
+  response get(std::string_view url, std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->get(url, ec);
+  }
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                     std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->post_form(url, fields, headers, ec);
+  }
+
+  explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+ private:
+  struct concept_t {
+    virtual ~concept_t() = default;
+    virtual response send(request req, std::string_view url, std::error_code& ec) = 0;
+    virtual response get(std::string_view url, std::error_code& ec) = 0;
+    virtual response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                               std::error_code& ec) = 0;
+  };
+  template <class Ptr>
+  struct model final : concept_t {
+    explicit model(Ptr p) : c(std::move(p)) {}
+    response send(request req, std::string_view url, std::error_code& ec) override { return c->send(std::move(req), url, ec); }
+    response get(std::string_view url, std::error_code& ec) override { return c->get(url, ec); }
+    response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                       std::error_code& ec) override {
+      return c->post_form(url, fields, headers, ec);
+    }
+    Ptr c;
+  };
+
+  static response fail(std::error_code& ec) {
+    ec = std::make_error_code(std::errc::not_connected);
+    return {};
+  }
+
+  std::shared_ptr<concept_t> impl_;
+};
+
+// Non-const member functions of the concept are called through a const handle: the handle is
+// a reference, as a pointer is.
+static_assert(sync_client<any_sync_client>);
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/any_client.hpp ----
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::resource {
+
+inline constexpr std::string_view default_metadata_path = ".well-known/oauth-authorization-server";
+
+/// The metadata URL for a base URL and an optional (absolute or relative) metadata URL. `ec`:
+/// `url_invalid` when either does not parse or the base is not absolute http(s).
+inline std::string metadata_url_for(std::string_view base_url, std::string_view metadata_url, std::error_code& ec) {
+  ec = {};
+  auto base = boost::urls::parse_absolute_uri(base_url);
+  if (!base || (base->scheme() != "https" && base->scheme() != "http") || base->encoded_host().empty()) {
+    ec = error::url_invalid;
+    return {};
+  }
+  boost::urls::url dir(*base);
+  dir.remove_query();
+  dir.remove_fragment();
+  if (!dir.encoded_path().ends_with('/')) dir.set_encoded_path(std::string(dir.encoded_path()) + "/");
+  auto ref = boost::urls::parse_uri_reference(metadata_url.empty() ? default_metadata_path : metadata_url);
+  if (!ref) {
+    ec = error::url_invalid;
+    return {};
+  }
+  boost::urls::url out;
+  if (auto r = boost::urls::resolve(dir, *ref, out); !r) {
+    ec = error::url_invalid;
+    return {};
+  }
+  if (out.scheme() != "https" && out.scheme() != "http") {
+    ec = error::url_invalid;
+    return {};
+  }
+  return std::string(out.buffer());
+}
+
+namespace detail {
+inline std::string_view without_trailing_slash(std::string_view s) noexcept {
+  if (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  return s;
+}
+}  // namespace detail
+
+struct discovery_options {
+  /// Relative or absolute; empty: `.well-known/oauth-authorization-server`.
+  std::string metadata_url{};
+  /// The issuer the document must name; empty: the base URL.
+  std::string expected_issuer{};
+  /// Largest document accepted.
+  std::size_t max_document_bytes = 256 * 1024;
+};
+
+/// Fetches and checks the metadata of the authorization server at `base_url`. `ec`:
+/// `url_invalid`; `http_status_unexpected` for a non-200 answer; the client's I/O error;
+/// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
+/// `metadata_issuer_mismatch`.
+inline oauth::server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
+                                       const discovery_options& opt, std::error_code& ec) {
+  const std::string url = metadata_url_for(base_url, opt.metadata_url, ec);
+  if (ec) return {};
+  transport::request req{transport::http::verb::get, "/", 11};
+  req.set(transport::http::field::accept, "application/json");
+  auto res = http.send(std::move(req), url, ec);
+  if (ec) return {};
+  if (res.result() != transport::http::status::ok) {
+    ec = error::http_status_unexpected;
+    return {};
+  }
+  if (res.body().size() > opt.max_document_bytes) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  boost::json::parse_options popts;
+  popts.max_depth = 16;
+  std::error_code pec;
+  auto doc = boost::json::parse(res.body(), pec, {}, popts);
+  if (pec) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  auto m = oauth::metadata_from_json(doc, ec);
+  if (ec) return {};
+  if (m.jwks_uri.empty()) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  const std::string_view expected = opt.expected_issuer.empty() ? detail::without_trailing_slash(base_url)
+                                                                : std::string_view(opt.expected_issuer);
+  const std::string_view named = opt.expected_issuer.empty() ? detail::without_trailing_slash(m.issuer)
+                                                             : std::string_view(m.issuer);
+  if (named != expected) {
+    ec = error::metadata_issuer_mismatch;
+    return {};
+  }
+  return m;
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/discovery.hpp ----
+// ---- begin tessera/resource/external.hpp ----
+// tessera — resource/external.hpp
+//
+// A resource server for tokens of an external authorization server (Flyte's External mode:
+// `appAuth.externalAuthServer`): Okta, Auth0, Keycloak, Azure AD, or a tessera server in
+// another process.
+//
+//     transport::http_client net;
+//     resource::external_options o;
+//     o.base_url = "https://dev-123.okta.com/oauth2/default";   // externalAuthServer.baseUrl
+//     o.audiences = {"api://flyte"};                              // allowedAudience
+//     auto tokens = resource::external(transport::any_sync_client(net), o);
+//
+// `external` fetches the metadata (discovery.hpp: Flyte's URL rules, the issuer checked), then
+// the JWK set from its `jwks_uri` (remote_jwks.hpp: followed through rotations), and builds a
+// validator that accepts exactly the metadata's issuer. With `introspection_client_id` set and
+// an `introspection_endpoint` in the metadata, opaque tokens are introspected, and with
+// `introspect_jwts` every JWT too (revocation). Failing to reach the server at start is an
+// error: better refuse to start than to refuse every request later.
+#ifndef TESSERA_RESOURCE_EXTERNAL_HPP
+#define TESSERA_RESOURCE_EXTERNAL_HPP
+
+// ---- begin tessera/resource/validator.hpp ----
+// tessera — resource/validator.hpp
+//
+// `resource::validator<Keys, Clock>`: accepts or refuses the bearer token of a request to a
+// resource server — a token issued by tessera or by any other authorization server (Okta,
+// Auth0, Keycloak, Azure AD: Flyte's External mode) — and says who the caller is
+// (`access_claims`, claims.hpp).
+//
+// A JWT (three dot-separated parts) is verified locally:
+//   signature   by a key of `Keys` (a jose key source: a fixed set, a shared set, or a
+//               `remote_jwks` that follows the issuer's rotation — an unknown `kid` makes it
+//               fetch, rate-limited, and the token is tried once more; when no key set could
+//               ever be fetched the cause is `jwks_unavailable`, 503 on the wire, not a
+//               verdict on the token)
+//   iss         exactly `issuer` (or a tenant template); Flyte never checked it
+//   aud         one of `audiences` (required: a resource server must name itself)
+//   exp/nbf/iat with `leeway`; `typ` when `token_type` is set ("at+jwt" for RFC 9068 servers)
+//   claims      read per `claim_options`; application checks (`check`) last
+//   revocation  when configured (`revocation(...)`, or `introspection(..., check_jwts)`)
+// Anything else is opaque and goes to RFC 7662 introspection when configured
+// (`introspection`), else fails with `token_opaque_unsupported`.
+//
+// Accepted tokens are cached (token_cache.hpp): the next request with the same token costs a
+// keyed hash and a lookup. An entry lives until the token's `exp` and at most
+// `cache.max_age`, which therefore also bounds how long a revoked token is still accepted.
+// Refusals are not cached: made-up tokens cannot evict good entries.
+//
+// `validate` is const and thread-safe; share one validator between all request threads. A
+// validator is movable, not copyable (its cache is its own).
+#ifndef TESSERA_RESOURCE_VALIDATOR_HPP
+#define TESSERA_RESOURCE_VALIDATOR_HPP
+
+// ---- begin tessera/resource/introspection.hpp ----
+// tessera — resource/introspection.hpp
+//
+// `introspection_client`: asks an authorization server about a token (RFC 7662), for the two
+// things a resource server cannot learn from the token alone:
+//  * opaque access tokens (Okta's org authorization server, Auth0 without an `audience`, any
+//    server that does not issue JWTs): whether the token is active and what it allows;
+//  * revocation of JWT access tokens: a JWT stays verifiable until `exp`, so a resource server
+//    that must honour revocation asks the server (tessera's own answers `active: false` for a
+//    revoked token).
+//
+// The request: POST `token=...&token_type_hint=access_token` to the endpoint with the resource
+// server's own client credentials (`client_secret_basic`, each part form-encoded first as
+// RFC 6749 §2.3.1 requires). The answer must be 200 JSON with a boolean `active`; anything else
+// is `introspection_failed` (no answer, another status) or `introspection_invalid` (malformed,
+// oversized) — both `temporarily_unavailable` on the wire, so a client retries instead of
+// dropping a token that may be fine. An answer `active: false` is `token_inactive`.
+// Tokens are sent only to the configured endpoint and never logged.
+#ifndef TESSERA_RESOURCE_INTROSPECTION_HPP
+#define TESSERA_RESOURCE_INTROSPECTION_HPP
+
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::resource {
+
+struct introspection_options {
+  /// The server's `introspection_endpoint`.
+  std::string endpoint{};
+  /// This resource server's credentials at the authorization server.
+  std::string client_id{};
+  std::string client_secret{};
+  /// Largest answer accepted.
+  std::size_t max_answer_bytes = 64 * 1024;
+};
+
+class introspection_client {
+ public:
+  introspection_client(transport::any_sync_client http, introspection_options options)
+      : http_(std::move(http)), options_(std::move(options)) {}
+
+  /// The answer's members when the token is active; `ec` otherwise (see the header comment).
+  boost::json::object introspect(std::string_view token, std::error_code& ec) const {
+    ec = {};
+    transport::http::fields headers;
+    headers.set(transport::http::field::authorization, http::basic_authorization(options_.client_id, options_.client_secret));
+    headers.set(transport::http::field::accept, "application/json");
+    auto res = http_.post_form(options_.endpoint, {{"token", std::string(token)}, {"token_type_hint", "access_token"}},
+                               headers, ec);
+    if (ec || res.result() != transport::http::status::ok) {
+      ec = error::introspection_failed;
+      return {};
+    }
+    if (res.body().size() > options_.max_answer_bytes) {
+      ec = error::introspection_invalid;
+      return {};
+    }
+    boost::json::parse_options popts;
+    popts.max_depth = 16;
+    std::error_code pec;
+    auto v = boost::json::parse(res.body(), pec, {}, popts);
+    auto* o = pec ? nullptr : v.if_object();
+    const boost::json::value* active = o ? o->if_contains("active") : nullptr;
+    if (!active || !active->is_bool()) {
+      ec = error::introspection_invalid;
+      return {};
+    }
+    if (!active->get_bool()) {
+      ec = error::token_inactive;
+      return {};
+    }
+    return std::move(*o);
+  }
+
+  const introspection_options& options() const noexcept { return options_; }
+
+ private:
+  transport::any_sync_client http_;
+  introspection_options options_;
+};
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/introspection.hpp ----
+// ---- begin tessera/resource/remote_jwks.hpp ----
+// tessera — resource/remote_jwks.hpp
+//
+// `remote_jwks<Clock>`: a key source (jose/key_source.hpp) that fetches an authorization
+// server's or identity provider's JWK set over HTTP and follows its key rotation while tokens
+// are being verified. Okta, Google, Azure AD, Auth0, Keycloak and tessera itself publish new
+// keys in their `jwks_uri` and sign with them; a resource server that fetched the set once
+// refuses every token after the next rotation.
+//
+// When it fetches (always one fetch at a time; threads that need the result wait for it):
+//  * `refresh(ec)`: now, unconditionally (start-up, an operator's timer).
+//  * `refresh_for_unknown_kid(seen, ec)`: a token named a `kid` absent from the snapshot
+//    `seen` it was verified against. When another thread has installed a newer snapshot
+//    meanwhile, no fetch: the caller retries against it. Otherwise at most one fetch per
+//    `cooldown` (default 30 s), counted from the last attempt, successful or not — so a flood
+//    of tokens with made-up `kid`s costs at most one fetch per cooldown, and an outage of the
+//    IdP does not put a fetch in front of every request.
+//  * `refresh_if_stale()`: the snapshot is older than `max_age` (default 10 min, or the
+//    document's `Cache-Control: max-age` when smaller and not below `cooldown`): the calling
+//    thread fetches unless another is already doing so (then it goes on with the old keys).
+//
+// What a fetch installs: the keys of the new document (parsed as jose::jwk_set::parse does:
+// keys that are not signature keys tessera uses are skipped), plus keys of earlier documents
+// that the new one dropped less than `removed_key_grace` ago (default 0: a key the issuer
+// withdraws — perhaps because it leaked — stops verifying at once; set a grace when the issuer
+// is known to withdraw keys while tokens signed with them are still in circulation). A failed
+// fetch (`jwks_fetch_failed`: no connection, a non-200 answer, a malformed or oversized
+// document, more than `max_keys` keys) changes nothing: the old keys keep working.
+//
+// A `remote_jwks` is a handle: copies share one key set and one fetcher, so the validator can
+// hold a copy (key sources are held by value) while the application keeps another to refresh.
+// Every member is thread-safe.
+#ifndef TESSERA_RESOURCE_REMOTE_JWKS_HPP
+#define TESSERA_RESOURCE_REMOTE_JWKS_HPP
+
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace tessera::resource {
+
+struct remote_jwks_options {
+  /// Re-fetch a snapshot older than this (lazily, from `refresh_if_stale`).
+  seconds max_age{600};
+  /// At most one fetch for unknown `kid`s per this interval.
+  seconds cooldown{30};
+  /// How long a key the document no longer lists keeps verifying.
+  seconds removed_key_grace{0};
+  /// Most keys accepted in one document.
+  std::size_t max_keys = 64;
+  /// Largest document accepted.
+  std::size_t max_document_bytes = 512 * 1024;
+};
+
+/// What one call of a refreshing member did.
+enum class refresh_outcome {
+  updated,       // a fetch installed a new snapshot (or another thread's did, for the caller)
+  unchanged,     // nothing to do: fresh enough, or another thread is fetching
+  cooling_down,  // a fetch was due but the cooldown forbids it
+  failed,        // the fetch failed; `ec` says why, the old keys stay
+};
+
+template <clock Clock = system_clock>
+class remote_jwks {
+ public:
+  /// Fetches nothing yet: the first `refresh` (or the first token, through the validator)
+  /// does. Until a fetch succeeds every token fails with `jws_kid_unknown`, reported by the
+  /// validator as `jwks_unavailable`.
+  remote_jwks(std::string jwks_uri, transport::any_sync_client http, remote_jwks_options options = {},
+              Clock clk = {})
+      : state_(std::make_shared<state>(std::move(jwks_uri), std::move(http), options, std::move(clk))) {}
+
+  // key_source
+  jose::key_snapshot snapshot() const noexcept { return state_->keys.snapshot(); }
+
+  /// The current keys (never null).
+  std::shared_ptr<const jose::jwk_set> current() const noexcept { return state_->keys.current(); }
+  const std::string& uri() const noexcept { return state_->uri; }
+  const remote_jwks_options& options() const noexcept { return state_->options; }
+  /// Whether a fetch has ever succeeded.
+  bool loaded() const noexcept { return state_->loaded.load(std::memory_order_acquire); }
+  /// Fetches attempted so far (tests and metrics).
+  std::size_t fetches() const noexcept { return state_->fetches.load(std::memory_order_relaxed); }
+
+  /// Fetches now (waiting for a fetch in progress first).
+  refresh_outcome refresh(std::error_code& ec) const {
+    ec = {};
+    std::lock_guard lk(state_->fetch_mutex);
+    return fetch_locked(ec);
+  }
+
+  /// See the header comment. `seen`: the snapshot the unknown kid was looked up in.
+  refresh_outcome refresh_for_unknown_kid(const jose::jwk_set* seen, std::error_code& ec) const {
+    ec = {};
+    std::lock_guard lk(state_->fetch_mutex);
+    if (state_->keys.current().get() != seen) return refresh_outcome::updated;
+    const time_point now = state_->clock.now();
+    if (state_->attempted && now < state_->last_attempt + state_->options.cooldown) return refresh_outcome::cooling_down;
+    return fetch_locked(ec);
+  }
+
+  /// See the header comment. Never blocks on another thread's fetch.
+  refresh_outcome refresh_if_stale(std::error_code& ec) const {
+    ec = {};
+    const auto due = state_->next_refresh.load(std::memory_order_acquire);
+    if (to_unix_seconds(state_->clock.now()) < due) return refresh_outcome::unchanged;
+    std::unique_lock lk(state_->fetch_mutex, std::try_to_lock);
+    if (!lk.owns_lock()) return refresh_outcome::unchanged;
+    const time_point now = state_->clock.now();
+    if (to_unix_seconds(now) < state_->next_refresh.load(std::memory_order_acquire)) return refresh_outcome::unchanged;
+    if (state_->attempted && now < state_->last_attempt + state_->options.cooldown) return refresh_outcome::cooling_down;
+    return fetch_locked(ec);
+  }
+
+ private:
+  struct retired_key {
+    jose::jwk key;
+    time_point removed_at;
+  };
+  struct state {
+    state(std::string u, transport::any_sync_client h, remote_jwks_options o, Clock c)
+        : uri(std::move(u)), http(std::move(h)), options(o), clock(std::move(c)) {}
+    const std::string uri;
+    const transport::any_sync_client http;
+    const remote_jwks_options options;
+    const Clock clock;
+    jose::shared_key_set keys;
+    std::atomic<bool> loaded{false};
+    std::atomic<std::size_t> fetches{0};
+    // Unix seconds from which `refresh_if_stale` fetches; 0: at once (nothing loaded).
+    std::atomic<std::int64_t> next_refresh{0};
+
+    std::mutex fetch_mutex;  // guards everything below
+    bool attempted = false;
+    time_point last_attempt{};
+    std::vector<std::string> published;             // kids of the last document
+    std::map<std::string, retired_key, std::less<>> retired;  // kid -> key the document dropped
+  };
+
+  refresh_outcome fetch_locked(std::error_code& ec) const {
+    state& st = *state_;
+    const time_point now = st.clock.now();
+    st.attempted = true;
+    st.last_attempt = now;
+    st.fetches.fetch_add(1, std::memory_order_relaxed);
+    // Whatever happens, the next stale check is a cooldown away at the earliest.
+    st.next_refresh.store(to_unix_seconds(now + st.options.cooldown), std::memory_order_release);
+
+    transport::request req{transport::http::verb::get, "/", 11};
+    req.set(transport::http::field::accept, "application/json, application/jwk-set+json");
+    std::error_code io;
+    auto res = st.http.send(std::move(req), st.uri, io);
+    if (io || res.result() != transport::http::status::ok || res.body().size() > st.options.max_document_bytes) {
+      ec = error::jwks_fetch_failed;
+      return refresh_outcome::failed;
+    }
+    std::error_code pec;
+    jose::jwk_set fetched = jose::jwk_set::parse(res.body(), pec, st.options.max_document_bytes);
+    if (pec || fetched.size() > st.options.max_keys) {
+      ec = error::jwks_fetch_failed;
+      return refresh_outcome::failed;
+    }
+
+    // Keys the previous document listed and this one does not start their grace now; keys
+    // that came back leave it; graces that ran out end.
+    std::vector<std::string> published;
+    for (const auto& k : fetched)
+      if (!k.kid().empty()) published.emplace_back(k.kid());
+    const auto previous = st.keys.current();
+    for (const auto& kid : st.published) {
+      if (std::find(published.begin(), published.end(), kid) != published.end()) continue;
+      if (st.retired.contains(kid)) continue;
+      if (const jose::jwk* k = previous->find(kid)) st.retired.emplace(kid, retired_key{*k, now});
+    }
+    std::erase_if(st.retired, [&](const auto& kv) {
+      return std::find(published.begin(), published.end(), kv.first) != published.end() ||
+             now >= kv.second.removed_at + st.options.removed_key_grace;
+    });
+    for (const auto& [kid, r] : st.retired) {
+      std::error_code aec;
+      fetched.add(r.key, aec);  // cannot clash: its kid is not published
+    }
+    st.published = std::move(published);
+    st.keys.update(std::move(fetched));
+    st.loaded.store(true, std::memory_order_release);
+    st.next_refresh.store(to_unix_seconds(now + refresh_interval(res)), std::memory_order_release);
+    return refresh_outcome::updated;
+  }
+
+  // `max_age`, or the document's Cache-Control max-age when smaller, never below the cooldown.
+  seconds refresh_interval(const transport::response& res) const {
+    const auto& o = state_->options;
+    seconds interval = o.max_age;
+    std::string_view cc = res[transport::http::field::cache_control];
+    if (auto at = cc.find("max-age="); at != std::string_view::npos) {
+      std::string_view digits = cc.substr(at + 8);
+      long long v = 0;
+      auto [p, e] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (e == std::errc{} && v >= 0) interval = std::min(interval, seconds(v));
+    }
+    return std::max(interval, o.cooldown);
+  }
+
+  std::shared_ptr<state> state_;
+};
+
+static_assert(jose::key_source<remote_jwks<>>);
+
+/// A key source that can fetch again when a token names an unknown key (the validator asks
+/// through this, so any source with these members gets the same treatment).
+template <class S>
+concept refreshing_key_source = jose::key_source<S> && requires(const S& s, const jose::jwk_set* seen, std::error_code& ec) {
+  { s.refresh_for_unknown_kid(seen, ec) } -> std::same_as<refresh_outcome>;
+  { s.refresh_if_stale(ec) } -> std::same_as<refresh_outcome>;
+  { s.loaded() } -> std::convertible_to<bool>;
+};
+
+static_assert(refreshing_key_source<remote_jwks<>>);
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/remote_jwks.hpp ----
+// ---- begin tessera/resource/token_cache.hpp ----
+// tessera — resource/token_cache.hpp
+//
+// `token_cache<Value>`: what a resource server remembers of tokens it has already validated,
+// so that the next request with the same token costs a hash and a lookup instead of a
+// signature verification (or a round trip to an introspection endpoint).
+//
+// Rules:
+//  * Keyed by a keyed hash of the whole token (SipHash-2-4-128 under a random per-cache key,
+//    crypto/siphash.hpp); the token itself is never stored. Without the key nobody can make a
+//    token that hits another token's entry.
+//  * An entry never outlives the instant its owner gave (`valid_until`: the token's `exp`,
+//    capped by the validator's `max_age`): `find` treats it as absent from that instant on.
+//  * Bounded: at most `max_entries` entries. When full, an insert first drops expired entries
+//    of its shard, then the entry that expires soonest — an attacker with many valid tokens
+//    can only evict entries, never grow memory.
+//  * `max_entries == 0` disables the cache (find always misses, insert does nothing).
+//  * Thread-safe: 16 shards, each behind its own mutex, chosen by the hash; lookups of
+//    different tokens rarely share a lock.
+#ifndef TESSERA_RESOURCE_TOKEN_CACHE_HPP
+#define TESSERA_RESOURCE_TOKEN_CACHE_HPP
+
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+namespace tessera::resource {
+
+struct cache_options {
+  /// Most entries held; 0 disables the cache.
+  std::size_t max_entries = 10000;
+  /// Longest an entry is trusted, whatever the token's `exp`: also bounds how long a revoked
+  /// token stays accepted when revocation is checked (the check runs again after it).
+  seconds max_age{30};
+};
+
+template <class Value>
+class token_cache {
+ public:
+  static constexpr std::size_t shard_count = 16;
+
+  explicit token_cache(std::size_t max_entries = cache_options{}.max_entries)
+      : key_(crypto::siphash_key::random()),
+        per_shard_(max_entries == 0 ? 0 : (max_entries + shard_count - 1) / shard_count) {}
+
+  token_cache(const token_cache&) = delete;
+  token_cache& operator=(const token_cache&) = delete;
+
+  /// The value cached for `token`, or null when absent or no longer valid at `now`.
+  std::shared_ptr<const Value> find(std::string_view token, time_point now) const {
+    if (per_shard_ == 0) return nullptr;
+    const auto h = crypto::siphash_2_4_128(key_, token);
+    const shard& s = shard_of(h);
+    std::lock_guard lk(s.mutex);
+    auto it = s.map.find(h);
+    if (it == s.map.end() || now >= it->second.valid_until) return nullptr;
+    return it->second.value;
+  }
+
+  /// Remembers `value` for `token` until `valid_until` (nothing when that is not after `now`).
+  void insert(std::string_view token, std::shared_ptr<const Value> value, time_point valid_until, time_point now) {
+    if (per_shard_ == 0 || valid_until <= now || !value) return;
+    const auto h = crypto::siphash_2_4_128(key_, token);
+    shard& s = shard_of(h);
+    std::lock_guard lk(s.mutex);
+    auto it = s.map.find(h);
+    if (it != s.map.end()) {
+      it->second = {std::move(value), valid_until};
+      return;
+    }
+    if (s.map.size() >= per_shard_) make_room(s, now);
+    s.map.emplace(h, entry{std::move(value), valid_until});
+  }
+
+  /// Forgets `token` (e.g. after learning it was revoked).
+  void erase(std::string_view token) {
+    if (per_shard_ == 0) return;
+    const auto h = crypto::siphash_2_4_128(key_, token);
+    shard& s = shard_of(h);
+    std::lock_guard lk(s.mutex);
+    s.map.erase(h);
+  }
+
+  void clear() {
+    for (auto& s : shards_) {
+      std::lock_guard lk(s.mutex);
+      s.map.clear();
+    }
+  }
+
+  /// Entries held now, valid or not yet swept.
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto& s : shards_) {
+      std::lock_guard lk(s.mutex);
+      n += s.map.size();
+    }
+    return n;
+  }
+  std::size_t capacity() const noexcept { return per_shard_ * shard_count; }
+
+ private:
+  struct entry {
+    std::shared_ptr<const Value> value;
+    time_point valid_until;
+  };
+  struct hash_of_hash {
+    // The key is already a PRF output: its low word is a uniform hash.
+    std::size_t operator()(const crypto::siphash128& h) const noexcept { return static_cast<std::size_t>(h.lo); }
+  };
+  struct alignas(64) shard {
+    mutable std::mutex mutex;
+    std::unordered_map<crypto::siphash128, entry, hash_of_hash> map;
+  };
+
+  shard& shard_of(const crypto::siphash128& h) noexcept { return shards_[h.hi % shard_count]; }
+  const shard& shard_of(const crypto::siphash128& h) const noexcept { return shards_[h.hi % shard_count]; }
+
+  void make_room(shard& s, time_point now) {
+    std::erase_if(s.map, [now](const auto& kv) { return kv.second.valid_until <= now; });
+    if (s.map.size() < per_shard_) return;
+    auto soonest = s.map.begin();
+    for (auto it = s.map.begin(); it != s.map.end(); ++it)
+      if (it->second.valid_until < soonest->second.valid_until) soonest = it;
+    s.map.erase(soonest);
+  }
+
+  crypto::siphash_key key_;
+  std::size_t per_shard_;
+  std::array<shard, shard_count> shards_;
+};
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/token_cache.hpp ----
+
+#include <boost/beast/core/string.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resource {
+
+struct validator_options {
+  /// The exact `iss` accepted (required unless `tenant_issuers` is set).
+  std::string issuer{};
+  /// Multi-tenant issuers (jose/issuer.hpp), accepted beside `issuer`.
+  std::vector<jose::tenant_issuer> tenant_issuers{};
+  /// `aud` values accepted (any one suffices); at least one is required.
+  std::vector<std::string> audiences{};
+  /// The JWS `typ` required, e.g. "at+jwt"; empty: any.
+  std::string token_type{};
+  /// Claims every token must carry, beyond `exp` (and `iss`/`aud`, checked above).
+  std::vector<std::string> required_claims{};
+  seconds leeway{60};
+  std::size_t max_token_size = 16 * 1024;
+  claim_options claims{};
+  cache_options cache{};
+};
+
+/// Decides whether an accepted token has been revoked since (true: refuse it with
+/// `token_revoked`); sets `ec` when it cannot tell, and the token is refused with that cause.
+using revocation_check = std::function<bool(const access_claims&, std::error_code&)>;
+
+template <jose::key_source Keys = jose::static_key_set, clock Clock = system_clock>
+class validator {
+ public:
+  using key_source_type = Keys;
+  using claims_ptr = std::shared_ptr<const access_claims>;
+
+  /// Asserts the configuration names an issuer and an audience.
+  validator(Keys keys, validator_options options, Clock clk = {})
+      : options_(std::move(options)), clock_(std::move(clk)), jwt_(std::move(keys)),
+        cache_(std::make_unique<token_cache<access_claims>>(options_.cache.max_entries)) {
+    TESSERA_ASSERT((!options_.issuer.empty() || !options_.tenant_issuers.empty()) && !options_.audiences.empty());
+    if (!options_.issuer.empty()) jwt_.issuer(options_.issuer);
+    for (const auto& t : options_.tenant_issuers) jwt_.issuer(t);
+    for (const auto& a : options_.audiences) jwt_.audience(a);
+    if (!options_.token_type.empty()) jwt_.type(options_.token_type);
+    for (const auto& c : options_.required_claims) jwt_.require(c);
+    jwt_.leeway(options_.leeway).max_token_size(options_.max_token_size);
+  }
+
+  /// Sends opaque tokens to `client`; with `check_jwts`, also every JWT that passed the local
+  /// checks (revocation at the server: an inactive answer is `token_revoked`).
+  validator& introspection(introspection_client client, bool check_jwts = false) {
+    introspection_ = std::move(client);
+    introspect_jwts_ = check_jwts;
+    return *this;
+  }
+  /// Checks every accepted JWT against `f` (e.g. the authorization server's deny-list when it
+  /// runs in this process: `deny_list(store)`, self.hpp).
+  validator& revocation(revocation_check f) {
+    revocation_ = std::move(f);
+    return *this;
+  }
+  /// An application check of the verified claims (jose::basic_jwt_validator::check).
+  template <class F>
+  validator& check(F f) {
+    jwt_.check(std::move(f));
+    return *this;
+  }
+
+  /// The caller's claims, or null with `ec` set (see the header comment for the causes).
+  claims_ptr validate(std::string_view token, std::error_code& ec) const {
+    ec = {};
+    if (token.empty()) return fail(ec, error::token_missing);
+    if (token.size() > options_.max_token_size) return fail(ec, error::token_too_large);
+    const time_point now = clock_.now();
+    if (auto hit = cache_->find(token, now)) return hit;
+
+    claims_ptr out = std::count(token.begin(), token.end(), '.') == 2 ? validate_jwt(token, now, ec)
+                                                                       : validate_opaque(token, now, ec);
+    if (ec) return nullptr;
+    time_point until = now + options_.cache.max_age;
+    if (out->expires_at) until = std::min(until, *out->expires_at);
+    cache_->insert(token, out, until, now);
+    return out;
+  }
+
+  /// Throwing overload (`tessera::system_error`).
+  claims_ptr validate(std::string_view token) const {
+    std::error_code ec;
+    auto c = validate(token, ec);
+    tessera::detail::throw_if(ec);
+    return c;
+  }
+
+  const validator_options& options() const noexcept { return options_; }
+  const Keys& keys() const noexcept { return jwt_.source(); }
+  const jose::basic_jwt_validator<Keys>& jwt_validator() const noexcept { return jwt_; }
+  /// The cache of accepted tokens (e.g. to `clear` it after a revocation).
+  token_cache<access_claims>& cache() const noexcept { return *cache_; }
+  const Clock& clock() const noexcept { return clock_; }
+
+  /// Whether `aud` is one of the accepted audiences.
+  bool accepts_audience(std::string_view aud) const noexcept {
+    return std::find(options_.audiences.begin(), options_.audiences.end(), aud) != options_.audiences.end();
+  }
+
+ private:
+  static claims_ptr fail(std::error_code& ec, error e) {
+    ec = e;
+    return nullptr;
+  }
+
+  claims_ptr validate_jwt(std::string_view token, time_point now, std::error_code& ec) const {
+    (void)now;
+    jose::verified_jwt jwt;
+    if constexpr (refreshing_key_source<Keys>) {
+      const Keys& keys = jwt_.source();
+      std::error_code ignored;  // a failed refresh leaves the old keys, which is what matters here
+      keys.refresh_if_stale(ignored);
+      auto seen = keys.current();  // held: its address cannot be reused while compared
+      jwt = jwt_.validate(token, ec, clock_);
+      if (ec == error::jws_kid_unknown) {
+        std::error_code rec;
+        const auto outcome = keys.refresh_for_unknown_kid(seen.get(), rec);
+        if (outcome == refresh_outcome::updated) jwt = jwt_.validate(token, ec, clock_);
+        if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
+      }
+    } else {
+      jwt = jwt_.validate(token, ec, clock_);
+    }
+    if (ec) return nullptr;
+
+    auto out = std::make_shared<access_claims>();
+    out->source = token_source::jwt;
+    read_access_claims(jwt.claims, options_.claims, [this](std::string_view a) { return accepts_audience(a); }, *out, ec);
+    if (ec) return nullptr;
+    out->claims = std::move(jwt.claims);
+    if (revocation_) {
+      const bool revoked = revocation_(*out, ec);
+      if (ec) return nullptr;
+      if (revoked) return fail(ec, error::token_revoked);
+    }
+    if (introspection_ && introspect_jwts_) {
+      introspection_->introspect(token, ec);
+      if (ec == error::token_inactive) ec = error::token_revoked;
+      if (ec) return nullptr;
+    }
+    return out;
+  }
+
+  claims_ptr validate_opaque(std::string_view token, time_point now, std::error_code& ec) const {
+    if (!introspection_) return fail(ec, error::token_opaque_unsupported);
+    boost::json::object answer = introspection_->introspect(token, ec);
+    if (ec) return nullptr;
+    // A refresh token is active too (tessera's server and others answer for both kinds); a
+    // DPoP-bound token (`token_type` DPoP) is not a bearer token and needs its proof.
+    if (auto* type = answer.if_contains("token_type")) {
+      const std::string_view t = type->is_string() ? std::string_view(type->get_string()) : std::string_view("?");
+      if (!boost::beast::iequals(t, "bearer") && !boost::beast::iequals(t, "access_token"))
+        return fail(ec, error::token_not_access_token);
+    }
+    // The answer speaks for the server; its claims get the checks a JWT's would.
+    auto out = std::make_shared<access_claims>();
+    out->source = token_source::introspection;
+    read_access_claims(answer, options_.claims, [this](std::string_view a) { return accepts_audience(a); }, *out, ec);
+    if (ec) return nullptr;
+    if (!out->issuer.empty() && !issuer_accepted(out->issuer)) return fail(ec, error::issuer_mismatch);
+    if (!answer.contains("aud")) return fail(ec, error::audience_missing);
+    if (out->audience.empty()) return fail(ec, error::audience_mismatch);
+    const auto leeway = options_.leeway;
+    if (out->expires_at && *out->expires_at + leeway <= now) return fail(ec, error::token_expired);
+    if (auto* nbf = answer.if_contains("nbf"))
+      if (auto t = jose::numeric_date(*nbf); t && now + leeway < *t) return fail(ec, error::token_not_yet_valid);
+    out->claims = std::move(answer);
+    return out;
+  }
+
+  bool issuer_accepted(std::string_view iss) const noexcept {
+    if (iss == options_.issuer) return true;
+    for (const auto& t : options_.tenant_issuers)
+      if (!t.check(iss)) return true;
+    return false;
+  }
+
+  validator_options options_;
+  Clock clock_;
+  jose::basic_jwt_validator<Keys> jwt_;
+  std::unique_ptr<token_cache<access_claims>> cache_;  // never null; a pointer keeps the validator movable
+  std::optional<introspection_client> introspection_;
+  bool introspect_jwts_ = false;
+  revocation_check revocation_;
+};
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/validator.hpp ----
+
+#include <optional>
+
+namespace tessera::resource {
+
+struct external_options {
+  /// `externalAuthServer.baseUrl`.
+  std::string base_url{};
+  /// `externalAuthServer.metadataUrl` and the expected issuer (discovery.hpp).
+  discovery_options discovery{};
+  /// Everything but the issuer, which comes from the metadata: audiences (Flyte's
+  /// `allowedAudience`, plus the service's public URL), claims, cache, leeway.
+  validator_options validation{};
+  remote_jwks_options keys{};
+  /// This resource server's credentials for the introspection endpoint; empty: no
+  /// introspection (opaque tokens are refused).
+  std::string introspection_client_id{};
+  std::string introspection_client_secret{};
+  /// Also introspect every JWT that passed the local checks (honours revocation; one request
+  /// to the server per token and cache lifetime).
+  bool introspect_jwts = false;
+};
+
+template <clock Clock = system_clock>
+using external_validator = validator<remote_jwks<Clock>, Clock>;
+
+/// Discovers the server and fetches its keys; nullopt with `ec` when either fails
+/// (discovery's causes, `jwks_fetch_failed`), or when introspection is configured but the
+/// metadata has no endpoint for it (`metadata_invalid`).
+template <clock Clock = system_clock>
+std::optional<external_validator<Clock>> external(const transport::any_sync_client& http, external_options o,
+                                                  std::error_code& ec, Clock clk = {}) {
+  auto meta = discover(http, o.base_url, o.discovery, ec);
+  if (ec) return std::nullopt;
+  remote_jwks<Clock> keys(meta.jwks_uri, http, o.keys, clk);
+  keys.refresh(ec);
+  if (ec) return std::nullopt;
+  validator_options vo = std::move(o.validation);
+  vo.issuer = meta.issuer;
+  std::optional<external_validator<Clock>> v(std::in_place, std::move(keys), std::move(vo), std::move(clk));
+  if (!o.introspection_client_id.empty()) {
+    if (meta.introspection_endpoint.empty()) {
+      ec = error::metadata_invalid;
+      return std::nullopt;
+    }
+    v->introspection(introspection_client(http, {meta.introspection_endpoint, o.introspection_client_id,
+                                                 o.introspection_client_secret}),
+                     o.introspect_jwts);
+  }
+  return v;
+}
+
+/// Throwing overload (`tessera::system_error`).
+template <clock Clock = system_clock>
+external_validator<Clock> external(const transport::any_sync_client& http, external_options o, Clock clk = {}) {
+  std::error_code ec;
+  auto v = external(http, std::move(o), ec, std::move(clk));
+  tessera::detail::throw_if(ec);
+  return std::move(*v);
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/external.hpp ----
+// ---- begin tessera/resource/guard.hpp ----
+// tessera — resource/guard.hpp
+//
+// Protecting routes of a `transport::router` with a bearer validator (validator.hpp):
+//
+//     resource::validator<resource::remote_jwks<>> tokens(...);
+//     routes.get("/api/projects", resource::guard(tokens, {"all"}, list_projects));
+//     // list_projects(const request&, const access_claims&) or
+//     //              (const request&, const request_context&, const access_claims&)
+//
+// The handler runs only for a request whose token the validator accepts and whose scopes
+// include every scope the route requires. Otherwise the answer follows RFC 6750 §3:
+//   no token at all           401, `WWW-Authenticate: Bearer realm="..."`, no error code
+//   refused token             401, `Bearer realm="...", error="invalid_token"`
+//   missing scope             403, `Bearer realm="...", error="insufficient_scope", scope="..."`
+//                             naming every scope the route requires
+//   keys or introspection     503 `temporarily_unavailable` (the token may be fine; retry)
+//   unavailable
+// each with the JSON error body of oauth/responses.hpp (`error`, the cause's fixed
+// description — never the token). The token is read from `Authorization` and then from
+// `guard_options::extra_header` (Flyte's `flyte-authorization`), scheme `Bearer`. An
+// `IDToken` token (Flyte's clients may send ID tokens) is checked by `guard_options::id_tokens`
+// when set, and refused with `token_scheme_unsupported` otherwise.
+#ifndef TESSERA_RESOURCE_GUARD_HPP
+#define TESSERA_RESOURCE_GUARD_HPP
+
+
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resource {
+
+struct guard_options {
+  /// Read after `Authorization`; empty: none.
+  std::string extra_header{std::string(oauth::flyte_authorization_header)};
+  /// The realm of the challenges.
+  std::string realm{std::string(oauth::default_realm)};
+  /// Validates tokens presented with the `IDToken` scheme; unset: they are refused.
+  std::function<std::shared_ptr<const access_claims>(std::string_view, std::error_code&)> id_tokens{};
+};
+
+/// A handler of a protected route.
+template <class F>
+concept protected_handler =
+    (std::invocable<const F&, const transport::request&, const access_claims&> &&
+     std::convertible_to<std::invoke_result_t<const F&, const transport::request&, const access_claims&>,
+                         transport::response>) ||
+    (std::invocable<const F&, const transport::request&, const transport::request_context&, const access_claims&> &&
+     std::convertible_to<std::invoke_result_t<const F&, const transport::request&, const transport::request_context&,
+                                              const access_claims&>,
+                         transport::response>);
+
+/// The RFC 6750 answer for a refused request (see the header comment). `required` is named in
+/// an `insufficient_scope` challenge.
+inline transport::response refusal(const transport::request& req, std::error_code ec, const guard_options& opt,
+                                   const std::vector<std::string>& required = {}) {
+  if (ec == error::token_missing) {
+    auto res = oauth::missing_token_response(req);
+    res.set(transport::http::field::www_authenticate, oauth::bearer_challenge(condition::none, opt.realm));
+    return res;
+  }
+  auto res = oauth::error_response(req, ec);
+  const condition c = condition_of(ec);
+  if (c == condition::invalid_token || c == condition::insufficient_scope)
+    res.set(transport::http::field::www_authenticate,
+            oauth::bearer_challenge(c, opt.realm, c == condition::insufficient_scope ? oauth::join_scope(required) : ""));
+  return res;
+}
+
+/// Wraps `handler` so that it runs only for an accepted token with every scope of `required`.
+/// `v` must outlive the returned handler.
+template <class Validator, protected_handler H>
+transport::handler_function guard(const Validator& v, std::vector<std::string> required, H handler,
+                                  guard_options options = {}) {
+  return [&v, required = std::move(required), handler = std::move(handler), options = std::move(options)](
+             const transport::request& req, const transport::request_context& ctx) -> transport::response {
+    std::error_code ec;
+    std::shared_ptr<const access_claims> who;
+    auto presented = oauth::presented_token_of(req, options.extra_header);
+    if (!presented) {
+      ec = error::token_missing;
+    } else if (presented->scheme == oauth::token_scheme::bearer) {
+      who = v.validate(presented->token, ec);
+    } else if (options.id_tokens) {
+      who = options.id_tokens(presented->token, ec);
+    } else {
+      ec = error::token_scheme_unsupported;
+    }
+    if (!ec && !who) ec = error::token_missing;
+    if (ec) return refusal(req, ec, options);
+    if (!who->has_scopes(required)) return refusal(req, error::scope_insufficient, options, required);
+    if constexpr (std::invocable<const H&, const transport::request&, const transport::request_context&,
+                                 const access_claims&>)
+      return handler(req, ctx, *who);
+    else
+      return handler(req, *who);
+  };
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/guard.hpp ----
+// ---- begin tessera/resource/self.hpp ----
+// tessera — resource/self.hpp
+//
+// A resource server in the same process as tessera's authorization server (Flyte's Self
+// mode): validate the server's own access tokens with its keys, its issuer, the RFC 9068
+// profile, and its store's deny-list — the rule of `server::check_access_token`, plus the
+// resource side's audience check, scopes, cache and challenges.
+//
+//     auto tokens = resource::self_issued(server);          // audiences: what the server puts in `aud`
+//     routes.get("/api/x", resource::guard(tokens, {"all"}, handler));
+//
+// The validator copies the verification keys: after a key rotation, build it again. For a
+// resource server in another process, use External mode (external.hpp) against the server's
+// metadata, with introspection for revocation.
+#ifndef TESSERA_RESOURCE_SELF_HPP
+#define TESSERA_RESOURCE_SELF_HPP
+
+// ---- begin tessera/server/settings.hpp ----
+// tessera — server/settings.hpp
+//
+// The run-time values of an authorization server. Behaviour (grants, PKCE policy, rotation,
+// store, identity) is chosen at compile time; these are the numbers and names a deployment
+// sets. Defaults are Flyte's (`auth.appAuth.selfAuthServer`): access tokens 30 min, refresh
+// tokens 1 h, codes 5 min. Flyte's config file maps onto this struct in `flyte/`.
+//
+// What browsers see (cookie keys, the Secure-cookie rule, `authorizedUris`) is not here but in
+// `identity::browser_settings`: the identity policy's one browser layer serves the server's
+// pages too, so those values are configured once, for both.
+#ifndef TESSERA_SERVER_SETTINGS_HPP
+#define TESSERA_SERVER_SETTINGS_HPP
+
+
+#include <string>
+#include <vector>
+
+namespace tessera::server {
+
+/// What `/config/v1/flyte_client` tells Flyte's CLIs (`auth.appAuth.thirdPartyConfig`).
+struct flyte_client_settings {
+  std::string client_id = "flytectl";
+  std::string redirect_uri = "http://localhost:53593/callback";
+  std::vector<std::string> scopes{"all", "offline"};
+  std::string audience;                                     // empty: the issuer
+  std::string authorization_metadata_key = "flyte-authorization";
+};
+
+struct server_settings {
+  /// The public base URL, e.g. "https://flyte.example.com" — the `iss` of every token and
+  /// the base of every endpoint URL in metadata. Never derived from request headers
+  /// (docs/security.md row 18). No trailing slash.
+  std::string issuer;
+
+  seconds access_token_lifespan{30 * 60};
+  seconds refresh_token_lifespan{60 * 60};
+  seconds authorization_code_lifespan{5 * 60};
+  seconds id_token_lifespan{60 * 60};
+  seconds device_code_lifespan{10 * 60};
+  seconds device_poll_interval{5};
+  /// Wrong user codes entered on the device page, per logged-in user (RFC 8628 §5.1): five in
+  /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
+  crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
+  /// Live device authorizations (docs/security.md row 21): anyone can ask for one with a public
+  /// client's id, and each lives `device_code_lifespan`. Past a cap `/oauth2/device/authorize`
+  /// answers 429 `slow_down` with `Retry-After: device_authorization_retry_after` and stores
+  /// nothing. Per address: the peer (IPv6 by /64); behind a proxy that hides peers, set it to 0.
+  store::device_caps device_authorization_caps{.per_client = 1000, .per_address = 30, .total = 10000};
+  seconds device_authorization_retry_after{30};
+
+  /// The longest a family of refresh tokens lives, counted from the user's authentication
+  /// (`auth_time`): past it, a refresh is refused and the person logs in again, however
+  /// often the tokens were rotated. Zero: no limit.
+  seconds refresh_family_lifetime{7 * 24 * 60 * 60};
+
+  /// Reuse of a rotated refresh token within this window (and count) issues a sibling
+  /// instead of revoking the family: for two tabs refreshing at once. Off by default.
+  store::grace_policy refresh_grace{};
+
+  /// `aud` of access tokens when the client has no audience configured. Empty: the issuer
+  /// (Flyte puts the public URL in `aud`).
+  std::vector<std::string> default_audience;
+
+  /// Refresh tokens are issued only when one of these scopes was granted (Flyte: `offline`;
+  /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
+  std::vector<std::string> refresh_scopes{"offline", "offline_access"};
+
+  /// Failed client-secret checks (docs/security.md row 19; `client_authentication.hpp`),
+  /// counted per (client, peer address): `client_auth_burst` back to back, then a delay of
+  /// `client_auth_refill` that doubles with each further failure up to `client_auth_max_delay`.
+  /// A correct secret from an address that has not failed is always checked and accepted.
+  unsigned client_auth_burst = 10;
+  seconds client_auth_refill{30};
+  seconds client_auth_max_delay{15 * 60};
+  /// Failed client-secret checks per peer address over all clients (IPv6 per /64), with the
+  /// same delays. Zero: no per-address limit — behind a reverse proxy that hides client
+  /// addresses this limit would hold every client back at once (see client_authentication.hpp).
+  unsigned client_auth_address_burst = 40;
+  /// Failures of one client from all addresses (one forgiven per `client_auth_refill`) at which
+  /// it is under attack: then each address gets one attempt (not `client_auth_burst`) before its
+  /// delays start. Zero: never.
+  unsigned client_auth_client_budget = 100;
+  /// How long a verified client secret skips bcrypt: `verified_secret_lifetime` past its last
+  /// use, and never longer than `verified_secret_max_lifetime` past its verification.
+  seconds verified_secret_lifetime{300};
+  seconds verified_secret_max_lifetime{60 * 60};
+
+  /// Consent (docs/security.md row 37): a person's "Allow" for a client and the scopes shown is
+  /// remembered this long (per person and client; a request for more scopes asks again). Zero:
+  /// never remembered, asked at every authorization.
+  seconds consent_lifetime{30 * 24 * 60 * 60};
+  /// Whether a first-party client that is public and redirects to a native app (loopback or
+  /// private-use scheme) skips the consent page too. Off: any program on the user's machine
+  /// can use such a client's id and port, and with a session would get the user's tokens
+  /// without the user seeing anything (RFC 8252 §8.6).
+  bool first_party_native_skips_consent = false;
+
+  /// Maximum lifetime accepted for private_key_jwt client assertions.
+  seconds client_assertion_max_lifetime{300};
+
+  flyte_client_settings flyte_client;
+
+  std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/settings.hpp ----
+
+#include <string>
+#include <vector>
+
+namespace tessera::resource {
+
+/// A revocation check against a store's access-token deny-list (`access_revoked(jti)`): the
+/// token's own revocation or its authorization's. `store` must outlive the check.
+template <class Store>
+revocation_check deny_list(Store& store) {
+  return [&store](const access_claims& c, std::error_code& ec) { return store.access_revoked(c.jwt_id, ec); };
+}
+
+/// The audiences tessera's server puts in access tokens when neither the request nor the
+/// client names one: `default_audience`, else the issuer; plus the audience it advertises
+/// to Flyte's clients.
+inline std::vector<std::string> default_audiences(const server::server_settings& st) {
+  std::vector<std::string> out = st.default_audience.empty() ? std::vector<std::string>{st.issuer} : st.default_audience;
+  if (!st.flyte_client.audience.empty() &&
+      std::find(out.begin(), out.end(), st.flyte_client.audience) == out.end())
+    out.push_back(st.flyte_client.audience);
+  return out;
+}
+
+/// Options for the server's own tokens: its issuer, `typ` at+jwt, the RFC 9068 claims,
+/// `audiences` (empty: `default_audiences`), no leeway (same clock).
+inline validator_options self_issued_options(const server::server_settings& st, std::vector<std::string> audiences = {}) {
+  validator_options o;
+  o.issuer = st.issuer;
+  o.audiences = audiences.empty() ? default_audiences(st) : std::move(audiences);
+  o.token_type = std::string(oauth::access_token_type);
+  for (auto c : oauth::access_token_required_claims)
+    if (c != "iss" && c != "exp" && c != "aud") o.required_claims.emplace_back(c);
+  o.leeway = seconds(0);
+  return o;
+}
+
+/// A validator of `server`'s access tokens (an `authorization_server`), checked against its
+/// store's deny-list. `server` must outlive the validator.
+template <class Server>
+auto self_issued(const Server& server, std::vector<std::string> audiences = {}) {
+  using clock_type = std::remove_cvref_t<decltype(server.clock())>;
+  const server::server_settings& st = server.settings();
+  validator<jose::static_key_set, clock_type> v(jose::static_key_set(server.issuer().keys().verification_keys()),
+                                                self_issued_options(st, std::move(audiences)), server.clock());
+  v.revocation(deny_list(server.store()));
+  return v;
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/self.hpp ----
+
+#endif
+// ---- end tessera/resource.hpp ----
 // ---- begin tessera/server.hpp ----
 // tessera — server.hpp: the authorization server (include list only).
 #ifndef TESSERA_SERVER_HPP
@@ -9102,116 +10829,6 @@ class client_registry {
 
 #endif
 // ---- end tessera/server/client.hpp ----
-// ---- begin tessera/server/settings.hpp ----
-// tessera — server/settings.hpp
-//
-// The run-time values of an authorization server. Behaviour (grants, PKCE policy, rotation,
-// store, identity) is chosen at compile time; these are the numbers and names a deployment
-// sets. Defaults are Flyte's (`auth.appAuth.selfAuthServer`): access tokens 30 min, refresh
-// tokens 1 h, codes 5 min. Flyte's config file maps onto this struct in `flyte/`.
-//
-// What browsers see (cookie keys, the Secure-cookie rule, `authorizedUris`) is not here but in
-// `identity::browser_settings`: the identity policy's one browser layer serves the server's
-// pages too, so those values are configured once, for both.
-#ifndef TESSERA_SERVER_SETTINGS_HPP
-#define TESSERA_SERVER_SETTINGS_HPP
-
-
-#include <string>
-#include <vector>
-
-namespace tessera::server {
-
-/// What `/config/v1/flyte_client` tells Flyte's CLIs (`auth.appAuth.thirdPartyConfig`).
-struct flyte_client_settings {
-  std::string client_id = "flytectl";
-  std::string redirect_uri = "http://localhost:53593/callback";
-  std::vector<std::string> scopes{"all", "offline"};
-  std::string audience;                                     // empty: the issuer
-  std::string authorization_metadata_key = "flyte-authorization";
-};
-
-struct server_settings {
-  /// The public base URL, e.g. "https://flyte.example.com" — the `iss` of every token and
-  /// the base of every endpoint URL in metadata. Never derived from request headers
-  /// (docs/security.md row 18). No trailing slash.
-  std::string issuer;
-
-  seconds access_token_lifespan{30 * 60};
-  seconds refresh_token_lifespan{60 * 60};
-  seconds authorization_code_lifespan{5 * 60};
-  seconds id_token_lifespan{60 * 60};
-  seconds device_code_lifespan{10 * 60};
-  seconds device_poll_interval{5};
-  /// Wrong user codes entered on the device page, per logged-in user (RFC 8628 §5.1): five in
-  /// a row, then one a minute — with ≈34 bits per code, guessing one is out of reach.
-  crypto::failure_rate_limiter::options device_user_code_failures{5, std::chrono::seconds(60), 16384};
-  /// Live device authorizations (docs/security.md row 21): anyone can ask for one with a public
-  /// client's id, and each lives `device_code_lifespan`. Past a cap `/oauth2/device/authorize`
-  /// answers 429 `slow_down` with `Retry-After: device_authorization_retry_after` and stores
-  /// nothing. Per address: the peer (IPv6 by /64); behind a proxy that hides peers, set it to 0.
-  store::device_caps device_authorization_caps{.per_client = 1000, .per_address = 30, .total = 10000};
-  seconds device_authorization_retry_after{30};
-
-  /// The longest a family of refresh tokens lives, counted from the user's authentication
-  /// (`auth_time`): past it, a refresh is refused and the person logs in again, however
-  /// often the tokens were rotated. Zero: no limit.
-  seconds refresh_family_lifetime{7 * 24 * 60 * 60};
-
-  /// Reuse of a rotated refresh token within this window (and count) issues a sibling
-  /// instead of revoking the family: for two tabs refreshing at once. Off by default.
-  store::grace_policy refresh_grace{};
-
-  /// `aud` of access tokens when the client has no audience configured. Empty: the issuer
-  /// (Flyte puts the public URL in `aud`).
-  std::vector<std::string> default_audience;
-
-  /// Refresh tokens are issued only when one of these scopes was granted (Flyte: `offline`;
-  /// OIDC: `offline_access`). Empty: whenever the client may use the refresh grant.
-  std::vector<std::string> refresh_scopes{"offline", "offline_access"};
-
-  /// Failed client-secret checks (docs/security.md row 19; `client_authentication.hpp`),
-  /// counted per (client, peer address): `client_auth_burst` back to back, then a delay of
-  /// `client_auth_refill` that doubles with each further failure up to `client_auth_max_delay`.
-  /// A correct secret from an address that has not failed is always checked and accepted.
-  unsigned client_auth_burst = 10;
-  seconds client_auth_refill{30};
-  seconds client_auth_max_delay{15 * 60};
-  /// Failed client-secret checks per peer address over all clients (IPv6 per /64), with the
-  /// same delays. Zero: no per-address limit — behind a reverse proxy that hides client
-  /// addresses this limit would hold every client back at once (see client_authentication.hpp).
-  unsigned client_auth_address_burst = 40;
-  /// Failures of one client from all addresses (one forgiven per `client_auth_refill`) at which
-  /// it is under attack: then each address gets one attempt (not `client_auth_burst`) before its
-  /// delays start. Zero: never.
-  unsigned client_auth_client_budget = 100;
-  /// How long a verified client secret skips bcrypt: `verified_secret_lifetime` past its last
-  /// use, and never longer than `verified_secret_max_lifetime` past its verification.
-  seconds verified_secret_lifetime{300};
-  seconds verified_secret_max_lifetime{60 * 60};
-
-  /// Consent (docs/security.md row 37): a person's "Allow" for a client and the scopes shown is
-  /// remembered this long (per person and client; a request for more scopes asks again). Zero:
-  /// never remembered, asked at every authorization.
-  seconds consent_lifetime{30 * 24 * 60 * 60};
-  /// Whether a first-party client that is public and redirects to a native app (loopback or
-  /// private-use scheme) skips the consent page too. Off: any program on the user's machine
-  /// can use such a client's id and port, and with a session would get the user's tokens
-  /// without the user seeing anything (RFC 8252 §8.6).
-  bool first_party_native_skips_consent = false;
-
-  /// Maximum lifetime accepted for private_key_jwt client assertions.
-  seconds client_assertion_max_lifetime{300};
-
-  flyte_client_settings flyte_client;
-
-  std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
-};
-
-}  // namespace tessera::server
-
-#endif
-// ---- end tessera/server/settings.hpp ----
 
 namespace tessera::server {
 
@@ -12171,44 +13788,6 @@ class client_connection {
 #endif
 // ---- end tessera/transport/detail/client_connection.hpp ----
 #endif
-// ---- begin tessera/transport/detail/form.hpp ----
-// tessera — transport/detail/form.hpp: the form bodies the transport clients send
-// (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
-// (http/form.hpp: RFC 3986 unreserved kept, space as '+', the rest %XX; the choice is
-// documented there), so a token request and a server-built redirect encode alike.
-#ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
-#define TESSERA_TRANSPORT_DETAIL_FORM_HPP
-
-
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-namespace tessera::transport {
-
-/// Name/value pairs of a form, in order; names may repeat.
-using form_fields = std::vector<std::pair<std::string, std::string>>;
-
-namespace detail {
-
-/// `a=1&b=x+y`, each name and value encoded by `http::form_encode_append`.
-inline std::string form_encode(const form_fields& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out += '&';
-    tessera::http::form_encode_append(out, name);
-    out += '=';
-    tessera::http::form_encode_append(out, value);
-  }
-  return out;
-}
-
-}  // namespace detail
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/detail/form.hpp ----
 // ---- begin tessera/transport/detail/tls_context.hpp ----
 // tessera — transport/detail/tls_context.hpp: the TLS settings server and client share.
 #ifndef TESSERA_TRANSPORT_DETAIL_TLS_CONTEXT_HPP
@@ -12332,44 +13911,6 @@ inline http_url parse_http_url(std::string_view text, std::error_code& ec) {
 
 #endif
 // ---- end tessera/transport/detail/url.hpp ----
-// ---- begin tessera/transport/sync_client.hpp ----
-// tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
-// fetching, the CLI's token requests) asks of its transport, so tests can swap the network
-// client for the in-memory one.
-//
-// Exemplar:
-//
-//     struct my_client {
-//       response send(request, std::string_view url, std::error_code&);
-//       response get(std::string_view url, std::error_code&);
-//       response post_form(std::string_view url, const form_fields&, const http::fields&,
-//                          std::error_code&);
-//     };
-//
-// Models: `http_client` (http_client.hpp, the network), `in_memory` (in_memory.hpp, a router
-// called directly).
-#ifndef TESSERA_TRANSPORT_SYNC_CLIENT_HPP
-#define TESSERA_TRANSPORT_SYNC_CLIENT_HPP
-
-
-#include <concepts>
-#include <string_view>
-#include <system_error>
-
-namespace tessera::transport {
-
-template <class C>
-concept sync_client = requires(C& c, request req, std::string_view url, const form_fields& form,
-                               const http::fields& headers, std::error_code& ec) {
-  { c.send(std::move(req), url, ec) } -> std::same_as<response>;
-  { c.get(url, ec) } -> std::same_as<response>;
-  { c.post_form(url, form, headers, ec) } -> std::same_as<response>;
-};
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/sync_client.hpp ----
 
 #include <atomic>
 #include <chrono>

@@ -11,6 +11,7 @@
 #include <tessera/crypto/pkce.hpp>
 #include <tessera/crypto/random.hpp>
 #include <tessera/crypto/secret_hash.hpp>
+#include <tessera/crypto/siphash.hpp>
 #include <tessera/crypto/verified_secret_cache.hpp>
 
 #endif

@@ -225,6 +225,18 @@ enum class error {
   // --- stores -------------------------------------------------------------------------------
   store_failure,
   store_unavailable,
+
+  // --- resource server: bearer tokens, remote keys, introspection -----------------------------
+  token_missing,
+  token_scheme_unsupported,
+  token_opaque_unsupported,
+  token_inactive,
+  token_not_access_token,
+  introspection_failed,
+  introspection_invalid,
+  jwks_unavailable,
+  jwks_fetch_failed,
+  metadata_issuer_mismatch,
 };
 
 //------------------------------------------------------------------------------------------
@@ -404,6 +416,19 @@ inline constexpr error_entry error_table[] = {
 
     {store_failure, c::server_error, "token store failed"},
     {store_unavailable, c::temporarily_unavailable, "token store is unavailable"},
+
+    {token_missing, c::invalid_token, "request carries no access token"},
+    {token_scheme_unsupported, c::invalid_token, "the token's authorization scheme is not accepted here"},
+    {token_opaque_unsupported, c::invalid_token,
+     "token is not a JWT and no introspection endpoint is configured to check it"},
+    {token_inactive, c::invalid_token, "the authorization server reports the token inactive"},
+    {token_not_access_token, c::invalid_token, "the authorization server reports a token of another type than an access token"},
+    {introspection_failed, c::temporarily_unavailable, "token introspection at the authorization server failed"},
+    {introspection_invalid, c::temporarily_unavailable, "token introspection answer is malformed"},
+    {jwks_unavailable, c::temporarily_unavailable, "the issuer's signing keys could not be fetched and none are known"},
+    {jwks_fetch_failed, c::temporarily_unavailable, "fetching the issuer's key set failed"},
+    {metadata_issuer_mismatch, c::server_error,
+     "metadata document names an issuer other than the one it was fetched for"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -414,7 +439,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::store_unavailable) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::metadata_issuer_mismatch) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

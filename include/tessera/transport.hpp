@@ -4,6 +4,7 @@
 #define TESSERA_TRANSPORT_HPP
 
 #include <tessera/transport/access_log.hpp>
+#include <tessera/transport/any_client.hpp>
 #include <tessera/transport/http_client.hpp>
 #include <tessera/transport/in_memory.hpp>
 #include <tessera/transport/limits.hpp>

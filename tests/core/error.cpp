@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::store_unavailable); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::metadata_issuer_mismatch); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -88,7 +88,8 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::users_file_malformed, error::users_file_duplicate_user, error::users_file_unreadable,
         error::users_file_permissions, error::config_type_mismatch,
         error::config_member_missing, error::config_member_unknown, error::config_value_invalid,
-        error::config_too_large, error::config_file_unreadable, error::store_failure}},
+        error::config_too_large, error::config_file_unreadable, error::store_failure,
+        error::metadata_issuer_mismatch}},
       {condition::invalid_token,
        {error::jws_malformed, error::jws_header_invalid, error::jws_alg_missing, error::jws_alg_none,
         error::jws_alg_not_allowed, error::jws_kid_unknown, error::jws_key_ambiguous,
@@ -98,14 +99,17 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::expiration_missing, error::issued_at_missing, error::issuer_mismatch, error::audience_mismatch,
         error::token_expired, error::token_not_yet_valid, error::token_issued_in_future,
         error::token_lifetime_too_long, error::token_too_old, error::typ_mismatch, error::issuer_tenant_not_allowed,
-        error::claim_check_failed, error::token_revoked, error::token_not_for_person}},
+        error::claim_check_failed, error::token_revoked, error::token_not_for_person, error::token_missing,
+        error::token_scheme_unsupported, error::token_opaque_unsupported, error::token_inactive,
+        error::token_not_access_token}},
       {condition::invalid_client,
        {error::secret_mismatch, error::authorization_header_malformed, error::client_unknown,
         error::client_authentication_failed, error::client_authentication_missing,
         error::client_authentication_rate_limited, error::client_assertion_invalid, error::client_assertion_replayed}},
       {condition::temporarily_unavailable,
        {error::timeout, error::too_many_connections, error::connection_failed, error::store_unavailable,
-        error::device_user_code_unavailable}},
+        error::device_user_code_unavailable, error::introspection_failed, error::introspection_invalid,
+        error::jwks_unavailable, error::jwks_fetch_failed}},
       {condition::unauthorized_client,
        {error::client_grant_not_allowed}},
       {condition::unsupported_response_type,
@@ -146,7 +150,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::store_unavailable));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::metadata_issuer_mismatch));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

@@ -78,6 +78,15 @@ inline std::optional<std::int64_t> numeric_date(const boost::json::value& v) noe
 }
 }  // namespace detail
 
+/// A NumericDate value (RFC 7519 §2: whole or fractional seconds since the epoch) as a time
+/// point, saturated to [earliest_time, latest_time] (clock.hpp); nullopt when `v` is not a
+/// number of seconds within int64. For claims of JWTs and of introspection answers alike.
+inline std::optional<time_point> numeric_date(const boost::json::value& v) noexcept {
+  auto s = detail::numeric_date(v);
+  if (!s) return std::nullopt;
+  return from_unix_seconds(*s);
+}
+
 /// A token that passed every check. Claims are the decoded payload object.
 struct verified_jwt {
   boost::json::object header;
@@ -104,10 +113,7 @@ struct verified_jwt {
   /// 2^63 - 1 is `latest_time`, a date that survives `+ seconds(60)`.
   std::optional<time_point> date_claim(std::string_view name) const noexcept {
     auto* v = claims.if_contains(name);
-    if (!v) return std::nullopt;
-    auto s = detail::numeric_date(*v);
-    if (!s) return std::nullopt;
-    return from_unix_seconds(*s);
+    return v ? jose::numeric_date(*v) : std::nullopt;
   }
   /// `exp`: when the token stops being valid (the claim itself, without the validator's leeway).
   std::optional<time_point> expires_at() const noexcept { return date_claim("exp"); }

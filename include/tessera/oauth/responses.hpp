@@ -41,11 +41,22 @@ inline transport::response json_response(const transport::request& req, transpor
 }
 
 /// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
-/// §3.1) it names only the realm; otherwise the error code the client should act on.
-inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {}) {
+/// §3.1) it names only the realm; otherwise the error code the client should act on, and for
+/// `insufficient_scope` the scope the resource needs (§3: `scope`, space-separated). Characters
+/// a scope token may not hold (RFC 6749 §3.3: `"`, `\`, controls) are left out, so the
+/// quoted string cannot be broken out of.
+inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {},
+                                    std::string_view scope = {}) {
   std::string out = "Bearer";
-  if (!realm.empty()) out.append(" realm=\"").append(realm).append("\"");
-  if (c != condition::none) out.append(realm.empty() ? " " : ", ").append("error=\"").append(wire_name(c)).append("\"");
+  auto param = [&](std::string_view name, std::string_view value) {
+    out.append(out.size() == 6 ? " " : ", ").append(name).append("=\"");
+    for (char ch : value)
+      if (ch == ' ' || (ch >= 0x21 && ch <= 0x7e && ch != '"' && ch != '\\')) out.push_back(ch);
+    out.push_back('"');
+  };
+  if (!realm.empty()) param("realm", realm);
+  if (c != condition::none) param("error", wire_name(c));
+  if (!scope.empty()) param("scope", scope);
   return out;
 }
 
