@@ -385,6 +385,7 @@ enum class error {
   jwks_unavailable,
   jwks_fetch_failed,
   metadata_issuer_mismatch,
+  url_insecure,
 };
 
 //------------------------------------------------------------------------------------------
@@ -577,6 +578,7 @@ inline constexpr error_entry error_table[] = {
     {jwks_fetch_failed, c::temporarily_unavailable, "fetching the issuer's key set failed"},
     {metadata_issuer_mismatch, c::server_error,
      "metadata document names an issuer other than the one it was fetched for"},
+    {url_insecure, c::server_error, "URL is plain http to a host other than this machine's loopback"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -587,7 +589,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::metadata_issuer_mismatch) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::url_insecure) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {
@@ -9265,10 +9267,15 @@ void read_access_claims(const boost::json::object& c, const claim_options& opt, 
 // before the path instead; give that form as an absolute `metadata_url` where an issuer needs
 // it.)
 //
+// Plain http is refused (`url_insecure`) for the base URL, the metadata URL, and — in
+// `external` — the `jwks_uri` and introspection endpoint, unless the host is this machine's
+// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
+// be swapped by anyone on the path, and every token they sign would be accepted.
+//
 // The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
 // default the base URL, compared without one trailing '/' on either side —, else
 // `metadata_issuer_mismatch`: a document that names another issuer would make the resource
-// server trust another issuer's tokens.
+// server trust another issuer's tokens (docs/security.md row 43).
 #ifndef TESSERA_RESOURCE_DISCOVERY_HPP
 #define TESSERA_RESOURCE_DISCOVERY_HPP
 
@@ -9478,7 +9485,31 @@ inline std::string metadata_url_for(std::string_view base_url, std::string_view 
   return std::string(out.buffer());
 }
 
+/// Whether `url` is https, or http to a loopback host. `ec`: `url_invalid` when it does not
+/// parse as an absolute http(s) URL.
+inline bool secure_or_loopback(std::string_view url, std::error_code& ec) {
+  ec = {};
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || (u->scheme() != "https" && u->scheme() != "http")) {
+    ec = error::url_invalid;
+    return false;
+  }
+  if (u->scheme() == "https") return true;
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4: return u->host_ipv4_address().is_loopback();
+    case boost::urls::host_type::ipv6: return u->host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: return u->encoded_host() == "localhost";
+    default: return false;
+  }
+}
+
 namespace detail {
+/// `url_insecure` unless `url` is https or loopback http (or `allow_http`); `url_invalid`.
+inline void require_secure(std::string_view url, bool allow_http, std::error_code& ec) {
+  const bool ok = secure_or_loopback(url, ec);
+  if (!ec && !ok && !allow_http) ec = error::url_insecure;
+}
+
 inline std::string_view without_trailing_slash(std::string_view s) noexcept {
   if (!s.empty() && s.back() == '/') s.remove_suffix(1);
   return s;
@@ -9492,15 +9523,22 @@ struct discovery_options {
   std::string expected_issuer{};
   /// Largest document accepted.
   std::size_t max_document_bytes = 256 * 1024;
+  /// Accept plain http to hosts other than loopback (never in production).
+  bool allow_http = false;
 };
 
 /// Fetches and checks the metadata of the authorization server at `base_url`. `ec`:
-/// `url_invalid`; `http_status_unexpected` for a non-200 answer; the client's I/O error;
+/// `url_invalid`; `url_insecure`; `http_status_unexpected` for a non-200 answer; the client's
+/// I/O error;
 /// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
 /// `metadata_issuer_mismatch`.
 inline oauth::server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
                                        const discovery_options& opt, std::error_code& ec) {
+  detail::require_secure(base_url, opt.allow_http, ec);
+  if (ec) return {};
   const std::string url = metadata_url_for(base_url, opt.metadata_url, ec);
+  if (ec) return {};
+  detail::require_secure(url, opt.allow_http, ec);
   if (ec) return {};
   transport::request req{transport::http::verb::get, "/", 11};
   req.set(transport::http::field::accept, "application/json");
@@ -9702,7 +9740,7 @@ class introspection_client {
 //    meanwhile, no fetch: the caller retries against it. Otherwise at most one fetch per
 //    `cooldown` (default 30 s), counted from the last attempt, successful or not — so a flood
 //    of tokens with made-up `kid`s costs at most one fetch per cooldown, and an outage of the
-//    IdP does not put a fetch in front of every request.
+//    IdP does not put a fetch in front of every request (docs/security.md row 20).
 //  * `refresh_if_stale()`: the snapshot is older than `max_age` (default 10 min, or the
 //    document's `Cache-Control: max-age` when smaller and not below `cooldown`): the calling
 //    thread fetches unless another is already doing so (then it goes on with the old keys).
@@ -9711,7 +9749,9 @@ class introspection_client {
 // keys that are not signature keys tessera uses are skipped), plus keys of earlier documents
 // that the new one dropped less than `removed_key_grace` ago (default 0: a key the issuer
 // withdraws — perhaps because it leaked — stops verifying at once; set a grace when the issuer
-// is known to withdraw keys while tokens signed with them are still in circulation). A failed
+// is known to withdraw keys while tokens signed with them are still in circulation). A grace
+// ends on time without a fetch: the first token verified after it finds the key gone
+// (docs/security.md row 44). A failed
 // fetch (`jwks_fetch_failed`: no connection, a non-200 answer, a malformed or oversized
 // document, more than `max_keys` keys) changes nothing: the old keys keep working.
 //
@@ -9725,6 +9765,7 @@ class introspection_client {
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9793,14 +9834,18 @@ class remote_jwks {
     return fetch_locked(ec);
   }
 
-  /// See the header comment. Never blocks on another thread's fetch.
+  /// See the header comment. Never blocks on another thread's fetch. Also ends the grace of
+  /// withdrawn keys on time, without a fetch.
   refresh_outcome refresh_if_stale(std::error_code& ec) const {
     ec = {};
-    const auto due = state_->next_refresh.load(std::memory_order_acquire);
-    if (to_unix_seconds(state_->clock.now()) < due) return refresh_outcome::unchanged;
+    const time_point first = state_->clock.now();
+    const bool prune_due = first.time_since_epoch().count() >= state_->next_prune.load(std::memory_order_acquire);
+    const bool fetch_due = to_unix_seconds(first) >= state_->next_refresh.load(std::memory_order_acquire);
+    if (!prune_due && !fetch_due) return refresh_outcome::unchanged;
     std::unique_lock lk(state_->fetch_mutex, std::try_to_lock);
     if (!lk.owns_lock()) return refresh_outcome::unchanged;
     const time_point now = state_->clock.now();
+    if (now.time_since_epoch().count() >= state_->next_prune.load(std::memory_order_acquire)) install_locked(now);
     if (to_unix_seconds(now) < state_->next_refresh.load(std::memory_order_acquire)) return refresh_outcome::unchanged;
     if (state_->attempted && now < state_->last_attempt + state_->options.cooldown) return refresh_outcome::cooling_down;
     return fetch_locked(ec);
@@ -9823,12 +9868,14 @@ class remote_jwks {
     std::atomic<std::size_t> fetches{0};
     // Unix seconds from which `refresh_if_stale` fetches; 0: at once (nothing loaded).
     std::atomic<std::int64_t> next_refresh{0};
+    // When the first withdrawn key's grace ends (time_point ticks); max: none in grace.
+    std::atomic<time_point::rep> next_prune{std::numeric_limits<time_point::rep>::max()};
 
     std::mutex fetch_mutex;  // guards everything below
     bool attempted = false;
     time_point last_attempt{};
-    std::vector<std::string> published;             // kids of the last document
-    std::map<std::string, retired_key, std::less<>> retired;  // kid -> key the document dropped
+    jose::jwk_set published;                                   // the keys of the last document
+    std::map<std::string, retired_key, std::less<>> retired;  // kid -> key a document dropped
   };
 
   refresh_outcome fetch_locked(std::error_code& ec) const {
@@ -9856,29 +9903,32 @@ class remote_jwks {
     }
 
     // Keys the previous document listed and this one does not start their grace now; keys
-    // that came back leave it; graces that ran out end.
-    std::vector<std::string> published;
-    for (const auto& k : fetched)
-      if (!k.kid().empty()) published.emplace_back(k.kid());
-    const auto previous = st.keys.current();
-    for (const auto& kid : st.published) {
-      if (std::find(published.begin(), published.end(), kid) != published.end()) continue;
-      if (st.retired.contains(kid)) continue;
-      if (const jose::jwk* k = previous->find(kid)) st.retired.emplace(kid, retired_key{*k, now});
-    }
-    std::erase_if(st.retired, [&](const auto& kv) {
-      return std::find(published.begin(), published.end(), kv.first) != published.end() ||
-             now >= kv.second.removed_at + st.options.removed_key_grace;
-    });
-    for (const auto& [kid, r] : st.retired) {
-      std::error_code aec;
-      fetched.add(r.key, aec);  // cannot clash: its kid is not published
-    }
-    st.published = std::move(published);
-    st.keys.update(std::move(fetched));
+    // that came back leave it.
+    for (const auto& k : st.published)
+      if (!k.kid().empty() && !fetched.find(k.kid()) && !st.retired.contains(k.kid()))
+        st.retired.emplace(k.kid(), retired_key{k, now});
+    std::erase_if(st.retired, [&](const auto& kv) { return fetched.find(kv.first) != nullptr; });
+    st.published = std::move(fetched);
+    install_locked(now);
     st.loaded.store(true, std::memory_order_release);
     st.next_refresh.store(to_unix_seconds(now + refresh_interval(res)), std::memory_order_release);
     return refresh_outcome::updated;
+  }
+
+  // Installs the published keys plus the withdrawn ones still in their grace; ends the graces
+  // that ran out.
+  void install_locked(time_point now) const {
+    state& st = *state_;
+    std::erase_if(st.retired, [&](const auto& kv) { return now >= kv.second.removed_at + st.options.removed_key_grace; });
+    jose::jwk_set keys = st.published;
+    time_point::rep next = std::numeric_limits<time_point::rep>::max();
+    for (const auto& [kid, r] : st.retired) {
+      std::error_code aec;
+      keys.add(r.key, aec);  // cannot clash: its kid is not published
+      next = std::min(next, (r.removed_at + st.options.removed_key_grace).time_since_epoch().count());
+    }
+    st.keys.update(std::move(keys));
+    st.next_prune.store(next, std::memory_order_release);
   }
 
   // `max_age`, or the document's Cache-Control max-age when smaller, never below the cooldown.
@@ -9924,7 +9974,7 @@ static_assert(refreshing_key_source<remote_jwks<>>);
 //
 // Rules:
 //  * Keyed by a keyed hash of the whole token (SipHash-2-4-128 under a random per-cache key,
-//    crypto/siphash.hpp); the token itself is never stored. Without the key nobody can make a
+//    crypto/siphash.hpp; docs/security.md row 41); the token itself is never stored. Without the key nobody can make a
 //    token that hits another token's entry.
 //  * An entry never outlives the instant its owner gave (`valid_until`: the token's `exp`,
 //    capped by the validator's `max_age`): `find` treats it as absent from that instant on.
@@ -10214,7 +10264,8 @@ class validator {
     boost::json::object answer = introspection_->introspect(token, ec);
     if (ec) return nullptr;
     // A refresh token is active too (tessera's server and others answer for both kinds); a
-    // DPoP-bound token (`token_type` DPoP) is not a bearer token and needs its proof.
+    // DPoP-bound token (`token_type` DPoP) is not a bearer token and needs its proof
+    // (docs/security.md row 42).
     if (auto* type = answer.if_contains("token_type")) {
       const std::string_view t = type->is_string() ? std::string_view(type->get_string()) : std::string_view("?");
       if (!boost::beast::iequals(t, "bearer") && !boost::beast::iequals(t, "access_token"))
@@ -10283,12 +10334,15 @@ template <clock Clock = system_clock>
 using external_validator = validator<remote_jwks<Clock>, Clock>;
 
 /// Discovers the server and fetches its keys; nullopt with `ec` when either fails
-/// (discovery's causes, `jwks_fetch_failed`), or when introspection is configured but the
-/// metadata has no endpoint for it (`metadata_invalid`).
+/// (discovery's causes, `url_insecure` for a plain-http `jwks_uri` or introspection endpoint
+/// off loopback, `jwks_fetch_failed`), or when introspection is configured but the metadata has
+/// no endpoint for it (`metadata_invalid`).
 template <clock Clock = system_clock>
 std::optional<external_validator<Clock>> external(const transport::any_sync_client& http, external_options o,
                                                   std::error_code& ec, Clock clk = {}) {
   auto meta = discover(http, o.base_url, o.discovery, ec);
+  if (ec) return std::nullopt;
+  detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
   if (ec) return std::nullopt;
   remote_jwks<Clock> keys(meta.jwks_uri, http, o.keys, clk);
   keys.refresh(ec);
@@ -10301,6 +10355,8 @@ std::optional<external_validator<Clock>> external(const transport::any_sync_clie
       ec = error::metadata_invalid;
       return std::nullopt;
     }
+    detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
+    if (ec) return std::nullopt;
     v->introspection(introspection_client(http, {meta.introspection_endpoint, o.introspection_client_id,
                                                  o.introspection_client_secret}),
                      o.introspect_jwts);
@@ -10337,8 +10393,8 @@ external_validator<Clock> external(const transport::any_sync_client& http, exter
 //   refused token             401, `Bearer realm="...", error="invalid_token"`
 //   missing scope             403, `Bearer realm="...", error="insufficient_scope", scope="..."`
 //                             naming every scope the route requires
-//   keys or introspection     503 `temporarily_unavailable` (the token may be fine; retry)
-//   unavailable
+//   keys or introspection     503 `temporarily_unavailable` (the token may be fine; retry;
+//   unavailable               docs/security.md row 45)
 // each with the JSON error body of oauth/responses.hpp (`error`, the cause's fixed
 // description — never the token). The token is read from `Authorization` and then from
 // `guard_options::extra_header` (Flyte's `flyte-authorization`), scheme `Bearer`. An

@@ -237,6 +237,7 @@ enum class error {
   jwks_unavailable,
   jwks_fetch_failed,
   metadata_issuer_mismatch,
+  url_insecure,
 };
 
 //------------------------------------------------------------------------------------------
@@ -429,6 +430,7 @@ inline constexpr error_entry error_table[] = {
     {jwks_fetch_failed, c::temporarily_unavailable, "fetching the issuer's key set failed"},
     {metadata_issuer_mismatch, c::server_error,
      "metadata document names an issuer other than the one it was fetched for"},
+    {url_insecure, c::server_error, "URL is plain http to a host other than this machine's loopback"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -439,7 +441,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::metadata_issuer_mismatch) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::url_insecure) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::metadata_issuer_mismatch); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::url_insecure); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -89,7 +89,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::users_file_permissions, error::config_type_mismatch,
         error::config_member_missing, error::config_member_unknown, error::config_value_invalid,
         error::config_too_large, error::config_file_unreadable, error::store_failure,
-        error::metadata_issuer_mismatch}},
+        error::metadata_issuer_mismatch, error::url_insecure}},
       {condition::invalid_token,
        {error::jws_malformed, error::jws_header_invalid, error::jws_alg_missing, error::jws_alg_none,
         error::jws_alg_not_allowed, error::jws_kid_unknown, error::jws_key_ambiguous,
@@ -150,7 +150,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::metadata_issuer_mismatch));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::url_insecure));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

@@ -285,3 +285,64 @@ export async function startCallbackListener() {
     }),
   };
 }
+
+/// The tessera-resource binary: argv[3] (ctest passes $<TARGET_FILE:tessera-resource>) or
+/// TESSERA_RESOURCE.
+export function resourcePath() {
+  const p = process.argv[3] || process.env.TESSERA_RESOURCE;
+  if (!p) throw new Error('no tessera-resource path: pass it as the second argument or set TESSERA_RESOURCE');
+  if (!fs.existsSync(p)) throw new Error(`tessera-resource not found at ${p} (build the tessera-resource target)`);
+  return p;
+}
+
+/// Starts `bin args...` (a program listening on 127.0.0.1:`port` with GET /healthz), tracked
+/// like the servers: stopped by its PID at the end of the test or on any exit. Resolves once
+/// /healthz answers 200 with { proc, port, url, stop(), output() }.
+export async function startProgram({ name, bin, args, port, env }) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-interop-'));
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env || {}) } });
+  const program = { proc, dataDir, port, url: `http://127.0.0.1:${port}` };
+  servers.add(program);
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+  proc.stderr.setEncoding('utf8').on('data', (d) => {
+    out += d;
+    if (process.env.TESSERA_INTEROP_VERBOSE) process.stderr.write(d);
+  });
+  const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+  program.exited = exited;
+  program.output = () => `--- ${name} output (last 4000 chars) ---\n${out.slice(-4000)}`;
+  let stopped = false;
+  program.stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      try { process.kill(proc.pid, 'SIGTERM'); } catch { /* gone */ }
+      const t = setTimeout(() => { try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    servers.delete(program);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  let early;
+  exited.then((e) => { early = e; });
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (early) {
+      await program.stop();
+      throw new Error(`${name} exited early (code ${early.code}, signal ${early.sig})\n${program.output()}`);
+    }
+    if (Date.now() > deadline) {
+      await program.stop();
+      throw new Error(`${name} did not answer /healthz within 30 s\n${program.output()}`);
+    }
+    try {
+      const r = await fetch(`${program.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log(`${name} pid ${proc.pid} up at ${program.url}`);
+  return program;
+}

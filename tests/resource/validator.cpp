@@ -246,13 +246,18 @@ TEST_CASE("remote_jwks: a withdrawn key keeps verifying for its grace, then stop
   REQUIRE(keys.current()->size() == 2);
   auto c = claims_at(r.clock.now());
   CHECK(v.validate(mint(k1, c), ec));
-  r.clock.advance(seconds(301));
-  keys.refresh(ec);
-  CHECK(keys.current()->size() == 1);
+  r.clock.advance(seconds(299));
+  c = claims_at(r.clock.now());
+  c["sub"] = "still";
+  CHECK(v.validate(mint(k1, c), ec));
+  const int fetches = r.idp.hits;
+  r.clock.advance(seconds(2));  // the grace ends: the key is gone, with no fetch needed
   c = claims_at(r.clock.now());
   c["sub"] = "later";
   CHECK_FALSE(v.validate(mint(k1, c), ec));
   CHECK(ec == error::jws_kid_unknown);
+  CHECK(keys.current()->size() == 1);
+  CHECK(r.idp.hits == fetches + 1);  // only the unknown kid's one fetch
   // A key that comes back is published again, not retired.
   r.idp.publish({k1, k2});
   keys.refresh(ec);
@@ -432,4 +437,145 @@ TEST_CASE("discovery: the document must name the issuer it was fetched for") {
   CHECK(ec == error::metadata_invalid);
   resource::discover(http, "https://kc.example.com/realms/other", {}, ec);
   CHECK(ec == error::http_status_unexpected);
+}
+
+// --- introspection answers ----------------------------------------------------------------------
+
+namespace {
+struct introspection_endpoint {
+  introspection_endpoint() {
+    routes.post("/introspect", [this](const transport::request& req) {
+      std::lock_guard lk(mutex);
+      last_authorization = std::string(req[transport::http::field::authorization]);
+      last_body = req.body();
+      return transport::make_response(req, status, answer, "application/json");
+    });
+  }
+  transport::router routes;
+  transport::in_memory wire{routes};
+  std::mutex mutex;
+  std::string answer, last_authorization, last_body;
+  transport::http::status status = transport::http::status::ok;
+};
+
+std::error_code introspected(const std::string& answer, const std::string& token = "opaque-token") {
+  shared_clock clock;
+  introspection_endpoint as;
+  as.answer = answer;
+  fixed_validator v(jose::static_key_set{}, options(), clock);
+  v.introspection(resource::introspection_client(transport::any_sync_client(as.wire),
+                                                 {"https://as.example.com/introspect", "rs id", "s:cret"}));
+  std::error_code ec;
+  auto who = v.validate(token, ec);
+  CHECK(bool(who) == !ec);
+  CHECK(as.last_authorization == http::basic_authorization("rs id", "s:cret"));
+  CHECK(as.last_body == "token=" + token + "&token_type_hint=access_token");
+  return ec;
+}
+}  // namespace
+
+TEST_CASE("introspection: an active access token's answer is read like a JWT's claims") {
+  shared_clock clock;
+  introspection_endpoint as;
+  as.answer = R"({"active":true,"token_type":"Bearer","iss":"https://as.example.com","aud":["x","https://api.example.com"],)"
+              R"("sub":"alice","client_id":"c","scope":"all read","exp":1800003600})";
+  fixed_validator v(jose::static_key_set{}, options(), clock);
+  v.introspection(resource::introspection_client(transport::any_sync_client(as.wire),
+                                                 {"https://as.example.com/introspect", "rs", "secret"}));
+  std::error_code ec;
+  auto who = v.validate("opaque-token", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(who->source == resource::token_source::introspection);
+  CHECK(who->subject == "alice");
+  CHECK(who->audience == audience);
+  CHECK(who->scopes == std::vector<std::string>{"all", "read"});
+  CHECK(v.validate("opaque-token", ec) == who);  // cached
+}
+
+TEST_CASE("introspection: each refusal has its own cause") {
+  const std::string ok_tail = R"(,"iss":"https://as.example.com","aud":"https://api.example.com","exp":1800003600})";
+  CHECK(introspected(R"({"active":false})") == error::token_inactive);
+  // A refresh token is active too, but is no access token; nor is a DPoP-bound token a bearer one.
+  CHECK(introspected(R"({"active":true,"token_type":"refresh_token")" + ok_tail) == error::token_not_access_token);
+  CHECK(introspected(R"({"active":true,"token_type":"DPoP")" + ok_tail) == error::token_not_access_token);
+  CHECK(introspected(R"({"active":true,"token_type":"bearer")" + ok_tail) == std::error_code());
+  CHECK(introspected(R"({"active":true,"iss":"https://evil.example.com","aud":"https://api.example.com"})") ==
+        error::issuer_mismatch);
+  CHECK(introspected(R"({"active":true,"iss":"https://as.example.com"})") == error::audience_missing);
+  CHECK(introspected(R"({"active":true,"aud":"https://other.example.com"})") == error::audience_mismatch);
+  CHECK(introspected(R"({"active":true,"aud":"https://api.example.com","exp":1799999000})") == error::token_expired);
+  CHECK(introspected(R"({"active":true,"aud":"https://api.example.com","nbf":1800000600})") ==
+        error::token_not_yet_valid);
+  CHECK(introspected(R"({"active":"true"})") == error::introspection_invalid);
+  CHECK(introspected(R"([true])") == error::introspection_invalid);
+  CHECK(introspected("not json") == error::introspection_invalid);
+  CHECK(introspected(R"({"active":true,"aud":"https://api.example.com","scope":7})") == error::claim_type);
+}
+
+TEST_CASE("introspection: a server that fails is not a verdict on the token") {
+  shared_clock clock;
+  introspection_endpoint as;
+  as.status = transport::http::status::unauthorized;  // the resource server's credentials were refused
+  fixed_validator v(jose::static_key_set{}, options(), clock);
+  v.introspection(resource::introspection_client(transport::any_sync_client(as.wire),
+                                                 {"https://as.example.com/introspect", "rs", "wrong"}));
+  std::error_code ec;
+  CHECK_FALSE(v.validate("opaque-token", ec));
+  CHECK(ec == error::introspection_failed);
+  CHECK(condition_of(ec) == condition::temporarily_unavailable);
+  as.status = transport::http::status::ok;
+  as.answer = std::string(70 * 1024, ' ') + R"({"active":true})";
+  CHECK_FALSE(v.validate("opaque-token", ec));
+  CHECK(ec == error::introspection_invalid);  // oversized
+}
+
+TEST_CASE("discovery: plain http only to loopback, unless allowed by name") {
+  std::error_code ec;
+  CHECK(resource::secure_or_loopback("https://as.example.com/x", ec));
+  CHECK(resource::secure_or_loopback("http://127.0.0.1:8088", ec));
+  CHECK(resource::secure_or_loopback("http://127.1.2.3", ec));
+  CHECK(resource::secure_or_loopback("http://[::1]:80/", ec));
+  CHECK(resource::secure_or_loopback("http://localhost:9000", ec));
+  CHECK_FALSE(ec);
+  CHECK_FALSE(resource::secure_or_loopback("http://as.example.com", ec));
+  CHECK_FALSE(resource::secure_or_loopback("http://10.0.0.1", ec));
+  CHECK_FALSE(resource::secure_or_loopback("http://localhost.example.com", ec));
+  CHECK_FALSE(ec);
+  CHECK_FALSE(resource::secure_or_loopback("ftp://x", ec));
+  CHECK(ec == error::url_invalid);
+
+  transport::router routes;
+  routes.get("/.well-known/oauth-authorization-server", [](const transport::request& req) {
+    return transport::make_response(req, transport::http::status::ok,
+                                    R"({"issuer":"http://as.example.com","jwks_uri":"http://as.example.com/jwks"})",
+                                    "application/json");
+  });
+  transport::in_memory wire(routes);
+  resource::discover(transport::any_sync_client(wire), "http://as.example.com", {}, ec);
+  CHECK(ec == error::url_insecure);
+  resource::discovery_options o;
+  o.allow_http = true;
+  resource::discover(transport::any_sync_client(wire), "http://as.example.com", o, ec);
+  CHECK_FALSE(ec);
+  // A metadata URL that leaves https for http elsewhere is refused too.
+  o.allow_http = false;
+  o.metadata_url = "http://meta.example.com/x";
+  resource::discover(transport::any_sync_client(wire), "https://as.example.com", o, ec);
+  CHECK(ec == error::url_insecure);
+}
+
+TEST_CASE("External mode: a jwks_uri in the clear is refused") {
+  transport::router routes;
+  routes.get("/.well-known/oauth-authorization-server", [](const transport::request& req) {
+    return transport::make_response(req, transport::http::status::ok,
+                                    R"({"issuer":"https://as.example.com","jwks_uri":"http://cdn.example.com/jwks"})",
+                                    "application/json");
+  });
+  transport::in_memory wire(routes);
+  resource::external_options o;
+  o.base_url = "https://as.example.com";
+  o.validation.audiences = {"x"};
+  std::error_code ec;
+  CHECK_FALSE(resource::external(transport::any_sync_client(wire), o, ec));
+  CHECK(ec == error::url_insecure);
 }

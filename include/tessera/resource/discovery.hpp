@@ -14,10 +14,15 @@
 // before the path instead; give that form as an absolute `metadata_url` where an issuer needs
 // it.)
 //
+// Plain http is refused (`url_insecure`) for the base URL, the metadata URL, and — in
+// `external` — the `jwks_uri` and introspection endpoint, unless the host is this machine's
+// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
+// be swapped by anyone on the path, and every token they sign would be accepted.
+//
 // The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
 // default the base URL, compared without one trailing '/' on either side —, else
 // `metadata_issuer_mismatch`: a document that names another issuer would make the resource
-// server trust another issuer's tokens.
+// server trust another issuer's tokens (docs/security.md row 43).
 #ifndef TESSERA_RESOURCE_DISCOVERY_HPP
 #define TESSERA_RESOURCE_DISCOVERY_HPP
 
@@ -66,7 +71,31 @@ inline std::string metadata_url_for(std::string_view base_url, std::string_view 
   return std::string(out.buffer());
 }
 
+/// Whether `url` is https, or http to a loopback host. `ec`: `url_invalid` when it does not
+/// parse as an absolute http(s) URL.
+inline bool secure_or_loopback(std::string_view url, std::error_code& ec) {
+  ec = {};
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || (u->scheme() != "https" && u->scheme() != "http")) {
+    ec = error::url_invalid;
+    return false;
+  }
+  if (u->scheme() == "https") return true;
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4: return u->host_ipv4_address().is_loopback();
+    case boost::urls::host_type::ipv6: return u->host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: return u->encoded_host() == "localhost";
+    default: return false;
+  }
+}
+
 namespace detail {
+/// `url_insecure` unless `url` is https or loopback http (or `allow_http`); `url_invalid`.
+inline void require_secure(std::string_view url, bool allow_http, std::error_code& ec) {
+  const bool ok = secure_or_loopback(url, ec);
+  if (!ec && !ok && !allow_http) ec = error::url_insecure;
+}
+
 inline std::string_view without_trailing_slash(std::string_view s) noexcept {
   if (!s.empty() && s.back() == '/') s.remove_suffix(1);
   return s;
@@ -80,15 +109,22 @@ struct discovery_options {
   std::string expected_issuer{};
   /// Largest document accepted.
   std::size_t max_document_bytes = 256 * 1024;
+  /// Accept plain http to hosts other than loopback (never in production).
+  bool allow_http = false;
 };
 
 /// Fetches and checks the metadata of the authorization server at `base_url`. `ec`:
-/// `url_invalid`; `http_status_unexpected` for a non-200 answer; the client's I/O error;
+/// `url_invalid`; `url_insecure`; `http_status_unexpected` for a non-200 answer; the client's
+/// I/O error;
 /// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
 /// `metadata_issuer_mismatch`.
 inline oauth::server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
                                        const discovery_options& opt, std::error_code& ec) {
+  detail::require_secure(base_url, opt.allow_http, ec);
+  if (ec) return {};
   const std::string url = metadata_url_for(base_url, opt.metadata_url, ec);
+  if (ec) return {};
+  detail::require_secure(url, opt.allow_http, ec);
   if (ec) return {};
   transport::request req{transport::http::verb::get, "/", 11};
   req.set(transport::http::field::accept, "application/json");

@@ -48,12 +48,15 @@ template <clock Clock = system_clock>
 using external_validator = validator<remote_jwks<Clock>, Clock>;
 
 /// Discovers the server and fetches its keys; nullopt with `ec` when either fails
-/// (discovery's causes, `jwks_fetch_failed`), or when introspection is configured but the
-/// metadata has no endpoint for it (`metadata_invalid`).
+/// (discovery's causes, `url_insecure` for a plain-http `jwks_uri` or introspection endpoint
+/// off loopback, `jwks_fetch_failed`), or when introspection is configured but the metadata has
+/// no endpoint for it (`metadata_invalid`).
 template <clock Clock = system_clock>
 std::optional<external_validator<Clock>> external(const transport::any_sync_client& http, external_options o,
                                                   std::error_code& ec, Clock clk = {}) {
   auto meta = discover(http, o.base_url, o.discovery, ec);
+  if (ec) return std::nullopt;
+  detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
   if (ec) return std::nullopt;
   remote_jwks<Clock> keys(meta.jwks_uri, http, o.keys, clk);
   keys.refresh(ec);
@@ -66,6 +69,8 @@ std::optional<external_validator<Clock>> external(const transport::any_sync_clie
       ec = error::metadata_invalid;
       return std::nullopt;
     }
+    detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
+    if (ec) return std::nullopt;
     v->introspection(introspection_client(http, {meta.introspection_endpoint, o.introspection_client_id,
                                                  o.introspection_client_secret}),
                      o.introspect_jwts);

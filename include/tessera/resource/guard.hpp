@@ -13,8 +13,8 @@
 //   refused token             401, `Bearer realm="...", error="invalid_token"`
 //   missing scope             403, `Bearer realm="...", error="insufficient_scope", scope="..."`
 //                             naming every scope the route requires
-//   keys or introspection     503 `temporarily_unavailable` (the token may be fine; retry)
-//   unavailable
+//   keys or introspection     503 `temporarily_unavailable` (the token may be fine; retry;
+//   unavailable               docs/security.md row 45)
 // each with the JSON error body of oauth/responses.hpp (`error`, the cause's fixed
 // description — never the token). The token is read from `Authorization` and then from
 // `guard_options::extra_header` (Flyte's `flyte-authorization`), scheme `Bearer`. An

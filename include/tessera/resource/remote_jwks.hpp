@@ -13,7 +13,7 @@
 //    meanwhile, no fetch: the caller retries against it. Otherwise at most one fetch per
 //    `cooldown` (default 30 s), counted from the last attempt, successful or not — so a flood
 //    of tokens with made-up `kid`s costs at most one fetch per cooldown, and an outage of the
-//    IdP does not put a fetch in front of every request.
+//    IdP does not put a fetch in front of every request (docs/security.md row 20).
 //  * `refresh_if_stale()`: the snapshot is older than `max_age` (default 10 min, or the
 //    document's `Cache-Control: max-age` when smaller and not below `cooldown`): the calling
 //    thread fetches unless another is already doing so (then it goes on with the old keys).
@@ -22,7 +22,9 @@
 // keys that are not signature keys tessera uses are skipped), plus keys of earlier documents
 // that the new one dropped less than `removed_key_grace` ago (default 0: a key the issuer
 // withdraws — perhaps because it leaked — stops verifying at once; set a grace when the issuer
-// is known to withdraw keys while tokens signed with them are still in circulation). A failed
+// is known to withdraw keys while tokens signed with them are still in circulation). A grace
+// ends on time without a fetch: the first token verified after it finds the key gone
+// (docs/security.md row 44). A failed
 // fetch (`jwks_fetch_failed`: no connection, a non-200 answer, a malformed or oversized
 // document, more than `max_keys` keys) changes nothing: the old keys keep working.
 //
@@ -40,6 +42,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -108,14 +111,18 @@ class remote_jwks {
     return fetch_locked(ec);
   }
 
-  /// See the header comment. Never blocks on another thread's fetch.
+  /// See the header comment. Never blocks on another thread's fetch. Also ends the grace of
+  /// withdrawn keys on time, without a fetch.
   refresh_outcome refresh_if_stale(std::error_code& ec) const {
     ec = {};
-    const auto due = state_->next_refresh.load(std::memory_order_acquire);
-    if (to_unix_seconds(state_->clock.now()) < due) return refresh_outcome::unchanged;
+    const time_point first = state_->clock.now();
+    const bool prune_due = first.time_since_epoch().count() >= state_->next_prune.load(std::memory_order_acquire);
+    const bool fetch_due = to_unix_seconds(first) >= state_->next_refresh.load(std::memory_order_acquire);
+    if (!prune_due && !fetch_due) return refresh_outcome::unchanged;
     std::unique_lock lk(state_->fetch_mutex, std::try_to_lock);
     if (!lk.owns_lock()) return refresh_outcome::unchanged;
     const time_point now = state_->clock.now();
+    if (now.time_since_epoch().count() >= state_->next_prune.load(std::memory_order_acquire)) install_locked(now);
     if (to_unix_seconds(now) < state_->next_refresh.load(std::memory_order_acquire)) return refresh_outcome::unchanged;
     if (state_->attempted && now < state_->last_attempt + state_->options.cooldown) return refresh_outcome::cooling_down;
     return fetch_locked(ec);
@@ -138,12 +145,14 @@ class remote_jwks {
     std::atomic<std::size_t> fetches{0};
     // Unix seconds from which `refresh_if_stale` fetches; 0: at once (nothing loaded).
     std::atomic<std::int64_t> next_refresh{0};
+    // When the first withdrawn key's grace ends (time_point ticks); max: none in grace.
+    std::atomic<time_point::rep> next_prune{std::numeric_limits<time_point::rep>::max()};
 
     std::mutex fetch_mutex;  // guards everything below
     bool attempted = false;
     time_point last_attempt{};
-    std::vector<std::string> published;             // kids of the last document
-    std::map<std::string, retired_key, std::less<>> retired;  // kid -> key the document dropped
+    jose::jwk_set published;                                   // the keys of the last document
+    std::map<std::string, retired_key, std::less<>> retired;  // kid -> key a document dropped
   };
 
   refresh_outcome fetch_locked(std::error_code& ec) const {
@@ -171,29 +180,32 @@ class remote_jwks {
     }
 
     // Keys the previous document listed and this one does not start their grace now; keys
-    // that came back leave it; graces that ran out end.
-    std::vector<std::string> published;
-    for (const auto& k : fetched)
-      if (!k.kid().empty()) published.emplace_back(k.kid());
-    const auto previous = st.keys.current();
-    for (const auto& kid : st.published) {
-      if (std::find(published.begin(), published.end(), kid) != published.end()) continue;
-      if (st.retired.contains(kid)) continue;
-      if (const jose::jwk* k = previous->find(kid)) st.retired.emplace(kid, retired_key{*k, now});
-    }
-    std::erase_if(st.retired, [&](const auto& kv) {
-      return std::find(published.begin(), published.end(), kv.first) != published.end() ||
-             now >= kv.second.removed_at + st.options.removed_key_grace;
-    });
-    for (const auto& [kid, r] : st.retired) {
-      std::error_code aec;
-      fetched.add(r.key, aec);  // cannot clash: its kid is not published
-    }
-    st.published = std::move(published);
-    st.keys.update(std::move(fetched));
+    // that came back leave it.
+    for (const auto& k : st.published)
+      if (!k.kid().empty() && !fetched.find(k.kid()) && !st.retired.contains(k.kid()))
+        st.retired.emplace(k.kid(), retired_key{k, now});
+    std::erase_if(st.retired, [&](const auto& kv) { return fetched.find(kv.first) != nullptr; });
+    st.published = std::move(fetched);
+    install_locked(now);
     st.loaded.store(true, std::memory_order_release);
     st.next_refresh.store(to_unix_seconds(now + refresh_interval(res)), std::memory_order_release);
     return refresh_outcome::updated;
+  }
+
+  // Installs the published keys plus the withdrawn ones still in their grace; ends the graces
+  // that ran out.
+  void install_locked(time_point now) const {
+    state& st = *state_;
+    std::erase_if(st.retired, [&](const auto& kv) { return now >= kv.second.removed_at + st.options.removed_key_grace; });
+    jose::jwk_set keys = st.published;
+    time_point::rep next = std::numeric_limits<time_point::rep>::max();
+    for (const auto& [kid, r] : st.retired) {
+      std::error_code aec;
+      keys.add(r.key, aec);  // cannot clash: its kid is not published
+      next = std::min(next, (r.removed_at + st.options.removed_key_grace).time_since_epoch().count());
+    }
+    st.keys.update(std::move(keys));
+    st.next_prune.store(next, std::memory_order_release);
   }
 
   // `max_age`, or the document's Cache-Control max-age when smaller, never below the cooldown.

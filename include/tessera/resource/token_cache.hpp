@@ -6,7 +6,7 @@
 //
 // Rules:
 //  * Keyed by a keyed hash of the whole token (SipHash-2-4-128 under a random per-cache key,
-//    crypto/siphash.hpp); the token itself is never stored. Without the key nobody can make a
+//    crypto/siphash.hpp; docs/security.md row 41); the token itself is never stored. Without the key nobody can make a
 //    token that hits another token's entry.
 //  * An entry never outlives the instant its owner gave (`valid_until`: the token's `exp`,
 //    capped by the validator's `max_age`): `find` treats it as absent from that instant on.

@@ -195,7 +195,8 @@ class validator {
     boost::json::object answer = introspection_->introspect(token, ec);
     if (ec) return nullptr;
     // A refresh token is active too (tessera's server and others answer for both kinds); a
-    // DPoP-bound token (`token_type` DPoP) is not a bearer token and needs its proof.
+    // DPoP-bound token (`token_type` DPoP) is not a bearer token and needs its proof
+    // (docs/security.md row 42).
     if (auto* type = answer.if_contains("token_type")) {
       const std::string_view t = type->is_string() ? std::string_view(type->get_string()) : std::string_view("?");
       if (!boost::beast::iequals(t, "bearer") && !boost::beast::iequals(t, "access_token"))
