@@ -8165,7 +8165,8 @@ verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_opti
 //                    replace at any time with `update(jwk_set)` (a refreshing JWKS fetcher).
 //                    Each verification takes the current snapshot's shared_ptr and its result
 //                    keeps it, so swaps never invalidate a verification in flight or a result.
-//                    Costs one atomic shared_ptr load per verification (see benchmarks/RESULTS.md).
+//                    Costs one shared_ptr copy under a mutex per verification (see
+//                    benchmarks/RESULTS.md).
 //
 // An unknown key is observable without a callback: a token whose `kid` names no key in the
 // snapshot (or that has no kid and no key for its alg) fails with `error::jws_kid_unknown`,
@@ -8176,9 +8177,9 @@ verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_opti
 #define TESSERA_JOSE_KEY_SOURCE_HPP
 
 
-#include <atomic>
 #include <concepts>
 #include <memory>
+#include <mutex>
 
 namespace tessera::jose {
 
@@ -8213,11 +8214,13 @@ static_assert(key_source<static_key_set>);
 /// one copy to the validator and keep another to `update` it.
 ///
 /// Thread safety: `snapshot`, `current` and `update` may be called from any number of
-/// threads at once. The snapshot lives in a `std::atomic<std::shared_ptr<const jwk_set>>`:
-/// measured on this project's VM, a load costs what copying a `shared_ptr` costs when
-/// uncontended (≈21 ns) and a little more than a mutex-guarded copy when two threads load back
-/// to back (≈45 ns against ≈38 ns), while the mutex pays its ≈38 ns even uncontended — and
-/// verifications seldom load at the same instant (benchmarks/RESULTS.md, JOSE section).
+/// threads at once. The snapshot is a `shared_ptr` behind a mutex: a copy under the lock costs
+/// ≈38 ns (≈17 ns more than an unguarded copy; ≈1 % of an HS256 verification, nothing beside an
+/// RSA or ECDSA one). Not `std::atomic<std::shared_ptr>`: libstdc++ 12 (Debian 12's GCC) ends
+/// its `load` with a relaxed unlock, so the reader's access to the pointer is not ordered
+/// before the next `store` — a data race by the C++ memory model, which ThreadSanitizer reports
+/// and which a weakly ordered CPU (arm64) could turn into a pointer paired with the wrong
+/// reference count (benchmarks/RESULTS.md, JOSE section).
 class shared_key_set {
  public:
   /// An empty set: every token fails with `jws_kid_unknown` until the first `update`.
@@ -8229,11 +8232,19 @@ class shared_key_set {
   /// in flight and results already returned keep the snapshot they took. Const because it
   /// changes the shared snapshot, not the handle (as `*p = v` through a const shared_ptr).
   void update(jwk_set keys) const {
-    state_->current.store(std::make_shared<const jwk_set>(std::move(keys)), std::memory_order_release);
+    auto next = std::make_shared<const jwk_set>(std::move(keys));
+    {
+      std::lock_guard lk(state_->mutex);
+      next.swap(state_->current);
+    }
+    // The old snapshot is released here, outside the lock (its last holder may free it).
   }
 
   /// The current snapshot (never null).
-  std::shared_ptr<const jwk_set> current() const noexcept { return state_->current.load(std::memory_order_acquire); }
+  std::shared_ptr<const jwk_set> current() const noexcept {
+    std::lock_guard lk(state_->mutex);
+    return state_->current;
+  }
 
   key_snapshot snapshot() const noexcept {
     auto p = current();
@@ -8247,7 +8258,8 @@ class shared_key_set {
  private:
   struct state {
     explicit state(std::shared_ptr<const jwk_set> initial) : current(std::move(initial)) {}
-    std::atomic<std::shared_ptr<const jwk_set>> current;
+    mutable std::mutex mutex;
+    std::shared_ptr<const jwk_set> current;  // never null; guarded by `mutex`
   };
   std::shared_ptr<state> state_;  // never null
 };
@@ -8725,6 +8737,38 @@ inline std::string_view bearer_token(const transport::request& req,
 
 #endif
 // ---- end tessera/oauth/bearer.hpp ----
+// ---- begin tessera/oauth/discovery.hpp ----
+// tessera — oauth/discovery.hpp
+//
+// Finding another server's metadata — an authorization server's (RFC 8414) for the resource
+// server, an OpenID provider's (`.well-known/openid-configuration`) for the relying party and
+// the client — the way Flyte's External mode does (`externalAuthServer.baseUrl` and
+// `metadataUrl`), and checking what Flyte does not: that the document describes the issuer it
+// was fetched for.
+//
+// Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
+// as a directory (one trailing '/' added when absent), as a browser resolves a link: an
+// absolute `metadata_url` is used as it is, a relative one such as
+// `.well-known/openid-configuration` lands under the base's path, and an empty one means
+// `.well-known/oauth-authorization-server` under it. So `https://x.okta.com/oauth2/default`
+// gives `https://x.okta.com/oauth2/default/.well-known/oauth-authorization-server`, which
+// Okta, Auth0, Keycloak and tessera all serve. (RFC 8414 §3.1 puts the well-known segment
+// before the path instead; give that form as an absolute `metadata_url` where an issuer needs
+// it.)
+//
+// Plain http is refused (`url_insecure`) for the base URL and the metadata URL — and, by the
+// callers that fetch them (resource::external), for the `jwks_uri` and the introspection
+// endpoint — unless the host is this machine's
+// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
+// be swapped by anyone on the path, and every token they sign would be accepted.
+//
+// The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
+// default the base URL, compared without one trailing '/' on either side —, else
+// `metadata_issuer_mismatch`: a document that names another issuer would make its reader trust
+// another issuer's tokens (docs/security.md row 43).
+#ifndef TESSERA_OAUTH_DISCOVERY_HPP
+#define TESSERA_OAUTH_DISCOVERY_HPP
+
 // ---- begin tessera/oauth/metadata.hpp ----
 // tessera — oauth/metadata.hpp
 //
@@ -8898,394 +8942,13 @@ inline server_metadata metadata_from_json(const boost::json::value& doc) {
 
 #endif
 // ---- end tessera/oauth/metadata.hpp ----
-// ---- begin tessera/oauth/responses.hpp ----
-// tessera — oauth/responses.hpp
-//
-// The answers OAuth endpoints give to programs (not browsers), shared by the authorization
-// server, the resource server and the identity layer:
-//  * JSON with `Cache-Control: no-store`, `Pragma: no-cache` (RFC 6749 §5.1) and
-//    `Referrer-Policy: no-referrer` (docs/security.md row 14);
-//  * RFC 6749 §5.2 / RFC 6750 §3.1 error bodies `{"error", "error_description"}` that carry only
-//    the wire condition and the cause's fixed, safe description — never the cause's details,
-//    never input the caller sent;
-//  * the challenges of RFC 6750 §3 (`WWW-Authenticate: Bearer ...`) and RFC 7617 (`Basic`).
-#ifndef TESSERA_OAUTH_RESPONSES_HPP
-#define TESSERA_OAUTH_RESPONSES_HPP
-
-
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
-#include <string>
-#include <string_view>
-
-namespace tessera::oauth {
-
-/// The realm named in challenges.
-inline constexpr std::string_view default_realm = "tessera";
-
-/// Headers every token-bearing or credential-bearing response carries.
-inline void set_no_store(transport::response& res) {
-  for (auto [name, value] : http::no_store_headers) res.set(name, value);
-  for (auto [name, value] : http::no_referrer_headers) res.set(name, value);
-}
-
-/// A JSON answer with the no-store headers.
-inline transport::response json_response(const transport::request& req, transport::http::status status,
-                                         const boost::json::value& body) {
-  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
-  set_no_store(res);
-  return res;
-}
-
-/// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
-/// §3.1) it names only the realm; otherwise the error code the client should act on, and for
-/// `insufficient_scope` the scope the resource needs (§3: `scope`, space-separated). Characters
-/// a scope token may not hold (RFC 6749 §3.3: `"`, `\`, controls) are left out, so the
-/// quoted string cannot be broken out of.
-inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {},
-                                    std::string_view scope = {}) {
-  std::string out = "Bearer";
-  auto param = [&](std::string_view name, std::string_view value) {
-    out.append(out.size() == 6 ? " " : ", ").append(name).append("=\"");
-    for (char ch : value)
-      if (ch == ' ' || (ch >= 0x21 && ch <= 0x7e && ch != '"' && ch != '\\')) out.push_back(ch);
-    out.push_back('"');
-  };
-  if (!realm.empty()) param("realm", realm);
-  if (c != condition::none) param("error", wire_name(c));
-  if (!scope.empty()) param("scope", scope);
-  return out;
-}
-
-/// The JSON error body of `ec`: its condition, and tessera's own fixed description of the
-/// cause (other categories may say more than a client should hear, so they get none).
-inline boost::json::object error_body(std::error_code ec) {
-  boost::json::object body;
-  body["error"] = wire_name(condition_of(ec));
-  if (ec.category() == error_category()) body["error_description"] = description(static_cast<error>(ec.value()));
-  return body;
-}
-
-/// The RFC 6749 §5.2 / RFC 6750 §3.1 error answer for `ec`, with its condition's status;
-/// `invalid_client` carries the `Basic` challenge, `invalid_token` and `insufficient_scope`
-/// the `Bearer` one.
-inline transport::response error_response(const transport::request& req, std::error_code ec) {
-  const condition c = condition_of(ec);
-  auto res = json_response(req, static_cast<transport::http::status>(http_status(c)), error_body(ec));
-  if (c == condition::invalid_client)
-    res.set(transport::http::field::www_authenticate, "Basic realm=\"" + std::string(default_realm) + "\"");
-  if (c == condition::invalid_token || c == condition::insufficient_scope)
-    res.set(transport::http::field::www_authenticate, bearer_challenge(c));
-  return res;
-}
-
-/// RFC 6750 §3.1: a request that presented no token gets 401 with the bare challenge and no
-/// error code.
-inline transport::response missing_token_response(const transport::request& req) {
-  auto res = transport::make_response(req, transport::http::status::unauthorized, std::string());
-  set_no_store(res);
-  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, default_realm));
-  return res;
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/responses.hpp ----
-// ---- begin tessera/oauth/scope.hpp ----
-// tessera — oauth/scope.hpp
-//
-// Scope strings (RFC 6749 §3.3): space-separated, case-sensitive tokens whose order means
-// nothing. Shared by the server (what to grant), the resource server (what a token allows) and
-// the client (what to ask for). Empty tokens from repeated spaces are skipped and duplicates
-// count once, so "a  b a" is the scope {a, b}.
-#ifndef TESSERA_OAUTH_SCOPE_HPP
-#define TESSERA_OAUTH_SCOPE_HPP
-
-#include <algorithm>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace tessera::oauth {
-
-/// The distinct tokens of a space-separated scope string, in first-seen order. The views
-/// point into `scope`.
-inline std::vector<std::string_view> split_scope(std::string_view scope) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < scope.size()) {
-    std::size_t j = scope.find(' ', i);
-    if (j == std::string_view::npos) j = scope.size();
-    if (j > i && std::find(out.begin(), out.end(), scope.substr(i, j - i)) == out.end()) out.push_back(scope.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
-/// Whether `scope` has the token `one`.
-inline bool scope_contains(std::string_view scope, std::string_view one) noexcept {
-  std::size_t i = 0;
-  while (i < scope.size()) {
-    std::size_t j = scope.find(' ', i);
-    if (j == std::string_view::npos) j = scope.size();
-    if (scope.substr(i, j - i) == one && j > i) return true;
-    i = j + 1;
-  }
-  return false;
-}
-
-/// Whether every token of `requested` is in `granted` (RFC 6749 §6: a refresh may narrow the
-/// scope, never widen it).
-inline bool scope_within(std::string_view requested, std::string_view granted) {
-  for (auto one : split_scope(requested))
-    if (!scope_contains(granted, one)) return false;
-  return true;
-}
-
-/// The tokens joined by single spaces.
-template <class Range>
-std::string join_scope(const Range& tokens) {
-  std::string out;
-  for (const auto& t : tokens) {
-    std::string_view v(t);
-    if (v.empty()) continue;
-    if (!out.empty()) out.push_back(' ');
-    out.append(v);
-  }
-  return out;
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/scope.hpp ----
-
-#endif
-// ---- end tessera/oauth.hpp ----
-// ---- begin tessera/resource.hpp ----
-// tessera — resource.hpp: the resource server — bearer-token validation for tokens of
-// tessera or of any authorization server, remote key sets, introspection, route guards
-// (include list only).
-#ifndef TESSERA_RESOURCE_HPP
-#define TESSERA_RESOURCE_HPP
-
-// ---- begin tessera/resource/claims.hpp ----
-// tessera — resource/claims.hpp
-//
-// `access_claims`: what a resource server knows about the caller once a bearer token has been
-// accepted — who (subject, client), for what (scopes, the audience that matched), until when —
-// read the same way from a verified JWT access token and from an RFC 7662 introspection answer.
-//
-// How the fields are read (`claim_options`), as Flyte's resource side reads them, with its
-// gaps closed:
-//   subject   the first non-empty string among `subject_claims` (Flyte's `subjectClaimNames`),
-//             else `sub`
-//   scopes    the union, in order and without repeats, of every claim in `scope_claims`
-//             (default `scp`, then `scope`); each may be a space-separated string or an array
-//             of strings (Okta and Flyte send `scp` as an array, RFC 9068 servers `scope` as a
-//             string; Flyte dropped a string `scp`, tessera reads it). Another type is
-//             `claim_type`. Add `roles` for Azure AD application tokens, which carry app roles
-//             instead of scopes.
-//   client_id `client_id`, else `azp` (Keycloak, Azure v1 `appid` is not read)
-//   audience  the first entry of `aud` (string or array) that the validator accepts
-//   user_info Flyte's `user_info` object claim, when present (its `email` filled from an
-//             `email` claim when missing)
-// A token without client and without scopes (a person's token from an IdP that sends no
-// scopes) gets `scopes_without_client` — empty by default; Flyte's deployments set {"all"}.
-#ifndef TESSERA_RESOURCE_CLAIMS_HPP
-#define TESSERA_RESOURCE_CLAIMS_HPP
-
-
-#include <boost/json/object.hpp>
-
-#include <algorithm>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace tessera::resource {
-
-/// How the token came to be trusted.
-enum class token_source {
-  jwt,            // a JWT whose signature and claims this process verified
-  introspection,  // an RFC 7662 answer from the authorization server
-};
-
-struct access_claims {
-  std::string subject;
-  std::string client_id;
-  std::string issuer;
-  /// The accepted audience the token named (the first, in the token's order).
-  std::string audience;
-  std::string jwt_id;
-  std::vector<std::string> scopes;
-  std::optional<time_point> expires_at;
-  std::optional<time_point> issued_at;
-  /// Flyte's `user_info` claim (name, email, ...); empty when absent.
-  boost::json::object user_info;
-  /// Every claim of the token (or of the introspection answer).
-  boost::json::object claims;
-  token_source source = token_source::jwt;
-
-  bool has_scope(std::string_view s) const noexcept {
-    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
-  }
-  /// Whether every scope of `required` is held.
-  template <class Range>
-  bool has_scopes(const Range& required) const {
-    for (const auto& r : required)
-      if (!has_scope(std::string_view(r))) return false;
-    return true;
-  }
-  /// The scopes joined by spaces.
-  std::string scope_string() const { return oauth::join_scope(scopes); }
-};
-
-struct claim_options {
-  /// Claims tried in order for the subject; empty: `sub`.
-  std::vector<std::string> subject_claims{};
-  /// Claims whose scopes are united, in order.
-  std::vector<std::string> scope_claims{"scp", "scope"};
-  /// Scopes given to a token that names neither a client nor any scope.
-  std::vector<std::string> scopes_without_client{};
-  /// Most scopes read from one token (more is `claim_type`: no real token has that many).
-  std::size_t max_scopes = 256;
-};
-
-namespace detail {
-
-inline void add_scope(std::vector<std::string>& out, std::string_view s) {
-  if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.emplace_back(s);
-}
-
-inline std::string_view string_member(const boost::json::object& o, std::string_view name) noexcept {
-  auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-}  // namespace detail
-
-/// Fills `out` from a claims object (a JWT's payload or an introspection answer). `accepts`
-/// says whether an audience is one the validator accepts; `out.audience` is the first such
-/// entry (empty when `aud` is absent or none is accepted — the validator has refused those
-/// already when audiences are configured). `ec`: `claim_type` for a scope claim that is
-/// neither a string nor an array of strings, a non-string `sub`/`client_id`, or too many scopes.
-template <class Accepts>
-void read_access_claims(const boost::json::object& c, const claim_options& opt, Accepts&& accepts, access_claims& out,
-                        std::error_code& ec) {
-  ec = {};
-  auto string_or_absent = [&](std::string_view name, std::string& to) {
-    auto* v = c.if_contains(name);
-    if (!v) return true;
-    if (!v->is_string()) return false;
-    to = std::string(v->get_string());
-    return true;
-  };
-  if (!string_or_absent("sub", out.subject) || !string_or_absent("client_id", out.client_id) ||
-      !string_or_absent("iss", out.issuer) || !string_or_absent("jti", out.jwt_id)) {
-    ec = error::claim_type;
-    return;
-  }
-  for (const auto& name : opt.subject_claims) {
-    auto s = detail::string_member(c, name);
-    if (!s.empty()) {
-      out.subject = std::string(s);
-      break;
-    }
-  }
-  if (out.client_id.empty()) out.client_id = std::string(detail::string_member(c, "azp"));
-
-  for (const auto& name : opt.scope_claims) {
-    auto* v = c.if_contains(name);
-    if (!v) continue;
-    if (v->is_string()) {
-      for (auto s : oauth::split_scope(v->get_string())) detail::add_scope(out.scopes, s);
-    } else if (v->is_array()) {
-      for (const auto& e : v->get_array()) {
-        if (!e.is_string()) {
-          ec = error::claim_type;
-          return;
-        }
-        // An array entry is one scope; a space inside would make it two on the wire.
-        for (auto s : oauth::split_scope(e.get_string())) detail::add_scope(out.scopes, s);
-      }
-    } else {
-      ec = error::claim_type;
-      return;
-    }
-    if (out.scopes.size() > opt.max_scopes) {
-      ec = error::claim_type;
-      return;
-    }
-  }
-  if (out.client_id.empty() && out.scopes.empty())
-    for (const auto& s : opt.scopes_without_client) detail::add_scope(out.scopes, s);
-
-  if (auto* aud = c.if_contains("aud")) {
-    if (aud->is_string()) {
-      if (accepts(std::string_view(aud->get_string()))) out.audience = std::string(aud->get_string());
-    } else if (aud->is_array()) {
-      for (const auto& a : aud->get_array())
-        if (a.is_string() && accepts(std::string_view(a.get_string()))) {
-          out.audience = std::string(a.get_string());
-          break;
-        }
-    }
-  }
-  auto date = [&](std::string_view name) -> std::optional<time_point> {
-    auto* v = c.if_contains(name);
-    return v ? jose::numeric_date(*v) : std::nullopt;
-  };
-  out.expires_at = date("exp");
-  out.issued_at = date("iat");
-  if (auto* ui = c.if_contains("user_info"); ui && ui->is_object()) out.user_info = ui->get_object();
-  if (auto email = detail::string_member(c, "email"); !email.empty() && !out.user_info.contains("email"))
-    out.user_info["email"] = email;
-}
-
-}  // namespace tessera::resource
-
-#endif
-// ---- end tessera/resource/claims.hpp ----
-// ---- begin tessera/resource/discovery.hpp ----
-// tessera — resource/discovery.hpp
-//
-// Finding an external authorization server's metadata (RFC 8414) the way Flyte's External
-// mode does — `externalAuthServer.baseUrl` and `metadataUrl` — and checking what Flyte does
-// not: that the document describes the issuer it was fetched for.
-//
-// Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
-// as a directory (one trailing '/' added when absent), as a browser resolves a link: an
-// absolute `metadata_url` is used as it is, a relative one such as
-// `.well-known/openid-configuration` lands under the base's path, and an empty one means
-// `.well-known/oauth-authorization-server` under it. So `https://x.okta.com/oauth2/default`
-// gives `https://x.okta.com/oauth2/default/.well-known/oauth-authorization-server`, which
-// Okta, Auth0, Keycloak and tessera all serve. (RFC 8414 §3.1 puts the well-known segment
-// before the path instead; give that form as an absolute `metadata_url` where an issuer needs
-// it.)
-//
-// Plain http is refused (`url_insecure`) for the base URL, the metadata URL, and — in
-// `external` — the `jwks_uri` and introspection endpoint, unless the host is this machine's
-// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
-// be swapped by anyone on the path, and every token they sign would be accepted.
-//
-// The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
-// default the base URL, compared without one trailing '/' on either side —, else
-// `metadata_issuer_mismatch`: a document that names another issuer would make the resource
-// server trust another issuer's tokens (docs/security.md row 43).
-#ifndef TESSERA_RESOURCE_DISCOVERY_HPP
-#define TESSERA_RESOURCE_DISCOVERY_HPP
-
 // ---- begin tessera/transport/any_client.hpp ----
 // tessera — transport/any_client.hpp: `any_sync_client`, a `sync_client` (sync_client.hpp)
 // behind a handle, for code that fetches over HTTP now and then — a JWKS, a metadata document,
 // an introspection answer — and should neither be a template over its transport nor own it.
 //
 //     transport::http_client net;                                  // or an in_memory wire
-//     auto keys = resource::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
+//     auto keys = oauth::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
 //
 // Holds the client by reference (the caller keeps it alive) or shares ownership of it
 // (`any_sync_client(std::make_shared<http_client>())`). Copies refer to the same client. The
@@ -9451,7 +9114,7 @@ static_assert(sync_client<any_sync_client>);
 #include <string>
 #include <string_view>
 
-namespace tessera::resource {
+namespace tessera::oauth {
 
 inline constexpr std::string_view default_metadata_path = ".well-known/oauth-authorization-server";
 
@@ -9532,7 +9195,7 @@ struct discovery_options {
 /// I/O error;
 /// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
 /// `metadata_issuer_mismatch`.
-inline oauth::server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
+inline server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
                                        const discovery_options& opt, std::error_code& ec) {
   detail::require_secure(base_url, opt.allow_http, ec);
   if (ec) return {};
@@ -9560,7 +9223,7 @@ inline oauth::server_metadata discover(const transport::any_sync_client& http, s
     ec = error::metadata_invalid;
     return {};
   }
-  auto m = oauth::metadata_from_json(doc, ec);
+  auto m = metadata_from_json(doc, ec);
   if (ec) return {};
   if (m.jwks_uri.empty()) {
     ec = error::metadata_invalid;
@@ -9577,155 +9240,12 @@ inline oauth::server_metadata discover(const transport::any_sync_client& http, s
   return m;
 }
 
-}  // namespace tessera::resource
+}  // namespace tessera::oauth
 
 #endif
-// ---- end tessera/resource/discovery.hpp ----
-// ---- begin tessera/resource/external.hpp ----
-// tessera — resource/external.hpp
-//
-// A resource server for tokens of an external authorization server (Flyte's External mode:
-// `appAuth.externalAuthServer`): Okta, Auth0, Keycloak, Azure AD, or a tessera server in
-// another process.
-//
-//     transport::http_client net;
-//     resource::external_options o;
-//     o.base_url = "https://dev-123.okta.com/oauth2/default";   // externalAuthServer.baseUrl
-//     o.audiences = {"api://flyte"};                              // allowedAudience
-//     auto tokens = resource::external(transport::any_sync_client(net), o);
-//
-// `external` fetches the metadata (discovery.hpp: Flyte's URL rules, the issuer checked), then
-// the JWK set from its `jwks_uri` (remote_jwks.hpp: followed through rotations), and builds a
-// validator that accepts exactly the metadata's issuer. With `introspection_client_id` set and
-// an `introspection_endpoint` in the metadata, opaque tokens are introspected, and with
-// `introspect_jwts` every JWT too (revocation). Failing to reach the server at start is an
-// error: better refuse to start than to refuse every request later.
-#ifndef TESSERA_RESOURCE_EXTERNAL_HPP
-#define TESSERA_RESOURCE_EXTERNAL_HPP
-
-// ---- begin tessera/resource/validator.hpp ----
-// tessera — resource/validator.hpp
-//
-// `resource::validator<Keys, Clock>`: accepts or refuses the bearer token of a request to a
-// resource server — a token issued by tessera or by any other authorization server (Okta,
-// Auth0, Keycloak, Azure AD: Flyte's External mode) — and says who the caller is
-// (`access_claims`, claims.hpp).
-//
-// A JWT (three dot-separated parts) is verified locally:
-//   signature   by a key of `Keys` (a jose key source: a fixed set, a shared set, or a
-//               `remote_jwks` that follows the issuer's rotation — an unknown `kid` makes it
-//               fetch, rate-limited, and the token is tried once more; when no key set could
-//               ever be fetched the cause is `jwks_unavailable`, 503 on the wire, not a
-//               verdict on the token)
-//   iss         exactly `issuer` (or a tenant template); Flyte never checked it
-//   aud         one of `audiences` (required: a resource server must name itself)
-//   exp/nbf/iat with `leeway`; `typ` when `token_type` is set ("at+jwt" for RFC 9068 servers)
-//   claims      read per `claim_options`; application checks (`check`) last
-//   revocation  when configured (`revocation(...)`, or `introspection(..., check_jwts)`)
-// Anything else is opaque and goes to RFC 7662 introspection when configured
-// (`introspection`), else fails with `token_opaque_unsupported`.
-//
-// Accepted tokens are cached (token_cache.hpp): the next request with the same token costs a
-// keyed hash and a lookup. An entry lives until the token's `exp` and at most
-// `cache.max_age`, which therefore also bounds how long a revoked token is still accepted.
-// Refusals are not cached: made-up tokens cannot evict good entries.
-//
-// `validate` is const and thread-safe; share one validator between all request threads. A
-// validator is movable, not copyable (its cache is its own).
-#ifndef TESSERA_RESOURCE_VALIDATOR_HPP
-#define TESSERA_RESOURCE_VALIDATOR_HPP
-
-// ---- begin tessera/resource/introspection.hpp ----
-// tessera — resource/introspection.hpp
-//
-// `introspection_client`: asks an authorization server about a token (RFC 7662), for the two
-// things a resource server cannot learn from the token alone:
-//  * opaque access tokens (Okta's org authorization server, Auth0 without an `audience`, any
-//    server that does not issue JWTs): whether the token is active and what it allows;
-//  * revocation of JWT access tokens: a JWT stays verifiable until `exp`, so a resource server
-//    that must honour revocation asks the server (tessera's own answers `active: false` for a
-//    revoked token).
-//
-// The request: POST `token=...&token_type_hint=access_token` to the endpoint with the resource
-// server's own client credentials (`client_secret_basic`, each part form-encoded first as
-// RFC 6749 §2.3.1 requires). The answer must be 200 JSON with a boolean `active`; anything else
-// is `introspection_failed` (no answer, another status) or `introspection_invalid` (malformed,
-// oversized) — both `temporarily_unavailable` on the wire, so a client retries instead of
-// dropping a token that may be fine. An answer `active: false` is `token_inactive`.
-// Tokens are sent only to the configured endpoint and never logged.
-#ifndef TESSERA_RESOURCE_INTROSPECTION_HPP
-#define TESSERA_RESOURCE_INTROSPECTION_HPP
-
-
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-
-#include <string>
-#include <string_view>
-
-namespace tessera::resource {
-
-struct introspection_options {
-  /// The server's `introspection_endpoint`.
-  std::string endpoint{};
-  /// This resource server's credentials at the authorization server.
-  std::string client_id{};
-  std::string client_secret{};
-  /// Largest answer accepted.
-  std::size_t max_answer_bytes = 64 * 1024;
-};
-
-class introspection_client {
- public:
-  introspection_client(transport::any_sync_client http, introspection_options options)
-      : http_(std::move(http)), options_(std::move(options)) {}
-
-  /// The answer's members when the token is active; `ec` otherwise (see the header comment).
-  boost::json::object introspect(std::string_view token, std::error_code& ec) const {
-    ec = {};
-    transport::http::fields headers;
-    headers.set(transport::http::field::authorization, http::basic_authorization(options_.client_id, options_.client_secret));
-    headers.set(transport::http::field::accept, "application/json");
-    auto res = http_.post_form(options_.endpoint, {{"token", std::string(token)}, {"token_type_hint", "access_token"}},
-                               headers, ec);
-    if (ec || res.result() != transport::http::status::ok) {
-      ec = error::introspection_failed;
-      return {};
-    }
-    if (res.body().size() > options_.max_answer_bytes) {
-      ec = error::introspection_invalid;
-      return {};
-    }
-    boost::json::parse_options popts;
-    popts.max_depth = 16;
-    std::error_code pec;
-    auto v = boost::json::parse(res.body(), pec, {}, popts);
-    auto* o = pec ? nullptr : v.if_object();
-    const boost::json::value* active = o ? o->if_contains("active") : nullptr;
-    if (!active || !active->is_bool()) {
-      ec = error::introspection_invalid;
-      return {};
-    }
-    if (!active->get_bool()) {
-      ec = error::token_inactive;
-      return {};
-    }
-    return std::move(*o);
-  }
-
-  const introspection_options& options() const noexcept { return options_; }
-
- private:
-  transport::any_sync_client http_;
-  introspection_options options_;
-};
-
-}  // namespace tessera::resource
-
-#endif
-// ---- end tessera/resource/introspection.hpp ----
-// ---- begin tessera/resource/remote_jwks.hpp ----
-// tessera — resource/remote_jwks.hpp
+// ---- end tessera/oauth/discovery.hpp ----
+// ---- begin tessera/oauth/remote_jwks.hpp ----
+// tessera — oauth/remote_jwks.hpp
 //
 // `remote_jwks<Clock>`: a key source (jose/key_source.hpp) that fetches an authorization
 // server's or identity provider's JWK set over HTTP and follows its key rotation while tokens
@@ -9758,8 +9278,8 @@ class introspection_client {
 // A `remote_jwks` is a handle: copies share one key set and one fetcher, so the validator can
 // hold a copy (key sources are held by value) while the application keeps another to refresh.
 // Every member is thread-safe.
-#ifndef TESSERA_RESOURCE_REMOTE_JWKS_HPP
-#define TESSERA_RESOURCE_REMOTE_JWKS_HPP
+#ifndef TESSERA_OAUTH_REMOTE_JWKS_HPP
+#define TESSERA_OAUTH_REMOTE_JWKS_HPP
 
 
 #include <algorithm>
@@ -9772,7 +9292,7 @@ class introspection_client {
 #include <string>
 #include <string_view>
 
-namespace tessera::resource {
+namespace tessera::oauth {
 
 struct remote_jwks_options {
   /// Re-fetch a snapshot older than this (lazily, from `refresh_if_stale`).
@@ -9961,10 +9481,505 @@ concept refreshing_key_source = jose::key_source<S> && requires(const S& s, cons
 
 static_assert(refreshing_key_source<remote_jwks<>>);
 
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/remote_jwks.hpp ----
+// ---- begin tessera/oauth/responses.hpp ----
+// tessera — oauth/responses.hpp
+//
+// The answers OAuth endpoints give to programs (not browsers), shared by the authorization
+// server, the resource server and the identity layer:
+//  * JSON with `Cache-Control: no-store`, `Pragma: no-cache` (RFC 6749 §5.1) and
+//    `Referrer-Policy: no-referrer` (docs/security.md row 14);
+//  * RFC 6749 §5.2 / RFC 6750 §3.1 error bodies `{"error", "error_description"}` that carry only
+//    the wire condition and the cause's fixed, safe description — never the cause's details,
+//    never input the caller sent;
+//  * the challenges of RFC 6750 §3 (`WWW-Authenticate: Bearer ...`) and RFC 7617 (`Basic`).
+#ifndef TESSERA_OAUTH_RESPONSES_HPP
+#define TESSERA_OAUTH_RESPONSES_HPP
+
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::oauth {
+
+/// The realm named in challenges.
+inline constexpr std::string_view default_realm = "tessera";
+
+/// Headers every token-bearing or credential-bearing response carries.
+inline void set_no_store(transport::response& res) {
+  for (auto [name, value] : http::no_store_headers) res.set(name, value);
+  for (auto [name, value] : http::no_referrer_headers) res.set(name, value);
+}
+
+/// A JSON answer with the no-store headers.
+inline transport::response json_response(const transport::request& req, transport::http::status status,
+                                         const boost::json::value& body) {
+  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+  set_no_store(res);
+  return res;
+}
+
+/// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
+/// §3.1) it names only the realm; otherwise the error code the client should act on, and for
+/// `insufficient_scope` the scope the resource needs (§3: `scope`, space-separated). Characters
+/// a scope token may not hold (RFC 6749 §3.3: `"`, `\`, controls) are left out, so the
+/// quoted string cannot be broken out of.
+inline std::string bearer_challenge(condition c = condition::none, std::string_view realm = {},
+                                    std::string_view scope = {}) {
+  std::string out = "Bearer";
+  auto param = [&](std::string_view name, std::string_view value) {
+    out.append(out.size() == 6 ? " " : ", ").append(name).append("=\"");
+    for (char ch : value)
+      if (ch == ' ' || (ch >= 0x21 && ch <= 0x7e && ch != '"' && ch != '\\')) out.push_back(ch);
+    out.push_back('"');
+  };
+  if (!realm.empty()) param("realm", realm);
+  if (c != condition::none) param("error", wire_name(c));
+  if (!scope.empty()) param("scope", scope);
+  return out;
+}
+
+/// The JSON error body of `ec`: its condition, and tessera's own fixed description of the
+/// cause (other categories may say more than a client should hear, so they get none).
+inline boost::json::object error_body(std::error_code ec) {
+  boost::json::object body;
+  body["error"] = wire_name(condition_of(ec));
+  if (ec.category() == error_category()) body["error_description"] = description(static_cast<error>(ec.value()));
+  return body;
+}
+
+/// The RFC 6749 §5.2 / RFC 6750 §3.1 error answer for `ec`, with its condition's status;
+/// `invalid_client` carries the `Basic` challenge, `invalid_token` and `insufficient_scope`
+/// the `Bearer` one.
+inline transport::response error_response(const transport::request& req, std::error_code ec) {
+  const condition c = condition_of(ec);
+  auto res = json_response(req, static_cast<transport::http::status>(http_status(c)), error_body(ec));
+  if (c == condition::invalid_client)
+    res.set(transport::http::field::www_authenticate, "Basic realm=\"" + std::string(default_realm) + "\"");
+  if (c == condition::invalid_token || c == condition::insufficient_scope)
+    res.set(transport::http::field::www_authenticate, bearer_challenge(c));
+  return res;
+}
+
+/// RFC 6750 §3.1: a request that presented no token gets 401 with the bare challenge and no
+/// error code.
+inline transport::response missing_token_response(const transport::request& req) {
+  auto res = transport::make_response(req, transport::http::status::unauthorized, std::string());
+  set_no_store(res);
+  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, default_realm));
+  return res;
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/responses.hpp ----
+// ---- begin tessera/oauth/scope.hpp ----
+// tessera — oauth/scope.hpp
+//
+// Scope strings (RFC 6749 §3.3): space-separated, case-sensitive tokens whose order means
+// nothing. Shared by the server (what to grant), the resource server (what a token allows) and
+// the client (what to ask for). Empty tokens from repeated spaces are skipped and duplicates
+// count once, so "a  b a" is the scope {a, b}.
+#ifndef TESSERA_OAUTH_SCOPE_HPP
+#define TESSERA_OAUTH_SCOPE_HPP
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::oauth {
+
+/// The distinct tokens of a space-separated scope string, in first-seen order. The views
+/// point into `scope`.
+inline std::vector<std::string_view> split_scope(std::string_view scope) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < scope.size()) {
+    std::size_t j = scope.find(' ', i);
+    if (j == std::string_view::npos) j = scope.size();
+    if (j > i && std::find(out.begin(), out.end(), scope.substr(i, j - i)) == out.end()) out.push_back(scope.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+/// Whether `scope` has the token `one`.
+inline bool scope_contains(std::string_view scope, std::string_view one) noexcept {
+  std::size_t i = 0;
+  while (i < scope.size()) {
+    std::size_t j = scope.find(' ', i);
+    if (j == std::string_view::npos) j = scope.size();
+    if (scope.substr(i, j - i) == one && j > i) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+/// Whether every token of `requested` is in `granted` (RFC 6749 §6: a refresh may narrow the
+/// scope, never widen it).
+inline bool scope_within(std::string_view requested, std::string_view granted) {
+  for (auto one : split_scope(requested))
+    if (!scope_contains(granted, one)) return false;
+  return true;
+}
+
+/// The tokens joined by single spaces.
+template <class Range>
+std::string join_scope(const Range& tokens) {
+  std::string out;
+  for (const auto& t : tokens) {
+    std::string_view v(t);
+    if (v.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out.append(v);
+  }
+  return out;
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/scope.hpp ----
+
+#endif
+// ---- end tessera/oauth.hpp ----
+// ---- begin tessera/resource.hpp ----
+// tessera — resource.hpp: the resource server — bearer-token validation for tokens of
+// tessera or of any authorization server, introspection, route guards; the remote key sets
+// and discovery it uses live in oauth/ (include list only).
+#ifndef TESSERA_RESOURCE_HPP
+#define TESSERA_RESOURCE_HPP
+
+// ---- begin tessera/resource/claims.hpp ----
+// tessera — resource/claims.hpp
+//
+// `access_claims`: what a resource server knows about the caller once a bearer token has been
+// accepted — who (subject, client), for what (scopes, the audience that matched), until when —
+// read the same way from a verified JWT access token and from an RFC 7662 introspection answer.
+//
+// How the fields are read (`claim_options`), as Flyte's resource side reads them, with its
+// gaps closed:
+//   subject   the first non-empty string among `subject_claims` (Flyte's `subjectClaimNames`),
+//             else `sub`
+//   scopes    the union, in order and without repeats, of every claim in `scope_claims`
+//             (default `scp`, then `scope`); each may be a space-separated string or an array
+//             of strings (Okta and Flyte send `scp` as an array, RFC 9068 servers `scope` as a
+//             string; Flyte dropped a string `scp`, tessera reads it). Another type is
+//             `claim_type`. Add `roles` for Azure AD application tokens, which carry app roles
+//             instead of scopes.
+//   client_id `client_id`, else `azp` (Keycloak, Azure v1 `appid` is not read)
+//   audience  the first entry of `aud` (string or array) that the validator accepts
+//   user_info Flyte's `user_info` object claim, when present (its `email` filled from an
+//             `email` claim when missing)
+// A token without client and without scopes (a person's token from an IdP that sends no
+// scopes) gets `scopes_without_client` — empty by default; Flyte's deployments set {"all"}.
+#ifndef TESSERA_RESOURCE_CLAIMS_HPP
+#define TESSERA_RESOURCE_CLAIMS_HPP
+
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resource {
+
+/// How the token came to be trusted.
+enum class token_source {
+  jwt,            // a JWT whose signature and claims this process verified
+  introspection,  // an RFC 7662 answer from the authorization server
+};
+
+struct access_claims {
+  std::string subject;
+  std::string client_id;
+  std::string issuer;
+  /// The accepted audience the token named (the first, in the token's order).
+  std::string audience;
+  std::string jwt_id;
+  std::vector<std::string> scopes;
+  std::optional<time_point> expires_at;
+  std::optional<time_point> issued_at;
+  /// Flyte's `user_info` claim (name, email, ...); empty when absent.
+  boost::json::object user_info;
+  /// Every claim of the token (or of the introspection answer).
+  boost::json::object claims;
+  token_source source = token_source::jwt;
+
+  bool has_scope(std::string_view s) const noexcept {
+    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+  }
+  /// Whether every scope of `required` is held.
+  template <class Range>
+  bool has_scopes(const Range& required) const {
+    for (const auto& r : required)
+      if (!has_scope(std::string_view(r))) return false;
+    return true;
+  }
+  /// The scopes joined by spaces.
+  std::string scope_string() const { return oauth::join_scope(scopes); }
+};
+
+struct claim_options {
+  /// Claims tried in order for the subject; empty: `sub`.
+  std::vector<std::string> subject_claims{};
+  /// Claims whose scopes are united, in order.
+  std::vector<std::string> scope_claims{"scp", "scope"};
+  /// Scopes given to a token that names neither a client nor any scope.
+  std::vector<std::string> scopes_without_client{};
+  /// Most scopes read from one token (more is `claim_type`: no real token has that many).
+  std::size_t max_scopes = 256;
+};
+
+namespace detail {
+
+inline void add_scope(std::vector<std::string>& out, std::string_view s) {
+  if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.emplace_back(s);
+}
+
+inline std::string_view string_member(const boost::json::object& o, std::string_view name) noexcept {
+  auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+}  // namespace detail
+
+/// Fills `out` from a claims object (a JWT's payload or an introspection answer). `accepts`
+/// says whether an audience is one the validator accepts; `out.audience` is the first such
+/// entry (empty when `aud` is absent or none is accepted — the validator has refused those
+/// already when audiences are configured). `ec`: `claim_type` for a scope claim that is
+/// neither a string nor an array of strings, a non-string `sub`/`client_id`, or too many scopes.
+template <class Accepts>
+void read_access_claims(const boost::json::object& c, const claim_options& opt, Accepts&& accepts, access_claims& out,
+                        std::error_code& ec) {
+  ec = {};
+  auto string_or_absent = [&](std::string_view name, std::string& to) {
+    auto* v = c.if_contains(name);
+    if (!v) return true;
+    if (!v->is_string()) return false;
+    to = std::string(v->get_string());
+    return true;
+  };
+  if (!string_or_absent("sub", out.subject) || !string_or_absent("client_id", out.client_id) ||
+      !string_or_absent("iss", out.issuer) || !string_or_absent("jti", out.jwt_id)) {
+    ec = error::claim_type;
+    return;
+  }
+  for (const auto& name : opt.subject_claims) {
+    auto s = detail::string_member(c, name);
+    if (!s.empty()) {
+      out.subject = std::string(s);
+      break;
+    }
+  }
+  if (out.client_id.empty()) out.client_id = std::string(detail::string_member(c, "azp"));
+
+  for (const auto& name : opt.scope_claims) {
+    auto* v = c.if_contains(name);
+    if (!v) continue;
+    if (v->is_string()) {
+      for (auto s : oauth::split_scope(v->get_string())) detail::add_scope(out.scopes, s);
+    } else if (v->is_array()) {
+      for (const auto& e : v->get_array()) {
+        if (!e.is_string()) {
+          ec = error::claim_type;
+          return;
+        }
+        // An array entry is one scope; a space inside would make it two on the wire.
+        for (auto s : oauth::split_scope(e.get_string())) detail::add_scope(out.scopes, s);
+      }
+    } else {
+      ec = error::claim_type;
+      return;
+    }
+    if (out.scopes.size() > opt.max_scopes) {
+      ec = error::claim_type;
+      return;
+    }
+  }
+  if (out.client_id.empty() && out.scopes.empty())
+    for (const auto& s : opt.scopes_without_client) detail::add_scope(out.scopes, s);
+
+  if (auto* aud = c.if_contains("aud")) {
+    if (aud->is_string()) {
+      if (accepts(std::string_view(aud->get_string()))) out.audience = std::string(aud->get_string());
+    } else if (aud->is_array()) {
+      for (const auto& a : aud->get_array())
+        if (a.is_string() && accepts(std::string_view(a.get_string()))) {
+          out.audience = std::string(a.get_string());
+          break;
+        }
+    }
+  }
+  auto date = [&](std::string_view name) -> std::optional<time_point> {
+    auto* v = c.if_contains(name);
+    return v ? jose::numeric_date(*v) : std::nullopt;
+  };
+  out.expires_at = date("exp");
+  out.issued_at = date("iat");
+  if (auto* ui = c.if_contains("user_info"); ui && ui->is_object()) out.user_info = ui->get_object();
+  if (auto email = detail::string_member(c, "email"); !email.empty() && !out.user_info.contains("email"))
+    out.user_info["email"] = email;
+}
+
 }  // namespace tessera::resource
 
 #endif
-// ---- end tessera/resource/remote_jwks.hpp ----
+// ---- end tessera/resource/claims.hpp ----
+// ---- begin tessera/resource/external.hpp ----
+// tessera — resource/external.hpp
+//
+// A resource server for tokens of an external authorization server (Flyte's External mode:
+// `appAuth.externalAuthServer`): Okta, Auth0, Keycloak, Azure AD, or a tessera server in
+// another process.
+//
+//     transport::http_client net;
+//     resource::external_options o;
+//     o.base_url = "https://dev-123.okta.com/oauth2/default";   // externalAuthServer.baseUrl
+//     o.audiences = {"api://flyte"};                              // allowedAudience
+//     auto tokens = resource::external(transport::any_sync_client(net), o);
+//
+// `external` fetches the metadata (oauth/discovery.hpp: Flyte's URL rules, the issuer checked),
+// then the JWK set from its `jwks_uri` (oauth/remote_jwks.hpp: followed through rotations), and builds a
+// validator that accepts exactly the metadata's issuer. With `introspection_client_id` set and
+// an `introspection_endpoint` in the metadata, opaque tokens are introspected, and with
+// `introspect_jwts` every JWT too (revocation). Failing to reach the server at start is an
+// error: better refuse to start than to refuse every request later.
+#ifndef TESSERA_RESOURCE_EXTERNAL_HPP
+#define TESSERA_RESOURCE_EXTERNAL_HPP
+
+// ---- begin tessera/resource/validator.hpp ----
+// tessera — resource/validator.hpp
+//
+// `resource::validator<Keys, Clock>`: accepts or refuses the bearer token of a request to a
+// resource server — a token issued by tessera or by any other authorization server (Okta,
+// Auth0, Keycloak, Azure AD: Flyte's External mode) — and says who the caller is
+// (`access_claims`, claims.hpp).
+//
+// A JWT (three dot-separated parts) is verified locally:
+//   signature   by a key of `Keys` (a jose key source: a fixed set, a shared set, or a
+//               `remote_jwks` that follows the issuer's rotation — an unknown `kid` makes it
+//               fetch, rate-limited, and the token is tried once more; when no key set could
+//               ever be fetched the cause is `jwks_unavailable`, 503 on the wire, not a
+//               verdict on the token)
+//   iss         exactly `issuer` (or a tenant template); Flyte never checked it
+//   aud         one of `audiences` (required: a resource server must name itself)
+//   exp/nbf/iat with `leeway`; `typ` when `token_type` is set ("at+jwt" for RFC 9068 servers)
+//   claims      read per `claim_options`; application checks (`check`) last
+//   revocation  when configured (`revocation(...)`, or `introspection(..., check_jwts)`)
+// Anything else is opaque and goes to RFC 7662 introspection when configured
+// (`introspection`), else fails with `token_opaque_unsupported`.
+//
+// Accepted tokens are cached (token_cache.hpp): the next request with the same token costs a
+// keyed hash and a lookup. An entry lives until the token's `exp` and at most
+// `cache.max_age`, which therefore also bounds how long a revoked token is still accepted.
+// Refusals are not cached: made-up tokens cannot evict good entries.
+//
+// `validate` is const and thread-safe; share one validator between all request threads. A
+// validator is movable, not copyable (its cache is its own).
+#ifndef TESSERA_RESOURCE_VALIDATOR_HPP
+#define TESSERA_RESOURCE_VALIDATOR_HPP
+
+// ---- begin tessera/resource/introspection.hpp ----
+// tessera — resource/introspection.hpp
+//
+// `introspection_client`: asks an authorization server about a token (RFC 7662), for the two
+// things a resource server cannot learn from the token alone:
+//  * opaque access tokens (Okta's org authorization server, Auth0 without an `audience`, any
+//    server that does not issue JWTs): whether the token is active and what it allows;
+//  * revocation of JWT access tokens: a JWT stays verifiable until `exp`, so a resource server
+//    that must honour revocation asks the server (tessera's own answers `active: false` for a
+//    revoked token).
+//
+// The request: POST `token=...&token_type_hint=access_token` to the endpoint with the resource
+// server's own client credentials (`client_secret_basic`, each part form-encoded first as
+// RFC 6749 §2.3.1 requires). The answer must be 200 JSON with a boolean `active`; anything else
+// is `introspection_failed` (no answer, another status) or `introspection_invalid` (malformed,
+// oversized) — both `temporarily_unavailable` on the wire, so a client retries instead of
+// dropping a token that may be fine. An answer `active: false` is `token_inactive`.
+// Tokens are sent only to the configured endpoint and never logged.
+#ifndef TESSERA_RESOURCE_INTROSPECTION_HPP
+#define TESSERA_RESOURCE_INTROSPECTION_HPP
+
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::resource {
+
+struct introspection_options {
+  /// The server's `introspection_endpoint`.
+  std::string endpoint{};
+  /// This resource server's credentials at the authorization server.
+  std::string client_id{};
+  std::string client_secret{};
+  /// Largest answer accepted.
+  std::size_t max_answer_bytes = 64 * 1024;
+};
+
+class introspection_client {
+ public:
+  introspection_client(transport::any_sync_client http, introspection_options options)
+      : http_(std::move(http)), options_(std::move(options)) {}
+
+  /// The answer's members when the token is active; `ec` otherwise (see the header comment).
+  boost::json::object introspect(std::string_view token, std::error_code& ec) const {
+    ec = {};
+    transport::http::fields headers;
+    headers.set(transport::http::field::authorization, http::basic_authorization(options_.client_id, options_.client_secret));
+    headers.set(transport::http::field::accept, "application/json");
+    auto res = http_.post_form(options_.endpoint, {{"token", std::string(token)}, {"token_type_hint", "access_token"}},
+                               headers, ec);
+    if (ec || res.result() != transport::http::status::ok) {
+      ec = error::introspection_failed;
+      return {};
+    }
+    if (res.body().size() > options_.max_answer_bytes) {
+      ec = error::introspection_invalid;
+      return {};
+    }
+    boost::json::parse_options popts;
+    popts.max_depth = 16;
+    std::error_code pec;
+    auto v = boost::json::parse(res.body(), pec, {}, popts);
+    auto* o = pec ? nullptr : v.if_object();
+    const boost::json::value* active = o ? o->if_contains("active") : nullptr;
+    if (!active || !active->is_bool()) {
+      ec = error::introspection_invalid;
+      return {};
+    }
+    if (!active->get_bool()) {
+      ec = error::token_inactive;
+      return {};
+    }
+    return std::move(*o);
+  }
+
+  const introspection_options& options() const noexcept { return options_; }
+
+ private:
+  transport::any_sync_client http_;
+  introspection_options options_;
+};
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/introspection.hpp ----
 // ---- begin tessera/resource/token_cache.hpp ----
 // tessera — resource/token_cache.hpp
 //
@@ -10118,6 +10133,12 @@ class token_cache {
 
 namespace tessera::resource {
 
+// The shared pieces (oauth/remote_jwks.hpp) under the names resource code uses.
+using oauth::refresh_outcome;
+using oauth::refreshing_key_source;
+using oauth::remote_jwks;
+using oauth::remote_jwks_options;
+
 struct validator_options {
   /// The exact `iss` accepted (required unless `tenant_issuers` is set).
   std::string issuer{};
@@ -10135,6 +10156,15 @@ struct validator_options {
   cache_options cache{};
 };
 
+/// `config_value_invalid` when `o` names no issuer (exact or tenant template), no audience, or
+/// an empty one; otherwise nothing. The validator refuses to exist with such options.
+inline std::error_code check_options(const validator_options& o) noexcept {
+  if ((o.issuer.empty() && o.tenant_issuers.empty()) || o.audiences.empty()) return error::config_value_invalid;
+  for (const auto& a : o.audiences)
+    if (a.empty()) return error::config_value_invalid;
+  return {};
+}
+
 /// Decides whether an accepted token has been revoked since (true: refuse it with
 /// `token_revoked`); sets `ec` when it cannot tell, and the token is refused with that cause.
 using revocation_check = std::function<bool(const access_claims&, std::error_code&)>;
@@ -10145,11 +10175,13 @@ class validator {
   using key_source_type = Keys;
   using claims_ptr = std::shared_ptr<const access_claims>;
 
-  /// Asserts the configuration names an issuer and an audience.
+  /// Throws `tessera::system_error` (`config_value_invalid`, see `check_options`) for options
+  /// that name no issuer or no audience: such a validator would accept every issuer's tokens,
+  /// or tokens meant for any service.
   validator(Keys keys, validator_options options, Clock clk = {})
       : options_(std::move(options)), clock_(std::move(clk)), jwt_(std::move(keys)),
         cache_(std::make_unique<token_cache<access_claims>>(options_.cache.max_entries)) {
-    TESSERA_ASSERT((!options_.issuer.empty() || !options_.tenant_issuers.empty()) && !options_.audiences.empty());
+    tessera::detail::throw_if(check_options(options_));
     if (!options_.issuer.empty()) jwt_.issuer(options_.issuer);
     for (const auto& t : options_.tenant_issuers) jwt_.issuer(t);
     for (const auto& a : options_.audiences) jwt_.audience(a);
@@ -10312,6 +10344,9 @@ class validator {
 
 namespace tessera::resource {
 
+using oauth::discover;
+using oauth::discovery_options;
+
 struct external_options {
   /// `externalAuthServer.baseUrl`.
   std::string base_url{};
@@ -10336,26 +10371,28 @@ using external_validator = validator<remote_jwks<Clock>, Clock>;
 /// Discovers the server and fetches its keys; nullopt with `ec` when either fails
 /// (discovery's causes, `url_insecure` for a plain-http `jwks_uri` or introspection endpoint
 /// off loopback, `jwks_fetch_failed`), or when introspection is configured but the metadata has
-/// no endpoint for it (`metadata_invalid`).
+/// no endpoint for it (`metadata_invalid`), or without an audience (`config_value_invalid`).
 template <clock Clock = system_clock>
 std::optional<external_validator<Clock>> external(const transport::any_sync_client& http, external_options o,
                                                   std::error_code& ec, Clock clk = {}) {
   auto meta = discover(http, o.base_url, o.discovery, ec);
   if (ec) return std::nullopt;
-  detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
+  oauth::detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
   if (ec) return std::nullopt;
   remote_jwks<Clock> keys(meta.jwks_uri, http, o.keys, clk);
   keys.refresh(ec);
   if (ec) return std::nullopt;
   validator_options vo = std::move(o.validation);
   vo.issuer = meta.issuer;
+  ec = check_options(vo);
+  if (ec) return std::nullopt;
   std::optional<external_validator<Clock>> v(std::in_place, std::move(keys), std::move(vo), std::move(clk));
   if (!o.introspection_client_id.empty()) {
     if (meta.introspection_endpoint.empty()) {
       ec = error::metadata_invalid;
       return std::nullopt;
     }
-    detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
+    oauth::detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
     if (ec) return std::nullopt;
     v->introspection(introspection_client(http, {meta.introspection_endpoint, o.introspection_client_id,
                                                  o.introspection_client_secret}),
@@ -10382,7 +10419,7 @@ external_validator<Clock> external(const transport::any_sync_client& http, exter
 //
 // Protecting routes of a `transport::router` with a bearer validator (validator.hpp):
 //
-//     resource::validator<resource::remote_jwks<>> tokens(...);
+//     resource::validator<oauth::remote_jwks<>> tokens(...);
 //     routes.get("/api/projects", resource::guard(tokens, {"all"}, list_projects));
 //     // list_projects(const request&, const access_claims&) or
 //     //              (const request&, const request_context&, const access_claims&)

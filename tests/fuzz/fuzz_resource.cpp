@@ -69,16 +69,16 @@ void key_set_document(std::string_view in) {
     return res;
   });
   transport::in_memory wire(routes);
-  resource::remote_jwks_options o;
+  oauth::remote_jwks_options o;
   o.max_keys = 4;
-  resource::remote_jwks<fixed_clock> keys("https://as.example.com/jwks", transport::any_sync_client(wire), o);
+  oauth::remote_jwks<fixed_clock> keys("https://as.example.com/jwks", transport::any_sync_client(wire), o);
   std::error_code ec;
   auto outcome = keys.refresh(ec);
-  FUZZ_CHECK((outcome == resource::refresh_outcome::updated) == !ec);
+  FUZZ_CHECK((outcome == oauth::refresh_outcome::updated) == !ec);
   FUZZ_CHECK(keys.current()->size() <= 4);
   FUZZ_CHECK(keys.loaded() == !ec);
   outcome = keys.refresh_if_stale(ec);  // within the cooldown: never a second fetch
-  FUZZ_CHECK(outcome != resource::refresh_outcome::updated);
+  FUZZ_CHECK(outcome != oauth::refresh_outcome::updated);
 }
 
 void guarded_route(std::string_view header) {

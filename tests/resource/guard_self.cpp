@@ -175,8 +175,8 @@ TEST_CASE("guard: keys that cannot be fetched answer 503, not invalid_token") {
   resource::validator_options o;
   o.issuer = std::string(issuer);
   o.audiences = {std::string(audience)};
-  resource::validator<resource::remote_jwks<shared_clock>, shared_clock> v(
-      resource::remote_jwks<shared_clock>(std::string(jwks_endpoint::uri), transport::any_sync_client(idp.wire), {},
+  resource::validator<oauth::remote_jwks<shared_clock>, shared_clock> v(
+      oauth::remote_jwks<shared_clock>(std::string(jwks_endpoint::uri), transport::any_sync_client(idp.wire), {},
                                           clock),
       o, clock);
   auto routes = protected_routes(v);
@@ -275,4 +275,9 @@ TEST_CASE("External mode: no introspection endpoint in the metadata while intros
   o.introspection_client_id = "rs";
   CHECK_FALSE(resource::external(transport::any_sync_client(wire), o, ec));
   CHECK(ec == error::metadata_invalid);
+  // Flyte's allowedAudience left empty: no validator rather than one that accepts any audience.
+  o.introspection_client_id.clear();
+  o.validation.audiences.clear();
+  CHECK_FALSE(resource::external(transport::any_sync_client(wire), o, ec));
+  CHECK(ec == error::config_value_invalid);
 }

@@ -180,18 +180,18 @@ TEST_CASE("validator: a revocation check refuses with token_revoked, and its fai
 // --- remote_jwks ----------------------------------------------------------------------------
 
 namespace {
-using remote_validator = resource::validator<resource::remote_jwks<shared_clock>, shared_clock>;
+using remote_validator = resource::validator<oauth::remote_jwks<shared_clock>, shared_clock>;
 
 struct remote {
   shared_clock clock;
   jwks_endpoint idp;
-  resource::remote_jwks_options ko = [] {
-    resource::remote_jwks_options o;
+  oauth::remote_jwks_options ko = [] {
+    oauth::remote_jwks_options o;
     o.cooldown = seconds(30);
     o.max_age = seconds(600);
     return o;
   }();
-  resource::remote_jwks<shared_clock> keys{std::string(jwks_endpoint::uri), transport::any_sync_client(idp.wire), ko,
+  oauth::remote_jwks<shared_clock> keys{std::string(jwks_endpoint::uri), transport::any_sync_client(idp.wire), ko,
                                            clock};
   remote_validator v{keys, options(), clock};
 };
@@ -218,7 +218,7 @@ TEST_CASE("remote_jwks: a rotation is followed with one fetch, and a withdrawn k
   auto k1 = es256("k1"), k2 = es256("k2");
   r.idp.publish({k1});
   std::error_code ec;
-  REQUIRE(r.keys.refresh(ec) == resource::refresh_outcome::updated);
+  REQUIRE(r.keys.refresh(ec) == oauth::refresh_outcome::updated);
   r.clock.advance(seconds(31));  // past the cooldown
   r.idp.publish({k2});
   const int before = r.idp.hits;
@@ -234,7 +234,7 @@ TEST_CASE("remote_jwks: a rotation is followed with one fetch, and a withdrawn k
 TEST_CASE("remote_jwks: a withdrawn key keeps verifying for its grace, then stops") {
   remote r;
   r.ko.removed_key_grace = seconds(300);
-  resource::remote_jwks<shared_clock> keys(std::string(jwks_endpoint::uri), transport::any_sync_client(r.idp.wire),
+  oauth::remote_jwks<shared_clock> keys(std::string(jwks_endpoint::uri), transport::any_sync_client(r.idp.wire),
                                            r.ko, r.clock);
   remote_validator v(keys, options(), r.clock);
   auto k1 = es256("k1"), k2 = es256("k2");
@@ -297,7 +297,7 @@ TEST_CASE("remote_jwks: an IdP that was never reached makes tokens unverifiable 
   remote r;
   r.idp.fail(transport::http::status::internal_server_error);
   std::error_code ec;
-  CHECK(r.keys.refresh(ec) == resource::refresh_outcome::failed);
+  CHECK(r.keys.refresh(ec) == oauth::refresh_outcome::failed);
   CHECK(ec == error::jwks_fetch_failed);
   CHECK_FALSE(r.v.validate(mint(es256("k1"), claims_at(r.clock.now())), ec));
   CHECK(ec == error::jwks_unavailable);
@@ -311,13 +311,13 @@ TEST_CASE("remote_jwks: a failed or malformed fetch keeps the old keys") {
   std::error_code ec;
   r.keys.refresh(ec);
   r.idp.fail(transport::http::status::bad_gateway);
-  CHECK(r.keys.refresh(ec) == resource::refresh_outcome::failed);
+  CHECK(r.keys.refresh(ec) == oauth::refresh_outcome::failed);
   r.idp.fail(transport::http::status::ok);
   {
     std::lock_guard lk(r.idp.mutex);
     r.idp.document = R"({"keys": 5})";
   }
-  CHECK(r.keys.refresh(ec) == resource::refresh_outcome::failed);
+  CHECK(r.keys.refresh(ec) == oauth::refresh_outcome::failed);
   CHECK(ec == error::jwks_fetch_failed);
   CHECK(r.v.validate(mint(k1, claims_at(r.clock.now())), ec));
 }
@@ -325,11 +325,11 @@ TEST_CASE("remote_jwks: a failed or malformed fetch keeps the old keys") {
 TEST_CASE("remote_jwks: too many keys in a document is a failed fetch") {
   remote r;
   r.ko.max_keys = 2;
-  resource::remote_jwks<shared_clock> keys(std::string(jwks_endpoint::uri), transport::any_sync_client(r.idp.wire),
+  oauth::remote_jwks<shared_clock> keys(std::string(jwks_endpoint::uri), transport::any_sync_client(r.idp.wire),
                                            r.ko, r.clock);
   r.idp.publish({es256("a"), es256("b"), es256("c")});
   std::error_code ec;
-  CHECK(keys.refresh(ec) == resource::refresh_outcome::failed);
+  CHECK(keys.refresh(ec) == oauth::refresh_outcome::failed);
   CHECK_FALSE(keys.loaded());
 }
 
@@ -390,22 +390,22 @@ TEST_CASE("remote_jwks: validation from many threads while the key set is swappe
 
 TEST_CASE("discovery: Flyte's metadata URL rules") {
   std::error_code ec;
-  CHECK(resource::metadata_url_for("https://dev.okta.com/oauth2/default", "", ec) ==
+  CHECK(oauth::metadata_url_for("https://dev.okta.com/oauth2/default", "", ec) ==
         "https://dev.okta.com/oauth2/default/.well-known/oauth-authorization-server");
-  CHECK(resource::metadata_url_for("https://dev.okta.com/oauth2/default/", "", ec) ==
+  CHECK(oauth::metadata_url_for("https://dev.okta.com/oauth2/default/", "", ec) ==
         "https://dev.okta.com/oauth2/default/.well-known/oauth-authorization-server");
-  CHECK(resource::metadata_url_for("https://kc.example.com/realms/flyte", ".well-known/openid-configuration", ec) ==
+  CHECK(oauth::metadata_url_for("https://kc.example.com/realms/flyte", ".well-known/openid-configuration", ec) ==
         "https://kc.example.com/realms/flyte/.well-known/openid-configuration");
-  CHECK(resource::metadata_url_for("https://as.example.com", "", ec) ==
+  CHECK(oauth::metadata_url_for("https://as.example.com", "", ec) ==
         "https://as.example.com/.well-known/oauth-authorization-server");
-  CHECK(resource::metadata_url_for("https://as.example.com/t", "https://meta.example.com/x", ec) ==
+  CHECK(oauth::metadata_url_for("https://as.example.com/t", "https://meta.example.com/x", ec) ==
         "https://meta.example.com/x");
   CHECK_FALSE(ec);
-  resource::metadata_url_for("as.example.com", "", ec);
+  oauth::metadata_url_for("as.example.com", "", ec);
   CHECK(ec == error::url_invalid);
-  resource::metadata_url_for("ftp://as.example.com", "", ec);
+  oauth::metadata_url_for("ftp://as.example.com", "", ec);
   CHECK(ec == error::url_invalid);
-  resource::metadata_url_for("https://as.example.com", "javascript:alert(1)", ec);
+  oauth::metadata_url_for("https://as.example.com", "javascript:alert(1)", ec);
   CHECK(ec == error::url_invalid);
 }
 
@@ -419,23 +419,23 @@ TEST_CASE("discovery: the document must name the issuer it was fetched for") {
   const transport::any_sync_client http(wire);
   std::error_code ec;
   doc = R"({"issuer":"https://kc.example.com/realms/flyte","jwks_uri":"https://kc.example.com/certs"})";
-  auto m = resource::discover(http, "https://kc.example.com/realms/flyte/", {}, ec);
+  auto m = oauth::discover(http, "https://kc.example.com/realms/flyte/", {}, ec);
   CHECK_FALSE(ec);
   CHECK(m.jwks_uri == "https://kc.example.com/certs");
   doc = R"({"issuer":"https://evil.example.com","jwks_uri":"https://evil.example.com/certs"})";
-  resource::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
+  oauth::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
   CHECK(ec == error::metadata_issuer_mismatch);
-  resource::discovery_options expected;
+  oauth::discovery_options expected;
   expected.expected_issuer = "https://evil.example.com";
-  resource::discover(http, "https://kc.example.com/realms/flyte", expected, ec);
+  oauth::discover(http, "https://kc.example.com/realms/flyte", expected, ec);
   CHECK_FALSE(ec);
   doc = R"({"issuer":"https://kc.example.com/realms/flyte"})";
-  resource::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
+  oauth::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
   CHECK(ec == error::metadata_invalid);  // no jwks_uri
   doc = "not json";
-  resource::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
+  oauth::discover(http, "https://kc.example.com/realms/flyte", {}, ec);
   CHECK(ec == error::metadata_invalid);
-  resource::discover(http, "https://kc.example.com/realms/other", {}, ec);
+  oauth::discover(http, "https://kc.example.com/realms/other", {}, ec);
   CHECK(ec == error::http_status_unexpected);
 }
 
@@ -531,17 +531,17 @@ TEST_CASE("introspection: a server that fails is not a verdict on the token") {
 
 TEST_CASE("discovery: plain http only to loopback, unless allowed by name") {
   std::error_code ec;
-  CHECK(resource::secure_or_loopback("https://as.example.com/x", ec));
-  CHECK(resource::secure_or_loopback("http://127.0.0.1:8088", ec));
-  CHECK(resource::secure_or_loopback("http://127.1.2.3", ec));
-  CHECK(resource::secure_or_loopback("http://[::1]:80/", ec));
-  CHECK(resource::secure_or_loopback("http://localhost:9000", ec));
+  CHECK(oauth::secure_or_loopback("https://as.example.com/x", ec));
+  CHECK(oauth::secure_or_loopback("http://127.0.0.1:8088", ec));
+  CHECK(oauth::secure_or_loopback("http://127.1.2.3", ec));
+  CHECK(oauth::secure_or_loopback("http://[::1]:80/", ec));
+  CHECK(oauth::secure_or_loopback("http://localhost:9000", ec));
   CHECK_FALSE(ec);
-  CHECK_FALSE(resource::secure_or_loopback("http://as.example.com", ec));
-  CHECK_FALSE(resource::secure_or_loopback("http://10.0.0.1", ec));
-  CHECK_FALSE(resource::secure_or_loopback("http://localhost.example.com", ec));
+  CHECK_FALSE(oauth::secure_or_loopback("http://as.example.com", ec));
+  CHECK_FALSE(oauth::secure_or_loopback("http://10.0.0.1", ec));
+  CHECK_FALSE(oauth::secure_or_loopback("http://localhost.example.com", ec));
   CHECK_FALSE(ec);
-  CHECK_FALSE(resource::secure_or_loopback("ftp://x", ec));
+  CHECK_FALSE(oauth::secure_or_loopback("ftp://x", ec));
   CHECK(ec == error::url_invalid);
 
   transport::router routes;
@@ -551,16 +551,16 @@ TEST_CASE("discovery: plain http only to loopback, unless allowed by name") {
                                     "application/json");
   });
   transport::in_memory wire(routes);
-  resource::discover(transport::any_sync_client(wire), "http://as.example.com", {}, ec);
+  oauth::discover(transport::any_sync_client(wire), "http://as.example.com", {}, ec);
   CHECK(ec == error::url_insecure);
-  resource::discovery_options o;
+  oauth::discovery_options o;
   o.allow_http = true;
-  resource::discover(transport::any_sync_client(wire), "http://as.example.com", o, ec);
+  oauth::discover(transport::any_sync_client(wire), "http://as.example.com", o, ec);
   CHECK_FALSE(ec);
   // A metadata URL that leaves https for http elsewhere is refused too.
   o.allow_http = false;
   o.metadata_url = "http://meta.example.com/x";
-  resource::discover(transport::any_sync_client(wire), "https://as.example.com", o, ec);
+  oauth::discover(transport::any_sync_client(wire), "https://as.example.com", o, ec);
   CHECK(ec == error::url_insecure);
 }
 
@@ -578,4 +578,22 @@ TEST_CASE("External mode: a jwks_uri in the clear is refused") {
   std::error_code ec;
   CHECK_FALSE(resource::external(transport::any_sync_client(wire), o, ec));
   CHECK(ec == error::url_insecure);
+}
+
+TEST_CASE("validator: options without an issuer or an audience are refused, not silently permissive") {
+  auto o = options();
+  CHECK_FALSE(resource::check_options(o));
+  auto no_issuer = o;
+  no_issuer.issuer.clear();
+  CHECK(resource::check_options(no_issuer) == error::config_value_invalid);
+  CHECK_THROWS_AS(fixed_validator(jose::static_key_set{}, no_issuer), tessera::system_error);
+  auto no_audience = o;
+  no_audience.audiences.clear();
+  CHECK_THROWS_AS(fixed_validator(jose::static_key_set{}, no_audience), tessera::system_error);
+  auto empty_audience = o;
+  empty_audience.audiences = {""};
+  CHECK(resource::check_options(empty_audience) == error::config_value_invalid);
+  auto tenants = no_issuer;
+  tenants.tenant_issuers = {jose::tenant_issuer::allow("https://login.example.com/{tenantid}/v2.0", {"t1"})};
+  CHECK_FALSE(resource::check_options(tenants));
 }

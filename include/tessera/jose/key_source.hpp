@@ -32,7 +32,8 @@
 //                    replace at any time with `update(jwk_set)` (a refreshing JWKS fetcher).
 //                    Each verification takes the current snapshot's shared_ptr and its result
 //                    keeps it, so swaps never invalidate a verification in flight or a result.
-//                    Costs one atomic shared_ptr load per verification (see benchmarks/RESULTS.md).
+//                    Costs one shared_ptr copy under a mutex per verification (see
+//                    benchmarks/RESULTS.md).
 //
 // An unknown key is observable without a callback: a token whose `kid` names no key in the
 // snapshot (or that has no kid and no key for its alg) fails with `error::jws_kid_unknown`,
@@ -44,9 +45,9 @@
 
 #include <tessera/jose/jwks.hpp>
 
-#include <atomic>
 #include <concepts>
 #include <memory>
+#include <mutex>
 
 namespace tessera::jose {
 
@@ -81,11 +82,13 @@ static_assert(key_source<static_key_set>);
 /// one copy to the validator and keep another to `update` it.
 ///
 /// Thread safety: `snapshot`, `current` and `update` may be called from any number of
-/// threads at once. The snapshot lives in a `std::atomic<std::shared_ptr<const jwk_set>>`:
-/// measured on this project's VM, a load costs what copying a `shared_ptr` costs when
-/// uncontended (≈21 ns) and a little more than a mutex-guarded copy when two threads load back
-/// to back (≈45 ns against ≈38 ns), while the mutex pays its ≈38 ns even uncontended — and
-/// verifications seldom load at the same instant (benchmarks/RESULTS.md, JOSE section).
+/// threads at once. The snapshot is a `shared_ptr` behind a mutex: a copy under the lock costs
+/// ≈38 ns (≈17 ns more than an unguarded copy; ≈1 % of an HS256 verification, nothing beside an
+/// RSA or ECDSA one). Not `std::atomic<std::shared_ptr>`: libstdc++ 12 (Debian 12's GCC) ends
+/// its `load` with a relaxed unlock, so the reader's access to the pointer is not ordered
+/// before the next `store` — a data race by the C++ memory model, which ThreadSanitizer reports
+/// and which a weakly ordered CPU (arm64) could turn into a pointer paired with the wrong
+/// reference count (benchmarks/RESULTS.md, JOSE section).
 class shared_key_set {
  public:
   /// An empty set: every token fails with `jws_kid_unknown` until the first `update`.
@@ -97,11 +100,19 @@ class shared_key_set {
   /// in flight and results already returned keep the snapshot they took. Const because it
   /// changes the shared snapshot, not the handle (as `*p = v` through a const shared_ptr).
   void update(jwk_set keys) const {
-    state_->current.store(std::make_shared<const jwk_set>(std::move(keys)), std::memory_order_release);
+    auto next = std::make_shared<const jwk_set>(std::move(keys));
+    {
+      std::lock_guard lk(state_->mutex);
+      next.swap(state_->current);
+    }
+    // The old snapshot is released here, outside the lock (its last holder may free it).
   }
 
   /// The current snapshot (never null).
-  std::shared_ptr<const jwk_set> current() const noexcept { return state_->current.load(std::memory_order_acquire); }
+  std::shared_ptr<const jwk_set> current() const noexcept {
+    std::lock_guard lk(state_->mutex);
+    return state_->current;
+  }
 
   key_snapshot snapshot() const noexcept {
     auto p = current();
@@ -115,7 +126,8 @@ class shared_key_set {
  private:
   struct state {
     explicit state(std::shared_ptr<const jwk_set> initial) : current(std::move(initial)) {}
-    std::atomic<std::shared_ptr<const jwk_set>> current;
+    mutable std::mutex mutex;
+    std::shared_ptr<const jwk_set> current;  // never null; guarded by `mutex`
   };
   std::shared_ptr<state> state_;  // never null
 };

@@ -10,8 +10,8 @@
 //     o.audiences = {"api://flyte"};                              // allowedAudience
 //     auto tokens = resource::external(transport::any_sync_client(net), o);
 //
-// `external` fetches the metadata (discovery.hpp: Flyte's URL rules, the issuer checked), then
-// the JWK set from its `jwks_uri` (remote_jwks.hpp: followed through rotations), and builds a
+// `external` fetches the metadata (oauth/discovery.hpp: Flyte's URL rules, the issuer checked),
+// then the JWK set from its `jwks_uri` (oauth/remote_jwks.hpp: followed through rotations), and builds a
 // validator that accepts exactly the metadata's issuer. With `introspection_client_id` set and
 // an `introspection_endpoint` in the metadata, opaque tokens are introspected, and with
 // `introspect_jwts` every JWT too (revocation). Failing to reach the server at start is an
@@ -19,12 +19,15 @@
 #ifndef TESSERA_RESOURCE_EXTERNAL_HPP
 #define TESSERA_RESOURCE_EXTERNAL_HPP
 
-#include <tessera/resource/discovery.hpp>
+#include <tessera/oauth/discovery.hpp>
 #include <tessera/resource/validator.hpp>
 
 #include <optional>
 
 namespace tessera::resource {
+
+using oauth::discover;
+using oauth::discovery_options;
 
 struct external_options {
   /// `externalAuthServer.baseUrl`.
@@ -50,26 +53,28 @@ using external_validator = validator<remote_jwks<Clock>, Clock>;
 /// Discovers the server and fetches its keys; nullopt with `ec` when either fails
 /// (discovery's causes, `url_insecure` for a plain-http `jwks_uri` or introspection endpoint
 /// off loopback, `jwks_fetch_failed`), or when introspection is configured but the metadata has
-/// no endpoint for it (`metadata_invalid`).
+/// no endpoint for it (`metadata_invalid`), or without an audience (`config_value_invalid`).
 template <clock Clock = system_clock>
 std::optional<external_validator<Clock>> external(const transport::any_sync_client& http, external_options o,
                                                   std::error_code& ec, Clock clk = {}) {
   auto meta = discover(http, o.base_url, o.discovery, ec);
   if (ec) return std::nullopt;
-  detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
+  oauth::detail::require_secure(meta.jwks_uri, o.discovery.allow_http, ec);
   if (ec) return std::nullopt;
   remote_jwks<Clock> keys(meta.jwks_uri, http, o.keys, clk);
   keys.refresh(ec);
   if (ec) return std::nullopt;
   validator_options vo = std::move(o.validation);
   vo.issuer = meta.issuer;
+  ec = check_options(vo);
+  if (ec) return std::nullopt;
   std::optional<external_validator<Clock>> v(std::in_place, std::move(keys), std::move(vo), std::move(clk));
   if (!o.introspection_client_id.empty()) {
     if (meta.introspection_endpoint.empty()) {
       ec = error::metadata_invalid;
       return std::nullopt;
     }
-    detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
+    oauth::detail::require_secure(meta.introspection_endpoint, o.discovery.allow_http, ec);
     if (ec) return std::nullopt;
     v->introspection(introspection_client(http, {meta.introspection_endpoint, o.introspection_client_id,
                                                  o.introspection_client_secret}),

@@ -2,7 +2,7 @@
 //
 // Protecting routes of a `transport::router` with a bearer validator (validator.hpp):
 //
-//     resource::validator<resource::remote_jwks<>> tokens(...);
+//     resource::validator<oauth::remote_jwks<>> tokens(...);
 //     routes.get("/api/projects", resource::guard(tokens, {"all"}, list_projects));
 //     // list_projects(const request&, const access_claims&) or
 //     //              (const request&, const request_context&, const access_claims&)

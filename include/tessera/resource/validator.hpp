@@ -34,7 +34,7 @@
 #include <tessera/jose/jwt.hpp>
 #include <tessera/resource/claims.hpp>
 #include <tessera/resource/introspection.hpp>
-#include <tessera/resource/remote_jwks.hpp>
+#include <tessera/oauth/remote_jwks.hpp>
 #include <tessera/resource/token_cache.hpp>
 
 #include <boost/beast/core/string.hpp>
@@ -48,6 +48,12 @@
 #include <vector>
 
 namespace tessera::resource {
+
+// The shared pieces (oauth/remote_jwks.hpp) under the names resource code uses.
+using oauth::refresh_outcome;
+using oauth::refreshing_key_source;
+using oauth::remote_jwks;
+using oauth::remote_jwks_options;
 
 struct validator_options {
   /// The exact `iss` accepted (required unless `tenant_issuers` is set).
@@ -66,6 +72,15 @@ struct validator_options {
   cache_options cache{};
 };
 
+/// `config_value_invalid` when `o` names no issuer (exact or tenant template), no audience, or
+/// an empty one; otherwise nothing. The validator refuses to exist with such options.
+inline std::error_code check_options(const validator_options& o) noexcept {
+  if ((o.issuer.empty() && o.tenant_issuers.empty()) || o.audiences.empty()) return error::config_value_invalid;
+  for (const auto& a : o.audiences)
+    if (a.empty()) return error::config_value_invalid;
+  return {};
+}
+
 /// Decides whether an accepted token has been revoked since (true: refuse it with
 /// `token_revoked`); sets `ec` when it cannot tell, and the token is refused with that cause.
 using revocation_check = std::function<bool(const access_claims&, std::error_code&)>;
@@ -76,11 +91,13 @@ class validator {
   using key_source_type = Keys;
   using claims_ptr = std::shared_ptr<const access_claims>;
 
-  /// Asserts the configuration names an issuer and an audience.
+  /// Throws `tessera::system_error` (`config_value_invalid`, see `check_options`) for options
+  /// that name no issuer or no audience: such a validator would accept every issuer's tokens,
+  /// or tokens meant for any service.
   validator(Keys keys, validator_options options, Clock clk = {})
       : options_(std::move(options)), clock_(std::move(clk)), jwt_(std::move(keys)),
         cache_(std::make_unique<token_cache<access_claims>>(options_.cache.max_entries)) {
-    TESSERA_ASSERT((!options_.issuer.empty() || !options_.tenant_issuers.empty()) && !options_.audiences.empty());
+    tessera::detail::throw_if(check_options(options_));
     if (!options_.issuer.empty()) jwt_.issuer(options_.issuer);
     for (const auto& t : options_.tenant_issuers) jwt_.issuer(t);
     for (const auto& a : options_.audiences) jwt_.audience(a);

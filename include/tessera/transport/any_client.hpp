@@ -3,7 +3,7 @@
 // an introspection answer — and should neither be a template over its transport nor own it.
 //
 //     transport::http_client net;                                  // or an in_memory wire
-//     auto keys = resource::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
+//     auto keys = oauth::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
 //
 // Holds the client by reference (the caller keeps it alive) or shares ownership of it
 // (`any_sync_client(std::make_shared<http_client>())`). Copies refer to the same client. The

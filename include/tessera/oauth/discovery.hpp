@@ -1,8 +1,10 @@
-// tessera — resource/discovery.hpp
+// tessera — oauth/discovery.hpp
 //
-// Finding an external authorization server's metadata (RFC 8414) the way Flyte's External
-// mode does — `externalAuthServer.baseUrl` and `metadataUrl` — and checking what Flyte does
-// not: that the document describes the issuer it was fetched for.
+// Finding another server's metadata — an authorization server's (RFC 8414) for the resource
+// server, an OpenID provider's (`.well-known/openid-configuration`) for the relying party and
+// the client — the way Flyte's External mode does (`externalAuthServer.baseUrl` and
+// `metadataUrl`), and checking what Flyte does not: that the document describes the issuer it
+// was fetched for.
 //
 // Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
 // as a directory (one trailing '/' added when absent), as a browser resolves a link: an
@@ -14,17 +16,18 @@
 // before the path instead; give that form as an absolute `metadata_url` where an issuer needs
 // it.)
 //
-// Plain http is refused (`url_insecure`) for the base URL, the metadata URL, and — in
-// `external` — the `jwks_uri` and introspection endpoint, unless the host is this machine's
+// Plain http is refused (`url_insecure`) for the base URL and the metadata URL — and, by the
+// callers that fetch them (resource::external), for the `jwks_uri` and the introspection
+// endpoint — unless the host is this machine's
 // loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
 // be swapped by anyone on the path, and every token they sign would be accepted.
 //
 // The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
 // default the base URL, compared without one trailing '/' on either side —, else
-// `metadata_issuer_mismatch`: a document that names another issuer would make the resource
-// server trust another issuer's tokens (docs/security.md row 43).
-#ifndef TESSERA_RESOURCE_DISCOVERY_HPP
-#define TESSERA_RESOURCE_DISCOVERY_HPP
+// `metadata_issuer_mismatch`: a document that names another issuer would make its reader trust
+// another issuer's tokens (docs/security.md row 43).
+#ifndef TESSERA_OAUTH_DISCOVERY_HPP
+#define TESSERA_OAUTH_DISCOVERY_HPP
 
 #include <tessera/error.hpp>
 #include <tessera/oauth/metadata.hpp>
@@ -37,7 +40,7 @@
 #include <string>
 #include <string_view>
 
-namespace tessera::resource {
+namespace tessera::oauth {
 
 inline constexpr std::string_view default_metadata_path = ".well-known/oauth-authorization-server";
 
@@ -118,7 +121,7 @@ struct discovery_options {
 /// I/O error;
 /// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
 /// `metadata_issuer_mismatch`.
-inline oauth::server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
+inline server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
                                        const discovery_options& opt, std::error_code& ec) {
   detail::require_secure(base_url, opt.allow_http, ec);
   if (ec) return {};
@@ -146,7 +149,7 @@ inline oauth::server_metadata discover(const transport::any_sync_client& http, s
     ec = error::metadata_invalid;
     return {};
   }
-  auto m = oauth::metadata_from_json(doc, ec);
+  auto m = metadata_from_json(doc, ec);
   if (ec) return {};
   if (m.jwks_uri.empty()) {
     ec = error::metadata_invalid;
@@ -163,6 +166,6 @@ inline oauth::server_metadata discover(const transport::any_sync_client& http, s
   return m;
 }
 
-}  // namespace tessera::resource
+}  // namespace tessera::oauth
 
 #endif

@@ -1,4 +1,4 @@
-// tessera — resource/remote_jwks.hpp
+// tessera — oauth/remote_jwks.hpp
 //
 // `remote_jwks<Clock>`: a key source (jose/key_source.hpp) that fetches an authorization
 // server's or identity provider's JWK set over HTTP and follows its key rotation while tokens
@@ -31,8 +31,8 @@
 // A `remote_jwks` is a handle: copies share one key set and one fetcher, so the validator can
 // hold a copy (key sources are held by value) while the application keeps another to refresh.
 // Every member is thread-safe.
-#ifndef TESSERA_RESOURCE_REMOTE_JWKS_HPP
-#define TESSERA_RESOURCE_REMOTE_JWKS_HPP
+#ifndef TESSERA_OAUTH_REMOTE_JWKS_HPP
+#define TESSERA_OAUTH_REMOTE_JWKS_HPP
 
 #include <tessera/clock.hpp>
 #include <tessera/error.hpp>
@@ -49,7 +49,7 @@
 #include <string>
 #include <string_view>
 
-namespace tessera::resource {
+namespace tessera::oauth {
 
 struct remote_jwks_options {
   /// Re-fetch a snapshot older than this (lazily, from `refresh_if_stale`).
@@ -238,6 +238,6 @@ concept refreshing_key_source = jose::key_source<S> && requires(const S& s, cons
 
 static_assert(refreshing_key_source<remote_jwks<>>);
 
-}  // namespace tessera::resource
+}  // namespace tessera::oauth
 
 #endif
