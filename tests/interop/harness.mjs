@@ -107,6 +107,25 @@ process.on('uncaughtException', (e) => {
   process.exit(1);
 });
 
+/// The `stop()` of a tracked process `{ proc, dataDir }`: SIGTERM by its PID, SIGKILL after 5 s,
+/// then it is untracked and its directory removed. Stopping twice does nothing.
+function stopper(tracked, exited) {
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    const { proc } = tracked;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      try { process.kill(proc.pid, 'SIGTERM'); } catch { /* gone */ }
+      const t = setTimeout(() => { try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    servers.delete(tracked);
+    fs.rmSync(tracked.dataDir, { recursive: true, force: true });
+  };
+}
+
 /// Starts tessera-server. Resolves once /healthz answers 200 with
 /// { issuer, port, userPassword, clientSecret, dataDir, stop(), output() }.
 export async function startServer({ signingAlg, attempts = 3 } = {}) {
@@ -144,19 +163,7 @@ async function startOnce(signingAlg) {
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
   server.output = () => `--- server stdout ---\n${stdout}--- server stderr (last 4000 chars) ---\n${stderr.slice(-4000)}`;
 
-  let stopped = false;
-  server.stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      try { process.kill(proc.pid, 'SIGTERM'); } catch { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    servers.delete(server);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  server.stop = stopper(server, exited);
 
   try {
     const deadline = Date.now() + 30000;
@@ -312,19 +319,7 @@ export async function startProgram({ name, bin, args, port, env }) {
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
   program.exited = exited;
   program.output = () => `--- ${name} output (last 4000 chars) ---\n${out.slice(-4000)}`;
-  let stopped = false;
-  program.stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      try { process.kill(proc.pid, 'SIGTERM'); } catch { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    servers.delete(program);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  program.stop = stopper(program, exited);
   let early;
   exited.then((e) => { early = e; });
   const deadline = Date.now() + 30000;
