@@ -238,6 +238,16 @@ enum class error {
   jwks_fetch_failed,
   metadata_issuer_mismatch,
   url_insecure,
+
+  // --- OpenID Connect ID tokens, as a relying party checks them --------------------------------
+  id_token_audience_untrusted,
+  id_token_azp_missing,
+  id_token_azp_mismatch,
+  id_token_nonce_missing,
+  id_token_nonce_mismatch,
+  id_token_auth_time_missing,
+  id_token_auth_too_old,
+  id_token_at_hash_mismatch,
 };
 
 //------------------------------------------------------------------------------------------
@@ -431,6 +441,15 @@ inline constexpr error_entry error_table[] = {
     {metadata_issuer_mismatch, c::server_error,
      "metadata document names an issuer other than the one it was fetched for"},
     {url_insecure, c::server_error, "URL is plain http to a host other than this machine's loopback"},
+
+    {id_token_audience_untrusted, c::invalid_token, "ID token names an audience the client does not trust"},
+    {id_token_azp_missing, c::invalid_token, "ID token has several audiences and no azp"},
+    {id_token_azp_mismatch, c::invalid_token, "ID token azp is not this client"},
+    {id_token_nonce_missing, c::invalid_token, "ID token lacks the nonce the login sent"},
+    {id_token_nonce_mismatch, c::invalid_token, "ID token nonce is not the one this login sent"},
+    {id_token_auth_time_missing, c::invalid_token, "ID token lacks auth_time and the login asked for max_age"},
+    {id_token_auth_too_old, c::login_required, "the person authenticated longer ago than max_age allows"},
+    {id_token_at_hash_mismatch, c::invalid_token, "ID token at_hash does not match the access token"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -441,7 +460,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::url_insecure) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::id_token_at_hash_mismatch) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

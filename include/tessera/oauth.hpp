@@ -6,6 +6,7 @@
 #include <tessera/oauth/access_token.hpp>
 #include <tessera/oauth/bearer.hpp>
 #include <tessera/oauth/discovery.hpp>
+#include <tessera/oauth/id_token.hpp>
 #include <tessera/oauth/metadata.hpp>
 #include <tessera/oauth/remote_jwks.hpp>
 #include <tessera/oauth/responses.hpp>

@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::url_insecure); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::id_token_at_hash_mismatch); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -101,7 +101,9 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::token_lifetime_too_long, error::token_too_old, error::typ_mismatch, error::issuer_tenant_not_allowed,
         error::claim_check_failed, error::token_revoked, error::token_not_for_person, error::token_missing,
         error::token_scheme_unsupported, error::token_opaque_unsupported, error::token_inactive,
-        error::token_not_access_token}},
+        error::token_not_access_token, error::id_token_audience_untrusted, error::id_token_azp_missing,
+        error::id_token_azp_mismatch, error::id_token_nonce_missing, error::id_token_nonce_mismatch,
+        error::id_token_auth_time_missing, error::id_token_at_hash_mismatch}},
       {condition::invalid_client,
        {error::secret_mismatch, error::authorization_header_malformed, error::client_unknown,
         error::client_authentication_failed, error::client_authentication_missing,
@@ -141,7 +143,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       {condition::unsupported_token_type,
        {error::token_type_unsupported}},
       {condition::login_required,
-       {error::login_required, error::session_invalid}},
+       {error::login_required, error::session_invalid, error::id_token_auth_too_old}},
   };
   std::set<int> seen;
   for (const auto& [cond, causes] : expected)
@@ -150,7 +152,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::url_insecure));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::id_token_at_hash_mismatch));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

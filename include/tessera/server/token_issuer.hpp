@@ -20,6 +20,7 @@
 #include <tessera/crypto/random.hpp>
 #include <tessera/jose/jwt.hpp>
 #include <tessera/oauth/access_token.hpp>
+#include <tessera/oauth/id_token.hpp>
 #include <tessera/oauth/scope.hpp>
 #include <tessera/server/client.hpp>
 #include <tessera/server/settings.hpp>
@@ -106,20 +107,9 @@ class token_issuer {
   }
 
   /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
-  /// the signing algorithm (SHA-512 for Ed25519, as the certified relying parties compute it).
+  /// the signing algorithm (oauth::token_hash).
   std::string at_hash(std::string_view access_token) const {
-    const auto alg = keys_->current().alg();
-    std::string half;
-    auto take = [&](const auto& d) {
-      half.assign(reinterpret_cast<const char*>(d.data()), d.size() / 2);
-    };
-    switch (jose::hash_of(alg)) {
-      case jose::hash_kind::sha384: take(crypto::sha384(access_token)); break;
-      case jose::hash_kind::sha512:
-      case jose::hash_kind::none: take(crypto::sha512(access_token)); break;
-      default: take(crypto::sha256(access_token)); break;
-    }
-    return crypto::base64url_encode(half);
+    return oauth::token_hash(keys_->current().alg(), access_token);
   }
 
   std::string id_token(const store::grant_record& g, std::string_view nonce, std::string_view access_token,
