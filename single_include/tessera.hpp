@@ -9285,7 +9285,8 @@ inline server_metadata discover(const transport::any_sync_client& http, std::str
 //               `max_issued_age` (10 min: an ID token is used at once)
 //   sub         required, a string of 1–255 characters (§2)
 //   nonce       equal to the one this login sent, when it sent one; a token carrying a nonce
-//               when none was sent is refused too (`id_token_nonce_mismatch`)
+//               when none was sent is refused too (`id_token_nonce_mismatch`); not looked at
+//               for a token presented on its own (`from_this_login` false)
 //   auth_time   required and recent enough when the login asked for `max_age`
 //               (`id_token_auth_time_missing`, `id_token_auth_too_old`)
 //   at_hash     when the token carries it and an access token came with it, it must match
@@ -9585,6 +9586,10 @@ struct id_token_expectations {
   std::optional<seconds> max_age{};
   /// The access token returned with the ID token, for `at_hash`; empty: none.
   std::string access_token{};
+  /// Whether the token answers a login this process started (then `nonce` is checked both
+  /// ways). False for an ID token presented on its own as a credential (Flyte's `IDToken`
+  /// scheme): its nonce belonged to another party's login and is not looked at.
+  bool from_this_login = true;
 };
 
 /// `config_value_invalid` when `o` names no issuer, no client id, or no algorithm.
@@ -9660,7 +9665,9 @@ class id_token_validator {
     if (!sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 255) return fail(error::claim_type);
     // nonce: exactly the one sent; none when none was sent.
     const auto* nonce = c.if_contains("nonce");
-    if (!expect.nonce.empty()) {
+    if (!expect.from_this_login) {
+      // presented on its own: no login of ours to bind it to
+    } else if (!expect.nonce.empty()) {
       if (!nonce) return fail(error::id_token_nonce_missing);
       if (!nonce->is_string() || !crypto::constant_time_equal(std::string_view(nonce->get_string()), expect.nonce))
         return fail(error::id_token_nonce_mismatch);
@@ -9909,6 +9916,7 @@ namespace tessera::resource {
 enum class token_source {
   jwt,            // a JWT whose signature and claims this process verified
   introspection,  // an RFC 7662 answer from the authorization server
+  id_token,       // an OpenID Connect ID token presented as a credential (resource/id_tokens.hpp)
 };
 
 struct access_claims {
@@ -10731,6 +10739,73 @@ transport::handler_function guard(const Validator& v, std::vector<std::string> r
 
 #endif
 // ---- end tessera/resource/guard.hpp ----
+// ---- begin tessera/resource/id_tokens.hpp ----
+// tessera — resource/id_tokens.hpp
+//
+// ID tokens as bearer credentials, as Flyte's resource side accepts them: a client may send
+// `authorization: IDToken <jwt>` (or in `flyte-authorization`) instead of an access token, and
+// the service checks it against the identity provider the person logged in with. The token
+// must be a valid ID token for this deployment's client id (oauth::id_token_validator: the
+// provider's keys and issuer, `aud`/`azp`, `exp`, `iat` within the validator's
+// `max_issued_age` — set it to the provider's ID-token lifetime for this use); its nonce is not
+// looked at, since no login of this process asked for it.
+//
+//     oauth::id_token_validator<oauth::remote_jwks<>> idp(keys, {.issuer = ..., .client_id = ...});
+//     resource::guard_options g;
+//     g.id_tokens = resource::id_token_bearer(idp, {"all"});   // Flyte grants `all` to ID tokens
+//
+// The caller's claims: `sub` (or the configured subject claims), the issuer, the client id as
+// the audience, no client id of its own, `scopes` as given, and the profile claims (name,
+// given_name, family_name, email, picture, preferred_username) as `user_info`.
+#ifndef TESSERA_RESOURCE_ID_TOKENS_HPP
+#define TESSERA_RESOURCE_ID_TOKENS_HPP
+
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::resource {
+
+/// The `guard_options::id_tokens` check for ID tokens verified by `v`, which must outlive it.
+/// `scopes`: what such a caller may do; `subject_claims` as in `claim_options`.
+template <class Keys, clock Clock = system_clock>
+std::function<std::shared_ptr<const access_claims>(std::string_view, std::error_code&)> id_token_bearer(
+    const oauth::id_token_validator<Keys>& v, std::vector<std::string> scopes, std::vector<std::string> subject_claims = {},
+    Clock clk = {}) {
+  return [&v, scopes = std::move(scopes), subject_claims = std::move(subject_claims), clk](
+             std::string_view token, std::error_code& ec) -> std::shared_ptr<const access_claims> {
+    oauth::id_token_expectations expect;
+    expect.from_this_login = false;
+    auto jwt = v.validate(token, expect, ec, clk);
+    if (ec) return nullptr;
+    auto out = std::make_shared<access_claims>();
+    out->source = token_source::id_token;
+    out->subject = std::string(jwt.subject());
+    for (const auto& name : subject_claims)
+      if (auto s = jwt.string_claim(name); !s.empty()) {
+        out->subject = std::string(s);
+        break;
+      }
+    out->issuer = std::string(jwt.issuer());
+    out->audience = v.options().client_id;
+    out->jwt_id = std::string(jwt.jwt_id());
+    out->scopes = scopes;
+    out->expires_at = jwt.expires_at();
+    out->issued_at = jwt.issued_at();
+    for (auto name : {"name", "given_name", "family_name", "email", "picture", "preferred_username"})
+      if (auto* c = jwt.claims.if_contains(name); c && c->is_string()) out->user_info[name] = *c;
+    out->claims = std::move(jwt.claims);
+    return out;
+  };
+}
+
+}  // namespace tessera::resource
+
+#endif
+// ---- end tessera/resource/id_tokens.hpp ----
 // ---- begin tessera/resource/self.hpp ----
 // tessera — resource/self.hpp
 //

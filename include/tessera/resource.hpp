@@ -7,6 +7,7 @@
 #include <tessera/resource/claims.hpp>
 #include <tessera/resource/external.hpp>
 #include <tessera/resource/guard.hpp>
+#include <tessera/resource/id_tokens.hpp>
 #include <tessera/resource/introspection.hpp>
 #include <tessera/resource/self.hpp>
 #include <tessera/resource/token_cache.hpp>

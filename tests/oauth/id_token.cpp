@@ -107,6 +107,10 @@ TEST_CASE("id token: each refusal has its own cause") {
     auto e = f.expect();
     e.nonce.clear();
     CHECK(f.check(f.claims(), e) == error::id_token_nonce_mismatch);
+    // Presented on its own (not the answer to a login of ours): the nonce is not looked at.
+    e.from_this_login = false;
+    CHECK_FALSE(f.check(f.claims(), e));
+    CHECK_FALSE(f.check(c, e));
   }
   SECTION("expired, issued in the future, issued too long ago") {
     c["exp"] = now - 61;

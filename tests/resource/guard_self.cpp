@@ -281,3 +281,55 @@ TEST_CASE("External mode: no introspection endpoint in the metadata while intros
   CHECK_FALSE(resource::external(transport::any_sync_client(wire), o, ec));
   CHECK(ec == error::config_value_invalid);
 }
+
+TEST_CASE("guard: Flyte's IDToken scheme checked as an ID token of the provider, granted the configured scopes") {
+  shared_clock clock;
+  auto access_key = es256("as-1");
+  auto idp_key = jose::jwk::generate(jose::algorithm::RS256).with_kid("idp-1");
+  resource::validator_options o;
+  o.issuer = std::string(issuer);
+  o.audiences = {std::string(audience)};
+  resource::validator<jose::static_key_set, shared_clock> v(jose::static_key_set(jose::jwk_set{access_key.public_key()}),
+                                                             o, clock);
+  oauth::id_token_options io;
+  io.issuer = "https://idp.example.com";
+  io.client_id = "flyte-console";
+  io.max_issued_age = seconds(3600);  // ID tokens used as credentials for their lifetime
+  oauth::id_token_validator<> idp(jose::static_key_set(jose::jwk_set{idp_key.public_key()}), io);
+  resource::guard_options g;
+  g.id_tokens = resource::id_token_bearer(idp, {"all"}, {}, clock);
+  auto routes = protected_routes(v, g);
+
+  const auto now = to_unix_seconds(clock.now());
+  boost::json::object c{{"iss", "https://idp.example.com"}, {"sub", "00u1"},  {"aud", "flyte-console"},
+                        {"iat", now - 1200},                 {"exp", now + 2400}, {"nonce", "from-the-login-of-the-cli"},
+                        {"email", "alice@example.com"},      {"name", "Alice"}};
+  const std::string id_token = mint(idp_key, c, "JWT");
+  auto res = routes.route(get("/api/hello", "IDToken " + id_token, "flyte-authorization"));
+  CHECK(res.result() == transport::http::status::ok);
+  CHECK(res.body() == "hello 00u1");
+  res = routes.route(get("/api/admin", "IDToken " + id_token));  // granted `all`, lacks `admin`
+  CHECK(res.result() == transport::http::status::forbidden);
+
+  std::error_code ec;
+  auto who = g.id_tokens(id_token, ec);
+  REQUIRE(who);
+  CHECK(who->source == resource::token_source::id_token);
+  CHECK(who->client_id.empty());
+  CHECK(who->audience == "flyte-console");
+  CHECK(who->user_info.at("email") == "alice@example.com");
+
+  // Another client's ID token, an expired one, an access token passed off as an ID token.
+  c["aud"] = "another-app";
+  CHECK(routes.route(get("/api/hello", "IDToken " + mint(idp_key, c, "JWT"))).result() ==
+        transport::http::status::unauthorized);
+  c["aud"] = "flyte-console";
+  c["exp"] = now - 120;
+  CHECK(routes.route(get("/api/hello", "IDToken " + mint(idp_key, c, "JWT"))).result() ==
+        transport::http::status::unauthorized);
+  c["exp"] = now + 2400;
+  CHECK_FALSE(g.id_tokens(mint(idp_key, c, "at+jwt"), ec));
+  CHECK(ec == error::typ_mismatch);
+  // An ID token is no access token: the Bearer scheme refuses it.
+  CHECK(routes.route(get("/api/hello", "Bearer " + id_token)).result() == transport::http::status::unauthorized);
+}

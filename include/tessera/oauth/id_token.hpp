@@ -19,7 +19,8 @@
 //               `max_issued_age` (10 min: an ID token is used at once)
 //   sub         required, a string of 1–255 characters (§2)
 //   nonce       equal to the one this login sent, when it sent one; a token carrying a nonce
-//               when none was sent is refused too (`id_token_nonce_mismatch`)
+//               when none was sent is refused too (`id_token_nonce_mismatch`); not looked at
+//               for a token presented on its own (`from_this_login` false)
 //   auth_time   required and recent enough when the login asked for `max_age`
 //               (`id_token_auth_time_missing`, `id_token_auth_too_old`)
 //   at_hash     when the token carries it and an access token came with it, it must match
@@ -84,6 +85,10 @@ struct id_token_expectations {
   std::optional<seconds> max_age{};
   /// The access token returned with the ID token, for `at_hash`; empty: none.
   std::string access_token{};
+  /// Whether the token answers a login this process started (then `nonce` is checked both
+  /// ways). False for an ID token presented on its own as a credential (Flyte's `IDToken`
+  /// scheme): its nonce belonged to another party's login and is not looked at.
+  bool from_this_login = true;
 };
 
 /// `config_value_invalid` when `o` names no issuer, no client id, or no algorithm.
@@ -159,7 +164,9 @@ class id_token_validator {
     if (!sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 255) return fail(error::claim_type);
     // nonce: exactly the one sent; none when none was sent.
     const auto* nonce = c.if_contains("nonce");
-    if (!expect.nonce.empty()) {
+    if (!expect.from_this_login) {
+      // presented on its own: no login of ours to bind it to
+    } else if (!expect.nonce.empty()) {
       if (!nonce) return fail(error::id_token_nonce_missing);
       if (!nonce->is_string() || !crypto::constant_time_equal(std::string_view(nonce->get_string()), expect.nonce))
         return fail(error::id_token_nonce_mismatch);

@@ -42,6 +42,7 @@ namespace tessera::resource {
 enum class token_source {
   jwt,            // a JWT whose signature and claims this process verified
   introspection,  // an RFC 7662 answer from the authorization server
+  id_token,       // an OpenID Connect ID token presented as a credential (resource/id_tokens.hpp)
 };
 
 struct access_claims {
