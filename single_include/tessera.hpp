@@ -8590,9 +8590,10 @@ class basic_jwt_validator {
     return r;
   }
 
- private:
-  // Exact issuers first, then each template; "fits a template but not an allowed tenant"
-  // wins over a plain mismatch so the log says which it was.
+  /// The issuer rule on its own, for claims that did not come in a JWT (an introspection
+  /// answer): `error{}` when `iss` is accepted, else `issuer_mismatch` or
+  /// `issuer_tenant_not_allowed`. Exact issuers first, then each template; "fits a template but
+  /// not an allowed tenant" wins over a plain mismatch so the log says which it was.
   error check_issuer(std::string_view s) const noexcept {
     if (std::find(issuers_.begin(), issuers_.end(), s) != issuers_.end()) return error{};
     error why = error::issuer_mismatch;
@@ -8604,6 +8605,7 @@ class basic_jwt_validator {
     return why;
   }
 
+ private:
   KeySource keys_;
   jws_verify_options jws_;
   std::vector<std::string> issuers_, audiences_, required_;
@@ -9531,6 +9533,31 @@ concept refreshing_key_source = jose::key_source<S> && requires(const S& s, cons
 
 static_assert(refreshing_key_source<remote_jwks<>>);
 
+/// Validates `token` with `v`; when `v`'s key source can fetch (a `remote_jwks`), first lets a
+/// stale set refresh (without waiting for another thread's fetch), and on an unknown `kid`
+/// fetches once — rate-limited by the source — and tries again. `jwks_unavailable` replaces
+/// `jws_kid_unknown` while no key set has ever been fetched: the token was not judged. The one
+/// rule for every validator of remote tokens (access tokens, ID tokens).
+template <jose::key_source Keys, clock Clock>
+jose::verified_jwt validate_with_refresh(const jose::basic_jwt_validator<Keys>& v, std::string_view token,
+                                         std::error_code& ec, const Clock& clk) {
+  if constexpr (refreshing_key_source<Keys>) {
+    const Keys& keys = v.source();
+    std::error_code ignored;  // a failed refresh leaves the old keys, which is what matters here
+    keys.refresh_if_stale(ignored);
+    auto seen = keys.current();  // held: its address cannot be reused while compared
+    jose::verified_jwt jwt = v.validate(token, ec, clk);
+    if (ec == error::jws_kid_unknown) {
+      std::error_code rec;
+      if (keys.refresh_for_unknown_kid(seen.get(), rec) == refresh_outcome::updated) jwt = v.validate(token, ec, clk);
+      if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
+    }
+    return jwt;
+  } else {
+    return v.validate(token, ec, clk);
+  }
+}
+
 }  // namespace tessera::oauth
 
 #endif
@@ -9614,22 +9641,7 @@ class id_token_validator {
   template <clock Clock = system_clock>
   jose::verified_jwt validate(std::string_view token, const id_token_expectations& expect, std::error_code& ec,
                               const Clock& clk = {}) const {
-    jose::verified_jwt jwt;
-    if constexpr (refreshing_key_source<Keys>) {
-      // A provider that rotated its keys: one refetch, rate-limited by the source (row 20).
-      const Keys& keys = jwt_.source();
-      std::error_code ignored;
-      keys.refresh_if_stale(ignored);
-      auto seen = keys.current();
-      jwt = jwt_.validate(token, ec, clk);
-      if (ec == error::jws_kid_unknown) {
-        std::error_code rec;
-        if (keys.refresh_for_unknown_kid(seen.get(), rec) == refresh_outcome::updated) jwt = jwt_.validate(token, ec, clk);
-        if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
-      }
-    } else {
-      jwt = jwt_.validate(token, ec, clk);
-    }
+    jose::verified_jwt jwt = validate_with_refresh(jwt_, token, ec, clk);
     if (ec) return {};
     auto fail = [&](error e) {
       ec = e;
@@ -9786,10 +9798,11 @@ inline transport::response error_response(const transport::request& req, std::er
 
 /// RFC 6750 §3.1: a request that presented no token gets 401 with the bare challenge and no
 /// error code.
-inline transport::response missing_token_response(const transport::request& req) {
+inline transport::response missing_token_response(const transport::request& req,
+                                                  std::string_view realm = default_realm) {
   auto res = transport::make_response(req, transport::http::status::unauthorized, std::string());
   set_no_store(res);
-  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, default_realm));
+  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, realm));
   return res;
 }
 
@@ -10353,7 +10366,6 @@ namespace tessera::resource {
 
 // The shared pieces (oauth/remote_jwks.hpp) under the names resource code uses.
 using oauth::refresh_outcome;
-using oauth::refreshing_key_source;
 using oauth::remote_jwks;
 using oauth::remote_jwks_options;
 
@@ -10436,7 +10448,7 @@ class validator {
     const time_point now = clock_.now();
     if (auto hit = cache_->find(token, now)) return hit;
 
-    claims_ptr out = std::count(token.begin(), token.end(), '.') == 2 ? validate_jwt(token, now, ec)
+    claims_ptr out = std::count(token.begin(), token.end(), '.') == 2 ? validate_jwt(token, ec)
                                                                        : validate_opaque(token, now, ec);
     if (ec) return nullptr;
     time_point until = now + options_.cache.max_age;
@@ -10471,24 +10483,8 @@ class validator {
     return nullptr;
   }
 
-  claims_ptr validate_jwt(std::string_view token, time_point now, std::error_code& ec) const {
-    (void)now;
-    jose::verified_jwt jwt;
-    if constexpr (refreshing_key_source<Keys>) {
-      const Keys& keys = jwt_.source();
-      std::error_code ignored;  // a failed refresh leaves the old keys, which is what matters here
-      keys.refresh_if_stale(ignored);
-      auto seen = keys.current();  // held: its address cannot be reused while compared
-      jwt = jwt_.validate(token, ec, clock_);
-      if (ec == error::jws_kid_unknown) {
-        std::error_code rec;
-        const auto outcome = keys.refresh_for_unknown_kid(seen.get(), rec);
-        if (outcome == refresh_outcome::updated) jwt = jwt_.validate(token, ec, clock_);
-        if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
-      }
-    } else {
-      jwt = jwt_.validate(token, ec, clock_);
-    }
+  claims_ptr validate_jwt(std::string_view token, std::error_code& ec) const {
+    jose::verified_jwt jwt = oauth::validate_with_refresh(jwt_, token, ec, clock_);
     if (ec) return nullptr;
 
     auto out = std::make_shared<access_claims>();
@@ -10526,7 +10522,8 @@ class validator {
     out->source = token_source::introspection;
     read_access_claims(answer, options_.claims, [this](std::string_view a) { return accepts_audience(a); }, *out, ec);
     if (ec) return nullptr;
-    if (!out->issuer.empty() && !issuer_accepted(out->issuer)) return fail(ec, error::issuer_mismatch);
+    if (!out->issuer.empty())
+      if (auto e = jwt_.check_issuer(out->issuer); e != error{}) return fail(ec, e);
     if (!answer.contains("aud")) return fail(ec, error::audience_missing);
     if (out->audience.empty()) return fail(ec, error::audience_mismatch);
     const auto leeway = options_.leeway;
@@ -10535,13 +10532,6 @@ class validator {
       if (auto t = jose::numeric_date(*nbf); t && now + leeway < *t) return fail(ec, error::token_not_yet_valid);
     out->claims = std::move(answer);
     return out;
-  }
-
-  bool issuer_accepted(std::string_view iss) const noexcept {
-    if (iss == options_.issuer) return true;
-    for (const auto& t : options_.tenant_issuers)
-      if (!t.check(iss)) return true;
-    return false;
   }
 
   validator_options options_;
@@ -10692,11 +10682,7 @@ concept protected_handler =
 /// an `insufficient_scope` challenge.
 inline transport::response refusal(const transport::request& req, std::error_code ec, const guard_options& opt,
                                    const std::vector<std::string>& required = {}) {
-  if (ec == error::token_missing) {
-    auto res = oauth::missing_token_response(req);
-    res.set(transport::http::field::www_authenticate, oauth::bearer_challenge(condition::none, opt.realm));
-    return res;
-  }
+  if (ec == error::token_missing) return oauth::missing_token_response(req, opt.realm);
   auto res = oauth::error_response(req, ec);
   const condition c = condition_of(ec);
   if (c == condition::invalid_token || c == condition::insufficient_scope)

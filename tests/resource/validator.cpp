@@ -597,3 +597,19 @@ TEST_CASE("validator: options without an issuer or an audience are refused, not 
   tenants.tenant_issuers = {jose::tenant_issuer::allow("https://login.example.com/{tenantid}/v2.0", {"t1"})};
   CHECK_FALSE(resource::check_options(tenants));
 }
+
+TEST_CASE("introspection: the issuer rule is the JWT's, tenant templates included") {
+  shared_clock clock;
+  introspection_endpoint as;
+  auto o = options();
+  o.tenant_issuers = {jose::tenant_issuer::allow("https://login.example.com/{tenantid}/v2.0", {"t1"})};
+  fixed_validator v(jose::static_key_set{}, o, clock);
+  v.introspection(resource::introspection_client(transport::any_sync_client(as.wire),
+                                                 {"https://as.example.com/introspect", "rs", "secret"}));
+  std::error_code ec;
+  as.answer = R"({"active":true,"iss":"https://login.example.com/t1/v2.0","aud":"https://api.example.com"})";
+  CHECK(v.validate("token-of-t1", ec));
+  as.answer = R"({"active":true,"iss":"https://login.example.com/t2/v2.0","aud":"https://api.example.com"})";
+  CHECK_FALSE(v.validate("token-of-t2", ec));
+  CHECK(ec == error::issuer_tenant_not_allowed);
+}

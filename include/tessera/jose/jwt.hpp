@@ -331,9 +331,10 @@ class basic_jwt_validator {
     return r;
   }
 
- private:
-  // Exact issuers first, then each template; "fits a template but not an allowed tenant"
-  // wins over a plain mismatch so the log says which it was.
+  /// The issuer rule on its own, for claims that did not come in a JWT (an introspection
+  /// answer): `error{}` when `iss` is accepted, else `issuer_mismatch` or
+  /// `issuer_tenant_not_allowed`. Exact issuers first, then each template; "fits a template but
+  /// not an allowed tenant" wins over a plain mismatch so the log says which it was.
   error check_issuer(std::string_view s) const noexcept {
     if (std::find(issuers_.begin(), issuers_.end(), s) != issuers_.end()) return error{};
     error why = error::issuer_mismatch;
@@ -345,6 +346,7 @@ class basic_jwt_validator {
     return why;
   }
 
+ private:
   KeySource keys_;
   jws_verify_options jws_;
   std::vector<std::string> issuers_, audiences_, required_;

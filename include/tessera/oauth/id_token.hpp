@@ -113,22 +113,7 @@ class id_token_validator {
   template <clock Clock = system_clock>
   jose::verified_jwt validate(std::string_view token, const id_token_expectations& expect, std::error_code& ec,
                               const Clock& clk = {}) const {
-    jose::verified_jwt jwt;
-    if constexpr (refreshing_key_source<Keys>) {
-      // A provider that rotated its keys: one refetch, rate-limited by the source (row 20).
-      const Keys& keys = jwt_.source();
-      std::error_code ignored;
-      keys.refresh_if_stale(ignored);
-      auto seen = keys.current();
-      jwt = jwt_.validate(token, ec, clk);
-      if (ec == error::jws_kid_unknown) {
-        std::error_code rec;
-        if (keys.refresh_for_unknown_kid(seen.get(), rec) == refresh_outcome::updated) jwt = jwt_.validate(token, ec, clk);
-        if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
-      }
-    } else {
-      jwt = jwt_.validate(token, ec, clk);
-    }
+    jose::verified_jwt jwt = validate_with_refresh(jwt_, token, ec, clk);
     if (ec) return {};
     auto fail = [&](error e) {
       ec = e;

@@ -36,6 +36,7 @@
 
 #include <tessera/clock.hpp>
 #include <tessera/error.hpp>
+#include <tessera/jose/jwt.hpp>
 #include <tessera/jose/key_source.hpp>
 #include <tessera/transport/any_client.hpp>
 
@@ -237,6 +238,31 @@ concept refreshing_key_source = jose::key_source<S> && requires(const S& s, cons
 };
 
 static_assert(refreshing_key_source<remote_jwks<>>);
+
+/// Validates `token` with `v`; when `v`'s key source can fetch (a `remote_jwks`), first lets a
+/// stale set refresh (without waiting for another thread's fetch), and on an unknown `kid`
+/// fetches once — rate-limited by the source — and tries again. `jwks_unavailable` replaces
+/// `jws_kid_unknown` while no key set has ever been fetched: the token was not judged. The one
+/// rule for every validator of remote tokens (access tokens, ID tokens).
+template <jose::key_source Keys, clock Clock>
+jose::verified_jwt validate_with_refresh(const jose::basic_jwt_validator<Keys>& v, std::string_view token,
+                                         std::error_code& ec, const Clock& clk) {
+  if constexpr (refreshing_key_source<Keys>) {
+    const Keys& keys = v.source();
+    std::error_code ignored;  // a failed refresh leaves the old keys, which is what matters here
+    keys.refresh_if_stale(ignored);
+    auto seen = keys.current();  // held: its address cannot be reused while compared
+    jose::verified_jwt jwt = v.validate(token, ec, clk);
+    if (ec == error::jws_kid_unknown) {
+      std::error_code rec;
+      if (keys.refresh_for_unknown_kid(seen.get(), rec) == refresh_outcome::updated) jwt = v.validate(token, ec, clk);
+      if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
+    }
+    return jwt;
+  } else {
+    return v.validate(token, ec, clk);
+  }
+}
 
 }  // namespace tessera::oauth
 

@@ -84,10 +84,11 @@ inline transport::response error_response(const transport::request& req, std::er
 
 /// RFC 6750 §3.1: a request that presented no token gets 401 with the bare challenge and no
 /// error code.
-inline transport::response missing_token_response(const transport::request& req) {
+inline transport::response missing_token_response(const transport::request& req,
+                                                  std::string_view realm = default_realm) {
   auto res = transport::make_response(req, transport::http::status::unauthorized, std::string());
   set_no_store(res);
-  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, default_realm));
+  res.set(transport::http::field::www_authenticate, bearer_challenge(condition::none, realm));
   return res;
 }
 

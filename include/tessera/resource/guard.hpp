@@ -61,11 +61,7 @@ concept protected_handler =
 /// an `insufficient_scope` challenge.
 inline transport::response refusal(const transport::request& req, std::error_code ec, const guard_options& opt,
                                    const std::vector<std::string>& required = {}) {
-  if (ec == error::token_missing) {
-    auto res = oauth::missing_token_response(req);
-    res.set(transport::http::field::www_authenticate, oauth::bearer_challenge(condition::none, opt.realm));
-    return res;
-  }
+  if (ec == error::token_missing) return oauth::missing_token_response(req, opt.realm);
   auto res = oauth::error_response(req, ec);
   const condition c = condition_of(ec);
   if (c == condition::invalid_token || c == condition::insufficient_scope)

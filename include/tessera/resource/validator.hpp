@@ -51,7 +51,6 @@ namespace tessera::resource {
 
 // The shared pieces (oauth/remote_jwks.hpp) under the names resource code uses.
 using oauth::refresh_outcome;
-using oauth::refreshing_key_source;
 using oauth::remote_jwks;
 using oauth::remote_jwks_options;
 
@@ -134,7 +133,7 @@ class validator {
     const time_point now = clock_.now();
     if (auto hit = cache_->find(token, now)) return hit;
 
-    claims_ptr out = std::count(token.begin(), token.end(), '.') == 2 ? validate_jwt(token, now, ec)
+    claims_ptr out = std::count(token.begin(), token.end(), '.') == 2 ? validate_jwt(token, ec)
                                                                        : validate_opaque(token, now, ec);
     if (ec) return nullptr;
     time_point until = now + options_.cache.max_age;
@@ -169,24 +168,8 @@ class validator {
     return nullptr;
   }
 
-  claims_ptr validate_jwt(std::string_view token, time_point now, std::error_code& ec) const {
-    (void)now;
-    jose::verified_jwt jwt;
-    if constexpr (refreshing_key_source<Keys>) {
-      const Keys& keys = jwt_.source();
-      std::error_code ignored;  // a failed refresh leaves the old keys, which is what matters here
-      keys.refresh_if_stale(ignored);
-      auto seen = keys.current();  // held: its address cannot be reused while compared
-      jwt = jwt_.validate(token, ec, clock_);
-      if (ec == error::jws_kid_unknown) {
-        std::error_code rec;
-        const auto outcome = keys.refresh_for_unknown_kid(seen.get(), rec);
-        if (outcome == refresh_outcome::updated) jwt = jwt_.validate(token, ec, clock_);
-        if (ec == error::jws_kid_unknown && !keys.loaded()) ec = error::jwks_unavailable;
-      }
-    } else {
-      jwt = jwt_.validate(token, ec, clock_);
-    }
+  claims_ptr validate_jwt(std::string_view token, std::error_code& ec) const {
+    jose::verified_jwt jwt = oauth::validate_with_refresh(jwt_, token, ec, clock_);
     if (ec) return nullptr;
 
     auto out = std::make_shared<access_claims>();
@@ -224,7 +207,8 @@ class validator {
     out->source = token_source::introspection;
     read_access_claims(answer, options_.claims, [this](std::string_view a) { return accepts_audience(a); }, *out, ec);
     if (ec) return nullptr;
-    if (!out->issuer.empty() && !issuer_accepted(out->issuer)) return fail(ec, error::issuer_mismatch);
+    if (!out->issuer.empty())
+      if (auto e = jwt_.check_issuer(out->issuer); e != error{}) return fail(ec, e);
     if (!answer.contains("aud")) return fail(ec, error::audience_missing);
     if (out->audience.empty()) return fail(ec, error::audience_mismatch);
     const auto leeway = options_.leeway;
@@ -233,13 +217,6 @@ class validator {
       if (auto t = jose::numeric_date(*nbf); t && now + leeway < *t) return fail(ec, error::token_not_yet_valid);
     out->claims = std::move(answer);
     return out;
-  }
-
-  bool issuer_accepted(std::string_view iss) const noexcept {
-    if (iss == options_.issuer) return true;
-    for (const auto& t : options_.tenant_issuers)
-      if (!t.check(iss)) return true;
-    return false;
   }
 
   validator_options options_;
