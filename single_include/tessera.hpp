@@ -396,6 +396,28 @@ enum class error {
   id_token_auth_time_missing,
   id_token_auth_too_old,
   id_token_at_hash_mismatch,
+
+  // --- identity: people logging in through an external identity provider ----------------------
+  id_token_tenant_mismatch,
+  login_state_missing,
+  login_state_mismatch,
+  login_state_replayed,
+  upstream_provider_unknown,
+  upstream_error,
+  upstream_code_missing,
+  upstream_issuer_mismatch,
+  upstream_issuer_missing,
+  upstream_token_refused,
+  upstream_token_invalid,
+  upstream_id_token_missing,
+  userinfo_failed,
+  userinfo_subject_mismatch,
+  upstream_unavailable,
+  upstream_refresh_refused,
+  upstream_not_interactive,
+  id_token_hint_invalid,
+  post_logout_redirect_uri_unregistered,
+  session_end_unsupported,
 };
 
 //------------------------------------------------------------------------------------------
@@ -598,6 +620,29 @@ inline constexpr error_entry error_table[] = {
     {id_token_auth_time_missing, c::invalid_token, "ID token lacks auth_time and the login asked for max_age"},
     {id_token_auth_too_old, c::login_required, "the person authenticated longer ago than max_age allows"},
     {id_token_at_hash_mismatch, c::invalid_token, "ID token at_hash does not match the access token"},
+
+    {id_token_tenant_mismatch, c::invalid_token, "ID token tid is not the tenant its issuer names"},
+    {login_state_missing, c::invalid_request, "no sign-in is in progress in this browser (its state cookie is missing or expired)"},
+    {login_state_mismatch, c::invalid_request, "callback state is not the one this browser's sign-in sent"},
+    {login_state_replayed, c::invalid_request, "callback state was already used"},
+    {upstream_provider_unknown, c::invalid_request, "no identity provider of that name is configured"},
+    {upstream_error, c::access_denied, "the identity provider answered the sign-in with an error"},
+    {upstream_code_missing, c::invalid_request, "callback carries neither a code nor an error"},
+    {upstream_issuer_mismatch, c::invalid_request,
+     "callback iss is not the issuer of the identity provider this sign-in went to (RFC 9207)"},
+    {upstream_issuer_missing, c::invalid_request, "callback lacks the iss its identity provider promises (RFC 9207)"},
+    {upstream_token_refused, c::access_denied, "the identity provider refused the code exchange"},
+    {upstream_token_invalid, c::server_error, "the identity provider's token answer is malformed or too large"},
+    {upstream_id_token_missing, c::server_error, "the identity provider returned no ID token"},
+    {userinfo_failed, c::server_error, "the identity provider's userinfo answer is missing, malformed or too large"},
+    {userinfo_subject_mismatch, c::access_denied, "userinfo sub differs from the ID token's"},
+    {upstream_unavailable, c::temporarily_unavailable, "the identity provider's metadata could not be fetched yet"},
+    {upstream_refresh_refused, c::login_required, "the identity provider refused to refresh the session's tokens"},
+    {upstream_not_interactive, c::server_error, "this identity provider only vouches for tokens; nobody signs in through it"},
+    {id_token_hint_invalid, c::invalid_request, "id_token_hint is not an ID token this server issued to that client"},
+    {post_logout_redirect_uri_unregistered, c::invalid_request,
+     "post_logout_redirect_uri is not registered for the client (or no client is known)"},
+    {session_end_unsupported, c::server_error, "this deployment's identity cannot end sessions"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -608,7 +653,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::id_token_at_hash_mismatch) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::session_end_unsupported) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {
@@ -3574,49 +3619,28 @@ inline std::optional<std::string> open_cookie(const crypto::sealer& sealer, cons
 #ifndef TESSERA_IDENTITY_HPP
 #define TESSERA_IDENTITY_HPP
 
-// ---- begin tessera/identity/authenticator.hpp ----
-// tessera — identity/authenticator.hpp
+// ---- begin tessera/identity/any_identity.hpp ----
+// tessera — identity/any_identity.hpp
 //
-// How a person proves who they are, as a policy of `session_identity` (session_identity.hpp).
-// Everything else about a browser login — the browser layer, sessions, `current_user`,
-// /logout, /me — is `session_identity`'s and the same for every identity; an Authenticator
-// only installs its login pages and, when someone has authenticated, asks for a session.
+// `identity::any_identity`: an identity policy (concepts.hpp) chosen at run time, behind a
+// handle. The authorization server is a template over its identity, and instantiating it is
+// the costliest thing a build does; a deployment that picks its login at start-up — the users
+// file, or an external IdP named in the configuration — composes the server once with
+// `any_identity` and hands it whichever identity the configuration asks for:
 //
-// A type A models `authenticator` when, for `const A& a`, `transport::router& r`,
-// `const login_services& s` and `const user& u`:
+//     identity::local<store::memory> users(local_settings, store);
+//     identity::any_identity login(users);                   // or an identity::oidc<...>
+//     tessera::embedded_server server(settings, clients, keys, store, login);
 //
-//   typename A::settings_type;  A{settings_type}
-//       its run-time configuration; `session_identity` builds the authenticator in place from
-//       it (authenticators may hold mutexes and so need not move)
-//   a.install(r, s)
-//       registers its login pages at `s.login_path()`, and any others it needs (an IdP's
-//       `/callback`). `s` outlives `a`'s handlers. The pages must honour `redirect_url`
-//       (`s.browser().redirect_target`), `prompt=login` (authenticate again even with a session),
-//       use the browser layer for every page, redirect and CSRF check, and on success answer
-//       with `s.start_session(...)`'s cookie and a 303 to the redirect target
-//   a.recognizes(u) -> bool
-//       whether a session's user is still one this authenticator would log in; false ends
-//       the session at its next use (a user removed from the users file; an IdP-backed
-//       authenticator answers true, the IdP having vouched for the user at login)
-//
-// Models: `password_authenticator` (password_authenticator.hpp: the users file and a login
-// form). The OIDC relying party (`/login` redirects to the IdP, `/callback` comes back) is the
-// next. Exemplar, the least an authenticator must do:
-//
-//     struct nobody_authenticator {
-//       struct settings_type {};
-//       explicit nobody_authenticator(settings_type) {}
-//       void install(transport::router& r, const login_services& s) const {
-//         r.get(std::string(s.login_path()), [&s](const transport::request& q) {
-//           return s.browser().error_page(q, transport::http::status::forbidden, "Sign in", "Nobody may sign in.");
-//         });
-//       }
-//       bool recognizes(const user&) const { return false; }
-//     };
-//
-// (compiled in tests/server/identity_local.cpp).
-#ifndef TESSERA_IDENTITY_AUTHENTICATOR_HPP
-#define TESSERA_IDENTITY_AUTHENTICATOR_HPP
+// The handle refers to the identity (which must outlive every copy and must not move, as
+// identities never do once installed) or shares ownership of it; the server keeps a copy of the
+// handle (`is_identity_handle`), so `embedded_server(..., any_identity(users))` is fine
+// (`any_identity(std::make_shared<...>(...))`). Copies refer to the same identity. One
+// virtual call per use; the server asks its identity once or twice per browser request.
+// `recognizes` forwards to the identity's own when it has one (`recognizes_users`), else
+// answers true.
+#ifndef TESSERA_IDENTITY_ANY_IDENTITY_HPP
+#define TESSERA_IDENTITY_ANY_IDENTITY_HPP
 
 // ---- begin tessera/identity/browser.hpp ----
 // tessera — identity/browser.hpp
@@ -4325,6 +4349,10 @@ inline std::optional<std::string> browser::redirect_target(const transport::requ
 //   i.recognizes(u) -> bool                               (optional)
 //       whether `u` is still a user of this identity; without it, every user is. The
 //       authorization server asks before a refresh, so a removed person stops getting tokens
+//   i.end_session(req, ctx, ec) -> std::string                (optional)
+//       ends the request's session (deleted from the store, so a copied cookie dies too) and
+//       returns the `Set-Cookie` value that removes the cookie; `ec` for store failures. The
+//       authorization server's end_session_endpoint (RP-initiated logout) needs it
 //   i.browser() -> const identity::browser&
 //       the deployment's one browser layer (browser.hpp): the server seals its
 //       pending-authorization cookie, renders its device, consent and error pages, reads
@@ -4558,6 +4586,18 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
   { i.browser() } -> std::same_as<const browser&>;
 };
 
+/// True for identity types that are handles to an identity (`any_identity`): cheap to copy,
+/// so a server keeps its own copy instead of the address of the caller's.
+template <class I>
+inline constexpr bool is_identity_handle = false;
+
+/// Whether identity `I` can end a browser's session on the server's behalf (`end_session`).
+template <class I>
+concept ends_sessions = requires(const I& i, const transport::request& req, const transport::request_context& ctx,
+                                 std::error_code& ec) {
+  { i.end_session(req, ctx, ec) } -> std::same_as<std::string>;
+};
+
 /// Whether identity `I` can say that a user no longer exists (`recognizes`).
 template <class I>
 concept recognizes_users = requires(const I& i, const user& u) {
@@ -4568,6 +4608,158 @@ concept recognizes_users = requires(const I& i, const user& u) {
 
 #endif
 // ---- end tessera/identity/concepts.hpp ----
+
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace tessera::identity {
+
+class any_identity {
+ public:
+  /// Refers to `i`, which must outlive every copy of this handle.
+  template <identity_policy I>
+    requires(!std::same_as<std::remove_cvref_t<I>, any_identity>)
+  explicit any_identity(const I& i) : impl_(std::make_shared<model<const I*>>(&i)) {}
+
+  /// Shares ownership of `i`.
+  template <identity_policy I>
+  explicit any_identity(std::shared_ptr<I> i) {
+    TESSERA_ASSERT(i != nullptr);
+    impl_ = std::make_shared<model<std::shared_ptr<I>>>(std::move(i));
+  }
+
+  std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                   std::error_code& ec) const {
+    return impl_->current_user(req, ctx, ec);
+  }
+  std::string_view login_path() const { return impl_->login_path(); }
+  void install(transport::router& r) const { impl_->install(r); }
+  const identity::browser& browser() const { return impl_->browser(); }
+  bool recognizes(const user& u) const { return impl_->recognizes(u); }
+  /// Forwards to the identity's `end_session`; `session_end_unsupported` when it has none.
+  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    return impl_->end_session(req, ctx, ec);
+  }
+
+ private:
+  struct concept_t {
+    virtual ~concept_t() = default;
+    virtual std::optional<user> current_user(const transport::request&, const transport::request_context&,
+                                             std::error_code&) const = 0;
+    virtual std::string_view login_path() const = 0;
+    virtual void install(transport::router&) const = 0;
+    virtual const identity::browser& browser() const = 0;
+    virtual bool recognizes(const user&) const = 0;
+    virtual std::string end_session(const transport::request&, const transport::request_context&, std::error_code&) const = 0;
+  };
+  template <class P>
+  struct model final : concept_t {
+    explicit model(P p) : p_(std::move(p)) {}
+    std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
+                                     std::error_code& ec) const override {
+      return p_->current_user(req, ctx, ec);
+    }
+    std::string_view login_path() const override { return p_->login_path(); }
+    void install(transport::router& r) const override { p_->install(r); }
+    const identity::browser& browser() const override { return p_->browser(); }
+    bool recognizes(const user& u) const override {
+      if constexpr (recognizes_users<std::remove_cvref_t<decltype(*p_)>>)
+        return p_->recognizes(u);
+      else
+        return true;
+    }
+    std::string end_session(const transport::request& req, const transport::request_context& ctx,
+                            std::error_code& ec) const override {
+      if constexpr (ends_sessions<std::remove_cvref_t<decltype(*p_)>>) {
+        return p_->end_session(req, ctx, ec);
+      } else {
+        (void)req;
+        (void)ctx;
+        ec = error::session_end_unsupported;
+        return {};
+      }
+    }
+    P p_;
+  };
+
+  std::shared_ptr<const concept_t> impl_;
+};
+
+template <>
+inline constexpr bool is_identity_handle<any_identity> = true;
+
+static_assert(identity_policy<any_identity>);
+static_assert(recognizes_users<any_identity>);
+static_assert(ends_sessions<any_identity>);
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/any_identity.hpp ----
+// ---- begin tessera/identity/authenticator.hpp ----
+// tessera — identity/authenticator.hpp
+//
+// How a person proves who they are, as a policy of `session_identity` (session_identity.hpp).
+// Everything else about a browser login — the browser layer, sessions, `current_user`,
+// /logout, /me — is `session_identity`'s and the same for every identity; an Authenticator
+// only installs its login pages and, when someone has authenticated, asks for a session.
+//
+// A type A models `authenticator` when, for `const A& a`, `transport::router& r`,
+// `const login_services& s` and `const user& u`:
+//
+//   typename A::settings_type;  A{settings_type}
+//       its run-time configuration; `session_identity` builds the authenticator in place from
+//       it (authenticators may hold mutexes and so need not move)
+//   a.install(r, s)
+//       registers its login pages at `s.login_path()`, and any others it needs (an IdP's
+//       `/callback`). `s` outlives `a`'s handlers. The pages must honour `redirect_url`
+//       (`s.browser().redirect_target`), `prompt=login` (authenticate again even with a session),
+//       use the browser layer for every page, redirect and CSRF check, and on success answer
+//       with `s.start_session(...)`'s cookie and a 303 to the redirect target
+//   a.recognizes(u) -> bool
+//       whether a session's user is still one this authenticator would log in; false ends
+//       the session at its next use (a user removed from the users file; an IdP-backed
+//       authenticator answers true, the IdP having vouched for the user at login)
+//
+// An authenticator whose sessions hold an identity provider's tokens (`upstream`, given to
+// `login_services::start_session`) may also model `refreshes_upstream`:
+//
+//   a.upstream_stale(upstream, now) -> bool
+//       whether the session's IdP tokens need refreshing before the session is used
+//   a.refresh_upstream(upstream, now, ec) -> std::optional<std::string>
+//       asks the IdP; the new upstream value, or nullopt with `ec` clear when the IdP refused
+//       (the session ends: the person logs in again), or with `ec` set when it could not be
+//       asked (the session stays, unrefreshed, and the next use tries again)
+//   a.logout_location(upstream, redirect, ctx) -> std::string
+//       where the browser goes after its session ended ("" = `redirect`): the IdP's
+//       end_session_endpoint (RP-initiated logout) when it has one
+//
+// `session_identity` calls them, refreshing each session at most once at a time.
+//
+// Models: `password_authenticator` (password_authenticator.hpp: the users file and a login
+// form) and `oidc_authenticator` (oidc.hpp: `/login` redirects to an external IdP, `/callback`
+// comes back). Exemplar, the least an authenticator must do:
+//
+//     struct nobody_authenticator {
+//       struct settings_type {};
+//       explicit nobody_authenticator(settings_type) {}
+//       void install(transport::router& r, const login_services& s) const {
+//         r.get(std::string(s.login_path()), [&s](const transport::request& q) {
+//           return s.browser().error_page(q, transport::http::status::forbidden, "Sign in", "Nobody may sign in.");
+//         });
+//       }
+//       bool recognizes(const user&) const { return false; }
+//     };
+//
+// (compiled in tests/server/identity_local.cpp).
+#ifndef TESSERA_IDENTITY_AUTHENTICATOR_HPP
+#define TESSERA_IDENTITY_AUTHENTICATOR_HPP
+
 
 #include <concepts>
 #include <optional>
@@ -4597,12 +4789,29 @@ class login_services {
   /// answer with `unavailable`.
   virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                                     std::error_code& ec) const = 0;
+  /// As above, keeping `upstream` (an external login's IdP tokens, in the authenticator's own
+  /// format) sealed with the session (session.hpp); `input_too_large` past
+  /// `store::session_record::max_upstream_size`.
+  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                    std::string_view upstream, std::error_code& ec) const = 0;
+  /// Records the one-time value `key` (a hash, never a secret) as used until `expires_at`:
+  /// true the first time. With a store that keeps one-time identifiers (`store::jti_store`)
+  /// this holds across every process sharing the store; with another it is always true.
+  virtual bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const = 0;
   /// The page for a failure of the store or of crypto: 503 for `temporarily_unavailable`,
   /// else 500, in fixed words.
   virtual transport::response unavailable(const transport::request& req, const std::error_code& ec) const = 0;
 
  protected:
   ~login_services() = default;
+};
+
+template <class A>
+concept refreshes_upstream = requires(const A& a, std::string_view upstream, time_point now, std::error_code& ec,
+                                      const transport::request_context& ctx) {
+  { a.upstream_stale(upstream, now) } -> std::same_as<bool>;
+  { a.refresh_upstream(upstream, now, ec) } -> std::same_as<std::optional<std::string>>;
+  { a.logout_location(upstream, upstream, ctx) } -> std::convertible_to<std::string>;
 };
 
 template <class A>
@@ -5272,11 +5481,22 @@ static_assert(authenticator<password_authenticator>);
 // error page with no Location (docs/security.md row 8; Flyte follows it unchecked on /logout). After a
 // login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
 //
+// Sessions of an external login carry the IdP's tokens (session.hpp). When the authenticator
+// models `refreshes_upstream` (authenticator.hpp), `current_user` refreshes them at the IdP
+// once they are stale — one refresh per session at a time in this process (the session is
+// read again under a lock, so concurrent requests use the first one's result instead of
+// spending the refresh token twice); a refusal ends the session (the person logs in again), an
+// IdP that cannot be reached leaves it as it is until the next request. POST /logout then sends
+// the browser on to `logout_location` (the IdP's end_session_endpoint) when there is one.
+//
 // /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
 // `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
 // has them as non-empty strings (absent members, never empty strings); other claims of the
-// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
-// A store failure is 503 (`temporarily_unavailable`), never mistaken for a logged-out user.
+// session go to `additional_claims`. Headers `X-User-Subject` and Flyte's `X-User-Claim-*`
+// (`add_claim_headers`). `Cache-Control: no-store`. A store failure is 503
+// (`temporarily_unavailable`), never mistaken for a logged-out user. A request that carries a
+// token (`Bearer` or `IDToken` in `authorization` or `flyte-authorization`) is answered for the
+// token's person instead of the session's (`session_identity_settings::token_headers`).
 #ifndef TESSERA_IDENTITY_SESSION_IDENTITY_HPP
 #define TESSERA_IDENTITY_SESSION_IDENTITY_HPP
 
@@ -5305,6 +5525,13 @@ static_assert(authenticator<password_authenticator>);
 // the cookie of its own mode, so in secure mode a plain `tessera_session` planted over http is
 // never looked at, and a value moved from one name to the other fails to open (the name is
 // sealed in). A cookie sent twice is refused.
+//
+// An external login (identity/oidc.hpp) keeps the identity provider's tokens with the session
+// (`upstream`, the authenticator's own format): sealed with AES-256-GCM under a key derived
+// from the session id (HMAC-SHA-256), which only the browser's cookie holds — the store sees
+// the id's hash and the sealed bytes, so neither a store dump nor a stolen cookie key alone
+// reveals an IdP token. The id hash is the associated data: sealed tokens moved to another
+// session do not open.
 //
 // Lifetime is absolute (`lifetime`, default 8 h, from login): no sliding renewal, so a stolen
 // cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store record's
@@ -5466,6 +5693,11 @@ struct session_record {
   std::string user_claims;     // JSON object
   time_point auth_time{};
   time_point expires_at{};
+  /// The identity provider's tokens of an external login (identity/oidc.hpp), sealed under a
+  /// key derived from the session id, which the store never sees: a store dump reveals no
+  /// IdP token. Empty for local logins. Opaque to stores; up to `max_upstream_size` bytes.
+  std::string upstream;
+  static constexpr std::size_t max_upstream_size = 64 * 1024;
 };
 
 /// What a person allowed a client (the consent page, docs/security.md row 37), kept per
@@ -5627,10 +5859,13 @@ class session_manager {
   /// The cookie's name in plain mode; `__Host-tessera_session` in secure mode.
   static constexpr std::string_view cookie = "tessera_session";
 
-  /// A live session: the hash it is stored under, and its record.
+  /// A live session: the hash it is stored under, its record, and its upstream tokens opened
+  /// (`upstream`, empty for a local login) with the key they are sealed under.
   struct session {
     std::string id_hash;
     store::session_record record;
+    std::string upstream;
+    std::string upstream_key;  // derived from the session id; never stored
   };
 
   session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock)
@@ -5645,10 +5880,17 @@ class session_manager {
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
   /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
-  /// hands it to the browser. `claims` of `u` are stored as JSON. Fails as the store does,
-  /// or with `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
-  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec) const {
+  /// hands it to the browser. `claims` of `u` are stored as JSON, `upstream` (an external
+  /// login's IdP tokens; at most `session_record::max_upstream_size` bytes, else
+  /// `input_too_large`) sealed as the header comment says. Fails as the store does, or with
+  /// `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
+  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec,
+                    std::string_view upstream = {}) const {
     ec = {};
+    if (upstream.size() > store::session_record::max_upstream_size) {
+      ec = error::input_too_large;
+      return {};
+    }
     std::array<unsigned char, 32> raw;
     crypto::random_bytes(raw, ec);
     if (ec) return {};
@@ -5665,6 +5907,11 @@ class session_manager {
 
     std::string header = browser_.seal_cookie(ctx, cookie, id, lifetime_, now, ec);
     std::string hash = store::token_hash(id);
+    if (!ec && !upstream.empty()) {
+      std::string key = upstream_key(id, ec);
+      if (!ec) rec.upstream = crypto::sealer(key).seal(upstream, hash, ec);
+      OPENSSL_cleanse(key.data(), key.size());
+    }
     OPENSSL_cleanse(id.data(), id.size());
     if (ec) return {};
     store_.put_session(hash, rec, ec);
@@ -5682,13 +5929,46 @@ class session_manager {
     std::error_code cookie_ec;
     auto id = browser_.open_cookie(req, ctx, cookie, now, cookie_ec);
     if (!id) return std::nullopt;
-    session s{store::token_hash(*id), {}};
-    OPENSSL_cleanse(id->data(), id->size());
+    session s{store::token_hash(*id), {}, {}, {}};
     auto rec = store_.find_session(s.id_hash, now, ec);
-    if (ec || !rec) return std::nullopt;
+    if (ec || !rec) {
+      OPENSSL_cleanse(id->data(), id->size());
+      return std::nullopt;
+    }
     s.record = std::move(*rec);
+    if (!s.record.upstream.empty()) {
+      std::error_code open_ec;
+      s.upstream_key = upstream_key(*id, open_ec);
+      if (!open_ec) s.upstream = crypto::sealer(s.upstream_key).open(s.record.upstream, s.id_hash, open_ec);
+      if (open_ec) {  // not sealed for this session: no session
+        OPENSSL_cleanse(id->data(), id->size());
+        return std::nullopt;
+      }
+    }
+    OPENSSL_cleanse(id->data(), id->size());
     return s;
   }
+
+  /// Replaces the upstream tokens of live session `s` (a silent refresh at the IdP), keeping
+  /// everything else. `input_too_large` past `session_record::max_upstream_size`; the store's
+  /// failures. `s.upstream` becomes `upstream`.
+  void replace_upstream(session& s, std::string_view upstream, std::error_code& ec) const {
+    ec = {};
+    if (upstream.size() > store::session_record::max_upstream_size || s.upstream_key.empty()) {
+      ec = s.upstream_key.empty() ? std::error_code(error::session_invalid) : std::error_code(error::input_too_large);
+      return;
+    }
+    store::session_record rec = s.record;
+    rec.upstream = crypto::sealer(s.upstream_key).seal(upstream, s.id_hash, ec);
+    if (ec) return;
+    store_.put_session(s.id_hash, rec, ec);
+    if (ec) return;
+    s.record = std::move(rec);
+    s.upstream.assign(upstream);
+  }
+
+  /// Deletes session `s` from the store (its cookie then opens to nothing).
+  void remove(const session& s, std::error_code& ec) const { store_.delete_session(s.id_hash, ec); }
 
   /// The user of the request's session (see `find`), with a `login_id` that names this
   /// session. A record whose claims are not a JSON object reads as no session.
@@ -5696,10 +5976,15 @@ class session_manager {
                                    std::error_code& ec) const {
     auto s = find(req, ctx, ec);
     if (!s) return std::nullopt;
-    auto u = to_user(s->record);
+    return user_of(*s);
+  }
+
+  /// The user of live session `s`, as `current_user` describes.
+  static std::optional<user> user_of(const session& s) {
+    auto u = to_user(s.record);
     // Every login draws a new session id, so a one-way function of it names the login
     // (docs/security.md row 35) without revealing the key the session is stored under.
-    if (u) u->login_id = store::token_hash(s->id_hash);
+    if (u) u->login_id = store::token_hash(s.id_hash);
     return u;
   }
 
@@ -5715,6 +6000,15 @@ class session_manager {
       if (ec) return {};
     }
     return browser_.expire_cookie(ctx, cookie, ec);
+  }
+
+  /// The key a session's upstream tokens are sealed under: HMAC-SHA-256 of a fixed label under
+  /// the session id.
+  static std::string upstream_key(std::string_view id, std::error_code& ec) {
+    auto d = crypto::hmac_sha256(id, "tessera session upstream tokens v1", ec);
+    std::string key(reinterpret_cast<const char*>(d.data()), d.size());
+    OPENSSL_cleanse(d.data(), d.size());
+    return key;
   }
 
   /// A session record as a user; nullopt when its claims are not a JSON object.
@@ -5747,7 +6041,12 @@ class session_manager {
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -5762,6 +6061,14 @@ struct session_identity_settings {
   std::string login_path = "/login";
   std::string logout_path = "/logout";
   std::string me_path = "/me";
+  /// /me also answers for a token, as Flyte's IdentityService does: the first of these
+  /// request headers present (Flyte: `authorization`, and `httpAuthorizationHeader`,
+  /// `flyte-authorization`), as `Bearer <token>` or `IDToken <token>`. An `IDToken` goes to the
+  /// authenticator when it vouches for ID tokens (an external IdP's); otherwise, and for
+  /// `Bearer`, to `token_user` (e.g. a resource validator of the access tokens this deployment
+  /// accepts). Without a way to check the token, or when it is refused: 401 `invalid_token`.
+  std::vector<std::string> token_headers = {"authorization", "flyte-authorization"};
+  std::function<std::optional<user>(std::string_view scheme, std::string_view token, std::error_code& ec)> token_user;
 };
 
 template <class Store, class Clock, class Authenticator>
@@ -5798,7 +6105,13 @@ class session_identity {
   /// when the authenticator no longer recognizes its user. `ec`: store failures only.
   std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                    std::error_code& ec) const {
-    auto u = sessions_.current_user(req, ctx, ec);
+    std::optional<user> u;
+    if constexpr (refreshes_upstream<Authenticator>) {
+      auto s = live_session(req, ctx, ec);
+      if (s) u = session_type::user_of(*s);
+    } else {
+      u = sessions_.current_user(req, ctx, ec);
+    }
     if (!u || !authenticator_.recognizes(*u)) return std::nullopt;
     return u;
   }
@@ -5808,6 +6121,13 @@ class session_identity {
   /// authorization server asks before it refreshes tokens issued to `u`, so a person removed
   /// from the users file (or the IdP) stops getting new tokens.
   bool recognizes(const user& u) const { return authenticator_.recognizes(u); }
+
+  /// Ends the request's session, if any (optional `identity_policy` hook: the authorization
+  /// server's RP-initiated logout): the `Set-Cookie` value that removes the cookie. On a store
+  /// failure `ec` is set, "" returned, and the session is still alive.
+  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    return sessions_.end(req, ctx, ec);
+  }
 
   /// Registers the authenticator's pages, GET/POST logout and GET me.
   void install(transport::router& r) const {
@@ -5856,6 +6176,14 @@ class session_identity {
                          "This sign-out form has expired or did not come from this site. Sign out again?");
     auto s = sessions_.find(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
+    std::string location(redirect);
+    if constexpr (refreshes_upstream<Authenticator>) {
+      // RP-initiated logout: on to the IdP, which sends the browser back (or shows its page).
+      if (s && !s->upstream.empty()) {
+        std::string at_idp = authenticator_.logout_location(s->upstream, redirect, ctx);
+        if (!at_idp.empty()) location = std::move(at_idp);
+      }
+    }
     if constexpr (forgets_consents) {
       if (s && form.get("forget_consents") == "on") {
         sessions_.store().delete_consents(s->record.subject, ec);
@@ -5864,7 +6192,7 @@ class session_identity {
     }
     auto expired = sessions_.end(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
-    auto res = identity::browser::see_other(req, redirect);
+    auto res = identity::browser::see_other(req, location);
     res.insert(transport::http::field::set_cookie, expired);
     auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
@@ -5874,7 +6202,18 @@ class session_identity {
   /// GET me_path.
   transport::response me(const transport::request& req, const transport::request_context& ctx) const {
     std::error_code ec;
-    auto u = current_user(req, ctx, ec);
+    std::optional<user> u;
+    if (auto presented = presented_token(req)) {
+      u = token_user(presented->first, presented->second, ec);
+      if (!u) {
+        const condition c = condition_of(ec) == condition::temporarily_unavailable ? condition::temporarily_unavailable
+                                                                                  : condition::invalid_token;
+        boost::json::object body{{"error", wire_name(c)}};
+        return json_response(req, static_cast<transport::http::status>(http_status(c)), body);
+      }
+    } else {
+      u = current_user(req, ctx, ec);
+    }
     if (ec || !u) {
       const condition c = ec ? condition_of(ec) : condition::login_required;
       boost::json::object body{{"error", wire_name(c)}};
@@ -5882,7 +6221,38 @@ class session_identity {
     }
     auto res = json_response(req, transport::http::status::ok, me_document(*u));
     if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
+    add_claim_headers(res, *u);
     return res;
+  }
+
+  /// Flyte's `X-User-Claim-<Name>` headers: each claim of `u` (name with '_' as '-'), its value
+  /// as JSON; claims whose name is not a plain token or whose value exceeds 1,024 bytes are left
+  /// out, and at most 32 are sent.
+  static void add_claim_headers(transport::response& res, const user& u) {
+    std::size_t sent = 0;
+    for (const auto& [key, value] : u.claims) {
+      if (sent == 32) break;
+      if (key.empty() || key.size() > 64 || key == "sub") continue;
+      std::string name = "X-User-Claim-";
+      bool plain = true;
+      bool upper = true;
+      for (char c : std::string_view(key)) {
+        if (c == '_' || c == '-') {
+          name += '-';
+          upper = true;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+          name += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+          upper = false;
+        } else {
+          plain = false;
+          break;
+        }
+      }
+      std::string json = boost::json::serialize(value);
+      if (!plain || json.size() > 1024 || !is_header_safe(json)) continue;
+      res.set(name, json);
+      ++sent;
+    }
   }
 
   /// Flyte's /me document for `u` (shape in the header comment).
@@ -5929,9 +6299,23 @@ class session_identity {
     }
     std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                               std::error_code& ec) const override {
+      return start_session(req, ctx, u, {}, ec);
+    }
+    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                              std::string_view upstream, std::error_code& ec) const override {
       (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
       if (ec) return {};
-      return id_.sessions_.start(u, ctx, ec);
+      return id_.sessions_.start(u, ctx, ec, upstream);
+    }
+    bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const override {
+      ec = {};
+      if constexpr (store::jti_store<Store>) {
+        return id_.sessions_.store().use_once(key, expires_at, id_.clock_.now(), ec);
+      } else {
+        (void)key;
+        (void)expires_at;
+        return true;
+      }
     }
     transport::response unavailable(const transport::request& req, const std::error_code& ec) const override {
       const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
@@ -5953,6 +6337,62 @@ class session_identity {
                              render_logout_page({settings_.logout_path, csrf.token, redirect_url, notice, forgets_consents}));
     if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
     return res;
+  }
+
+  using session_type = session_manager<Store, Clock>;
+
+  // The (scheme, token) of the first `token_headers` field present, when its scheme is Bearer
+  // or IDToken; nullopt when none is present. Another scheme reads as ("", "").
+  std::optional<std::pair<std::string, std::string>> presented_token(const transport::request& req) const {
+    for (const auto& h : settings_.token_headers) {
+      auto it = req.find(h);
+      if (it == req.end()) continue;
+      const std::string_view v = it->value();
+      const auto sp = v.find(' ');
+      if (sp == std::string_view::npos || sp + 1 >= v.size()) return std::pair<std::string, std::string>{};
+      std::string scheme(v.substr(0, sp));
+      for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      std::string_view token = v.substr(sp + 1);
+      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+      if (scheme == "bearer") return std::pair<std::string, std::string>{"Bearer", std::string(token)};
+      if (scheme == "idtoken") return std::pair<std::string, std::string>{"IDToken", std::string(token)};
+      return std::pair<std::string, std::string>{};
+    }
+    return std::nullopt;
+  }
+
+  // The person a presented token names (see `session_identity_settings::token_headers`).
+  std::optional<user> token_user(std::string_view scheme, std::string_view token, std::error_code& ec) const {
+    ec = error::token_scheme_unsupported;
+    if (scheme.empty() || token.empty()) return std::nullopt;
+    if constexpr (requires(const Authenticator& a) { a.person_of_id_token(token, ec); }) {
+      if (scheme == "IDToken") return authenticator_.person_of_id_token(token, ec);
+    }
+    if (settings_.token_user) return settings_.token_user(scheme, token, ec);
+    return std::nullopt;
+  }
+
+  // The request's live session, its upstream tokens refreshed when stale (header comment).
+  std::optional<typename session_type::session> live_session(const transport::request& req,
+                                                            const transport::request_context& ctx,
+                                                            std::error_code& ec) const
+    requires refreshes_upstream<Authenticator>
+  {
+    auto s = sessions_.find(req, ctx, ec);
+    if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
+    std::lock_guard lk(refresh_locks_[std::hash<std::string>{}(s->id_hash) % refresh_locks_.size()]);
+    s = sessions_.find(req, ctx, ec);  // another request may have refreshed (or ended) it meanwhile
+    if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
+    std::error_code idp_ec;
+    auto next = authenticator_.refresh_upstream(s->upstream, clock_.now(), idp_ec);
+    if (idp_ec) return s;  // the IdP could not be asked: keep the session, try again next time
+    if (!next) {
+      sessions_.remove(*s, ec);
+      return std::nullopt;
+    }
+    sessions_.replace_upstream(*s, *next, ec);
+    if (ec) return std::nullopt;
+    return s;
   }
 
   static session_identity_settings checked(session_identity_settings s) {
@@ -5989,6 +6429,7 @@ class session_identity {
   const Clock& clock_;
   Authenticator authenticator_;
   services_impl services_;
+  mutable std::array<std::mutex, 16> refresh_locks_;
 };
 
 }  // namespace tessera::identity
@@ -6490,13 +6931,150 @@ static_assert(identity_policy<local<store::memory>>);
 
 #endif
 // ---- end tessera/identity/local.hpp ----
+// ---- begin tessera/identity/oidc.hpp ----
+// tessera — identity/oidc.hpp
+//
+// People log in through external identity providers: `oidc_authenticator`, an authenticator
+// (authenticator.hpp) of `session_identity` over one or several `upstream_provider`s
+// (upstream.hpp), and `oidc<Profile, Store, Clock>`, the identity policy with one provider of
+// one profile (profiles.hpp) — beside `identity::local`, and used by the authorization server
+// the same way: a person logging in to flytectl's PKCE flow goes through the IdP.
+//
+//   GET /login?redirect_url=R[&provider=N][&prompt=login]
+//       R as everywhere (a safe local redirect, else 400 with no Location; default
+//       `default_redirect`). With a session and no `prompt=login`: 303 to R. Otherwise the
+//       provider N (with one provider, that one; with several and no N, a page that lists them;
+//       an unknown N is 400 `upstream_provider_unknown`), not yet reachable: 503
+//       `upstream_unavailable` (discovery retries with backoff). Else a fresh state (256 bits),
+//       nonce and PKCE verifier go into the sealed, HttpOnly, SameSite=Lax cookie
+//       `tessera_oidc` (`__Host-` in secure mode) with N and R, for `login_lifetime`; and 303 to
+//       the IdP's authorization endpoint (never 307).
+//   GET /callback?code&state[&iss] | ?error&state
+//       Every answer spends the cookie. Refused, each with its cause on the page and in `log`:
+//       no cookie or one that does not open (`login_state_missing`: expired, from another
+//       browser, tampered), `state` not the cookie's (`login_state_mismatch`, constant-time),
+//       a state seen before (`login_state_replayed`, through the store's one-time ids when it
+//       keeps them), RFC 9207 `iss` not the issuer of the provider the cookie names
+//       (`upstream_issuer_mismatch`; the mix-up defence: the cookie binds the provider, so an
+//       answer of the other configured IdP cannot finish this login) or missing when promised,
+//       the IdP's `error` (`upstream_error`, with its code when plain), no `code`, then
+//       whatever the code exchange, ID token, userinfo or person checks refuse (upstream.hpp).
+//       Success: a new session (the old one ended: fixation) holding the IdP's tokens, 303 to R.
+//
+// The session's IdP tokens are refreshed when stale (`refreshes_upstream`, session_identity.hpp);
+// logout continues at the IdP's end_session_endpoint. Browsers apply CSP `form-action` to the
+// redirect after the logout form, so the IdP's origin belongs in
+// `browser_settings::form_action_sources`.
+//
+// Pages are the browser layer's: fixed words, the cause's fixed description, never a token or
+// the IdP's free text. `log` gets one line per refused sign-in: provider, cause, the IdP's
+// plain error code — never a token, code, state or secret.
+#ifndef TESSERA_IDENTITY_OIDC_HPP
+#define TESSERA_IDENTITY_OIDC_HPP
 
-#endif
-// ---- end tessera/identity.hpp ----
-// ---- begin tessera/jose.hpp ----
-// tessera — jose.hpp: the JOSE layer (include list only).
-#ifndef TESSERA_JOSE_HPP
-#define TESSERA_JOSE_HPP
+// ---- begin tessera/identity/profiles.hpp ----
+// tessera — identity/profiles.hpp
+//
+// Identity-provider profiles: compile-time policies of `upstream<Profile, Clock>`
+// (upstream.hpp) that encode what an IdP's discovery document does not say. Each derives from
+// `generic_oidc` (the reference behaviour) and hides what it changes. A profile is a type with
+// these static members (all of `generic_oidc`'s):
+//
+//   name                      "okta", ...
+//   openid                    true: OpenID Connect (ID token, userinfo); false: plain OAuth 2.0
+//   interactive               false: the IdP only vouches for tokens (no one signs in through it)
+//   metadata_path             the discovery document under the base URL
+//   check(settings, why)      configuration rules; sets `why` for a bad one
+//   discovery_issuer(s)       the issuer the discovery document must name ("" = the base URL)
+//   default_scopes(metadata)  when `settings.scopes` is empty
+//   token_issuers(s, m, options, ec)   which `iss` ID tokens may carry
+//   authorize_parameters(s, extra)     parameters of the authorization request
+//   token_parameters(s, form)          parameters of every token request
+//   check_id_token(s, jwt) -> error_code   checks beyond oauth::id_token_validator's
+//   id_token_audience(s)      the `aud` ID tokens must carry (the client id)
+//   adjust_claims(claims)     the person's profile claims, normalised
+//   static_metadata(s)        plain OAuth 2.0 only: the endpoints
+//   fetch_person(http, s, access_token, ec) -> upstream_person   plain OAuth 2.0 only
+//
+// Profiles (facts: the IdPs' own documentation):
+//   generic_oidc   any OpenID provider: its discovery document, its issuer exactly. Default
+//                  scopes `openid`, `profile` and `email` (when it lists them, or lists
+//                  nothing), `offline_access` only when it lists it.
+//   okta           org (`https://<org>.okta.com`) and custom authorization servers
+//                  (`.../oauth2/<id>`) alike; `idp=` through `idp_query_parameter`.
+//   google         ID tokens carry `https://accounts.google.com` or `accounts.google.com`;
+//                  refresh tokens need `access_type=offline` (sent); userinfo may omit `sub`.
+//                  No `offline_access` scope.
+//   gcp_identity   Identity Platform: issuer `https://securetoken.google.com/<project>`, `aud`
+//                  the project id (`audience`, else the base URL's last segment). Vouches for
+//                  tokens (Flyte's `IDToken`); nobody signs in through it here.
+//   azure_ad       v2 endpoints. A tenant's base URL: its issuer exactly. `/common`,
+//                  `/organizations`, `/consumers`: the document's `{tenantid}` template with an
+//                  allow-list (`tenants`, required — never "any tenant"). Either way the v1
+//                  issuer `https://sts.windows.net/<tid>/` of the same tenants too, and `tid` must
+//                  be the tenant the issuer names (`id_token_tenant_mismatch`).
+//   auth0          issuer with a trailing slash (kept: tokens carry it); `audience` on the
+//                  authorization and token requests when configured; `offline_access`.
+//   keycloak       realm URLs (`realm_url`: `/realms/<realm>`, or the legacy `/auth/realms`).
+//   github         plain OAuth 2.0: fixed endpoints under the base URL, JSON token answers
+//                  (`Accept: application/json`; errors come with 200), the person from
+//                  `GET /user` (the numeric `id` is the subject, never the renameable `login`),
+//                  the email from `/user/emails` (primary and verified) when `/user` has none.
+#ifndef TESSERA_IDENTITY_PROFILES_HPP
+#define TESSERA_IDENTITY_PROFILES_HPP
+
+// ---- begin tessera/identity/upstream.hpp ----
+// tessera — identity/upstream.hpp
+//
+// One external identity provider as tessera's login uses it: `upstream<Profile, Clock>`, a
+// relying party of one IdP (Okta, Google, Azure AD, Auth0, Keycloak, any OpenID provider, or
+// GitHub's plain OAuth 2.0), configured at run time by `upstream_settings` and specialised at
+// compile time by its profile (profiles.hpp). `oidc_authenticator` (oidc.hpp) drives one or
+// several of them through the `upstream_provider` interface.
+//
+// What it does:
+//  * discovery (OpenID Connect Discovery 1.0, at the profile's metadata path under `base_url`:
+//    Flyte's `openId.baseUrl`) over tessera's HTTP client, https only (loopback http for
+//    development, or `allow_http`). The document's issuer must be the configured one:
+//    `issuer_url` (Flyte's `openId.issuerUrl`, for an IdP reached in-cluster under another URL
+//    than the issuer its tokens carry) or else `base_url` (a trailing slash aside: Auth0);
+//    `metadata_issuer_mismatch` otherwise. An IdP that cannot be reached does not stop
+//    start-up: `ready` tries again with exponential backoff (`retry_initial` doubling to
+//    `retry_max`) and reports the last cause; `status` is for readiness probes.
+//  * keys: the IdP's JWKS through `oauth::remote_jwks` (cached, Cache-Control within bounds,
+//    an unknown `kid` refetches at most once per cooldown, single flight — a flood of random
+//    `kid`s costs one fetch: docs/security.md row 20).
+//  * the authorization request: code flow with PKCE S256, `state`, `nonce` (OpenID only), the
+//    scopes (`scopes`, else the profile's), `prompt=login` when re-authentication is asked,
+//    the profile's parameters (Okta `idp`, Auth0 `audience`, Google `access_type=offline`) and
+//    `extra_authorize_parameters`.
+//  * the code exchange as a confidential client: `client_secret_basic` unless the IdP's
+//    metadata lists only `client_secret_post`; `Accept: application/json` (GitHub answers a
+//    form otherwise); an IdP's JSON `error` (with a 200, as GitHub does, or a 4xx) is
+//    `upstream_token_refused`; a malformed, oversized or token-less answer is
+//    `upstream_token_invalid`; each token at most `max_token_size` bytes.
+//  * the ID token (oauth/id_token.hpp): signature by the IdP's keys with the algorithms its
+//    metadata lists (RS256 when it lists none; never `none` or HMAC), `iss` (the profile's
+//    rules: exact, Google's two spellings, Azure's tenant template with an allow-list and `tid`
+//    agreeing), `aud`/`azp`, `exp`/`iat`, `nonce`, `at_hash`. `upstream_id_token_missing`
+//    when an OpenID provider returns none.
+//  * userinfo (when the IdP has an endpoint and `use_userinfo`): a JSON object; an empty or
+//    absent `sub` is filled from the ID token (Google), a different one is
+//    `userinfo_subject_mismatch`. GitHub's profile reads `/user` and `/user/emails` instead.
+//  * the person: `sub` of the ID token (GitHub: the numeric `id`), profile claims from the ID
+//    token and userinfo (protocol claims dropped; at most `max_claims` members of at most
+//    `max_claim_size` bytes each, larger ones dropped), `auth_time` from the token or now.
+//  * refresh (`refresh`): grant_type=refresh_token; a 4xx answer is a refusal (the session
+//    ends), anything else a failure to ask (the session stays); the old refresh token is kept
+//    when the IdP sends no new one (RFC 6749 §6); a new ID token must name the same `sub`.
+//  * RP-initiated logout (`end_session_url`): the metadata's `end_session_endpoint` with
+//    `id_token_hint`, `client_id` and `post_logout_redirect_uri` (when configured: it must be
+//    registered at the IdP).
+//
+// Tokens never reach a log or an error page: errors carry causes (error.hpp), and the IdP's
+// `error` code is passed on only when it is a plain RFC-style token (letters, digits, '_').
+#ifndef TESSERA_IDENTITY_UPSTREAM_HPP
+#define TESSERA_IDENTITY_UPSTREAM_HPP
 
 // ---- begin tessera/jose/algorithm.hpp ----
 // tessera — jose/algorithm.hpp
@@ -6607,6 +7185,35 @@ constexpr std::string_view to_string(key_type k) noexcept {
 
 #endif
 // ---- end tessera/jose/algorithm.hpp ----
+// ---- begin tessera/jose/jwt.hpp ----
+// tessera — jose/jwt.hpp
+//
+// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `basic_jwt_validator`,
+// which verifies the signature (jws.hpp) against the keys of a key source (key_source.hpp)
+// and then the registered claims:
+//
+//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1), or a configured tenant
+//        template (issuer.hpp); checked when configured: issuer_missing, issuer_mismatch,
+//        issuer_tenant_not_allowed
+//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
+//        checked when configured: audience_missing, audience_mismatch)
+//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
+//   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
+//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
+//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
+//   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
+//
+// plus required claims, a maximum token size and the JWS checks, then the application's own
+// claim checks (`check`), in the order they were added. Each failure is its own `error`.
+//
+// A validator is configured once, then `validate` is const and thread-safe: share one
+// validator across threads. `jwt_validator` (a fixed `jwk_set`) is the common case;
+// `shared_jwt_validator` reads a `shared_key_set` that a JWKS fetcher replaces while tokens
+// are being validated. An unknown `kid` fails with `jws_kid_unknown` and nothing else (the
+// cue for such a fetcher to refresh, rate-limited, and retry once).
+#ifndef TESSERA_JOSE_JWT_HPP
+#define TESSERA_JOSE_JWT_HPP
+
 // ---- begin tessera/jose/issuer.hpp ----
 // tessera — jose/issuer.hpp
 //
@@ -6736,6 +7343,39 @@ class tenant_issuer {
 
 #endif
 // ---- end tessera/jose/issuer.hpp ----
+// ---- begin tessera/jose/jws.hpp ----
+// tessera — jose/jws.hpp
+//
+// JWS compact serialization (RFC 7515 §3.1, §7.1): `BASE64URL(header).BASE64URL(payload).
+// BASE64URL(signature)`.
+//
+// * `jws_signer` holds a key and the encoded protected header, built once: `alg` from the
+//   key (never from the caller), `kid`, and an optional `typ` (RFC 9068 uses `at+jwt`).
+// * `verify_jws` checks a token against a `jwk_set` in this order, each failure its own
+//   error: size limit; exactly three segments; header is strict base64url of a JSON object;
+//   `alg` present, not "none", registered; no key named by the token (`jku`, `x5u`, `jwk`,
+//   `x5c`); `crit` lists only understood extensions; `kid` indexes the set (no kid: the set's
+//   only key for that alg); the key's algorithm equals `alg`; optional `typ`; signature
+//   length; signature; payload decoding. Nothing is parsed from the payload before the
+//   signature verifies.
+#ifndef TESSERA_JOSE_JWS_HPP
+#define TESSERA_JOSE_JWS_HPP
+
+// ---- begin tessera/jose/jwks.hpp ----
+// tessera — jose/jwks.hpp
+//
+// `jwk_set`: the keys a verifier trusts, looked up by `kid` (RFC 7517 §5). A token's `kid`
+// only indexes this configured set; keys named by the token itself (`jku`, `x5u`, `jwk`,
+// `x5c`) are never fetched or trusted (docs/security.md row 4).
+//
+// Parsing a JWKS document from an identity provider follows RFC 7517 §5: members that are
+// not keys we can use for signatures — an unknown `kty`, `use` other than `sig`, an
+// unsupported curve or algorithm — are skipped, not fatal, so an IdP adding an encryption
+// key does not break logins. Malformed JSON, a key we should understand but cannot parse,
+// a private key in a public document, or a duplicated `kid` are errors.
+#ifndef TESSERA_JOSE_JWKS_HPP
+#define TESSERA_JOSE_JWKS_HPP
+
 // ---- begin tessera/jose/jwk.hpp ----
 // tessera — jose/jwk.hpp
 //
@@ -7714,21 +8354,6 @@ class jwk {
 
 #endif
 // ---- end tessera/jose/jwk.hpp ----
-// ---- begin tessera/jose/jwks.hpp ----
-// tessera — jose/jwks.hpp
-//
-// `jwk_set`: the keys a verifier trusts, looked up by `kid` (RFC 7517 §5). A token's `kid`
-// only indexes this configured set; keys named by the token itself (`jku`, `x5u`, `jwk`,
-// `x5c`) are never fetched or trusted (docs/security.md row 4).
-//
-// Parsing a JWKS document from an identity provider follows RFC 7517 §5: members that are
-// not keys we can use for signatures — an unknown `kty`, `use` other than `sig`, an
-// unsupported curve or algorithm — are skipped, not fatal, so an IdP adding an encryption
-// key does not break logins. Malformed JSON, a key we should understand but cannot parse,
-// a private key in a public document, or a duplicated `kid` are errors.
-#ifndef TESSERA_JOSE_JWKS_HPP
-#define TESSERA_JOSE_JWKS_HPP
-
 
 #include <boost/json/array.hpp>
 
@@ -7870,24 +8495,6 @@ class jwk_set {
 
 #endif
 // ---- end tessera/jose/jwks.hpp ----
-// ---- begin tessera/jose/jws.hpp ----
-// tessera — jose/jws.hpp
-//
-// JWS compact serialization (RFC 7515 §3.1, §7.1): `BASE64URL(header).BASE64URL(payload).
-// BASE64URL(signature)`.
-//
-// * `jws_signer` holds a key and the encoded protected header, built once: `alg` from the
-//   key (never from the caller), `kid`, and an optional `typ` (RFC 9068 uses `at+jwt`).
-// * `verify_jws` checks a token against a `jwk_set` in this order, each failure its own
-//   error: size limit; exactly three segments; header is strict base64url of a JSON object;
-//   `alg` present, not "none", registered; no key named by the token (`jku`, `x5u`, `jwk`,
-//   `x5c`); `crit` lists only understood extensions; `kid` indexes the set (no kid: the set's
-//   only key for that alg); the key's algorithm equals `alg`; optional `typ`; signature
-//   length; signature; payload decoding. Nothing is parsed from the payload before the
-//   signature verifies.
-#ifndef TESSERA_JOSE_JWS_HPP
-#define TESSERA_JOSE_JWS_HPP
-
 
 #include <boost/json/serialize.hpp>
 
@@ -8120,35 +8727,6 @@ verified_jws verify_jws(std::string_view, const jwk_set&&, const jws_verify_opti
 
 #endif
 // ---- end tessera/jose/jws.hpp ----
-// ---- begin tessera/jose/jwt.hpp ----
-// tessera — jose/jwt.hpp
-//
-// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `basic_jwt_validator`,
-// which verifies the signature (jws.hpp) against the keys of a key source (key_source.hpp)
-// and then the registered claims:
-//
-//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1), or a configured tenant
-//        template (issuer.hpp); checked when configured: issuer_missing, issuer_mismatch,
-//        issuer_tenant_not_allowed
-//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
-//        checked when configured: audience_missing, audience_mismatch)
-//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
-//   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
-//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
-//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
-//   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
-//
-// plus required claims, a maximum token size and the JWS checks, then the application's own
-// claim checks (`check`), in the order they were added. Each failure is its own `error`.
-//
-// A validator is configured once, then `validate` is const and thread-safe: share one
-// validator across threads. `jwt_validator` (a fixed `jwk_set`) is the common case;
-// `shared_jwt_validator` reads a `shared_key_set` that a JWKS fetcher replaces while tokens
-// are being validated. An unknown `kid` fails with `jws_kid_unknown` and nothing else (the
-// cue for such a fetcher to refresh, rate-limited, and retry once).
-#ifndef TESSERA_JOSE_JWT_HPP
-#define TESSERA_JOSE_JWT_HPP
-
 // ---- begin tessera/jose/key_source.hpp ----
 // tessera — jose/key_source.hpp
 //
@@ -8625,139 +9203,6 @@ using shared_jwt_validator = basic_jwt_validator<shared_key_set>;
 
 #endif
 // ---- end tessera/jose/jwt.hpp ----
-
-#endif
-// ---- end tessera/jose.hpp ----
-// ---- begin tessera/oauth.hpp ----
-// tessera — oauth.hpp: what the server, the identity layer, the resource server and the client
-// share (include list only).
-#ifndef TESSERA_OAUTH_HPP
-#define TESSERA_OAUTH_HPP
-
-// ---- begin tessera/oauth/access_token.hpp ----
-// tessera — oauth/access_token.hpp
-//
-// The JWT profile for access tokens (RFC 9068), from both sides: what tessera's authorization
-// server puts in, and what a resource server (tessera's own, or any other) checks.
-//
-//   header  typ "at+jwt" (§2.1: a token of another type — an ID token, say — is refused, so
-//           one cannot be replayed as the other), kid (RFC 7638 thumbprint)
-//   claims  iss, exp, aud, sub, client_id, iat, jti (§2.2, all required); scope (§2.2.3,
-//           space-separated) and, for Flyte's resource side, scp (the same as an array);
-//           auth_time when a person authenticated
-//
-// `access_token_profile(v, issuer)` configures a `jose::jwt_validator` for these tokens: the
-// exact issuer, the type, and every required claim. The audience is the resource server's own
-// business (`v.audience(...)`), as is the leeway; the issuer checks its own tokens without any.
-#ifndef TESSERA_OAUTH_ACCESS_TOKEN_HPP
-#define TESSERA_OAUTH_ACCESS_TOKEN_HPP
-
-#include <array>
-#include <string>
-#include <string_view>
-
-namespace tessera::oauth {
-
-/// The `typ` header of RFC 9068 access tokens.
-inline constexpr std::string_view access_token_type = "at+jwt";
-
-/// The claims RFC 9068 §2.2 requires of every access token.
-inline constexpr std::array<std::string_view, 7> access_token_required_claims{"iss", "exp", "aud", "sub",
-                                                                               "client_id", "iat", "jti"};
-
-/// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
-/// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
-template <class Validator>
-Validator& access_token_profile(Validator& v, std::string issuer) {
-  v.issuer(std::move(issuer)).type(std::string(access_token_type));
-  for (auto claim : access_token_required_claims)
-    if (claim != "iss" && claim != "exp") v.require(std::string(claim));  // checked by issuer() and by default
-  return v;
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/access_token.hpp ----
-// ---- begin tessera/oauth/bearer.hpp ----
-// tessera — oauth/bearer.hpp
-//
-// Finding the token a request presents (RFC 6750 §2.1), as Flyte accepts it: in the
-// `Authorization` header or in Flyte's own header (`flyte-authorization`, configurable as
-// `httpAuthorizationHeader` — gRPC-web and some proxies swallow `Authorization`), under the
-// scheme `Bearer` (an access token) or `IDToken` (an ID token that Flyte's resource side
-// validates against the IdP instead). Schemes compare case-insensitively; one or more spaces
-// separate scheme and token.
-//
-// Tokens are never logged or echoed by this layer; callers decide what a scheme may do
-// (userinfo takes `Bearer` only).
-#ifndef TESSERA_OAUTH_BEARER_HPP
-#define TESSERA_OAUTH_BEARER_HPP
-
-
-#include <boost/beast/core/string.hpp>
-
-#include <array>
-#include <optional>
-#include <string_view>
-
-namespace tessera::oauth {
-
-/// Flyte's default extra header (`httpAuthorizationHeader`).
-inline constexpr std::string_view flyte_authorization_header = "flyte-authorization";
-
-enum class token_scheme {
-  bearer,    // "Bearer": an access token (RFC 6750)
-  id_token,  // "IDToken": an OpenID Connect ID token (Flyte)
-};
-
-/// The token of one header field and its scheme.
-struct presented_token {
-  token_scheme scheme;
-  std::string_view token;  // points into the request
-};
-
-/// Parses one `Authorization`-style header value: `<scheme> <token>`. nullopt for another
-/// scheme, or no token.
-inline std::optional<presented_token> parse_authorization(std::string_view value) noexcept {
-  auto space = value.find(' ');
-  if (space == std::string_view::npos) return std::nullopt;
-  const auto scheme = value.substr(0, space);
-  auto token = value.substr(space);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  if (token.empty()) return std::nullopt;
-  if (boost::beast::iequals(scheme, "Bearer")) return presented_token{token_scheme::bearer, token};
-  if (boost::beast::iequals(scheme, "IDToken")) return presented_token{token_scheme::id_token, token};
-  return std::nullopt;
-}
-
-/// The first token the request presents, looking at `Authorization` first and then at
-/// `extra_header` (empty: none). nullopt when neither carries a known scheme.
-inline std::optional<presented_token> presented_token_of(const transport::request& req,
-                                                         std::string_view extra_header = flyte_authorization_header) {
-  const std::array<std::string_view, 2> values{
-      std::string_view(req[transport::http::field::authorization]),
-      extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])};
-  for (auto v : values)
-    if (auto t = parse_authorization(v)) return t;
-  return std::nullopt;
-}
-
-/// The `Bearer` token of a request (an access token), or "" when it presents none.
-inline std::string_view bearer_token(const transport::request& req,
-                                     std::string_view extra_header = flyte_authorization_header) {
-  const std::array<std::string_view, 2> values{
-      std::string_view(req[transport::http::field::authorization]),
-      extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])};
-  for (auto v : values)
-    if (auto t = parse_authorization(v); t && t->scheme == token_scheme::bearer) return t->token;
-  return {};
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/bearer.hpp ----
 // ---- begin tessera/oauth/discovery.hpp ----
 // tessera — oauth/discovery.hpp
 //
@@ -9591,6 +10036,8 @@ inline std::string token_hash(jose::algorithm alg, std::string_view token) {
 struct id_token_options {
   /// The provider's issuer (exact), and/or tenant templates.
   std::string issuer{};
+  /// Other spellings of the same issuer accepted exactly (Google's `accounts.google.com`).
+  std::vector<std::string> also_issuers{};
   std::vector<jose::tenant_issuer> tenant_issuers{};
   /// This relying party's client id: must be in `aud`.
   std::string client_id{};
@@ -9633,6 +10080,7 @@ class id_token_validator {
   id_token_validator(Keys keys, id_token_options options) : options_(std::move(options)), jwt_(std::move(keys)) {
     tessera::detail::throw_if(check_options(options_));
     if (!options_.issuer.empty()) jwt_.issuer(options_.issuer);
+    for (const auto& i : options_.also_issuers) jwt_.issuer(i);
     for (const auto& t : options_.tenant_issuers) jwt_.issuer(t);
     jwt_.audience(options_.client_id).require("sub").require("iat").leeway(options_.leeway).max_age(options_.max_issued_age);
   }
@@ -9714,6 +10162,1505 @@ class id_token_validator {
 
 #endif
 // ---- end tessera/oauth/id_token.hpp ----
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace tessera::identity {
+
+/// Run-time configuration of one external identity provider.
+struct upstream_settings {
+  /// Names this provider in `/login?provider=` and in the sign-in state (letters, digits,
+  /// '-', '_', '.'; 1–64). Several providers need distinct names.
+  std::string name = "idp";
+  /// Flyte `openId.baseUrl`: where discovery starts (the issuer, or the URL the IdP is reached
+  /// under). GitHub: "https://github.com" or a GitHub Enterprise server.
+  std::string base_url;
+  /// Flyte `openId.issuerUrl`: the issuer the IdP's documents and tokens name, when it is not
+  /// `base_url`.
+  std::string issuer_url;
+  /// The discovery document, relative to `base_url` or absolute; empty: the profile's.
+  std::string metadata_url;
+  std::string client_id;
+  /// Flyte `oidc_client_secret`. Never logged.
+  std::string client_secret;
+  /// Empty: the profile's defaults.
+  std::vector<std::string> scopes;
+  /// This server's callback as registered at the IdP (absolute; its path is the
+  /// authenticator's `callback_path`): "https://flyte.example.com/callback".
+  std::string redirect_uri;
+  /// Where the IdP sends the browser after RP-initiated logout (registered at the IdP);
+  /// empty: not sent (the IdP shows its own page).
+  std::string post_logout_redirect_uri;
+  /// Flyte `idpQueryParameter` (Okta: "idp"): a `/login` query parameter of this name is passed
+  /// on to the IdP's authorization request under the same name.
+  std::string idp_query_parameter;
+  /// Auth0 (and others that need it): the API audience sent on the authorization and token
+  /// requests. GCP Identity: the project id (the `aud` of its tokens).
+  std::string audience;
+  /// Azure AD multi-tenant (`/common`, `/organizations`): the tenants whose people may log in.
+  std::vector<std::string> tenants;
+  /// Audiences besides the client id an ID token may carry.
+  std::vector<std::string> trusted_audiences;
+  /// GitHub's API ("https://api.github.com"; GitHub Enterprise: "<base>/api/v3"); empty: derived.
+  std::string api_url;
+  /// Sent with every authorization request (after the profile's; a name set twice is an error).
+  std::vector<std::pair<std::string, std::string>> extra_authorize_parameters;
+  /// Fetch userinfo after the code exchange when the IdP has an endpoint.
+  bool use_userinfo = true;
+  /// Accept plain http to hosts other than loopback (never in production).
+  bool allow_http = false;
+  seconds leeway{60};
+  /// Discovery retries: first after `retry_initial`, doubling up to `retry_max`.
+  seconds retry_initial{1};
+  seconds retry_max{60};
+  /// Refresh the IdP's tokens this long before they expire.
+  seconds refresh_skew{30};
+  oauth::remote_jwks_options keys{};
+  std::size_t max_response_bytes = 256 * 1024;
+  std::size_t max_token_size = 16 * 1024;
+  std::size_t max_claims = 64;
+  std::size_t max_claim_size = 4096;
+};
+
+/// The IdP's tokens a session keeps (session.hpp seals them), in tessera's own JSON form.
+struct upstream_tokens {
+  std::string provider;       // upstream_settings::name
+  std::string subject;        // the person's sub at the IdP
+  std::string access_token;
+  std::string refresh_token;  // empty: none
+  std::string id_token;       // empty: none (GitHub)
+  time_point expires_at{};    // of the access token; epoch: unknown (never refreshed on time)
+
+  std::string to_json() const {
+    boost::json::object o{{"p", provider}, {"s", subject}, {"at", access_token}};
+    if (!refresh_token.empty()) o["rt"] = refresh_token;
+    if (!id_token.empty()) o["it"] = id_token;
+    if (expires_at != time_point{}) o["exp"] = to_unix_seconds(expires_at);
+    return boost::json::serialize(o);
+  }
+  static std::optional<upstream_tokens> from_json(std::string_view text) {
+    std::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    auto str = [&](std::string_view k, std::string& out) {
+      if (const auto* p = o.if_contains(k)) {
+        if (!p->is_string()) return false;
+        out = p->get_string();
+      }
+      return true;
+    };
+    upstream_tokens t;
+    if (!str("p", t.provider) || !str("s", t.subject) || !str("at", t.access_token) || !str("rt", t.refresh_token) ||
+        !str("it", t.id_token))
+      return std::nullopt;
+    if (const auto* e = o.if_contains("exp")) {
+      if (!e->is_int64()) return std::nullopt;
+      t.expires_at = from_unix_seconds(e->get_int64());
+    }
+    if (t.provider.empty()) return std::nullopt;
+    return t;
+  }
+};
+
+/// A person as a plain OAuth 2.0 profile reads them from the IdP's API (GitHub).
+struct upstream_person {
+  std::string subject;
+  boost::json::object claims;
+};
+
+/// What a finished sign-in yields: the person and the IdP's tokens.
+struct upstream_login {
+  user person;
+  upstream_tokens tokens;
+};
+
+/// What the sign-in sent, to check the answer against.
+struct upstream_request {
+  std::string state;
+  std::string nonce;          // empty for plain OAuth 2.0
+  std::string code_verifier;
+  bool reauthenticate = false;  // prompt=login was asked
+};
+
+/// Readiness of a provider (discovery and keys).
+struct upstream_status {
+  bool ready = false;
+  std::error_code last_error{};  // of the last failed discovery attempt
+  std::size_t attempts = 0;
+};
+
+/// One external IdP, as the authenticator drives it. Implemented by `upstream<Profile, Clock>`.
+/// Member functions are const and thread-safe.
+class upstream_provider {
+ public:
+  virtual ~upstream_provider() = default;
+  virtual const upstream_settings& settings() const noexcept = 0;
+  virtual std::string_view profile_name() const noexcept = 0;
+  /// Whether the metadata is known; tries discovery when due (header comment). On false `ec`
+  /// is `upstream_unavailable`; `status().last_error` has the cause.
+  virtual bool ready(std::error_code& ec) const = 0;
+  virtual upstream_status status() const = 0;
+  /// The issuer the IdP's callback `iss` (RFC 9207) must equal; empty before `ready`.
+  virtual std::string issuer() const = 0;
+  /// Whether the IdP promises `iss` in every authorization response (RFC 9207 §3).
+  virtual bool promises_iss() const = 0;
+  /// A fresh sign-in: state, nonce (OpenID), PKCE verifier. `random_failure` on failure.
+  virtual upstream_request begin(bool reauthenticate, std::error_code& ec) const = 0;
+  /// The authorization URL for `r`; `login_query` is the `/login` request's query (for the
+  /// `idp_query_parameter`). `upstream_unavailable` before `ready`.
+  virtual std::string authorization_url(const upstream_request& r, const http::parameters& login_query,
+                                        std::error_code& ec) const = 0;
+  /// Exchanges `code`, validates what comes back, reads userinfo (header comment). On failure
+  /// `ec` says why and `idp_error` holds the IdP's `error` code when it sent one.
+  virtual std::optional<upstream_login> finish(std::string_view code, const upstream_request& r, std::error_code& ec,
+                                               std::string& idp_error) const = 0;
+  /// Refreshes `t` at the IdP: new tokens, or nullopt with `ec` clear when the IdP refused,
+  /// or with `ec` set when it could not be asked.
+  virtual std::optional<upstream_tokens> refresh(const upstream_tokens& t, std::error_code& ec) const = 0;
+  /// Where RP-initiated logout sends the browser; "" when the IdP has no end_session_endpoint.
+  virtual std::string end_session_url(const upstream_tokens& t) const = 0;
+  /// An ID token of this IdP presented on its own (Flyte's `IDToken` scheme): its person, or
+  /// nullopt with the cause (OpenID profiles only; `token_scheme_unsupported` for GitHub).
+  virtual std::optional<user> person_of_id_token(std::string_view id_token, std::error_code& ec) const = 0;
+};
+
+namespace detail {
+
+inline constexpr std::string_view protocol_claims[] = {"iss",    "aud",      "exp", "iat", "nbf",  "nonce", "at_hash",
+                                                       "c_hash", "azp",      "jti", "sid", "auth_time", "acr", "amr",
+                                                       "s_hash", "uti",      "rh",  "typ", "ver",  "_claim_names",
+                                                       "_claim_sources", "updated_at"};
+
+inline bool is_protocol_claim(std::string_view k) noexcept {
+  return std::find(std::begin(protocol_claims), std::end(protocol_claims), k) != std::end(protocol_claims);
+}
+
+/// `e` when it is a plain error code (letters, digits, '_', '.', '-'; 1–64), else "error".
+inline std::string plain_error_code(std::string_view e) {
+  const bool ok = !e.empty() && e.size() <= 64 && std::all_of(e.begin(), e.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+  return ok ? std::string(e) : std::string("error");
+}
+
+inline bool is_provider_name(std::string_view n) noexcept {
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+/// Copies into `out` the members of `in` that are profile claims, within the bounds.
+inline void merge_profile_claims(boost::json::object& out, const boost::json::object& in, const upstream_settings& s) {
+  for (const auto& [k, v] : in) {
+    if (k == "sub" || is_protocol_claim(k)) continue;
+    if (boost::json::serialize(v).size() > s.max_claim_size || k.size() > 128) continue;
+    if (!out.contains(k) && out.size() >= s.max_claims) continue;
+    out[k] = v;
+  }
+}
+
+}  // namespace detail
+
+template <class Profile, clock Clock = system_clock>
+class upstream final : public upstream_provider {
+ public:
+  using profile_type = Profile;
+
+  /// Checks `s` (throws `tessera::system_error`: `config_value_invalid` naming the setting, or
+  /// the profile's rule) and fetches nothing yet: the first `ready` (or `warm_up`) does.
+  upstream(upstream_settings s, transport::any_sync_client http, Clock clk = {})
+      : settings_(checked(std::move(s))), http_(std::move(http)), clock_(std::move(clk)) {}
+
+  /// Tries discovery once now (start-up); the result is in `status`.
+  void warm_up() const {
+    std::error_code ec;
+    (void)ready(ec);
+  }
+
+  const upstream_settings& settings() const noexcept override { return settings_; }
+  std::string_view profile_name() const noexcept override { return Profile::name; }
+
+  bool ready(std::error_code& ec) const override {
+    ec = {};
+    if (current()) return true;
+    std::lock_guard fetching(fetch_mutex_);  // one discovery at a time
+    if (current()) return true;
+    const time_point now = clock_.now();
+    if (attempted_ && now < next_attempt_) {
+      ec = error::upstream_unavailable;
+      return false;
+    }
+    attempted_ = true;
+    std::error_code why;
+    auto st = load(why);
+    std::lock_guard lk(state_mutex_);
+    ++status_.attempts;
+    status_.last_error = why;
+    if (why) {
+      next_attempt_ = now + backoff_;
+      backoff_ = std::min(backoff_ * 2, settings_.retry_max);
+      ec = error::upstream_unavailable;
+      return false;
+    }
+    state_ = std::move(st);
+    return true;
+  }
+
+  upstream_status status() const override {
+    std::lock_guard lk(state_mutex_);
+    upstream_status s = status_;
+    s.ready = state_ != nullptr;
+    return s;
+  }
+
+  std::string issuer() const override {
+    auto st = current();
+    return st ? st->metadata.issuer : std::string();
+  }
+  bool promises_iss() const override {
+    auto st = current();
+    return st && st->metadata.authorization_response_iss_parameter_supported;
+  }
+  /// The discovered metadata (after `ready`).
+  std::optional<oauth::server_metadata> metadata() const {
+    auto st = current();
+    if (!st) return std::nullopt;
+    return st->metadata;
+  }
+
+  upstream_request begin(bool reauthenticate, std::error_code& ec) const override {
+    upstream_request r;
+    r.reauthenticate = reauthenticate;
+    r.state = random(ec);
+    if (!ec && Profile::openid) r.nonce = random(ec);
+    if (!ec) r.code_verifier = crypto::pkce::make_verifier(ec);
+    if (ec) return {};
+    return r;
+  }
+
+  std::string authorization_url(const upstream_request& r, const http::parameters& login_query,
+                                std::error_code& ec) const override {
+    ec = {};
+    auto st = current();
+    if (!st) {
+      ec = error::upstream_unavailable;
+      return {};
+    }
+    if constexpr (!Profile::interactive) {
+      (void)r;
+      (void)login_query;
+      ec = error::upstream_not_interactive;
+      return {};
+    }
+    auto u = boost::urls::parse_absolute_uri(st->metadata.authorization_endpoint);
+    if (!u) {
+      ec = error::metadata_invalid;
+      return {};
+    }
+    boost::urls::url url(*u);
+    auto params = url.params();
+    params.append({"response_type", "code"});
+    params.append({"client_id", settings_.client_id});
+    params.append({"redirect_uri", settings_.redirect_uri});
+    params.append({"scope", scope_of(st->metadata)});
+    params.append({"state", r.state});
+    if (!r.nonce.empty()) params.append({"nonce", r.nonce});
+    params.append({"code_challenge", crypto::pkce::s256_challenge(r.code_verifier)});
+    params.append({"code_challenge_method", "S256"});
+    if (r.reauthenticate) params.append({"prompt", "login"});
+    std::vector<std::pair<std::string, std::string>> extra;
+    Profile::authorize_parameters(settings_, extra);
+    for (const auto& p : settings_.extra_authorize_parameters) extra.push_back(p);
+    if (!settings_.idp_query_parameter.empty()) {
+      const std::string_view v = login_query.get(settings_.idp_query_parameter);
+      if (!v.empty() && v.size() <= 256) extra.emplace_back(settings_.idp_query_parameter, std::string(v));
+    }
+    for (const auto& [k, v] : extra) {
+      if (url.params().contains(k)) continue;  // never overrides the protocol's own
+      params.append({k, v});
+    }
+    return std::string(url.buffer());
+  }
+
+  std::optional<upstream_login> finish(std::string_view code, const upstream_request& r, std::error_code& ec,
+                                       std::string& idp_error) const override {
+    ec = {};
+    idp_error.clear();
+    auto st = current();
+    if (!st) {
+      ec = error::upstream_unavailable;
+      return std::nullopt;
+    }
+    transport::form_fields form{{"grant_type", "authorization_code"},
+                                {"code", std::string(code)},
+                                {"redirect_uri", settings_.redirect_uri},
+                                {"code_verifier", r.code_verifier}};
+    auto answer = token_request(*st, std::move(form), ec, idp_error);
+    if (ec) return std::nullopt;
+    const time_point now = clock_.now();
+
+    upstream_login out;
+    out.tokens.provider = settings_.name;
+    out.tokens.access_token = answer.access_token;
+    out.tokens.refresh_token = answer.refresh_token;
+    out.tokens.id_token = answer.id_token;
+    if (answer.expires_in) out.tokens.expires_at = now + *answer.expires_in;
+    out.person.auth_time = now;
+
+    if constexpr (Profile::openid) {
+      if (answer.id_token.empty()) {
+        ec = error::upstream_id_token_missing;
+        return std::nullopt;
+      }
+      oauth::id_token_expectations expect;
+      expect.nonce = r.nonce;
+      expect.access_token = answer.access_token;
+      auto jwt = st->id_tokens->validate(answer.id_token, expect, ec, clock_);
+      if (ec) return std::nullopt;
+      if (auto e = Profile::check_id_token(settings_, jwt)) {
+        ec = e;
+        return std::nullopt;
+      }
+      out.person.subject = std::string(jwt.claims.at("sub").get_string());
+      if (auto at = jwt.date_claim("auth_time")) out.person.auth_time = *at;
+      detail::merge_profile_claims(out.person.claims, jwt.claims, settings_);
+      if (settings_.use_userinfo && !st->metadata.userinfo_endpoint.empty()) {
+        auto info = userinfo(st->metadata.userinfo_endpoint, answer.access_token, ec);
+        if (ec) return std::nullopt;
+        if (const auto* sub = info.if_contains("sub"); sub && !(sub->is_string() && sub->get_string().empty())) {
+          if (!sub->is_string() || sub->get_string() != out.person.subject) {
+            ec = error::userinfo_subject_mismatch;
+            return std::nullopt;
+          }
+        }
+        detail::merge_profile_claims(out.person.claims, info, settings_);
+      }
+    } else {
+      // Plain OAuth 2.0: the profile reads the person from its API.
+      auto person = Profile::fetch_person(http_, settings_, answer.access_token, ec);
+      if (ec) return std::nullopt;
+      out.person.subject = std::move(person.subject);
+      detail::merge_profile_claims(out.person.claims, person.claims, settings_);
+    }
+    Profile::adjust_claims(out.person.claims);
+    out.tokens.subject = out.person.subject;
+    return out;
+  }
+
+  std::optional<upstream_tokens> refresh(const upstream_tokens& t, std::error_code& ec) const override {
+    ec = {};
+    if (t.refresh_token.empty()) return std::nullopt;  // nothing to refresh with: refused
+    std::error_code ready_ec;
+    if (!ready(ready_ec)) {
+      ec = ready_ec;
+      return std::nullopt;
+    }
+    auto st = current();
+    transport::form_fields form{{"grant_type", "refresh_token"}, {"refresh_token", t.refresh_token}};
+    std::string idp_error;
+    auto answer = token_request(*st, std::move(form), ec, idp_error);
+    if (ec == error::upstream_token_refused) {
+      ec = {};
+      return std::nullopt;
+    }
+    if (ec) return std::nullopt;
+    upstream_tokens next = t;
+    next.access_token = answer.access_token;
+    if (!answer.refresh_token.empty()) next.refresh_token = answer.refresh_token;
+    next.expires_at = answer.expires_in ? clock_.now() + *answer.expires_in : time_point{};
+    if constexpr (Profile::openid) {
+      if (!answer.id_token.empty()) {
+        // OIDC Core §12.2: the same person, from the same issuer, for this client.
+        oauth::id_token_expectations expect;
+        expect.from_this_login = false;
+        expect.access_token = answer.access_token;
+        std::error_code id_ec;
+        auto jwt = st->id_tokens->validate(answer.id_token, expect, id_ec, clock_);
+        if (id_ec || Profile::check_id_token(settings_, jwt) || jwt.claims.at("sub").get_string() != t.subject)
+          return std::nullopt;  // refused: the session ends
+        next.id_token = answer.id_token;
+      }
+    }
+    return next;
+  }
+
+  std::optional<user> person_of_id_token(std::string_view id_token, std::error_code& ec) const override {
+    ec = {};
+    if constexpr (!Profile::openid) {
+      (void)id_token;
+      ec = error::token_scheme_unsupported;
+      return std::nullopt;
+    } else {
+      if (!ready(ec)) return std::nullopt;
+      auto st = current();
+      oauth::id_token_expectations expect;
+      expect.from_this_login = false;
+      auto jwt = st->id_tokens->validate(id_token, expect, ec, clock_);
+      if (ec) return std::nullopt;
+      if (auto e = Profile::check_id_token(settings_, jwt)) {
+        ec = e;
+        return std::nullopt;
+      }
+      user u;
+      u.subject = std::string(jwt.claims.at("sub").get_string());
+      u.auth_time = jwt.date_claim("auth_time").value_or(time_point{});
+      detail::merge_profile_claims(u.claims, jwt.claims, settings_);
+      Profile::adjust_claims(u.claims);
+      return u;
+    }
+  }
+
+  std::string end_session_url(const upstream_tokens& t) const override {
+    auto st = current();
+    if (!st || st->metadata.end_session_endpoint.empty()) return {};
+    auto u = boost::urls::parse_absolute_uri(st->metadata.end_session_endpoint);
+    if (!u) return {};
+    boost::urls::url url(*u);
+    if (!t.id_token.empty()) url.params().append({"id_token_hint", t.id_token});
+    url.params().append({"client_id", settings_.client_id});
+    if (!settings_.post_logout_redirect_uri.empty())
+      url.params().append({"post_logout_redirect_uri", settings_.post_logout_redirect_uri});
+    return std::string(url.buffer());
+  }
+
+ private:
+  struct state {
+    oauth::server_metadata metadata;
+    std::unique_ptr<oauth::id_token_validator<oauth::remote_jwks<Clock>>> id_tokens;  // OpenID only
+    bool post_only = false;  // the IdP lists client_secret_post and not client_secret_basic
+  };
+
+  struct token_answer {
+    std::string access_token;
+    std::string refresh_token;
+    std::string id_token;
+    std::optional<seconds> expires_in;
+  };
+
+  static upstream_settings checked(upstream_settings s) {
+    auto fail = [](std::string what) {
+      throw tessera::system_error(error::config_value_invalid, "tessera::identity::upstream_settings: " + what);
+    };
+    if (!detail::is_provider_name(s.name)) fail("name must be 1-64 letters, digits, '-', '_' or '.'");
+    if (s.client_id.empty()) fail("client_id is empty");
+    std::error_code ec;
+    for (const auto* url : {&s.base_url, &s.redirect_uri}) {
+      oauth::detail::require_secure(*url, s.allow_http, ec);
+      if (ec) fail((url == &s.base_url ? "base_url" : "redirect_uri") + std::string(" is not an https URL (or loopback http)"));
+    }
+    if (!s.post_logout_redirect_uri.empty() && !boost::urls::parse_absolute_uri(s.post_logout_redirect_uri))
+      fail("post_logout_redirect_uri is not an absolute URL");
+    if (s.retry_initial.count() <= 0 || s.retry_max < s.retry_initial) fail("retry_initial must be positive and at most retry_max");
+    if (s.max_token_size == 0 || s.max_response_bytes == 0) fail("size limits must be positive");
+    std::string why;
+    Profile::check(s, why);
+    if (!why.empty()) fail(why);
+    return s;
+  }
+
+  std::shared_ptr<const state> current() const {
+    std::lock_guard lk(state_mutex_);
+    return state_;
+  }
+
+  static std::string random(std::error_code& ec) {
+    std::array<unsigned char, 32> raw;
+    crypto::random_bytes(raw, ec);
+    return ec ? std::string() : crypto::base64url_encode(raw);
+  }
+
+  std::string scope_of(const oauth::server_metadata& m) const {
+    std::vector<std::string> scopes = settings_.scopes.empty() ? Profile::default_scopes(m) : settings_.scopes;
+    std::string out;
+    for (const auto& s : scopes) {
+      if (!out.empty()) out += ' ';
+      out += s;
+    }
+    return out;
+  }
+
+  std::shared_ptr<state> load(std::error_code& ec) const {
+    auto st = std::make_shared<state>();
+    if constexpr (Profile::openid) {
+      oauth::discovery_options d;
+      d.metadata_url = settings_.metadata_url.empty() ? std::string(Profile::metadata_path) : settings_.metadata_url;
+      d.expected_issuer = Profile::discovery_issuer(settings_);
+      d.allow_http = settings_.allow_http;
+      d.max_document_bytes = settings_.max_response_bytes;
+      st->metadata = oauth::discover(http_, settings_.base_url, d, ec);
+      if (ec) return nullptr;
+      for (const auto* url : {&st->metadata.authorization_endpoint, &st->metadata.token_endpoint, &st->metadata.jwks_uri}) {
+        if (url->empty() && (Profile::interactive || url == &st->metadata.jwks_uri)) {
+          ec = error::metadata_invalid;
+          return nullptr;
+        }
+      }
+      for (const auto* url : {&st->metadata.authorization_endpoint, &st->metadata.token_endpoint, &st->metadata.jwks_uri,
+                              &st->metadata.userinfo_endpoint, &st->metadata.end_session_endpoint}) {
+        if (url->empty()) continue;
+        oauth::detail::require_secure(*url, settings_.allow_http, ec);
+        if (ec) return nullptr;
+      }
+      oauth::id_token_options o;
+      o.client_id = Profile::id_token_audience(settings_);
+      o.trusted_audiences = settings_.trusted_audiences;
+      o.leeway = settings_.leeway;
+      o.algorithms.clear();
+      for (const auto& name : st->metadata.id_token_signing_alg_values_supported) {
+        std::error_code alg_ec;
+        auto alg = jose::parse_algorithm(name, alg_ec);
+        if (!alg_ec && alg && !jose::is_hmac(*alg)) o.algorithms.push_back(*alg);
+      }
+      if (o.algorithms.empty()) o.algorithms.push_back(jose::algorithm::RS256);
+      Profile::token_issuers(settings_, st->metadata, o, ec);
+      if (ec) return nullptr;
+      oauth::remote_jwks<Clock> keys(st->metadata.jwks_uri, http_, settings_.keys, clock_);
+      std::error_code key_ec;
+      (void)keys.refresh(key_ec);  // keys now when the IdP serves them; else at the first token
+      try {
+        st->id_tokens = std::make_unique<oauth::id_token_validator<oauth::remote_jwks<Clock>>>(std::move(keys), std::move(o));
+      } catch (const tessera::system_error& e) {
+        ec = e.code();
+        return nullptr;
+      }
+    } else {
+      st->metadata = Profile::static_metadata(settings_);
+    }
+    const auto& methods = st->metadata.token_endpoint_auth_methods_supported;
+    st->post_only = std::find(methods.begin(), methods.end(), "client_secret_post") != methods.end() &&
+                    std::find(methods.begin(), methods.end(), "client_secret_basic") == methods.end();
+    return st;
+  }
+
+  token_answer token_request(const state& st, transport::form_fields form, std::error_code& ec,
+                             std::string& idp_error) const {
+    Profile::token_parameters(settings_, form);
+    transport::http::fields headers;
+    headers.set(transport::http::field::accept, "application/json");
+    if (settings_.client_secret.empty()) {  // a public client: PKCE alone (RFC 7636)
+      form.emplace_back("client_id", settings_.client_id);
+    } else if (st.post_only) {
+      form.emplace_back("client_id", settings_.client_id);
+      form.emplace_back("client_secret", settings_.client_secret);
+    } else {
+      headers.set(transport::http::field::authorization, http::basic_authorization(settings_.client_id, settings_.client_secret));
+    }
+    auto res = http_.post_form(st.metadata.token_endpoint, form, headers, ec);
+    for (auto& [k, v] : form) OPENSSL_cleanse(v.data(), v.size());
+    if (ec) return {};  // could not ask
+    token_answer a;
+    if (res.body().size() > settings_.max_response_bytes) {
+      ec = error::upstream_token_invalid;
+      return {};
+    }
+    std::error_code json_ec;
+    auto doc = boost::json::parse(res.body(), json_ec);
+    const auto status = static_cast<unsigned>(res.result_int());
+    const boost::json::object* o = (!json_ec && doc.is_object()) ? &doc.get_object() : nullptr;
+    if (o) {
+      if (const auto* e = o->if_contains("error"); e && e->is_string()) {
+        idp_error = detail::plain_error_code(e->get_string());
+        ec = status >= 500 ? std::error_code(error::http_status_unexpected) : std::error_code(error::upstream_token_refused);
+        return {};
+      }
+    }
+    if (status >= 400 && status < 500) {
+      ec = error::upstream_token_refused;
+      return {};
+    }
+    if (status != 200) {
+      ec = error::http_status_unexpected;
+      return {};
+    }
+    if (!o) {
+      ec = error::upstream_token_invalid;
+      return {};
+    }
+    auto str = [&](std::string_view k, std::string& out) {
+      const auto* p = o->if_contains(k);
+      if (!p) return true;
+      if (!p->is_string() || p->get_string().size() > settings_.max_token_size) return false;
+      out = p->get_string();
+      return true;
+    };
+    std::string token_type;
+    if (!str("access_token", a.access_token) || !str("refresh_token", a.refresh_token) || !str("id_token", a.id_token) ||
+        !str("token_type", token_type) || a.access_token.empty() ||
+        !(token_type.empty() || tessera::detail::iequals_ascii(token_type, "bearer"))) {
+      ec = error::upstream_token_invalid;
+      return {};
+    }
+    if (const auto* e = o->if_contains("expires_in")) {
+      // A number (some IdPs send a string of digits).
+      std::int64_t v = -1;
+      if (e->is_int64()) v = e->get_int64();
+      else if (e->is_uint64() && e->get_uint64() < (1ull << 40)) v = static_cast<std::int64_t>(e->get_uint64());
+      else if (e->is_string() && !e->get_string().empty() && e->get_string().size() <= 12 &&
+               std::all_of(e->get_string().begin(), e->get_string().end(), [](char c) { return c >= '0' && c <= '9'; }))
+        v = std::stoll(std::string(e->get_string()));
+      if (v < 0 || v > (std::int64_t(1) << 40)) {
+        ec = error::upstream_token_invalid;
+        return {};
+      }
+      a.expires_in = seconds(v);
+    }
+    return a;
+  }
+
+  boost::json::object userinfo(const std::string& endpoint, const std::string& access_token, std::error_code& ec) const {
+    transport::request req{transport::http::verb::get, "/", 11};
+    req.set(transport::http::field::accept, "application/json");
+    req.set(transport::http::field::authorization, "Bearer " + access_token);
+    auto res = http_.send(std::move(req), endpoint, ec);
+    if (ec) return {};
+    if (res.result() != transport::http::status::ok || res.body().size() > settings_.max_response_bytes) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    boost::json::parse_options popts;
+    popts.max_depth = 16;
+    std::error_code json_ec;
+    auto doc = boost::json::parse(res.body(), json_ec, {}, popts);
+    if (json_ec || !doc.is_object()) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    return std::move(doc.get_object());
+  }
+
+  upstream_settings settings_;
+  transport::any_sync_client http_;
+  Clock clock_;
+  mutable std::mutex fetch_mutex_;
+  mutable bool attempted_ = false;           // under fetch_mutex_
+  mutable time_point next_attempt_{};        // under fetch_mutex_
+  mutable seconds backoff_{settings_.retry_initial};  // under fetch_mutex_
+  mutable std::mutex state_mutex_;
+  mutable std::shared_ptr<const state> state_;  // under state_mutex_
+  mutable upstream_status status_{};           // under state_mutex_
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/upstream.hpp ----
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace tessera::identity::profile {
+
+struct generic_oidc {
+  static constexpr std::string_view name = "generic_oidc";
+  static constexpr bool openid = true;
+  static constexpr bool interactive = true;
+  static constexpr std::string_view metadata_path = ".well-known/openid-configuration";
+
+  static void check(const upstream_settings&, std::string&) {}
+  static std::string discovery_issuer(const upstream_settings& s) { return s.issuer_url; }
+  static std::vector<std::string> default_scopes(const oauth::server_metadata& m) {
+    auto listed = [&](std::string_view sc) {
+      return std::find(m.scopes_supported.begin(), m.scopes_supported.end(), sc) != m.scopes_supported.end();
+    };
+    std::vector<std::string> out{"openid"};
+    for (std::string_view sc : {"profile", "email"})
+      if (m.scopes_supported.empty() || listed(sc)) out.emplace_back(sc);
+    if (listed("offline_access")) out.emplace_back("offline_access");
+    return out;
+  }
+  static void token_issuers(const upstream_settings&, const oauth::server_metadata& m, oauth::id_token_options& o,
+                            std::error_code&) {
+    o.issuer = m.issuer;
+  }
+  static void authorize_parameters(const upstream_settings&, std::vector<std::pair<std::string, std::string>>&) {}
+  static void token_parameters(const upstream_settings&, transport::form_fields&) {}
+  static std::error_code check_id_token(const upstream_settings&, const jose::verified_jwt&) { return {}; }
+  static std::string id_token_audience(const upstream_settings& s) { return s.client_id; }
+  static void adjust_claims(boost::json::object&) {}
+  static oauth::server_metadata static_metadata(const upstream_settings&) { return {}; }
+  static upstream_person fetch_person(const transport::any_sync_client&, const upstream_settings&, std::string_view,
+                                      std::error_code& ec) {
+    ec = error::userinfo_failed;
+    return {};
+  }
+};
+
+struct okta : generic_oidc {
+  static constexpr std::string_view name = "okta";
+  static std::vector<std::string> default_scopes(const oauth::server_metadata&) {
+    return {"openid", "profile", "email", "offline_access"};
+  }
+};
+
+struct google : generic_oidc {
+  static constexpr std::string_view name = "google";
+  static constexpr std::string_view issuer = "https://accounts.google.com";
+  static std::string discovery_issuer(const upstream_settings& s) {
+    return s.issuer_url.empty() ? std::string(issuer) : s.issuer_url;
+  }
+  static std::vector<std::string> default_scopes(const oauth::server_metadata&) { return {"openid", "profile", "email"}; }
+  static void token_issuers(const upstream_settings&, const oauth::server_metadata& m, oauth::id_token_options& o,
+                            std::error_code&) {
+    o.issuer = m.issuer;
+    // The same issuer without its scheme, as Google's older tokens spell it.
+    constexpr std::string_view https = "https://";
+    if (m.issuer.starts_with(https)) o.also_issuers.push_back(m.issuer.substr(https.size()));
+  }
+  static void authorize_parameters(const upstream_settings&, std::vector<std::pair<std::string, std::string>>& extra) {
+    extra.emplace_back("access_type", "offline");
+  }
+};
+
+struct gcp_identity : generic_oidc {
+  static constexpr std::string_view name = "gcp_identity";
+  static constexpr bool interactive = false;
+  /// The project id: `audience`, else the last path segment of the base URL.
+  static std::string project(const upstream_settings& s) {
+    if (!s.audience.empty()) return s.audience;
+    auto u = boost::urls::parse_absolute_uri(s.base_url);
+    if (!u) return {};
+    std::string path(u->encoded_path());
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(slash + 1);
+  }
+  static void check(const upstream_settings& s, std::string& why) {
+    if (project(s).empty()) why = "gcp_identity needs the project id (audience, or base_url https://securetoken.google.com/<project>)";
+  }
+  static std::string id_token_audience(const upstream_settings& s) { return project(s); }
+};
+
+struct azure_ad : generic_oidc {
+  static constexpr std::string_view name = "azure_ad";
+  static constexpr std::string_view v1_template = "https://sts.windows.net/{tenantid}/";
+
+  /// The tenant segment of an Azure URL (the first path segment), or "".
+  static std::string tenant_segment(std::string_view url) {
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u) return {};
+    std::string path(u->encoded_path());
+    if (path.starts_with("/")) path.erase(0, 1);
+    return path.substr(0, path.find('/'));
+  }
+  static bool multi_tenant(const upstream_settings& s) {
+    const std::string t = tenant_segment(s.base_url);
+    return t == "common" || t == "organizations" || t == "consumers";
+  }
+  static void check(const upstream_settings& s, std::string& why) {
+    if (multi_tenant(s) && s.tenants.empty())
+      why = "azure_ad with a /common, /organizations or /consumers base_url needs tenants: the tenants whose people may log in";
+  }
+  static std::string discovery_issuer(const upstream_settings& s) {
+    if (!s.issuer_url.empty() || !multi_tenant(s)) return s.issuer_url;
+    // The multi-tenant documents name the template: the base URL with {tenantid} for the tenant.
+    auto u = boost::urls::parse_absolute_uri(s.base_url);
+    std::string path(u->encoded_path());
+    const std::string seg = "/" + tenant_segment(s.base_url);
+    path.replace(0, seg.size(), "/{tenantid}");
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return std::string(u->scheme()) + "://" + std::string(u->encoded_authority()) + path;
+  }
+  static std::vector<std::string> default_scopes(const oauth::server_metadata&) {
+    return {"openid", "profile", "email", "offline_access"};
+  }
+  static void token_issuers(const upstream_settings& s, const oauth::server_metadata& m, oauth::id_token_options& o,
+                            std::error_code& ec) {
+    if (m.issuer.find(jose::tenant_issuer::placeholder) != std::string::npos) {
+      o.tenant_issuers.push_back(jose::tenant_issuer::allow(m.issuer, s.tenants, ec));
+      if (ec) return;
+      o.tenant_issuers.push_back(jose::tenant_issuer::allow(v1_template, s.tenants, ec));
+    } else {
+      o.issuer = m.issuer;
+      const std::string tid = tenant_segment(m.issuer);
+      if (!tid.empty()) o.also_issuers.push_back("https://sts.windows.net/" + tid + "/");
+    }
+  }
+  /// `tid` must name the tenant of `iss` (v2: its first path segment; v1 likewise).
+  static std::error_code check_id_token(const upstream_settings&, const jose::verified_jwt& jwt) {
+    const auto* tid = jwt.claims.if_contains("tid");
+    if (!tid || !tid->is_string() || tid->get_string().empty()) return error::id_token_tenant_mismatch;
+    if (tenant_segment(jwt.issuer()) != std::string_view(tid->get_string())) return error::id_token_tenant_mismatch;
+    return {};
+  }
+};
+
+struct auth0 : generic_oidc {
+  static constexpr std::string_view name = "auth0";
+  static std::vector<std::string> default_scopes(const oauth::server_metadata&) {
+    return {"openid", "profile", "email", "offline_access"};
+  }
+  static void authorize_parameters(const upstream_settings& s, std::vector<std::pair<std::string, std::string>>& extra) {
+    if (!s.audience.empty()) extra.emplace_back("audience", s.audience);
+  }
+  static void token_parameters(const upstream_settings& s, transport::form_fields& form) {
+    if (!s.audience.empty()) form.emplace_back("audience", s.audience);
+  }
+};
+
+struct keycloak : generic_oidc {
+  static constexpr std::string_view name = "keycloak";
+  /// The realm's base URL: `<server>/realms/<realm>`, or `<server>/auth/realms/<realm>` for
+  /// Keycloak before 17 (`legacy`).
+  static std::string realm_url(std::string_view server, std::string_view realm, bool legacy = false) {
+    std::string out(server);
+    while (!out.empty() && out.back() == '/') out.pop_back();
+    out += legacy ? "/auth/realms/" : "/realms/";
+    out += realm;
+    return out;
+  }
+};
+
+struct github : generic_oidc {
+  static constexpr std::string_view name = "github";
+  static constexpr bool openid = false;
+
+  static void check(const upstream_settings& s, std::string& why) {
+    if (s.client_secret.empty()) why = "github needs client_secret (GitHub OAuth apps are confidential clients)";
+  }
+  static std::string base(const upstream_settings& s) {
+    std::string b = s.base_url;
+    while (!b.empty() && b.back() == '/') b.pop_back();
+    return b;
+  }
+  static std::string api(const upstream_settings& s) {
+    if (!s.api_url.empty()) {
+      std::string a = s.api_url;
+      while (!a.empty() && a.back() == '/') a.pop_back();
+      return a;
+    }
+    return base(s) == "https://github.com" ? std::string("https://api.github.com") : base(s) + "/api/v3";
+  }
+  static std::vector<std::string> default_scopes(const oauth::server_metadata&) { return {"read:user", "user:email"}; }
+  static oauth::server_metadata static_metadata(const upstream_settings& s) {
+    oauth::server_metadata m;
+    m.issuer = base(s);
+    m.authorization_endpoint = base(s) + "/login/oauth/authorize";
+    m.token_endpoint = base(s) + "/login/oauth/access_token";
+    m.userinfo_endpoint = api(s) + "/user";
+    m.token_endpoint_auth_methods_supported = {"client_secret_basic", "client_secret_post"};
+    return m;
+  }
+
+  static upstream_person fetch_person(const transport::any_sync_client& http, const upstream_settings& s,
+                                      std::string_view access_token, std::error_code& ec) {
+    upstream_person p;
+    auto user = get_json(http, api(s) + "/user", access_token, s, ec);
+    if (ec) return {};
+    if (!user.is_object()) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    const auto& u = user.get_object();
+    const auto* id = u.if_contains("id");
+    if (!id || !(id->is_int64() || id->is_uint64()) || (id->is_int64() && id->get_int64() <= 0)) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    p.subject = id->is_int64() ? std::to_string(id->get_int64()) : std::to_string(id->get_uint64());
+    auto copy = [&](std::string_view from, std::string_view to) {
+      if (const auto* v = u.if_contains(from); v && v->is_string() && !v->get_string().empty()) p.claims[to] = *v;
+    };
+    copy("login", "preferred_username");
+    copy("name", "name");
+    copy("avatar_url", "picture");
+    copy("html_url", "profile");
+    copy("email", "email");
+    if (!p.claims.contains("email")) {
+      std::error_code emails_ec;
+      auto emails = get_json(http, api(s) + "/user/emails", access_token, s, emails_ec);
+      if (!emails_ec && emails.is_array()) {
+        for (const auto& e : emails.get_array()) {
+          if (!e.is_object()) continue;
+          const auto& o = e.get_object();
+          const auto* addr = o.if_contains("email");
+          const auto* primary = o.if_contains("primary");
+          const auto* verified = o.if_contains("verified");
+          if (addr && addr->is_string() && primary && primary->is_bool() && primary->get_bool() && verified &&
+              verified->is_bool() && verified->get_bool()) {
+            p.claims["email"] = *addr;
+            p.claims["email_verified"] = true;
+            break;
+          }
+        }
+      }
+    }
+    return p;
+  }
+
+ private:
+  static boost::json::value get_json(const transport::any_sync_client& http, const std::string& url,
+                                     std::string_view access_token, const upstream_settings& s, std::error_code& ec) {
+    transport::request req{transport::http::verb::get, "/", 11};
+    req.set(transport::http::field::accept, "application/vnd.github+json");
+    req.set(transport::http::field::authorization, "Bearer " + std::string(access_token));
+    auto res = http.send(std::move(req), url, ec);
+    if (ec) return {};
+    if (res.result() != transport::http::status::ok || res.body().size() > s.max_response_bytes) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    boost::json::parse_options popts;
+    popts.max_depth = 16;
+    std::error_code json_ec;
+    auto v = boost::json::parse(res.body(), json_ec, {}, popts);
+    if (json_ec) {
+      ec = error::userinfo_failed;
+      return {};
+    }
+    return v;
+  }
+};
+
+}  // namespace tessera::identity::profile
+
+namespace tessera::identity {
+
+/// The names `make_upstream` knows, for usage texts and configuration errors.
+inline constexpr std::string_view profile_names[] = {"generic_oidc", "okta",     "google", "gcp_identity",
+                                                     "azure_ad",     "auth0",    "keycloak", "github"};
+
+/// An `upstream<P, Clock>` for the profile named `profile` (a configuration chooses it at run
+/// time). Throws `tessera::system_error` (`config_value_invalid`) for an unknown name, and as
+/// `upstream`'s constructor does.
+template <clock Clock = system_clock>
+std::shared_ptr<upstream_provider> make_upstream(std::string_view profile, upstream_settings s,
+                                                 transport::any_sync_client http, Clock clk = {}) {
+  auto make = [&]<class P>(P*) -> std::shared_ptr<upstream_provider> {
+    return std::make_shared<upstream<P, Clock>>(std::move(s), std::move(http), std::move(clk));
+  };
+  if (profile == "generic_oidc" || profile == "oidc") return make(static_cast<profile::generic_oidc*>(nullptr));
+  if (profile == "okta") return make(static_cast<profile::okta*>(nullptr));
+  if (profile == "google") return make(static_cast<profile::google*>(nullptr));
+  if (profile == "gcp_identity") return make(static_cast<profile::gcp_identity*>(nullptr));
+  if (profile == "azure_ad") return make(static_cast<profile::azure_ad*>(nullptr));
+  if (profile == "auth0") return make(static_cast<profile::auth0*>(nullptr));
+  if (profile == "keycloak") return make(static_cast<profile::keycloak*>(nullptr));
+  if (profile == "github") return make(static_cast<profile::github*>(nullptr));
+  throw tessera::system_error(error::config_value_invalid,
+                              "tessera::identity::make_upstream: unknown identity-provider profile \"" + std::string(profile) +
+                                  "\" (generic_oidc, okta, google, gcp_identity, azure_ad, auth0, keycloak, github)");
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/profiles.hpp ----
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/url.hpp>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace tessera::identity {
+
+struct oidc_settings {
+  /// The identity providers, in the order the chooser page lists them. Distinct names.
+  std::vector<std::shared_ptr<const upstream_provider>> providers;
+  /// The path every provider's `redirect_uri` ends in.
+  std::string callback_path = "/callback";
+  /// How long a sign-in may take at the IdP.
+  seconds login_lifetime{std::chrono::minutes(10)};
+  /// Receives one line per refused sign-in (no secrets); default: standard error.
+  std::function<void(std::string_view)> log = [](std::string_view line) { std::cerr << line << std::endl; };
+};
+
+class oidc_authenticator {
+ public:
+  using settings_type = oidc_settings;
+  /// The sign-in state cookie (plain-mode name).
+  static constexpr std::string_view state_cookie = "tessera_oidc";
+
+  /// Throws `tessera::system_error` (`config_value_invalid`) for no provider, a null one,
+  /// two of one name, a callback path that does not start with '/', a provider whose
+  /// `redirect_uri` path is not `callback_path`, or a non-positive `login_lifetime`.
+  explicit oidc_authenticator(settings_type s) : settings_(checked(std::move(s))) {}
+
+  const settings_type& settings() const noexcept { return settings_; }
+
+  /// The provider of that name, or null.
+  const upstream_provider* provider(std::string_view name) const noexcept {
+    for (const auto& p : settings_.providers)
+      if (p->settings().name == name) return p.get();
+    return nullptr;
+  }
+
+  // --- authenticator ---------------------------------------------------------------------
+
+  void install(transport::router& r, const login_services& s) const {
+    r.get(std::string(s.login_path()),
+          [this, &s](const transport::request& q, const transport::request_context& c) { return login(q, c, s); });
+    r.get(settings_.callback_path,
+          [this, &s](const transport::request& q, const transport::request_context& c) { return callback(q, c, s); });
+  }
+  /// The IdP vouched for the person at login; refresh failures end sessions instead.
+  bool recognizes(const user&) const { return true; }
+
+  // --- refreshes_upstream ----------------------------------------------------------------
+
+  bool upstream_stale(std::string_view upstream, time_point now) const {
+    auto t = upstream_tokens::from_json(upstream);
+    if (!t) return false;
+    const auto* p = provider(t->provider);
+    if (!p || t->refresh_token.empty() || t->expires_at == time_point{}) return false;
+    return now + p->settings().refresh_skew >= t->expires_at;
+  }
+
+  std::optional<std::string> refresh_upstream(std::string_view upstream, time_point, std::error_code& ec) const {
+    ec = {};
+    auto t = upstream_tokens::from_json(upstream);
+    const upstream_provider* p = t ? provider(t->provider) : nullptr;
+    if (!p) return std::nullopt;  // a provider no longer configured: the session ends
+    auto next = p->refresh(*t, ec);
+    if (ec) {
+      report(p->settings().name, "could not refresh a session", ec, {});
+      return std::nullopt;
+    }
+    if (!next) {
+      report(p->settings().name, "refresh refused; the session ends", error::upstream_refresh_refused, {});
+      return std::nullopt;
+    }
+    return next->to_json();
+  }
+
+  std::string logout_location(std::string_view upstream, std::string_view, const transport::request_context&) const {
+    auto t = upstream_tokens::from_json(upstream);
+    const upstream_provider* p = t ? provider(t->provider) : nullptr;
+    return p ? p->end_session_url(*t) : std::string();
+  }
+
+  /// The person an ID token of one of the providers names, presented on its own (Flyte's
+  /// `IDToken` scheme): the first provider whose issuer the token names and whose checks it
+  /// passes. `ec`: the last provider's cause (`issuer_mismatch` when none is its issuer).
+  std::optional<user> person_of_id_token(std::string_view token, std::error_code& ec) const {
+    ec = error::issuer_mismatch;
+    for (const auto& p : settings_.providers) {
+      std::error_code pec;
+      auto u = p->person_of_id_token(token, pec);
+      if (u) {
+        ec = {};
+        return u;
+      }
+      if (pec != error::issuer_mismatch && pec != error::issuer_tenant_not_allowed) ec = pec;
+    }
+    return std::nullopt;
+  }
+
+  // --- the pages -------------------------------------------------------------------------
+
+  /// GET login_path.
+  transport::response login(const transport::request& req, const transport::request_context& ctx,
+                            const login_services& s) const {
+    const browser& b = s.browser();
+    auto redirect = b.redirect_target(req, s.default_redirect());
+    if (!redirect) return b.redirect_refused(req);
+    std::error_code ec;
+    auto query = browser::query(req, ec);
+    if (ec) return b.error_page(req, transport::http::status::bad_request, "Bad request", "The sign-in link could not be read.");
+    const bool reauthenticate = query.get("prompt") == "login";
+    if (!reauthenticate) {
+      auto u = s.current_user(req, ctx, ec);
+      if (ec) return s.unavailable(req, ec);
+      if (u) return browser::see_other(req, *redirect);
+    }
+    const std::string_view chosen = query.get("provider");
+    const upstream_provider* p = nullptr;
+    if (chosen.empty()) {
+      if (settings_.providers.size() > 1) return chooser(req, s, *redirect, reauthenticate);
+      p = settings_.providers.front().get();
+    } else {
+      p = provider(chosen);
+      if (!p) return refused(req, s, "-", error::upstream_provider_unknown, {});
+    }
+    if (!p->ready(ec)) {
+      report(p->settings().name, "sign-in refused", p->status().last_error ? p->status().last_error : ec, {});
+      return b.error_page(req, transport::http::status::service_unavailable, "Sign-in unavailable",
+                          "The identity provider cannot be reached right now. Please try again in a minute.");
+    }
+    auto r = p->begin(reauthenticate, ec);
+    if (ec) return s.unavailable(req, ec);
+    std::string location = p->authorization_url(r, query, ec);
+    if (ec) return refused(req, s, p->settings().name, ec, {});
+    boost::json::object st{{"p", p->settings().name}, {"s", r.state}, {"v", r.code_verifier}, {"r", *redirect}};
+    if (!r.nonce.empty()) st["n"] = r.nonce;
+    if (reauthenticate) st["l"] = true;
+    std::string cookie = b.seal_cookie(ctx, state_cookie, boost::json::serialize(st), settings_.login_lifetime, s.now(), ec);
+    if (ec) return s.unavailable(req, ec);
+    auto res = browser::see_other(req, location);
+    res.insert(transport::http::field::set_cookie, cookie);
+    return res;
+  }
+
+  /// GET callback_path.
+  transport::response callback(const transport::request& req, const transport::request_context& ctx,
+                               const login_services& s) const {
+    const browser& b = s.browser();
+    std::error_code ec;
+    std::string spent = b.expire_cookie(ctx, state_cookie, ec);
+    auto with_spent = [&](transport::response res) {
+      if (!spent.empty()) res.insert(transport::http::field::set_cookie, spent);
+      return res;
+    };
+    auto query = browser::query(req, ec);
+    if (ec) return with_spent(refused(req, s, "-", error::query_malformed, {}));
+    std::error_code cookie_ec;
+    auto sealed = b.open_cookie(req, ctx, state_cookie, s.now(), cookie_ec);
+    if (!sealed) return with_spent(refused(req, s, "-", error::login_state_missing, {}));
+    auto st = parse_state(*sealed);
+    if (!st) return with_spent(refused(req, s, "-", error::login_state_missing, {}));
+    if (!crypto::constant_time_equal(query.get("state"), st->request.state))
+      return with_spent(refused(req, s, st->provider, error::login_state_mismatch, {}));
+    const upstream_provider* p = provider(st->provider);
+    if (!p) return with_spent(refused(req, s, st->provider, error::upstream_provider_unknown, {}));
+    // One use per state, across processes sharing the store (the cookie may have been copied).
+    if (!s.use_once("oidc-state:" + store::token_hash(st->request.state), s.now() + settings_.login_lifetime, ec)) {
+      if (ec) return with_spent(s.unavailable(req, ec));
+      return with_spent(refused(req, s, st->provider, error::login_state_replayed, {}));
+    }
+    // RFC 9207: the answer must come from the IdP this sign-in went to.
+    if (query.contains("iss")) {
+      if (query.get("iss") != p->issuer()) return with_spent(refused(req, s, st->provider, error::upstream_issuer_mismatch, {}));
+    } else if (p->promises_iss()) {
+      return with_spent(refused(req, s, st->provider, error::upstream_issuer_missing, {}));
+    }
+    if (query.contains("error"))
+      return with_spent(refused(req, s, st->provider, error::upstream_error, detail::plain_error_code(query.get("error"))));
+    const std::string_view code = query.get("code");
+    if (code.empty()) return with_spent(refused(req, s, st->provider, error::upstream_code_missing, {}));
+
+    std::string idp_error;
+    auto login = p->finish(code, st->request, ec, idp_error);
+    if (!login) {
+      if (condition_of(ec) == condition::temporarily_unavailable || ec == error::http_status_unexpected ||
+          !is_tessera_error(ec)) {
+        report(st->provider, "sign-in failed", ec, idp_error);
+        return with_spent(b.error_page(req, transport::http::status::bad_gateway, "Sign-in failed",
+                                       "The identity provider could not be reached to finish the sign-in. Please try again."));
+      }
+      return with_spent(refused(req, s, st->provider, ec, idp_error));
+    }
+    if (!st->reauthenticate && login->person.auth_time == time_point{}) login->person.auth_time = s.now();
+    std::string session = s.start_session(req, ctx, login->person, login->tokens.to_json(), ec);
+    if (ec) return with_spent(s.unavailable(req, ec));
+    // The redirect was checked at /login and sealed since; checked again all the same.
+    const std::string target = b.is_safe_redirect(st->redirect) ? st->redirect : std::string(s.default_redirect());
+    auto res = with_spent(browser::see_other(req, target));
+    res.insert(transport::http::field::set_cookie, session);
+    return res;
+  }
+
+ private:
+  struct login_state {
+    std::string provider;
+    std::string redirect;
+    upstream_request request;
+    bool reauthenticate = false;
+  };
+
+  static std::optional<login_state> parse_state(std::string_view text) {
+    std::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    auto str = [&](std::string_view k) -> std::optional<std::string> {
+      const auto* p = o.if_contains(k);
+      if (!p) return std::string();
+      if (!p->is_string()) return std::nullopt;
+      return std::string(p->get_string());
+    };
+    auto p = str("p"), s = str("s"), verifier = str("v"), r = str("r"), n = str("n");
+    if (!p || !s || !verifier || !r || !n || p->empty() || s->empty() || verifier->empty()) return std::nullopt;
+    login_state st;
+    st.provider = std::move(*p);
+    st.redirect = std::move(*r);
+    st.request.state = std::move(*s);
+    st.request.code_verifier = std::move(*verifier);
+    st.request.nonce = std::move(*n);
+    if (const auto* l = o.if_contains("l"); l && l->is_bool()) st.reauthenticate = st.request.reauthenticate = l->get_bool();
+    return st;
+  }
+
+  static bool is_tessera_error(const std::error_code& ec) noexcept { return ec.category() == tessera::error_category(); }
+
+  void report(std::string_view provider, std::string_view what, const std::error_code& ec, std::string_view idp_error) const {
+    if (!settings_.log) return;
+    std::string line = "tessera identity: provider ";
+    line.append(provider).append(": ").append(what).append(": ").append(ec ? ec.message() : std::string("no cause"));
+    if (!idp_error.empty()) line.append(" (identity provider error ").append(idp_error).append(")");
+    settings_.log(line);
+  }
+
+  // The page for a refused sign-in: the cause's condition and fixed words, a way back to /login.
+  transport::response refused(const transport::request& req, const login_services& s, std::string_view provider,
+                              const std::error_code& ec, std::string_view idp_error) const {
+    report(provider, "sign-in refused", ec, idp_error);
+    unsigned status = http_status(condition_of(ec));
+    if (status == 401 || status < 400) status = 400;
+    std::string body;
+    paragraph_append(body, "The sign-in did not succeed: " + ec.message() + ".", true);
+    if (!idp_error.empty()) paragraph_append(body, "The identity provider said: " + std::string(idp_error) + ".");
+    body.append("<p><a href=\"");
+    html_escape_append(body, s.login_path());
+    body.append("\">Sign in again</a></p>\n");
+    return s.browser().page(req, static_cast<transport::http::status>(status), render_page("Sign-in failed", body));
+  }
+
+  // Several providers and none chosen: a page that lists them.
+  transport::response chooser(const transport::request& req, const login_services& s, std::string_view redirect,
+                              bool reauthenticate) const {
+    std::string body;
+    paragraph_append(body, "Choose how to sign in:");
+    body.append("<ul>\n");
+    for (const auto& p : settings_.providers) {
+      boost::urls::url link;
+      link.set_path(s.login_path());
+      link.params().append({"provider", p->settings().name});
+      link.params().append({"redirect_url", redirect});
+      if (reauthenticate) link.params().append({"prompt", "login"});
+      body.append("<li><a href=\"");
+      html_escape_append(body, link.buffer());
+      body.append("\">");
+      html_escape_append(body, p->settings().name);
+      body.append("</a></li>\n");
+    }
+    body.append("</ul>\n");
+    return s.browser().page(req, transport::http::status::ok, render_page("Sign in", body));
+  }
+
+  static settings_type checked(settings_type s) {
+    auto fail = [](std::string what) {
+      throw tessera::system_error(error::config_value_invalid, "tessera::identity::oidc_settings: " + what);
+    };
+    if (s.providers.empty()) fail("no identity provider is configured");
+    if (s.callback_path.empty() || s.callback_path.front() != '/' || s.callback_path.find_first_of("?#") != std::string::npos)
+      fail("callback_path must start with '/' and hold no '?' or '#'");
+    if (s.login_lifetime.count() <= 0) fail("login_lifetime must be positive");
+    for (std::size_t i = 0; i < s.providers.size(); ++i) {
+      if (!s.providers[i]) fail("providers[" + std::to_string(i) + "] is null");
+      const auto& ps = s.providers[i]->settings();
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.providers[j]->settings().name == ps.name) fail("two providers are named " + ps.name);
+      auto u = boost::urls::parse_absolute_uri(ps.redirect_uri);
+      if (!u || u->encoded_path() != s.callback_path)
+        fail("provider " + ps.name + ": redirect_uri must be this server's URL of " + s.callback_path);
+    }
+    return s;
+  }
+
+  settings_type settings_;
+};
+
+static_assert(authenticator<oidc_authenticator>);
+static_assert(refreshes_upstream<oidc_authenticator>);
+
+/// The identity policy of logins through one IdP of profile `Profile`.
+template <class Profile, class Store = store::memory, class Clock = system_clock>
+class oidc : public session_identity<Store, Clock, oidc_authenticator> {
+  using base = session_identity<Store, Clock, oidc_authenticator>;
+
+ public:
+  /// Checks the settings (see `session_identity`, `upstream`, `oidc_authenticator`: throws
+  /// `tessera::system_error`) and tries discovery once (a failure is retried at sign-in).
+  /// `http` carries every call to the IdP; `store` and `clock` must outlive the identity.
+  oidc(session_identity_settings settings, upstream_settings idp, transport::any_sync_client http, Store& store,
+       const Clock& clock = base::default_clock(), oidc_settings login = {})
+      : base(std::move(settings), with_provider(std::move(login), std::move(idp), std::move(http), clock), store, clock) {}
+
+  /// The provider (for readiness).
+  const upstream<Profile, Clock>& provider() const noexcept {
+    return static_cast<const upstream<Profile, Clock>&>(*this->authenticator().settings().providers.front());
+  }
+
+ private:
+  static oidc_settings with_provider(oidc_settings login, upstream_settings idp, transport::any_sync_client http,
+                                     const Clock& clock) {
+    auto p = std::make_shared<upstream<Profile, Clock>>(std::move(idp), std::move(http), clock);
+    p->warm_up();
+    login.providers = {std::move(p)};
+    return login;
+  }
+};
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/oidc.hpp ----
+
+#endif
+// ---- end tessera/identity.hpp ----
+// ---- begin tessera/jose.hpp ----
+// tessera — jose.hpp: the JOSE layer (include list only).
+#ifndef TESSERA_JOSE_HPP
+#define TESSERA_JOSE_HPP
+
+
+#endif
+// ---- end tessera/jose.hpp ----
+// ---- begin tessera/oauth.hpp ----
+// tessera — oauth.hpp: what the server, the identity layer, the resource server and the client
+// share (include list only).
+#ifndef TESSERA_OAUTH_HPP
+#define TESSERA_OAUTH_HPP
+
+// ---- begin tessera/oauth/access_token.hpp ----
+// tessera — oauth/access_token.hpp
+//
+// The JWT profile for access tokens (RFC 9068), from both sides: what tessera's authorization
+// server puts in, and what a resource server (tessera's own, or any other) checks.
+//
+//   header  typ "at+jwt" (§2.1: a token of another type — an ID token, say — is refused, so
+//           one cannot be replayed as the other), kid (RFC 7638 thumbprint)
+//   claims  iss, exp, aud, sub, client_id, iat, jti (§2.2, all required); scope (§2.2.3,
+//           space-separated) and, for Flyte's resource side, scp (the same as an array);
+//           auth_time when a person authenticated
+//
+// `access_token_profile(v, issuer)` configures a `jose::jwt_validator` for these tokens: the
+// exact issuer, the type, and every required claim. The audience is the resource server's own
+// business (`v.audience(...)`), as is the leeway; the issuer checks its own tokens without any.
+#ifndef TESSERA_OAUTH_ACCESS_TOKEN_HPP
+#define TESSERA_OAUTH_ACCESS_TOKEN_HPP
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace tessera::oauth {
+
+/// The `typ` header of RFC 9068 access tokens.
+inline constexpr std::string_view access_token_type = "at+jwt";
+
+/// The claims RFC 9068 §2.2 requires of every access token.
+inline constexpr std::array<std::string_view, 7> access_token_required_claims{"iss", "exp", "aud", "sub",
+                                                                               "client_id", "iat", "jti"};
+
+/// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
+/// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
+template <class Validator>
+Validator& access_token_profile(Validator& v, std::string issuer) {
+  v.issuer(std::move(issuer)).type(std::string(access_token_type));
+  for (auto claim : access_token_required_claims)
+    if (claim != "iss" && claim != "exp") v.require(std::string(claim));  // checked by issuer() and by default
+  return v;
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/access_token.hpp ----
+// ---- begin tessera/oauth/bearer.hpp ----
+// tessera — oauth/bearer.hpp
+//
+// Finding the token a request presents (RFC 6750 §2.1), as Flyte accepts it: in the
+// `Authorization` header or in Flyte's own header (`flyte-authorization`, configurable as
+// `httpAuthorizationHeader` — gRPC-web and some proxies swallow `Authorization`), under the
+// scheme `Bearer` (an access token) or `IDToken` (an ID token that Flyte's resource side
+// validates against the IdP instead). Schemes compare case-insensitively; one or more spaces
+// separate scheme and token.
+//
+// Tokens are never logged or echoed by this layer; callers decide what a scheme may do
+// (userinfo takes `Bearer` only).
+#ifndef TESSERA_OAUTH_BEARER_HPP
+#define TESSERA_OAUTH_BEARER_HPP
+
+
+#include <boost/beast/core/string.hpp>
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace tessera::oauth {
+
+/// Flyte's default extra header (`httpAuthorizationHeader`).
+inline constexpr std::string_view flyte_authorization_header = "flyte-authorization";
+
+enum class token_scheme {
+  bearer,    // "Bearer": an access token (RFC 6750)
+  id_token,  // "IDToken": an OpenID Connect ID token (Flyte)
+};
+
+/// The token of one header field and its scheme.
+struct presented_token {
+  token_scheme scheme;
+  std::string_view token;  // points into the request
+};
+
+/// Parses one `Authorization`-style header value: `<scheme> <token>`. nullopt for another
+/// scheme, or no token.
+inline std::optional<presented_token> parse_authorization(std::string_view value) noexcept {
+  auto space = value.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const auto scheme = value.substr(0, space);
+  auto token = value.substr(space);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  if (token.empty()) return std::nullopt;
+  if (boost::beast::iequals(scheme, "Bearer")) return presented_token{token_scheme::bearer, token};
+  if (boost::beast::iequals(scheme, "IDToken")) return presented_token{token_scheme::id_token, token};
+  return std::nullopt;
+}
+
+/// The first token the request presents, looking at `Authorization` first and then at
+/// `extra_header` (empty: none). nullopt when neither carries a known scheme.
+inline std::optional<presented_token> presented_token_of(const transport::request& req,
+                                                         std::string_view extra_header = flyte_authorization_header) {
+  const std::array<std::string_view, 2> values{
+      std::string_view(req[transport::http::field::authorization]),
+      extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])};
+  for (auto v : values)
+    if (auto t = parse_authorization(v)) return t;
+  return std::nullopt;
+}
+
+/// The `Bearer` token of a request (an access token), or "" when it presents none.
+inline std::string_view bearer_token(const transport::request& req,
+                                     std::string_view extra_header = flyte_authorization_header) {
+  const std::array<std::string_view, 2> values{
+      std::string_view(req[transport::http::field::authorization]),
+      extra_header.empty() ? std::string_view() : std::string_view(req[extra_header])};
+  for (auto v : values)
+    if (auto t = parse_authorization(v); t && t->scheme == token_scheme::bearer) return t->token;
+  return {};
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/bearer.hpp ----
 // ---- begin tessera/oauth/responses.hpp ----
 // tessera — oauth/responses.hpp
 //
@@ -11080,6 +13027,9 @@ struct client {
   std::string id;
   std::vector<std::string> secret_hashes;   // bcrypt strings: the current secret and rotated ones
   std::vector<std::string> redirect_uris;
+  /// Where tessera's end_session_endpoint may send the browser after logout (OpenID Connect
+  /// RP-Initiated Logout 1.0 §3.1): exact matches only, same rules as `redirect_uris`.
+  std::vector<std::string> post_logout_redirect_uris;
   std::vector<std::string> grant_types;     // "authorization_code", "refresh_token", ...
   std::vector<std::string> response_types{"code"};
   std::vector<std::string> scopes;          // the scopes this client may be granted
@@ -11157,6 +13107,8 @@ class client_registry {
     if (!c.is_public && c.secret_hashes.empty() && c.assertion_keys.empty())
       return client_problem::confidential_without_credentials;
     for (const auto& uri : c.redirect_uris)
+      if (!valid_redirect_uri(uri)) return client_problem::redirect_uri_invalid;
+    for (const auto& uri : c.post_logout_redirect_uris)
       if (!valid_redirect_uri(uri)) return client_problem::redirect_uri_invalid;
     if (clients_.contains(c.id)) return client_problem::duplicate_id;
     std::string id = c.id;
@@ -13234,6 +15186,7 @@ class token_issuer {
 
 #include <array>
 #include <tuple>
+#include <type_traits>
 
 namespace tessera {
 
@@ -13343,7 +15296,7 @@ class authorization_server {
         clients_(std::move(clients)),
         keys_(std::move(keys)),
         store_(&store),
-        identity_(&identity),
+        identity_(hold(identity)),
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
@@ -13369,7 +15322,12 @@ class authorization_server {
   const settings_type& settings() const noexcept { return settings_; }
   const server::client_registry& clients() const noexcept { return clients_; }
   store_type& store() const noexcept { return *store_; }
-  const identity_type& identity() const noexcept { return *identity_; }
+  const identity_type& identity() const noexcept {
+    if constexpr (tessera::identity::is_identity_handle<identity_type>)
+      return identity_;
+    else
+      return *identity_;
+  }
   time_point now() const noexcept { return clock_.now(); }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
@@ -13525,7 +15483,16 @@ class authorization_server {
   server::client_registry clients_;
   server::key_set keys_;
   store_type* store_;
-  const identity_type* identity_;
+  // A handle (identity::any_identity) is kept by value, so a temporary one does not dangle;
+  // an identity itself by address (it must outlive the server).
+  using identity_holder = std::conditional_t<tessera::identity::is_identity_handle<identity_type>, identity_type, const identity_type*>;
+  static identity_holder hold(const identity_type& i) {
+    if constexpr (tessera::identity::is_identity_handle<identity_type>)
+      return i;
+    else
+      return &i;
+  }
+  identity_holder identity_;
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
@@ -13539,11 +15506,14 @@ class authorization_server {
 // ---- begin tessera/server/embedded.hpp ----
 // tessera — server/embedded.hpp
 //
-// The common combination, named: every grant, local login from a users file, the memory
-// store, the system clock — what `tessera-server` runs with no configuration.
+// The common combination, named: every grant, the memory store, the system clock, and the
+// login chosen at run time (`identity::any_identity`): the users file (`identity::local`, what
+// `tessera-server` runs with no configuration) or an external IdP (`identity::oidc`), with one
+// compiled server for both.
 //
 //     tessera::store::memory store;
-//     tessera::identity::local<tessera::store::memory> login(login_settings, store);
+//     tessera::identity::local<tessera::store::memory> users(login_settings, store);
+//     tessera::identity::any_identity login(users);
 //     tessera::embedded_server server(settings, clients, keys, store, login);
 #ifndef TESSERA_SERVER_EMBEDDED_HPP
 #define TESSERA_SERVER_EMBEDDED_HPP
@@ -13553,6 +15523,223 @@ class authorization_server {
 #ifndef TESSERA_SERVER_IMPL_AUTHORIZATION_SERVER_HPP
 #define TESSERA_SERVER_IMPL_AUTHORIZATION_SERVER_HPP
 
+// ---- begin tessera/server/endpoints/end_session.hpp ----
+// tessera — server/endpoints/end_session.hpp
+//
+// tessera as an OpenID provider ends what it started: the `end_session_endpoint` of its
+// discovery document (OpenID Connect RP-Initiated Logout 1.0), served when the identity can end
+// sessions (`identity::ends_sessions`).
+//
+//   GET|POST /oauth2/logout   id_token_hint, client_id, post_logout_redirect_uri, state
+//       (a POST as a form, §2). Checked before anything happens, each refusal a 400 page with
+//       no redirect:
+//         id_token_hint  an ID token this server signed (current or old key), `typ` JWT (an
+//                        access token is no hint), `iss` this issuer, a `sub`; its `aud` names
+//                        the client, and `client_id`, when also given, must be among them.
+//                        Expired hints are accepted (§2: the RP's copy is usually old).
+//                        `id_token_hint_invalid` otherwise.
+//         post_logout_redirect_uri   only for a known client (`client_id` or the hint's) and
+//                        only when registered for it, exactly (`post_logout_redirect_uris`);
+//                        `post_logout_redirect_uri_unregistered` otherwise.
+//       Then: when the hint names the person of the browser's session, the session ends at
+//       once; otherwise (no hint, another person, or no session) a confirmation page asks
+//       "Sign out?" — a GET from any site must not log anyone out (docs/security.md row 36).
+//       Ended: 303 to the post_logout_redirect_uri with `state` echoed, or a "Signed out" page.
+//   POST /oauth2/logout with `csrf_token` (the confirmation form): the same parameters again,
+//       checked again; CSRF by the browser layer's double submit (cookie `tessera_end_session`);
+//       a wrong token shows the page again and ends nothing.
+//
+// Only tessera's own session ends here; a person who logged in through an external IdP is
+// still logged in there (its own logout does that: identity/oidc.hpp).
+#ifndef TESSERA_SERVER_ENDPOINTS_END_SESSION_HPP
+#define TESSERA_SERVER_ENDPOINTS_END_SESSION_HPP
+
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::server {
+
+namespace detail {
+
+inline constexpr std::string_view end_session_csrf_cookie = "tessera_end_session";
+
+/// A checked end-session request.
+struct end_session_request {
+  const client* who = nullptr;       // from client_id or the hint; null: unknown
+  std::string hint_subject;          // the hint's `sub`; empty without a hint
+  std::string post_logout_redirect_uri;
+  std::string state;
+  std::string id_token_hint;         // as given, for the confirmation form
+};
+
+/// Checks the parameters (header comment); on failure `ec` and an empty request.
+template <class Server>
+end_session_request check_end_session(const Server& s, const http::parameters& p, std::error_code& ec) {
+  ec = {};
+  end_session_request r;
+  const std::string_view client_id = p.get("client_id");
+  if (!client_id.empty()) {
+    r.who = s.clients().find(client_id);
+    if (!r.who) {
+      ec = error::client_unknown;
+      return {};
+    }
+  }
+  r.id_token_hint = std::string(p.get("id_token_hint"));
+  if (!r.id_token_hint.empty()) {
+    jose::jws_verify_options opt;
+    opt.required_typ = "JWT";
+    std::error_code vec;
+    auto jws = jose::verify_jws(r.id_token_hint, s.keys().verification_keys(), opt, vec);
+    boost::json::object claims;
+    if (!vec) {
+      std::error_code pec;
+      auto v = boost::json::parse(jws.payload, pec);
+      if (!pec && v.is_object()) claims = std::move(v.get_object());
+    }
+    const auto* iss = claims.if_contains("iss");
+    const auto* sub = claims.if_contains("sub");
+    const auto* aud = claims.if_contains("aud");
+    std::vector<std::string_view> audiences;
+    if (aud && aud->is_string()) audiences.push_back(aud->get_string());
+    if (aud && aud->is_array())
+      for (const auto& a : aud->get_array())
+        if (a.is_string()) audiences.push_back(a.get_string());
+    if (vec || !iss || !iss->is_string() || iss->get_string() != s.settings().issuer || !sub || !sub->is_string() ||
+        sub->get_string().empty() || audiences.empty()) {
+      ec = error::id_token_hint_invalid;
+      return {};
+    }
+    if (r.who) {
+      if (std::find(audiences.begin(), audiences.end(), std::string_view(r.who->id)) == audiences.end()) {
+        ec = error::id_token_hint_invalid;
+        return {};
+      }
+    } else {
+      r.who = s.clients().find(audiences.front());  // tessera's ID tokens name one client
+    }
+    r.hint_subject = std::string(sub->get_string());
+  }
+  const std::string_view redirect = p.get("post_logout_redirect_uri");
+  if (!redirect.empty()) {
+    const auto& allowed = r.who ? r.who->post_logout_redirect_uris : std::vector<std::string>{};
+    if (std::find(allowed.begin(), allowed.end(), redirect) == allowed.end()) {
+      ec = error::post_logout_redirect_uri_unregistered;
+      return {};
+    }
+    r.post_logout_redirect_uri = std::string(redirect);
+  }
+  const std::string_view state = p.get("state");
+  if (state.size() > 2048) {
+    ec = error::parameter_too_long;
+    return {};
+  }
+  r.state = std::string(state);
+  return r;
+}
+
+inline std::string render_end_session_page(std::string_view action, std::string_view csrf, const end_session_request& r,
+                                           std::string_view issuer, std::string_view notice) {
+  std::string body;
+  if (!notice.empty()) identity::paragraph_append(body, notice, true);
+  identity::paragraph_append(body, "Sign out of " + std::string(issuer) + "?");
+  body.append("<form method=\"post\" action=\"");
+  identity::html_escape_append(body, action);
+  body.append("\">\n");
+  auto hidden = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    body.append("<input type=\"hidden\" name=\"");
+    identity::html_escape_append(body, name);
+    body.append("\" value=\"");
+    identity::html_escape_append(body, value);
+    body.append("\">\n");
+  };
+  hidden("csrf_token", csrf);
+  hidden("id_token_hint", r.id_token_hint);
+  if (r.who) hidden("client_id", r.who->id);
+  hidden("post_logout_redirect_uri", r.post_logout_redirect_uri);
+  hidden("state", r.state);
+  body.append("<div class=\"actions\"><button type=\"submit\" name=\"confirm\" value=\"yes\">Sign out</button></div>\n</form>\n");
+  return identity::render_page("Sign out", body);
+}
+
+template <class Server>
+transport::response end_session_confirm_page(const Server& s, const transport::request& req, const transport::request_context& ctx,
+                                             const end_session_request& r, transport::http::status status,
+                                             std::string_view notice) {
+  const identity::browser& b = s.identity().browser();
+  std::error_code ec;
+  auto csrf = b.csrf_token(req, ctx, end_session_csrf_cookie, s.now(), ec);
+  if (ec) return b.error_page(req, ec);
+  auto res = b.page(req, status, render_end_session_page("/oauth2/logout", csrf.token, r, s.settings().issuer, notice));
+  if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
+  return res;
+}
+
+template <class Server>
+transport::response end_session_now(const Server& s, const transport::request& req, const transport::request_context& ctx,
+                                    const end_session_request& r) {
+  const identity::browser& b = s.identity().browser();
+  std::error_code ec;
+  std::string expired = s.identity().end_session(req, ctx, ec);
+  if (ec) return b.error_page(req, ec);
+  transport::response res;
+  if (!r.post_logout_redirect_uri.empty()) {
+    http::parameters extra;
+    if (!r.state.empty()) extra.add("state", r.state);
+    res = identity::browser::see_other(req, http::append_query_parameters(r.post_logout_redirect_uri, extra));
+  } else {
+    std::string body;
+    identity::paragraph_append(body, "You are signed out.");
+    res = b.page(req, transport::http::status::ok, identity::render_page("Signed out", body));
+  }
+  if (!expired.empty()) res.insert(transport::http::field::set_cookie, expired);
+  return res;
+}
+
+}  // namespace detail
+
+/// GET|POST /oauth2/logout (header comment).
+template <class Server>
+transport::response end_session_endpoint(const Server& s, const transport::request& req, const transport::request_context& ctx) {
+  const identity::browser& b = s.identity().browser();
+  std::error_code ec;
+  http::parameters params;
+  const bool post = req.method() == transport::http::verb::post;
+  if (post) {
+    if (!identity::browser::is_form(req)) return b.error_page(req, error::form_malformed);
+    params = http::parse_form(req.body(), ec);
+  } else {
+    params = identity::browser::query(req, ec);
+  }
+  if (ec) return b.error_page(req, ec);
+  auto r = detail::check_end_session(s, params, ec);
+  if (ec) return b.error_page(req, ec);
+  if (post && params.contains("csrf_token")) {
+    if (!b.csrf_valid(req, ctx, detail::end_session_csrf_cookie, params.get("csrf_token"), s.now()))
+      return detail::end_session_confirm_page(s, req, ctx, r, transport::http::status::forbidden,
+                                              "This sign-out form has expired or did not come from this site. Sign out again?");
+    auto res = detail::end_session_now(s, req, ctx, r);
+    auto spent = b.csrf_spent(ctx, detail::end_session_csrf_cookie, ec);
+    if (!ec) res.insert(transport::http::field::set_cookie, spent);
+    return res;
+  }
+  auto u = s.identity().current_user(req, ctx, ec);
+  if (ec) return b.error_page(req, ec);
+  if (u && !r.hint_subject.empty() && u->subject == r.hint_subject) return detail::end_session_now(s, req, ctx, r);
+  if (!u) return detail::end_session_now(s, req, ctx, r);  // nobody to sign out: on to the RP
+  return detail::end_session_confirm_page(s, req, ctx, r, transport::http::status::ok, {});
+}
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/endpoints/end_session.hpp ----
 // ---- begin tessera/server/endpoints/metadata.hpp ----
 // tessera — server/endpoints/metadata.hpp
 //
@@ -13631,6 +15818,10 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/oauth-authorization-server", [s](const request& q) { return server::metadata_endpoint(*s, q, false); });
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
+  if constexpr (tessera::identity::ends_sessions<identity_type>) {
+    r.add({verb::get, verb::post}, "/oauth2/logout",
+          [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
+  }
   for_each_grant([&](const auto& g) {
     if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
   });
@@ -13658,6 +15849,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
   m.scopes_supported.assign(scopes.begin(), scopes.end());
   if (openid) {
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
+    if constexpr (tessera::identity::ends_sessions<identity_type>) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
     m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
@@ -13677,7 +15869,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
 namespace tessera {
 
 struct embedded_traits : server_defaults {
-  using identity = tessera::identity::local<tessera::store::memory>;
+  using identity = tessera::identity::any_identity;
 };
 
 using embedded_server =

@@ -8,6 +8,17 @@
 //                  [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]
 //                  [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]
 //                  [--max-connections-per-address N] [--threads N] [--quiet]
+//                  [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]
+//                   [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes "a b"]
+//                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
+//                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]
+//
+// With `--oidc-base-url` people log in through that identity provider (Flyte's
+// `userAuth.openId`: profile generic_oidc, okta, google, azure_ad, auth0, keycloak or github;
+// the client secret from the environment variable named by `--oidc-client-secret-env`) instead
+// of the users file; its callback is `<issuer>/callback`, RP-initiated logout returns to
+// `<issuer>/logout` unless told otherwise, and `/readyz` answers 503 until the IdP's metadata
+// is known (start-up does not wait for it).
 //
 // With TLS every response carries Strict-Transport-Security, one year by default
 // (docs/security.md row 39); `--hsts-max-age 0` tells browsers to forget it, `--no-hsts` sends
@@ -16,7 +27,9 @@
 // open, and let the proxy limit each client (docs/security.md row 38).
 #include "data_dir.hpp"
 
+#include <tessera/identity.hpp>
 #include <tessera/server.hpp>
+#include <tessera/transport/http_client.hpp>
 #include <tessera/transport/plain.hpp>
 #include <tessera/transport/server.hpp>
 #include <tessera/transport/tls.hpp>
@@ -25,8 +38,11 @@
 #include <cstddef>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -41,13 +57,21 @@ struct options {
   bool quiet = false;
   tessera::transport::hsts_policy hsts{};
   std::size_t max_connections_per_address = tessera::transport::server_limits::default_max_connections_per_address;
+  // External identity provider (empty base URL: the users file).
+  std::string oidc_base_url, oidc_client_id, oidc_secret_env, oidc_profile = "generic_oidc", oidc_issuer_url, oidc_scopes,
+      oidc_audience, oidc_idp_param, oidc_post_logout, oidc_ca_file;
+  std::vector<std::string> oidc_tenants;
 };
 
 [[noreturn]] void usage(int code) {
   std::cerr << "usage: tessera-server [--listen HOST:PORT] [--data-dir DIR] [--issuer URL]\n"
                "                      [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]\n"
                "                      [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]\n"
-               "                      [--max-connections-per-address N] [--threads N] [--quiet]\n";
+               "                      [--max-connections-per-address N] [--threads N] [--quiet]\n"
+               "                      [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]\n"
+               "                       [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes \"a b\"]\n"
+               "                       [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]\n"
+               "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n";
   std::exit(code);
 }
 
@@ -90,6 +114,28 @@ options parse_args(int argc, char** argv) {
       o.threads = static_cast<unsigned>(std::stoul(value()));
     } else if (a == "--quiet") {
       o.quiet = true;
+    } else if (a == "--oidc-base-url") {
+      o.oidc_base_url = value();
+    } else if (a == "--oidc-client-id") {
+      o.oidc_client_id = value();
+    } else if (a == "--oidc-client-secret-env") {
+      o.oidc_secret_env = value();
+    } else if (a == "--oidc-profile") {
+      o.oidc_profile = value();
+    } else if (a == "--oidc-issuer-url") {
+      o.oidc_issuer_url = value();
+    } else if (a == "--oidc-scopes") {
+      o.oidc_scopes = value();
+    } else if (a == "--oidc-tenant") {
+      o.oidc_tenants.push_back(value());
+    } else if (a == "--oidc-audience") {
+      o.oidc_audience = value();
+    } else if (a == "--oidc-idp-query-parameter") {
+      o.oidc_idp_param = value();
+    } else if (a == "--oidc-post-logout-redirect-uri") {
+      o.oidc_post_logout = value();
+    } else if (a == "--oidc-ca-file") {
+      o.oidc_ca_file = value();
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -105,7 +151,40 @@ options parse_args(int argc, char** argv) {
 }
 
 using server_type = tessera::embedded_server;
-using identity_type = tessera::embedded_traits::identity;
+using oidc_identity = tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+                                                          tessera::identity::oidc_authenticator>;
+
+// The origin (scheme://host[:port]) of an absolute URL, or "".
+std::string origin_of(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return {};
+  return std::string(u->scheme()) + "://" + std::string(u->encoded_host_and_port());
+}
+
+tessera::identity::upstream_settings upstream_from(const options& o, const std::string& issuer) {
+  tessera::identity::upstream_settings u;
+  u.name = o.oidc_profile == "generic_oidc" ? std::string("idp") : o.oidc_profile;
+  u.base_url = o.oidc_base_url;
+  u.issuer_url = o.oidc_issuer_url;
+  u.client_id = o.oidc_client_id;
+  if (!o.oidc_secret_env.empty()) {
+    const char* secret = std::getenv(o.oidc_secret_env.c_str());
+    if (!secret || !*secret) throw std::runtime_error("the environment variable " + o.oidc_secret_env + " is empty or unset");
+    u.client_secret = secret;
+  }
+  for (std::size_t at = 0; at < o.oidc_scopes.size();) {
+    auto end = o.oidc_scopes.find(' ', at);
+    if (end == std::string::npos) end = o.oidc_scopes.size();
+    if (end > at) u.scopes.push_back(o.oidc_scopes.substr(at, end - at));
+    at = end + 1;
+  }
+  u.tenants = o.oidc_tenants;
+  u.audience = o.oidc_audience;
+  u.idp_query_parameter = o.oidc_idp_param;
+  u.redirect_uri = issuer + "/callback";
+  u.post_logout_redirect_uri = o.oidc_post_logout.empty() ? issuer + "/logout" : o.oidc_post_logout;
+  return u;
+}
 
 template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts) {
@@ -148,28 +227,63 @@ int main(int argc, char** argv) try {
   tessera::store::memory store;
 
   auto clients = dir.clients();
-  tessera::identity::local_settings ids;
-  ids.users = dir.users();
+  tessera::identity::session_identity_settings browser_side;
   // The login form's redirects end at a client (RFC 8252 loopback on any port, for flytectl).
   // One browser layer for the login pages and the server's own (authorization, device).
-  ids.browser.form_action_sources = clients.redirect_csp_sources();
-  ids.browser.cookie_keys = {dir.cookie_key()};
-  ids.browser.public_url = issuer;
-  ids.browser.secure_cookies = tls;
-  ids.default_redirect = "/me";
-  identity_type identity(std::move(ids), store);
+  browser_side.browser.form_action_sources = clients.redirect_csp_sources();
+  browser_side.browser.cookie_keys = {dir.cookie_key()};
+  browser_side.browser.public_url = issuer;
+  browser_side.browser.secure_cookies = tls;
+  browser_side.default_redirect = "/me";
+
+  // People log in from the users file, or through an external identity provider.
+  std::unique_ptr<tessera::identity::local<tessera::store::memory>> users;
+  std::unique_ptr<oidc_identity> external;
+  std::shared_ptr<const tessera::identity::upstream_provider> idp;
+  std::optional<tessera::identity::any_identity> identity;
+  if (o.oidc_base_url.empty()) {
+    tessera::identity::local_settings ids;
+    static_cast<tessera::identity::session_identity_settings&>(ids) = browser_side;
+    ids.users = dir.users();
+    users = std::make_unique<tessera::identity::local<tessera::store::memory>>(std::move(ids), store);
+    identity.emplace(*users);
+  } else {
+    tessera::transport::client_options copts;
+    copts.ca_file = o.oidc_ca_file;
+    auto net = std::make_shared<tessera::transport::http_client>(copts);
+    auto provider = tessera::identity::make_upstream(o.oidc_profile, upstream_from(o, issuer),
+                                                     tessera::transport::any_sync_client(net));
+    // Logout continues at the IdP: the CSP's form-action must allow the redirect there.
+    browser_side.browser.form_action_sources.push_back(origin_of(o.oidc_base_url));
+    idp = provider;
+    tessera::identity::oidc_settings login;
+    login.providers = {provider};
+    external = std::make_unique<oidc_identity>(std::move(browser_side), std::move(login), store);
+    std::error_code ec;
+    if (!provider->ready(ec))
+      std::cerr << "tessera-server: identity provider " << o.oidc_base_url
+                << " not reachable yet (retrying): " << provider->status().last_error.message() << std::endl;
+    identity.emplace(*external);
+  }
 
   tessera::server::server_settings settings;
   settings.issuer = issuer;
   settings.flyte_client.client_id = examples::demo_public_client;
   settings.flyte_client.redirect_uri = "http://localhost:53593/callback";
-  server_type auth(settings, std::move(clients), dir.keys(*alg), store, identity);
+  server_type auth(settings, std::move(clients), dir.keys(*alg), store, *identity);
 
   tessera::transport::router routes;
   auth.install(routes);
-  identity.install(routes);
+  identity->install(routes);
   routes.get("/healthz", [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
+  });
+  // Ready once the identity provider's metadata is known (always, with the users file).
+  routes.get("/readyz", [idp](const tessera::transport::request& req) {
+    std::error_code ec;
+    if (!idp || idp->ready(ec)) return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ready\n");
+    return tessera::transport::make_response(req, tessera::transport::http::status::service_unavailable,
+                                             "identity provider not reachable: " + idp->status().last_error.message() + "\n");
   });
 
   if (report.created) examples::print_first_start(std::cout, issuer, dir, report);

@@ -248,6 +248,28 @@ enum class error {
   id_token_auth_time_missing,
   id_token_auth_too_old,
   id_token_at_hash_mismatch,
+
+  // --- identity: people logging in through an external identity provider ----------------------
+  id_token_tenant_mismatch,
+  login_state_missing,
+  login_state_mismatch,
+  login_state_replayed,
+  upstream_provider_unknown,
+  upstream_error,
+  upstream_code_missing,
+  upstream_issuer_mismatch,
+  upstream_issuer_missing,
+  upstream_token_refused,
+  upstream_token_invalid,
+  upstream_id_token_missing,
+  userinfo_failed,
+  userinfo_subject_mismatch,
+  upstream_unavailable,
+  upstream_refresh_refused,
+  upstream_not_interactive,
+  id_token_hint_invalid,
+  post_logout_redirect_uri_unregistered,
+  session_end_unsupported,
 };
 
 //------------------------------------------------------------------------------------------
@@ -450,6 +472,29 @@ inline constexpr error_entry error_table[] = {
     {id_token_auth_time_missing, c::invalid_token, "ID token lacks auth_time and the login asked for max_age"},
     {id_token_auth_too_old, c::login_required, "the person authenticated longer ago than max_age allows"},
     {id_token_at_hash_mismatch, c::invalid_token, "ID token at_hash does not match the access token"},
+
+    {id_token_tenant_mismatch, c::invalid_token, "ID token tid is not the tenant its issuer names"},
+    {login_state_missing, c::invalid_request, "no sign-in is in progress in this browser (its state cookie is missing or expired)"},
+    {login_state_mismatch, c::invalid_request, "callback state is not the one this browser's sign-in sent"},
+    {login_state_replayed, c::invalid_request, "callback state was already used"},
+    {upstream_provider_unknown, c::invalid_request, "no identity provider of that name is configured"},
+    {upstream_error, c::access_denied, "the identity provider answered the sign-in with an error"},
+    {upstream_code_missing, c::invalid_request, "callback carries neither a code nor an error"},
+    {upstream_issuer_mismatch, c::invalid_request,
+     "callback iss is not the issuer of the identity provider this sign-in went to (RFC 9207)"},
+    {upstream_issuer_missing, c::invalid_request, "callback lacks the iss its identity provider promises (RFC 9207)"},
+    {upstream_token_refused, c::access_denied, "the identity provider refused the code exchange"},
+    {upstream_token_invalid, c::server_error, "the identity provider's token answer is malformed or too large"},
+    {upstream_id_token_missing, c::server_error, "the identity provider returned no ID token"},
+    {userinfo_failed, c::server_error, "the identity provider's userinfo answer is missing, malformed or too large"},
+    {userinfo_subject_mismatch, c::access_denied, "userinfo sub differs from the ID token's"},
+    {upstream_unavailable, c::temporarily_unavailable, "the identity provider's metadata could not be fetched yet"},
+    {upstream_refresh_refused, c::login_required, "the identity provider refused to refresh the session's tokens"},
+    {upstream_not_interactive, c::server_error, "this identity provider only vouches for tokens; nobody signs in through it"},
+    {id_token_hint_invalid, c::invalid_request, "id_token_hint is not an ID token this server issued to that client"},
+    {post_logout_redirect_uri_unregistered, c::invalid_request,
+     "post_logout_redirect_uri is not registered for the client (or no client is known)"},
+    {session_end_unsupported, c::server_error, "this deployment's identity cannot end sessions"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -460,7 +505,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::id_token_at_hash_mismatch) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::session_end_unsupported) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

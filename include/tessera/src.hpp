@@ -18,7 +18,7 @@
 //    their listeners and their transport's four stream operations — a server over a transport
 //    of your own instantiates those in the file that uses it, which then includes
 //    <tessera/transport/impl/server.hpp> (the connection is already compiled here);
-//  * `embedded_server` (server/embedded.hpp) and its identity `identity::local<store::memory>`.
+//  * `embedded_server` (server/embedded.hpp) and the identity it usually runs with, `identity::local<store::memory>`.
 // Everything else (other server compositions, stores, JOSE) stays a template or inline
 // function and is compiled where it is used, as in the header-only mode.
 //

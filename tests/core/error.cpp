@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::id_token_at_hash_mismatch); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::session_end_unsupported); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -77,7 +77,10 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::body_too_large, error::url_invalid, error::redirect_uri_mismatch, error::redirect_uri_missing,
         error::pkce_missing, error::pkce_challenge_malformed, error::pkce_method_unsupported,
         error::user_code_unknown, error::csrf_token_invalid,
-        error::parameter_too_long, error::prompt_unsupported, error::prompt_none_combined, error::max_age_invalid}},
+        error::parameter_too_long, error::prompt_unsupported, error::prompt_none_combined, error::max_age_invalid,
+        error::login_state_missing, error::login_state_mismatch, error::login_state_replayed,
+        error::upstream_provider_unknown, error::upstream_code_missing, error::upstream_issuer_mismatch,
+        error::upstream_issuer_missing, error::id_token_hint_invalid, error::post_logout_redirect_uri_unregistered}},
       {condition::server_error,
        {error::pem_invalid, error::key_not_private, error::crypto_failure, error::random_failure,
         error::secret_hash_invalid, error::aead_key_invalid, error::secret_hash_cost,
@@ -89,7 +92,9 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::users_file_permissions, error::config_type_mismatch,
         error::config_member_missing, error::config_member_unknown, error::config_value_invalid,
         error::config_too_large, error::config_file_unreadable, error::store_failure,
-        error::metadata_issuer_mismatch, error::url_insecure}},
+        error::metadata_issuer_mismatch, error::url_insecure, error::upstream_token_invalid,
+        error::upstream_id_token_missing, error::userinfo_failed, error::upstream_not_interactive,
+        error::session_end_unsupported}},
       {condition::invalid_token,
        {error::jws_malformed, error::jws_header_invalid, error::jws_alg_missing, error::jws_alg_none,
         error::jws_alg_not_allowed, error::jws_kid_unknown, error::jws_key_ambiguous,
@@ -103,7 +108,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::token_scheme_unsupported, error::token_opaque_unsupported, error::token_inactive,
         error::token_not_access_token, error::id_token_audience_untrusted, error::id_token_azp_missing,
         error::id_token_azp_mismatch, error::id_token_nonce_missing, error::id_token_nonce_mismatch,
-        error::id_token_auth_time_missing, error::id_token_at_hash_mismatch}},
+        error::id_token_auth_time_missing, error::id_token_at_hash_mismatch, error::id_token_tenant_mismatch}},
       {condition::invalid_client,
        {error::secret_mismatch, error::authorization_header_malformed, error::client_unknown,
         error::client_authentication_failed, error::client_authentication_missing,
@@ -111,7 +116,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       {condition::temporarily_unavailable,
        {error::timeout, error::too_many_connections, error::connection_failed, error::store_unavailable,
         error::device_user_code_unavailable, error::introspection_failed, error::introspection_invalid,
-        error::jwks_unavailable, error::jwks_fetch_failed}},
+        error::jwks_unavailable, error::jwks_fetch_failed, error::upstream_unavailable}},
       {condition::unauthorized_client,
        {error::client_grant_not_allowed}},
       {condition::unsupported_response_type,
@@ -137,13 +142,14 @@ TEST_CASE("every cause maps to its pinned wire condition") {
        {error::device_code_expired}},
       {condition::access_denied,
        {error::device_access_denied, error::device_user_code_rate_limited, error::user_authentication_failed,
-        error::user_authentication_rate_limited, error::subject_is_client_id, error::consent_denied}},
+        error::user_authentication_rate_limited, error::subject_is_client_id, error::consent_denied,
+        error::upstream_error, error::upstream_token_refused, error::userinfo_subject_mismatch}},
       {condition::consent_required,
        {error::consent_required}},
       {condition::unsupported_token_type,
        {error::token_type_unsupported}},
       {condition::login_required,
-       {error::login_required, error::session_invalid, error::id_token_auth_too_old}},
+       {error::login_required, error::session_invalid, error::id_token_auth_too_old, error::upstream_refresh_refused}},
   };
   std::set<int> seen;
   for (const auto& [cond, causes] : expected)
@@ -152,7 +158,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::id_token_at_hash_mismatch));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::session_end_unsupported));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

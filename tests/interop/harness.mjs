@@ -128,11 +128,13 @@ function stopper(tracked, exited) {
 
 /// Starts tessera-server. Resolves once /healthz answers 200 with
 /// { issuer, port, userPassword, clientSecret, dataDir, stop(), output() }.
-export async function startServer({ signingAlg, attempts = 3 } = {}) {
+/// `port` (fixed: an IdP must know the server's callback in advance), `extraArgs` and `env` go
+/// to the program.
+export async function startServer({ signingAlg, attempts = 3, port, extraArgs = [], env } = {}) {
   let lastErr;
   for (let i = 0; i < attempts; ++i) {
     try {
-      return await startOnce(signingAlg);
+      return await startOnce(signingAlg, { port, extraArgs, env });
     } catch (e) {
       lastErr = e;
       // Another process may have taken the port between our probe and the server's bind.
@@ -143,13 +145,13 @@ export async function startServer({ signingAlg, attempts = 3 } = {}) {
   throw lastErr;
 }
 
-async function startOnce(signingAlg) {
+async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env } = {}) {
   const bin = serverPath();
-  const port = await freePort();
+  const port = fixedPort ?? await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-interop-'));
-  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dataDir, 'data')];
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dataDir, 'data'), ...extraArgs];
   if (signingAlg) args.push('--signing-alg', signingAlg);
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env || {}) } });
   const server = { proc, dataDir, port, issuer: `http://127.0.0.1:${port}` };
   servers.add(server);
 

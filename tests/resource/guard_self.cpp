@@ -48,7 +48,8 @@ struct tessera_as {
   }
 
   store::memory store;
-  identity::local<store::memory> login{login_settings(), store};
+  identity::local<store::memory> users{login_settings(), store};
+  identity::any_identity login{users};
   embedded_server server{settings(), clients(), server::key_set(jose::jwk::generate(jose::algorithm::ES256)), store,
                          login};
   transport::router routes = [this] {

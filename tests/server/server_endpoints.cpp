@@ -251,6 +251,8 @@ TEST_CASE("OpenID discovery adds userinfo, ID-token algorithms and the openid sc
   CHECK(m.at("issuer").as_string() == issuer);
   CHECK(str(m, "userinfo_endpoint") == issuer + "/oauth2/userinfo");
   CHECK_FALSE(f.router.allowed_methods("/oauth2/userinfo").empty());
+  CHECK(str(m, "end_session_endpoint") == issuer + "/oauth2/logout");
+  CHECK_FALSE(f.router.allowed_methods("/oauth2/logout").empty());
   CHECK(m.at("id_token_signing_alg_values_supported").as_array() == boost::json::array{"ES256"});
   CHECK(contains_string(m.at("subject_types_supported"), "public"));
   CHECK(contains_string(m.at("scopes_supported"), "openid"));

@@ -57,6 +57,13 @@ struct header_identity {
     std::lock_guard lock(removed_mutex_);
     removed_.insert(std::move(subject));
   }
+  /// Ends the request's "session" (the end-session endpoint asks): counted, and a Set-Cookie.
+  std::string end_session(const request& req, const transport::request_context&, std::error_code& ec) const {
+    ec = {};
+    if (!req["X-Test-User"].empty()) ended.fetch_add(1);
+    return "test_session=; Max-Age=0; Path=/";
+  }
+  mutable std::atomic<int> ended{0};
 
   /// The browser settings of the tests' deployment: a random cookie key of its own (two
   /// fixtures are two deployments: neither opens the other's cookies), the issuer's https URL.
@@ -144,6 +151,7 @@ inline server::client_registry make_clients() {
   cli.id = "flytectl";
   cli.is_public = true;
   cli.redirect_uris = {cli_redirect, "http://127.0.0.1:53593/callback"};
+  cli.post_logout_redirect_uris = {"http://localhost:53593/logged-out"};
   cli.grant_types = {"authorization_code", "refresh_token", device_grant};
   cli.scopes = {"all", "offline", "openid", "profile"};
   REQUIRE(reg.add(cli) == server::client_problem::none);
@@ -166,6 +174,7 @@ inline server::client_registry make_clients() {
   REQUIRE_FALSE(ec);
   console.first_party = true;
   console.redirect_uris = {"https://console.example.com/oauth/callback"};
+  console.post_logout_redirect_uris = {"https://console.example.com/signed-out"};
   console.grant_types = {"authorization_code"};
   console.scopes = {"all", "openid"};
   REQUIRE(reg.add(console) == server::client_problem::none);

@@ -82,9 +82,9 @@ struct static_clients_options {
 
 /// The members of a static client, in fosite's spelling, and tessera's own `first_party` (the
 /// operator's application: no consent page, docs/security.md row 37; Flyte ignores it).
-inline constexpr std::array<std::string_view, 11> static_client_members = {
+inline constexpr std::array<std::string_view, 12> static_client_members = {
     "id",     "client_secret", "rotated_secrets", "redirect_uris", "grant_types", "response_types",
-    "scopes", "audience",      "public",          "jwks",          "first_party"};
+    "scopes", "audience",      "public",          "jwks",          "first_party", "post_logout_redirect_uris"};
 
 namespace detail {
 
@@ -287,6 +287,13 @@ class static_clients_reader {
       } else if (key == "redirect_uris") {
         if (!read_strings(
                 value, opts_.max_list_size, c.redirect_uris,
+                [](const std::string& x) { return server::valid_redirect_uri(x); },
+                "not a redirect URI tessera accepts (absolute; https, http on a loopback host, or a "
+                "private-use scheme; no fragment or user info)"))
+          return false;
+      } else if (key == "post_logout_redirect_uris") {
+        if (!read_strings(
+                value, opts_.max_list_size, c.post_logout_redirect_uris,
                 [](const std::string& x) { return server::valid_redirect_uri(x); },
                 "not a redirect URI tessera accepts (absolute; https, http on a loopback host, or a "
                 "private-use scheme; no fragment or user info)"))
@@ -529,6 +536,7 @@ inline boost::json::object static_client_json(const server::client& c) {
     }
   }
   o["redirect_uris"] = strings(c.redirect_uris);
+  if (!c.post_logout_redirect_uris.empty()) o["post_logout_redirect_uris"] = strings(c.post_logout_redirect_uris);
   o["grant_types"] = strings(c.grant_types);
   o["response_types"] = strings(c.response_types);
   o["scopes"] = strings(c.scopes);

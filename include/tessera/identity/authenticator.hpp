@@ -22,9 +22,24 @@
 //       the session at its next use (a user removed from the users file; an IdP-backed
 //       authenticator answers true, the IdP having vouched for the user at login)
 //
+// An authenticator whose sessions hold an identity provider's tokens (`upstream`, given to
+// `login_services::start_session`) may also model `refreshes_upstream`:
+//
+//   a.upstream_stale(upstream, now) -> bool
+//       whether the session's IdP tokens need refreshing before the session is used
+//   a.refresh_upstream(upstream, now, ec) -> std::optional<std::string>
+//       asks the IdP; the new upstream value, or nullopt with `ec` clear when the IdP refused
+//       (the session ends: the person logs in again), or with `ec` set when it could not be
+//       asked (the session stays, unrefreshed, and the next use tries again)
+//   a.logout_location(upstream, redirect, ctx) -> std::string
+//       where the browser goes after its session ended ("" = `redirect`): the IdP's
+//       end_session_endpoint (RP-initiated logout) when it has one
+//
+// `session_identity` calls them, refreshing each session at most once at a time.
+//
 // Models: `password_authenticator` (password_authenticator.hpp: the users file and a login
-// form). The OIDC relying party (`/login` redirects to the IdP, `/callback` comes back) is the
-// next. Exemplar, the least an authenticator must do:
+// form) and `oidc_authenticator` (oidc.hpp: `/login` redirects to an external IdP, `/callback`
+// comes back). Exemplar, the least an authenticator must do:
 //
 //     struct nobody_authenticator {
 //       struct settings_type {};
@@ -75,12 +90,29 @@ class login_services {
   /// answer with `unavailable`.
   virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                                     std::error_code& ec) const = 0;
+  /// As above, keeping `upstream` (an external login's IdP tokens, in the authenticator's own
+  /// format) sealed with the session (session.hpp); `input_too_large` past
+  /// `store::session_record::max_upstream_size`.
+  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                    std::string_view upstream, std::error_code& ec) const = 0;
+  /// Records the one-time value `key` (a hash, never a secret) as used until `expires_at`:
+  /// true the first time. With a store that keeps one-time identifiers (`store::jti_store`)
+  /// this holds across every process sharing the store; with another it is always true.
+  virtual bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const = 0;
   /// The page for a failure of the store or of crypto: 503 for `temporarily_unavailable`,
   /// else 500, in fixed words.
   virtual transport::response unavailable(const transport::request& req, const std::error_code& ec) const = 0;
 
  protected:
   ~login_services() = default;
+};
+
+template <class A>
+concept refreshes_upstream = requires(const A& a, std::string_view upstream, time_point now, std::error_code& ec,
+                                      const transport::request_context& ctx) {
+  { a.upstream_stale(upstream, now) } -> std::same_as<bool>;
+  { a.refresh_upstream(upstream, now, ec) } -> std::same_as<std::optional<std::string>>;
+  { a.logout_location(upstream, upstream, ctx) } -> std::convertible_to<std::string>;
 };
 
 template <class A>

@@ -22,6 +22,10 @@
 //   i.recognizes(u) -> bool                               (optional)
 //       whether `u` is still a user of this identity; without it, every user is. The
 //       authorization server asks before a refresh, so a removed person stops getting tokens
+//   i.end_session(req, ctx, ec) -> std::string                (optional)
+//       ends the request's session (deleted from the store, so a copied cookie dies too) and
+//       returns the `Set-Cookie` value that removes the cookie; `ec` for store failures. The
+//       authorization server's end_session_endpoint (RP-initiated logout) needs it
 //   i.browser() -> const identity::browser&
 //       the deployment's one browser layer (browser.hpp): the server seals its
 //       pending-authorization cookie, renders its device, consent and error pages, reads
@@ -86,6 +90,18 @@ concept identity_policy = requires(const I& i, transport::router& r, const trans
   { i.login_path() } -> std::convertible_to<std::string_view>;
   { i.install(r) };
   { i.browser() } -> std::same_as<const browser&>;
+};
+
+/// True for identity types that are handles to an identity (`any_identity`): cheap to copy,
+/// so a server keeps its own copy instead of the address of the caller's.
+template <class I>
+inline constexpr bool is_identity_handle = false;
+
+/// Whether identity `I` can end a browser's session on the server's behalf (`end_session`).
+template <class I>
+concept ends_sessions = requires(const I& i, const transport::request& req, const transport::request_context& ctx,
+                                 std::error_code& ec) {
+  { i.end_session(req, ctx, ec) } -> std::same_as<std::string>;
 };
 
 /// Whether identity `I` can say that a user no longer exists (`recognizes`).

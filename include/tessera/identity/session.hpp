@@ -23,6 +23,13 @@
 // never looked at, and a value moved from one name to the other fails to open (the name is
 // sealed in). A cookie sent twice is refused.
 //
+// An external login (identity/oidc.hpp) keeps the identity provider's tokens with the session
+// (`upstream`, the authenticator's own format): sealed with AES-256-GCM under a key derived
+// from the session id (HMAC-SHA-256), which only the browser's cookie holds — the store sees
+// the id's hash and the sealed bytes, so neither a store dump nor a stolen cookie key alone
+// reveals an IdP token. The id hash is the associated data: sealed tokens moved to another
+// session do not open.
+//
 // Lifetime is absolute (`lifetime`, default 8 h, from login): no sliding renewal, so a stolen
 // cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store record's
 // `expires_at` are the same instant.
@@ -30,6 +37,8 @@
 #define TESSERA_IDENTITY_SESSION_HPP
 
 #include <tessera/clock.hpp>
+#include <tessera/crypto/aead.hpp>
+#include <tessera/crypto/hash.hpp>
 #include <tessera/crypto/random.hpp>
 #include <tessera/error.hpp>
 #include <tessera/identity/browser.hpp>
@@ -61,10 +70,13 @@ class session_manager {
   /// The cookie's name in plain mode; `__Host-tessera_session` in secure mode.
   static constexpr std::string_view cookie = "tessera_session";
 
-  /// A live session: the hash it is stored under, and its record.
+  /// A live session: the hash it is stored under, its record, and its upstream tokens opened
+  /// (`upstream`, empty for a local login) with the key they are sealed under.
   struct session {
     std::string id_hash;
     store::session_record record;
+    std::string upstream;
+    std::string upstream_key;  // derived from the session id; never stored
   };
 
   session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock)
@@ -79,10 +91,17 @@ class session_manager {
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
   /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
-  /// hands it to the browser. `claims` of `u` are stored as JSON. Fails as the store does,
-  /// or with `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
-  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec) const {
+  /// hands it to the browser. `claims` of `u` are stored as JSON, `upstream` (an external
+  /// login's IdP tokens; at most `session_record::max_upstream_size` bytes, else
+  /// `input_too_large`) sealed as the header comment says. Fails as the store does, or with
+  /// `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
+  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec,
+                    std::string_view upstream = {}) const {
     ec = {};
+    if (upstream.size() > store::session_record::max_upstream_size) {
+      ec = error::input_too_large;
+      return {};
+    }
     std::array<unsigned char, 32> raw;
     crypto::random_bytes(raw, ec);
     if (ec) return {};
@@ -99,6 +118,11 @@ class session_manager {
 
     std::string header = browser_.seal_cookie(ctx, cookie, id, lifetime_, now, ec);
     std::string hash = store::token_hash(id);
+    if (!ec && !upstream.empty()) {
+      std::string key = upstream_key(id, ec);
+      if (!ec) rec.upstream = crypto::sealer(key).seal(upstream, hash, ec);
+      OPENSSL_cleanse(key.data(), key.size());
+    }
     OPENSSL_cleanse(id.data(), id.size());
     if (ec) return {};
     store_.put_session(hash, rec, ec);
@@ -116,13 +140,46 @@ class session_manager {
     std::error_code cookie_ec;
     auto id = browser_.open_cookie(req, ctx, cookie, now, cookie_ec);
     if (!id) return std::nullopt;
-    session s{store::token_hash(*id), {}};
-    OPENSSL_cleanse(id->data(), id->size());
+    session s{store::token_hash(*id), {}, {}, {}};
     auto rec = store_.find_session(s.id_hash, now, ec);
-    if (ec || !rec) return std::nullopt;
+    if (ec || !rec) {
+      OPENSSL_cleanse(id->data(), id->size());
+      return std::nullopt;
+    }
     s.record = std::move(*rec);
+    if (!s.record.upstream.empty()) {
+      std::error_code open_ec;
+      s.upstream_key = upstream_key(*id, open_ec);
+      if (!open_ec) s.upstream = crypto::sealer(s.upstream_key).open(s.record.upstream, s.id_hash, open_ec);
+      if (open_ec) {  // not sealed for this session: no session
+        OPENSSL_cleanse(id->data(), id->size());
+        return std::nullopt;
+      }
+    }
+    OPENSSL_cleanse(id->data(), id->size());
     return s;
   }
+
+  /// Replaces the upstream tokens of live session `s` (a silent refresh at the IdP), keeping
+  /// everything else. `input_too_large` past `session_record::max_upstream_size`; the store's
+  /// failures. `s.upstream` becomes `upstream`.
+  void replace_upstream(session& s, std::string_view upstream, std::error_code& ec) const {
+    ec = {};
+    if (upstream.size() > store::session_record::max_upstream_size || s.upstream_key.empty()) {
+      ec = s.upstream_key.empty() ? std::error_code(error::session_invalid) : std::error_code(error::input_too_large);
+      return;
+    }
+    store::session_record rec = s.record;
+    rec.upstream = crypto::sealer(s.upstream_key).seal(upstream, s.id_hash, ec);
+    if (ec) return;
+    store_.put_session(s.id_hash, rec, ec);
+    if (ec) return;
+    s.record = std::move(rec);
+    s.upstream.assign(upstream);
+  }
+
+  /// Deletes session `s` from the store (its cookie then opens to nothing).
+  void remove(const session& s, std::error_code& ec) const { store_.delete_session(s.id_hash, ec); }
 
   /// The user of the request's session (see `find`), with a `login_id` that names this
   /// session. A record whose claims are not a JSON object reads as no session.
@@ -130,10 +187,15 @@ class session_manager {
                                    std::error_code& ec) const {
     auto s = find(req, ctx, ec);
     if (!s) return std::nullopt;
-    auto u = to_user(s->record);
+    return user_of(*s);
+  }
+
+  /// The user of live session `s`, as `current_user` describes.
+  static std::optional<user> user_of(const session& s) {
+    auto u = to_user(s.record);
     // Every login draws a new session id, so a one-way function of it names the login
     // (docs/security.md row 35) without revealing the key the session is stored under.
-    if (u) u->login_id = store::token_hash(s->id_hash);
+    if (u) u->login_id = store::token_hash(s.id_hash);
     return u;
   }
 
@@ -149,6 +211,15 @@ class session_manager {
       if (ec) return {};
     }
     return browser_.expire_cookie(ctx, cookie, ec);
+  }
+
+  /// The key a session's upstream tokens are sealed under: HMAC-SHA-256 of a fixed label under
+  /// the session id.
+  static std::string upstream_key(std::string_view id, std::error_code& ec) {
+    auto d = crypto::hmac_sha256(id, "tessera session upstream tokens v1", ec);
+    std::string key(reinterpret_cast<const char*>(d.data()), d.size());
+    OPENSSL_cleanse(d.data(), d.size());
+    return key;
   }
 
   /// A session record as a user; nullopt when its claims are not a JSON object.

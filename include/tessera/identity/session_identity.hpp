@@ -32,11 +32,22 @@
 // error page with no Location (docs/security.md row 8; Flyte follows it unchecked on /logout). After a
 // login without one the browser goes to `default_redirect` (Flyte's `userAuth.redirectUrl`).
 //
+// Sessions of an external login carry the IdP's tokens (session.hpp). When the authenticator
+// models `refreshes_upstream` (authenticator.hpp), `current_user` refreshes them at the IdP
+// once they are stale — one refresh per session at a time in this process (the session is
+// read again under a lock, so concurrent requests use the first one's result instead of
+// spending the refresh token twice); a refusal ends the session (the person logs in again), an
+// IdP that cannot be reached leaves it as it is until the next request. POST /logout then sends
+// the browser on to `logout_location` (the IdP's end_session_endpoint) when there is one.
+//
 // /me answers Flyte's shape: `subject` and `additional_claims` always; `name`,
 // `preferred_username`, `given_name`, `family_name`, `email`, `picture` only when the session
 // has them as non-empty strings (absent members, never empty strings); other claims of the
-// session go to `additional_claims`. Header `X-User-Subject`. `Cache-Control: no-store`.
-// A store failure is 503 (`temporarily_unavailable`), never mistaken for a logged-out user.
+// session go to `additional_claims`. Headers `X-User-Subject` and Flyte's `X-User-Claim-*`
+// (`add_claim_headers`). `Cache-Control: no-store`. A store failure is 503
+// (`temporarily_unavailable`), never mistaken for a logged-out user. A request that carries a
+// token (`Bearer` or `IDToken` in `authorization` or `flyte-authorization`) is answered for the
+// token's person instead of the session's (`session_identity_settings::token_headers`).
 #ifndef TESSERA_IDENTITY_SESSION_IDENTITY_HPP
 #define TESSERA_IDENTITY_SESSION_IDENTITY_HPP
 
@@ -56,7 +67,12 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +87,14 @@ struct session_identity_settings {
   std::string login_path = "/login";
   std::string logout_path = "/logout";
   std::string me_path = "/me";
+  /// /me also answers for a token, as Flyte's IdentityService does: the first of these
+  /// request headers present (Flyte: `authorization`, and `httpAuthorizationHeader`,
+  /// `flyte-authorization`), as `Bearer <token>` or `IDToken <token>`. An `IDToken` goes to the
+  /// authenticator when it vouches for ID tokens (an external IdP's); otherwise, and for
+  /// `Bearer`, to `token_user` (e.g. a resource validator of the access tokens this deployment
+  /// accepts). Without a way to check the token, or when it is refused: 401 `invalid_token`.
+  std::vector<std::string> token_headers = {"authorization", "flyte-authorization"};
+  std::function<std::optional<user>(std::string_view scheme, std::string_view token, std::error_code& ec)> token_user;
 };
 
 template <class Store, class Clock, class Authenticator>
@@ -107,7 +131,13 @@ class session_identity {
   /// when the authenticator no longer recognizes its user. `ec`: store failures only.
   std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                    std::error_code& ec) const {
-    auto u = sessions_.current_user(req, ctx, ec);
+    std::optional<user> u;
+    if constexpr (refreshes_upstream<Authenticator>) {
+      auto s = live_session(req, ctx, ec);
+      if (s) u = session_type::user_of(*s);
+    } else {
+      u = sessions_.current_user(req, ctx, ec);
+    }
     if (!u || !authenticator_.recognizes(*u)) return std::nullopt;
     return u;
   }
@@ -117,6 +147,13 @@ class session_identity {
   /// authorization server asks before it refreshes tokens issued to `u`, so a person removed
   /// from the users file (or the IdP) stops getting new tokens.
   bool recognizes(const user& u) const { return authenticator_.recognizes(u); }
+
+  /// Ends the request's session, if any (optional `identity_policy` hook: the authorization
+  /// server's RP-initiated logout): the `Set-Cookie` value that removes the cookie. On a store
+  /// failure `ec` is set, "" returned, and the session is still alive.
+  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    return sessions_.end(req, ctx, ec);
+  }
 
   /// Registers the authenticator's pages, GET/POST logout and GET me.
   void install(transport::router& r) const {
@@ -165,6 +202,14 @@ class session_identity {
                          "This sign-out form has expired or did not come from this site. Sign out again?");
     auto s = sessions_.find(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
+    std::string location(redirect);
+    if constexpr (refreshes_upstream<Authenticator>) {
+      // RP-initiated logout: on to the IdP, which sends the browser back (or shows its page).
+      if (s && !s->upstream.empty()) {
+        std::string at_idp = authenticator_.logout_location(s->upstream, redirect, ctx);
+        if (!at_idp.empty()) location = std::move(at_idp);
+      }
+    }
     if constexpr (forgets_consents) {
       if (s && form.get("forget_consents") == "on") {
         sessions_.store().delete_consents(s->record.subject, ec);
@@ -173,7 +218,7 @@ class session_identity {
     }
     auto expired = sessions_.end(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
-    auto res = identity::browser::see_other(req, redirect);
+    auto res = identity::browser::see_other(req, location);
     res.insert(transport::http::field::set_cookie, expired);
     auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
@@ -183,7 +228,18 @@ class session_identity {
   /// GET me_path.
   transport::response me(const transport::request& req, const transport::request_context& ctx) const {
     std::error_code ec;
-    auto u = current_user(req, ctx, ec);
+    std::optional<user> u;
+    if (auto presented = presented_token(req)) {
+      u = token_user(presented->first, presented->second, ec);
+      if (!u) {
+        const condition c = condition_of(ec) == condition::temporarily_unavailable ? condition::temporarily_unavailable
+                                                                                  : condition::invalid_token;
+        boost::json::object body{{"error", wire_name(c)}};
+        return json_response(req, static_cast<transport::http::status>(http_status(c)), body);
+      }
+    } else {
+      u = current_user(req, ctx, ec);
+    }
     if (ec || !u) {
       const condition c = ec ? condition_of(ec) : condition::login_required;
       boost::json::object body{{"error", wire_name(c)}};
@@ -191,7 +247,38 @@ class session_identity {
     }
     auto res = json_response(req, transport::http::status::ok, me_document(*u));
     if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
+    add_claim_headers(res, *u);
     return res;
+  }
+
+  /// Flyte's `X-User-Claim-<Name>` headers: each claim of `u` (name with '_' as '-'), its value
+  /// as JSON; claims whose name is not a plain token or whose value exceeds 1,024 bytes are left
+  /// out, and at most 32 are sent.
+  static void add_claim_headers(transport::response& res, const user& u) {
+    std::size_t sent = 0;
+    for (const auto& [key, value] : u.claims) {
+      if (sent == 32) break;
+      if (key.empty() || key.size() > 64 || key == "sub") continue;
+      std::string name = "X-User-Claim-";
+      bool plain = true;
+      bool upper = true;
+      for (char c : std::string_view(key)) {
+        if (c == '_' || c == '-') {
+          name += '-';
+          upper = true;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+          name += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+          upper = false;
+        } else {
+          plain = false;
+          break;
+        }
+      }
+      std::string json = boost::json::serialize(value);
+      if (!plain || json.size() > 1024 || !is_header_safe(json)) continue;
+      res.set(name, json);
+      ++sent;
+    }
   }
 
   /// Flyte's /me document for `u` (shape in the header comment).
@@ -238,9 +325,23 @@ class session_identity {
     }
     std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                               std::error_code& ec) const override {
+      return start_session(req, ctx, u, {}, ec);
+    }
+    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                              std::string_view upstream, std::error_code& ec) const override {
       (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
       if (ec) return {};
-      return id_.sessions_.start(u, ctx, ec);
+      return id_.sessions_.start(u, ctx, ec, upstream);
+    }
+    bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const override {
+      ec = {};
+      if constexpr (store::jti_store<Store>) {
+        return id_.sessions_.store().use_once(key, expires_at, id_.clock_.now(), ec);
+      } else {
+        (void)key;
+        (void)expires_at;
+        return true;
+      }
     }
     transport::response unavailable(const transport::request& req, const std::error_code& ec) const override {
       const auto status = condition_of(ec) == condition::temporarily_unavailable ? transport::http::status::service_unavailable
@@ -262,6 +363,62 @@ class session_identity {
                              render_logout_page({settings_.logout_path, csrf.token, redirect_url, notice, forgets_consents}));
     if (!csrf.set_cookie.empty()) res.insert(transport::http::field::set_cookie, csrf.set_cookie);
     return res;
+  }
+
+  using session_type = session_manager<Store, Clock>;
+
+  // The (scheme, token) of the first `token_headers` field present, when its scheme is Bearer
+  // or IDToken; nullopt when none is present. Another scheme reads as ("", "").
+  std::optional<std::pair<std::string, std::string>> presented_token(const transport::request& req) const {
+    for (const auto& h : settings_.token_headers) {
+      auto it = req.find(h);
+      if (it == req.end()) continue;
+      const std::string_view v = it->value();
+      const auto sp = v.find(' ');
+      if (sp == std::string_view::npos || sp + 1 >= v.size()) return std::pair<std::string, std::string>{};
+      std::string scheme(v.substr(0, sp));
+      for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      std::string_view token = v.substr(sp + 1);
+      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+      if (scheme == "bearer") return std::pair<std::string, std::string>{"Bearer", std::string(token)};
+      if (scheme == "idtoken") return std::pair<std::string, std::string>{"IDToken", std::string(token)};
+      return std::pair<std::string, std::string>{};
+    }
+    return std::nullopt;
+  }
+
+  // The person a presented token names (see `session_identity_settings::token_headers`).
+  std::optional<user> token_user(std::string_view scheme, std::string_view token, std::error_code& ec) const {
+    ec = error::token_scheme_unsupported;
+    if (scheme.empty() || token.empty()) return std::nullopt;
+    if constexpr (requires(const Authenticator& a) { a.person_of_id_token(token, ec); }) {
+      if (scheme == "IDToken") return authenticator_.person_of_id_token(token, ec);
+    }
+    if (settings_.token_user) return settings_.token_user(scheme, token, ec);
+    return std::nullopt;
+  }
+
+  // The request's live session, its upstream tokens refreshed when stale (header comment).
+  std::optional<typename session_type::session> live_session(const transport::request& req,
+                                                            const transport::request_context& ctx,
+                                                            std::error_code& ec) const
+    requires refreshes_upstream<Authenticator>
+  {
+    auto s = sessions_.find(req, ctx, ec);
+    if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
+    std::lock_guard lk(refresh_locks_[std::hash<std::string>{}(s->id_hash) % refresh_locks_.size()]);
+    s = sessions_.find(req, ctx, ec);  // another request may have refreshed (or ended) it meanwhile
+    if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
+    std::error_code idp_ec;
+    auto next = authenticator_.refresh_upstream(s->upstream, clock_.now(), idp_ec);
+    if (idp_ec) return s;  // the IdP could not be asked: keep the session, try again next time
+    if (!next) {
+      sessions_.remove(*s, ec);
+      return std::nullopt;
+    }
+    sessions_.replace_upstream(*s, *next, ec);
+    if (ec) return std::nullopt;
+    return s;
   }
 
   static session_identity_settings checked(session_identity_settings s) {
@@ -298,6 +455,7 @@ class session_identity {
   const Clock& clock_;
   Authenticator authenticator_;
   services_impl services_;
+  mutable std::array<std::mutex, 16> refresh_locks_;
 };
 
 }  // namespace tessera::identity

@@ -63,6 +63,8 @@ inline std::string token_hash(jose::algorithm alg, std::string_view token) {
 struct id_token_options {
   /// The provider's issuer (exact), and/or tenant templates.
   std::string issuer{};
+  /// Other spellings of the same issuer accepted exactly (Google's `accounts.google.com`).
+  std::vector<std::string> also_issuers{};
   std::vector<jose::tenant_issuer> tenant_issuers{};
   /// This relying party's client id: must be in `aud`.
   std::string client_id{};
@@ -105,6 +107,7 @@ class id_token_validator {
   id_token_validator(Keys keys, id_token_options options) : options_(std::move(options)), jwt_(std::move(keys)) {
     tessera::detail::throw_if(check_options(options_));
     if (!options_.issuer.empty()) jwt_.issuer(options_.issuer);
+    for (const auto& i : options_.also_issuers) jwt_.issuer(i);
     for (const auto& t : options_.tenant_issuers) jwt_.issuer(t);
     jwt_.audience(options_.client_id).require("sub").require("iat").leeway(options_.leeway).max_age(options_.max_issued_age);
   }

@@ -41,6 +41,7 @@
 
 #include <array>
 #include <tuple>
+#include <type_traits>
 
 namespace tessera {
 
@@ -150,7 +151,7 @@ class authorization_server {
         clients_(std::move(clients)),
         keys_(std::move(keys)),
         store_(&store),
-        identity_(&identity),
+        identity_(hold(identity)),
         clock_(std::move(clock)),
         issuer_(settings_, keys_),
         authenticator_(clients_, settings_, store, clock_),
@@ -176,7 +177,12 @@ class authorization_server {
   const settings_type& settings() const noexcept { return settings_; }
   const server::client_registry& clients() const noexcept { return clients_; }
   store_type& store() const noexcept { return *store_; }
-  const identity_type& identity() const noexcept { return *identity_; }
+  const identity_type& identity() const noexcept {
+    if constexpr (tessera::identity::is_identity_handle<identity_type>)
+      return identity_;
+    else
+      return *identity_;
+  }
   time_point now() const noexcept { return clock_.now(); }
 
   server::client_authentication_result authenticate_client(const transport::request& req,
@@ -332,7 +338,16 @@ class authorization_server {
   server::client_registry clients_;
   server::key_set keys_;
   store_type* store_;
-  const identity_type* identity_;
+  // A handle (identity::any_identity) is kept by value, so a temporary one does not dangle;
+  // an identity itself by address (it must outlive the server).
+  using identity_holder = std::conditional_t<tessera::identity::is_identity_handle<identity_type>, identity_type, const identity_type*>;
+  static identity_holder hold(const identity_type& i) {
+    if constexpr (tessera::identity::is_identity_handle<identity_type>)
+      return i;
+    else
+      return &i;
+  }
+  identity_holder identity_;
   clock_type clock_;
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;

@@ -28,6 +28,9 @@ struct client {
   std::string id;
   std::vector<std::string> secret_hashes;   // bcrypt strings: the current secret and rotated ones
   std::vector<std::string> redirect_uris;
+  /// Where tessera's end_session_endpoint may send the browser after logout (OpenID Connect
+  /// RP-Initiated Logout 1.0 §3.1): exact matches only, same rules as `redirect_uris`.
+  std::vector<std::string> post_logout_redirect_uris;
   std::vector<std::string> grant_types;     // "authorization_code", "refresh_token", ...
   std::vector<std::string> response_types{"code"};
   std::vector<std::string> scopes;          // the scopes this client may be granted
@@ -105,6 +108,8 @@ class client_registry {
     if (!c.is_public && c.secret_hashes.empty() && c.assertion_keys.empty())
       return client_problem::confidential_without_credentials;
     for (const auto& uri : c.redirect_uris)
+      if (!valid_redirect_uri(uri)) return client_problem::redirect_uri_invalid;
+    for (const auto& uri : c.post_logout_redirect_uris)
       if (!valid_redirect_uri(uri)) return client_problem::redirect_uri_invalid;
     if (clients_.contains(c.id)) return client_problem::duplicate_id;
     std::string id = c.id;

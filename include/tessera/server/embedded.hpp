@@ -1,14 +1,18 @@
 // tessera — server/embedded.hpp
 //
-// The common combination, named: every grant, local login from a users file, the memory
-// store, the system clock — what `tessera-server` runs with no configuration.
+// The common combination, named: every grant, the memory store, the system clock, and the
+// login chosen at run time (`identity::any_identity`): the users file (`identity::local`, what
+// `tessera-server` runs with no configuration) or an external IdP (`identity::oidc`), with one
+// compiled server for both.
 //
 //     tessera::store::memory store;
-//     tessera::identity::local<tessera::store::memory> login(login_settings, store);
+//     tessera::identity::local<tessera::store::memory> users(login_settings, store);
+//     tessera::identity::any_identity login(users);
 //     tessera::embedded_server server(settings, clients, keys, store, login);
 #ifndef TESSERA_SERVER_EMBEDDED_HPP
 #define TESSERA_SERVER_EMBEDDED_HPP
 
+#include <tessera/identity/any_identity.hpp>
 #include <tessera/identity/local.hpp>
 #include <tessera/server/authorization_server.hpp>
 #include <tessera/server/impl/authorization_server.hpp>
@@ -16,7 +20,7 @@
 namespace tessera {
 
 struct embedded_traits : server_defaults {
-  using identity = tessera::identity::local<tessera::store::memory>;
+  using identity = tessera::identity::any_identity;
 };
 
 using embedded_server =

@@ -137,6 +137,11 @@ struct session_record {
   std::string user_claims;     // JSON object
   time_point auth_time{};
   time_point expires_at{};
+  /// The identity provider's tokens of an external login (identity/oidc.hpp), sealed under a
+  /// key derived from the session id, which the store never sees: a store dump reveals no
+  /// IdP token. Empty for local logins. Opaque to stores; up to `max_upstream_size` bytes.
+  std::string upstream;
+  static constexpr std::size_t max_upstream_size = 64 * 1024;
 };
 
 /// What a person allowed a client (the consent page, docs/security.md row 37), kept per

@@ -4,6 +4,7 @@
 
 #include <tessera/jose/algorithm.hpp>
 #include <tessera/server/authorization_server.hpp>
+#include <tessera/server/endpoints/end_session.hpp>
 #include <tessera/server/endpoints/metadata.hpp>
 #include <tessera/server/endpoints/token.hpp>
 
@@ -26,6 +27,10 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/oauth-authorization-server", [s](const request& q) { return server::metadata_endpoint(*s, q, false); });
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
+  if constexpr (tessera::identity::ends_sessions<identity_type>) {
+    r.add({verb::get, verb::post}, "/oauth2/logout",
+          [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
+  }
   for_each_grant([&](const auto& g) {
     if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
   });
@@ -53,6 +58,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
   m.scopes_supported.assign(scopes.begin(), scopes.end());
   if (openid) {
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
+    if constexpr (tessera::identity::ends_sessions<identity_type>) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
     m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
