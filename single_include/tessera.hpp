@@ -4036,8 +4036,22 @@ inline response make_error_response(const request& req, http::status status) {
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera::identity {
+
+/// The `Set-Cookie` values one response must carry (a session may take several cookies).
+struct set_cookie_lines {
+  std::vector<std::string> lines;
+  bool empty() const noexcept { return lines.empty(); }
+  void add(std::string line) {
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  /// Adds every line to `res` as its own `Set-Cookie` field.
+  void add_to(transport::response& res) const {
+    for (const auto& l : lines) res.insert(transport::http::field::set_cookie, l);
+  }
+};
 
 class browser {
  public:
@@ -4065,8 +4079,9 @@ class browser {
   http::cookie_attributes cookie_attributes(const transport::request_context& ctx, seconds max_age,
                                             http::same_site_policy same_site = http::same_site_policy::lax) const;
 
-  /// The cookies of ALL `Cookie` fields of `req`, joined as one header would carry them.
-  /// `cookie_malformed` / `input_too_large` as `http::parse_cookie_header`, with no cookies.
+  /// The cookies of ALL `Cookie` fields of `req`, joined as one header would carry them (up
+  /// to 40 KiB: stateless sessions). `cookie_malformed` / `input_too_large` as
+  /// `http::parse_cookie_header`, with no cookies.
   static http::request_cookies read_cookies(const transport::request& req, std::error_code& ec);
 
   /// The `Set-Cookie` value of cookie `name` (named by mode) holding `value` sealed until
@@ -4222,7 +4237,11 @@ inline http::request_cookies browser::read_cookies(const transport::request& req
     if (!joined.empty()) joined.append("; ");
     joined.append(it->value());
   }
-  return http::parse_cookie_header(joined, ec);
+  // Room for a stateless session's chunks (session.hpp: 8 of under 4 KiB) beside the rest; the
+  // server's header limit bounds the request first.
+  http::cookie_options opts;
+  opts.max_size = 40 * 1024;
+  return http::parse_cookie_header(joined, ec, opts);
 }
 
 inline std::string browser::seal_cookie(const transport::request_context& ctx, std::string_view name, std::string_view value,
@@ -4349,9 +4368,9 @@ inline std::optional<std::string> browser::redirect_target(const transport::requ
 //   i.recognizes(u) -> bool                               (optional)
 //       whether `u` is still a user of this identity; without it, every user is. The
 //       authorization server asks before a refresh, so a removed person stops getting tokens
-//   i.end_session(req, ctx, ec) -> std::string                (optional)
+//   i.end_session(req, ctx, ec) -> set_cookie_lines           (optional)
 //       ends the request's session (deleted from the store, so a copied cookie dies too) and
-//       returns the `Set-Cookie` value that removes the cookie; `ec` for store failures. The
+//       returns the `Set-Cookie` values that remove its cookies; `ec` for store failures. The
 //       authorization server's end_session_endpoint (RP-initiated logout) needs it
 //   i.browser() -> const identity::browser&
 //       the deployment's one browser layer (browser.hpp): the server seals its
@@ -4595,7 +4614,7 @@ inline constexpr bool is_identity_handle = false;
 template <class I>
 concept ends_sessions = requires(const I& i, const transport::request& req, const transport::request_context& ctx,
                                  std::error_code& ec) {
-  { i.end_session(req, ctx, ec) } -> std::same_as<std::string>;
+  { i.end_session(req, ctx, ec) } -> std::same_as<set_cookie_lines>;
 };
 
 /// Whether identity `I` can say that a user no longer exists (`recognizes`).
@@ -4625,6 +4644,10 @@ class any_identity {
   template <identity_policy I>
     requires(!std::same_as<std::remove_cvref_t<I>, any_identity>)
   explicit any_identity(const I& i) : impl_(std::make_shared<model<const I*>>(&i)) {}
+  /// A temporary identity would be gone before the handle is used.
+  template <identity_policy I>
+    requires(!std::same_as<std::remove_cvref_t<I>, any_identity>)
+  explicit any_identity(const I&&) = delete;
 
   /// Shares ownership of `i`.
   template <identity_policy I>
@@ -4641,8 +4664,12 @@ class any_identity {
   void install(transport::router& r) const { impl_->install(r); }
   const identity::browser& browser() const { return impl_->browser(); }
   bool recognizes(const user& u) const { return impl_->recognizes(u); }
+  /// Whether the identity can end sessions (`ends_sessions`): the server advertises its
+  /// end_session_endpoint only then.
+  bool can_end_sessions() const { return impl_->can_end_sessions(); }
   /// Forwards to the identity's `end_session`; `session_end_unsupported` when it has none.
-  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+  set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                               std::error_code& ec) const {
     return impl_->end_session(req, ctx, ec);
   }
 
@@ -4655,7 +4682,9 @@ class any_identity {
     virtual void install(transport::router&) const = 0;
     virtual const identity::browser& browser() const = 0;
     virtual bool recognizes(const user&) const = 0;
-    virtual std::string end_session(const transport::request&, const transport::request_context&, std::error_code&) const = 0;
+    virtual set_cookie_lines end_session(const transport::request&, const transport::request_context&,
+                                         std::error_code&) const = 0;
+    virtual bool can_end_sessions() const = 0;
   };
   template <class P>
   struct model final : concept_t {
@@ -4673,8 +4702,9 @@ class any_identity {
       else
         return true;
     }
-    std::string end_session(const transport::request& req, const transport::request_context& ctx,
-                            std::error_code& ec) const override {
+    bool can_end_sessions() const override { return ends_sessions<std::remove_cvref_t<decltype(*p_)>>; }
+    set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                                 std::error_code& ec) const override {
       if constexpr (ends_sessions<std::remove_cvref_t<decltype(*p_)>>) {
         return p_->end_session(req, ctx, ec);
       } else {
@@ -4785,15 +4815,15 @@ class login_services {
   virtual std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                            std::error_code& ec) const = 0;
   /// Ends the session the request carries (session fixation, row 16) and starts one for `u`:
-  /// returns its `Set-Cookie` value. On a store or crypto failure `ec` is set and "" returned;
-  /// answer with `unavailable`.
-  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+  /// returns its `Set-Cookie` values. On a store or crypto failure `ec` is set and nothing
+  /// returned; answer with `unavailable`.
+  virtual set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                                     std::error_code& ec) const = 0;
   /// As above, keeping `upstream` (an external login's IdP tokens, in the authenticator's own
   /// format) sealed with the session (session.hpp); `input_too_large` past
   /// `store::session_record::max_upstream_size`.
-  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                                    std::string_view upstream, std::error_code& ec) const = 0;
+  virtual set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                         std::string_view upstream, std::error_code& ec) const = 0;
   /// Records the one-time value `key` (a hash, never a secret) as used until `expires_at`:
   /// true the first time. With a store that keeps one-time identifiers (`store::jti_store`)
   /// this holds across every process sharing the store; with another it is always true.
@@ -5382,10 +5412,10 @@ class password_authenticator {
     address_slot.refund();
     by_pair_.record_success(pair);
 
-    auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
+    auto session_cookies = s.start_session(req, ctx, to_user(*u, now), ec);
     if (ec) return s.unavailable(req, ec);
     auto res = browser::see_other(req, redirect);
-    res.insert(transport::http::field::set_cookie, session_cookie);
+    session_cookies.add_to(res);
     auto spent = b.csrf_spent(ctx, csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
@@ -5532,6 +5562,18 @@ static_assert(authenticator<password_authenticator>);
 // the id's hash and the sealed bytes, so neither a store dump nor a stolen cookie key alone
 // reveals an IdP token. The id hash is the associated data: sealed tokens moved to another
 // session do not open.
+//
+// Stateless sessions (`session_storage::cookies`): for deployments without a shared store
+// (several replicas on the memory store), the session itself — person, claims, auth time,
+// expiry, IdP tokens — travels in sealed cookies, split into numbered chunks of under 4 KB each
+// (`tessera_session_1`, `tessera_session_2`, ...; Azure AD's tokens alone exceed 4,096 bytes).
+// Each chunk is sealed under its own name and carries the session's random id and the chunk
+// count, so chunks cannot be reordered, dropped or mixed with another session's. The price, as
+// in Flyte: logout clears this browser's cookies, but a copied cookie stays valid until it
+// expires, and a silent refresh of the IdP's tokens can only be kept where the answer is the
+// identity's own (/me), since it needs new cookies. Requests then carry the session's size in
+// `Cookie` (up to 8 chunks of under 4 KiB): raise the server's `header_limit` (8 KiB by
+// default; 48 KiB covers the largest).
 //
 // Lifetime is absolute (`lifetime`, default 8 h, from login): no sliding renewal, so a stolen
 // cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store record's
@@ -5848,6 +5890,12 @@ concept full_store = code_store<S> && refresh_token_store<S> && device_code_stor
 
 namespace tessera::identity {
 
+/// Where sessions live (header comment).
+enum class session_storage {
+  store,    // the store keeps the session; the cookie holds its id
+  cookies,  // the sealed cookies hold the whole session
+};
+
 /// Sessions kept in `Store`, keyed by sealed cookies. Const member functions are thread-safe
 /// when the store's are. Holds references: the store, the browser and the clock must outlive it.
 template <class Store, class Clock = system_clock>
@@ -5859,8 +5907,13 @@ class session_manager {
   /// The cookie's name in plain mode; `__Host-tessera_session` in secure mode.
   static constexpr std::string_view cookie = "tessera_session";
 
-  /// A live session: the hash it is stored under, its record, and its upstream tokens opened
-  /// (`upstream`, empty for a local login) with the key they are sealed under.
+  /// Stateless sessions: plain bytes of a session per cookie chunk, and chunks at most.
+  static constexpr std::size_t chunk_bytes = 2800;
+  static constexpr std::size_t max_chunks = 8;
+
+  /// A live session: the hash it is stored under (stateless: of its random id), its record,
+  /// and its upstream tokens opened (`upstream`, empty for a local login) with the key they are
+  /// sealed under (store mode).
   struct session {
     std::string id_hash;
     store::session_record record;
@@ -5868,25 +5921,30 @@ class session_manager {
     std::string upstream_key;  // derived from the session id; never stored
   };
 
-  session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock)
-      : store_(store), browser_(b), lifetime_(lifetime), clock_(clock) {
+  session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock,
+                  session_storage storage = session_storage::store)
+      : store_(store), browser_(b), lifetime_(lifetime), clock_(clock), storage_(storage) {
     TESSERA_ASSERT(lifetime_.count() > 0);
   }
 
   seconds lifetime() const noexcept { return lifetime_; }
+  session_storage storage() const noexcept { return storage_; }
   /// The store sessions are kept in.
   Store& store() const noexcept { return store_; }
   /// The session cookie's name for this request.
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
-  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
-  /// hands it to the browser. `claims` of `u` are stored as JSON, `upstream` (an external
-  /// login's IdP tokens; at most `session_record::max_upstream_size` bytes, else
-  /// `input_too_large`) sealed as the header comment says. Fails as the store does, or with
-  /// `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
-  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec,
-                    std::string_view upstream = {}) const {
+  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` values that
+  /// hand it to the browser (`req`: the request it answers, whose stale chunks are expired).
+  /// `claims` of `u` are stored as JSON, `upstream` (an external login's IdP tokens; at most
+  /// `session_record::max_upstream_size` bytes, else `input_too_large`) sealed as the header
+  /// comment says. Fails as the store does, with `random_failure` / `crypto_failure`, or
+  /// (stateless) `input_too_large` past `max_chunks`; then returns nothing and stores nothing
+  /// usable.
+  set_cookie_lines start(const user& u, const transport::request& req, const transport::request_context& ctx,
+                         std::error_code& ec, std::string_view upstream = {}) const {
     ec = {};
+    if (storage_ == session_storage::cookies) return start_in_cookies(u, req, ctx, ec, upstream);
     if (upstream.size() > store::session_record::max_upstream_size) {
       ec = error::input_too_large;
       return {};
@@ -5916,7 +5974,9 @@ class session_manager {
     if (ec) return {};
     store_.put_session(hash, rec, ec);
     if (ec) return {};
-    return header;
+    set_cookie_lines out;
+    out.add(std::move(header));
+    return out;
   }
 
   /// The live session the request's cookie names, or nullopt: no cookie, a cookie sent twice,
@@ -5926,6 +5986,7 @@ class session_manager {
                               std::error_code& ec) const {
     ec = {};
     const time_point now = clock_.now();
+    if (storage_ == session_storage::cookies) return find_in_cookies(req, ctx, now);
     std::error_code cookie_ec;
     auto id = browser_.open_cookie(req, ctx, cookie, now, cookie_ec);
     if (!id) return std::nullopt;
@@ -5951,24 +6012,39 @@ class session_manager {
 
   /// Replaces the upstream tokens of live session `s` (a silent refresh at the IdP), keeping
   /// everything else. `input_too_large` past `session_record::max_upstream_size`; the store's
-  /// failures. `s.upstream` becomes `upstream`.
-  void replace_upstream(session& s, std::string_view upstream, std::error_code& ec) const {
+  /// failures. `s.upstream` becomes `upstream`. Stateless: the new cookies are returned (the
+  /// answer to `req` must carry them).
+  set_cookie_lines replace_upstream(session& s, std::string_view upstream, const transport::request& req,
+                                    const transport::request_context& ctx, std::error_code& ec) const {
     ec = {};
+    if (storage_ == session_storage::cookies) {
+      auto out = seal_in_cookies(s, upstream, req, ctx, ec);
+      if (!ec) s.upstream.assign(upstream);
+      return out;
+    }
     if (upstream.size() > store::session_record::max_upstream_size || s.upstream_key.empty()) {
       ec = s.upstream_key.empty() ? std::error_code(error::session_invalid) : std::error_code(error::input_too_large);
-      return;
+      return {};
     }
     store::session_record rec = s.record;
     rec.upstream = crypto::sealer(s.upstream_key).seal(upstream, s.id_hash, ec);
-    if (ec) return;
+    if (ec) return {};
     store_.put_session(s.id_hash, rec, ec);
-    if (ec) return;
+    if (ec) return {};
     s.record = std::move(rec);
     s.upstream.assign(upstream);
+    return {};
   }
 
-  /// Deletes session `s` from the store (its cookie then opens to nothing).
-  void remove(const session& s, std::error_code& ec) const { store_.delete_session(s.id_hash, ec); }
+  /// Ends session `s`: deleted from the store (its cookie then opens to nothing); stateless,
+  /// the returned values expire its cookies.
+  set_cookie_lines remove(const session& s, const transport::request& req, const transport::request_context& ctx,
+                          std::error_code& ec) const {
+    ec = {};
+    if (storage_ == session_storage::cookies) return expire_cookies(req, ctx, ec);
+    store_.delete_session(s.id_hash, ec);
+    return {};
+  }
 
   /// The user of the request's session (see `find`), with a `login_id` that names this
   /// session. A record whose claims are not a JSON object reads as no session.
@@ -5989,17 +6065,20 @@ class session_manager {
   }
 
   /// Deletes the request's session from the store (when it has one) and returns the
-  /// `Set-Cookie` value that removes the cookie. On a store failure the session is still
-  /// alive: `ec` is set and "" returned, so the caller does not claim a logout that did not
-  /// happen.
-  std::string end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+  /// `Set-Cookie` values that remove its cookies. On a store failure the session is still
+  /// alive: `ec` is set and nothing returned, so the caller does not claim a logout that did
+  /// not happen.
+  set_cookie_lines end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    if (storage_ == session_storage::cookies) return expire_cookies(req, ctx, ec);
     auto s = find(req, ctx, ec);
     if (ec) return {};
     if (s) {
       store_.delete_session(s->id_hash, ec);
       if (ec) return {};
     }
-    return browser_.expire_cookie(ctx, cookie, ec);
+    set_cookie_lines out;
+    out.add(browser_.expire_cookie(ctx, cookie, ec));
+    return out;
   }
 
   /// The key a session's upstream tokens are sealed under: HMAC-SHA-256 of a fixed label under
@@ -6026,10 +6105,139 @@ class session_manager {
   }
 
  private:
+  // --- stateless sessions ---------------------------------------------------------------
+
+  std::string chunk_name(std::size_t i) const { return std::string(cookie) + "_" + std::to_string(i); }
+
+  set_cookie_lines start_in_cookies(const user& u, const transport::request& req, const transport::request_context& ctx,
+                                    std::error_code& ec, std::string_view upstream) const {
+    std::array<unsigned char, 16> raw;
+    crypto::random_bytes(raw, ec);
+    if (ec) return {};
+    session s;
+    s.id_hash = crypto::base64url_encode(raw);  // the session's random id (public: names the chunks)
+    const time_point now = clock_.now();
+    s.record.subject = u.subject;
+    s.record.user_claims = boost::json::serialize(u.claims);
+    s.record.auth_time = u.auth_time == time_point{} ? now : u.auth_time;
+    s.record.expires_at = std::chrono::floor<seconds>(now) + lifetime_;
+    return seal_in_cookies(s, upstream, req, ctx, ec);
+  }
+
+  // The cookies of session `s` with `upstream`; expires chunks of a longer earlier session.
+  set_cookie_lines seal_in_cookies(const session& s, std::string_view upstream, const transport::request& req,
+                                   const transport::request_context& ctx, std::error_code& ec) const {
+    if (upstream.size() > store::session_record::max_upstream_size) {
+      ec = error::input_too_large;
+      return {};
+    }
+    boost::json::object o{{"s", s.record.subject},
+                          {"c", s.record.user_claims},
+                          {"a", to_unix_seconds(s.record.auth_time)},
+                          {"e", to_unix_seconds(s.record.expires_at)}};
+    if (!upstream.empty()) o["u"] = upstream;
+    std::string plain = boost::json::serialize(o);
+    const std::size_t n = (plain.size() + chunk_bytes - 1) / chunk_bytes;
+    if (n > max_chunks) {
+      OPENSSL_cleanse(plain.data(), plain.size());
+      ec = error::input_too_large;
+      return {};
+    }
+    const time_point now = clock_.now();
+    const seconds left = std::chrono::duration_cast<seconds>(s.record.expires_at - std::chrono::floor<seconds>(now));
+    if (left.count() <= 0) {
+      ec = error::session_invalid;
+      return {};
+    }
+    set_cookie_lines out;
+    for (std::size_t i = 1; i <= n; ++i) {
+      std::string piece = s.id_hash + "." + std::to_string(i) + "." + std::to_string(n) + ".";
+      piece.append(std::string_view(plain).substr((i - 1) * chunk_bytes, chunk_bytes));
+      out.add(browser_.seal_cookie(ctx, chunk_name(i), piece, left, now, ec));
+      OPENSSL_cleanse(piece.data(), piece.size());
+      if (ec) break;
+    }
+    OPENSSL_cleanse(plain.data(), plain.size());
+    if (ec) return {};
+    // Chunks beyond n that the browser still holds would otherwise linger.
+    std::error_code read_ec;
+    auto cookies = browser::read_cookies(req, read_ec);
+    for (std::size_t i = n + 1; i <= max_chunks && !read_ec; ++i)
+      if (cookies.find(browser_.cookie_name(ctx, chunk_name(i)))) out.add(browser_.expire_cookie(ctx, chunk_name(i), ec));
+    return out;
+  }
+
+  std::optional<session> find_in_cookies(const transport::request& req, const transport::request_context& ctx,
+                                         time_point now) const {
+    std::string plain;
+    std::string id;
+    std::size_t count = 0;
+    for (std::size_t i = 1; i <= max_chunks && (count == 0 || i <= count); ++i) {
+      std::error_code cookie_ec;
+      auto piece = browser_.open_cookie(req, ctx, chunk_name(i), now, cookie_ec);
+      if (!piece) return std::nullopt;
+      // "<id>.<i>.<n>." then the bytes.
+      const auto a = piece->find('.');
+      const auto b = a == std::string::npos ? a : piece->find('.', a + 1);
+      const auto c = b == std::string::npos ? b : piece->find('.', b + 1);
+      if (c == std::string::npos) return std::nullopt;
+      const std::string_view pid = std::string_view(*piece).substr(0, a);
+      const std::string_view index = std::string_view(*piece).substr(a + 1, b - a - 1);
+      const std::string_view total = std::string_view(*piece).substr(b + 1, c - b - 1);
+      if (index != std::to_string(i) || total.empty() || total.size() > 1 || total[0] < '1' ||
+          static_cast<std::size_t>(total[0] - '0') > max_chunks)
+        return std::nullopt;
+      if (i == 1) {
+        id = std::string(pid);
+        count = static_cast<std::size_t>(total[0] - '0');
+      } else if (pid != id || static_cast<std::size_t>(total[0] - '0') != count) {
+        return std::nullopt;
+      }
+      plain.append(std::string_view(*piece).substr(c + 1));
+      OPENSSL_cleanse(piece->data(), piece->size());
+    }
+    if (count == 0) return std::nullopt;
+    std::error_code json_ec;
+    auto v = boost::json::parse(plain, json_ec);
+    OPENSSL_cleanse(plain.data(), plain.size());
+    if (json_ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    const auto* sub = o.if_contains("s");
+    const auto* claims = o.if_contains("c");
+    const auto* auth = o.if_contains("a");
+    const auto* exp = o.if_contains("e");
+    const auto* up = o.if_contains("u");
+    if (!sub || !sub->is_string() || !claims || !claims->is_string() || !auth || !auth->is_int64() || !exp ||
+        !exp->is_int64() || (up && !up->is_string()))
+      return std::nullopt;
+    session s;
+    s.id_hash = std::move(id);
+    s.record.subject = std::string(sub->get_string());
+    s.record.user_claims = std::string(claims->get_string());
+    s.record.auth_time = from_unix_seconds(auth->get_int64());
+    s.record.expires_at = from_unix_seconds(exp->get_int64());
+    if (now >= s.record.expires_at) return std::nullopt;
+    if (up) s.upstream = std::string(up->get_string());
+    return s;
+  }
+
+  set_cookie_lines expire_cookies(const transport::request& req, const transport::request_context& ctx,
+                                  std::error_code& ec) const {
+    ec = {};
+    set_cookie_lines out;
+    std::error_code read_ec;
+    auto cookies = browser::read_cookies(req, read_ec);
+    for (std::size_t i = 1; i <= max_chunks; ++i)
+      if (i == 1 || (!read_ec && cookies.find(browser_.cookie_name(ctx, chunk_name(i)))))
+        out.add(browser_.expire_cookie(ctx, chunk_name(i), ec));
+    return out;
+  }
+
   Store& store_;
   const browser& browser_;
   seconds lifetime_;
   const Clock& clock_;
+  session_storage storage_;
 };
 
 }  // namespace tessera::identity
@@ -6061,9 +6269,13 @@ struct session_identity_settings {
   std::string login_path = "/login";
   std::string logout_path = "/logout";
   std::string me_path = "/me";
+  /// Where sessions live: the store (default; logout ends a session everywhere), or sealed
+  /// cookies only (no shared store needed; see session.hpp for what that costs).
+  session_storage storage = session_storage::store;
   /// /me also answers for a token, as Flyte's IdentityService does: the first of these
-  /// request headers present (Flyte: `authorization`, and `httpAuthorizationHeader`,
-  /// `flyte-authorization`), as `Bearer <token>` or `IDToken <token>`. An `IDToken` goes to the
+  /// request headers (Flyte: `authorization`, and `httpAuthorizationHeader`,
+  /// `flyte-authorization`) that carries `Bearer <token>` or `IDToken <token>` (other schemes
+  /// are not looked at: the session answers). An `IDToken` goes to the
   /// authenticator when it vouches for ID tokens (an external IdP's); otherwise, and for
   /// `Bearer`, to `token_user` (e.g. a resource validator of the access tokens this deployment
   /// accepts). Without a way to check the token, or when it is refused: 401 `invalid_token`.
@@ -6091,7 +6303,7 @@ class session_identity {
                    Store& store, const Clock& clock = default_clock())
       : settings_(checked(std::move(settings))),
         browser_(settings_.browser),
-        sessions_(store, browser_, settings_.session_lifetime, clock),
+        sessions_(store, browser_, settings_.session_lifetime, clock, settings_.storage),
         clock_(clock),
         authenticator_(std::move(authenticator_settings)),
         services_(*this) {}
@@ -6107,7 +6319,7 @@ class session_identity {
                                    std::error_code& ec) const {
     std::optional<user> u;
     if constexpr (refreshes_upstream<Authenticator>) {
-      auto s = live_session(req, ctx, ec);
+      auto s = live_session(req, ctx, ec, nullptr);
       if (s) u = session_type::user_of(*s);
     } else {
       u = sessions_.current_user(req, ctx, ec);
@@ -6125,8 +6337,9 @@ class session_identity {
   /// Ends the request's session, if any (optional `identity_policy` hook: the authorization
   /// server's RP-initiated logout): the `Set-Cookie` value that removes the cookie. On a store
   /// failure `ec` is set, "" returned, and the session is still alive.
-  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
-    return sessions_.end(req, ctx, ec);
+  set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                               std::error_code& ec) const {
+    return end_locked(req, ctx, ec);
   }
 
   /// Registers the authenticator's pages, GET/POST logout and GET me.
@@ -6152,9 +6365,9 @@ class session_identity {
     auto u = current_user(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
     if (!u) {
-      auto expired = browser_.expire_cookie(ctx, session_manager<Store, Clock>::cookie, ec);
+      auto expired = sessions_.end(req, ctx, ec);
       auto res = identity::browser::see_other(req, *redirect);
-      if (!ec) res.insert(transport::http::field::set_cookie, expired);
+      if (!ec) expired.add_to(res);
       return res;
     }
     return logout_form(req, ctx, transport::http::status::ok, browser::query_parameter(req, "redirect_url").value_or(""), {});
@@ -6190,10 +6403,10 @@ class session_identity {
         if (ec) return services_.unavailable(req, ec);
       }
     }
-    auto expired = sessions_.end(req, ctx, ec);
+    auto expired = end_locked(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
     auto res = identity::browser::see_other(req, location);
-    res.insert(transport::http::field::set_cookie, expired);
+    expired.add_to(res);
     auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
@@ -6203,7 +6416,8 @@ class session_identity {
   transport::response me(const transport::request& req, const transport::request_context& ctx) const {
     std::error_code ec;
     std::optional<user> u;
-    if (auto presented = presented_token(req)) {
+    const auto presented = presented_token(req);
+    if (presented) {
       u = token_user(presented->first, presented->second, ec);
       if (!u) {
         const condition c = condition_of(ec) == condition::temporarily_unavailable ? condition::temporarily_unavailable
@@ -6211,15 +6425,26 @@ class session_identity {
         boost::json::object body{{"error", wire_name(c)}};
         return json_response(req, static_cast<transport::http::status>(http_status(c)), body);
       }
-    } else {
-      u = current_user(req, ctx, ec);
+    }
+    set_cookie_lines cookies;  // a stateless session refreshed here travels back in cookies
+    if (!presented) {
+      if constexpr (refreshes_upstream<Authenticator>) {
+        auto s = live_session(req, ctx, ec, &cookies);
+        if (s) u = session_type::user_of(*s);
+        if (u && !authenticator_.recognizes(*u)) u.reset();
+      } else {
+        u = current_user(req, ctx, ec);
+      }
     }
     if (ec || !u) {
       const condition c = ec ? condition_of(ec) : condition::login_required;
       boost::json::object body{{"error", wire_name(c)}};
-      return json_response(req, ec ? static_cast<transport::http::status>(http_status(c)) : transport::http::status::unauthorized, body);
+      auto res = json_response(req, ec ? static_cast<transport::http::status>(http_status(c)) : transport::http::status::unauthorized, body);
+      cookies.add_to(res);
+      return res;
     }
     auto res = json_response(req, transport::http::status::ok, me_document(*u));
+    cookies.add_to(res);
     if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
     add_claim_headers(res, *u);
     return res;
@@ -6297,15 +6522,15 @@ class session_identity {
                                      std::error_code& ec) const override {
       return id_.current_user(req, ctx, ec);
     }
-    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                              std::error_code& ec) const override {
+    set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                   std::error_code& ec) const override {
       return start_session(req, ctx, u, {}, ec);
     }
-    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                              std::string_view upstream, std::error_code& ec) const override {
+    set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                   std::string_view upstream, std::error_code& ec) const override {
       (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
       if (ec) return {};
-      return id_.sessions_.start(u, ctx, ec, upstream);
+      return id_.sessions_.start(u, req, ctx, ec, upstream);
     }
     bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const override {
       ec = {};
@@ -6341,22 +6566,36 @@ class session_identity {
 
   using session_type = session_manager<Store, Clock>;
 
-  // The (scheme, token) of the first `token_headers` field present, when its scheme is Bearer
-  // or IDToken; nullopt when none is present. Another scheme reads as ("", "").
+  std::mutex& refresh_lock(std::string_view id_hash) const {
+    return refresh_locks_[std::hash<std::string_view>{}(id_hash) % refresh_locks_.size()];
+  }
+
+  // Ends the request's session under its refresh lock, so a refresh in flight cannot write the
+  // session back after it ended (the refresh reads it again under the same lock).
+  set_cookie_lines end_locked(const transport::request& req, const transport::request_context& ctx,
+                              std::error_code& ec) const {
+    auto s = sessions_.find(req, ctx, ec);
+    if (ec) return {};
+    if (!s) return sessions_.end(req, ctx, ec);
+    std::lock_guard lk(refresh_lock(s->id_hash));
+    return sessions_.end(req, ctx, ec);
+  }
+
+  // The (scheme, token) of the first `token_headers` field that carries Bearer or IDToken;
+  // nullopt when none does (another scheme, e.g. a proxy's Basic, leaves the session to answer).
   std::optional<std::pair<std::string, std::string>> presented_token(const transport::request& req) const {
     for (const auto& h : settings_.token_headers) {
       auto it = req.find(h);
       if (it == req.end()) continue;
       const std::string_view v = it->value();
       const auto sp = v.find(' ');
-      if (sp == std::string_view::npos || sp + 1 >= v.size()) return std::pair<std::string, std::string>{};
+      if (sp == std::string_view::npos || sp + 1 >= v.size()) continue;
       std::string scheme(v.substr(0, sp));
       for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
       std::string_view token = v.substr(sp + 1);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       if (scheme == "bearer") return std::pair<std::string, std::string>{"Bearer", std::string(token)};
       if (scheme == "idtoken") return std::pair<std::string, std::string>{"IDToken", std::string(token)};
-      return std::pair<std::string, std::string>{};
     }
     return std::nullopt;
   }
@@ -6373,25 +6612,30 @@ class session_identity {
   }
 
   // The request's live session, its upstream tokens refreshed when stale (header comment).
+  // Stateless sessions (`storage == cookies`) are refreshed only when `cookies` is given: the
+  // new tokens must travel in the answer's cookies (the identity's own pages).
   std::optional<typename session_type::session> live_session(const transport::request& req,
                                                             const transport::request_context& ctx,
-                                                            std::error_code& ec) const
+                                                            std::error_code& ec, set_cookie_lines* cookies) const
     requires refreshes_upstream<Authenticator>
   {
     auto s = sessions_.find(req, ctx, ec);
     if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
-    std::lock_guard lk(refresh_locks_[std::hash<std::string>{}(s->id_hash) % refresh_locks_.size()]);
+    if (settings_.storage == session_storage::cookies && !cookies) return s;
+    std::lock_guard lk(refresh_lock(s->id_hash));
     s = sessions_.find(req, ctx, ec);  // another request may have refreshed (or ended) it meanwhile
     if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
     std::error_code idp_ec;
     auto next = authenticator_.refresh_upstream(s->upstream, clock_.now(), idp_ec);
     if (idp_ec) return s;  // the IdP could not be asked: keep the session, try again next time
     if (!next) {
-      sessions_.remove(*s, ec);
+      auto expired = sessions_.remove(*s, req, ctx, ec);
+      if (cookies) *cookies = std::move(expired);
       return std::nullopt;
     }
-    sessions_.replace_upstream(*s, *next, ec);
+    auto fresh = sessions_.replace_upstream(*s, *next, req, ctx, ec);
     if (ec) return std::nullopt;
+    if (cookies) *cookies = std::move(fresh);
     return s;
   }
 
@@ -7008,9 +7252,10 @@ static_assert(identity_policy<local<store::memory>>);
 //   gcp_identity   Identity Platform: issuer `https://securetoken.google.com/<project>`, `aud`
 //                  the project id (`audience`, else the base URL's last segment). Vouches for
 //                  tokens (Flyte's `IDToken`); nobody signs in through it here.
-//   azure_ad       v2 endpoints. A tenant's base URL: its issuer exactly. `/common`,
-//                  `/organizations`, `/consumers`: the document's `{tenantid}` template with an
-//                  allow-list (`tenants`, required — never "any tenant"). Either way the v1
+//   azure_ad       v2 endpoints. A tenant's base URL: its issuer exactly; `/consumers`: the
+//                  personal-accounts tenant's issuer. `/common`, `/organizations`: the
+//                  document's `{tenantid}` template with an allow-list (`tenants`, required —
+//                  never "any tenant"). Either way the v1
 //                  issuer `https://sts.windows.net/<tid>/` of the same tenants too, and `tid` must
 //                  be the tenant the issuer names (`id_token_tenant_mismatch`).
 //   auth0          issuer with a trailing slash (kept: tokens carry it); `audience` on the
@@ -7040,7 +7285,9 @@ static_assert(identity_policy<local<store::memory>>);
 //    than the issuer its tokens carry) or else `base_url` (a trailing slash aside: Auth0);
 //    `metadata_issuer_mismatch` otherwise. An IdP that cannot be reached does not stop
 //    start-up: `ready` tries again with exponential backoff (`retry_initial` doubling to
-//    `retry_max`) and reports the last cause; `status` is for readiness probes.
+//    `retry_max`) and reports the last cause; `status` is for readiness probes. The document
+//    is fetched again after `metadata_max_age` (one caller fetches, the others go on with the
+//    old one, which also stays when the fetch fails).
 //  * keys: the IdP's JWKS through `oauth::remote_jwks` (cached, Cache-Control within bounds,
 //    an unknown `kid` refetches at most once per cooldown, single flight — a flood of random
 //    `kid`s costs one fetch: docs/security.md row 20).
@@ -10170,6 +10417,7 @@ class id_token_validator {
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -10218,7 +10466,13 @@ struct upstream_settings {
   std::vector<std::string> trusted_audiences;
   /// GitHub's API ("https://api.github.com"; GitHub Enterprise: "<base>/api/v3"); empty: derived.
   std::string api_url;
-  /// Sent with every authorization request (after the profile's; a name set twice is an error).
+  /// Put before every subject of this IdP ("github:"), so that people of two IdPs never share a
+  /// subject; required (distinct) when several IdPs are configured. Empty: the IdP's `sub`
+  /// as it is (Flyte's subjects).
+  std::string subject_prefix;
+  /// Sent with every authorization request (after the profile's). A name set twice, or one of
+  /// the protocol's own (response_type, client_id, redirect_uri, scope, state, nonce,
+  /// code_challenge, code_challenge_method, prompt, max_age), is a configuration error.
   std::vector<std::pair<std::string, std::string>> extra_authorize_parameters;
   /// Fetch userinfo after the code exchange when the IdP has an endpoint.
   bool use_userinfo = true;
@@ -10228,6 +10482,12 @@ struct upstream_settings {
   /// Discovery retries: first after `retry_initial`, doubling up to `retry_max`.
   seconds retry_initial{1};
   seconds retry_max{60};
+  /// Fetch the discovery document again after this long (the keys follow their own
+  /// `keys.max_age` and rotation rules); a failed fetch keeps the old one.
+  seconds metadata_max_age{std::chrono::hours(24)};
+  /// After a refresh could not reach the IdP, sessions wait this long before the next try
+  /// (serving their stale tokens meanwhile).
+  seconds refresh_retry{30};
   /// Refresh the IdP's tokens this long before they expire.
   seconds refresh_skew{30};
   oauth::remote_jwks_options keys{};
@@ -10398,17 +10658,25 @@ class upstream final : public upstream_provider {
 
   bool ready(std::error_code& ec) const override {
     ec = {};
+    if (auto st = current()) {
+      if (clock_.now() >= st->loaded_at + settings_.metadata_max_age) reload();
+      return true;
+    }
+    // One discovery at a time; callers meanwhile fail fast instead of queueing behind it.
+    std::unique_lock fetching(fetch_mutex_, std::try_to_lock);
+    if (!fetching.owns_lock()) {
+      ec = error::upstream_unavailable;
+      return false;
+    }
     if (current()) return true;
-    std::lock_guard fetching(fetch_mutex_);  // one discovery at a time
-    if (current()) return true;
-    const time_point now = clock_.now();
-    if (attempted_ && now < next_attempt_) {
+    if (attempted_ && clock_.now() < next_attempt_) {
       ec = error::upstream_unavailable;
       return false;
     }
     attempted_ = true;
     std::error_code why;
     auto st = load(why);
+    const time_point now = clock_.now();  // after the fetch: its timeouts do not eat the backoff
     std::lock_guard lk(state_mutex_);
     ++status_.attempts;
     status_.last_error = why;
@@ -10420,6 +10688,31 @@ class upstream final : public upstream_provider {
     }
     state_ = std::move(st);
     return true;
+  }
+
+  // A stale document is fetched again by one caller, without blocking the others; on failure
+  // the old one stays and the next try waits out the backoff.
+  void reload() const {
+    std::unique_lock fetching(fetch_mutex_, std::try_to_lock);
+    if (!fetching.owns_lock()) return;
+    const time_point now = clock_.now();
+    {
+      std::lock_guard lk(state_mutex_);
+      if (!state_ || now < state_->loaded_at + settings_.metadata_max_age || now < next_attempt_) return;
+    }
+    std::error_code why;
+    auto st = load(why);
+    const time_point after = clock_.now();
+    std::lock_guard lk(state_mutex_);
+    ++status_.attempts;
+    status_.last_error = why;
+    if (why) {
+      next_attempt_ = after + backoff_;
+      backoff_ = std::min(backoff_ * 2, settings_.retry_max);
+      return;
+    }
+    backoff_ = settings_.retry_initial;
+    state_ = std::move(st);
   }
 
   upstream_status status() const override {
@@ -10483,7 +10776,12 @@ class upstream final : public upstream_provider {
     if (!r.nonce.empty()) params.append({"nonce", r.nonce});
     params.append({"code_challenge", crypto::pkce::s256_challenge(r.code_verifier)});
     params.append({"code_challenge_method", "S256"});
-    if (r.reauthenticate) params.append({"prompt", "login"});
+    if (r.reauthenticate) {
+      // OIDC Core 3.1.2.1: max_age=0 makes the IdP authenticate again and name auth_time,
+      // which the ID token must then prove (finish); plain OAuth 2.0 can only ask.
+      params.append({"prompt", "login"});
+      if (Profile::openid) params.append({"max_age", "0"});
+    }
     std::vector<std::pair<std::string, std::string>> extra;
     Profile::authorize_parameters(settings_, extra);
     for (const auto& p : settings_.extra_authorize_parameters) extra.push_back(p);
@@ -10531,20 +10829,21 @@ class upstream final : public upstream_provider {
       oauth::id_token_expectations expect;
       expect.nonce = r.nonce;
       expect.access_token = answer.access_token;
+      if (r.reauthenticate) expect.max_age = settings_.leeway;  // a fresh auth_time is required
       auto jwt = st->id_tokens->validate(answer.id_token, expect, ec, clock_);
       if (ec) return std::nullopt;
       if (auto e = Profile::check_id_token(settings_, jwt)) {
         ec = e;
         return std::nullopt;
       }
-      out.person.subject = std::string(jwt.claims.at("sub").get_string());
+      out.tokens.subject = std::string(jwt.claims.at("sub").get_string());
       if (auto at = jwt.date_claim("auth_time")) out.person.auth_time = *at;
       detail::merge_profile_claims(out.person.claims, jwt.claims, settings_);
       if (settings_.use_userinfo && !st->metadata.userinfo_endpoint.empty()) {
         auto info = userinfo(st->metadata.userinfo_endpoint, answer.access_token, ec);
         if (ec) return std::nullopt;
         if (const auto* sub = info.if_contains("sub"); sub && !(sub->is_string() && sub->get_string().empty())) {
-          if (!sub->is_string() || sub->get_string() != out.person.subject) {
+          if (!sub->is_string() || sub->get_string() != out.tokens.subject) {
             ec = error::userinfo_subject_mismatch;
             return std::nullopt;
           }
@@ -10555,17 +10854,22 @@ class upstream final : public upstream_provider {
       // Plain OAuth 2.0: the profile reads the person from its API.
       auto person = Profile::fetch_person(http_, settings_, answer.access_token, ec);
       if (ec) return std::nullopt;
-      out.person.subject = std::move(person.subject);
+      out.tokens.subject = std::move(person.subject);
       detail::merge_profile_claims(out.person.claims, person.claims, settings_);
     }
     Profile::adjust_claims(out.person.claims);
-    out.tokens.subject = out.person.subject;
+    out.person.subject = settings_.subject_prefix + out.tokens.subject;
     return out;
   }
 
   std::optional<upstream_tokens> refresh(const upstream_tokens& t, std::error_code& ec) const override {
     ec = {};
     if (t.refresh_token.empty()) return std::nullopt;  // nothing to refresh with: refused
+    // After a failure to reach the IdP, wait out the backoff instead of asking on every request.
+    if (clock_.now().time_since_epoch().count() < next_refresh_.load(std::memory_order_acquire)) {
+      ec = error::upstream_unavailable;
+      return std::nullopt;
+    }
     std::error_code ready_ec;
     if (!ready(ready_ec)) {
       ec = ready_ec;
@@ -10575,11 +10879,17 @@ class upstream final : public upstream_provider {
     transport::form_fields form{{"grant_type", "refresh_token"}, {"refresh_token", t.refresh_token}};
     std::string idp_error;
     auto answer = token_request(*st, std::move(form), ec, idp_error);
-    if (ec == error::upstream_token_refused) {
+    // Only invalid_grant says the refresh token is dead (RFC 6749 5.2): the session ends. Any
+    // other refusal (a rotated client secret, rate limits) or failure is the IdP's trouble:
+    // the session stays, and the next try waits.
+    if (ec == error::upstream_token_refused && idp_error == "invalid_grant") {
       ec = {};
       return std::nullopt;
     }
-    if (ec) return std::nullopt;
+    if (ec) {
+      next_refresh_.store((clock_.now() + settings_.refresh_retry).time_since_epoch().count(), std::memory_order_release);
+      return std::nullopt;
+    }
     upstream_tokens next = t;
     next.access_token = answer.access_token;
     if (!answer.refresh_token.empty()) next.refresh_token = answer.refresh_token;
@@ -10591,7 +10901,11 @@ class upstream final : public upstream_provider {
         expect.from_this_login = false;
         expect.access_token = answer.access_token;
         std::error_code id_ec;
-        auto jwt = st->id_tokens->validate(answer.id_token, expect, id_ec, clock_);
+        auto jwt = st->presented->validate(answer.id_token, expect, id_ec, clock_);
+        if (id_ec && condition_of(id_ec) == condition::temporarily_unavailable) {  // keys out of reach
+          ec = id_ec;
+          return std::nullopt;
+        }
         if (id_ec || Profile::check_id_token(settings_, jwt) || jwt.claims.at("sub").get_string() != t.subject)
           return std::nullopt;  // refused: the session ends
         next.id_token = answer.id_token;
@@ -10611,14 +10925,14 @@ class upstream final : public upstream_provider {
       auto st = current();
       oauth::id_token_expectations expect;
       expect.from_this_login = false;
-      auto jwt = st->id_tokens->validate(id_token, expect, ec, clock_);
+      auto jwt = st->presented->validate(id_token, expect, ec, clock_);  // any age until exp
       if (ec) return std::nullopt;
       if (auto e = Profile::check_id_token(settings_, jwt)) {
         ec = e;
         return std::nullopt;
       }
       user u;
-      u.subject = std::string(jwt.claims.at("sub").get_string());
+      u.subject = settings_.subject_prefix + std::string(jwt.claims.at("sub").get_string());
       u.auth_time = jwt.date_claim("auth_time").value_or(time_point{});
       detail::merge_profile_claims(u.claims, jwt.claims, settings_);
       Profile::adjust_claims(u.claims);
@@ -10641,8 +10955,11 @@ class upstream final : public upstream_provider {
 
  private:
   struct state {
+    time_point loaded_at{};
     oauth::server_metadata metadata;
     std::unique_ptr<oauth::id_token_validator<oauth::remote_jwks<Clock>>> id_tokens;  // OpenID only
+    // ID tokens presented on their own (Flyte's IDToken): valid until exp, whatever their age.
+    std::unique_ptr<oauth::id_token_validator<oauth::remote_jwks<Clock>>> presented;
     bool post_only = false;  // the IdP lists client_secret_post and not client_secret_basic
   };
 
@@ -10664,9 +10981,26 @@ class upstream final : public upstream_provider {
       oauth::detail::require_secure(*url, s.allow_http, ec);
       if (ec) fail((url == &s.base_url ? "base_url" : "redirect_uri") + std::string(" is not an https URL (or loopback http)"));
     }
-    if (!s.post_logout_redirect_uri.empty() && !boost::urls::parse_absolute_uri(s.post_logout_redirect_uri))
-      fail("post_logout_redirect_uri is not an absolute URL");
+    if (!s.post_logout_redirect_uri.empty()) {
+      oauth::detail::require_secure(s.post_logout_redirect_uri, s.allow_http, ec);
+      if (ec) fail("post_logout_redirect_uri is not an https URL (or loopback http)");
+    }
+    if (!s.api_url.empty()) {
+      oauth::detail::require_secure(s.api_url, s.allow_http, ec);
+      if (ec) fail("api_url is not an https URL (or loopback http)");
+    }
+    if (s.subject_prefix.size() > 64) fail("subject_prefix is longer than 64 bytes");
+    static constexpr std::string_view reserved[] = {"response_type", "client_id", "redirect_uri", "scope", "state",
+                                                    "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age"};
+    for (std::size_t i = 0; i < s.extra_authorize_parameters.size(); ++i) {
+      const auto& name = s.extra_authorize_parameters[i].first;
+      if (name.empty() || std::find(std::begin(reserved), std::end(reserved), name) != std::end(reserved))
+        fail("extra_authorize_parameters names the protocol's own parameter \"" + name + "\"");
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.extra_authorize_parameters[j].first == name) fail("extra_authorize_parameters names \"" + name + "\" twice");
+    }
     if (s.retry_initial.count() <= 0 || s.retry_max < s.retry_initial) fail("retry_initial must be positive and at most retry_max");
+    if (s.metadata_max_age < s.retry_max) fail("metadata_max_age must be at least retry_max");
     if (s.max_token_size == 0 || s.max_response_bytes == 0) fail("size limits must be positive");
     std::string why;
     Profile::check(s, why);
@@ -10697,6 +11031,7 @@ class upstream final : public upstream_provider {
 
   std::shared_ptr<state> load(std::error_code& ec) const {
     auto st = std::make_shared<state>();
+    st->loaded_at = clock_.now();
     if constexpr (Profile::openid) {
       oauth::discovery_options d;
       d.metadata_url = settings_.metadata_url.empty() ? std::string(Profile::metadata_path) : settings_.metadata_url;
@@ -10734,6 +11069,9 @@ class upstream final : public upstream_provider {
       std::error_code key_ec;
       (void)keys.refresh(key_ec);  // keys now when the IdP serves them; else at the first token
       try {
+        oauth::id_token_options any_age = o;
+        any_age.max_issued_age = std::chrono::years(100);
+        st->presented = std::make_unique<oauth::id_token_validator<oauth::remote_jwks<Clock>>>(keys, std::move(any_age));
         st->id_tokens = std::make_unique<oauth::id_token_validator<oauth::remote_jwks<Clock>>>(std::move(keys), std::move(o));
       } catch (const tessera::system_error& e) {
         ec = e.code();
@@ -10851,6 +11189,7 @@ class upstream final : public upstream_provider {
   mutable bool attempted_ = false;           // under fetch_mutex_
   mutable time_point next_attempt_{};        // under fetch_mutex_
   mutable seconds backoff_{settings_.retry_initial};  // under fetch_mutex_
+  mutable std::atomic<time_point::rep> next_refresh_{0};  // no refresh before (after a failure)
   mutable std::mutex state_mutex_;
   mutable std::shared_ptr<const state> state_;  // under state_mutex_
   mutable upstream_status status_{};           // under state_mutex_
@@ -10968,15 +11307,25 @@ struct azure_ad : generic_oidc {
     if (path.starts_with("/")) path.erase(0, 1);
     return path.substr(0, path.find('/'));
   }
+  /// The tenant of personal Microsoft accounts: `/consumers` documents name it as issuer.
+  static constexpr std::string_view consumers_tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
   static bool multi_tenant(const upstream_settings& s) {
     const std::string t = tenant_segment(s.base_url);
-    return t == "common" || t == "organizations" || t == "consumers";
+    return t == "common" || t == "organizations";
   }
   static void check(const upstream_settings& s, std::string& why) {
     if (multi_tenant(s) && s.tenants.empty())
-      why = "azure_ad with a /common, /organizations or /consumers base_url needs tenants: the tenants whose people may log in";
+      why = "azure_ad with a /common or /organizations base_url needs tenants: the tenants whose people may log in";
   }
   static std::string discovery_issuer(const upstream_settings& s) {
+    if (s.issuer_url.empty() && tenant_segment(s.base_url) == "consumers") {
+      // One fixed tenant: the base URL with its GUID in place of "consumers".
+      auto u = boost::urls::parse_absolute_uri(s.base_url);
+      std::string path(u->encoded_path());
+      path.replace(0, std::string_view("/consumers").size(), "/" + std::string(consumers_tenant));
+      while (!path.empty() && path.back() == '/') path.pop_back();
+      return std::string(u->scheme()) + "://" + std::string(u->encoded_authority()) + path;
+    }
     if (!s.issuer_url.empty() || !multi_tenant(s)) return s.issuer_url;
     // The multi-tenant documents name the template: the base URL with {tenantid} for the tenant.
     auto u = boost::urls::parse_absolute_uri(s.base_url);
@@ -11207,7 +11556,7 @@ class oidc_authenticator {
   static constexpr std::string_view state_cookie = "tessera_oidc";
 
   /// Throws `tessera::system_error` (`config_value_invalid`) for no provider, a null one,
-  /// two of one name, a callback path that does not start with '/', a provider whose
+  /// two of one name or one `subject_prefix`, a callback path that does not start with '/', a provider whose
   /// `redirect_uri` path is not `callback_path`, or a non-positive `login_lifetime`.
   explicit oidc_authenticator(settings_type s) : settings_(checked(std::move(s))) {}
 
@@ -11248,7 +11597,7 @@ class oidc_authenticator {
     if (!p) return std::nullopt;  // a provider no longer configured: the session ends
     auto next = p->refresh(*t, ec);
     if (ec) {
-      report(p->settings().name, "could not refresh a session", ec, {});
+      if (ec != error::upstream_unavailable) report(p->settings().name, "could not refresh a session", ec, {});
       return std::nullopt;
     }
     if (!next) {
@@ -11347,6 +11696,11 @@ class oidc_authenticator {
       return with_spent(refused(req, s, st->provider, error::login_state_mismatch, {}));
     const upstream_provider* p = provider(st->provider);
     if (!p) return with_spent(refused(req, s, st->provider, error::upstream_provider_unknown, {}));
+    if (!p->ready(ec)) {  // a replica whose discovery has not succeeded yet
+      report(st->provider, "sign-in failed", p->status().last_error ? p->status().last_error : ec, {});
+      return with_spent(b.error_page(req, transport::http::status::service_unavailable, "Sign-in unavailable",
+                                     "The identity provider cannot be reached right now. Please try again in a minute."));
+    }
     // One use per state, across processes sharing the store (the cookie may have been copied).
     if (!s.use_once("oidc-state:" + store::token_hash(st->request.state), s.now() + settings_.login_lifetime, ec)) {
       if (ec) return with_spent(s.unavailable(req, ec));
@@ -11374,13 +11728,12 @@ class oidc_authenticator {
       }
       return with_spent(refused(req, s, st->provider, ec, idp_error));
     }
-    if (!st->reauthenticate && login->person.auth_time == time_point{}) login->person.auth_time = s.now();
-    std::string session = s.start_session(req, ctx, login->person, login->tokens.to_json(), ec);
+    auto session = s.start_session(req, ctx, login->person, login->tokens.to_json(), ec);
     if (ec) return with_spent(s.unavailable(req, ec));
     // The redirect was checked at /login and sealed since; checked again all the same.
     const std::string target = b.is_safe_redirect(st->redirect) ? st->redirect : std::string(s.default_redirect());
     auto res = with_spent(browser::see_other(req, target));
-    res.insert(transport::http::field::set_cookie, session);
+    session.add_to(res);
     return res;
   }
 
@@ -11473,8 +11826,13 @@ class oidc_authenticator {
     for (std::size_t i = 0; i < s.providers.size(); ++i) {
       if (!s.providers[i]) fail("providers[" + std::to_string(i) + "] is null");
       const auto& ps = s.providers[i]->settings();
-      for (std::size_t j = 0; j < i; ++j)
+      for (std::size_t j = 0; j < i; ++j) {
         if (s.providers[j]->settings().name == ps.name) fail("two providers are named " + ps.name);
+        // People of two IdPs must never share a subject (and with it tokens and consents).
+        if (s.providers[j]->settings().subject_prefix == ps.subject_prefix)
+          fail("providers " + s.providers[j]->settings().name + " and " + ps.name +
+               " need distinct subject_prefix values (e.g. \"" + ps.name + ":\")");
+      }
       auto u = boost::urls::parse_absolute_uri(ps.redirect_uri);
       if (!u || u->encoded_path() != s.callback_path)
         fail("provider " + ps.name + ": redirect_uri must be this server's URL of " + s.callback_path);
@@ -13130,10 +13488,15 @@ class client_registry {
   /// authorization request is not blocked (`identity::local_settings::form_action_sources`).
   std::vector<std::string> redirect_csp_sources() const {
     std::vector<std::string> out;
-    for (const auto& [id, c] : clients_)
-      for (const auto& uri : c.redirect_uris)
-        if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
-          out.push_back(std::move(src));
+    auto add = [&](const std::string& uri) {
+      if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
+        out.push_back(std::move(src));
+    };
+    // The end-session confirmation form redirects to a post-logout URI too.
+    for (const auto& [id, c] : clients_) {
+      for (const auto& uri : c.redirect_uris) add(uri);
+      for (const auto& uri : c.post_logout_redirect_uris) add(uri);
+    }
     return out;
   }
 
@@ -15483,6 +15846,16 @@ class authorization_server {
   server::client_registry clients_;
   server::key_set keys_;
   store_type* store_;
+  // Whether the identity can end sessions, so /oauth2/logout is served (end_session.hpp).
+  bool ends_sessions() const {
+    if constexpr (!tessera::identity::ends_sessions<identity_type>)
+      return false;
+    else if constexpr (requires { identity().can_end_sessions(); })
+      return identity().can_end_sessions();
+    else
+      return true;
+  }
+
   // A handle (identity::any_identity) is kept by value, so a temporary one does not dangle;
   // an identity itself by address (it must outlive the server).
   using identity_holder = std::conditional_t<tessera::identity::is_identity_handle<identity_type>, identity_type, const identity_type*>;
@@ -15541,9 +15914,12 @@ class authorization_server {
 //         post_logout_redirect_uri   only for a known client (`client_id` or the hint's) and
 //                        only when registered for it, exactly (`post_logout_redirect_uris`);
 //                        `post_logout_redirect_uri_unregistered` otherwise.
-//       Then: when the hint names the person of the browser's session, the session ends at
-//       once; otherwise (no hint, another person, or no session) a confirmation page asks
+//       Then: when the hint names the person of the browser's session and was issued since
+//       that person authenticated (an old ID token, perhaps leaked through a URL or a history,
+//       does not), the session ends at once; otherwise (no hint, another person, an older
+//       hint) a confirmation page asks
 //       "Sign out?" — a GET from any site must not log anyone out (docs/security.md row 36).
+//       Without a session nothing ends, and the browser goes on at once.
 //       Ended: 303 to the post_logout_redirect_uri with `state` echoed, or a "Signed out" page.
 //   POST /oauth2/logout with `csrf_token` (the confirmation form): the same parameters again,
 //       checked again; CSRF by the browser layer's double submit (cookie `tessera_end_session`);
@@ -15572,6 +15948,7 @@ inline constexpr std::string_view end_session_csrf_cookie = "tessera_end_session
 struct end_session_request {
   const client* who = nullptr;       // from client_id or the hint; null: unknown
   std::string hint_subject;          // the hint's `sub`; empty without a hint
+  std::optional<time_point> hint_issued_at;  // the hint's `iat`
   std::string post_logout_redirect_uri;
   std::string state;
   std::string id_token_hint;         // as given, for the confirmation form
@@ -15624,6 +16001,7 @@ end_session_request check_end_session(const Server& s, const http::parameters& p
       r.who = s.clients().find(audiences.front());  // tessera's ID tokens name one client
     }
     r.hint_subject = std::string(sub->get_string());
+    if (const auto* iat = claims.if_contains("iat"); iat && iat->is_int64()) r.hint_issued_at = from_unix_seconds(iat->get_int64());
   }
   const std::string_view redirect = p.get("post_logout_redirect_uri");
   if (!redirect.empty()) {
@@ -15686,7 +16064,7 @@ transport::response end_session_now(const Server& s, const transport::request& r
                                     const end_session_request& r) {
   const identity::browser& b = s.identity().browser();
   std::error_code ec;
-  std::string expired = s.identity().end_session(req, ctx, ec);
+  identity::set_cookie_lines expired = s.identity().end_session(req, ctx, ec);
   if (ec) return b.error_page(req, ec);
   transport::response res;
   if (!r.post_logout_redirect_uri.empty()) {
@@ -15698,7 +16076,7 @@ transport::response end_session_now(const Server& s, const transport::request& r
     identity::paragraph_append(body, "You are signed out.");
     res = b.page(req, transport::http::status::ok, identity::render_page("Signed out", body));
   }
-  if (!expired.empty()) res.insert(transport::http::field::set_cookie, expired);
+  expired.add_to(res);
   return res;
 }
 
@@ -15731,7 +16109,11 @@ transport::response end_session_endpoint(const Server& s, const transport::reque
   }
   auto u = s.identity().current_user(req, ctx, ec);
   if (ec) return b.error_page(req, ec);
-  if (u && !r.hint_subject.empty() && u->subject == r.hint_subject) return detail::end_session_now(s, req, ctx, r);
+  // At once only for a hint of this person issued during this session: an old ID token (they
+  // travel in URLs and histories) only gets the confirmation page.
+  if (u && !r.hint_subject.empty() && u->subject == r.hint_subject && r.hint_issued_at &&
+      *r.hint_issued_at + seconds(60) >= u->auth_time)
+    return detail::end_session_now(s, req, ctx, r);
   if (!u) return detail::end_session_now(s, req, ctx, r);  // nobody to sign out: on to the RP
   return detail::end_session_confirm_page(s, req, ctx, r, transport::http::status::ok, {});
 }
@@ -15819,8 +16201,9 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
   if constexpr (tessera::identity::ends_sessions<identity_type>) {
-    r.add({verb::get, verb::post}, "/oauth2/logout",
-          [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
+    if (ends_sessions())
+      r.add({verb::get, verb::post}, "/oauth2/logout",
+            [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
   }
   for_each_grant([&](const auto& g) {
     if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
@@ -15849,7 +16232,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
   m.scopes_supported.assign(scopes.begin(), scopes.end());
   if (openid) {
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
-    if constexpr (tessera::identity::ends_sessions<identity_type>) m.end_session_endpoint = st.endpoint("/oauth2/logout");
+    if (ends_sessions()) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
     m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",

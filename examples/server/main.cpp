@@ -12,13 +12,19 @@
 //                   [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes "a b"]
 //                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
 //                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]
+//                  [--stateless-sessions]
 //
+// `--stateless-sessions` keeps browser sessions in sealed cookies instead of the store (for
+// replicas without a shared store; logout then clears only the browser's copy) and raises the
+// request-header limit to 48 KiB for the larger Cookie field.
 // With `--oidc-base-url` people log in through that identity provider (Flyte's
 // `userAuth.openId`: profile generic_oidc, okta, google, azure_ad, auth0, keycloak or github;
 // the client secret from the environment variable named by `--oidc-client-secret-env`) instead
-// of the users file; its callback is `<issuer>/callback`, RP-initiated logout returns to
-// `<issuer>/logout` unless told otherwise, and `/readyz` answers 503 until the IdP's metadata
-// is known (start-up does not wait for it).
+// of the users file; its callback is `<issuer>/callback`; RP-initiated logout asks the IdP to
+// return to `--oidc-post-logout-redirect-uri` when one is given (it must be registered there;
+// otherwise the IdP shows its own page); `/readyz` answers 503 until the IdP's metadata is known
+// (start-up does not wait for it). `/me` also answers for tessera's own access tokens
+// (`Authorization: Bearer`, or `flyte-authorization`) and, with an IdP, its ID tokens (`IDToken`).
 //
 // With TLS every response carries Strict-Transport-Security, one year by default
 // (docs/security.md row 39); `--hsts-max-age 0` tells browsers to forget it, `--no-hsts` sends
@@ -28,6 +34,7 @@
 #include "data_dir.hpp"
 
 #include <tessera/identity.hpp>
+#include <tessera/resource.hpp>
 #include <tessera/server.hpp>
 #include <tessera/transport/http_client.hpp>
 #include <tessera/transport/plain.hpp>
@@ -38,6 +45,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <iostream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -61,6 +69,7 @@ struct options {
   std::string oidc_base_url, oidc_client_id, oidc_secret_env, oidc_profile = "generic_oidc", oidc_issuer_url, oidc_scopes,
       oidc_audience, oidc_idp_param, oidc_post_logout, oidc_ca_file;
   std::vector<std::string> oidc_tenants;
+  bool stateless_sessions = false;
 };
 
 [[noreturn]] void usage(int code) {
@@ -71,7 +80,8 @@ struct options {
                "                      [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]\n"
                "                       [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes \"a b\"]\n"
                "                       [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]\n"
-               "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n";
+               "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n"
+               "                      [--stateless-sessions]\n";
   std::exit(code);
 }
 
@@ -136,6 +146,8 @@ options parse_args(int argc, char** argv) {
       o.oidc_post_logout = value();
     } else if (a == "--oidc-ca-file") {
       o.oidc_ca_file = value();
+    } else if (a == "--stateless-sessions") {
+      o.stateless_sessions = true;
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -182,7 +194,7 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
   u.audience = o.oidc_audience;
   u.idp_query_parameter = o.oidc_idp_param;
   u.redirect_uri = issuer + "/callback";
-  u.post_logout_redirect_uri = o.oidc_post_logout.empty() ? issuer + "/logout" : o.oidc_post_logout;
+  u.post_logout_redirect_uri = o.oidc_post_logout;  // sent only when registered at the IdP
   return u;
 }
 
@@ -191,6 +203,7 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   tessera::transport::server_options so;
   so.threads = o.threads;
   so.limits.max_connections_per_address = o.max_connections_per_address;
+  if (o.stateless_sessions) so.limits.header_limit = 48 * 1024;  // sessions travel in Cookie
   if (o.quiet) so.access_log = {};
   Server http(std::move(routes), so, topts);
   auto ep = http.listen(o.host, o.port);
@@ -235,6 +248,19 @@ int main(int argc, char** argv) try {
   browser_side.browser.public_url = issuer;
   browser_side.browser.secure_cookies = tls;
   browser_side.default_redirect = "/me";
+  if (o.stateless_sessions) browser_side.storage = tessera::identity::session_storage::cookies;
+  // /me answers for this server's own access tokens too (Flyte's IdentityService does); the
+  // validator exists once the server does, below.
+  using bearer_check = std::function<std::optional<tessera::identity::user>(std::string_view, std::error_code&)>;
+  auto bearer = std::make_shared<bearer_check>();
+  browser_side.token_user = [bearer](std::string_view scheme, std::string_view token,
+                                     std::error_code& ec) -> std::optional<tessera::identity::user> {
+    if (scheme != "Bearer" || !*bearer) {
+      ec = tessera::error::token_scheme_unsupported;
+      return std::nullopt;
+    }
+    return (*bearer)(token, ec);
+  };
 
   // People log in from the users file, or through an external identity provider.
   std::unique_ptr<tessera::identity::local<tessera::store::memory>> users;
@@ -253,8 +279,11 @@ int main(int argc, char** argv) try {
     auto net = std::make_shared<tessera::transport::http_client>(copts);
     auto provider = tessera::identity::make_upstream(o.oidc_profile, upstream_from(o, issuer),
                                                      tessera::transport::any_sync_client(net));
-    // Logout continues at the IdP: the CSP's form-action must allow the redirect there.
+    // Logout continues at the IdP: the CSP's form-action must allow the redirect there (the
+    // public issuer's origin too, when the IdP is reached under another URL).
     browser_side.browser.form_action_sources.push_back(origin_of(o.oidc_base_url));
+    if (!o.oidc_issuer_url.empty() && origin_of(o.oidc_issuer_url) != origin_of(o.oidc_base_url))
+      browser_side.browser.form_action_sources.push_back(origin_of(o.oidc_issuer_url));
     idp = provider;
     tessera::identity::oidc_settings login;
     login.providers = {provider};
@@ -271,6 +300,15 @@ int main(int argc, char** argv) try {
   settings.flyte_client.client_id = examples::demo_public_client;
   settings.flyte_client.redirect_uri = "http://localhost:53593/callback";
   server_type auth(settings, std::move(clients), dir.keys(*alg), store, *identity);
+  auto own_tokens = std::make_shared<decltype(tessera::resource::self_issued(auth))>(tessera::resource::self_issued(auth));
+  *bearer = [own_tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {
+    auto who = own_tokens->validate(token, ec);
+    if (!who) return std::nullopt;
+    tessera::identity::user u;
+    u.subject = who->subject;
+    u.claims = who->user_info;
+    return u;
+  };
 
   tessera::transport::router routes;
   auth.install(routes);
@@ -278,7 +316,8 @@ int main(int argc, char** argv) try {
   routes.get("/healthz", [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
   });
-  // Ready once the identity provider's metadata is known (always, with the users file).
+  // Ready once the identity provider's metadata is known (always, with the users file). A
+  // probe also starts a discovery when one is due; it never waits for one in progress.
   routes.get("/readyz", [idp](const tessera::transport::request& req) {
     std::error_code ec;
     if (!idp || idp->ready(ec)) return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ready\n");

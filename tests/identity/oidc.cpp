@@ -269,13 +269,23 @@ TEST_CASE("oidc: silent refresh when the IdP's tokens go stale, and a refused re
   CHECK(f.idp.last_token_form["refresh_token"] == first_rt);
   CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
   CHECK(f.idp.refresh_calls.load() == 1);  // the new tokens are fresh
-  SECTION("the IdP cannot be reached: the session stays, the next request tries again") {
+  SECTION("the IdP cannot be reached: the session stays; after refresh_retry the next request tries again") {
     f.clock.advance(seconds(400));
     f.idp.token_status = transport::http::status::service_unavailable;
+    const int calls = f.idp.token_calls.load();
     CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+    CHECK(f.idp.token_calls.load() == calls + 1);
     f.idp.token_status = transport::http::status::ok;
     CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+    CHECK(f.idp.token_calls.load() == calls + 1);  // within refresh_retry: the IdP is not asked
+    f.clock.advance(seconds(31));
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
     CHECK(f.idp.refresh_calls.load() == 2);
+  }
+  SECTION("a refusal other than invalid_grant keeps the session (a rotated client secret)") {
+    f.clock.advance(seconds(400));
+    f.idp.client_secret = "rotated";
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
   }
   SECTION("the IdP refuses: the person must log in again") {
     f.clock.advance(seconds(400));
@@ -338,6 +348,7 @@ TEST_CASE("oidc: a session skips the IdP unless prompt=login asks again") {
   const std::string url = f.rp.browser.location(reauth);
   CHECK(url.starts_with("https://idp.example.com/authorize?"));
   CHECK(query_of(url)["prompt"] == "login");
+  CHECK(query_of(url)["max_age"] == "0");  // the IdP must authenticate again and say when
   // The new sign-in is a new session: another login_id for the server's prompt=login check.
   transport::request req{transport::http::verb::get, "/me", 11};
   req.set(transport::http::field::cookie, "__Host-tessera_session=" + f.rp.browser.jar.at("__Host-tessera_session"));
@@ -350,6 +361,14 @@ TEST_CASE("oidc: a session skips the IdP unless prompt=login asks again") {
   auto after = f.rp.id.current_user(req, transport::request_context{.tls = true}, ec);
   REQUIRE(after);
   CHECK(after->login_id != before->login_id);
+  SECTION("an IdP that answers prompt=login with an old authentication is refused") {
+    f.idp.id_claims_hook = [&](boost::json::object& c) { c["auth_time"] = to_unix_seconds(f.clock.now()) - 3600; };
+    auto again = f.rp.browser.get(std::string(rp) + "/login?prompt=login");
+    const std::string u2 = f.rp.browser.location(again);
+    auto res = f.rp.browser.get(std::string(rp) + "/callback?code=" + f.idp.authorize(u2) + "&state=" + query_of(u2)["state"]);
+    CHECK(res.result_int() == 400);
+    CHECK(res.body().find("max_age") != std::string::npos);
+  }
 }
 
 TEST_CASE("oidc: an IdP that is down at start-up: 503, retried with backoff, then sign-in works") {
@@ -409,8 +428,10 @@ TEST_CASE("oidc: several IdPs; the sign-in state binds the chosen one (mix-up, R
   transport::in_memory wire{idps};
   auto sa = idp_settings(a);
   sa.name = "a";
+  sa.subject_prefix = "a:";
   auto sb = idp_settings(b);
   sb.name = "b";
+  sb.subject_prefix = "b:";
   sb.client_id = "rp-b";
   sb.client_secret = "secret-b";
   identity::oidc_settings o;
@@ -449,6 +470,18 @@ TEST_CASE("oidc: several IdPs; the sign-in state binds the chosen one (mix-up, R
   CHECK(query_of(burl)["client_id"] == "rp-b");
   auto ok = br.get(std::string(rp) + "/callback?code=" + b.authorize(burl) + "&state=" + query_of(burl)["state"]);
   CHECK(ok.result_int() == 303);
+  // alice at b is "b:alice": never the same person as alice at a.
+  auto me = br.get(std::string(rp) + "/me");
+  REQUIRE(me.result_int() == 200);
+  CHECK(boost::json::parse(me.body()).as_object()["subject"] == "b:alice");
+  // Two IdPs without distinct subject prefixes are refused.
+  identity::oidc_settings same = o;
+  auto pa = idp_settings(a), pb = idp_settings(b);
+  pa.name = "a";
+  pb.name = "b";
+  same.providers = {std::make_shared<identity::upstream<identity::profile::generic_oidc, shared_clock>>(pa, transport::any_sync_client(wire), clock),
+                    std::make_shared<identity::upstream<identity::profile::generic_oidc, shared_clock>>(pb, transport::any_sync_client(wire), clock)};
+  CHECK_THROWS_AS(identity::oidc_authenticator(same), tessera::system_error);
 }
 
 TEST_CASE("oidc: an ID token presented on its own names its person (Flyte's IDToken)") {
@@ -468,7 +501,7 @@ TEST_CASE("oidc: an ID token presented on its own names its person (Flyte's IDTo
 TEST_CASE("oidc: /me answers for an IDToken or Bearer token as Flyte's IdentityService does") {
   fixture f;
   const auto now = to_unix_seconds(f.clock.now());
-  boost::json::object c{{"iss", f.idp.issuer}, {"sub", "carol"}, {"aud", "rp"}, {"iat", now}, {"exp", now + 300},
+  boost::json::object c{{"iss", f.idp.issuer}, {"sub", "carol"}, {"aud", "rp"}, {"iat", now}, {"exp", now + 3600},
                         {"email", "carol@example.com"}, {"given_name", "Carol"}, {"groups", boost::json::array{"ops"}}};
   const std::string id_token = jose::sign_jwt(jose::jws_signer(f.idp.key, "JWT"), c);
   auto me_with = [&](std::string_view header, std::string value) {
@@ -489,6 +522,8 @@ TEST_CASE("oidc: /me answers for an IDToken or Bearer token as Flyte's IdentityS
   CHECK(res["X-User-Claim-Given-Name"] == "\"Carol\"");
   CHECK(res["X-User-Claim-Groups"] == "[\"ops\"]");
   CHECK(me_with("authorization", "idtoken " + id_token).result_int() == 200);
+  f.clock.advance(seconds(900));  // older than a sign-in would accept (600 s), still before exp
+  CHECK(me_with("authorization", "IDToken " + id_token).result_int() == 200);
 
   c["aud"] = "someone-else";
   auto refused = me_with("authorization", "IDToken " + jose::sign_jwt(jose::jws_signer(f.idp.key, "JWT"), c));
@@ -496,7 +531,16 @@ TEST_CASE("oidc: /me answers for an IDToken or Bearer token as Flyte's IdentityS
   CHECK(boost::json::parse(refused.body()).as_object()["error"] == "invalid_token");
   // Bearer: nobody told this identity how to check access tokens.
   CHECK(me_with("authorization", "Bearer " + id_token).result_int() == 401);
-  CHECK(me_with("authorization", "Basic dXNlcjpwdw==").result_int() == 401);
+  CHECK(me_with("authorization", "Basic dXNlcjpwdw==").result_int() == 401);  // no session either
+  // Another scheme (a proxy's Basic) leaves the session to answer.
+  REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+  {
+    transport::request req{transport::http::verb::get, "/me", 11};
+    req.set(transport::http::field::cookie, "__Host-tessera_session=" + f.rp.browser.jar.at("__Host-tessera_session"));
+    req.set("authorization", "Basic dXNlcjpwdw==");
+    std::error_code ec;
+    CHECK(f.rp.browser.wire.send(std::move(req), std::string(rp) + "/me", ec).result_int() == 200);
+  }
   // A token, even a bad one, is answered for: never silently the session's person instead.
   REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
   transport::request req{transport::http::verb::get, "/me", 11};
@@ -557,4 +601,128 @@ TEST_CASE("oidc: concurrent requests on a stale session refresh it once (row 49)
   for (auto& t : threads) t.join();
   CHECK(ok.load() == 32);
   CHECK(f.idp.refresh_calls.load() == 1);
+}
+
+TEST_CASE("oidc: the discovery document is fetched again after metadata_max_age; a failure keeps the old one") {
+  fixture f;
+  const int first = f.idp.hits_metadata.load();
+  f.clock.advance(std::chrono::hours(25));
+  f.idp.down = true;
+  CHECK(f.rp.browser.get(std::string(rp) + "/login").result_int() == 303);  // the old document serves
+  CHECK(f.idp.hits_metadata.load() == first + 1);
+  CHECK(f.rp.browser.get(std::string(rp) + "/login").result_int() == 303);
+  CHECK(f.idp.hits_metadata.load() == first + 1);  // within the backoff: not asked again
+  CHECK(f.rp.id.provider().status().last_error == error::http_status_unexpected);
+  f.idp.down = false;
+  f.idp.metadata["end_session_endpoint"] = f.idp.issuer + "/signout";
+  f.clock.advance(seconds(2));
+  f.rp.browser.jar.clear();
+  CHECK(f.rp.browser.get(std::string(rp) + "/login").result_int() == 303);
+  CHECK(f.idp.hits_metadata.load() == first + 2);
+  CHECK(f.rp.id.provider().metadata()->end_session_endpoint == f.idp.issuer + "/signout");
+  CHECK(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);  // keys fetched anew for the new document
+}
+
+namespace {
+
+identity::session_identity_settings stateless_settings() {
+  auto s = rp_settings();
+  s.storage = identity::session_storage::cookies;
+  return s;
+}
+
+struct stateless_fixture {
+  shared_clock clock;
+  test_idp idp{"https://idp.example.com", clock};
+  generic_rp rp{idp, idp_settings(idp), clock, generic_rp::quiet(), stateless_settings()};
+};
+
+int session_chunks(const std::map<std::string, std::string>& jar) {
+  int n = 0;
+  for (const auto& [k, v] : jar) n += k.starts_with("__Host-tessera_session_");
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("oidc stateless: the session travels in sealed cookie chunks under 4 KB, the store keeps nothing") {
+  stateless_fixture f;
+  REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+  CHECK(session_chunks(f.rp.browser.jar) == 1);
+  CHECK(f.rp.store.size() == 1);  // the spent sign-in state only: no session
+  auto me = f.rp.browser.get(std::string(rp) + "/me");
+  REQUIRE(me.result_int() == 200);
+  CHECK(boost::json::parse(me.body()).as_object()["subject"] == "alice");
+
+  // Azure-sized tokens: several chunks, each cookie under 4 KB.
+  f.idp.id_claims_hook = [](boost::json::object& c) { c.erase("at_hash"); };  // the token is replaced below
+  f.idp.token_hook = [&f](boost::json::object& b) {
+    b["access_token"] = std::string(7000, 'a');
+    f.idp.last_access_token = std::string(7000, 'a');  // what userinfo then accepts
+  };
+  REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+  CHECK(session_chunks(f.rp.browser.jar) >= 3);
+  for (const auto& line : f.rp.browser.set_cookie_log) CHECK(line.size() < 4096);
+  REQUIRE(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+
+  SECTION("a tampered chunk") {
+    auto& c = f.rp.browser.jar.at("__Host-tessera_session_2");
+    c[10] = c[10] == 'A' ? 'B' : 'A';
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  }
+  SECTION("a dropped chunk") {
+    f.rp.browser.jar.erase("__Host-tessera_session_3");
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  }
+  SECTION("a chunk of another session") {
+    const auto mine = f.rp.browser.jar;
+    REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+    auto other2 = f.rp.browser.jar.at("__Host-tessera_session_2");
+    f.rp.browser.jar = mine;
+    f.rp.browser.jar["__Host-tessera_session_2"] = other2;
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  }
+  SECTION("chunks moved to other places") {
+    auto one = f.rp.browser.jar.at("__Host-tessera_session_1");
+    f.rp.browser.jar["__Host-tessera_session_1"] = f.rp.browser.jar.at("__Host-tessera_session_2");
+    f.rp.browser.jar["__Host-tessera_session_2"] = one;
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  }
+}
+
+TEST_CASE("oidc stateless: /me refreshes the IdP's tokens into new cookies; logout clears them") {
+  stateless_fixture f;
+  REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+  const auto before = f.rp.browser.jar;  // its refresh token is spent by the refresh below
+  f.clock.advance(seconds(400));
+  f.rp.browser.set_cookie_log.clear();
+  REQUIRE(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+  CHECK(f.idp.refresh_calls.load() == 1);
+  CHECK(!f.rp.browser.set_cookie_log.empty());
+  REQUIRE(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+  CHECK(f.idp.refresh_calls.load() == 1);  // the new cookies hold fresh tokens
+  const auto copy = f.rp.browser.jar;
+
+  auto page = f.rp.browser.get(std::string(rp) + "/logout");
+  REQUIRE(page.result_int() == 200);
+  const std::string marker = "name=\"csrf_token\" value=\"";
+  const auto from = page.body().find(marker) + marker.size();
+  const std::string csrf = page.body().substr(from, page.body().find('"', from) - from);
+  auto out = f.rp.browser.post_form(std::string(rp) + "/logout", "csrf_token=" + csrf);
+  REQUIRE(out.result_int() == 303);
+  CHECK(session_chunks(f.rp.browser.jar) == 0);
+  CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  // What stateless costs (documented): a copy of the cookies lives until it expires...
+  f.rp.browser.jar = copy;
+  CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 200);
+  // ...but one whose refresh token the IdP rotated away ends at its next refresh.
+  f.rp.browser.jar = before;
+  CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+  SECTION("a refused refresh clears the cookies") {
+    f.rp.browser.jar = copy;
+    f.clock.advance(seconds(400));
+    f.idp.refuse_refresh = true;
+    CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
+    CHECK(session_chunks(f.rp.browser.jar) == 0);
+  }
 }

@@ -35,12 +35,19 @@ TEST_CASE("profile generic_oidc: default scopes follow what the IdP lists") {
   CHECK(query_of(g.rp().start())["scope"] == "openid profile email");
   profile_fixture<profile::generic_oidc> h("https://idp.example.com", [](test_idp&, identity::upstream_settings& s) {
     s.scopes = {"openid", "groups"};
-    s.extra_authorize_parameters = {{"acr_values", "mfa"}, {"state", "overridden?"}};
+    s.extra_authorize_parameters = {{"acr_values", "mfa"}};
   });
   auto q = query_of(h.rp().start());
   CHECK(q["scope"] == "openid groups");
   CHECK(q["acr_values"] == "mfa");
-  CHECK(q["state"] != "overridden?");  // never overrides the protocol's own
+  // The protocol's own parameters, or one name twice: configuration errors.
+  for (auto extra : {std::vector<std::pair<std::string, std::string>>{{"state", "mine"}},
+                     std::vector<std::pair<std::string, std::string>>{{"prompt", "none"}},
+                     std::vector<std::pair<std::string, std::string>>{{"acr_values", "a"}, {"acr_values", "b"}}}) {
+    auto bad = h.settings;
+    bad.extra_authorize_parameters = extra;
+    CHECK_THROWS_AS((relying_party<profile::generic_oidc>{h.idp, bad, h.clock}), tessera::system_error);
+  }
 }
 
 TEST_CASE("profile okta: idp= passed on from /login (Flyte idpQueryParameter), offline_access") {

@@ -224,6 +224,7 @@ struct browser_sim {
     for (auto it = res.find(transport::http::field::set_cookie); it != res.end() && it->name() == transport::http::field::set_cookie;
          ++it) {
       std::string line(it->value());
+      set_cookie_log.push_back(line);
       auto eq = line.find('=');
       auto semi = line.find(';');
       std::string name = line.substr(0, eq), value = line.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
@@ -238,6 +239,7 @@ struct browser_sim {
 
   transport::in_memory wire;
   std::map<std::string, std::string> jar;
+  std::vector<std::string> set_cookie_log;
 };
 
 inline constexpr std::string_view rp = "https://rp.example.com";
@@ -266,10 +268,11 @@ inline identity::upstream_settings idp_settings(const test_idp& idp) {
 /// A relying party (tessera's oidc identity of profile P) in front of `idp`, with its own router.
 template <class P = identity::profile::generic_oidc>
 struct relying_party {
-  relying_party(test_idp& idp, identity::upstream_settings u, const shared_clock& clk, identity::oidc_settings o = quiet())
+  relying_party(test_idp& idp, identity::upstream_settings u, const shared_clock& clk, identity::oidc_settings o = quiet(),
+                identity::session_identity_settings web = rp_settings())
       : clock(clk),
         idp_wire(idp.routes),
-        id(rp_settings(), std::move(u), transport::any_sync_client(idp_wire), store, clock, std::move(o)),
+        id(std::move(web), std::move(u), transport::any_sync_client(idp_wire), store, clock, std::move(o)),
         routes(make_routes(id)),
         browser(routes) {}
   static identity::oidc_settings quiet() {

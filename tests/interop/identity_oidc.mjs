@@ -86,7 +86,8 @@ runTest('interop_identity_oidc', async () => {
     const server = await startServer({
       port: rpPort,
       attempts: 1,
-      extraArgs: ['--oidc-base-url', idp.issuer, '--oidc-client-id', 'tessera', '--oidc-client-secret-env', 'TESSERA_TEST_OIDC_SECRET'],
+      extraArgs: ['--oidc-base-url', idp.issuer, '--oidc-client-id', 'tessera', '--oidc-client-secret-env', 'TESSERA_TEST_OIDC_SECRET',
+                  '--oidc-post-logout-redirect-uri', `${rpUrl}/logout`],
       env: { TESSERA_TEST_OIDC_SECRET: 'tessera-upstream-secret' },
     });
     checkEqual((await fetch(`${server.issuer}/readyz`)).status, 200, '/readyz once the IdP is known');
@@ -140,6 +141,13 @@ runTest('interop_identity_oidc', async () => {
     const cbUrl = await got;
     const tokens = await oidc.authorizationCodeGrant(config, cbUrl, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     checkEqual(tokens.claims().sub, PERSON, 'the ID token tessera issued names the IdP person');
+    // Flyte's /me answers for a Bearer access token too, in either header.
+    for (const header of ['authorization', 'flyte-authorization']) {
+      const r = await fetch(`${server.issuer}/me`, { headers: { [header]: `Bearer ${tokens.access_token}` } });
+      checkEqual(r.status, 200, `/me with a Bearer token in ${header}`);
+      checkEqual((await r.json()).subject, PERSON, `/me subject for the Bearer token in ${header}`);
+      checkEqual(r.headers.get('x-user-subject'), PERSON, 'X-User-Subject');
+    }
     await cli.close();
 
     // 5. Logout at both ends.

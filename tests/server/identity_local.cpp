@@ -1333,10 +1333,11 @@ TEST_CASE("session_identity with another authenticator keeps the same logout and
 
   // A session of a user the authenticator does not recognize is no session.
   std::error_code ec;
-  auto cookie = id.services().start_session(make_request(bhttp::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}, {}}, ec);
+  auto cookies = id.services().start_session(make_request(bhttp::verb::get, "/"), plain_ctx, identity::user{"someone", {}, {}, {}}, ec);
   REQUIRE_FALSE(ec);
+  REQUIRE(cookies.lines.size() == 1);
   CHECK(store.puts == 1);
-  CHECK_FALSE(id.current_user(make_request(bhttp::verb::get, "/", pair_of(cookie)), plain_ctx, ec));
+  CHECK_FALSE(id.current_user(make_request(bhttp::verb::get, "/", pair_of(cookies.lines.front())), plain_ctx, ec));
 }
 
 TEST_CASE("session_identity refuses unsafe settings, naming them") {

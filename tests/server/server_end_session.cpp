@@ -119,3 +119,17 @@ TEST_CASE("end session: without a session, on to the RP at once") {
   CHECK(location_base(res) == "http://localhost:53593/logged-out");
   CHECK(location_query(res).count("state") == 0);
 }
+
+TEST_CASE("end session: a hint issued before the person last authenticated only gets the confirmation page") {
+  fixture f;
+  const std::string hint = id_token_of(f);
+  const auto iat = jose::verify_jws(hint, f.srv.keys().verification_keys()).payload;
+  const auto issued = boost::json::parse(iat).as_object().at("iat").as_int64();
+  request req{bhttp::verb::get, "/oauth2/logout?" + http::form_encode(http::parameters{{"id_token_hint", hint}}), 11};
+  req.set("X-Test-User", "alice");
+  req.set("X-Test-Auth-Time", std::to_string(issued + 3600));  // a later login: the hint is of an older one
+  auto res = f.send(std::move(req));
+  CHECK(res.result_int() == 200);
+  CHECK(res.body().find("Sign out of") != std::string::npos);
+  CHECK(f.idp.ended.load() == 0);
+}

@@ -58,10 +58,10 @@ struct header_identity {
     removed_.insert(std::move(subject));
   }
   /// Ends the request's "session" (the end-session endpoint asks): counted, and a Set-Cookie.
-  std::string end_session(const request& req, const transport::request_context&, std::error_code& ec) const {
+  identity::set_cookie_lines end_session(const request& req, const transport::request_context&, std::error_code& ec) const {
     ec = {};
     if (!req["X-Test-User"].empty()) ended.fetch_add(1);
-    return "test_session=; Max-Age=0; Path=/";
+    return {{"test_session=; Max-Age=0; Path=/"}};
   }
   mutable std::atomic<int> ended{0};
 

@@ -43,6 +43,10 @@ class any_identity {
   template <identity_policy I>
     requires(!std::same_as<std::remove_cvref_t<I>, any_identity>)
   explicit any_identity(const I& i) : impl_(std::make_shared<model<const I*>>(&i)) {}
+  /// A temporary identity would be gone before the handle is used.
+  template <identity_policy I>
+    requires(!std::same_as<std::remove_cvref_t<I>, any_identity>)
+  explicit any_identity(const I&&) = delete;
 
   /// Shares ownership of `i`.
   template <identity_policy I>
@@ -59,8 +63,12 @@ class any_identity {
   void install(transport::router& r) const { impl_->install(r); }
   const identity::browser& browser() const { return impl_->browser(); }
   bool recognizes(const user& u) const { return impl_->recognizes(u); }
+  /// Whether the identity can end sessions (`ends_sessions`): the server advertises its
+  /// end_session_endpoint only then.
+  bool can_end_sessions() const { return impl_->can_end_sessions(); }
   /// Forwards to the identity's `end_session`; `session_end_unsupported` when it has none.
-  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+  set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                               std::error_code& ec) const {
     return impl_->end_session(req, ctx, ec);
   }
 
@@ -73,7 +81,9 @@ class any_identity {
     virtual void install(transport::router&) const = 0;
     virtual const identity::browser& browser() const = 0;
     virtual bool recognizes(const user&) const = 0;
-    virtual std::string end_session(const transport::request&, const transport::request_context&, std::error_code&) const = 0;
+    virtual set_cookie_lines end_session(const transport::request&, const transport::request_context&,
+                                         std::error_code&) const = 0;
+    virtual bool can_end_sessions() const = 0;
   };
   template <class P>
   struct model final : concept_t {
@@ -91,8 +101,9 @@ class any_identity {
       else
         return true;
     }
-    std::string end_session(const transport::request& req, const transport::request_context& ctx,
-                            std::error_code& ec) const override {
+    bool can_end_sessions() const override { return ends_sessions<std::remove_cvref_t<decltype(*p_)>>; }
+    set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                                 std::error_code& ec) const override {
       if constexpr (ends_sessions<std::remove_cvref_t<decltype(*p_)>>) {
         return p_->end_session(req, ctx, ec);
       } else {

@@ -86,15 +86,15 @@ class login_services {
   virtual std::optional<user> current_user(const transport::request& req, const transport::request_context& ctx,
                                            std::error_code& ec) const = 0;
   /// Ends the session the request carries (session fixation, row 16) and starts one for `u`:
-  /// returns its `Set-Cookie` value. On a store or crypto failure `ec` is set and "" returned;
-  /// answer with `unavailable`.
-  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+  /// returns its `Set-Cookie` values. On a store or crypto failure `ec` is set and nothing
+  /// returned; answer with `unavailable`.
+  virtual set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
                                     std::error_code& ec) const = 0;
   /// As above, keeping `upstream` (an external login's IdP tokens, in the authenticator's own
   /// format) sealed with the session (session.hpp); `input_too_large` past
   /// `store::session_record::max_upstream_size`.
-  virtual std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                                    std::string_view upstream, std::error_code& ec) const = 0;
+  virtual set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                         std::string_view upstream, std::error_code& ec) const = 0;
   /// Records the one-time value `key` (a hash, never a secret) as used until `expires_at`:
   /// true the first time. With a store that keeps one-time identifiers (`store::jti_store`)
   /// this holds across every process sharing the store; with another it is always true.

@@ -57,8 +57,22 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera::identity {
+
+/// The `Set-Cookie` values one response must carry (a session may take several cookies).
+struct set_cookie_lines {
+  std::vector<std::string> lines;
+  bool empty() const noexcept { return lines.empty(); }
+  void add(std::string line) {
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  /// Adds every line to `res` as its own `Set-Cookie` field.
+  void add_to(transport::response& res) const {
+    for (const auto& l : lines) res.insert(transport::http::field::set_cookie, l);
+  }
+};
 
 class browser {
  public:
@@ -86,8 +100,9 @@ class browser {
   http::cookie_attributes cookie_attributes(const transport::request_context& ctx, seconds max_age,
                                             http::same_site_policy same_site = http::same_site_policy::lax) const;
 
-  /// The cookies of ALL `Cookie` fields of `req`, joined as one header would carry them.
-  /// `cookie_malformed` / `input_too_large` as `http::parse_cookie_header`, with no cookies.
+  /// The cookies of ALL `Cookie` fields of `req`, joined as one header would carry them (up
+  /// to 40 KiB: stateless sessions). `cookie_malformed` / `input_too_large` as
+  /// `http::parse_cookie_header`, with no cookies.
   static http::request_cookies read_cookies(const transport::request& req, std::error_code& ec);
 
   /// The `Set-Cookie` value of cookie `name` (named by mode) holding `value` sealed until

@@ -22,9 +22,9 @@
 //   i.recognizes(u) -> bool                               (optional)
 //       whether `u` is still a user of this identity; without it, every user is. The
 //       authorization server asks before a refresh, so a removed person stops getting tokens
-//   i.end_session(req, ctx, ec) -> std::string                (optional)
+//   i.end_session(req, ctx, ec) -> set_cookie_lines           (optional)
 //       ends the request's session (deleted from the store, so a copied cookie dies too) and
-//       returns the `Set-Cookie` value that removes the cookie; `ec` for store failures. The
+//       returns the `Set-Cookie` values that remove its cookies; `ec` for store failures. The
 //       authorization server's end_session_endpoint (RP-initiated logout) needs it
 //   i.browser() -> const identity::browser&
 //       the deployment's one browser layer (browser.hpp): the server seals its
@@ -101,7 +101,7 @@ inline constexpr bool is_identity_handle = false;
 template <class I>
 concept ends_sessions = requires(const I& i, const transport::request& req, const transport::request_context& ctx,
                                  std::error_code& ec) {
-  { i.end_session(req, ctx, ec) } -> std::same_as<std::string>;
+  { i.end_session(req, ctx, ec) } -> std::same_as<set_cookie_lines>;
 };
 
 /// Whether identity `I` can say that a user no longer exists (`recognizes`).

@@ -88,7 +88,7 @@ class oidc_authenticator {
   static constexpr std::string_view state_cookie = "tessera_oidc";
 
   /// Throws `tessera::system_error` (`config_value_invalid`) for no provider, a null one,
-  /// two of one name, a callback path that does not start with '/', a provider whose
+  /// two of one name or one `subject_prefix`, a callback path that does not start with '/', a provider whose
   /// `redirect_uri` path is not `callback_path`, or a non-positive `login_lifetime`.
   explicit oidc_authenticator(settings_type s) : settings_(checked(std::move(s))) {}
 
@@ -129,7 +129,7 @@ class oidc_authenticator {
     if (!p) return std::nullopt;  // a provider no longer configured: the session ends
     auto next = p->refresh(*t, ec);
     if (ec) {
-      report(p->settings().name, "could not refresh a session", ec, {});
+      if (ec != error::upstream_unavailable) report(p->settings().name, "could not refresh a session", ec, {});
       return std::nullopt;
     }
     if (!next) {
@@ -228,6 +228,11 @@ class oidc_authenticator {
       return with_spent(refused(req, s, st->provider, error::login_state_mismatch, {}));
     const upstream_provider* p = provider(st->provider);
     if (!p) return with_spent(refused(req, s, st->provider, error::upstream_provider_unknown, {}));
+    if (!p->ready(ec)) {  // a replica whose discovery has not succeeded yet
+      report(st->provider, "sign-in failed", p->status().last_error ? p->status().last_error : ec, {});
+      return with_spent(b.error_page(req, transport::http::status::service_unavailable, "Sign-in unavailable",
+                                     "The identity provider cannot be reached right now. Please try again in a minute."));
+    }
     // One use per state, across processes sharing the store (the cookie may have been copied).
     if (!s.use_once("oidc-state:" + store::token_hash(st->request.state), s.now() + settings_.login_lifetime, ec)) {
       if (ec) return with_spent(s.unavailable(req, ec));
@@ -255,13 +260,12 @@ class oidc_authenticator {
       }
       return with_spent(refused(req, s, st->provider, ec, idp_error));
     }
-    if (!st->reauthenticate && login->person.auth_time == time_point{}) login->person.auth_time = s.now();
-    std::string session = s.start_session(req, ctx, login->person, login->tokens.to_json(), ec);
+    auto session = s.start_session(req, ctx, login->person, login->tokens.to_json(), ec);
     if (ec) return with_spent(s.unavailable(req, ec));
     // The redirect was checked at /login and sealed since; checked again all the same.
     const std::string target = b.is_safe_redirect(st->redirect) ? st->redirect : std::string(s.default_redirect());
     auto res = with_spent(browser::see_other(req, target));
-    res.insert(transport::http::field::set_cookie, session);
+    session.add_to(res);
     return res;
   }
 
@@ -354,8 +358,13 @@ class oidc_authenticator {
     for (std::size_t i = 0; i < s.providers.size(); ++i) {
       if (!s.providers[i]) fail("providers[" + std::to_string(i) + "] is null");
       const auto& ps = s.providers[i]->settings();
-      for (std::size_t j = 0; j < i; ++j)
+      for (std::size_t j = 0; j < i; ++j) {
         if (s.providers[j]->settings().name == ps.name) fail("two providers are named " + ps.name);
+        // People of two IdPs must never share a subject (and with it tokens and consents).
+        if (s.providers[j]->settings().subject_prefix == ps.subject_prefix)
+          fail("providers " + s.providers[j]->settings().name + " and " + ps.name +
+               " need distinct subject_prefix values (e.g. \"" + ps.name + ":\")");
+      }
       auto u = boost::urls::parse_absolute_uri(ps.redirect_uri);
       if (!u || u->encoded_path() != s.callback_path)
         fail("provider " + ps.name + ": redirect_uri must be this server's URL of " + s.callback_path);

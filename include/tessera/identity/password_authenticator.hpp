@@ -171,10 +171,10 @@ class password_authenticator {
     address_slot.refund();
     by_pair_.record_success(pair);
 
-    auto session_cookie = s.start_session(req, ctx, to_user(*u, now), ec);
+    auto session_cookies = s.start_session(req, ctx, to_user(*u, now), ec);
     if (ec) return s.unavailable(req, ec);
     auto res = browser::see_other(req, redirect);
-    res.insert(transport::http::field::set_cookie, session_cookie);
+    session_cookies.add_to(res);
     auto spent = b.csrf_spent(ctx, csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;

@@ -33,9 +33,10 @@
 //   gcp_identity   Identity Platform: issuer `https://securetoken.google.com/<project>`, `aud`
 //                  the project id (`audience`, else the base URL's last segment). Vouches for
 //                  tokens (Flyte's `IDToken`); nobody signs in through it here.
-//   azure_ad       v2 endpoints. A tenant's base URL: its issuer exactly. `/common`,
-//                  `/organizations`, `/consumers`: the document's `{tenantid}` template with an
-//                  allow-list (`tenants`, required — never "any tenant"). Either way the v1
+//   azure_ad       v2 endpoints. A tenant's base URL: its issuer exactly; `/consumers`: the
+//                  personal-accounts tenant's issuer. `/common`, `/organizations`: the
+//                  document's `{tenantid}` template with an allow-list (`tenants`, required —
+//                  never "any tenant"). Either way the v1
 //                  issuer `https://sts.windows.net/<tid>/` of the same tenants too, and `tid` must
 //                  be the tenant the issuer names (`id_token_tenant_mismatch`).
 //   auth0          issuer with a trailing slash (kept: tokens carry it); `audience` on the
@@ -163,15 +164,25 @@ struct azure_ad : generic_oidc {
     if (path.starts_with("/")) path.erase(0, 1);
     return path.substr(0, path.find('/'));
   }
+  /// The tenant of personal Microsoft accounts: `/consumers` documents name it as issuer.
+  static constexpr std::string_view consumers_tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
   static bool multi_tenant(const upstream_settings& s) {
     const std::string t = tenant_segment(s.base_url);
-    return t == "common" || t == "organizations" || t == "consumers";
+    return t == "common" || t == "organizations";
   }
   static void check(const upstream_settings& s, std::string& why) {
     if (multi_tenant(s) && s.tenants.empty())
-      why = "azure_ad with a /common, /organizations or /consumers base_url needs tenants: the tenants whose people may log in";
+      why = "azure_ad with a /common or /organizations base_url needs tenants: the tenants whose people may log in";
   }
   static std::string discovery_issuer(const upstream_settings& s) {
+    if (s.issuer_url.empty() && tenant_segment(s.base_url) == "consumers") {
+      // One fixed tenant: the base URL with its GUID in place of "consumers".
+      auto u = boost::urls::parse_absolute_uri(s.base_url);
+      std::string path(u->encoded_path());
+      path.replace(0, std::string_view("/consumers").size(), "/" + std::string(consumers_tenant));
+      while (!path.empty() && path.back() == '/') path.pop_back();
+      return std::string(u->scheme()) + "://" + std::string(u->encoded_authority()) + path;
+    }
     if (!s.issuer_url.empty() || !multi_tenant(s)) return s.issuer_url;
     // The multi-tenant documents name the template: the base URL with {tenantid} for the tenant.
     auto u = boost::urls::parse_absolute_uri(s.base_url);

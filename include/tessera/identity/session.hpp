@@ -30,6 +30,18 @@
 // reveals an IdP token. The id hash is the associated data: sealed tokens moved to another
 // session do not open.
 //
+// Stateless sessions (`session_storage::cookies`): for deployments without a shared store
+// (several replicas on the memory store), the session itself — person, claims, auth time,
+// expiry, IdP tokens — travels in sealed cookies, split into numbered chunks of under 4 KB each
+// (`tessera_session_1`, `tessera_session_2`, ...; Azure AD's tokens alone exceed 4,096 bytes).
+// Each chunk is sealed under its own name and carries the session's random id and the chunk
+// count, so chunks cannot be reordered, dropped or mixed with another session's. The price, as
+// in Flyte: logout clears this browser's cookies, but a copied cookie stays valid until it
+// expires, and a silent refresh of the IdP's tokens can only be kept where the answer is the
+// identity's own (/me), since it needs new cookies. Requests then carry the session's size in
+// `Cookie` (up to 8 chunks of under 4 KiB): raise the server's `header_limit` (8 KiB by
+// default; 48 KiB covers the largest).
+//
 // Lifetime is absolute (`lifetime`, default 8 h, from login): no sliding renewal, so a stolen
 // cookie has a bounded life. The cookie's Max-Age, the sealed expiry and the store record's
 // `expires_at` are the same instant.
@@ -59,6 +71,12 @@
 
 namespace tessera::identity {
 
+/// Where sessions live (header comment).
+enum class session_storage {
+  store,    // the store keeps the session; the cookie holds its id
+  cookies,  // the sealed cookies hold the whole session
+};
+
 /// Sessions kept in `Store`, keyed by sealed cookies. Const member functions are thread-safe
 /// when the store's are. Holds references: the store, the browser and the clock must outlive it.
 template <class Store, class Clock = system_clock>
@@ -70,8 +88,13 @@ class session_manager {
   /// The cookie's name in plain mode; `__Host-tessera_session` in secure mode.
   static constexpr std::string_view cookie = "tessera_session";
 
-  /// A live session: the hash it is stored under, its record, and its upstream tokens opened
-  /// (`upstream`, empty for a local login) with the key they are sealed under.
+  /// Stateless sessions: plain bytes of a session per cookie chunk, and chunks at most.
+  static constexpr std::size_t chunk_bytes = 2800;
+  static constexpr std::size_t max_chunks = 8;
+
+  /// A live session: the hash it is stored under (stateless: of its random id), its record,
+  /// and its upstream tokens opened (`upstream`, empty for a local login) with the key they are
+  /// sealed under (store mode).
   struct session {
     std::string id_hash;
     store::session_record record;
@@ -79,25 +102,30 @@ class session_manager {
     std::string upstream_key;  // derived from the session id; never stored
   };
 
-  session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock)
-      : store_(store), browser_(b), lifetime_(lifetime), clock_(clock) {
+  session_manager(Store& store, const browser& b, seconds lifetime, const Clock& clock,
+                  session_storage storage = session_storage::store)
+      : store_(store), browser_(b), lifetime_(lifetime), clock_(clock), storage_(storage) {
     TESSERA_ASSERT(lifetime_.count() > 0);
   }
 
   seconds lifetime() const noexcept { return lifetime_; }
+  session_storage storage() const noexcept { return storage_; }
   /// The store sessions are kept in.
   Store& store() const noexcept { return store_; }
   /// The session cookie's name for this request.
   std::string cookie_name(const transport::request_context& ctx) const { return browser_.cookie_name(ctx, cookie); }
 
-  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` value that
-  /// hands it to the browser. `claims` of `u` are stored as JSON, `upstream` (an external
-  /// login's IdP tokens; at most `session_record::max_upstream_size` bytes, else
-  /// `input_too_large`) sealed as the header comment says. Fails as the store does, or with
-  /// `random_failure` / `crypto_failure`; then returns "" and stores nothing usable.
-  std::string start(const user& u, const transport::request_context& ctx, std::error_code& ec,
-                    std::string_view upstream = {}) const {
+  /// Starts a session for `u` under a fresh random id and returns the `Set-Cookie` values that
+  /// hand it to the browser (`req`: the request it answers, whose stale chunks are expired).
+  /// `claims` of `u` are stored as JSON, `upstream` (an external login's IdP tokens; at most
+  /// `session_record::max_upstream_size` bytes, else `input_too_large`) sealed as the header
+  /// comment says. Fails as the store does, with `random_failure` / `crypto_failure`, or
+  /// (stateless) `input_too_large` past `max_chunks`; then returns nothing and stores nothing
+  /// usable.
+  set_cookie_lines start(const user& u, const transport::request& req, const transport::request_context& ctx,
+                         std::error_code& ec, std::string_view upstream = {}) const {
     ec = {};
+    if (storage_ == session_storage::cookies) return start_in_cookies(u, req, ctx, ec, upstream);
     if (upstream.size() > store::session_record::max_upstream_size) {
       ec = error::input_too_large;
       return {};
@@ -127,7 +155,9 @@ class session_manager {
     if (ec) return {};
     store_.put_session(hash, rec, ec);
     if (ec) return {};
-    return header;
+    set_cookie_lines out;
+    out.add(std::move(header));
+    return out;
   }
 
   /// The live session the request's cookie names, or nullopt: no cookie, a cookie sent twice,
@@ -137,6 +167,7 @@ class session_manager {
                               std::error_code& ec) const {
     ec = {};
     const time_point now = clock_.now();
+    if (storage_ == session_storage::cookies) return find_in_cookies(req, ctx, now);
     std::error_code cookie_ec;
     auto id = browser_.open_cookie(req, ctx, cookie, now, cookie_ec);
     if (!id) return std::nullopt;
@@ -162,24 +193,39 @@ class session_manager {
 
   /// Replaces the upstream tokens of live session `s` (a silent refresh at the IdP), keeping
   /// everything else. `input_too_large` past `session_record::max_upstream_size`; the store's
-  /// failures. `s.upstream` becomes `upstream`.
-  void replace_upstream(session& s, std::string_view upstream, std::error_code& ec) const {
+  /// failures. `s.upstream` becomes `upstream`. Stateless: the new cookies are returned (the
+  /// answer to `req` must carry them).
+  set_cookie_lines replace_upstream(session& s, std::string_view upstream, const transport::request& req,
+                                    const transport::request_context& ctx, std::error_code& ec) const {
     ec = {};
+    if (storage_ == session_storage::cookies) {
+      auto out = seal_in_cookies(s, upstream, req, ctx, ec);
+      if (!ec) s.upstream.assign(upstream);
+      return out;
+    }
     if (upstream.size() > store::session_record::max_upstream_size || s.upstream_key.empty()) {
       ec = s.upstream_key.empty() ? std::error_code(error::session_invalid) : std::error_code(error::input_too_large);
-      return;
+      return {};
     }
     store::session_record rec = s.record;
     rec.upstream = crypto::sealer(s.upstream_key).seal(upstream, s.id_hash, ec);
-    if (ec) return;
+    if (ec) return {};
     store_.put_session(s.id_hash, rec, ec);
-    if (ec) return;
+    if (ec) return {};
     s.record = std::move(rec);
     s.upstream.assign(upstream);
+    return {};
   }
 
-  /// Deletes session `s` from the store (its cookie then opens to nothing).
-  void remove(const session& s, std::error_code& ec) const { store_.delete_session(s.id_hash, ec); }
+  /// Ends session `s`: deleted from the store (its cookie then opens to nothing); stateless,
+  /// the returned values expire its cookies.
+  set_cookie_lines remove(const session& s, const transport::request& req, const transport::request_context& ctx,
+                          std::error_code& ec) const {
+    ec = {};
+    if (storage_ == session_storage::cookies) return expire_cookies(req, ctx, ec);
+    store_.delete_session(s.id_hash, ec);
+    return {};
+  }
 
   /// The user of the request's session (see `find`), with a `login_id` that names this
   /// session. A record whose claims are not a JSON object reads as no session.
@@ -200,17 +246,20 @@ class session_manager {
   }
 
   /// Deletes the request's session from the store (when it has one) and returns the
-  /// `Set-Cookie` value that removes the cookie. On a store failure the session is still
-  /// alive: `ec` is set and "" returned, so the caller does not claim a logout that did not
-  /// happen.
-  std::string end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+  /// `Set-Cookie` values that remove its cookies. On a store failure the session is still
+  /// alive: `ec` is set and nothing returned, so the caller does not claim a logout that did
+  /// not happen.
+  set_cookie_lines end(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
+    if (storage_ == session_storage::cookies) return expire_cookies(req, ctx, ec);
     auto s = find(req, ctx, ec);
     if (ec) return {};
     if (s) {
       store_.delete_session(s->id_hash, ec);
       if (ec) return {};
     }
-    return browser_.expire_cookie(ctx, cookie, ec);
+    set_cookie_lines out;
+    out.add(browser_.expire_cookie(ctx, cookie, ec));
+    return out;
   }
 
   /// The key a session's upstream tokens are sealed under: HMAC-SHA-256 of a fixed label under
@@ -237,10 +286,139 @@ class session_manager {
   }
 
  private:
+  // --- stateless sessions ---------------------------------------------------------------
+
+  std::string chunk_name(std::size_t i) const { return std::string(cookie) + "_" + std::to_string(i); }
+
+  set_cookie_lines start_in_cookies(const user& u, const transport::request& req, const transport::request_context& ctx,
+                                    std::error_code& ec, std::string_view upstream) const {
+    std::array<unsigned char, 16> raw;
+    crypto::random_bytes(raw, ec);
+    if (ec) return {};
+    session s;
+    s.id_hash = crypto::base64url_encode(raw);  // the session's random id (public: names the chunks)
+    const time_point now = clock_.now();
+    s.record.subject = u.subject;
+    s.record.user_claims = boost::json::serialize(u.claims);
+    s.record.auth_time = u.auth_time == time_point{} ? now : u.auth_time;
+    s.record.expires_at = std::chrono::floor<seconds>(now) + lifetime_;
+    return seal_in_cookies(s, upstream, req, ctx, ec);
+  }
+
+  // The cookies of session `s` with `upstream`; expires chunks of a longer earlier session.
+  set_cookie_lines seal_in_cookies(const session& s, std::string_view upstream, const transport::request& req,
+                                   const transport::request_context& ctx, std::error_code& ec) const {
+    if (upstream.size() > store::session_record::max_upstream_size) {
+      ec = error::input_too_large;
+      return {};
+    }
+    boost::json::object o{{"s", s.record.subject},
+                          {"c", s.record.user_claims},
+                          {"a", to_unix_seconds(s.record.auth_time)},
+                          {"e", to_unix_seconds(s.record.expires_at)}};
+    if (!upstream.empty()) o["u"] = upstream;
+    std::string plain = boost::json::serialize(o);
+    const std::size_t n = (plain.size() + chunk_bytes - 1) / chunk_bytes;
+    if (n > max_chunks) {
+      OPENSSL_cleanse(plain.data(), plain.size());
+      ec = error::input_too_large;
+      return {};
+    }
+    const time_point now = clock_.now();
+    const seconds left = std::chrono::duration_cast<seconds>(s.record.expires_at - std::chrono::floor<seconds>(now));
+    if (left.count() <= 0) {
+      ec = error::session_invalid;
+      return {};
+    }
+    set_cookie_lines out;
+    for (std::size_t i = 1; i <= n; ++i) {
+      std::string piece = s.id_hash + "." + std::to_string(i) + "." + std::to_string(n) + ".";
+      piece.append(std::string_view(plain).substr((i - 1) * chunk_bytes, chunk_bytes));
+      out.add(browser_.seal_cookie(ctx, chunk_name(i), piece, left, now, ec));
+      OPENSSL_cleanse(piece.data(), piece.size());
+      if (ec) break;
+    }
+    OPENSSL_cleanse(plain.data(), plain.size());
+    if (ec) return {};
+    // Chunks beyond n that the browser still holds would otherwise linger.
+    std::error_code read_ec;
+    auto cookies = browser::read_cookies(req, read_ec);
+    for (std::size_t i = n + 1; i <= max_chunks && !read_ec; ++i)
+      if (cookies.find(browser_.cookie_name(ctx, chunk_name(i)))) out.add(browser_.expire_cookie(ctx, chunk_name(i), ec));
+    return out;
+  }
+
+  std::optional<session> find_in_cookies(const transport::request& req, const transport::request_context& ctx,
+                                         time_point now) const {
+    std::string plain;
+    std::string id;
+    std::size_t count = 0;
+    for (std::size_t i = 1; i <= max_chunks && (count == 0 || i <= count); ++i) {
+      std::error_code cookie_ec;
+      auto piece = browser_.open_cookie(req, ctx, chunk_name(i), now, cookie_ec);
+      if (!piece) return std::nullopt;
+      // "<id>.<i>.<n>." then the bytes.
+      const auto a = piece->find('.');
+      const auto b = a == std::string::npos ? a : piece->find('.', a + 1);
+      const auto c = b == std::string::npos ? b : piece->find('.', b + 1);
+      if (c == std::string::npos) return std::nullopt;
+      const std::string_view pid = std::string_view(*piece).substr(0, a);
+      const std::string_view index = std::string_view(*piece).substr(a + 1, b - a - 1);
+      const std::string_view total = std::string_view(*piece).substr(b + 1, c - b - 1);
+      if (index != std::to_string(i) || total.empty() || total.size() > 1 || total[0] < '1' ||
+          static_cast<std::size_t>(total[0] - '0') > max_chunks)
+        return std::nullopt;
+      if (i == 1) {
+        id = std::string(pid);
+        count = static_cast<std::size_t>(total[0] - '0');
+      } else if (pid != id || static_cast<std::size_t>(total[0] - '0') != count) {
+        return std::nullopt;
+      }
+      plain.append(std::string_view(*piece).substr(c + 1));
+      OPENSSL_cleanse(piece->data(), piece->size());
+    }
+    if (count == 0) return std::nullopt;
+    std::error_code json_ec;
+    auto v = boost::json::parse(plain, json_ec);
+    OPENSSL_cleanse(plain.data(), plain.size());
+    if (json_ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    const auto* sub = o.if_contains("s");
+    const auto* claims = o.if_contains("c");
+    const auto* auth = o.if_contains("a");
+    const auto* exp = o.if_contains("e");
+    const auto* up = o.if_contains("u");
+    if (!sub || !sub->is_string() || !claims || !claims->is_string() || !auth || !auth->is_int64() || !exp ||
+        !exp->is_int64() || (up && !up->is_string()))
+      return std::nullopt;
+    session s;
+    s.id_hash = std::move(id);
+    s.record.subject = std::string(sub->get_string());
+    s.record.user_claims = std::string(claims->get_string());
+    s.record.auth_time = from_unix_seconds(auth->get_int64());
+    s.record.expires_at = from_unix_seconds(exp->get_int64());
+    if (now >= s.record.expires_at) return std::nullopt;
+    if (up) s.upstream = std::string(up->get_string());
+    return s;
+  }
+
+  set_cookie_lines expire_cookies(const transport::request& req, const transport::request_context& ctx,
+                                  std::error_code& ec) const {
+    ec = {};
+    set_cookie_lines out;
+    std::error_code read_ec;
+    auto cookies = browser::read_cookies(req, read_ec);
+    for (std::size_t i = 1; i <= max_chunks; ++i)
+      if (i == 1 || (!read_ec && cookies.find(browser_.cookie_name(ctx, chunk_name(i)))))
+        out.add(browser_.expire_cookie(ctx, chunk_name(i), ec));
+    return out;
+  }
+
   Store& store_;
   const browser& browser_;
   seconds lifetime_;
   const Clock& clock_;
+  session_storage storage_;
 };
 
 }  // namespace tessera::identity

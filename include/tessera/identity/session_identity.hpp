@@ -87,9 +87,13 @@ struct session_identity_settings {
   std::string login_path = "/login";
   std::string logout_path = "/logout";
   std::string me_path = "/me";
+  /// Where sessions live: the store (default; logout ends a session everywhere), or sealed
+  /// cookies only (no shared store needed; see session.hpp for what that costs).
+  session_storage storage = session_storage::store;
   /// /me also answers for a token, as Flyte's IdentityService does: the first of these
-  /// request headers present (Flyte: `authorization`, and `httpAuthorizationHeader`,
-  /// `flyte-authorization`), as `Bearer <token>` or `IDToken <token>`. An `IDToken` goes to the
+  /// request headers (Flyte: `authorization`, and `httpAuthorizationHeader`,
+  /// `flyte-authorization`) that carries `Bearer <token>` or `IDToken <token>` (other schemes
+  /// are not looked at: the session answers). An `IDToken` goes to the
   /// authenticator when it vouches for ID tokens (an external IdP's); otherwise, and for
   /// `Bearer`, to `token_user` (e.g. a resource validator of the access tokens this deployment
   /// accepts). Without a way to check the token, or when it is refused: 401 `invalid_token`.
@@ -117,7 +121,7 @@ class session_identity {
                    Store& store, const Clock& clock = default_clock())
       : settings_(checked(std::move(settings))),
         browser_(settings_.browser),
-        sessions_(store, browser_, settings_.session_lifetime, clock),
+        sessions_(store, browser_, settings_.session_lifetime, clock, settings_.storage),
         clock_(clock),
         authenticator_(std::move(authenticator_settings)),
         services_(*this) {}
@@ -133,7 +137,7 @@ class session_identity {
                                    std::error_code& ec) const {
     std::optional<user> u;
     if constexpr (refreshes_upstream<Authenticator>) {
-      auto s = live_session(req, ctx, ec);
+      auto s = live_session(req, ctx, ec, nullptr);
       if (s) u = session_type::user_of(*s);
     } else {
       u = sessions_.current_user(req, ctx, ec);
@@ -151,8 +155,9 @@ class session_identity {
   /// Ends the request's session, if any (optional `identity_policy` hook: the authorization
   /// server's RP-initiated logout): the `Set-Cookie` value that removes the cookie. On a store
   /// failure `ec` is set, "" returned, and the session is still alive.
-  std::string end_session(const transport::request& req, const transport::request_context& ctx, std::error_code& ec) const {
-    return sessions_.end(req, ctx, ec);
+  set_cookie_lines end_session(const transport::request& req, const transport::request_context& ctx,
+                               std::error_code& ec) const {
+    return end_locked(req, ctx, ec);
   }
 
   /// Registers the authenticator's pages, GET/POST logout and GET me.
@@ -178,9 +183,9 @@ class session_identity {
     auto u = current_user(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
     if (!u) {
-      auto expired = browser_.expire_cookie(ctx, session_manager<Store, Clock>::cookie, ec);
+      auto expired = sessions_.end(req, ctx, ec);
       auto res = identity::browser::see_other(req, *redirect);
-      if (!ec) res.insert(transport::http::field::set_cookie, expired);
+      if (!ec) expired.add_to(res);
       return res;
     }
     return logout_form(req, ctx, transport::http::status::ok, browser::query_parameter(req, "redirect_url").value_or(""), {});
@@ -216,10 +221,10 @@ class session_identity {
         if (ec) return services_.unavailable(req, ec);
       }
     }
-    auto expired = sessions_.end(req, ctx, ec);
+    auto expired = end_locked(req, ctx, ec);
     if (ec) return services_.unavailable(req, ec);
     auto res = identity::browser::see_other(req, location);
-    res.insert(transport::http::field::set_cookie, expired);
+    expired.add_to(res);
     auto spent = browser_.csrf_spent(ctx, logout_csrf_cookie, ec);
     if (!ec) res.insert(transport::http::field::set_cookie, spent);
     return res;
@@ -229,7 +234,8 @@ class session_identity {
   transport::response me(const transport::request& req, const transport::request_context& ctx) const {
     std::error_code ec;
     std::optional<user> u;
-    if (auto presented = presented_token(req)) {
+    const auto presented = presented_token(req);
+    if (presented) {
       u = token_user(presented->first, presented->second, ec);
       if (!u) {
         const condition c = condition_of(ec) == condition::temporarily_unavailable ? condition::temporarily_unavailable
@@ -237,15 +243,26 @@ class session_identity {
         boost::json::object body{{"error", wire_name(c)}};
         return json_response(req, static_cast<transport::http::status>(http_status(c)), body);
       }
-    } else {
-      u = current_user(req, ctx, ec);
+    }
+    set_cookie_lines cookies;  // a stateless session refreshed here travels back in cookies
+    if (!presented) {
+      if constexpr (refreshes_upstream<Authenticator>) {
+        auto s = live_session(req, ctx, ec, &cookies);
+        if (s) u = session_type::user_of(*s);
+        if (u && !authenticator_.recognizes(*u)) u.reset();
+      } else {
+        u = current_user(req, ctx, ec);
+      }
     }
     if (ec || !u) {
       const condition c = ec ? condition_of(ec) : condition::login_required;
       boost::json::object body{{"error", wire_name(c)}};
-      return json_response(req, ec ? static_cast<transport::http::status>(http_status(c)) : transport::http::status::unauthorized, body);
+      auto res = json_response(req, ec ? static_cast<transport::http::status>(http_status(c)) : transport::http::status::unauthorized, body);
+      cookies.add_to(res);
+      return res;
     }
     auto res = json_response(req, transport::http::status::ok, me_document(*u));
+    cookies.add_to(res);
     if (is_header_safe(u->subject)) res.set("X-User-Subject", u->subject);
     add_claim_headers(res, *u);
     return res;
@@ -323,15 +340,15 @@ class session_identity {
                                      std::error_code& ec) const override {
       return id_.current_user(req, ctx, ec);
     }
-    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                              std::error_code& ec) const override {
+    set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                   std::error_code& ec) const override {
       return start_session(req, ctx, u, {}, ec);
     }
-    std::string start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
-                              std::string_view upstream, std::error_code& ec) const override {
+    set_cookie_lines start_session(const transport::request& req, const transport::request_context& ctx, const user& u,
+                                   std::string_view upstream, std::error_code& ec) const override {
       (void)id_.sessions_.end(req, ctx, ec);  // its expiring Set-Cookie is superseded by the new one
       if (ec) return {};
-      return id_.sessions_.start(u, ctx, ec, upstream);
+      return id_.sessions_.start(u, req, ctx, ec, upstream);
     }
     bool use_once(std::string_view key, time_point expires_at, std::error_code& ec) const override {
       ec = {};
@@ -367,22 +384,36 @@ class session_identity {
 
   using session_type = session_manager<Store, Clock>;
 
-  // The (scheme, token) of the first `token_headers` field present, when its scheme is Bearer
-  // or IDToken; nullopt when none is present. Another scheme reads as ("", "").
+  std::mutex& refresh_lock(std::string_view id_hash) const {
+    return refresh_locks_[std::hash<std::string_view>{}(id_hash) % refresh_locks_.size()];
+  }
+
+  // Ends the request's session under its refresh lock, so a refresh in flight cannot write the
+  // session back after it ended (the refresh reads it again under the same lock).
+  set_cookie_lines end_locked(const transport::request& req, const transport::request_context& ctx,
+                              std::error_code& ec) const {
+    auto s = sessions_.find(req, ctx, ec);
+    if (ec) return {};
+    if (!s) return sessions_.end(req, ctx, ec);
+    std::lock_guard lk(refresh_lock(s->id_hash));
+    return sessions_.end(req, ctx, ec);
+  }
+
+  // The (scheme, token) of the first `token_headers` field that carries Bearer or IDToken;
+  // nullopt when none does (another scheme, e.g. a proxy's Basic, leaves the session to answer).
   std::optional<std::pair<std::string, std::string>> presented_token(const transport::request& req) const {
     for (const auto& h : settings_.token_headers) {
       auto it = req.find(h);
       if (it == req.end()) continue;
       const std::string_view v = it->value();
       const auto sp = v.find(' ');
-      if (sp == std::string_view::npos || sp + 1 >= v.size()) return std::pair<std::string, std::string>{};
+      if (sp == std::string_view::npos || sp + 1 >= v.size()) continue;
       std::string scheme(v.substr(0, sp));
       for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
       std::string_view token = v.substr(sp + 1);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       if (scheme == "bearer") return std::pair<std::string, std::string>{"Bearer", std::string(token)};
       if (scheme == "idtoken") return std::pair<std::string, std::string>{"IDToken", std::string(token)};
-      return std::pair<std::string, std::string>{};
     }
     return std::nullopt;
   }
@@ -399,25 +430,30 @@ class session_identity {
   }
 
   // The request's live session, its upstream tokens refreshed when stale (header comment).
+  // Stateless sessions (`storage == cookies`) are refreshed only when `cookies` is given: the
+  // new tokens must travel in the answer's cookies (the identity's own pages).
   std::optional<typename session_type::session> live_session(const transport::request& req,
                                                             const transport::request_context& ctx,
-                                                            std::error_code& ec) const
+                                                            std::error_code& ec, set_cookie_lines* cookies) const
     requires refreshes_upstream<Authenticator>
   {
     auto s = sessions_.find(req, ctx, ec);
     if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
-    std::lock_guard lk(refresh_locks_[std::hash<std::string>{}(s->id_hash) % refresh_locks_.size()]);
+    if (settings_.storage == session_storage::cookies && !cookies) return s;
+    std::lock_guard lk(refresh_lock(s->id_hash));
     s = sessions_.find(req, ctx, ec);  // another request may have refreshed (or ended) it meanwhile
     if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
     std::error_code idp_ec;
     auto next = authenticator_.refresh_upstream(s->upstream, clock_.now(), idp_ec);
     if (idp_ec) return s;  // the IdP could not be asked: keep the session, try again next time
     if (!next) {
-      sessions_.remove(*s, ec);
+      auto expired = sessions_.remove(*s, req, ctx, ec);
+      if (cookies) *cookies = std::move(expired);
       return std::nullopt;
     }
-    sessions_.replace_upstream(*s, *next, ec);
+    auto fresh = sessions_.replace_upstream(*s, *next, req, ctx, ec);
     if (ec) return std::nullopt;
+    if (cookies) *cookies = std::move(fresh);
     return s;
   }
 

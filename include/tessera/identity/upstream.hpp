@@ -14,7 +14,9 @@
 //    than the issuer its tokens carry) or else `base_url` (a trailing slash aside: Auth0);
 //    `metadata_issuer_mismatch` otherwise. An IdP that cannot be reached does not stop
 //    start-up: `ready` tries again with exponential backoff (`retry_initial` doubling to
-//    `retry_max`) and reports the last cause; `status` is for readiness probes.
+//    `retry_max`) and reports the last cause; `status` is for readiness probes. The document
+//    is fetched again after `metadata_max_age` (one caller fetches, the others go on with the
+//    old one, which also stays when the fetch fails).
 //  * keys: the IdP's JWKS through `oauth::remote_jwks` (cached, Cache-Control within bounds,
 //    an unknown `kid` refetches at most once per cooldown, single flight — a flood of random
 //    `kid`s costs one fetch: docs/security.md row 20).
@@ -73,6 +75,7 @@
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -121,7 +124,13 @@ struct upstream_settings {
   std::vector<std::string> trusted_audiences;
   /// GitHub's API ("https://api.github.com"; GitHub Enterprise: "<base>/api/v3"); empty: derived.
   std::string api_url;
-  /// Sent with every authorization request (after the profile's; a name set twice is an error).
+  /// Put before every subject of this IdP ("github:"), so that people of two IdPs never share a
+  /// subject; required (distinct) when several IdPs are configured. Empty: the IdP's `sub`
+  /// as it is (Flyte's subjects).
+  std::string subject_prefix;
+  /// Sent with every authorization request (after the profile's). A name set twice, or one of
+  /// the protocol's own (response_type, client_id, redirect_uri, scope, state, nonce,
+  /// code_challenge, code_challenge_method, prompt, max_age), is a configuration error.
   std::vector<std::pair<std::string, std::string>> extra_authorize_parameters;
   /// Fetch userinfo after the code exchange when the IdP has an endpoint.
   bool use_userinfo = true;
@@ -131,6 +140,12 @@ struct upstream_settings {
   /// Discovery retries: first after `retry_initial`, doubling up to `retry_max`.
   seconds retry_initial{1};
   seconds retry_max{60};
+  /// Fetch the discovery document again after this long (the keys follow their own
+  /// `keys.max_age` and rotation rules); a failed fetch keeps the old one.
+  seconds metadata_max_age{std::chrono::hours(24)};
+  /// After a refresh could not reach the IdP, sessions wait this long before the next try
+  /// (serving their stale tokens meanwhile).
+  seconds refresh_retry{30};
   /// Refresh the IdP's tokens this long before they expire.
   seconds refresh_skew{30};
   oauth::remote_jwks_options keys{};
@@ -301,17 +316,25 @@ class upstream final : public upstream_provider {
 
   bool ready(std::error_code& ec) const override {
     ec = {};
+    if (auto st = current()) {
+      if (clock_.now() >= st->loaded_at + settings_.metadata_max_age) reload();
+      return true;
+    }
+    // One discovery at a time; callers meanwhile fail fast instead of queueing behind it.
+    std::unique_lock fetching(fetch_mutex_, std::try_to_lock);
+    if (!fetching.owns_lock()) {
+      ec = error::upstream_unavailable;
+      return false;
+    }
     if (current()) return true;
-    std::lock_guard fetching(fetch_mutex_);  // one discovery at a time
-    if (current()) return true;
-    const time_point now = clock_.now();
-    if (attempted_ && now < next_attempt_) {
+    if (attempted_ && clock_.now() < next_attempt_) {
       ec = error::upstream_unavailable;
       return false;
     }
     attempted_ = true;
     std::error_code why;
     auto st = load(why);
+    const time_point now = clock_.now();  // after the fetch: its timeouts do not eat the backoff
     std::lock_guard lk(state_mutex_);
     ++status_.attempts;
     status_.last_error = why;
@@ -323,6 +346,31 @@ class upstream final : public upstream_provider {
     }
     state_ = std::move(st);
     return true;
+  }
+
+  // A stale document is fetched again by one caller, without blocking the others; on failure
+  // the old one stays and the next try waits out the backoff.
+  void reload() const {
+    std::unique_lock fetching(fetch_mutex_, std::try_to_lock);
+    if (!fetching.owns_lock()) return;
+    const time_point now = clock_.now();
+    {
+      std::lock_guard lk(state_mutex_);
+      if (!state_ || now < state_->loaded_at + settings_.metadata_max_age || now < next_attempt_) return;
+    }
+    std::error_code why;
+    auto st = load(why);
+    const time_point after = clock_.now();
+    std::lock_guard lk(state_mutex_);
+    ++status_.attempts;
+    status_.last_error = why;
+    if (why) {
+      next_attempt_ = after + backoff_;
+      backoff_ = std::min(backoff_ * 2, settings_.retry_max);
+      return;
+    }
+    backoff_ = settings_.retry_initial;
+    state_ = std::move(st);
   }
 
   upstream_status status() const override {
@@ -386,7 +434,12 @@ class upstream final : public upstream_provider {
     if (!r.nonce.empty()) params.append({"nonce", r.nonce});
     params.append({"code_challenge", crypto::pkce::s256_challenge(r.code_verifier)});
     params.append({"code_challenge_method", "S256"});
-    if (r.reauthenticate) params.append({"prompt", "login"});
+    if (r.reauthenticate) {
+      // OIDC Core 3.1.2.1: max_age=0 makes the IdP authenticate again and name auth_time,
+      // which the ID token must then prove (finish); plain OAuth 2.0 can only ask.
+      params.append({"prompt", "login"});
+      if (Profile::openid) params.append({"max_age", "0"});
+    }
     std::vector<std::pair<std::string, std::string>> extra;
     Profile::authorize_parameters(settings_, extra);
     for (const auto& p : settings_.extra_authorize_parameters) extra.push_back(p);
@@ -434,20 +487,21 @@ class upstream final : public upstream_provider {
       oauth::id_token_expectations expect;
       expect.nonce = r.nonce;
       expect.access_token = answer.access_token;
+      if (r.reauthenticate) expect.max_age = settings_.leeway;  // a fresh auth_time is required
       auto jwt = st->id_tokens->validate(answer.id_token, expect, ec, clock_);
       if (ec) return std::nullopt;
       if (auto e = Profile::check_id_token(settings_, jwt)) {
         ec = e;
         return std::nullopt;
       }
-      out.person.subject = std::string(jwt.claims.at("sub").get_string());
+      out.tokens.subject = std::string(jwt.claims.at("sub").get_string());
       if (auto at = jwt.date_claim("auth_time")) out.person.auth_time = *at;
       detail::merge_profile_claims(out.person.claims, jwt.claims, settings_);
       if (settings_.use_userinfo && !st->metadata.userinfo_endpoint.empty()) {
         auto info = userinfo(st->metadata.userinfo_endpoint, answer.access_token, ec);
         if (ec) return std::nullopt;
         if (const auto* sub = info.if_contains("sub"); sub && !(sub->is_string() && sub->get_string().empty())) {
-          if (!sub->is_string() || sub->get_string() != out.person.subject) {
+          if (!sub->is_string() || sub->get_string() != out.tokens.subject) {
             ec = error::userinfo_subject_mismatch;
             return std::nullopt;
           }
@@ -458,17 +512,22 @@ class upstream final : public upstream_provider {
       // Plain OAuth 2.0: the profile reads the person from its API.
       auto person = Profile::fetch_person(http_, settings_, answer.access_token, ec);
       if (ec) return std::nullopt;
-      out.person.subject = std::move(person.subject);
+      out.tokens.subject = std::move(person.subject);
       detail::merge_profile_claims(out.person.claims, person.claims, settings_);
     }
     Profile::adjust_claims(out.person.claims);
-    out.tokens.subject = out.person.subject;
+    out.person.subject = settings_.subject_prefix + out.tokens.subject;
     return out;
   }
 
   std::optional<upstream_tokens> refresh(const upstream_tokens& t, std::error_code& ec) const override {
     ec = {};
     if (t.refresh_token.empty()) return std::nullopt;  // nothing to refresh with: refused
+    // After a failure to reach the IdP, wait out the backoff instead of asking on every request.
+    if (clock_.now().time_since_epoch().count() < next_refresh_.load(std::memory_order_acquire)) {
+      ec = error::upstream_unavailable;
+      return std::nullopt;
+    }
     std::error_code ready_ec;
     if (!ready(ready_ec)) {
       ec = ready_ec;
@@ -478,11 +537,17 @@ class upstream final : public upstream_provider {
     transport::form_fields form{{"grant_type", "refresh_token"}, {"refresh_token", t.refresh_token}};
     std::string idp_error;
     auto answer = token_request(*st, std::move(form), ec, idp_error);
-    if (ec == error::upstream_token_refused) {
+    // Only invalid_grant says the refresh token is dead (RFC 6749 5.2): the session ends. Any
+    // other refusal (a rotated client secret, rate limits) or failure is the IdP's trouble:
+    // the session stays, and the next try waits.
+    if (ec == error::upstream_token_refused && idp_error == "invalid_grant") {
       ec = {};
       return std::nullopt;
     }
-    if (ec) return std::nullopt;
+    if (ec) {
+      next_refresh_.store((clock_.now() + settings_.refresh_retry).time_since_epoch().count(), std::memory_order_release);
+      return std::nullopt;
+    }
     upstream_tokens next = t;
     next.access_token = answer.access_token;
     if (!answer.refresh_token.empty()) next.refresh_token = answer.refresh_token;
@@ -494,7 +559,11 @@ class upstream final : public upstream_provider {
         expect.from_this_login = false;
         expect.access_token = answer.access_token;
         std::error_code id_ec;
-        auto jwt = st->id_tokens->validate(answer.id_token, expect, id_ec, clock_);
+        auto jwt = st->presented->validate(answer.id_token, expect, id_ec, clock_);
+        if (id_ec && condition_of(id_ec) == condition::temporarily_unavailable) {  // keys out of reach
+          ec = id_ec;
+          return std::nullopt;
+        }
         if (id_ec || Profile::check_id_token(settings_, jwt) || jwt.claims.at("sub").get_string() != t.subject)
           return std::nullopt;  // refused: the session ends
         next.id_token = answer.id_token;
@@ -514,14 +583,14 @@ class upstream final : public upstream_provider {
       auto st = current();
       oauth::id_token_expectations expect;
       expect.from_this_login = false;
-      auto jwt = st->id_tokens->validate(id_token, expect, ec, clock_);
+      auto jwt = st->presented->validate(id_token, expect, ec, clock_);  // any age until exp
       if (ec) return std::nullopt;
       if (auto e = Profile::check_id_token(settings_, jwt)) {
         ec = e;
         return std::nullopt;
       }
       user u;
-      u.subject = std::string(jwt.claims.at("sub").get_string());
+      u.subject = settings_.subject_prefix + std::string(jwt.claims.at("sub").get_string());
       u.auth_time = jwt.date_claim("auth_time").value_or(time_point{});
       detail::merge_profile_claims(u.claims, jwt.claims, settings_);
       Profile::adjust_claims(u.claims);
@@ -544,8 +613,11 @@ class upstream final : public upstream_provider {
 
  private:
   struct state {
+    time_point loaded_at{};
     oauth::server_metadata metadata;
     std::unique_ptr<oauth::id_token_validator<oauth::remote_jwks<Clock>>> id_tokens;  // OpenID only
+    // ID tokens presented on their own (Flyte's IDToken): valid until exp, whatever their age.
+    std::unique_ptr<oauth::id_token_validator<oauth::remote_jwks<Clock>>> presented;
     bool post_only = false;  // the IdP lists client_secret_post and not client_secret_basic
   };
 
@@ -567,9 +639,26 @@ class upstream final : public upstream_provider {
       oauth::detail::require_secure(*url, s.allow_http, ec);
       if (ec) fail((url == &s.base_url ? "base_url" : "redirect_uri") + std::string(" is not an https URL (or loopback http)"));
     }
-    if (!s.post_logout_redirect_uri.empty() && !boost::urls::parse_absolute_uri(s.post_logout_redirect_uri))
-      fail("post_logout_redirect_uri is not an absolute URL");
+    if (!s.post_logout_redirect_uri.empty()) {
+      oauth::detail::require_secure(s.post_logout_redirect_uri, s.allow_http, ec);
+      if (ec) fail("post_logout_redirect_uri is not an https URL (or loopback http)");
+    }
+    if (!s.api_url.empty()) {
+      oauth::detail::require_secure(s.api_url, s.allow_http, ec);
+      if (ec) fail("api_url is not an https URL (or loopback http)");
+    }
+    if (s.subject_prefix.size() > 64) fail("subject_prefix is longer than 64 bytes");
+    static constexpr std::string_view reserved[] = {"response_type", "client_id", "redirect_uri", "scope", "state",
+                                                    "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age"};
+    for (std::size_t i = 0; i < s.extra_authorize_parameters.size(); ++i) {
+      const auto& name = s.extra_authorize_parameters[i].first;
+      if (name.empty() || std::find(std::begin(reserved), std::end(reserved), name) != std::end(reserved))
+        fail("extra_authorize_parameters names the protocol's own parameter \"" + name + "\"");
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.extra_authorize_parameters[j].first == name) fail("extra_authorize_parameters names \"" + name + "\" twice");
+    }
     if (s.retry_initial.count() <= 0 || s.retry_max < s.retry_initial) fail("retry_initial must be positive and at most retry_max");
+    if (s.metadata_max_age < s.retry_max) fail("metadata_max_age must be at least retry_max");
     if (s.max_token_size == 0 || s.max_response_bytes == 0) fail("size limits must be positive");
     std::string why;
     Profile::check(s, why);
@@ -600,6 +689,7 @@ class upstream final : public upstream_provider {
 
   std::shared_ptr<state> load(std::error_code& ec) const {
     auto st = std::make_shared<state>();
+    st->loaded_at = clock_.now();
     if constexpr (Profile::openid) {
       oauth::discovery_options d;
       d.metadata_url = settings_.metadata_url.empty() ? std::string(Profile::metadata_path) : settings_.metadata_url;
@@ -637,6 +727,9 @@ class upstream final : public upstream_provider {
       std::error_code key_ec;
       (void)keys.refresh(key_ec);  // keys now when the IdP serves them; else at the first token
       try {
+        oauth::id_token_options any_age = o;
+        any_age.max_issued_age = std::chrono::years(100);
+        st->presented = std::make_unique<oauth::id_token_validator<oauth::remote_jwks<Clock>>>(keys, std::move(any_age));
         st->id_tokens = std::make_unique<oauth::id_token_validator<oauth::remote_jwks<Clock>>>(std::move(keys), std::move(o));
       } catch (const tessera::system_error& e) {
         ec = e.code();
@@ -754,6 +847,7 @@ class upstream final : public upstream_provider {
   mutable bool attempted_ = false;           // under fetch_mutex_
   mutable time_point next_attempt_{};        // under fetch_mutex_
   mutable seconds backoff_{settings_.retry_initial};  // under fetch_mutex_
+  mutable std::atomic<time_point::rep> next_refresh_{0};  // no refresh before (after a failure)
   mutable std::mutex state_mutex_;
   mutable std::shared_ptr<const state> state_;  // under state_mutex_
   mutable upstream_status status_{};           // under state_mutex_

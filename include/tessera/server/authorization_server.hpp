@@ -338,6 +338,16 @@ class authorization_server {
   server::client_registry clients_;
   server::key_set keys_;
   store_type* store_;
+  // Whether the identity can end sessions, so /oauth2/logout is served (end_session.hpp).
+  bool ends_sessions() const {
+    if constexpr (!tessera::identity::ends_sessions<identity_type>)
+      return false;
+    else if constexpr (requires { identity().can_end_sessions(); })
+      return identity().can_end_sessions();
+    else
+      return true;
+  }
+
   // A handle (identity::any_identity) is kept by value, so a temporary one does not dangle;
   // an identity itself by address (it must outlive the server).
   using identity_holder = std::conditional_t<tessera::identity::is_identity_handle<identity_type>, identity_type, const identity_type*>;

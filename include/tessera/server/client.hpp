@@ -131,10 +131,15 @@ class client_registry {
   /// authorization request is not blocked (`identity::local_settings::form_action_sources`).
   std::vector<std::string> redirect_csp_sources() const {
     std::vector<std::string> out;
-    for (const auto& [id, c] : clients_)
-      for (const auto& uri : c.redirect_uris)
-        if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
-          out.push_back(std::move(src));
+    auto add = [&](const std::string& uri) {
+      if (auto src = http::redirect_csp_source(uri); !src.empty() && std::find(out.begin(), out.end(), src) == out.end())
+        out.push_back(std::move(src));
+    };
+    // The end-session confirmation form redirects to a post-logout URI too.
+    for (const auto& [id, c] : clients_) {
+      for (const auto& uri : c.redirect_uris) add(uri);
+      for (const auto& uri : c.post_logout_redirect_uris) add(uri);
+    }
     return out;
   }
 

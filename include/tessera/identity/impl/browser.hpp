@@ -59,7 +59,11 @@ inline http::request_cookies browser::read_cookies(const transport::request& req
     if (!joined.empty()) joined.append("; ");
     joined.append(it->value());
   }
-  return http::parse_cookie_header(joined, ec);
+  // Room for a stateless session's chunks (session.hpp: 8 of under 4 KiB) beside the rest; the
+  // server's header limit bounds the request first.
+  http::cookie_options opts;
+  opts.max_size = 40 * 1024;
+  return http::parse_cookie_header(joined, ec, opts);
 }
 
 inline std::string browser::seal_cookie(const transport::request_context& ctx, std::string_view name, std::string_view value,

@@ -15,9 +15,12 @@
 //         post_logout_redirect_uri   only for a known client (`client_id` or the hint's) and
 //                        only when registered for it, exactly (`post_logout_redirect_uris`);
 //                        `post_logout_redirect_uri_unregistered` otherwise.
-//       Then: when the hint names the person of the browser's session, the session ends at
-//       once; otherwise (no hint, another person, or no session) a confirmation page asks
+//       Then: when the hint names the person of the browser's session and was issued since
+//       that person authenticated (an old ID token, perhaps leaked through a URL or a history,
+//       does not), the session ends at once; otherwise (no hint, another person, an older
+//       hint) a confirmation page asks
 //       "Sign out?" — a GET from any site must not log anyone out (docs/security.md row 36).
+//       Without a session nothing ends, and the browser goes on at once.
 //       Ended: 303 to the post_logout_redirect_uri with `state` echoed, or a "Signed out" page.
 //   POST /oauth2/logout with `csrf_token` (the confirmation form): the same parameters again,
 //       checked again; CSRF by the browser layer's double submit (cookie `tessera_end_session`);
@@ -55,6 +58,7 @@ inline constexpr std::string_view end_session_csrf_cookie = "tessera_end_session
 struct end_session_request {
   const client* who = nullptr;       // from client_id or the hint; null: unknown
   std::string hint_subject;          // the hint's `sub`; empty without a hint
+  std::optional<time_point> hint_issued_at;  // the hint's `iat`
   std::string post_logout_redirect_uri;
   std::string state;
   std::string id_token_hint;         // as given, for the confirmation form
@@ -107,6 +111,7 @@ end_session_request check_end_session(const Server& s, const http::parameters& p
       r.who = s.clients().find(audiences.front());  // tessera's ID tokens name one client
     }
     r.hint_subject = std::string(sub->get_string());
+    if (const auto* iat = claims.if_contains("iat"); iat && iat->is_int64()) r.hint_issued_at = from_unix_seconds(iat->get_int64());
   }
   const std::string_view redirect = p.get("post_logout_redirect_uri");
   if (!redirect.empty()) {
@@ -169,7 +174,7 @@ transport::response end_session_now(const Server& s, const transport::request& r
                                     const end_session_request& r) {
   const identity::browser& b = s.identity().browser();
   std::error_code ec;
-  std::string expired = s.identity().end_session(req, ctx, ec);
+  identity::set_cookie_lines expired = s.identity().end_session(req, ctx, ec);
   if (ec) return b.error_page(req, ec);
   transport::response res;
   if (!r.post_logout_redirect_uri.empty()) {
@@ -181,7 +186,7 @@ transport::response end_session_now(const Server& s, const transport::request& r
     identity::paragraph_append(body, "You are signed out.");
     res = b.page(req, transport::http::status::ok, identity::render_page("Signed out", body));
   }
-  if (!expired.empty()) res.insert(transport::http::field::set_cookie, expired);
+  expired.add_to(res);
   return res;
 }
 
@@ -214,7 +219,11 @@ transport::response end_session_endpoint(const Server& s, const transport::reque
   }
   auto u = s.identity().current_user(req, ctx, ec);
   if (ec) return b.error_page(req, ec);
-  if (u && !r.hint_subject.empty() && u->subject == r.hint_subject) return detail::end_session_now(s, req, ctx, r);
+  // At once only for a hint of this person issued during this session: an old ID token (they
+  // travel in URLs and histories) only gets the confirmation page.
+  if (u && !r.hint_subject.empty() && u->subject == r.hint_subject && r.hint_issued_at &&
+      *r.hint_issued_at + seconds(60) >= u->auth_time)
+    return detail::end_session_now(s, req, ctx, r);
   if (!u) return detail::end_session_now(s, req, ctx, r);  // nobody to sign out: on to the RP
   return detail::end_session_confirm_page(s, req, ctx, r, transport::http::status::ok, {});
 }

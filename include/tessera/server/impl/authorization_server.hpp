@@ -28,8 +28,9 @@ void authorization_server<Traits, Grants...>::install(transport::router& r) cons
   r.get("/.well-known/openid-configuration", [s](const request& q) { return server::metadata_endpoint(*s, q, true); });
   r.get("/config/v1/flyte_client", [s](const request& q) { return server::flyte_client_endpoint(*s, q); });
   if constexpr (tessera::identity::ends_sessions<identity_type>) {
-    r.add({verb::get, verb::post}, "/oauth2/logout",
-          [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
+    if (ends_sessions())
+      r.add({verb::get, verb::post}, "/oauth2/logout",
+            [s](const request& q, const request_context& c) { return server::end_session_endpoint(*s, q, c); });
   }
   for_each_grant([&](const auto& g) {
     if constexpr (server::installs_endpoints<std::decay_t<decltype(g)>, authorization_server>) g.install(r, *this);
@@ -58,7 +59,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
   m.scopes_supported.assign(scopes.begin(), scopes.end());
   if (openid) {
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
-    if constexpr (tessera::identity::ends_sessions<identity_type>) m.end_session_endpoint = st.endpoint("/oauth2/logout");
+    if (ends_sessions()) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
     m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
