@@ -10625,6 +10625,32 @@ inline bool is_provider_name(std::string_view n) noexcept {
   });
 }
 
+/// GET `url` with `Authorization: Bearer <access_token>`: the JSON document of a 200 answer of
+/// at most `s.max_response_bytes` (16 levels deep at most). `userinfo_failed` for any other
+/// answer; the client's error when it could not ask.
+inline boost::json::value get_json_with_token(const transport::any_sync_client& http, const std::string& url,
+                                              std::string_view access_token, std::string_view accept,
+                                              const upstream_settings& s, std::error_code& ec) {
+  transport::request req{transport::http::verb::get, "/", 11};
+  req.set(transport::http::field::accept, accept);
+  req.set(transport::http::field::authorization, "Bearer " + std::string(access_token));
+  auto res = http.send(std::move(req), url, ec);
+  if (ec) return {};
+  if (res.result() != transport::http::status::ok || res.body().size() > s.max_response_bytes) {
+    ec = error::userinfo_failed;
+    return {};
+  }
+  boost::json::parse_options popts;
+  popts.max_depth = 16;
+  std::error_code json_ec;
+  auto v = boost::json::parse(res.body(), json_ec, {}, popts);
+  if (json_ec) {
+    ec = error::userinfo_failed;
+    return {};
+  }
+  return v;
+}
+
 /// Copies into `out` the members of `in` that are profile claims, within the bounds.
 inline void merge_profile_claims(boost::json::object& out, const boost::json::object& in, const upstream_settings& s) {
   for (const auto& [k, v] : in) {
@@ -10674,19 +10700,10 @@ class upstream final : public upstream_provider {
       return false;
     }
     attempted_ = true;
-    std::error_code why;
-    auto st = load(why);
-    const time_point now = clock_.now();  // after the fetch: its timeouts do not eat the backoff
-    std::lock_guard lk(state_mutex_);
-    ++status_.attempts;
-    status_.last_error = why;
-    if (why) {
-      next_attempt_ = now + backoff_;
-      backoff_ = std::min(backoff_ * 2, settings_.retry_max);
+    if (!fetch_and_install()) {
       ec = error::upstream_unavailable;
       return false;
     }
-    state_ = std::move(st);
     return true;
   }
 
@@ -10700,6 +10717,13 @@ class upstream final : public upstream_provider {
       std::lock_guard lk(state_mutex_);
       if (!state_ || now < state_->loaded_at + settings_.metadata_max_age || now < next_attempt_) return;
     }
+    (void)fetch_and_install();
+  }
+
+  // One discovery (under fetch_mutex_): installs the new state, or keeps the old one and
+  // schedules the next try after the backoff, counted from the end of this one so that its
+  // timeouts do not eat the wait.
+  bool fetch_and_install() const {
     std::error_code why;
     auto st = load(why);
     const time_point after = clock_.now();
@@ -10709,10 +10733,11 @@ class upstream final : public upstream_provider {
     if (why) {
       next_attempt_ = after + backoff_;
       backoff_ = std::min(backoff_ * 2, settings_.retry_max);
-      return;
+      return false;
     }
     backoff_ = settings_.retry_initial;
     state_ = std::move(st);
+    return true;
   }
 
   upstream_status status() const override {
@@ -11162,23 +11187,9 @@ class upstream final : public upstream_provider {
   }
 
   boost::json::object userinfo(const std::string& endpoint, const std::string& access_token, std::error_code& ec) const {
-    transport::request req{transport::http::verb::get, "/", 11};
-    req.set(transport::http::field::accept, "application/json");
-    req.set(transport::http::field::authorization, "Bearer " + access_token);
-    auto res = http_.send(std::move(req), endpoint, ec);
+    auto doc = detail::get_json_with_token(http_, endpoint, access_token, "application/json", settings_, ec);
+    if (!ec && !doc.is_object()) ec = error::userinfo_failed;
     if (ec) return {};
-    if (res.result() != transport::http::status::ok || res.body().size() > settings_.max_response_bytes) {
-      ec = error::userinfo_failed;
-      return {};
-    }
-    boost::json::parse_options popts;
-    popts.max_depth = 16;
-    std::error_code json_ec;
-    auto doc = boost::json::parse(res.body(), json_ec, {}, popts);
-    if (json_ec || !doc.is_object()) {
-      ec = error::userinfo_failed;
-      return {};
-    }
     return std::move(doc.get_object());
   }
 
@@ -11419,7 +11430,7 @@ struct github : generic_oidc {
   static upstream_person fetch_person(const transport::any_sync_client& http, const upstream_settings& s,
                                       std::string_view access_token, std::error_code& ec) {
     upstream_person p;
-    auto user = get_json(http, api(s) + "/user", access_token, s, ec);
+    auto user = detail::get_json_with_token(http, api(s) + "/user", access_token, "application/vnd.github+json", s, ec);
     if (ec) return {};
     if (!user.is_object()) {
       ec = error::userinfo_failed;
@@ -11442,7 +11453,8 @@ struct github : generic_oidc {
     copy("email", "email");
     if (!p.claims.contains("email")) {
       std::error_code emails_ec;
-      auto emails = get_json(http, api(s) + "/user/emails", access_token, s, emails_ec);
+      auto emails = detail::get_json_with_token(http, api(s) + "/user/emails", access_token, "application/vnd.github+json", s,
+                                                emails_ec);
       if (!emails_ec && emails.is_array()) {
         for (const auto& e : emails.get_array()) {
           if (!e.is_object()) continue;
@@ -11460,29 +11472,6 @@ struct github : generic_oidc {
       }
     }
     return p;
-  }
-
- private:
-  static boost::json::value get_json(const transport::any_sync_client& http, const std::string& url,
-                                     std::string_view access_token, const upstream_settings& s, std::error_code& ec) {
-    transport::request req{transport::http::verb::get, "/", 11};
-    req.set(transport::http::field::accept, "application/vnd.github+json");
-    req.set(transport::http::field::authorization, "Bearer " + std::string(access_token));
-    auto res = http.send(std::move(req), url, ec);
-    if (ec) return {};
-    if (res.result() != transport::http::status::ok || res.body().size() > s.max_response_bytes) {
-      ec = error::userinfo_failed;
-      return {};
-    }
-    boost::json::parse_options popts;
-    popts.max_depth = 16;
-    std::error_code json_ec;
-    auto v = boost::json::parse(res.body(), json_ec, {}, popts);
-    if (json_ec) {
-      ec = error::userinfo_failed;
-      return {};
-    }
-    return v;
   }
 };
 

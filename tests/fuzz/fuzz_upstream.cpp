@@ -120,7 +120,12 @@ identity::upstream_settings upstream_settings(std::string name, std::string base
   return u;
 }
 
+// The IdP's access token never reaches a page, a redirect or a log — unless the fuzzed input
+// itself carries that text (e.g. as a userinfo claim, which /me rightly shows).
+bool input_has_secret = false;
+
 void check_clean(const transport::response& r) {
+  if (input_has_secret) return;
   FUZZ_CHECK(r.body().find(secret_access_token) == std::string::npos);
   FUZZ_CHECK(std::string_view(r[transport::http::field::location]).find(secret_access_token) == std::string_view::npos);
 }
@@ -130,7 +135,9 @@ void sign_in(part which, std::string_view in) {
   store::memory st;
   fixed_clock clock;
   identity::oidc_settings o;
-  o.log = [](std::string_view line) { FUZZ_CHECK(line.find(secret_access_token) == std::string_view::npos); };
+  o.log = [](std::string_view line) {
+    FUZZ_CHECK(input_has_secret || line.find(secret_access_token) == std::string_view::npos);
+  };
   const bool github = which == part::github_user;
   if (github)
     o.providers = {std::make_shared<identity::upstream<identity::profile::github, fixed_clock>>(
@@ -199,6 +206,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto which = static_cast<part>(data[0] % static_cast<std::uint8_t>(part::count));
   const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
   if (in.size() > 64 * 1024) return 0;
+  input_has_secret = in.find(secret_access_token) != std::string_view::npos;
   if (which == part::session_record)
     session_record(in);
   else

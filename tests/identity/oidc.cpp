@@ -193,6 +193,14 @@ TEST_CASE("oidc: ID token refusals (rows 4, 5, 11, 22)") {
     CHECK(forged.result_int() >= 400);
     CHECK(forged.body().find("signature") != std::string::npos);
   }
+  SECTION("an access token (typ at+jwt) in place of the ID token (row 5)") {
+    f.idp.token_hook = [&](boost::json::object& body) {
+      body["id_token"] = jose::sign_jwt(jose::jws_signer(f.idp.key, "at+jwt"), claims_of(body["id_token"].as_string()));
+    };
+    auto res = f.rp.finish(f.idp, f.rp.start());
+    CHECK(res.result_int() >= 400);
+    CHECK(f.rp.browser.jar.count("__Host-tessera_session") == 0);
+  }
   SECTION("no ID token from an OpenID provider") {
     f.idp.send_id_token = false;
     auto res = f.rp.finish(f.idp, f.rp.start());
@@ -725,4 +733,22 @@ TEST_CASE("oidc stateless: /me refreshes the IdP's tokens into new cookies; logo
     CHECK(f.rp.browser.get(std::string(rp) + "/me").result_int() == 401);
     CHECK(session_chunks(f.rp.browser.jar) == 0);
   }
+}
+
+TEST_CASE("oidc: a session cookie planted before the sign-in is never promoted, and ends (row 16)") {
+  fixture f;
+  REQUIRE(f.rp.finish(f.idp, f.rp.start()).result_int() == 303);
+  const std::string planted = f.rp.browser.jar.at("__Host-tessera_session");  // e.g. the attacker's own session
+  browser_sim victim(f.rp.routes);
+  victim.jar["__Host-tessera_session"] = planted;
+  victim.jar.erase("__Host-tessera_oidc");
+  auto login = victim.get(std::string(rp) + "/login?prompt=login");
+  REQUIRE(login.result_int() == 303);
+  const std::string url = victim.location(login);
+  auto res = victim.get(std::string(rp) + "/callback?code=" + f.idp.authorize(url) + "&state=" + query_of(url)["state"]);
+  REQUIRE(res.result_int() == 303);
+  CHECK(victim.jar.at("__Host-tessera_session") != planted);  // a fresh id
+  browser_sim attacker(f.rp.routes);
+  attacker.jar["__Host-tessera_session"] = planted;
+  CHECK(attacker.get(std::string(rp) + "/me").result_int() == 401);  // the planted session ended
 }

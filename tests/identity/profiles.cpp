@@ -295,7 +295,10 @@ TEST_CASE("profile github: plain OAuth 2.0, JSON answers, the numeric id, emails
     CHECK(cb.body().find("userinfo") != std::string::npos);
   }
   SECTION("GitHub Enterprise: the API under /api/v3") {
-    CHECK(profile::github::api(identity::upstream_settings{.base_url = "https://ghe.example.com/"}) == "https://ghe.example.com/api/v3");
-    CHECK(profile::github::api(identity::upstream_settings{.base_url = "https://github.com"}) == "https://api.github.com");
+    identity::upstream_settings ghe;
+    ghe.base_url = "https://ghe.example.com/";
+    CHECK(profile::github::api(ghe) == "https://ghe.example.com/api/v3");
+    ghe.base_url = "https://github.com";
+    CHECK(profile::github::api(ghe) == "https://api.github.com");
   }
 }

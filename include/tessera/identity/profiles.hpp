@@ -276,7 +276,7 @@ struct github : generic_oidc {
   static upstream_person fetch_person(const transport::any_sync_client& http, const upstream_settings& s,
                                       std::string_view access_token, std::error_code& ec) {
     upstream_person p;
-    auto user = get_json(http, api(s) + "/user", access_token, s, ec);
+    auto user = detail::get_json_with_token(http, api(s) + "/user", access_token, "application/vnd.github+json", s, ec);
     if (ec) return {};
     if (!user.is_object()) {
       ec = error::userinfo_failed;
@@ -299,7 +299,8 @@ struct github : generic_oidc {
     copy("email", "email");
     if (!p.claims.contains("email")) {
       std::error_code emails_ec;
-      auto emails = get_json(http, api(s) + "/user/emails", access_token, s, emails_ec);
+      auto emails = detail::get_json_with_token(http, api(s) + "/user/emails", access_token, "application/vnd.github+json", s,
+                                                emails_ec);
       if (!emails_ec && emails.is_array()) {
         for (const auto& e : emails.get_array()) {
           if (!e.is_object()) continue;
@@ -317,29 +318,6 @@ struct github : generic_oidc {
       }
     }
     return p;
-  }
-
- private:
-  static boost::json::value get_json(const transport::any_sync_client& http, const std::string& url,
-                                     std::string_view access_token, const upstream_settings& s, std::error_code& ec) {
-    transport::request req{transport::http::verb::get, "/", 11};
-    req.set(transport::http::field::accept, "application/vnd.github+json");
-    req.set(transport::http::field::authorization, "Bearer " + std::string(access_token));
-    auto res = http.send(std::move(req), url, ec);
-    if (ec) return {};
-    if (res.result() != transport::http::status::ok || res.body().size() > s.max_response_bytes) {
-      ec = error::userinfo_failed;
-      return {};
-    }
-    boost::json::parse_options popts;
-    popts.max_depth = 16;
-    std::error_code json_ec;
-    auto v = boost::json::parse(res.body(), json_ec, {}, popts);
-    if (json_ec) {
-      ec = error::userinfo_failed;
-      return {};
-    }
-    return v;
   }
 };
 
