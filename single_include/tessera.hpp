@@ -7318,7 +7318,8 @@ static_assert(identity_policy<local<store::memory>>);
 //    `id_token_hint`, `client_id` and `post_logout_redirect_uri` (when configured: it must be
 //    registered at the IdP).
 //
-// Tokens never reach a log or an error page: errors carry causes (error.hpp), and the IdP's
+// `Clock` is held by value, as `oauth::remote_jwks` holds it: a copyable clock (a test's manual
+// clock goes behind a shared handle). Tokens never reach a log or an error page: errors carry causes (error.hpp), and the IdP's
 // `error` code is passed on only when it is a plain RFC-style token (letters, digits, '_').
 #ifndef TESSERA_IDENTITY_UPSTREAM_HPP
 #define TESSERA_IDENTITY_UPSTREAM_HPP
