@@ -11501,9 +11501,10 @@ std::shared_ptr<upstream_provider> make_upstream(std::string_view profile, upstr
   if (profile == "auth0") return make(static_cast<profile::auth0*>(nullptr));
   if (profile == "keycloak") return make(static_cast<profile::keycloak*>(nullptr));
   if (profile == "github") return make(static_cast<profile::github*>(nullptr));
-  throw tessera::system_error(error::config_value_invalid,
-                              "tessera::identity::make_upstream: unknown identity-provider profile \"" + std::string(profile) +
-                                  "\" (generic_oidc, okta, google, gcp_identity, azure_ad, auth0, keycloak, github)");
+  std::string known;
+  for (auto n : profile_names) known.append(known.empty() ? "" : ", ").append(n);
+  throw tessera::system_error(error::config_value_invalid, "tessera::identity::make_upstream: unknown identity-provider profile \"" +
+                                                               std::string(profile) + "\" (" + known + ")");
 }
 
 }  // namespace tessera::identity

@@ -179,7 +179,7 @@ TEST_CASE("oidc: ID token refusals (rows 4, 5, 11, 22)") {
     refused_with([&](auto& c) { c["iat"] = to_unix_seconds(f.clock.now()) + 3600; }, "future");
   }
   SECTION("issued long ago") {
-    refused_with([&](auto& c) { c["iat"] = to_unix_seconds(f.clock.now()) - 3600; }, "");
+    refused_with([&](auto& c) { c["iat"] = to_unix_seconds(f.clock.now()) - 3600; }, "maximum age");
   }
   SECTION("at_hash of another access token") {
     refused_with([](auto& c) { c["at_hash"] = oauth::token_hash(jose::algorithm::ES256, "another"); }, "at_hash");

@@ -302,3 +302,23 @@ TEST_CASE("profile github: plain OAuth 2.0, JSON answers, the numeric id, emails
     CHECK(profile::github::api(ghe) == "https://api.github.com");
   }
 }
+
+TEST_CASE("make_upstream: a profile chosen by name at run time; an unknown name is refused with the known ones") {
+  shared_clock clock;
+  test_idp idp{"https://idp.example.com", clock};
+  transport::in_memory wire{idp.routes};
+  for (auto name : identity::profile_names) {
+    auto s = idp_settings(idp);
+    s.audience = "project";   // gcp_identity needs a project id
+    s.tenants = {"tenant-a"};
+    auto p = identity::make_upstream(name, s, transport::any_sync_client(wire), clock);
+    CHECK(p->profile_name() == name);
+  }
+  try {
+    (void)identity::make_upstream("okay", idp_settings(idp), transport::any_sync_client(wire), clock);
+    FAIL("an unknown profile was accepted");
+  } catch (const tessera::system_error& e) {
+    CHECK(e.code() == error::config_value_invalid);
+    CHECK(std::string(e.what()).find("azure_ad") != std::string::npos);
+  }
+}

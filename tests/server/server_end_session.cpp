@@ -108,7 +108,7 @@ TEST_CASE("end session: refusals are pages without a redirect") {
     boost::json::object c{{"iss", issuer}, {"sub", "alice"}, {"aud", "flytectl"}, {"iat", 1}, {"exp", 2}};
     refused({{"id_token_hint", jose::sign_jwt(jose::jws_signer(other, "JWT"), c)}}, "id_token_hint");
   }
-  SECTION("an unknown client") { refused({{"client_id", "nobody"}}, ""); }
+  SECTION("an unknown client") { refused({{"client_id", "nobody"}}, "not registered"); }
 }
 
 TEST_CASE("end session: without a session, on to the RP at once") {
