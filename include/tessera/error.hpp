@@ -270,6 +270,22 @@ enum class error {
   id_token_hint_invalid,
   post_logout_redirect_uri_unregistered,
   session_end_unsupported,
+
+  // --- client: getting tokens from an authorization server (tessera::client) ------------------
+  peer_error_unrecognized,
+  token_response_invalid,
+  token_type_not_bearer,
+  server_metadata_incomplete,
+  authorization_response_state_mismatch,
+  authorization_response_issuer_mismatch,
+  authorization_response_code_missing,
+  authorization_timeout,
+  device_authorization_invalid,
+  client_secret_missing,
+  external_command_failed,
+  token_cache_failure,
+  auth_type_unavailable,
+  client_config_invalid,
 };
 
 //------------------------------------------------------------------------------------------
@@ -495,6 +511,23 @@ inline constexpr error_entry error_table[] = {
     {post_logout_redirect_uri_unregistered, c::invalid_request,
      "post_logout_redirect_uri is not registered for the client (or no client is known)"},
     {session_end_unsupported, c::server_error, "this deployment's identity cannot end sessions"},
+
+    {peer_error_unrecognized, c::server_error, "the server answered with an error code OAuth does not define"},
+    {token_response_invalid, c::server_error, "the token endpoint's answer is not a valid token response (or too large)"},
+    {token_type_not_bearer, c::server_error, "the token endpoint issued a token type other than Bearer"},
+    {server_metadata_incomplete, c::server_error, "the server's metadata lacks the endpoint this flow needs"},
+    {authorization_response_state_mismatch, c::access_denied,
+     "the browser came back with a state this login did not send (a forged or stale redirect)"},
+    {authorization_response_issuer_mismatch, c::access_denied,
+     "the browser came back with an iss other than the server's (RFC 9207: a mix-up)"},
+    {authorization_response_code_missing, c::invalid_request, "the browser came back with neither a code nor an error"},
+    {authorization_timeout, c::access_denied, "no login arrived from the browser before the timeout"},
+    {device_authorization_invalid, c::server_error, "the device authorization answer is malformed or too large"},
+    {client_secret_missing, c::invalid_client, "no client secret is configured (file, environment variable or value)"},
+    {external_command_failed, c::server_error, "the token command failed, timed out or printed no token"},
+    {token_cache_failure, c::server_error, "the token cache could not be read or written"},
+    {auth_type_unavailable, c::invalid_request, "this client was built without the configured authentication flow"},
+    {client_config_invalid, c::invalid_request, "the client configuration is invalid"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -505,7 +538,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::session_end_unsupported) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::client_config_invalid) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

@@ -8,6 +8,7 @@
 #include <tessera/oauth/discovery.hpp>
 #include <tessera/oauth/id_token.hpp>
 #include <tessera/oauth/metadata.hpp>
+#include <tessera/oauth/peer_error.hpp>
 #include <tessera/oauth/remote_jwks.hpp>
 #include <tessera/oauth/responses.hpp>
 #include <tessera/oauth/scope.hpp>

@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::session_end_unsupported); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::client_config_invalid); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -80,7 +80,8 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::parameter_too_long, error::prompt_unsupported, error::prompt_none_combined, error::max_age_invalid,
         error::login_state_missing, error::login_state_mismatch, error::login_state_replayed,
         error::upstream_provider_unknown, error::upstream_code_missing, error::upstream_issuer_mismatch,
-        error::upstream_issuer_missing, error::id_token_hint_invalid, error::post_logout_redirect_uri_unregistered}},
+        error::upstream_issuer_missing, error::id_token_hint_invalid, error::post_logout_redirect_uri_unregistered,
+        error::authorization_response_code_missing, error::auth_type_unavailable, error::client_config_invalid}},
       {condition::server_error,
        {error::pem_invalid, error::key_not_private, error::crypto_failure, error::random_failure,
         error::secret_hash_invalid, error::aead_key_invalid, error::secret_hash_cost,
@@ -94,7 +95,9 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::config_too_large, error::config_file_unreadable, error::store_failure,
         error::metadata_issuer_mismatch, error::url_insecure, error::upstream_token_invalid,
         error::upstream_id_token_missing, error::userinfo_failed, error::upstream_not_interactive,
-        error::session_end_unsupported}},
+        error::session_end_unsupported, error::peer_error_unrecognized, error::token_response_invalid,
+        error::token_type_not_bearer, error::server_metadata_incomplete, error::device_authorization_invalid,
+        error::external_command_failed, error::token_cache_failure}},
       {condition::invalid_token,
        {error::jws_malformed, error::jws_header_invalid, error::jws_alg_missing, error::jws_alg_none,
         error::jws_alg_not_allowed, error::jws_kid_unknown, error::jws_key_ambiguous,
@@ -112,7 +115,8 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       {condition::invalid_client,
        {error::secret_mismatch, error::authorization_header_malformed, error::client_unknown,
         error::client_authentication_failed, error::client_authentication_missing,
-        error::client_authentication_rate_limited, error::client_assertion_invalid, error::client_assertion_replayed}},
+        error::client_authentication_rate_limited, error::client_assertion_invalid, error::client_assertion_replayed,
+        error::client_secret_missing}},
       {condition::temporarily_unavailable,
        {error::timeout, error::too_many_connections, error::connection_failed, error::store_unavailable,
         error::device_user_code_unavailable, error::introspection_failed, error::introspection_invalid,
@@ -143,7 +147,9 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       {condition::access_denied,
        {error::device_access_denied, error::device_user_code_rate_limited, error::user_authentication_failed,
         error::user_authentication_rate_limited, error::subject_is_client_id, error::consent_denied,
-        error::upstream_error, error::upstream_token_refused, error::userinfo_subject_mismatch}},
+        error::upstream_error, error::upstream_token_refused, error::userinfo_subject_mismatch,
+        error::authorization_response_state_mismatch, error::authorization_response_issuer_mismatch,
+        error::authorization_timeout}},
       {condition::consent_required,
        {error::consent_required}},
       {condition::unsupported_token_type,
@@ -158,7 +164,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::session_end_unsupported));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::client_config_invalid));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

@@ -1,0 +1,297 @@
+// tessera — client/client.hpp: `client<Traits, Flows...>`, what flytectl, pyflyte and
+// FlytePropeller do to get tokens.
+//
+//     struct my_traits : tessera::client::client_defaults {
+//       using cache = tessera::client::file_cache;          // shared by this user's processes
+//     };
+//     using cli = tessera::client::client<my_traits, flow::pkce, flow::client_credentials,
+//                                         flow::device_code, flow::external_command>;
+//     transport::http_client net;
+//     cli c(settings, transport::any_sync_client(net), tessera::client::console_interaction());
+//     auto t = c.token();                                   // valid access token, or throws
+//
+// The flows it *can* run are compiled in; `client_settings::type` picks one at run time
+// (`auth_type_unavailable` when it is not among them). Traits: `clock` (models tessera::clock)
+// and `cache` (models `token_cache`, client/cache.hpp), both with defaults in `client_defaults`.
+//
+// `token()`:
+//  1. the cached entry, if its access token has more than `refresh_margin()` of life left —
+//     no network at all;
+//  2. otherwise, under the cache's lock (two threads or processes never both refresh: one
+//     rotation spent twice revokes the family), the entry again — another holder may have
+//     refreshed it meanwhile —, then a refresh with its refresh token;
+//  3. a refresh the server *refuses* drops the entry and runs the flow — once; a refresh that
+//     fails on the way (network, timeout, a 5xx) is returned as the error: a flaky network
+//     must not open a browser or print a device code;
+//  4. no usable entry: the flow. Its tokens are saved (ExternalCommand's are not: the command
+//     is the cache).
+// `login()` runs the flow even with a usable entry. `logout()` revokes the refresh token and the
+// access token (RFC 7009) and erases the entry — the entry is erased even when revocation
+// fails, and the failure is returned. Every call has an `error_code&` overload and a throwing
+// one. The server's error description of the last refusal is `last_description()`.
+#ifndef TESSERA_CLIENT_CLIENT_HPP
+#define TESSERA_CLIENT_CLIENT_HPP
+
+#include <tessera/client/cache.hpp>
+#include <tessera/client/flows/context.hpp>
+#include <tessera/client/server_info.hpp>
+#include <tessera/client/settings.hpp>
+#include <tessera/client/token_set.hpp>
+#include <tessera/clock.hpp>
+#include <tessera/error.hpp>
+#include <tessera/transport/any_client.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace tessera::client {
+
+struct client_defaults {
+  using clock = system_clock;
+  using cache = memory_cache;
+};
+
+template <class Traits, class... Flows>
+class client {
+  static_assert(sizeof...(Flows) > 0, "tessera::client::client needs at least one flow");
+  static_assert((token_flow<Flows> && ...), "every flow of tessera::client::client must model tessera::client::token_flow");
+
+ public:
+  using clock_type = typename Traits::clock;
+  using cache_type = typename Traits::cache;
+  static_assert(tessera::clock<clock_type>, "Traits::clock must model tessera::clock");
+  static_assert(token_cache<cache_type>, "Traits::cache must model tessera::client::token_cache");
+
+  /// Whether `t` is among the compiled flows.
+  static constexpr bool supports(auth_type t) noexcept { return ((Flows::type == t) || ...); }
+
+  /// `cache_args` construct the cache (a directory for `file_cache`).
+  template <class... CacheArgs>
+  client(client_settings settings, transport::any_sync_client http, interaction ui, clock_type clock,
+         CacheArgs&&... cache_args)
+      : settings_(std::move(settings)),
+        http_(std::move(http)),
+        ui_(std::move(ui)),
+        clock_(std::move(clock)),
+        cache_(std::make_unique<cache_type>(std::forward<CacheArgs>(cache_args)...)) {}
+
+  client(client_settings settings, transport::any_sync_client http, interaction ui = {})
+      : client(std::move(settings), std::move(http), std::move(ui), clock_type{}) {}
+
+  const client_settings& settings() const noexcept { return settings_; }
+  cache_type& cache() noexcept { return *cache_; }
+
+  /// The cache entry this client reads and writes.
+  cache_key key() const { return {settings_.endpoint, settings_.client_id, settings_.type}; }
+
+  /// A usable access token (see the header comment).
+  token_set token(std::error_code& ec) {
+    ec = {};
+    if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
+    if (settings_.type == auth_type::external_command) return run_flow(ec);
+    const auto k = key();
+    std::error_code cec;
+    if (auto t = cache_->load(k, cec); t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (cec) log("the cached token could not be read (" + cec.message() + "); getting a new one");
+    auto held = cache_->lock(k, ec);
+    if (ec) return {};
+    auto t = cache_->load(k, cec);
+    if (t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (t && !t->refresh_token.empty()) {
+      auto fresh = refresh_locked(*t, ec);
+      if (!ec) return fresh;
+      if (ec.category() != oauth::peer_category()) return {};
+      log("the server refused the refresh (" + ec.message() + "); signing in again");
+      cache_->erase(k, cec);
+      ec = {};
+    }
+    return flow_locked(k, ec);
+  }
+  token_set token() { return checked([&](auto& ec) { return token(ec); }); }
+
+  /// Runs the flow, whatever the cache holds, and saves its tokens.
+  token_set login(std::error_code& ec) {
+    ec = {};
+    if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
+    if (settings_.type == auth_type::external_command) return run_flow(ec);
+    const auto k = key();
+    auto held = cache_->lock(k, ec);
+    if (ec) return {};
+    return flow_locked(k, ec);
+  }
+  token_set login() { return checked([&](auto& ec) { return login(ec); }); }
+
+  /// Refreshes the cached entry now (it must hold a refresh token: else `refresh_token_unknown`).
+  token_set refresh(std::error_code& ec) {
+    ec = {};
+    const auto k = key();
+    auto held = cache_->lock(k, ec);
+    if (ec) return {};
+    std::error_code cec;
+    auto t = cache_->load(k, cec);
+    if (!t || t->refresh_token.empty()) return fail(ec, error::refresh_token_unknown);
+    return refresh_locked(*t, ec);
+  }
+  token_set refresh() { return checked([&](auto& ec) { return refresh(ec); }); }
+
+  /// The cached entry, usable or not.
+  std::optional<token_set> cached(std::error_code& ec) { return cache_->load(key(), ec); }
+
+  /// Revokes the cached tokens at the server and erases the entry. Nothing cached: nothing
+  /// to do. `server_metadata_incomplete` when the server cannot revoke (the entry is erased).
+  void logout(std::error_code& ec) {
+    ec = {};
+    const auto k = key();
+    auto held = cache_->lock(k, ec);
+    if (ec) return;
+    std::error_code cec;
+    auto t = cache_->load(k, cec);
+    if (!t) return;
+    std::error_code rec;
+    const auto& info = server(rec);
+    if (!rec) {
+      auto ctx = context(info);
+      if (!t->refresh_token.empty()) client::revoke(ctx, t->refresh_token, "refresh_token", rec);
+      std::error_code aec;
+      if (!rec || rec == error::server_metadata_incomplete) client::revoke(ctx, t->access_token, "access_token", aec);
+      if (!rec) rec = aec;
+    }
+    cache_->erase(k, ec);
+    if (!ec) ec = rec;
+  }
+  void logout() {
+    std::error_code ec;
+    logout(ec);
+    tessera::detail::throw_if(ec);
+  }
+
+  /// The server's documents, fetched once (client/server_info.hpp).
+  const server_info& server(std::error_code& ec) {
+    ec = {};
+    std::lock_guard lk(m_);
+    if (server_) return *server_;
+    const bool metadata = !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
+    server_info info;
+    if (metadata) {
+      log("discovering the authorization server at " + settings_.endpoint);
+      info = discover_server(http_, settings_.endpoint, settings_.allow_http, true, ec);
+      if (ec) {
+        log("discovery failed: " + ec.message());
+        return empty_;
+      }
+    } else if (settings_.scopes.empty() || settings_.use_audience_from_server || settings_.client_id.empty()) {
+      // tokenUrl is set: only Flyte's client document is needed, for what is left unset.
+      transport::request req{transport::http::verb::get, "/", 11};
+      req.set(transport::http::field::accept, "application/json");
+      auto res = http_.send(std::move(req), detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
+      if (ec) return empty_;
+      flyte_client_config c;
+      if (res.result() == transport::http::status::ok && detail::read_flyte_client(res.body(), c))
+        info.flyte = std::move(c);
+    }
+    server_ = std::move(info);
+    return *server_;
+  }
+
+  /// The header the token goes in: configured, else the server's, else `authorization`.
+  std::string authorization_header(std::error_code& ec) {
+    ec = {};
+    if (!settings_.authorization_header.empty()) return settings_.authorization_header;
+    const auto& info = server(ec);
+    if (!ec && info.flyte && !info.flyte->authorization_metadata_key.empty()) return info.flyte->authorization_metadata_key;
+    return "authorization";
+  }
+
+  /// The server's description of the last refusal (RFC 6749 §5.2 characters only), or empty.
+  std::string last_description() const {
+    std::lock_guard lk(m_);
+    return description_;
+  }
+
+ private:
+  template <class F>
+  static token_set checked(F&& f) {
+    std::error_code ec;
+    auto t = f(ec);
+    tessera::detail::throw_if(ec);
+    return t;
+  }
+  static token_set fail(std::error_code& ec, error e) {
+    ec = e;
+    return {};
+  }
+  void log(std::string_view s) const {
+    if (ui_.log) ui_.log(s);
+  }
+
+  flow_context context(const server_info& info, std::string* description = nullptr) {
+    return flow_context{settings_, http_, info, ui_, [this] { return clock_.now(); }, description};
+  }
+
+  void keep_description(std::string d) {
+    std::lock_guard lk(m_);
+    description_ = std::move(d);
+  }
+
+  token_set refresh_locked(const token_set& old, std::error_code& ec) {
+    const auto& info = server(ec);
+    if (ec) return {};
+    std::string desc;
+    auto t = client::refresh(context(info, &desc), old, ec);
+    keep_description(std::move(desc));
+    if (ec) return {};
+    std::error_code cec;
+    cache_->save(key(), t, cec);
+    if (cec) log("the refreshed token could not be cached: " + cec.message());
+    return t;
+  }
+
+  token_set flow_locked(const cache_key& k, std::error_code& ec) {
+    auto t = run_flow(ec);
+    if (ec) return {};
+    std::error_code cec;
+    cache_->save(k, t, cec);
+    if (cec) log("the token could not be cached: " + cec.message());
+    return t;
+  }
+
+  token_set run_flow(std::error_code& ec) {
+    token_set out;
+    bool ran = false;
+    (
+        [&] {
+          if (ran || Flows::type != settings_.type) return;
+          ran = true;
+          static const server_info none{};
+          const server_info* info = &none;
+          if constexpr (Flows::needs_server) {
+            info = &server(ec);
+            if (ec) return;
+          }
+          std::string desc;
+          out = Flows::run(context(*info, &desc), ec);
+          keep_description(std::move(desc));
+        }(),
+        ...);
+    if (!ran) ec = error::auth_type_unavailable;
+    return out;
+  }
+
+  client_settings settings_;
+  transport::any_sync_client http_;
+  interaction ui_;
+  clock_type clock_;
+  std::unique_ptr<cache_type> cache_;
+  mutable std::mutex m_;
+  std::optional<server_info> server_;
+  server_info empty_;
+  std::string description_;
+};
+
+}  // namespace tessera::client
+
+#endif
