@@ -24,10 +24,12 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libcrypt-dev
+  libyaml-cpp-dev
 )
 if ((!server_only)); then
   packages+=(
-    catch2 libbenchmark-dev libsqlite3-dev libhiredis-dev redis-server libyaml-cpp-dev
+    catch2 libbenchmark-dev libsqlite3-dev libhiredis-dev redis-server
+    libsecret-1-dev gnome-keyring dbus
     libjwt-dev libcpp-jwt-dev
     python3 python3-jwt python3-jwcrypto python3-cryptography
     clang libclang-rt-14-dev curl ca-certificates wrk

@@ -4,6 +4,7 @@
 #ifndef TESSERA_FLYTE_HPP
 #define TESSERA_FLYTE_HPP
 
+#include <tessera/flyte/client_config.hpp>
 #include <tessera/flyte/clients.hpp>
 #include <tessera/flyte/config_error.hpp>
 #include <tessera/flyte/keys.hpp>

@@ -343,3 +343,101 @@ export async function startProgram({ name, bin, args, port, env }) {
   log(`${name} pid ${proc.pid} up at ${program.url}`);
   return program;
 }
+
+/// The tessera-client binary: argv[4] (ctest passes $<TARGET_FILE:tessera-client>) or
+/// TESSERA_CLIENT.
+export function clientPath() {
+  const p = process.argv[4] || process.env.TESSERA_CLIENT;
+  if (!p) throw new Error('no tessera-client path: pass it as the third argument or set TESSERA_CLIENT');
+  if (!fs.existsSync(p)) throw new Error(`tessera-client not found at ${p} (build the tessera-client target)`);
+  return p;
+}
+
+/// A sandbox for tessera-client runs: fresh temp directories for HOME, XDG_CACHE_HOME
+/// (the token cache is <cache>/tessera) and the working directory, removed at the end of the
+/// test; FLYTECTL_CONFIG, every FLYTE_* variable and the display variables are left out of the
+/// environment, so neither the real ~/.flyte nor a browser is ever touched. Every process is
+/// tracked like the servers: killed by its PID if the test ends first.
+///   const cli = clientSandbox();
+///   const r = await cli.run(['token'], { env: { FLYTE_PLATFORM_URL: ... } });   // { code, stdout, stderr }
+///   const p = cli.start(['login'], ...); await p.waitStderr(/visit:\s+(\S+)/); await p.done;
+export function clientSandbox({ name = 'tessera-client' } = {}) {
+  const bin = clientPath();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-client-'));
+  const home = path.join(root, 'home');
+  const cacheHome = path.join(root, 'cache');
+  const cwd = path.join(root, 'cwd');
+  for (const d of [home, cacheHome, cwd]) fs.mkdirSync(d, { mode: 0o700 });
+  const running = new Set();
+  onCleanup(async () => {
+    for (const r of [...running]) await r.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  const baseEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k === 'FLYTECTL_CONFIG' || k.startsWith('FLYTE_') || k === 'DISPLAY' || k === 'WAYLAND_DISPLAY' ||
+        k === 'XDG_CONFIG_HOME' || k === 'BROWSER') continue;
+    baseEnv[k] = v;
+  }
+  Object.assign(baseEnv, { HOME: home, XDG_CACHE_HOME: cacheHome });
+  const runs = [];  // every run: { args, code, stdout, stderr }, for checks over all output
+
+  function start(args, { env = {}, timeoutMs = 60000 } = {}) {
+    const proc = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...baseEnv, ...env } });
+    const run = { args, stdout: '', stderr: '', code: null, signal: null, pid: proc.pid };
+    runs.push(run);
+    const tracked = { proc, dataDir: null, output: () => `--- ${name} ${args.join(' ')} (pid ${proc.pid}, still running) ---\n${run.stderr.slice(-4000)}` };
+    servers.add(tracked);
+    const watchers = [];
+    const poke = () => { for (const w of [...watchers]) w(); };
+    proc.stdout.setEncoding('utf8').on('data', (d) => { run.stdout += d; poke(); });
+    proc.stderr.setEncoding('utf8').on('data', (d) => {
+      run.stderr += d;
+      if (process.env.TESSERA_INTEROP_VERBOSE) process.stderr.write(d);
+      poke();
+    });
+    proc.on('error', (e) => { run.stderr += `(spawning ${bin} failed: ${e.message})\n`; poke(); });
+    const kill = () => { try { if (proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ } };
+    const timer = setTimeout(kill, timeoutMs);
+    running.add(run);
+    // Stopping waits for the process itself ('exit'), not for its pipes ('close'): a child
+    // it left behind may hold them open.
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    run.done = new Promise((resolve) => proc.on('close', (code, sig) => {
+      clearTimeout(timer);
+      servers.delete(tracked);
+      running.delete(run);
+      run.code = code;
+      run.signal = sig;
+      poke();
+      resolve(run);
+    }));
+    tracked.stop = async () => { kill(); await exited; servers.delete(tracked); running.delete(run); };
+    /// Resolves with the match of `re` in stderr once it appears; rejects if the process ends
+    /// first or after `ms`.
+    run.waitStderr = (re, ms = 20000) => new Promise((resolve, reject) => {
+      const t = setTimeout(() => { done(); reject(new Error(`${name} ${args.join(' ')}: no ${re} on stderr within ${ms / 1000} s; stderr:\n${run.stderr}`)); }, ms);
+      const done = () => { clearTimeout(t); watchers.splice(watchers.indexOf(check), 1); };
+      const check = () => {
+        const m = re.exec(run.stderr);
+        if (m) { done(); resolve(m); } else if (run.code !== null || run.signal !== null) {
+          done();
+          reject(new Error(`${name} ${args.join(' ')} ended (exit ${run.code}, signal ${run.signal}) before ${re} appeared; stderr:\n${run.stderr}`));
+        }
+      };
+      watchers.push(check);
+      check();
+    });
+    run.kill = kill;
+    run.stop = tracked.stop;
+    return run;
+  }
+
+  return {
+    root, home, cacheHome, cwd, runs, env: baseEnv,
+    /// The token cache directory tessera-client uses by default here.
+    cacheDir: path.join(cacheHome, 'tessera'),
+    start,
+    run: (args, opts) => start(args, opts).done,
+  };
+}

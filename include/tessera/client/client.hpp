@@ -141,8 +141,11 @@ class client {
   /// The cached entry, usable or not.
   std::optional<token_set> cached(std::error_code& ec) { return cache_->load(key(), ec); }
 
-  /// Revokes the cached tokens at the server and erases the entry. Nothing cached: nothing
-  /// to do. `server_metadata_incomplete` when the server cannot revoke (the entry is erased).
+  /// Revokes the cached tokens at the server (the refresh token first: it ends the grant) and
+  /// erases the entry. Nothing cached: nothing to do. `server_metadata_incomplete` when the
+  /// server cannot revoke (the entry is erased all the same). A server that answers
+  /// `unsupported_token_type` for the access token (RFC 7009 §2.2.1: it cannot revoke
+  /// self-contained tokens) is not a failure: the access token ends at its expiry.
   void logout(std::error_code& ec) {
     ec = {};
     const auto k = key();
@@ -152,14 +155,26 @@ class client {
     auto t = cache_->load(k, cec);
     if (!t) return;
     std::error_code rec;
+    std::string desc;
     const auto& info = server(rec);
     if (!rec) {
-      auto ctx = context(info);
-      if (!t->refresh_token.empty()) client::revoke(ctx, t->refresh_token, "refresh_token", rec);
+      auto ctx = context(info, &desc);
+      if (!t->refresh_token.empty()) tessera::client::revoke(ctx, t->refresh_token, "refresh_token", rec);
       std::error_code aec;
-      if (!rec || rec == error::server_metadata_incomplete) client::revoke(ctx, t->access_token, "access_token", aec);
-      if (!rec) rec = aec;
+      std::string adesc;
+      if (!rec) tessera::client::revoke(context(info, &adesc), t->access_token, "access_token", aec);
+      if (aec == condition::unsupported_token_type && aec.category() == oauth::peer_category()) {
+        // RFC 7009 §2.2.1: this server cannot revoke such access tokens (self-contained JWTs);
+        // the refresh token is gone, and the access token ends at its expiry.
+        log("the server does not revoke this kind of access token; it stays valid until it expires");
+        aec = {};
+      }
+      if (!rec) {
+        rec = aec;
+        desc = adesc;
+      }
     }
+    keep_description(std::move(desc));
     cache_->erase(k, ec);
     if (!ec) ec = rec;
   }
@@ -241,7 +256,7 @@ class client {
     const auto& info = server(ec);
     if (ec) return {};
     std::string desc;
-    auto t = client::refresh(context(info, &desc), old, ec);
+    auto t = tessera::client::refresh(context(info, &desc), old, ec);
     keep_description(std::move(desc));
     if (ec) return {};
     std::error_code cec;
