@@ -1026,7 +1026,8 @@ struct interaction {
 //
 // What a client holds after a flow: the tokens a token endpoint issued (RFC 6749 §5.1) and when
 // they stop being usable. `read_token_response` reads an answer, bounded and checked:
-//  * 200 with a JSON object: `access_token` (a string of at most 16 KiB), `token_type`
+//  * 200 with a JSON object: `access_token` (at most 16 KiB of RFC 6749's VSCHAR, as the
+//    refresh and ID tokens; `scope` of scope-token characters), `token_type`
 //    `Bearer` in any case (RFC 6749 §7.1; Flyte's own server says `bearer`) — anything else is
 //    `token_type_not_bearer`, as this client cannot use a DPoP or MAC token —, `expires_in`
 //    as a non-negative number or a numeric string (Azure AD's v1 endpoint sends strings),
@@ -1506,11 +1507,29 @@ inline std::int64_t unverified_exp(std::string_view jwt) {
   return s;
 }
 
+/// RFC 6749 Appendix A: tokens are VSCHAR (%x20-7E) — and so is what this client prints or
+/// sends back. Anything else (a control character, an escape sequence for the terminal `token`
+/// prints to) makes the answer invalid.
+inline bool vschar(std::string_view s) noexcept {
+  for (char c : s)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+/// A `scope` value (§3.3): scope tokens of NQCHAR (%x21 / %x23-5B / %x5D-7E) separated by spaces.
+inline bool scope_chars(std::string_view s) noexcept {
+  for (char c : s)
+    if (c != ' ' && (c < 0x21 || c > 0x7e || c == '"' || c == '\\')) return false;
+  return true;
+}
+
 inline bool optional_string(const boost::json::object& o, std::string_view name, std::string& out) {
   const auto* v = o.if_contains(name);
   if (!v || v->is_null()) return true;
   if (!v->is_string() || v->get_string().size() > max_token_size) return false;
-  out = std::string(v->get_string());
+  const std::string_view text(v->get_string());
+  if (name == "scope" ? !scope_chars(text) : !vschar(text)) return false;
+  out = std::string(text);
   return true;
 }
 
@@ -1540,7 +1559,8 @@ inline token_set read_token_response(const transport::response& res, time_point 
   t.obtained_at = now;
   const auto* at = o ? o->if_contains("access_token") : nullptr;
   const auto* tt = o ? o->if_contains("token_type") : nullptr;
-  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size || !tt ||
+  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
+      !detail::vschar(at->get_string()) || !tt ||
       !tt->is_string() || !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
       !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
     ec = error::token_response_invalid;
@@ -1584,7 +1604,7 @@ inline token_set token_set_from_json(const boost::json::value& v, std::error_cod
   const auto* o = v.if_object();
   const auto* at = o ? o->if_contains("access_token") : nullptr;
   if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
-      !detail::optional_string(*o, "token_type", t.token_type) ||
+      !detail::vschar(at->get_string()) || !detail::optional_string(*o, "token_type", t.token_type) ||
       !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
       !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
     ec = error::token_cache_failure;
@@ -2030,14 +2050,17 @@ static_assert(token_cache<memory_cache>);
 // and `cache` (models `token_cache`, client/cache.hpp), both with defaults in `client_defaults`.
 //
 // `token()`:
-//  1. the cached entry, if its access token has more than `refresh_margin()` of life left —
-//     no network at all;
+//  1. the cached entry, if its access token has more than `refresh_margin()` (at most half its
+//     lifetime) of life left — no network at all;
 //  2. otherwise, under the cache's lock (two threads or processes never both refresh: one
-//     rotation spent twice revokes the family), the entry again — another holder may have
-//     refreshed it meanwhile —, then a refresh with its refresh token;
-//  3. a refresh the server *refuses* drops the entry and runs the flow — once; a refresh that
-//     fails on the way (network, timeout, a 5xx) is returned as the error: a flaky network
-//     must not open a browser or print a device code;
+//     rotation spent twice revokes the family; a cache that cannot lock falls back to a lock of
+//     this process, with a warning), the entry again — another holder may have refreshed it
+//     meanwhile —, then a refresh with its refresh token;
+//  3. a refresh the server refuses with `invalid_grant` (the refresh token is dead) drops the
+//     entry and runs the flow — once; any other failure (network, timeout, a 5xx, 429,
+//     `temporarily_unavailable`) is returned as the error and the entry kept: a flaky network
+//     must not open a browser or print a device code. A refreshed entry that cannot be saved is
+//     dropped (its rotated-out refresh token must never be presented again);
 //  4. no usable entry: the flow. Its tokens are saved (ExternalCommand's are not: the command
 //     is the cache).
 // `login()` runs the flow even with a usable entry. `logout()` revokes the refresh token and the
@@ -2065,8 +2088,8 @@ static_assert(token_cache<memory_cache>);
 // Resolution of the values left empty in the settings, as Flyte's clients do it: the client id,
 // scopes and header name from the server's `flyte_client` document; the token URL from the
 // metadata. Client authentication: with a secret, HTTP Basic over the form-encoded id and
-// secret (RFC 6749 §2.3.1) or both in the body (`secret_method::post`); without one, a public
-// client: `client_id` in the body.
+// secret (RFC 6749 §2.3.1) or both in the body (`secret_method::post`, or when the metadata
+// lists only `client_secret_post`); without one, a public client: `client_id` in the body.
 #ifndef TESSERA_CLIENT_FLOWS_CONTEXT_HPP
 #define TESSERA_CLIENT_FLOWS_CONTEXT_HPP
 
@@ -2079,7 +2102,8 @@ static_assert(token_cache<memory_cache>);
 //    `/.well-known/openid-configuration` when that is 404 (a plain OpenID provider);
 //  * Flyte's public client configuration at `<endpoint>/config/v1/flyte_client`, asked with
 //    `Accept: application/json`, in snake_case or in the camelCase Flyte's gRPC gateway
-//    answers with otherwise. Absent (404) on servers that are not Flyte's.
+//    answers with otherwise. Absent (404) on servers that are not Flyte's. Its strings must be
+//    printable ASCII and its scopes scope tokens (they are shown, and sent back).
 //
 // The metadata's issuer is *not* required to be the endpoint: flyteadmin relays the metadata of
 // an external authorization server whose issuer is another URL. It is required to be present,
@@ -2884,6 +2908,8 @@ inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
     if (!v) v = o->if_contains(camel);
     if (!v || v->is_null()) return true;
     if (!v->is_string() || v->get_string().size() > 4096) return false;
+    for (char c : v->get_string())  // shown on terminals and sent in requests: printable ASCII
+      if (c < 0x20 || c > 0x7e) return false;
     dst = std::string(v->get_string());
     return true;
   };
@@ -2896,7 +2922,9 @@ inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
     const auto* a = s->if_array();
     if (!a || a->size() > 64) return false;
     for (const auto& e : *a) {
-      if (!e.is_string() || e.get_string().size() > 256) return false;
+      if (!e.is_string() || e.get_string().empty() || e.get_string().size() > 256) return false;
+      for (char c : e.get_string())  // a scope token (RFC 6749 §3.3)
+        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return false;
       out.scopes.emplace_back(e.get_string());
     }
   }
@@ -3069,12 +3097,14 @@ inline std::string basic_authorization(std::string_view client_id, std::string_v
 #endif
 // ---- end tessera/http/basic_auth.hpp ----
 
+#include <algorithm>
 #include <concepts>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace tessera::client {
 
@@ -3109,9 +3139,14 @@ struct flow_context {
     }
     return s;
   }
+  /// The configured audience; without one, the server's advertised audience for the flows of a
+  /// person (as flytekit and Flyte's device flow send it) and, for client credentials, only with
+  /// `use_audience_from_server` (Flyte's Go client); `use_audience_from_server` also makes the
+  /// server's win over the configured one.
   std::string audience() const {
-    if (settings.use_audience_from_server && server.flyte && !server.flyte->audience.empty())
-      return server.flyte->audience;
+    const bool from_server = settings.use_audience_from_server ||
+                             (settings.audience.empty() && settings.type != auth_type::client_secret);
+    if (from_server && server.flyte && !server.flyte->audience.empty()) return server.flyte->audience;
     return settings.audience;
   }
   std::string token_endpoint() const {
@@ -3120,7 +3155,9 @@ struct flow_context {
 
   /// Adds the client's authentication to a request to the token, device or revocation
   /// endpoint. `client_config_invalid` when there is no client id.
-  void authenticate(transport::form_fields& form, transport::http::fields& headers, std::error_code& ec) const {
+  /// `methods`: the endpoint's `*_auth_methods_supported`, when the metadata names them.
+  void authenticate(transport::form_fields& form, transport::http::fields& headers, std::error_code& ec,
+                    const std::vector<std::string>* methods = nullptr) const {
     ec = {};
     const std::string id = client_id();
     if (id.empty()) {
@@ -3130,12 +3167,21 @@ struct flow_context {
     }
     if (settings.client_secret.empty()) {
       form.emplace_back("client_id", id);
-    } else if (settings.secret_auth == secret_method::basic) {
+    } else if (settings.secret_auth == secret_method::basic &&
+               !only_post(methods ? *methods : server.metadata.token_endpoint_auth_methods_supported)) {
       headers.set(transport::http::field::authorization, http::basic_authorization(id, settings.client_secret));
     } else {
       form.emplace_back("client_id", id);
       form.emplace_back("client_secret", settings.client_secret);
     }
+  }
+
+  /// Whether the server lists `client_secret_post` and not `client_secret_basic` among its
+  /// token endpoint's methods: then the secret goes in the body whatever `secret_auth` says
+  /// (RFC 8414 §2; Go's oauth2 package finds the same by trying Basic first).
+  static bool only_post(const std::vector<std::string>& m) {
+    auto has = [&](std::string_view x) { return std::find(m.begin(), m.end(), x) != m.end(); };
+    return has("client_secret_post") && !has("client_secret_basic");
   }
 
   /// POSTs `form` (plus the client's authentication) to `url` and reads the answer as a token
@@ -3201,7 +3247,8 @@ inline void revoke(const flow_context& ctx, const std::string& token, std::strin
   if (ec) return;
   transport::form_fields form{{"token", token}, {"token_type_hint", std::string(hint)}};
   transport::http::fields headers;
-  ctx.authenticate(form, headers, ec);
+  const auto& methods = ctx.server.metadata.revocation_endpoint_auth_methods_supported;
+  ctx.authenticate(form, headers, ec, methods.empty() ? nullptr : &methods);
   if (ec) return;
   auto res = ctx.http.post_form(url, form, headers, ec);
   if (ec) return;
@@ -3271,21 +3318,28 @@ class client {
     if (settings_.type == auth_type::external_command) return run_flow(ec);
     const auto k = key();
     std::error_code cec;
-    if (auto t = cache_->load(k, cec); t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (auto t = cache_->load(k, cec); t && usable(*t)) return *t;
     if (cec) log("the cached token could not be read (" + cec.message() + "); getting a new one");
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     auto t = cache_->load(k, cec);
-    if (t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (t && usable(*t)) return *t;
     if (t && !t->refresh_token.empty()) {
       auto fresh = refresh_locked(*t, ec);
       if (!ec) return fresh;
-      if (ec.category() != oauth::peer_category()) return {};
-      log("the server refused the refresh (" + ec.message() + "); signing in again");
+      // Only a refresh token the server no longer honours sends the person through the flow
+      // again; a 5xx, a 429, `temporarily_unavailable` or a network failure is reported: the
+      // refresh token may still be good, and a blinking network must not open a browser.
+      if (!refresh_refused(ec)) return {};
+      log("the server refused the refresh token (" + ec.message() + "); signing in again");
       cache_->erase(k, cec);
       ec = {};
     }
     return flow_locked(k, ec);
+  }
+
+  /// Whether `ec`, from a refresh, means the refresh token is dead: the server's `invalid_grant`.
+  static bool refresh_refused(const std::error_code& ec) noexcept {
+    return ec == condition::invalid_grant && ec.category() == oauth::peer_category();
   }
   token_set token() { return checked([&](auto& ec) { return token(ec); }); }
 
@@ -3295,8 +3349,7 @@ class client {
     if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
     if (settings_.type == auth_type::external_command) return run_flow(ec);
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     return flow_locked(k, ec);
   }
   token_set login() { return checked([&](auto& ec) { return login(ec); }); }
@@ -3305,8 +3358,7 @@ class client {
   token_set refresh(std::error_code& ec) {
     ec = {};
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     std::error_code cec;
     auto t = cache_->load(k, cec);
     if (!t || t->refresh_token.empty()) return fail(ec, error::refresh_token_unknown);
@@ -3325,14 +3377,13 @@ class client {
   void logout(std::error_code& ec) {
     ec = {};
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return;
+    auto held = lock(k);
     std::error_code cec;
     auto t = cache_->load(k, cec);
     if (!t) return;
     std::error_code rec;
     std::string desc;
-    const auto& info = server(rec);
+    const auto& info = server(rec, true);
     if (!rec) {
       auto ctx = context(info, &desc);
       if (!t->refresh_token.empty()) tessera::client::revoke(ctx, t->refresh_token, "refresh_token", rec);
@@ -3360,12 +3411,17 @@ class client {
     tessera::detail::throw_if(ec);
   }
 
-  /// The server's documents, fetched once (client/server_info.hpp).
-  const server_info& server(std::error_code& ec) {
+  /// The server's documents, fetched once (client/server_info.hpp). With `tokenUrl` and
+  /// client credentials the metadata is skipped, as Flyte's client does, unless `full` asks for
+  /// it (logout needs the revocation endpoint). `url_insecure` for a plain-http endpoint that is
+  /// not this machine's, on every path (a token must never go there in the clear).
+  const server_info& server(std::error_code& ec, bool full = false) {
     ec = {};
-    std::lock_guard lk(m_);
-    if (server_) return *server_;
-    const bool metadata = !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
+    std::lock_guard lk(discovery_m_);
+    if (server_ && (has_metadata_ || !full)) return *server_;
+    oauth::detail::require_secure(settings_.endpoint, settings_.allow_http, ec);
+    if (ec) return empty_;
+    const bool metadata = full || !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
     server_info info;
     if (metadata) {
       log("discovering the authorization server at " + settings_.endpoint);
@@ -3385,6 +3441,7 @@ class client {
         info.flyte = std::move(c);
     }
     server_ = std::move(info);
+    has_metadata_ = metadata;
     return *server_;
   }
 
@@ -3419,6 +3476,29 @@ class client {
     if (ui_.log) ui_.log(s);
   }
 
+  /// A token is used while more than the refresh margin is left of it — but never a margin of
+  /// more than half its lifetime, so a short-lived token is not refreshed on every call.
+  bool usable(const token_set& t) const {
+    auto margin = settings_.refresh_margin();
+    if (t.expiry_known() && t.obtained_at != time_point{} && t.expires_at > t.obtained_at) {
+      const auto half = std::chrono::duration_cast<std::chrono::seconds>(t.expires_at - t.obtained_at) / 2;
+      if (half < margin) margin = half;
+    }
+    return t.usable(clock_.now(), margin);
+  }
+
+  /// The cache's lock on `k`; when the cache cannot lock (an unwritable cache directory, as in
+  /// many containers), this process's own lock, with a warning: threads still never refresh
+  /// twice, and other processes fare as they would without a cache.
+  cache_lock lock(const cache_key& k) {
+    std::error_code ec;
+    auto held = cache_->lock(k, ec);
+    if (!ec) return held;
+    log("the token cache cannot be locked (" + ec.message() + "); coordinating within this process only");
+    process_lock_.lock();
+    return cache_lock([this] { process_lock_.unlock(); });
+  }
+
   flow_context context(const server_info& info, std::string* description = nullptr) {
     return flow_context{settings_, http_, info, ui_, [this] { return clock_.now(); }, description};
   }
@@ -3437,7 +3517,12 @@ class client {
     if (ec) return {};
     std::error_code cec;
     cache_->save(key(), t, cec);
-    if (cec) log("the refreshed token could not be cached: " + cec.message());
+    if (cec) {
+      // The entry still holds the refresh token the server just rotated out: presenting it again
+      // would look like theft and revoke the family. Drop it; the next run signs in again.
+      log("the refreshed token could not be cached (" + cec.message() + "); the old entry is dropped");
+      cache_->erase(key(), cec);
+    }
     return t;
   }
 
@@ -3477,8 +3562,11 @@ class client {
   interaction ui_;
   clock_type clock_;
   std::unique_ptr<cache_type> cache_;
-  mutable std::mutex m_;
+  mutable std::mutex m_;            // description_
+  std::mutex discovery_m_;          // server_, has_metadata_: held across discovery's requests
+  std::mutex process_lock_;         // when the cache cannot lock
   std::optional<server_info> server_;
+  bool has_metadata_ = false;
   server_info empty_;
   std::string description_;
 };
@@ -3505,6 +3593,7 @@ class client {
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -3521,7 +3610,10 @@ struct console_options {
 };
 
 namespace detail {
-/// Starts `xdg-open url` detached (its output discarded); false when it cannot start.
+/// Starts `xdg-open url` (its output discarded, no descriptor of this process but 0-2 passed
+/// on); false when there is no display or it cannot start. Not waited for: where xdg-open runs
+/// the browser itself, it returns only when the browser does — the login must not wait for
+/// that. A detached thread reaps it.
 inline bool open_in_browser(const std::string& url) {
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
@@ -3531,6 +3623,7 @@ inline bool open_in_browser(const std::string& url) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   char prog[] = "xdg-open";
   std::string arg = url;
   char* argv[] = {prog, arg.data(), nullptr};
@@ -3538,9 +3631,11 @@ inline bool open_in_browser(const std::string& url) {
   const int r = ::posix_spawnp(&pid, prog, &fa, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (r != 0) return false;
-  int status = 0;
-  ::waitpid(pid, &status, 0);  // xdg-open returns once the browser is asked
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  std::thread([pid] {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }).detach();
+  return true;
 }
 }  // namespace detail
 
@@ -3589,6 +3684,8 @@ inline interaction console_interaction(console_options opt = {}, std::ostream& o
 //    user, can be read by others, exceeds 64 KiB or does not hold an entry for the same key.
 //  * `lock` takes `flock(LOCK_EX)` on `<id>.lock` (created 0600, never removed: removing a
 //    lock file races with the next locker). The kernel releases it if the process dies.
+//  * A temporary file left by a process that died mid-save is removed by a later save of the
+//    entry once it is ten minutes old.
 // Refresh tokens are stored in the clear (the directory's permissions protect them, as
 // ~/.ssh's do a key); choose `keyring_cache` where a desktop keyring exists.
 #ifndef TESSERA_CLIENT_FILE_CACHE_HPP
@@ -3649,6 +3746,7 @@ std::string random_token() {
 #include <boost/json/serialize.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -3751,6 +3849,7 @@ class file_cache {
       ::fsync(dfd);
       ::close(dfd);
     }
+    sweep(k);
   }
 
   void erase(const cache_key& k, std::error_code& ec) {
@@ -3805,6 +3904,22 @@ class file_cache {
       return false;
     }
     return true;
+  }
+
+  /// Removes this entry's temporary files left by a process that died between writing and
+  /// renaming (they hold tokens): those older than ten minutes, which no live save still uses.
+  /// Called under the entry's lock, after a save.
+  void sweep(const cache_key& k) const {
+    const std::string prefix = k.id() + ".tmp.";
+    std::error_code ec;
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10);
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (!name.starts_with(prefix)) continue;
+      std::error_code tec;
+      if (const auto t = std::filesystem::last_write_time(it->path(), tec); !tec && t < cutoff)
+        std::filesystem::remove(it->path(), tec);
+    }
   }
 
   std::filesystem::path dir_;
@@ -4002,7 +4117,8 @@ static_assert(token_flow<device_code>);
 // the token (a cloud CLI, a vault helper, `tessera-client token` itself).
 //
 // The command runs without a shell (`command[0]` looked up on PATH, the rest as arguments),
-// stdin from /dev/null, stderr passed through so its messages reach the person. Its stdout,
+// stdin from /dev/null, stderr passed through so its messages reach the person, no other
+// descriptor of this process inherited, and `TESSERA_TOKEN_COMMAND=1` in its environment. Its stdout,
 // trimmed of surrounding whitespace, is the access token: it must be one line of printable
 // ASCII of at most 16 KiB. `external_command_failed` when it cannot be started, exits other
 // than 0, prints nothing usable or runs longer than `command_timeout` (it is then killed).
@@ -4015,6 +4131,8 @@ static_assert(token_flow<device_code>);
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -4031,6 +4149,8 @@ namespace tessera::client::flow {
 struct external_command {
   static constexpr auth_type type = auth_type::external_command;
   static constexpr bool needs_server = false;
+  /// Set to 1 in the command's environment.
+  static constexpr std::string_view nested_variable = "TESSERA_TOKEN_COMMAND";
 
   static token_set run(const flow_context& ctx, std::error_code& ec) {
     const auto& cmd = ctx.settings.command;
@@ -4078,11 +4198,22 @@ struct external_command {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     std::vector<char*> argv;
     for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // The environment, plus the marker a token command can check to refuse to call back into
+    // a flow that would run it again (tessera-client does: no fork bomb through a config that
+    // names tessera-client as its own command).
+    std::vector<std::string> env_store;
+    for (char** e = environ; e && *e; ++e)
+      if (!std::string_view(*e).starts_with(std::string(nested_variable) + "=")) env_store.emplace_back(*e);
+    env_store.push_back(std::string(nested_variable) + "=1");
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    const int r = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    const int r = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     ::close(fds[1]);
     if (r != 0) {
@@ -4115,9 +4246,20 @@ struct external_command {
       out.append(buf, static_cast<std::size_t>(n));
     }
     ::close(fds[0]);
-    if (!ok) ::kill(pid, SIGKILL);
+    // A command that closed its stdout may still run: wait for it until the deadline only.
     int ws = 0;
-    while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    for (;;) {
+      if (!ok) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      const pid_t w = ::waitpid(pid, &ws, WNOHANG);
+      if (w == pid) break;
+      if (w < 0 && errno != EINTR) break;
+      if (std::chrono::steady_clock::now() >= deadline) ok = false;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
     return ok;
@@ -4144,9 +4286,9 @@ static_assert(token_flow<external_command>);
 //     A redirect whose `state` is not this login's is answered with an error page and the wait
 //     goes on — a page that guesses the port cannot end the login; if none with the right
 //     state comes, the error is `authorization_response_state_mismatch` rather than a timeout.
-//     With the right state: `error=...` ends it with the server's condition (the page says
-//     so); an `iss` other than the metadata's issuer — or none when the metadata promises one
-//     (RFC 9207) — is `authorization_response_issuer_mismatch`; no `code` is
+//     With the right state: an `iss` other than the metadata's issuer — or none when the
+//     metadata promises one (RFC 9207) — is `authorization_response_issuer_mismatch`, checked
+//     first; then `error=...` ends it with the server's condition (the page says so); no `code` is
 //     `authorization_response_code_missing`. The browser always gets a short page that says
 //     what happened and that the window may be closed.
 //  4. Exchange the code with the verifier at the token endpoint.
@@ -4344,8 +4486,10 @@ inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
 //  * `serve` runs on the calling thread. Requests for the redirect's path go to `handle`, which
 //    fills the response and says whether the wait is over; other paths are answered 404 and do
 //    not end it. Connections are served one request each (`Connection: close`); a connection
-//    that sends no complete request within 10 s, or a request over 16 KiB, is dropped — a
-//    browser's idle speculative connections cannot hold the listener up.
+//    that sends no complete request within 10 s, or a request over 16 KiB, is dropped, at most
+//    64 are open at once, and accept errors (out of descriptors) do not stop the listening — a
+//    browser's idle speculative connections or a local flood cannot hold the listener up.
+//    Its sockets are close-on-exec: a browser started meanwhile does not inherit the port.
 //  * `serve` returns when `handle` says done (after the answer is written), or with
 //    `error::timeout` when `timeout` passes first.
 #ifndef TESSERA_TRANSPORT_LOOPBACK_LISTENER_HPP
@@ -4355,6 +4499,7 @@ inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -4369,6 +4514,8 @@ inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fcntl.h>
 
 namespace tessera::transport {
 
@@ -4422,13 +4569,16 @@ class loopback_listener {
       if (!bec) a->bind(ep, bec);
       if (!bec) a->listen(16, bec);
       if (bec) {
-        // ::1 may be missing (IPv6 off); the first address must work.
-        if (i == 0) {
+        // ::1 may be missing (IPv6 off, no such address); the first address must work, and a
+        // port another program holds on ::1 is an error: that program would get the redirect.
+        if (i == 0 || (bec != boost::asio::error::address_family_not_supported &&
+                       bec != boost::system::errc::address_not_available)) {
           ec = bec;
           return;
         }
         continue;
       }
+      close_on_exec(a->native_handle());  // a browser started from here must not inherit it
       if (port == 0) port = a->local_endpoint().port();
       acceptors_.push_back(std::move(a));
     }
@@ -4466,17 +4616,42 @@ class loopback_listener {
 
  private:
   struct connection {
-    explicit connection(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
+    connection(boost::asio::ip::tcp::socket s, std::size_t& count) : stream(std::move(s)), open(count) {}
+    ~connection() { --open; }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
     boost::beast::tcp_stream stream;
+    std::size_t& open;
     boost::beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
     response res;
   };
 
+  static void close_on_exec(int fd) noexcept {
+    if (const int flags = ::fcntl(fd, F_GETFD); flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+
   void accept(boost::asio::ip::tcp::acceptor& a) {
     a.async_accept([this, &a](boost::system::error_code bec, boost::asio::ip::tcp::socket s) {
-      if (bec || done_) return;
-      auto c = std::make_shared<connection>(std::move(s));
+      if (done_ || bec == boost::asio::error::operation_aborted) return;
+      if (bec) {
+        // Out of descriptors (a local flood) or a connection reset before accept: keep listening,
+        // after a pause so a persistent error does not spin.
+        auto t = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(50));
+        t->async_wait([this, &a, t](boost::system::error_code) {
+          if (!done_) accept(a);
+        });
+        return;
+      }
+      close_on_exec(s.native_handle());
+      if (open_ >= max_connections) {  // each lives at most 10 s; beyond the cap, new ones are dropped
+        boost::system::error_code ignored;
+        s.close(ignored);
+        accept(a);
+        return;
+      }
+      ++open_;
+      auto c = std::make_shared<connection>(std::move(s), open_);
       c->parser.header_limit(16 * 1024);
       c->parser.body_limit(16 * 1024);
       c->stream.expires_after(std::chrono::seconds(10));
@@ -4505,12 +4680,14 @@ class loopback_listener {
     });
   }
 
+  std::size_t open_ = 0;  // before ioc_: the connections its destructor drops still count down
   boost::asio::io_context ioc_{1};
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::string path_;
   std::string redirect_uri_;
   handler handler_;
   bool done_ = false;
+  static constexpr std::size_t max_connections = 64;
 };
 
 }  // namespace tessera::transport
@@ -4583,19 +4760,20 @@ struct pkce {
                    "It was ignored; the login is still waiting.");
         return false;
       }
+      // RFC 9207 first: an error from a mixed-up server is not this server's error.
+      const std::string iss = get("iss");
+      if ((!iss.empty() && iss != md.issuer) || (iss.empty() && md.authorization_response_iss_parameter_supported)) {
+        outcome = error::authorization_response_issuer_mismatch;
+        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
+                   "The answer came from another server than the one this login went to. You may close this window.");
+        return true;
+      }
       if (auto e = get("error"); !e.empty()) {
         const auto c = oauth::condition_from_wire(e);
         outcome = c == condition::none ? std::error_code(error::peer_error_unrecognized) : oauth::make_peer_error(c);
         if (ctx.description) *ctx.description = oauth::safe_description(get("error_description"));
         res = page(req, transport::http::status::ok, "Sign-in was not completed.",
                    "The server answered: " + oauth::safe_description(e) + ". You may close this window.");
-        return true;
-      }
-      const std::string iss = get("iss");
-      if ((!iss.empty() && iss != md.issuer) || (iss.empty() && md.authorization_response_iss_parameter_supported)) {
-        outcome = error::authorization_response_issuer_mismatch;
-        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
-                   "The answer came from another server than the one this login went to. You may close this window.");
         return true;
       }
       code = get("code");

@@ -19,6 +19,8 @@
 #include <tessera/transport/any_client.hpp>
 #include <tessera/transport/http_client.hpp>
 
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -49,7 +51,9 @@ commands:
   login     sign in now with the configured flow and cache the tokens
   token     print a valid access token (cached, refreshed, or by signing in):
               curl -H "Authorization: Bearer $(tessera-client token)" ...
-            or, in Flyte's config:  admin: {authType: ExternalCommand, command: [tessera-client, token]}
+            or, for another Flyte client: admin: {authType: ExternalCommand,
+                                          command: [tessera-client, --config, FILE, token]}
+            (FILE configures tessera-client's own flow; it refuses to run as its own command)
   whoami    ask the server whom the token belongs to (Flyte's /me, else the userinfo endpoint)
   logout    revoke the tokens at the server and delete the cached copy
   status    which endpoint, flow, client and cache; when the cached token expires (no network)
@@ -172,22 +176,29 @@ class logging_client {
 int exit_code_of(const std::error_code& ec) {
   using tessera::error;
   using tessera::condition;
-  if (ec == error::connection_failed || ec == error::timeout || ec == std::errc::connection_refused) return 3;
+  if (ec == error::connection_failed || ec == error::timeout || ec == std::errc::connection_refused ||
+      ec == std::errc::connection_reset || ec == std::errc::connection_aborted || ec == std::errc::timed_out ||
+      ec == std::errc::network_unreachable || ec == std::errc::host_unreachable ||
+      ec == std::error_code(boost::system::error_code(boost::asio::error::eof)) ||
+      ec == std::error_code(boost::system::error_code(boost::beast::http::error::end_of_stream)))
+    return 3;
   if (ec == error::certificate_invalid || ec == error::host_name_mismatch || ec == error::tls_failure) return 4;
   if (ec == error::client_config_invalid || ec == error::auth_type_unavailable || ec == error::url_invalid ||
-      ec == error::url_insecure)
+      ec == error::url_insecure || ec == error::client_secret_missing)
     return 2;
-  if (ec == condition::invalid_client || ec == error::client_secret_missing ||
-      (ec == condition::invalid_grant && ec.category() == tessera::oauth::peer_category()) ||
-      ec == condition::unauthorized_client || ec == condition::invalid_scope)
+  if (ec.category() == tessera::oauth::peer_category() &&
+      (ec == condition::invalid_client || ec == condition::invalid_grant || ec == condition::unauthorized_client ||
+       ec == condition::invalid_scope))
     return 5;
   if (ec == condition::access_denied || ec == condition::expired_token || ec == error::device_code_expired ||
       ec == error::authorization_timeout || ec == error::authorization_response_state_mismatch ||
-      ec == error::authorization_response_issuer_mismatch)
+      ec == error::authorization_response_issuer_mismatch || ec == error::authorization_response_code_missing)
     return 6;
   if (ec == error::metadata_invalid || ec == error::token_response_invalid || ec == error::http_status_unexpected ||
       ec == error::server_metadata_incomplete || ec == error::peer_error_unrecognized ||
-      ec == error::device_authorization_invalid || ec == error::token_type_not_bearer)
+      ec == error::device_authorization_invalid || ec == error::token_type_not_bearer ||
+      ec == error::redirect_not_followed || ec == error::response_too_large || ec == error::redirect_limit_exceeded ||
+      ec.category() == tessera::oauth::peer_category())
     return 7;
   return 1;
 }
@@ -244,6 +255,11 @@ int main(int argc, char** argv) {
 
   tessera::flyte::client_config_sources sources;
   sources.explicit_file = opt.config;
+  if (!opt.auth_type.empty()) {
+    sources.auth_type = tc::parse_auth_type(opt.auth_type);
+    if (!sources.auth_type) usage_error("--auth-type must be ClientSecret, Pkce, DeviceFlow or ExternalCommand");
+  }
+  sources.client_id = opt.client_id;
   tessera::flyte::config_problem problem;
   auto loaded = tessera::flyte::load_client_config(sources, problem);
   if (problem) {
@@ -257,12 +273,12 @@ int main(int argc, char** argv) {
     s.endpoint = tessera::flyte::endpoint_url(opt.endpoint, s.allow_http, ec);
     if (ec) usage_error("--endpoint " + opt.endpoint + ": not a URL (https://host, http://127.0.0.1:PORT, dns:///host)");
   }
-  if (!opt.auth_type.empty()) {
-    auto t = tc::parse_auth_type(opt.auth_type);
-    if (!t) usage_error("--auth-type must be ClientSecret, Pkce, DeviceFlow or ExternalCommand");
-    s.type = *t;
+  if (s.type == tc::auth_type::external_command && std::getenv(std::string(tc::flow::external_command::nested_variable).c_str())) {
+    std::cerr << "tessera-client: this tessera-client runs as another's token command and is configured with "
+                 "ExternalCommand itself: that would run it again, without end. Give it a config of its own flow "
+                 "(--config FILE or --auth-type).\n";
+    return 2;
   }
-  if (!opt.client_id.empty()) s.client_id = opt.client_id;
   if (!opt.scopes.empty()) s.scopes = split_list(opt.scopes);
   if (!opt.redirect_uri.empty()) s.pkce.redirect_uri = opt.redirect_uri;
   if (s.endpoint.empty() && s.type != tc::auth_type::external_command) {
@@ -351,6 +367,8 @@ int main(int argc, char** argv) {
   if (ec) return fail("discovery", ec, s);
   const std::string me = std::string(tessera::oauth::detail::without_trailing_slash(s.endpoint)) + "/me";
   const std::string url = info.flyte || info.metadata.userinfo_endpoint.empty() ? me : info.metadata.userinfo_endpoint;
+  tessera::oauth::detail::require_secure(url, s.allow_http, ec);
+  if (ec) return fail("whoami", ec, s);
   const std::string header = client.authorization_header(ec);
   for (int attempt = 0;; ++attempt) {
     tt::request req{tt::http::verb::get, "/", 11};
@@ -362,8 +380,8 @@ int main(int argc, char** argv) {
     if (res.result() == tt::http::status::unauthorized && attempt == 0) {
       // The server no longer takes the cached token (revoked, keys rotated): once more, fresh.
       t = client.refresh(ec);
-      if (ec) t = client.login(ec);
-      if (ec) return fail("sign-in", ec, s, client.last_description());
+      if (ec == tessera::error::refresh_token_unknown || cli_client::refresh_refused(ec)) t = client.login(ec);
+      if (ec) return fail("refreshing the token", ec, s, client.last_description());
       continue;
     }
     if (res.result() != tt::http::status::ok) {

@@ -120,6 +120,27 @@ TEST_CASE("client credentials: secret in the body with secret_method::post; a wr
   CHECK(f.logged("token endpoint answered 401"));
 }
 
+TEST_CASE("client credentials: a server that lists only client_secret_post gets the secret in the body") {
+  fixture f;
+  f.as.client_secret = "x";
+  f.as.auth_methods = {"client_secret_post", "private_key_jwt"};
+  auto s = settings_for(auth_type::client_secret);
+  s.client_id = "flytectl";
+  s.client_secret = "x";
+  auto c = f.make(s);
+  std::error_code ec;
+  CHECK(c.token(ec).access_token == "at-1");
+  CHECK(f.as.last_authorization.empty());
+  CHECK(http::parse_form(f.as.last_form).get("client_secret") == "x");
+
+  fixture g;  // both listed: Basic, as configured
+  g.as.client_secret = "x";
+  g.as.auth_methods = {"client_secret_post", "client_secret_basic"};
+  auto d = g.make(s);
+  CHECK(d.token(ec).access_token == "at-1");
+  CHECK(g.as.last_authorization.starts_with("Basic "));
+}
+
 TEST_CASE("client credentials: no secret is refused before anything is sent") {
   fixture f;
   auto s = settings_for(auth_type::client_secret);
@@ -200,7 +221,7 @@ TEST_CASE("pkce: loopback redirect, state, nonce, S256, RFC 9207 iss; tokens cac
   CHECK(q["code_challenge_method"] == "S256");
   CHECK(q["state"].size() == 43);
   CHECK(q["nonce"].size() == 43);
-  CHECK(q["audience"].empty());  // only with use_audience_from_server or audience
+  CHECK(q["audience"] == "https://flyte.example.com/api");  // a person's flow: the server's audience (flytekit)
   CHECK(q["redirect_uri"].starts_with("http://127.0.0.1:"));
   CHECK_FALSE(q["redirect_uri"].starts_with("http://127.0.0.1:0/"));  // the port actually bound
   CHECK(http::parse_form(f.as.last_form).get("client_id") == "flytectl");
@@ -242,7 +263,8 @@ TEST_CASE("pkce: the server's error, a mix-up iss, a missing iss, a missing code
   const std::vector<outcome> cases = {
       {[](scripted_as& as) {
          return std::vector<std::pair<std::string, std::string>>{
-             {"error", "access_denied"}, {"error_description", "the user said no"}, {"state", as.authorization_params["state"]}};
+             {"error", "access_denied"}, {"error_description", "the user said no"}, {"state", as.authorization_params["state"]},
+             {"iss", as.issuer}};
        },
        oauth::make_peer_error(condition::access_denied)},
       {[](scripted_as& as) {
@@ -255,6 +277,11 @@ TEST_CASE("pkce: the server's error, a mix-up iss, a missing iss, a missing code
                                                                  {"state", as.authorization_params["state"]}};
        },
        error::authorization_response_issuer_mismatch},  // the metadata promises iss
+      {[](scripted_as& as) {  // an error from another server is not this server's refusal (RFC 9207)
+         return std::vector<std::pair<std::string, std::string>>{
+             {"error", "access_denied"}, {"state", as.authorization_params["state"]}, {"iss", "https://evil.example.com"}};
+       },
+       error::authorization_response_issuer_mismatch},
       {[](scripted_as& as) {
          return std::vector<std::pair<std::string, std::string>>{{"state", as.authorization_params["state"]},
                                                                  {"iss", as.issuer}};
@@ -336,6 +363,7 @@ TEST_CASE("device code: prompt, pending, slow_down adds 5 s, tokens with their r
   CHECK(f.prompts[0].user_code == "WDJB-MJHT");
   CHECK(f.prompts[0].verification_uri_complete.ends_with("user_code=WDJB-MJHT"));
   CHECK(f.as.device_scope == "all offline");
+  CHECK(f.as.device_audience == "https://flyte.example.com/api");  // as Flyte's device flow sends it
   CHECK(f.as.polls == 4);
   using ms = std::chrono::milliseconds;
   CHECK(f.sleeps == std::vector<ms>{ms(5000), ms(5000), ms(10000), ms(10000)});
@@ -526,4 +554,132 @@ TEST_CASE("a flow that was not compiled in is auth_type_unavailable") {
   c.token(ec);
   CHECK(ec == error::auth_type_unavailable);
   CHECK(as.hits.empty());
+}
+
+TEST_CASE("refresh: server_error, temporarily_unavailable and 429 keep the entry and ask nobody") {
+  for (auto [err, status] : {std::pair{std::string("server_error"), bhttp::status::internal_server_error},
+                             std::pair{std::string("temporarily_unavailable"), bhttp::status::service_unavailable},
+                             std::pair{std::string("invalid_request"), bhttp::status::too_many_requests}}) {
+    INFO(err);
+    fixture f;
+    f.as.device_script = {"ok", "ok"};
+    auto c = f.make(settings_for(auth_type::device_flow));
+    std::error_code ec;
+    REQUIRE(c.token(ec).refresh_token == "rt-1");
+    f.clock.advance(seconds(600));
+    f.as.refresh_error = err;
+    f.as.refresh_error_status = status;
+    c.token(ec);
+    CHECK(ec);
+    CHECK(f.prompts.size() == 1);  // no second device prompt
+    auto kept = c.cached(ec);
+    REQUIRE(kept);
+    CHECK(kept->refresh_token == "rt-1");
+  }
+}
+
+TEST_CASE("tokenUrl does not skip the check of the endpoint's scheme") {
+  fixture f;
+  auto s = settings_for(auth_type::client_secret);
+  s.endpoint = "http://flyte.example.com";
+  s.token_url = "https://idp.example.com/token";
+  s.client_id = "flytectl";
+  s.client_secret = "x";
+  s.scopes = {"all"};
+  auto c = f.make(s);
+  std::error_code ec;
+  c.server(ec);
+  CHECK(ec == error::url_insecure);
+  c.authorization_header(ec);
+  CHECK(ec == error::url_insecure);
+}
+
+TEST_CASE("a short-lived token is not refreshed on every call: the margin is at most half its life") {
+  fixture f;
+  f.as.client_secret = "x";
+  f.as.expires_in = 12;  // below the 10 s margin's double
+  auto s = settings_for(auth_type::client_secret);
+  s.client_id = "flytectl";
+  s.client_secret = "x";
+  auto c = f.make(s);
+  std::error_code ec;
+  CHECK(c.token(ec).access_token == "at-1");
+  f.clock.advance(seconds(5));
+  CHECK(c.token(ec).access_token == "at-1");
+  f.clock.advance(seconds(2));
+  CHECK(c.token(ec).access_token == "at-2");
+}
+
+namespace {
+/// A memory cache whose saves or locks can be made to fail.
+struct flaky_cache {
+  client::memory_cache inner;
+  static inline std::atomic<bool> fail_saves{false};
+  static inline std::atomic<bool> fail_locks{false};
+  std::optional<client::token_set> load(const client::cache_key& k, std::error_code& ec) { return inner.load(k, ec); }
+  void save(const client::cache_key& k, const client::token_set& t, std::error_code& ec) {
+    if (fail_saves) ec = error::token_cache_failure;
+    else inner.save(k, t, ec);
+  }
+  void erase(const client::cache_key& k, std::error_code& ec) { inner.erase(k, ec); }
+  client::cache_lock lock(const client::cache_key& k, std::error_code& ec) {
+    if (fail_locks) {
+      ec = error::token_cache_failure;
+      return {};
+    }
+    return inner.lock(k, ec);
+  }
+  std::string location(const client::cache_key& k) const { return inner.location(k); }
+};
+struct flaky_traits : client::client_defaults {
+  using clock = shared_clock;
+  using cache = flaky_cache;
+};
+}  // namespace
+
+TEST_CASE("a refreshed entry that cannot be saved is dropped, not left with its spent refresh token") {
+  scripted_as as;
+  shared_clock clock;
+  as.device_script = {"ok", "ok"};
+  client::interaction ui;
+  ui.sleep = [&](std::chrono::milliseconds d) { clock.advance(d); };
+  std::vector<std::string> logs;
+  ui.log = [&](std::string_view l) { logs.emplace_back(l); };
+  client::client<flaky_traits, client::flow::device_code> c(settings_for(auth_type::device_flow),
+                                                            transport::any_sync_client(as.wire), ui, clock);
+  std::error_code ec;
+  REQUIRE(c.token(ec).refresh_token == "rt-1");
+  clock.advance(seconds(600));
+  flaky_cache::fail_saves = true;
+  auto t = c.token(ec);  // refreshed (rt-1 spent, rt-2 issued) but not saved
+  flaky_cache::fail_saves = false;
+  REQUIRE_FALSE(ec);
+  CHECK(t.refresh_token == "rt-2");
+  CHECK_FALSE(c.cached(ec).has_value());  // rt-1 is not kept to be presented again
+  CHECK(as.reuse_detected == 0);
+
+  // A cache that cannot lock: this process's lock instead, with a note, and tokens still come.
+  flaky_cache::fail_locks = true;
+  CHECK(c.token(ec).access_token == "at-3");
+  flaky_cache::fail_locks = false;
+  CHECK_FALSE(ec);
+  bool noted = false;
+  for (const auto& l : logs) noted = noted || l.find("cannot be locked") != std::string::npos;
+  CHECK(noted);
+}
+
+TEST_CASE("external command: the marker variable; a command that closes stdout and lingers is killed at the timeout") {
+  fixture f;
+  auto s = settings_for(auth_type::external_command);
+  s.command = {"/bin/sh", "-c", "echo \"tok-$TESSERA_TOKEN_COMMAND\""};
+  auto c = f.make(s);
+  std::error_code ec;
+  CHECK(c.token(ec).access_token == "tok-1");
+  s.command = {"/bin/sh", "-c", "echo tok; exec >&-; sleep 5"};
+  s.command_timeout = std::chrono::milliseconds(300);
+  auto d = f.make(s);
+  const auto start = std::chrono::steady_clock::now();
+  d.token(ec);
+  CHECK(ec == error::external_command_failed);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }

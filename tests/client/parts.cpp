@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -73,7 +74,11 @@ TEST_CASE("token response: the fields, their bounds and types") {
                           std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":-5})"),
                           std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":"soon"})"),
                           std::string(R"({"access_token":"a","token_type":"Bearer","refresh_token":5})"),
-                          std::string("not json"), std::string(R"({"access_token":")") + std::string(20000, 'x') + R"(","token_type":"Bearer"})"}) {
+                          std::string("not json"), std::string(R"({"access_token":")") + std::string(20000, 'x') + R"(","token_type":"Bearer"})",
+                          // RFC 6749 Appendix A characters only: no escape sequence reaches the terminal `token` prints to
+                          std::string(R"({"access_token":"a\u001b[2Jb","token_type":"Bearer"})"),
+                          std::string(R"({"access_token":"a","refresh_token":"r\nx","token_type":"Bearer"})"),
+                          std::string(R"({"access_token":"a","token_type":"Bearer","scope":"all \u001b[31m"})")}) {
     INFO(bad.substr(0, 80));
     client::read_token_response(answer(bhttp::status::ok, bad), now, ec);
     CHECK(ec == error::token_response_invalid);
@@ -129,6 +134,12 @@ TEST_CASE("discovery: Flyte's client document in snake_case and camelCase; 404 f
   CHECK_FALSE(info.flyte);
 
   as.flyte_client_body = R"({"client_id":5})";
+  client::discover_server(http, base, false, true, ec);
+  CHECK(ec == error::metadata_invalid);
+  as.flyte_client_body = R"({"client_id":"cli\u001b]0;owned\u0007"})";
+  client::discover_server(http, base, false, true, ec);
+  CHECK(ec == error::metadata_invalid);
+  as.flyte_client_body = R"({"client_id":"cli","scopes":["all offline"]})";  // a scope token has no space
   client::discover_server(http, base, false, true, ec);
   CHECK(ec == error::metadata_invalid);
 }
@@ -232,9 +243,27 @@ TEST_CASE("file cache: the lock excludes another process until released") {
 }
 
 TEST_CASE("loopback listener: any free port on 127.0.0.1, other paths 404, non-loopback refused") {
+  auto sockets = [] {
+    std::set<int> fds;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+      std::error_code lec;
+      const auto target = std::filesystem::read_symlink(e.path(), lec);
+      if (!lec && target.string().starts_with("socket:")) fds.insert(std::stoi(e.path().filename().string()));
+    }
+    return fds;
+  };
+  const auto before = sockets();
   std::error_code ec;
   transport::loopback_listener l("http://127.0.0.1:0/cb", ec);
   REQUIRE_FALSE(ec);
+  // Its sockets are close-on-exec: a browser started during the login does not inherit the port.
+  int listening = 0;
+  for (int fd : sockets())
+    if (!before.count(fd)) {
+      ++listening;
+      CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    }
+  CHECK(listening == 1);
   CHECK(l.redirect_uri().starts_with("http://127.0.0.1:"));
   CHECK(l.redirect_uri().ends_with("/cb"));
   std::vector<unsigned> seen;

@@ -80,6 +80,11 @@ struct scripted_as {
                           {"device_authorization_endpoint", std::string(base) + "/oauth2/device/authorize"},
                           {"authorization_response_iss_parameter_supported", true}};
     if (with_revocation) m["revocation_endpoint"] = std::string(base) + "/oauth2/revoke";
+    if (!auth_methods.empty()) {
+      boost::json::array a;
+      for (const auto& x : auth_methods) a.emplace_back(x);
+      m["token_endpoint_auth_methods_supported"] = std::move(a);
+    }
     return m;
   }
 
@@ -139,6 +144,7 @@ struct scripted_as {
     }
     if (grant == "refresh_token") {
       if (refresh_down) return transport::make_response(req, bhttp::status::bad_gateway, "<html>bad gateway</html>", "text/html");
+      if (!refresh_error.empty()) return oauth_error(req, refresh_error, refresh_error_status);
       const std::string rt(f.get("refresh_token"));
       if (!live_refresh.erase(rt)) {
         ++reuse_detected;
@@ -165,6 +171,7 @@ struct scripted_as {
     auto f = http::parse_form(req.body());
     if (client_of(req, f).first != client_id) return oauth_error(req, "invalid_client", bhttp::status::unauthorized);
     device_scope = std::string(f.get("scope"));
+    device_audience = std::string(f.get("audience"));
     return transport::make_response(req, bhttp::status::ok, device_body, "application/json");
   }
 
@@ -191,6 +198,7 @@ struct scripted_as {
   std::string issuer = std::string(base);
   bool serve_oauth_metadata = true;
   bool with_revocation = true;
+  std::vector<std::string> auth_methods;  // token_endpoint_auth_methods_supported; empty: not named
   bool jwt_access_tokens = false;  // the revocation endpoint answers unsupported_token_type for them
   std::string flyte_client_body =
       R"({"client_id":"flytectl","redirect_uri":"http://127.0.0.1:0/callback","scopes":["all","offline"],"authorization_metadata_key":"flyte-authorization","service_http_endpoint":"","audience":"https://flyte.example.com/api"})";
@@ -202,6 +210,8 @@ struct scripted_as {
   std::set<std::string> live_refresh;
   int reuse_detected = 0;
   bool refresh_down = false;
+  std::string refresh_error;  // answer refreshes with this OAuth error (and status)
+  bhttp::status refresh_error_status = bhttp::status::internal_server_error;
   std::vector<std::string> grants;
   std::string last_form, last_authorization;
   std::vector<std::string> revoked;
@@ -215,7 +225,7 @@ struct scripted_as {
   std::string device_body =
       R"({"device_code":"dc-1","user_code":"WDJB-MJHT","verification_uri":"https://flyte.example.com/oauth2/device","verification_uri_complete":"https://flyte.example.com/oauth2/device?user_code=WDJB-MJHT","expires_in":600,"interval":5})";
   std::vector<std::string> device_script;
-  std::string device_scope;
+  std::string device_scope, device_audience;
   int polls = 0;
 };
 

@@ -24,6 +24,7 @@ struct fixture {
   std::map<std::string, std::string> env;
   fs::path home = dir / "home";
   fs::path cwd = dir / "work";
+  fs::path default_secret = dir / "etc-secrets" / "client_secret";  // Flyte's /etc/secrets/client_secret, here
 
   fixture() {
     fs::create_directories(home / ".flyte");
@@ -50,6 +51,7 @@ struct fixture {
     };
     s.home = home;
     s.cwd = cwd;
+    s.default_secret_location = default_secret;
     return s;
   }
 
@@ -904,8 +906,8 @@ TEST_CASE("the secret comes from the named variable, then FLYTE_CREDENTIALS_CLIE
 }
 
 TEST_CASE("Flyte's default secret file may be missing; a configured one may not") {
-  REQUIRE_FALSE(fs::exists(std::string(flyte::flyte_default_client_secret_location)));  // this machine's state
   fixture f;
+  f.default_secret = f.dir / "no-such-default-secret";
   auto c = f.load(f.config("admin:\n  endpoint: dns:///flyte.example.com\n  authType: ClientSecret\n"));
   CHECK(c.settings.client_secret.empty());
   CHECK(c.secret_source.empty());
@@ -1021,4 +1023,37 @@ TEST_CASE("no secret reaches a problem, a warning or an exception") {
     CHECK(c.secret_source.find(secret) == std::string::npos);
     for (const auto& w : c.warnings) CHECK(w.find(secret) == std::string::npos);
   }
+}
+
+TEST_CASE("Flyte's default secret location is read when nothing else names a secret") {
+  fixture f;
+  f.write(f.default_secret, "  from-default-location\n");
+  auto c = f.load(f.config("admin:\n  endpoint: dns:///flyte.example.com\n"));
+  CHECK(c.settings.client_secret == "from-default-location");
+  CHECK(c.secret_source == "file " + f.default_secret.string());
+}
+
+TEST_CASE("command-line overrides of authType and clientId apply before what depends on them") {
+  fixture f;
+  f.write(f.default_secret, "s3cret");
+  const auto file = f.config("admin:\n  endpoint: dns:///flyte.example.com\n");  // no authType: ClientSecret
+  auto src = f.sources(file);
+  src.auth_type = client::auth_type::pkce;
+  flyte::config_problem p;
+  auto c = flyte::load_client_config(src, p);
+  REQUIRE_FALSE(p);
+  CHECK(c.settings.type == client::auth_type::pkce);
+  CHECK(c.settings.client_id.empty());       // the server's client, not flytepropeller
+  CHECK(c.settings.client_secret.empty());   // PKCE reads no secret
+
+  const auto pkce_file = f.config("admin:\n  endpoint: dns:///flyte.example.com\n  authType: Pkce\n", "pkce.yaml");
+  auto src2 = f.sources(pkce_file);
+  src2.auth_type = client::auth_type::client_secret;
+  c = flyte::load_client_config(src2, p);
+  REQUIRE_FALSE(p);
+  CHECK(c.settings.client_id == "flytepropeller");
+  CHECK(c.settings.client_secret == "s3cret");
+  src2.client_id = "ci-bot";
+  c = flyte::load_client_config(src2, p);
+  CHECK(c.settings.client_id == "ci-bot");
 }

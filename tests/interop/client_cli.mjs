@@ -413,7 +413,17 @@ runTest('interop_client_cli', async () => {
 
   // --- e. nothing secret in any output ----------------------------------------------------------
   check(cli.runs.length >= 20, `many runs checked (${cli.runs.length})`);
+  // Each secret also in the encodings a leak would take: form-encoded, base64 (a Basic header).
+  const encodings = [];
+  for (const [value, what] of secrets) {
+    encodings.push([encodeURIComponent(value), `${what} (URL-encoded)`]);
+    encodings.push([Buffer.from(value).toString('base64').replace(/=+$/, ''), `${what} (base64)`]);
+  }
   for (const run of cli.runs) {
+    for (const [value, what] of encodings) {
+      if (value.length >= 8 && (run.stderr.includes(value) || (run.stdout.includes(value) && run.args.at(-1) !== 'token')))
+        throw new Error(`check failed: the output of tessera-client ${run.args.join(' ')} contains ${what}`);
+    }
     for (const [value, what] of secrets) {
       if (run.stderr.includes(value))
         throw new Error(`check failed: the stderr of tessera-client ${run.args.join(' ')} contains ${what}:\n${run.stderr}`);

@@ -17,7 +17,7 @@ struct shared_clock {
 };
 
 constexpr std::string_view op = "https://op.example.com";
-constexpr std::string_view client = "console";
+constexpr std::string_view rp_client = "console";
 constexpr std::string_view access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
 
 struct fixture {
@@ -26,7 +26,7 @@ struct fixture {
   oauth::id_token_options options = [] {
     oauth::id_token_options o;
     o.issuer = std::string(op);
-    o.client_id = std::string(client);
+    o.client_id = std::string(rp_client);
     o.algorithms = {jose::algorithm::ES256};
     o.trusted_audiences = {"https://op.example.com/userinfo"};
     return o;
@@ -34,7 +34,7 @@ struct fixture {
 
   boost::json::object claims() const {
     const auto now = to_unix_seconds(clock.now());
-    return {{"iss", op},       {"sub", "248289761001"}, {"aud", client}, {"iat", now},
+    return {{"iss", op},       {"sub", "248289761001"}, {"aud", rp_client}, {"iat", now},
             {"exp", now + 300}, {"nonce", "n-0S6_WzA2Mj"}, {"auth_time", now - 30},
             {"at_hash", oauth::token_hash(jose::algorithm::ES256, access_token)}};
   }
@@ -65,8 +65,8 @@ TEST_CASE("id token: a good token passes, with nonce, at_hash, auth_time and a t
   fixture f;
   CHECK_FALSE(f.check(f.claims()));
   auto c = f.claims();
-  c["aud"] = boost::json::array{client, "https://op.example.com/userinfo"};
-  c["azp"] = client;
+  c["aud"] = boost::json::array{rp_client, "https://op.example.com/userinfo"};
+  c["azp"] = rp_client;
   CHECK_FALSE(f.check(c));
   auto e = f.expect();
   e.max_age = seconds(60);
@@ -87,12 +87,12 @@ TEST_CASE("id token: each refusal has its own cause") {
     CHECK(f.check(c) == error::audience_mismatch);
   }
   SECTION("an audience the client does not trust beside its own") {
-    c["aud"] = boost::json::array{client, "https://attacker.example.com"};
-    c["azp"] = client;
+    c["aud"] = boost::json::array{rp_client, "https://attacker.example.com"};
+    c["azp"] = rp_client;
     CHECK(f.check(c) == error::id_token_audience_untrusted);
   }
   SECTION("several audiences and no azp") {
-    c["aud"] = boost::json::array{client, "https://op.example.com/userinfo"};
+    c["aud"] = boost::json::array{rp_client, "https://op.example.com/userinfo"};
     CHECK(f.check(c) == error::id_token_azp_missing);
   }
   SECTION("azp of another client") {

@@ -15,14 +15,17 @@
 // and `cache` (models `token_cache`, client/cache.hpp), both with defaults in `client_defaults`.
 //
 // `token()`:
-//  1. the cached entry, if its access token has more than `refresh_margin()` of life left —
-//     no network at all;
+//  1. the cached entry, if its access token has more than `refresh_margin()` (at most half its
+//     lifetime) of life left — no network at all;
 //  2. otherwise, under the cache's lock (two threads or processes never both refresh: one
-//     rotation spent twice revokes the family), the entry again — another holder may have
-//     refreshed it meanwhile —, then a refresh with its refresh token;
-//  3. a refresh the server *refuses* drops the entry and runs the flow — once; a refresh that
-//     fails on the way (network, timeout, a 5xx) is returned as the error: a flaky network
-//     must not open a browser or print a device code;
+//     rotation spent twice revokes the family; a cache that cannot lock falls back to a lock of
+//     this process, with a warning), the entry again — another holder may have refreshed it
+//     meanwhile —, then a refresh with its refresh token;
+//  3. a refresh the server refuses with `invalid_grant` (the refresh token is dead) drops the
+//     entry and runs the flow — once; any other failure (network, timeout, a 5xx, 429,
+//     `temporarily_unavailable`) is returned as the error and the entry kept: a flaky network
+//     must not open a browser or print a device code. A refreshed entry that cannot be saved is
+//     dropped (its rotated-out refresh token must never be presented again);
 //  4. no usable entry: the flow. Its tokens are saved (ExternalCommand's are not: the command
 //     is the cache).
 // `login()` runs the flow even with a usable entry. `logout()` revokes the refresh token and the
@@ -95,21 +98,28 @@ class client {
     if (settings_.type == auth_type::external_command) return run_flow(ec);
     const auto k = key();
     std::error_code cec;
-    if (auto t = cache_->load(k, cec); t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (auto t = cache_->load(k, cec); t && usable(*t)) return *t;
     if (cec) log("the cached token could not be read (" + cec.message() + "); getting a new one");
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     auto t = cache_->load(k, cec);
-    if (t && t->usable(clock_.now(), settings_.refresh_margin())) return *t;
+    if (t && usable(*t)) return *t;
     if (t && !t->refresh_token.empty()) {
       auto fresh = refresh_locked(*t, ec);
       if (!ec) return fresh;
-      if (ec.category() != oauth::peer_category()) return {};
-      log("the server refused the refresh (" + ec.message() + "); signing in again");
+      // Only a refresh token the server no longer honours sends the person through the flow
+      // again; a 5xx, a 429, `temporarily_unavailable` or a network failure is reported: the
+      // refresh token may still be good, and a blinking network must not open a browser.
+      if (!refresh_refused(ec)) return {};
+      log("the server refused the refresh token (" + ec.message() + "); signing in again");
       cache_->erase(k, cec);
       ec = {};
     }
     return flow_locked(k, ec);
+  }
+
+  /// Whether `ec`, from a refresh, means the refresh token is dead: the server's `invalid_grant`.
+  static bool refresh_refused(const std::error_code& ec) noexcept {
+    return ec == condition::invalid_grant && ec.category() == oauth::peer_category();
   }
   token_set token() { return checked([&](auto& ec) { return token(ec); }); }
 
@@ -119,8 +129,7 @@ class client {
     if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
     if (settings_.type == auth_type::external_command) return run_flow(ec);
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     return flow_locked(k, ec);
   }
   token_set login() { return checked([&](auto& ec) { return login(ec); }); }
@@ -129,8 +138,7 @@ class client {
   token_set refresh(std::error_code& ec) {
     ec = {};
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return {};
+    auto held = lock(k);
     std::error_code cec;
     auto t = cache_->load(k, cec);
     if (!t || t->refresh_token.empty()) return fail(ec, error::refresh_token_unknown);
@@ -149,14 +157,13 @@ class client {
   void logout(std::error_code& ec) {
     ec = {};
     const auto k = key();
-    auto held = cache_->lock(k, ec);
-    if (ec) return;
+    auto held = lock(k);
     std::error_code cec;
     auto t = cache_->load(k, cec);
     if (!t) return;
     std::error_code rec;
     std::string desc;
-    const auto& info = server(rec);
+    const auto& info = server(rec, true);
     if (!rec) {
       auto ctx = context(info, &desc);
       if (!t->refresh_token.empty()) tessera::client::revoke(ctx, t->refresh_token, "refresh_token", rec);
@@ -184,12 +191,17 @@ class client {
     tessera::detail::throw_if(ec);
   }
 
-  /// The server's documents, fetched once (client/server_info.hpp).
-  const server_info& server(std::error_code& ec) {
+  /// The server's documents, fetched once (client/server_info.hpp). With `tokenUrl` and
+  /// client credentials the metadata is skipped, as Flyte's client does, unless `full` asks for
+  /// it (logout needs the revocation endpoint). `url_insecure` for a plain-http endpoint that is
+  /// not this machine's, on every path (a token must never go there in the clear).
+  const server_info& server(std::error_code& ec, bool full = false) {
     ec = {};
-    std::lock_guard lk(m_);
-    if (server_) return *server_;
-    const bool metadata = !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
+    std::lock_guard lk(discovery_m_);
+    if (server_ && (has_metadata_ || !full)) return *server_;
+    oauth::detail::require_secure(settings_.endpoint, settings_.allow_http, ec);
+    if (ec) return empty_;
+    const bool metadata = full || !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
     server_info info;
     if (metadata) {
       log("discovering the authorization server at " + settings_.endpoint);
@@ -209,6 +221,7 @@ class client {
         info.flyte = std::move(c);
     }
     server_ = std::move(info);
+    has_metadata_ = metadata;
     return *server_;
   }
 
@@ -243,6 +256,29 @@ class client {
     if (ui_.log) ui_.log(s);
   }
 
+  /// A token is used while more than the refresh margin is left of it — but never a margin of
+  /// more than half its lifetime, so a short-lived token is not refreshed on every call.
+  bool usable(const token_set& t) const {
+    auto margin = settings_.refresh_margin();
+    if (t.expiry_known() && t.obtained_at != time_point{} && t.expires_at > t.obtained_at) {
+      const auto half = std::chrono::duration_cast<std::chrono::seconds>(t.expires_at - t.obtained_at) / 2;
+      if (half < margin) margin = half;
+    }
+    return t.usable(clock_.now(), margin);
+  }
+
+  /// The cache's lock on `k`; when the cache cannot lock (an unwritable cache directory, as in
+  /// many containers), this process's own lock, with a warning: threads still never refresh
+  /// twice, and other processes fare as they would without a cache.
+  cache_lock lock(const cache_key& k) {
+    std::error_code ec;
+    auto held = cache_->lock(k, ec);
+    if (!ec) return held;
+    log("the token cache cannot be locked (" + ec.message() + "); coordinating within this process only");
+    process_lock_.lock();
+    return cache_lock([this] { process_lock_.unlock(); });
+  }
+
   flow_context context(const server_info& info, std::string* description = nullptr) {
     return flow_context{settings_, http_, info, ui_, [this] { return clock_.now(); }, description};
   }
@@ -261,7 +297,12 @@ class client {
     if (ec) return {};
     std::error_code cec;
     cache_->save(key(), t, cec);
-    if (cec) log("the refreshed token could not be cached: " + cec.message());
+    if (cec) {
+      // The entry still holds the refresh token the server just rotated out: presenting it again
+      // would look like theft and revoke the family. Drop it; the next run signs in again.
+      log("the refreshed token could not be cached (" + cec.message() + "); the old entry is dropped");
+      cache_->erase(key(), cec);
+    }
     return t;
   }
 
@@ -301,8 +342,11 @@ class client {
   interaction ui_;
   clock_type clock_;
   std::unique_ptr<cache_type> cache_;
-  mutable std::mutex m_;
+  mutable std::mutex m_;            // description_
+  std::mutex discovery_m_;          // server_, has_metadata_: held across discovery's requests
+  std::mutex process_lock_;         // when the cache cannot lock
   std::optional<server_info> server_;
+  bool has_metadata_ = false;
   server_info empty_;
   std::string description_;
 };

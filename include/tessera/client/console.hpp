@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -32,7 +33,10 @@ struct console_options {
 };
 
 namespace detail {
-/// Starts `xdg-open url` detached (its output discarded); false when it cannot start.
+/// Starts `xdg-open url` (its output discarded, no descriptor of this process but 0-2 passed
+/// on); false when there is no display or it cannot start. Not waited for: where xdg-open runs
+/// the browser itself, it returns only when the browser does — the login must not wait for
+/// that. A detached thread reaps it.
 inline bool open_in_browser(const std::string& url) {
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
@@ -42,6 +46,7 @@ inline bool open_in_browser(const std::string& url) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   char prog[] = "xdg-open";
   std::string arg = url;
   char* argv[] = {prog, arg.data(), nullptr};
@@ -49,9 +54,11 @@ inline bool open_in_browser(const std::string& url) {
   const int r = ::posix_spawnp(&pid, prog, &fa, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (r != 0) return false;
-  int status = 0;
-  ::waitpid(pid, &status, 0);  // xdg-open returns once the browser is asked
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  std::thread([pid] {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }).detach();
+  return true;
 }
 }  // namespace detail
 

@@ -11,6 +11,8 @@
 //    user, can be read by others, exceeds 64 KiB or does not hold an entry for the same key.
 //  * `lock` takes `flock(LOCK_EX)` on `<id>.lock` (created 0600, never removed: removing a
 //    lock file races with the next locker). The kernel releases it if the process dies.
+//  * A temporary file left by a process that died mid-save is removed by a later save of the
+//    entry once it is ten minutes old.
 // Refresh tokens are stored in the clear (the directory's permissions protect them, as
 // ~/.ssh's do a key); choose `keyring_cache` where a desktop keyring exists.
 #ifndef TESSERA_CLIENT_FILE_CACHE_HPP
@@ -23,6 +25,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -125,6 +128,7 @@ class file_cache {
       ::fsync(dfd);
       ::close(dfd);
     }
+    sweep(k);
   }
 
   void erase(const cache_key& k, std::error_code& ec) {
@@ -179,6 +183,22 @@ class file_cache {
       return false;
     }
     return true;
+  }
+
+  /// Removes this entry's temporary files left by a process that died between writing and
+  /// renaming (they hold tokens): those older than ten minutes, which no live save still uses.
+  /// Called under the entry's lock, after a save.
+  void sweep(const cache_key& k) const {
+    const std::string prefix = k.id() + ".tmp.";
+    std::error_code ec;
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10);
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (!name.starts_with(prefix)) continue;
+      std::error_code tec;
+      if (const auto t = std::filesystem::last_write_time(it->path(), tec); !tec && t < cutoff)
+        std::filesystem::remove(it->path(), tec);
+    }
   }
 
   std::filesystem::path dir_;

@@ -6,7 +6,8 @@
 //    `/.well-known/openid-configuration` when that is 404 (a plain OpenID provider);
 //  * Flyte's public client configuration at `<endpoint>/config/v1/flyte_client`, asked with
 //    `Accept: application/json`, in snake_case or in the camelCase Flyte's gRPC gateway
-//    answers with otherwise. Absent (404) on servers that are not Flyte's.
+//    answers with otherwise. Absent (404) on servers that are not Flyte's. Its strings must be
+//    printable ASCII and its scopes scope tokens (they are shown, and sent back).
 //
 // The metadata's issuer is *not* required to be the endpoint: flyteadmin relays the metadata of
 // an external authorization server whose issuer is another URL. It is required to be present,
@@ -74,6 +75,8 @@ inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
     if (!v) v = o->if_contains(camel);
     if (!v || v->is_null()) return true;
     if (!v->is_string() || v->get_string().size() > 4096) return false;
+    for (char c : v->get_string())  // shown on terminals and sent in requests: printable ASCII
+      if (c < 0x20 || c > 0x7e) return false;
     dst = std::string(v->get_string());
     return true;
   };
@@ -86,7 +89,9 @@ inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
     const auto* a = s->if_array();
     if (!a || a->size() > 64) return false;
     for (const auto& e : *a) {
-      if (!e.is_string() || e.get_string().size() > 256) return false;
+      if (!e.is_string() || e.get_string().empty() || e.get_string().size() > 256) return false;
+      for (char c : e.get_string())  // a scope token (RFC 6749 §3.3)
+        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return false;
       out.scopes.emplace_back(e.get_string());
     }
   }

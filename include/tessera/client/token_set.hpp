@@ -2,7 +2,8 @@
 //
 // What a client holds after a flow: the tokens a token endpoint issued (RFC 6749 §5.1) and when
 // they stop being usable. `read_token_response` reads an answer, bounded and checked:
-//  * 200 with a JSON object: `access_token` (a string of at most 16 KiB), `token_type`
+//  * 200 with a JSON object: `access_token` (at most 16 KiB of RFC 6749's VSCHAR, as the
+//    refresh and ID tokens; `scope` of scope-token characters), `token_type`
 //    `Bearer` in any case (RFC 6749 §7.1; Flyte's own server says `bearer`) — anything else is
 //    `token_type_not_bearer`, as this client cannot use a DPoP or MAC token —, `expires_in`
 //    as a non-negative number or a numeric string (Azure AD's v1 endpoint sends strings),
@@ -94,11 +95,29 @@ inline std::int64_t unverified_exp(std::string_view jwt) {
   return s;
 }
 
+/// RFC 6749 Appendix A: tokens are VSCHAR (%x20-7E) — and so is what this client prints or
+/// sends back. Anything else (a control character, an escape sequence for the terminal `token`
+/// prints to) makes the answer invalid.
+inline bool vschar(std::string_view s) noexcept {
+  for (char c : s)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+/// A `scope` value (§3.3): scope tokens of NQCHAR (%x21 / %x23-5B / %x5D-7E) separated by spaces.
+inline bool scope_chars(std::string_view s) noexcept {
+  for (char c : s)
+    if (c != ' ' && (c < 0x21 || c > 0x7e || c == '"' || c == '\\')) return false;
+  return true;
+}
+
 inline bool optional_string(const boost::json::object& o, std::string_view name, std::string& out) {
   const auto* v = o.if_contains(name);
   if (!v || v->is_null()) return true;
   if (!v->is_string() || v->get_string().size() > max_token_size) return false;
-  out = std::string(v->get_string());
+  const std::string_view text(v->get_string());
+  if (name == "scope" ? !scope_chars(text) : !vschar(text)) return false;
+  out = std::string(text);
   return true;
 }
 
@@ -128,7 +147,8 @@ inline token_set read_token_response(const transport::response& res, time_point 
   t.obtained_at = now;
   const auto* at = o ? o->if_contains("access_token") : nullptr;
   const auto* tt = o ? o->if_contains("token_type") : nullptr;
-  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size || !tt ||
+  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
+      !detail::vschar(at->get_string()) || !tt ||
       !tt->is_string() || !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
       !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
     ec = error::token_response_invalid;
@@ -172,7 +192,7 @@ inline token_set token_set_from_json(const boost::json::value& v, std::error_cod
   const auto* o = v.if_object();
   const auto* at = o ? o->if_contains("access_token") : nullptr;
   if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
-      !detail::optional_string(*o, "token_type", t.token_type) ||
+      !detail::vschar(at->get_string()) || !detail::optional_string(*o, "token_type", t.token_type) ||
       !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
       !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
     ec = error::token_cache_failure;

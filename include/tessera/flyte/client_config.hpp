@@ -134,11 +134,21 @@
 namespace tessera::flyte {
 
 /// Where the configuration comes from. Every member may be left as it is.
+/// Flyte's default `clientSecretLocation` (its Go client's).
+inline constexpr std::string_view flyte_default_client_secret_location_v = "/etc/secrets/client_secret";
+
 struct client_config_sources {
   std::filesystem::path explicit_file;  // --config; empty: search
   std::function<const char*(const char*)> getenv = [](const char* n) { return std::getenv(n); };
   std::filesystem::path home;  // empty: $HOME from getenv
   std::filesystem::path cwd;   // empty: std::filesystem::current_path()
+  /// Overrides the configured `authType` (a command-line flag): applied before what depends on
+  /// the flow — the default client id, whether a secret is read.
+  std::optional<client::auth_type> auth_type{};
+  /// Overrides the configured `clientId` (a command-line flag).
+  std::string client_id{};
+  /// Flyte's default `clientSecretLocation` (tests point it elsewhere).
+  std::filesystem::path default_secret_location{std::string(flyte_default_client_secret_location_v)};
 };
 
 /// What was read: the client's settings, and what the caller does with the rest.
@@ -155,7 +165,7 @@ struct loaded_client_config {
 /// Flyte's default client id for ClientSecret (`DefaultClientID`, admin/config.go).
 inline constexpr std::string_view flyte_default_client_id = "flytepropeller";
 /// Flyte's default `clientSecretLocation`.
-inline constexpr std::string_view flyte_default_client_secret_location = "/etc/secrets/client_secret";
+inline constexpr std::string_view flyte_default_client_secret_location = flyte_default_client_secret_location_v;
 /// Largest configuration file read, and largest client secret file.
 inline constexpr std::size_t max_client_config_size = 1024 * 1024;
 inline constexpr std::size_t max_client_secret_size = 64 * 1024;
@@ -1191,11 +1201,13 @@ class client_config_loader {
     }
 
     const bool secret_configured = v.secret || v.secret_location || v.secret_env_var;
-    if (v.type) s.type = *v.type.value;
+    if (src_.auth_type) s.type = *src_.auth_type;
+    else if (v.type) s.type = *v.type.value;
     else if (ini_ && !secret_configured) s.type = client::auth_type::pkce;  // flytekit's default
     else s.type = client::auth_type::client_secret;                         // the Go client's default
 
-    if (v.client_id && !v.client_id.value->empty()) s.client_id = *v.client_id.value;
+    if (!src_.client_id.empty()) s.client_id = src_.client_id;
+    else if (v.client_id && !v.client_id.value->empty()) s.client_id = *v.client_id.value;
     else if (s.type == client::auth_type::client_secret) s.client_id = std::string(flyte_default_client_id);
     if (v.scopes) s.scopes = *v.scopes.value;
     if (v.audience) s.audience = *v.audience.value;
@@ -1248,7 +1260,7 @@ class client_config_loader {
     if (configured && v.secret_location.value->empty()) return true;  // "": no file (the Go client's len check)
     const std::filesystem::path location =
         resolve_path(configured ? std::filesystem::path(*v.secret_location.value)
-                                : std::filesystem::path(flyte_default_client_secret_location));
+                                : src_.default_secret_location);
     if (!configured) {
       std::error_code ec;
       if (std::filesystem::status(location, ec).type() == std::filesystem::file_type::not_found) return true;

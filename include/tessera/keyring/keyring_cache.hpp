@@ -12,7 +12,9 @@
 //
 // The lock is always the fallback's per-entry lock file: the Secret Service has no locks, and
 // processes that share a keyring share the user's cache directory too (docs/security.md row 51).
-// `erase` removes the entry from both places, so a logout leaves no copy behind.
+// A process whose keyring failed writes the file; so `load` also reads the file and takes the
+// newer entry, a failed-over `save` also clears the keyring's entry, a good `save` removes the
+// file's, and `erase` removes both — a rotated-out refresh token is never found again.
 #ifndef TESSERA_KEYRING_KEYRING_CACHE_HPP
 #define TESSERA_KEYRING_KEYRING_CACHE_HPP
 
@@ -65,7 +67,7 @@ class keyring_cache {
       if (text) secret_password_free(text);
       return fallback_.load(k, ec);
     }
-    if (!text) return std::nullopt;
+    if (!text) return fallback_.load(k, ec);  // written there by a process whose keyring failed
     std::string json(text);
     secret_password_free(text);
     boost::json::parse_options opt;
@@ -82,6 +84,10 @@ class keyring_cache {
     }
     auto t = token_set_from_json(*tokens, ec);
     if (ec) return std::nullopt;
+    // A process whose keyring failed wrote newer tokens to the file: the newer entry wins, or a
+    // refresh token rotated out there would be presented again.
+    std::error_code fec;
+    if (auto f = fallback_.load(k, fec); f && f->obtained_at > t.obtained_at) return f;
     return t;
   }
 
@@ -105,7 +111,16 @@ class keyring_cache {
     if (!done || err || !ok) {
       fail_over("writing", err);
       fallback_.save(k, t, ec);
+      // The keyring may still hold the previous entry, whose refresh token this save replaces:
+      // take it out (best effort) so no other process presents it again.
+      GError* cerr = nullptr;
+      with_timeout([&](GCancellable* c) { secret_password_clear_sync(schema(), c, &cerr, "entry", id.c_str(), nullptr); });
+      if (cerr) g_error_free(cerr);
+      return;
     }
+    // The file may hold an older entry from a failed-over process: the keyring's is now the one.
+    std::error_code fec;
+    fallback_.erase(k, fec);
   }
 
   void erase(const cache_key& k, std::error_code& ec) {

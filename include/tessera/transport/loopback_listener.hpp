@@ -19,8 +19,10 @@
 //  * `serve` runs on the calling thread. Requests for the redirect's path go to `handle`, which
 //    fills the response and says whether the wait is over; other paths are answered 404 and do
 //    not end it. Connections are served one request each (`Connection: close`); a connection
-//    that sends no complete request within 10 s, or a request over 16 KiB, is dropped — a
-//    browser's idle speculative connections cannot hold the listener up.
+//    that sends no complete request within 10 s, or a request over 16 KiB, is dropped, at most
+//    64 are open at once, and accept errors (out of descriptors) do not stop the listening — a
+//    browser's idle speculative connections or a local flood cannot hold the listener up.
+//    Its sockets are close-on-exec: a browser started meanwhile does not inherit the port.
 //  * `serve` returns when `handle` says done (after the answer is written), or with
 //    `error::timeout` when `timeout` passes first.
 #ifndef TESSERA_TRANSPORT_LOOPBACK_LISTENER_HPP
@@ -33,6 +35,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -47,6 +50,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fcntl.h>
 
 namespace tessera::transport {
 
@@ -100,13 +105,16 @@ class loopback_listener {
       if (!bec) a->bind(ep, bec);
       if (!bec) a->listen(16, bec);
       if (bec) {
-        // ::1 may be missing (IPv6 off); the first address must work.
-        if (i == 0) {
+        // ::1 may be missing (IPv6 off, no such address); the first address must work, and a
+        // port another program holds on ::1 is an error: that program would get the redirect.
+        if (i == 0 || (bec != boost::asio::error::address_family_not_supported &&
+                       bec != boost::system::errc::address_not_available)) {
           ec = bec;
           return;
         }
         continue;
       }
+      close_on_exec(a->native_handle());  // a browser started from here must not inherit it
       if (port == 0) port = a->local_endpoint().port();
       acceptors_.push_back(std::move(a));
     }
@@ -144,17 +152,42 @@ class loopback_listener {
 
  private:
   struct connection {
-    explicit connection(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
+    connection(boost::asio::ip::tcp::socket s, std::size_t& count) : stream(std::move(s)), open(count) {}
+    ~connection() { --open; }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
     boost::beast::tcp_stream stream;
+    std::size_t& open;
     boost::beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
     response res;
   };
 
+  static void close_on_exec(int fd) noexcept {
+    if (const int flags = ::fcntl(fd, F_GETFD); flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+
   void accept(boost::asio::ip::tcp::acceptor& a) {
     a.async_accept([this, &a](boost::system::error_code bec, boost::asio::ip::tcp::socket s) {
-      if (bec || done_) return;
-      auto c = std::make_shared<connection>(std::move(s));
+      if (done_ || bec == boost::asio::error::operation_aborted) return;
+      if (bec) {
+        // Out of descriptors (a local flood) or a connection reset before accept: keep listening,
+        // after a pause so a persistent error does not spin.
+        auto t = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(50));
+        t->async_wait([this, &a, t](boost::system::error_code) {
+          if (!done_) accept(a);
+        });
+        return;
+      }
+      close_on_exec(s.native_handle());
+      if (open_ >= max_connections) {  // each lives at most 10 s; beyond the cap, new ones are dropped
+        boost::system::error_code ignored;
+        s.close(ignored);
+        accept(a);
+        return;
+      }
+      ++open_;
+      auto c = std::make_shared<connection>(std::move(s), open_);
       c->parser.header_limit(16 * 1024);
       c->parser.body_limit(16 * 1024);
       c->stream.expires_after(std::chrono::seconds(10));
@@ -183,12 +216,14 @@ class loopback_listener {
     });
   }
 
+  std::size_t open_ = 0;  // before ioc_: the connections its destructor drops still count down
   boost::asio::io_context ioc_{1};
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::string path_;
   std::string redirect_uri_;
   handler handler_;
   bool done_ = false;
+  static constexpr std::size_t max_connections = 64;
 };
 
 }  // namespace tessera::transport

@@ -15,8 +15,8 @@
 // Resolution of the values left empty in the settings, as Flyte's clients do it: the client id,
 // scopes and header name from the server's `flyte_client` document; the token URL from the
 // metadata. Client authentication: with a secret, HTTP Basic over the form-encoded id and
-// secret (RFC 6749 §2.3.1) or both in the body (`secret_method::post`); without one, a public
-// client: `client_id` in the body.
+// secret (RFC 6749 §2.3.1) or both in the body (`secret_method::post`, or when the metadata
+// lists only `client_secret_post`); without one, a public client: `client_id` in the body.
 #ifndef TESSERA_CLIENT_FLOWS_CONTEXT_HPP
 #define TESSERA_CLIENT_FLOWS_CONTEXT_HPP
 
@@ -28,12 +28,14 @@
 #include <tessera/oauth/peer_error.hpp>
 #include <tessera/transport/any_client.hpp>
 
+#include <algorithm>
 #include <concepts>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace tessera::client {
 
@@ -68,9 +70,14 @@ struct flow_context {
     }
     return s;
   }
+  /// The configured audience; without one, the server's advertised audience for the flows of a
+  /// person (as flytekit and Flyte's device flow send it) and, for client credentials, only with
+  /// `use_audience_from_server` (Flyte's Go client); `use_audience_from_server` also makes the
+  /// server's win over the configured one.
   std::string audience() const {
-    if (settings.use_audience_from_server && server.flyte && !server.flyte->audience.empty())
-      return server.flyte->audience;
+    const bool from_server = settings.use_audience_from_server ||
+                             (settings.audience.empty() && settings.type != auth_type::client_secret);
+    if (from_server && server.flyte && !server.flyte->audience.empty()) return server.flyte->audience;
     return settings.audience;
   }
   std::string token_endpoint() const {
@@ -79,7 +86,9 @@ struct flow_context {
 
   /// Adds the client's authentication to a request to the token, device or revocation
   /// endpoint. `client_config_invalid` when there is no client id.
-  void authenticate(transport::form_fields& form, transport::http::fields& headers, std::error_code& ec) const {
+  /// `methods`: the endpoint's `*_auth_methods_supported`, when the metadata names them.
+  void authenticate(transport::form_fields& form, transport::http::fields& headers, std::error_code& ec,
+                    const std::vector<std::string>* methods = nullptr) const {
     ec = {};
     const std::string id = client_id();
     if (id.empty()) {
@@ -89,12 +98,21 @@ struct flow_context {
     }
     if (settings.client_secret.empty()) {
       form.emplace_back("client_id", id);
-    } else if (settings.secret_auth == secret_method::basic) {
+    } else if (settings.secret_auth == secret_method::basic &&
+               !only_post(methods ? *methods : server.metadata.token_endpoint_auth_methods_supported)) {
       headers.set(transport::http::field::authorization, http::basic_authorization(id, settings.client_secret));
     } else {
       form.emplace_back("client_id", id);
       form.emplace_back("client_secret", settings.client_secret);
     }
+  }
+
+  /// Whether the server lists `client_secret_post` and not `client_secret_basic` among its
+  /// token endpoint's methods: then the secret goes in the body whatever `secret_auth` says
+  /// (RFC 8414 §2; Go's oauth2 package finds the same by trying Basic first).
+  static bool only_post(const std::vector<std::string>& m) {
+    auto has = [&](std::string_view x) { return std::find(m.begin(), m.end(), x) != m.end(); };
+    return has("client_secret_post") && !has("client_secret_basic");
   }
 
   /// POSTs `form` (plus the client's authentication) to `url` and reads the answer as a token
@@ -160,7 +178,8 @@ inline void revoke(const flow_context& ctx, const std::string& token, std::strin
   if (ec) return;
   transport::form_fields form{{"token", token}, {"token_type_hint", std::string(hint)}};
   transport::http::fields headers;
-  ctx.authenticate(form, headers, ec);
+  const auto& methods = ctx.server.metadata.revocation_endpoint_auth_methods_supported;
+  ctx.authenticate(form, headers, ec, methods.empty() ? nullptr : &methods);
   if (ec) return;
   auto res = ctx.http.post_form(url, form, headers, ec);
   if (ec) return;

@@ -2,7 +2,8 @@
 // the token (a cloud CLI, a vault helper, `tessera-client token` itself).
 //
 // The command runs without a shell (`command[0]` looked up on PATH, the rest as arguments),
-// stdin from /dev/null, stderr passed through so its messages reach the person. Its stdout,
+// stdin from /dev/null, stderr passed through so its messages reach the person, no other
+// descriptor of this process inherited, and `TESSERA_TOKEN_COMMAND=1` in its environment. Its stdout,
 // trimmed of surrounding whitespace, is the access token: it must be one line of printable
 // ASCII of at most 16 KiB. `external_command_failed` when it cannot be started, exits other
 // than 0, prints nothing usable or runs longer than `command_timeout` (it is then killed).
@@ -16,6 +17,8 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -32,6 +35,8 @@ namespace tessera::client::flow {
 struct external_command {
   static constexpr auth_type type = auth_type::external_command;
   static constexpr bool needs_server = false;
+  /// Set to 1 in the command's environment.
+  static constexpr std::string_view nested_variable = "TESSERA_TOKEN_COMMAND";
 
   static token_set run(const flow_context& ctx, std::error_code& ec) {
     const auto& cmd = ctx.settings.command;
@@ -79,11 +84,22 @@ struct external_command {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     std::vector<char*> argv;
     for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // The environment, plus the marker a token command can check to refuse to call back into
+    // a flow that would run it again (tessera-client does: no fork bomb through a config that
+    // names tessera-client as its own command).
+    std::vector<std::string> env_store;
+    for (char** e = environ; e && *e; ++e)
+      if (!std::string_view(*e).starts_with(std::string(nested_variable) + "=")) env_store.emplace_back(*e);
+    env_store.push_back(std::string(nested_variable) + "=1");
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    const int r = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    const int r = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     ::close(fds[1]);
     if (r != 0) {
@@ -116,9 +132,20 @@ struct external_command {
       out.append(buf, static_cast<std::size_t>(n));
     }
     ::close(fds[0]);
-    if (!ok) ::kill(pid, SIGKILL);
+    // A command that closed its stdout may still run: wait for it until the deadline only.
     int ws = 0;
-    while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    for (;;) {
+      if (!ok) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      const pid_t w = ::waitpid(pid, &ws, WNOHANG);
+      if (w == pid) break;
+      if (w < 0 && errno != EINTR) break;
+      if (std::chrono::steady_clock::now() >= deadline) ok = false;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
     return ok;

@@ -11,9 +11,9 @@
 //     A redirect whose `state` is not this login's is answered with an error page and the wait
 //     goes on — a page that guesses the port cannot end the login; if none with the right
 //     state comes, the error is `authorization_response_state_mismatch` rather than a timeout.
-//     With the right state: `error=...` ends it with the server's condition (the page says
-//     so); an `iss` other than the metadata's issuer — or none when the metadata promises one
-//     (RFC 9207) — is `authorization_response_issuer_mismatch`; no `code` is
+//     With the right state: an `iss` other than the metadata's issuer — or none when the
+//     metadata promises one (RFC 9207) — is `authorization_response_issuer_mismatch`, checked
+//     first; then `error=...` ends it with the server's condition (the page says so); no `code` is
 //     `authorization_response_code_missing`. The browser always gets a short page that says
 //     what happened and that the window may be closed.
 //  4. Exchange the code with the verifier at the token endpoint.
@@ -92,19 +92,20 @@ struct pkce {
                    "It was ignored; the login is still waiting.");
         return false;
       }
+      // RFC 9207 first: an error from a mixed-up server is not this server's error.
+      const std::string iss = get("iss");
+      if ((!iss.empty() && iss != md.issuer) || (iss.empty() && md.authorization_response_iss_parameter_supported)) {
+        outcome = error::authorization_response_issuer_mismatch;
+        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
+                   "The answer came from another server than the one this login went to. You may close this window.");
+        return true;
+      }
       if (auto e = get("error"); !e.empty()) {
         const auto c = oauth::condition_from_wire(e);
         outcome = c == condition::none ? std::error_code(error::peer_error_unrecognized) : oauth::make_peer_error(c);
         if (ctx.description) *ctx.description = oauth::safe_description(get("error_description"));
         res = page(req, transport::http::status::ok, "Sign-in was not completed.",
                    "The server answered: " + oauth::safe_description(e) + ". You may close this window.");
-        return true;
-      }
-      const std::string iss = get("iss");
-      if ((!iss.empty() && iss != md.issuer) || (iss.empty() && md.authorization_response_iss_parameter_supported)) {
-        outcome = error::authorization_response_issuer_mismatch;
-        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
-                   "The answer came from another server than the one this login went to. You may close this window.");
         return true;
       }
       code = get("code");

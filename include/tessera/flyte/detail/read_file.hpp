@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 namespace tessera::flyte::detail {
@@ -39,10 +38,11 @@ inline bool read_config_file(const std::filesystem::path& file, std::size_t max_
   if (size > max_size) return fail(error::config_too_large, "larger than " + std::to_string(max_size) + " bytes");
   std::ifstream in(file, std::ios::binary);
   if (!in.is_open()) return fail(error::config_file_unreadable, "cannot open");
-  out.reserve(static_cast<std::size_t>(size));
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // At most max_size + 1 bytes: the file may have grown (or been swapped) since file_size.
+  out.resize(max_size + 1);
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
   if (in.bad()) return fail(error::config_file_unreadable, "read error");
-  // The file may have grown between file_size and the read.
+  out.resize(static_cast<std::size_t>(in.gcount()));
   if (out.size() > max_size) return fail(error::config_too_large, "larger than " + std::to_string(max_size) + " bytes");
   return true;
 }
