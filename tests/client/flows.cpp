@@ -71,6 +71,15 @@ std::string with_query(const std::string& redirect, std::initializer_list<std::p
   return std::string(u.buffer());
 }
 
+
+/// Client credentials as `flytectl` with secret `x`.
+client::client_settings cc_settings(std::string secret = "x") {
+  auto s = settings_for(auth_type::client_secret);
+  s.client_id = "flytectl";
+  s.client_secret = std::move(secret);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("client credentials: basic authentication, scope and audience; cached until near expiry") {
@@ -124,9 +133,7 @@ TEST_CASE("client credentials: a server that lists only client_secret_post gets 
   fixture f;
   f.as.client_secret = "x";
   f.as.auth_methods = {"client_secret_post", "private_key_jwt"};
-  auto s = settings_for(auth_type::client_secret);
-  s.client_id = "flytectl";
-  s.client_secret = "x";
+  auto s = cc_settings();
   auto c = f.make(s);
   std::error_code ec;
   CHECK(c.token(ec).access_token == "at-1");
@@ -155,9 +162,7 @@ TEST_CASE("client credentials: no secret is refused before anything is sent") {
 TEST_CASE("client credentials: tokenUrl skips the metadata; plain http to another host is refused") {
   fixture f;
   f.as.client_secret = "x";
-  auto s = settings_for(auth_type::client_secret);
-  s.client_id = "flytectl";
-  s.client_secret = "x";
+  auto s = cc_settings();
   s.scopes = {"all"};
   s.token_url = std::string(base) + "/oauth2/token";
   auto c = f.make(s);
@@ -180,9 +185,7 @@ TEST_CASE("client credentials: tokenUrl skips the metadata; plain http to anothe
 TEST_CASE("token responses: lowercase bearer is accepted, other types refused, expires_in as a string") {
   fixture f;
   f.as.client_secret = "x";
-  auto s = settings_for(auth_type::client_secret);
-  s.client_id = "flytectl";
-  s.client_secret = "x";
+  auto s = cc_settings();
   f.as.token_type = "bearer";
   auto c = f.make(s);
   std::error_code ec;
@@ -598,9 +601,7 @@ TEST_CASE("a short-lived token is not refreshed on every call: the margin is at 
   fixture f;
   f.as.client_secret = "x";
   f.as.expires_in = 12;  // below the 10 s margin's double
-  auto s = settings_for(auth_type::client_secret);
-  s.client_id = "flytectl";
-  s.client_secret = "x";
+  auto s = cc_settings();
   auto c = f.make(s);
   std::error_code ec;
   CHECK(c.token(ec).access_token == "at-1");

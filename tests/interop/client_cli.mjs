@@ -29,7 +29,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as jose from 'jose';
 import {
-  runTest, startServer, check, checkEqual, log, launchChromium, clientSandbox, freePort,
+  runTest, startServer, check, checkEqual, log, launchChromium, clientSandbox, freePort, exitIs, cacheEntry, noCacheEntry, form,
 } from './harness.mjs';
 
 const PUBLIC_CLIENT = 'tessera-cli';
@@ -40,33 +40,8 @@ function brief(stderr) {
   return stderr.trim().split('\n').filter((l) => !l.startsWith('tessera: ') && !l.startsWith('tessera-client: warning:')).join(' | ');
 }
 
-function exitIs(run, code, what) {
-  if (run.code !== code)
-    throw new Error(`check failed: ${what}: tessera-client ${run.args.join(' ')} exited ${run.code}` +
-                    `${run.signal ? ` (signal ${run.signal})` : ''}, expected ${code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`);
-}
 
-/// The one cache file in `dir` whose auth_type is `type`: { file, doc, mode }.
-function cacheEntry(dir, type) {
-  const found = [];
-  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (!name.endsWith('.json')) continue;
-    check(/^[0-9a-f]{32}\.json$/.test(name), `cache file name is <32 hex>.json (${name})`);
-    const file = path.join(dir, name);
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (doc.auth_type === type) found.push({ file, doc, mode: fs.statSync(file).mode & 0o777 });
-  }
-  check(found.length === 1, `one ${type} cache entry in ${dir} (found ${found.length})`);
-  return found[0];
-}
 
-function noCacheEntry(dir, type) {
-  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (!name.endsWith('.json')) continue;
-    const doc = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
-    check(doc.auth_type !== type, `no ${type} cache entry is left (${name})`);
-  }
-}
 
 /// Moves the entry's expiry into the past, as an hour of waiting would; the file stays 0600.
 function expire(entry) {
@@ -87,17 +62,6 @@ function checkTokens(doc, what) {
   check(Number.isInteger(t.obtained_at) && Math.abs(t.obtained_at - now) < 120, `${what}: obtained_at is about now (${t.obtained_at})`);
 }
 
-async function form(url, fields, headers = {}) {
-  const r = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
-  const text = await r.text();
-  let body;
-  try { body = JSON.parse(text); } catch { body = { raw: text }; }
-  return { status: r.status, body };
-}
 
 function basic(id, secret) {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -30,7 +30,9 @@ import http from 'node:http';
 import path from 'node:path';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
-import { runTest, freePort, check, checkEqual, log, launchChromium, clientSandbox } from './harness.mjs';
+import {
+  runTest, freePort, check, checkEqual, log, launchChromium, clientSandbox, exitIs, cacheEntry, form,
+} from './harness.mjs';
 
 const PERSON = 'ada';
 const NATIVE = 'tessera-native';
@@ -134,35 +136,8 @@ async function startProvider(port) {
   return { issuer, stats, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-function exitIs(run, code, what) {
-  if (run.code !== code)
-    throw new Error(`check failed: ${what}: tessera-client ${run.args.join(' ')} exited ${run.code}` +
-                    `${run.signal ? ` (signal ${run.signal})` : ''}, expected ${code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`);
-}
 
-function cacheEntry(dir, type) {
-  const found = [];
-  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (!name.endsWith('.json')) continue;
-    const file = path.join(dir, name);
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (doc.auth_type === type) found.push({ file, doc, mode: fs.statSync(file).mode & 0o777 });
-  }
-  check(found.length === 1, `one ${type} cache entry in ${dir} (found ${found.length})`);
-  return found[0];
-}
 
-async function form(url, fields, headers = {}) {
-  const r = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
-  const text = await r.text();
-  let body;
-  try { body = JSON.parse(text); } catch { body = { raw: text }; }
-  return { status: r.status, body };
-}
 
 // The devInteractions login and consent pages.
 async function signInAtProvider(p, issuer) {

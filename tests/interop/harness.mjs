@@ -441,3 +441,48 @@ export function clientSandbox({ name = 'tessera-client' } = {}) {
     run: (args, opts) => start(args, opts).done,
   };
 }
+
+// --- tessera-client runs (tests/interop/client_*.mjs) -----------------------------------------
+
+/// Throws unless `run` (from clientSandbox().run) exited with `code`, showing its output.
+export function exitIs(run, code, what) {
+  if (run.code !== code)
+    throw new Error(`check failed: ${what}: tessera-client ${run.args.join(' ')} exited ${run.code}` +
+                    `${run.signal ? ` (signal ${run.signal})` : ''}, expected ${code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`);
+}
+
+/// The one cache file in `dir` whose auth_type is `type`: { file, doc, mode }.
+export function cacheEntry(dir, type) {
+  const found = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!name.endsWith('.json')) continue;
+    check(/^[0-9a-f]{32}\.json$/.test(name), `cache file name is <32 hex>.json (${name})`);
+    const file = path.join(dir, name);
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (doc.auth_type === type) found.push({ file, doc, mode: fs.statSync(file).mode & 0o777 });
+  }
+  check(found.length === 1, `one ${type} cache entry in ${dir} (found ${found.length})`);
+  return found[0];
+}
+
+/// Throws if `dir` holds a cache entry of `type`.
+export function noCacheEntry(dir, type) {
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!name.endsWith('.json')) continue;
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    check(doc.auth_type !== type, `no ${type} cache entry is left (${name})`);
+  }
+}
+
+/// POSTs `fields` form-encoded to `url`: { status, body (parsed JSON, or { raw }) }.
+export async function form(url, fields, headers = {}) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const text = await r.text();
+  let body;
+  try { body = JSON.parse(text); } catch { body = { raw: text }; }
+  return { status: r.status, body };
+}

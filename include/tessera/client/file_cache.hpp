@@ -20,6 +20,7 @@
 
 #include <tessera/client/cache.hpp>
 #include <tessera/crypto/random.hpp>
+#include <tessera/detail/json.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -79,11 +80,8 @@ class file_cache {
       ec = error::token_cache_failure;
       return std::nullopt;
     }
-    boost::json::parse_options opt;
-    opt.max_depth = 8;
-    std::error_code pec;
-    auto doc = boost::json::parse(text, pec, {}, opt);
-    const auto* o = pec ? nullptr : doc.if_object();
+    boost::json::value doc;
+    const auto* o = tessera::detail::parse_bounded_object(text, max_file_size, 8, doc);
     const auto* key = o ? o->if_contains("key") : nullptr;
     const auto* tokens = o ? o->if_contains("tokens") : nullptr;
     if (!key || !key->is_string() || key->get_string() != k.id() || !tokens) {

@@ -17,6 +17,7 @@
 #ifndef TESSERA_CLIENT_SERVER_INFO_HPP
 #define TESSERA_CLIENT_SERVER_INFO_HPP
 
+#include <tessera/detail/json.hpp>
 #include <tessera/error.hpp>
 #include <tessera/oauth/discovery.hpp>
 #include <tessera/oauth/metadata.hpp>
@@ -63,12 +64,8 @@ inline transport::response get_json(const transport::any_sync_client& http, cons
 
 /// Reads a flyte_client document in either spelling. False when it is not one.
 inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
-  if (body.size() > 64 * 1024) return false;
-  boost::json::parse_options opt;
-  opt.max_depth = 8;
-  std::error_code ec;
-  auto doc = boost::json::parse(body, ec, {}, opt);
-  const auto* o = ec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
   if (!o) return false;
   auto str = [&](std::string_view snake, std::string_view camel, std::string& dst) {
     const auto* v = o->if_contains(snake);
@@ -117,14 +114,8 @@ inline server_info discover_server(const transport::any_sync_client& http, std::
     ec = error::http_status_unexpected;
     return {};
   }
-  if (res.body().size() > 256 * 1024) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  auto doc = boost::json::parse(res.body(), ec, {}, opt);
-  if (ec) {
+  boost::json::value doc;
+  if (!tessera::detail::parse_bounded_object(res.body(), 256 * 1024, 16, doc)) {
     ec = error::metadata_invalid;
     return {};
   }

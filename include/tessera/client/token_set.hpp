@@ -21,6 +21,7 @@
 #include <tessera/clock.hpp>
 #include <tessera/crypto/base64.hpp>
 #include <tessera/detail/ascii.hpp>
+#include <tessera/detail/json.hpp>
 #include <tessera/error.hpp>
 #include <tessera/oauth/peer_error.hpp>
 #include <tessera/transport/message.hpp>
@@ -85,10 +86,8 @@ inline std::int64_t unverified_exp(std::string_view jwt) {
   std::error_code ec;
   const std::string payload = crypto::base64url_decode(jwt.substr(a + 1, b - a - 1), ec);
   if (ec) return 0;
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  auto doc = boost::json::parse(payload, ec, {}, opt);
-  const auto* o = ec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(payload, max_token_size, 16, doc);
   const auto* e = o ? o->if_contains("exp") : nullptr;
   std::int64_t s = 0;
   if (!e || e->is_string() || !read_seconds(*e, s)) return 0;
@@ -134,15 +133,8 @@ inline token_set read_token_response(const transport::response& res, time_point 
     if (ec == error::peer_error_unrecognized && res.result_int() >= 500) ec = error::http_status_unexpected;
     return {};
   }
-  if (res.body().size() > max_token_response_size) {
-    ec = error::token_response_invalid;
-    return {};
-  }
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  std::error_code pec;
-  auto doc = boost::json::parse(res.body(), pec, {}, opt);
-  const auto* o = pec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(res.body(), max_token_response_size, 16, doc);
   token_set t;
   t.obtained_at = now;
   const auto* at = o ? o->if_contains("access_token") : nullptr;

@@ -20,6 +20,7 @@
 
 #include <tessera/client/cache.hpp>
 #include <tessera/client/file_cache.hpp>
+#include <tessera/detail/json.hpp>
 
 #include <libsecret/secret.h>
 #include <openssl/crypto.h>
@@ -70,12 +71,9 @@ class keyring_cache {
     if (!text) return fallback_.load(k, ec);  // written there by a process whose keyring failed
     std::string json(text);
     secret_password_free(text);
-    boost::json::parse_options opt;
-    opt.max_depth = 8;
-    std::error_code pec;
-    auto doc = json.size() > 64 * 1024 ? boost::json::value{} : boost::json::parse(json, pec, {}, opt);
+    boost::json::value doc;
+    const auto* o = tessera::detail::parse_bounded_object(json, 64 * 1024, 8, doc);
     OPENSSL_cleanse(json.data(), json.size());
-    const auto* o = pec ? nullptr : doc.if_object();
     const auto* key = o ? o->if_contains("key") : nullptr;
     const auto* tokens = o ? o->if_contains("tokens") : nullptr;
     if (!key || !key->is_string() || key->get_string() != id || !tokens) {

@@ -18,6 +18,7 @@
 #ifndef TESSERA_OAUTH_PEER_ERROR_HPP
 #define TESSERA_OAUTH_PEER_ERROR_HPP
 
+#include <tessera/detail/json.hpp>
 #include <tessera/error.hpp>
 #include <tessera/transport/message.hpp>
 
@@ -78,12 +79,8 @@ inline std::string safe_description(std::string_view s) {
 /// a body over 64 KiB). `description`, when given, receives the safe description (or empty).
 inline std::error_code read_error_response(const transport::response& res, std::string* description = nullptr) {
   if (description) description->clear();
-  if (res.body().size() > 64 * 1024) return error::peer_error_unrecognized;
-  boost::json::parse_options opt;
-  opt.max_depth = 8;
-  std::error_code pec;
-  auto doc = boost::json::parse(res.body(), pec, {}, opt);
-  const auto* o = pec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(res.body(), 64 * 1024, 8, doc);
   const auto* e = o ? o->if_contains("error") : nullptr;
   if (!e || !e->is_string()) return error::peer_error_unrecognized;
   if (description)

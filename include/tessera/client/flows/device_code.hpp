@@ -18,6 +18,7 @@
 #define TESSERA_CLIENT_FLOWS_DEVICE_CODE_HPP
 
 #include <tessera/client/flows/context.hpp>
+#include <tessera/detail/json.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -105,12 +106,8 @@ struct device_code {
 
   static bool read(std::string_view body, device_prompt& p, std::string& device, std::int64_t& expires_in,
                    std::int64_t& interval) {
-    if (body.size() > 64 * 1024) return false;
-    boost::json::parse_options opt;
-    opt.max_depth = 8;
-    std::error_code ec;
-    auto doc = boost::json::parse(body, ec, {}, opt);
-    const auto* o = ec ? nullptr : doc.if_object();
+    boost::json::value doc;
+    const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
     if (!o) return false;
     auto str = [&](std::string_view name, std::string& out, std::size_t max, bool required) {
       const auto* v = o->if_contains(name);
