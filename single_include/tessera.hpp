@@ -1230,6 +1230,42 @@ inline std::string base64_decode(std::string_view in) {
 
 #endif
 // ---- end tessera/crypto/base64.hpp ----
+// ---- begin tessera/detail/json.hpp ----
+// tessera — detail/json.hpp: reading a JSON object from a peer, bounded.
+//
+// Every answer tessera reads from another program — a token endpoint, a device endpoint, a
+// discovery document, a cache file — is parsed the same way: at most so many bytes, at most so
+// deep (Boost.JSON's default of 32 levels is far more than any OAuth document needs, and depth is
+// what a hostile document uses to cost stack), and it must be an object.
+#ifndef TESSERA_DETAIL_JSON_HPP
+#define TESSERA_DETAIL_JSON_HPP
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::detail {
+
+/// The object `text` holds, parsed into `storage`; null when it is larger than `max_size`
+/// bytes, nested deeper than `max_depth`, not JSON, or not an object.
+inline const boost::json::object* parse_bounded_object(std::string_view text, std::size_t max_size, unsigned max_depth,
+                                                       boost::json::value& storage) {
+  if (text.size() > max_size) return nullptr;
+  boost::json::parse_options opt;
+  opt.max_depth = max_depth;
+  std::error_code ec;
+  storage = boost::json::parse(text, ec, {}, opt);
+  return ec ? nullptr : storage.if_object();
+}
+
+}  // namespace tessera::detail
+
+#endif
+// ---- end tessera/detail/json.hpp ----
 // ---- begin tessera/oauth/peer_error.hpp ----
 // tessera — oauth/peer_error.hpp
 //
@@ -1416,12 +1452,8 @@ inline std::string safe_description(std::string_view s) {
 /// a body over 64 KiB). `description`, when given, receives the safe description (or empty).
 inline std::error_code read_error_response(const transport::response& res, std::string* description = nullptr) {
   if (description) description->clear();
-  if (res.body().size() > 64 * 1024) return error::peer_error_unrecognized;
-  boost::json::parse_options opt;
-  opt.max_depth = 8;
-  std::error_code pec;
-  auto doc = boost::json::parse(res.body(), pec, {}, opt);
-  const auto* o = pec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(res.body(), 64 * 1024, 8, doc);
   const auto* e = o ? o->if_contains("error") : nullptr;
   if (!e || !e->is_string()) return error::peer_error_unrecognized;
   if (description)
@@ -1497,10 +1529,8 @@ inline std::int64_t unverified_exp(std::string_view jwt) {
   std::error_code ec;
   const std::string payload = crypto::base64url_decode(jwt.substr(a + 1, b - a - 1), ec);
   if (ec) return 0;
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  auto doc = boost::json::parse(payload, ec, {}, opt);
-  const auto* o = ec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(payload, max_token_size, 16, doc);
   const auto* e = o ? o->if_contains("exp") : nullptr;
   std::int64_t s = 0;
   if (!e || e->is_string() || !read_seconds(*e, s)) return 0;
@@ -1546,15 +1576,8 @@ inline token_set read_token_response(const transport::response& res, time_point 
     if (ec == error::peer_error_unrecognized && res.result_int() >= 500) ec = error::http_status_unexpected;
     return {};
   }
-  if (res.body().size() > max_token_response_size) {
-    ec = error::token_response_invalid;
-    return {};
-  }
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  std::error_code pec;
-  auto doc = boost::json::parse(res.body(), pec, {}, opt);
-  const auto* o = pec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(res.body(), max_token_response_size, 16, doc);
   token_set t;
   t.obtained_at = now;
   const auto* at = o ? o->if_contains("access_token") : nullptr;
@@ -2896,12 +2919,8 @@ inline transport::response get_json(const transport::any_sync_client& http, cons
 
 /// Reads a flyte_client document in either spelling. False when it is not one.
 inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
-  if (body.size() > 64 * 1024) return false;
-  boost::json::parse_options opt;
-  opt.max_depth = 8;
-  std::error_code ec;
-  auto doc = boost::json::parse(body, ec, {}, opt);
-  const auto* o = ec ? nullptr : doc.if_object();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
   if (!o) return false;
   auto str = [&](std::string_view snake, std::string_view camel, std::string& dst) {
     const auto* v = o->if_contains(snake);
@@ -2950,14 +2969,8 @@ inline server_info discover_server(const transport::any_sync_client& http, std::
     ec = error::http_status_unexpected;
     return {};
   }
-  if (res.body().size() > 256 * 1024) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  boost::json::parse_options opt;
-  opt.max_depth = 16;
-  auto doc = boost::json::parse(res.body(), ec, {}, opt);
-  if (ec) {
+  boost::json::value doc;
+  if (!tessera::detail::parse_bounded_object(res.body(), 256 * 1024, 16, doc)) {
     ec = error::metadata_invalid;
     return {};
   }
@@ -3800,11 +3813,8 @@ class file_cache {
       ec = error::token_cache_failure;
       return std::nullopt;
     }
-    boost::json::parse_options opt;
-    opt.max_depth = 8;
-    std::error_code pec;
-    auto doc = boost::json::parse(text, pec, {}, opt);
-    const auto* o = pec ? nullptr : doc.if_object();
+    boost::json::value doc;
+    const auto* o = tessera::detail::parse_bounded_object(text, max_file_size, 8, doc);
     const auto* key = o ? o->if_contains("key") : nullptr;
     const auto* tokens = o ? o->if_contains("tokens") : nullptr;
     if (!key || !key->is_string() || key->get_string() != k.id() || !tokens) {
@@ -4071,12 +4081,8 @@ struct device_code {
 
   static bool read(std::string_view body, device_prompt& p, std::string& device, std::int64_t& expires_in,
                    std::int64_t& interval) {
-    if (body.size() > 64 * 1024) return false;
-    boost::json::parse_options opt;
-    opt.max_depth = 8;
-    std::error_code ec;
-    auto doc = boost::json::parse(body, ec, {}, opt);
-    const auto* o = ec ? nullptr : doc.if_object();
+    boost::json::value doc;
+    const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
     if (!o) return false;
     auto str = [&](std::string_view name, std::string& out, std::size_t max, bool required) {
       const auto* v = o->if_contains(name);
