@@ -31,7 +31,7 @@ if ((!server_only)); then
     catch2 libbenchmark-dev libsqlite3-dev libhiredis-dev redis-server
     libsecret-1-dev gnome-keyring dbus
     libjwt-dev libcpp-jwt-dev
-    python3 python3-jwt python3-jwcrypto python3-cryptography
+    python3 python3-jwt python3-jwcrypto python3-cryptography python3-qrcode
     clang libclang-rt-14-dev curl ca-certificates wrk
     chromium
   )

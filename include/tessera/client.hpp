@@ -12,6 +12,7 @@
 #include <tessera/client/flows/device_code.hpp>
 #include <tessera/client/flows/external_command.hpp>
 #include <tessera/client/flows/pkce.hpp>
+#include <tessera/client/qr.hpp>
 #include <tessera/client/server_info.hpp>
 #include <tessera/client/settings.hpp>
 #include <tessera/client/token_set.hpp>

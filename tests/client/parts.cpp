@@ -345,3 +345,34 @@ TEST_CASE("client credentials against tessera's own server, in process") {
   CHECK(ec == condition::invalid_client);
   CHECK(ec.category() == oauth::peer_category());
 }
+
+TEST_CASE("qr: versions grow with the text, 213 bytes at most; the terminal drawing has its quiet zone") {
+  std::error_code ec;
+  CHECK(client::qr::encode("https://x.io/d", ec).version() == 1);
+  CHECK(client::qr::encode(std::string(14, 'a'), ec).version() == 1);
+  CHECK(client::qr::encode(std::string(15, 'a'), ec).version() == 2);
+  auto big = client::qr::encode(std::string(213, 'a'), ec);
+  REQUIRE_FALSE(ec);
+  CHECK(big.version() == 10);
+  CHECK(big.size() == 57);
+  client::qr::encode(std::string(214, 'a'), ec);
+  CHECK(ec == error::input_too_large);
+
+  auto s = client::qr::encode("https://flyte.example.com/oauth2/device?user_code=WDJB-MJHT", ec);
+  REQUIRE_FALSE(ec);
+  // Finder patterns: a dark 7x7 ring with a dark 3x3 centre in three corners.
+  for (auto [cx, cy] : {std::pair{3, 3}, std::pair{s.size() - 4, 3}, std::pair{3, s.size() - 4}}) {
+    CHECK(s.dark(cx, cy));
+    CHECK(s.dark(cx - 3, cy - 3));
+    CHECK_FALSE(s.dark(cx - 2, cy - 2));
+    CHECK(s.dark(cx - 1, cy - 1));
+  }
+  const auto text = client::qr::render_half_blocks(s);
+  const auto lines = std::count(text.begin(), text.end(), '\n');
+  CHECK(lines == (s.size() + 8 + 1) / 2);
+  // The first line is quiet zone: light only (full blocks), as wide as the symbol and the zone.
+  const auto first = text.substr(0, text.find('\n'));
+  std::string full;
+  for (int i = 0; i < s.size() + 8; ++i) full += "\u2588";
+  CHECK(first == full);
+}

@@ -4,12 +4,14 @@
 //    and opens it with `xdg-open` when there is a display (`DISPLAY` or `WAYLAND_DISPLAY`) and
 //    `open_browser` is on. The URL carries no secret (PKCE's verifier never leaves this
 //    process), so printing it is safe.
-//  * Device flow: prints `verification_uri_complete` (or `verification_uri` and the user code)
-//    and, while waiting, one progress line rewritten in place when the stream is a terminal.
+//  * Device flow: prints `verification_uri_complete` (or `verification_uri` and the user code),
+//    on a terminal also as a QR code a phone can scan, and, while waiting, one progress line
+//    rewritten in place when the stream is a terminal.
 //  * `log` lines go to the stream only when `verbose` is on.
 #ifndef TESSERA_CLIENT_CONSOLE_HPP
 #define TESSERA_CLIENT_CONSOLE_HPP
 
+#include <tessera/client/qr.hpp>
 #include <tessera/client/settings.hpp>
 
 #include <cstdio>
@@ -30,6 +32,8 @@ namespace tessera::client {
 struct console_options {
   bool open_browser = true;
   bool verbose = false;
+  /// Device flow: also draw the address as a QR code (client/qr.hpp) when the stream is a terminal.
+  bool qr_code = true;
 };
 
 namespace detail {
@@ -73,7 +77,12 @@ inline interaction console_interaction(console_options opt = {}, std::ostream& o
              " redirect port, e.g. through ssh -L)\n"
           << std::flush;
   };
-  ui.device_code = [&out](const device_prompt& p) {
+  ui.device_code = [&out, tty, opt](const device_prompt& p) {
+    if (tty && opt.qr_code) {
+      std::error_code ec;
+      const auto& target = p.verification_uri_complete.empty() ? p.verification_uri : p.verification_uri_complete;
+      if (auto code = qr::encode(target, ec); !ec) out << "\n" << qr::render_half_blocks(code) << "\n";
+    }
     if (!p.verification_uri_complete.empty())
       out << "To sign in, visit:\n\n  " << p.verification_uri_complete << "\n\nand check that it shows the code "
           << p.user_code << ".\n";
