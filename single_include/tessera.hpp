@@ -19705,6 +19705,11 @@ static_assert(sync_client<http_client>);
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include <openssl/x509.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 namespace tessera::transport {
 
 TESSERA_DECL http_client::http_client(client_options options, std::error_code& ec) : options_(std::move(options)) {
@@ -19735,9 +19740,14 @@ TESSERA_DECL void http_client::init(std::error_code& ec) {
     tls_.add_certificate_authority(boost::asio::buffer(options_.ca_pem), bec);
   } else {
     tls_.set_default_verify_paths(bec);
+    // Debian's bundle, unless it is the file OpenSSL's defaults just loaded (on Debian
+    // /usr/lib/ssl/cert.pem links to it): parsing ~150 certificates twice costs every client.
     constexpr const char* bundle = "/etc/ssl/certs/ca-certificates.crt";
+    const char* env_file = std::getenv(X509_get_default_cert_file_env());
+    const std::string default_file = env_file && *env_file ? env_file : X509_get_default_cert_file();
     std::error_code fec;
-    if (!bec && std::filesystem::exists(bundle, fec)) tls_.load_verify_file(bundle, bec);
+    if (!bec && std::filesystem::exists(bundle, fec) && !std::filesystem::equivalent(default_file, bundle, fec))
+      tls_.load_verify_file(bundle, bec);
   }
   ERR_clear_error();
   ec = bec;

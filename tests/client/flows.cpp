@@ -329,7 +329,7 @@ TEST_CASE("pkce: nobody comes back — authorization_timeout; only stray states 
       f.statuses.push_back(visit(with_query(f.as.authorize(url), {{"code", "x"}, {"state", "guess"}})));
     };
     auto s = settings_for(auth_type::pkce);
-    s.pkce.timeout = std::chrono::milliseconds(500);
+    s.pkce.timeout = std::chrono::seconds(3);  // the stray request must arrive first, even under TSan
     auto c = f.make(s);
     std::error_code ec;
     c.login(ec);
