@@ -1946,6 +1946,7 @@ inline std::string to_hex(std::span<const unsigned char> bytes) {
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -1967,13 +1968,7 @@ struct cache_key {
     joined += '\n';
     joined += auth_type_name(type);
     const auto d = crypto::sha256(joined);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < 16; ++i) {
-      out += hex[d[i] >> 4];
-      out += hex[d[i] & 15];
-    }
-    return out;
+    return crypto::to_hex(std::span<const unsigned char>(d.data(), 16));
   }
 };
 
@@ -3445,9 +3440,7 @@ class client {
       }
     } else if (settings_.scopes.empty() || settings_.use_audience_from_server || settings_.client_id.empty()) {
       // tokenUrl is set: only Flyte's client document is needed, for what is left unset.
-      transport::request req{transport::http::verb::get, "/", 11};
-      req.set(transport::http::field::accept, "application/json");
-      auto res = http_.send(std::move(req), detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
+      auto res = detail::get_json(http_, detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
       if (ec) return empty_;
       flyte_client_config c;
       if (res.result() == transport::http::status::ok && detail::read_flyte_client(res.body(), c))
@@ -4859,6 +4852,121 @@ inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
 
 #endif
 // ---- end tessera/crypto/pkce.hpp ----
+// ---- begin tessera/identity/html.hpp ----
+// tessera — identity/html.hpp
+//
+// The HTML every browser-facing page of a deployment is built from: the login form, the
+// identity layer's error pages, and the authorization server's device, consent and error
+// pages. One page shell, one fixed stylesheet, so every page looks the same and one
+// Content-Security-Policy (`page_csp`) covers them all. No JavaScript anywhere.
+//
+// Escaping: every interpolated value goes through `html_escape` (text and double-quoted
+// attribute values alike), so a user name, a client id or a redirect URL can never close an
+// attribute or open a tag. `render_page` takes its body as HTML the caller built that way.
+//
+// Styles: the only style is one inline `<style>` block (`page_style`); `page_style_hash()`
+// is its CSP hash source (`'sha256-…'`, computed once), so the CSP needs no 'unsafe-inline'.
+// Pages never contain a password, a session id or a store error; a CSRF token appears only in
+// its hidden field, where the double-submit check needs it.
+#ifndef TESSERA_IDENTITY_HTML_HPP
+#define TESSERA_IDENTITY_HTML_HPP
+
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
+inline void html_escape_append(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+inline std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  html_escape_append(out, s);
+  return out;
+}
+
+/// The pages' one inline style block (its exact text is hashed into the CSP). `.actions`
+/// lays out several buttons side by side (Approve / Deny); `.code` shows a user code.
+inline constexpr std::string_view page_style =
+    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
+    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    "h1{font-size:1.4rem;margin:0 0 1rem}"
+    "label{display:block;margin:.8rem 0 .3rem}"
+    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "input[type=checkbox]{width:auto;margin-right:.4rem}"
+    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
+    ".actions{display:flex;gap:.6rem}"
+    ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
+    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
+
+/// `'sha256-<base64>'`: the CSP source that allows exactly `page_style`.
+inline const std::string& page_style_hash() {
+  static const std::string h = [] {
+    auto d = crypto::sha256(page_style);
+    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
+  }();
+  return h;
+}
+
+/// The Content-Security-Policy of every page: nothing loads or runs but the one style block;
+/// forms may post only to this origin and to `form_action_sources` (a space-separated list —
+/// browsers apply `form-action` to the redirects after a POST, so where a login or consent
+/// ends must be there); no framing; no `<base>`.
+inline std::string page_csp(std::string_view form_action_sources = {}) {
+  std::string csp = "default-src 'none'; style-src ";
+  csp.append(page_style_hash());
+  csp.append("; form-action 'self'");
+  if (!form_action_sources.empty()) csp.append(" ").append(form_action_sources);
+  csp.append("; frame-ancestors 'none'; base-uri 'none'");
+  return csp;
+}
+
+/// A whole page: `title` (escaped) as `<title>` and heading, then `body_html` as given.
+inline std::string render_page(std::string_view title, std::string_view body_html) {
+  std::string out;
+  out.reserve(1024 + page_style.size() + body_html.size());
+  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+  html_escape_append(out, title);
+  out.append("</title>\n<style>").append(page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
+  html_escape_append(out, title);
+  out.append("</h1>\n").append(body_html).append("</main>\n</body>\n</html>\n");
+  return out;
+}
+
+/// `<p>text</p>` (escaped); with `alert`, the notice style and `role="alert"`.
+inline void paragraph_append(std::string& out, std::string_view text, bool alert = false) {
+  out.append(alert ? "<p class=\"error\" role=\"alert\">" : "<p>");
+  html_escape_append(out, text);
+  out.append("</p>\n");
+}
+
+/// A page that explains a refused request in fixed words (never echoing the input).
+inline std::string render_error_page(std::string_view title, std::string_view text) {
+  std::string body;
+  paragraph_append(body, text);
+  return render_page(title, body);
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/html.hpp ----
 // ---- begin tessera/transport/loopback_listener.hpp ----
 // tessera — transport/loopback_listener.hpp: the one-shot HTTP listener a native app's login
 // returns to (RFC 8252 §7.3): the browser is redirected to `http://localhost:53593/callback?...`
@@ -5204,22 +5312,8 @@ struct pkce {
                                    const std::string& text) {
     // Only fixed text and the server's error code (already restricted to RFC 6749's
     // characters) reach the page; escape anyway.
-    auto escape = [](std::string_view s) {
-      std::string o;
-      for (char c : s) {
-        switch (c) {
-          case '<': o += "&lt;"; break;
-          case '>': o += "&gt;"; break;
-          case '&': o += "&amp;"; break;
-          case '"': o += "&quot;"; break;
-          case '\'': o += "&#39;"; break;
-          default: o += c;
-        }
-      }
-      return o;
-    };
-    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + escape(title) +
-                       "</title></head><body><h1>" + escape(title) + "</h1><p>" + escape(text) + "</p></body></html>\n";
+    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + identity::html_escape(title) +
+                       "</title></head><body><h1>" + identity::html_escape(title) + "</h1><p>" + identity::html_escape(text) + "</p></body></html>\n";
     auto res = transport::make_response(req, status, std::move(body), "text/html; charset=utf-8");
     res.set(transport::http::field::cache_control, "no-store");
     res.set("Referrer-Policy", "no-referrer");
@@ -7172,121 +7266,6 @@ inline void check_browser_settings(const browser_settings& s) {
 
 #endif
 // ---- end tessera/identity/browser_settings.hpp ----
-// ---- begin tessera/identity/html.hpp ----
-// tessera — identity/html.hpp
-//
-// The HTML every browser-facing page of a deployment is built from: the login form, the
-// identity layer's error pages, and the authorization server's device, consent and error
-// pages. One page shell, one fixed stylesheet, so every page looks the same and one
-// Content-Security-Policy (`page_csp`) covers them all. No JavaScript anywhere.
-//
-// Escaping: every interpolated value goes through `html_escape` (text and double-quoted
-// attribute values alike), so a user name, a client id or a redirect URL can never close an
-// attribute or open a tag. `render_page` takes its body as HTML the caller built that way.
-//
-// Styles: the only style is one inline `<style>` block (`page_style`); `page_style_hash()`
-// is its CSP hash source (`'sha256-…'`, computed once), so the CSP needs no 'unsafe-inline'.
-// Pages never contain a password, a session id or a store error; a CSRF token appears only in
-// its hidden field, where the double-submit check needs it.
-#ifndef TESSERA_IDENTITY_HTML_HPP
-#define TESSERA_IDENTITY_HTML_HPP
-
-
-#include <span>
-#include <string>
-#include <string_view>
-
-namespace tessera::identity {
-
-/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
-inline void html_escape_append(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&#39;"); break;
-      default: out.push_back(c);
-    }
-  }
-}
-inline std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  html_escape_append(out, s);
-  return out;
-}
-
-/// The pages' one inline style block (its exact text is hashed into the CSP). `.actions`
-/// lays out several buttons side by side (Approve / Deny); `.code` shows a user code.
-inline constexpr std::string_view page_style =
-    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
-    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
-    "h1{font-size:1.4rem;margin:0 0 1rem}"
-    "label{display:block;margin:.8rem 0 .3rem}"
-    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
-    "input[type=checkbox]{width:auto;margin-right:.4rem}"
-    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
-    ".actions{display:flex;gap:.6rem}"
-    ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
-    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
-
-/// `'sha256-<base64>'`: the CSP source that allows exactly `page_style`.
-inline const std::string& page_style_hash() {
-  static const std::string h = [] {
-    auto d = crypto::sha256(page_style);
-    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
-  }();
-  return h;
-}
-
-/// The Content-Security-Policy of every page: nothing loads or runs but the one style block;
-/// forms may post only to this origin and to `form_action_sources` (a space-separated list —
-/// browsers apply `form-action` to the redirects after a POST, so where a login or consent
-/// ends must be there); no framing; no `<base>`.
-inline std::string page_csp(std::string_view form_action_sources = {}) {
-  std::string csp = "default-src 'none'; style-src ";
-  csp.append(page_style_hash());
-  csp.append("; form-action 'self'");
-  if (!form_action_sources.empty()) csp.append(" ").append(form_action_sources);
-  csp.append("; frame-ancestors 'none'; base-uri 'none'");
-  return csp;
-}
-
-/// A whole page: `title` (escaped) as `<title>` and heading, then `body_html` as given.
-inline std::string render_page(std::string_view title, std::string_view body_html) {
-  std::string out;
-  out.reserve(1024 + page_style.size() + body_html.size());
-  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
-  html_escape_append(out, title);
-  out.append("</title>\n<style>").append(page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
-  html_escape_append(out, title);
-  out.append("</h1>\n").append(body_html).append("</main>\n</body>\n</html>\n");
-  return out;
-}
-
-/// `<p>text</p>` (escaped); with `alert`, the notice style and `role="alert"`.
-inline void paragraph_append(std::string& out, std::string_view text, bool alert = false) {
-  out.append(alert ? "<p class=\"error\" role=\"alert\">" : "<p>");
-  html_escape_append(out, text);
-  out.append("</p>\n");
-}
-
-/// A page that explains a refused request in fixed words (never echoing the input).
-inline std::string render_error_page(std::string_view title, std::string_view text) {
-  std::string body;
-  paragraph_append(body, text);
-  return render_page(title, body);
-}
-
-}  // namespace tessera::identity
-
-#endif
-// ---- end tessera/identity/html.hpp ----
 
 #include <chrono>
 #include <optional>

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -50,13 +51,7 @@ struct cache_key {
     joined += '\n';
     joined += auth_type_name(type);
     const auto d = crypto::sha256(joined);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < 16; ++i) {
-      out += hex[d[i] >> 4];
-      out += hex[d[i] & 15];
-    }
-    return out;
+    return crypto::to_hex(std::span<const unsigned char>(d.data(), 16));
   }
 };
 

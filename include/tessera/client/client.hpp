@@ -212,9 +212,7 @@ class client {
       }
     } else if (settings_.scopes.empty() || settings_.use_audience_from_server || settings_.client_id.empty()) {
       // tokenUrl is set: only Flyte's client document is needed, for what is left unset.
-      transport::request req{transport::http::verb::get, "/", 11};
-      req.set(transport::http::field::accept, "application/json");
-      auto res = http_.send(std::move(req), detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
+      auto res = detail::get_json(http_, detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
       if (ec) return empty_;
       flyte_client_config c;
       if (res.result() == transport::http::status::ok && detail::read_flyte_client(res.body(), c))

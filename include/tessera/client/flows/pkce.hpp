@@ -25,6 +25,7 @@
 #include <tessera/crypto/pkce.hpp>
 #include <tessera/crypto/random.hpp>
 #include <tessera/http/form.hpp>
+#include <tessera/identity/html.hpp>
 #include <tessera/transport/loopback_listener.hpp>
 
 #include <boost/url/url.hpp>
@@ -141,22 +142,8 @@ struct pkce {
                                    const std::string& text) {
     // Only fixed text and the server's error code (already restricted to RFC 6749's
     // characters) reach the page; escape anyway.
-    auto escape = [](std::string_view s) {
-      std::string o;
-      for (char c : s) {
-        switch (c) {
-          case '<': o += "&lt;"; break;
-          case '>': o += "&gt;"; break;
-          case '&': o += "&amp;"; break;
-          case '"': o += "&quot;"; break;
-          case '\'': o += "&#39;"; break;
-          default: o += c;
-        }
-      }
-      return o;
-    };
-    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + escape(title) +
-                       "</title></head><body><h1>" + escape(title) + "</h1><p>" + escape(text) + "</p></body></html>\n";
+    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + identity::html_escape(title) +
+                       "</title></head><body><h1>" + identity::html_escape(title) + "</h1><p>" + identity::html_escape(text) + "</p></body></html>\n";
     auto res = transport::make_response(req, status, std::move(body), "text/html; charset=utf-8");
     res.set(transport::http::field::cache_control, "no-store");
     res.set("Referrer-Policy", "no-referrer");
