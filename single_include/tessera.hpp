@@ -821,226 +821,35 @@ struct std::is_error_condition_enum<tessera::condition> : std::true_type {};
 #endif
 // ---- end tessera/error.hpp ----
 
-// ---- begin tessera/client.hpp ----
-// tessera — client: getting and keeping tokens (PKCE, client credentials, device code,
-// external command, refresh, token caches). Umbrella header: includes only.
-#ifndef TESSERA_CLIENT_HPP
-#define TESSERA_CLIENT_HPP
+// ---- begin tessera/crypto.hpp ----
+// tessera — crypto.hpp: random bytes, constant-time comparison, base64, SHA-2/HMAC,
+// AES-256-GCM sealing, bcrypt secret hashing, PKCE (include list only).
+#ifndef TESSERA_CRYPTO_HPP
+#define TESSERA_CRYPTO_HPP
 
-// ---- begin tessera/client/cache.hpp ----
-// tessera — client/cache.hpp
+// ---- begin tessera/crypto/aead.hpp ----
+// tessera — crypto/aead.hpp
 //
-// Where a client keeps its tokens between calls. A cache models `token_cache` when it has
+// Authenticated encryption with AES-256-GCM (NIST SP 800-38D) for values the server hands to
+// a browser and must get back unchanged: session cookies, the saved authorization request,
+// login state (docs/security.md row 16).
 //
-//     std::optional<token_set> load(const cache_key&, std::error_code&);   // nullopt: none
-//     void save(const cache_key&, const token_set&, std::error_code&);
-//     void erase(const cache_key&, std::error_code&);
-//     cache_lock lock(const cache_key&, std::error_code&);  // exclusive, held while it lives
-//     std::string location(const cache_key&) const;          // for `status`; never a token
+// Format of a sealed value:   nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
 //
-// The lock is what keeps two users of one entry (two threads; with `file_cache`, two
-// processes) from both refreshing it: with rotation, the second refresh would present a
-// refresh token the first one spent, and the server would revoke the whole family as stolen
-// (docs/security.md row 51). The client takes it before refreshing or running a flow, reads
-// the entry again under it, and releases it after saving.
+// * The nonce is 96 random bits per seal. With random nonces NIST SP 800-38D §8.3 bounds one
+//   key to 2^32 seals; rotate keys well before (a cookie key sealing 100 values a second
+//   reaches that in 1.3 years).
+// * Associated data is authenticated but not encrypted. Pass what the value is bound to — the
+//   cookie name, a purpose string — so a value sealed for one use cannot be replayed in
+//   another (a swapped cookie fails to open).
+// * Key rotation: a `sealer` holds a list of keys; it seals with the first and opens with any,
+//   so a new key can be introduced first and old cookies stay readable until they expire.
 //
-// Models: `memory_cache` (this process), `file_cache` (file_cache.hpp: one file per entry,
-// shared between processes), `keyring_cache` (component tessera::keyring, libsecret).
-#ifndef TESSERA_CLIENT_CACHE_HPP
-#define TESSERA_CLIENT_CACHE_HPP
-
-// ---- begin tessera/client/settings.hpp ----
-// tessera — client/settings.hpp
-//
-// What a client is told at run time, in the terms of Flyte's `admin:` client configuration
-// (tessera/flyte/client_config.hpp reads that file and the FLYTE_* environment into this). The
-// flows a client *can* run are chosen at compile time (`client<Traits, Flows...>`); `type`
-// picks one of them.
-//
-// Left empty, `client_id`, `scopes`, `authorization_header` and the PKCE redirect come from the
-// server's `/config/v1/flyte_client` as Flyte's clients take them; `token_url` from its
-// metadata. `audience` is sent when set, or — with `use_audience_from_server` — the audience the
-// server advertises.
-#ifndef TESSERA_CLIENT_SETTINGS_HPP
-#define TESSERA_CLIENT_SETTINGS_HPP
-
-// ---- begin tessera/detail/ascii.hpp ----
-// tessera — detail/ascii.hpp: ASCII case folding for protocol text.
-//
-// HTTP field values, URI schemes and hosts, cookie-name prefixes and auth schemes compare
-// case-insensitively in ASCII only (RFC 9110 §5.1, RFC 3986 §3.1, §3.2.2). These helpers fold
-// exactly 'A'-'Z' and nothing else: no locale (`std::tolower` follows the process locale and
-// is undefined for negative `char`s), no Unicode. Layers that include Beast may use
-// `boost::beast::iequals` instead; http/ and the layers below it use these.
-#ifndef TESSERA_DETAIL_ASCII_HPP
-#define TESSERA_DETAIL_ASCII_HPP
-
-#include <cstddef>
-#include <string>
-#include <string_view>
-
-namespace tessera::detail {
-
-constexpr char to_lower_ascii(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-/// `s` with 'A'-'Z' lowered.
-inline std::string to_lower_ascii(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = to_lower_ascii(c);
-  return r;
-}
-
-/// Equal ignoring ASCII case.
-constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
-  return true;
-}
-
-/// `s` starts with `prefix`, ignoring ASCII case.
-constexpr bool istarts_with_ascii(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
-}
-
-}  // namespace tessera::detail
-
-#endif
-// ---- end tessera/detail/ascii.hpp ----
-
-#include <chrono>
-#include <functional>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace tessera::client {
-
-/// Flyte's `authType`.
-enum class auth_type { client_secret, pkce, device_flow, external_command };
-
-/// Flyte's spelling: `ClientSecret`, `Pkce`, `DeviceFlow`, `ExternalCommand`.
-constexpr std::string_view auth_type_name(auth_type t) noexcept {
-  switch (t) {
-    case auth_type::client_secret: return "ClientSecret";
-    case auth_type::pkce: return "Pkce";
-    case auth_type::device_flow: return "DeviceFlow";
-    case auth_type::external_command: return "ExternalCommand";
-  }
-  return "";
-}
-
-/// Reads Flyte's spelling, ignoring ASCII case.
-inline std::optional<auth_type> parse_auth_type(std::string_view s) noexcept {
-  for (auto t : {auth_type::client_secret, auth_type::pkce, auth_type::device_flow, auth_type::external_command})
-    if (tessera::detail::iequals_ascii(s, auth_type_name(t))) return t;
-  return std::nullopt;
-}
-
-/// How a confidential client presents its secret (RFC 6749 §2.3.1).
-enum class secret_method { basic, post };
-
-struct pkce_settings {
-  /// Where the browser returns: an `http` URI on a loopback host. `http://127.0.0.1:0/...` or
-  /// `http://[::1]:0/...` listens on any free port (RFC 8252 §7.3). Empty: the server's
-  /// advertised redirect, else Flyte's `http://localhost:53593/callback`.
-  std::string redirect_uri{};
-  /// `pkceConfig.timeout`: how long to wait for the browser.
-  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
-};
-
-struct device_settings {
-  /// `deviceFlowConfig.timeout`: the longest a device login waits (the server's `expires_in`
-  /// ends it sooner).
-  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
-  /// `deviceFlowConfig.pollInterval`: used when the server names no `interval`.
-  std::chrono::milliseconds poll_interval{std::chrono::seconds(5)};
-};
-
-struct client_settings {
-  /// The server's base URL (`https://flyte.example.com`); discovery happens under it.
-  std::string endpoint;
-  auth_type type = auth_type::client_secret;
-  std::string client_id{};
-  /// The secret itself, already read from wherever it lives (file, environment).
-  std::string client_secret{};
-  secret_method secret_auth = secret_method::basic;
-  std::vector<std::string> scopes{};
-  std::string audience{};
-  bool use_audience_from_server = false;
-  /// The header the token is sent in (Flyte: `authorization` or `flyte-authorization`).
-  std::string authorization_header{};
-  /// Overrides the metadata's `token_endpoint`.
-  std::string token_url{};
-  /// `tokenRefreshWindow`: refresh when less than this is left of the access token's life (at
-  /// least `min_refresh_margin`).
-  std::chrono::seconds refresh_window{0};
-  /// `command` of `ExternalCommand`: the program and its arguments (no shell).
-  std::vector<std::string> command{};
-  std::chrono::milliseconds command_timeout{std::chrono::seconds(60)};
-  pkce_settings pkce{};
-  device_settings device{};
-  /// Accept plain http to hosts other than this machine (Flyte's `insecure`). Never in production:
-  /// tokens and secrets cross the network in the clear.
-  bool allow_http = false;
-
-  /// A token is used while more than this is left of its life.
-  static constexpr std::chrono::seconds min_refresh_margin{10};
-  std::chrono::seconds refresh_margin() const noexcept {
-    return refresh_window > min_refresh_margin ? refresh_window : min_refresh_margin;
-  }
-};
-
-/// What a device login shows the person (RFC 8628 §3.3).
-struct device_prompt {
-  std::string user_code;
-  std::string verification_uri;
-  /// With the code in it; empty when the server gave none.
-  std::string verification_uri_complete;
-  std::chrono::seconds expires_in{};
-};
-
-/// How a client talks to the person and waits. Every member may be left empty (then nothing is
-/// shown, and waiting sleeps the thread).
-struct interaction {
-  /// PKCE: the authorization URL, to print and to open in a browser.
-  std::function<void(const std::string& url)> authorization_url;
-  /// Device flow: what to show.
-  std::function<void(const device_prompt&)> device_code;
-  /// Device flow: called before each poll with the time left.
-  std::function<void(std::chrono::seconds left)> waiting;
-  /// Diagnostics (which endpoint, which step, the server's error description): never a token,
-  /// a code or a secret.
-  std::function<void(std::string_view)> log;
-  /// Sleeps between device polls; tests move a manual clock instead.
-  std::function<void(std::chrono::milliseconds)> sleep;
-};
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/settings.hpp ----
-// ---- begin tessera/client/token_set.hpp ----
-// tessera — client/token_set.hpp
-//
-// What a client holds after a flow: the tokens a token endpoint issued (RFC 6749 §5.1) and when
-// they stop being usable. `read_token_response` reads an answer, bounded and checked:
-//  * 200 with a JSON object: `access_token` (at most 16 KiB of RFC 6749's VSCHAR, as the
-//    refresh and ID tokens; `scope` of scope-token characters), `token_type`
-//    `Bearer` in any case (RFC 6749 §7.1; Flyte's own server says `bearer`) — anything else is
-//    `token_type_not_bearer`, as this client cannot use a DPoP or MAC token —, `expires_in`
-//    as a non-negative number or a numeric string (Azure AD's v1 endpoint sends strings),
-//    optional `refresh_token`, `id_token`, `scope`;
-//  * an error status with an RFC 6749 §5.2 body: the peer's condition (oauth/peer_error.hpp);
-//  * anything else: `token_response_invalid` (also for a body over 256 KiB).
-// Without `expires_in`, the expiry is read from the access token's `exp` when it is a JWT
-// (unverified: the client only schedules its refresh with it; the server still decides), and
-// is otherwise unknown: the token is used until the server refuses it.
-//
-// The JSON form (`to_json` / `token_set_from_json`) is what the token caches store.
-#ifndef TESSERA_CLIENT_TOKEN_SET_HPP
-#define TESSERA_CLIENT_TOKEN_SET_HPP
+// Opening fails with `error::aead_open_failed` on any change to any byte, a wrong key, wrong
+// associated data, or a value shorter than nonce + tag; nothing about which check failed is
+// revealed. Keys are zeroized with OPENSSL_cleanse when the sealer is destroyed.
+#ifndef TESSERA_CRYPTO_AEAD_HPP
+#define TESSERA_CRYPTO_AEAD_HPP
 
 // ---- begin tessera/crypto/base64.hpp ----
 // tessera — crypto/base64.hpp
@@ -1230,438 +1039,6 @@ inline std::string base64_decode(std::string_view in) {
 
 #endif
 // ---- end tessera/crypto/base64.hpp ----
-// ---- begin tessera/detail/json.hpp ----
-// tessera — detail/json.hpp: reading a JSON object from a peer, bounded.
-//
-// Every answer tessera reads from another program — a token endpoint, a device endpoint, a
-// discovery document, a cache file — is parsed the same way: at most so many bytes, at most so
-// deep (Boost.JSON's default of 32 levels is far more than any OAuth document needs, and depth is
-// what a hostile document uses to cost stack), and it must be an object.
-#ifndef TESSERA_DETAIL_JSON_HPP
-#define TESSERA_DETAIL_JSON_HPP
-
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include <cstddef>
-#include <string_view>
-#include <system_error>
-
-namespace tessera::detail {
-
-/// The object `text` holds, parsed into `storage`; null when it is larger than `max_size`
-/// bytes, nested deeper than `max_depth`, not JSON, or not an object.
-inline const boost::json::object* parse_bounded_object(std::string_view text, std::size_t max_size, unsigned max_depth,
-                                                       boost::json::value& storage) {
-  if (text.size() > max_size) return nullptr;
-  boost::json::parse_options opt;
-  opt.max_depth = max_depth;
-  std::error_code ec;
-  storage = boost::json::parse(text, ec, {}, opt);
-  return ec ? nullptr : storage.if_object();
-}
-
-}  // namespace tessera::detail
-
-#endif
-// ---- end tessera/detail/json.hpp ----
-// ---- begin tessera/oauth/peer_error.hpp ----
-// tessera — oauth/peer_error.hpp
-//
-// When *another* server refuses a request — a token endpoint answering `invalid_grant`, a
-// device endpoint answering `slow_down` — the refusal is its wire condition, not one of
-// tessera's own causes. `peer_category()` ("tessera.peer") carries it: the value is the
-// `tessera::condition`, so
-//
-//     if (ec == tessera::condition::invalid_grant) ...          // mine or the peer's
-//     if (ec.category() == tessera::oauth::peer_category()) ... // the peer's
-//
-// both work. (`tessera::condition_of`, which tells *this* server what to answer, maps a
-// peer's refusal to `server_error`: a server does not pass another server's verdict on as its own.)
-//
-// `read_error_response` reads an RFC 6749 §5.2 body (`error`, `error_description`). The
-// description is the peer's text: it is kept only when it keeps to the characters §5.2 allows
-// (printable ASCII without '"' and '\'), cut to `max_description` bytes, so a hostile server
-// cannot write control sequences into a terminal or a log through it.
-#ifndef TESSERA_OAUTH_PEER_ERROR_HPP
-#define TESSERA_OAUTH_PEER_ERROR_HPP
-
-// ---- begin tessera/transport/message.hpp ----
-// tessera — transport/message.hpp: the HTTP message types every layer speaks, and the
-// per-request facts a transport knows that the message does not (who the peer is, whether
-// the bytes came over TLS).
-//
-// Handlers in server/, identity/ and resource/ are functions of these types; they never see a
-// socket. Only the Beast *message* headers are included here (no Asio I/O, no OpenSSL), so a
-// layer that includes this header stays socket-free.
-#ifndef TESSERA_TRANSPORT_MESSAGE_HPP
-#define TESSERA_TRANSPORT_MESSAGE_HPP
-
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-namespace tessera::transport {
-
-namespace http = boost::beast::http;
-
-/// An HTTP/1.1 request with its whole body in memory (bounded by `server_limits::body_limit`).
-using request = http::request<http::string_body>;
-
-/// An HTTP/1.1 response with its whole body in memory.
-using response = http::response<http::string_body>;
-
-/// What the transport knows about the request beyond its bytes. Passed to handlers that ask
-/// for it (see `router`); the in-memory transport fills it from its own configuration.
-struct request_context {
-  /// Peer IP address in text form ("127.0.0.1", "::1"); empty when unknown.
-  std::string peer_address{};
-  /// Peer TCP port; 0 when unknown.
-  std::uint16_t peer_port = 0;
-  /// True when the request arrived over TLS. Handlers use it to refuse plain-text token
-  /// requests or to set the `Secure` cookie attribute; never trust `X-Forwarded-Proto` here.
-  bool tls = false;
-};
-
-/// The path of a request target: everything before the first '?' or '#'. Routing and the
-/// access log use this, so a query string (which may carry codes or tokens) is never matched
-/// against or logged.
-inline std::string_view target_path(std::string_view target) noexcept {
-  auto end = target.find_first_of("?#");
-  return end == std::string_view::npos ? target : target.substr(0, end);
-}
-
-/// A response with `status`, the request's HTTP version and keep-alive, a
-/// `Content-Type` and a body; the payload size is prepared.
-inline response make_response(const request& req, http::status status, std::string body = {},
-                              std::string_view content_type = "text/plain; charset=utf-8") {
-  response res{status, req.version()};
-  res.keep_alive(req.keep_alive());
-  if (!body.empty() || status != http::status::no_content) {
-    res.set(http::field::content_type, content_type);
-    res.body() = std::move(body);
-  }
-  res.prepare_payload();
-  return res;
-}
-
-/// The transport's own error answers (docs/security.md row 40): unknown path, wrong method,
-/// limits crossed, malformed HTTP, a throwing handler. Every one is JSON in the shape of
-/// RFC 6749 §5.2 (`{"error":"...","error_description":"..."}`) with `Cache-Control: no-store`,
-/// so a client of an OAuth endpoint parses every failure the same way. The words are fixed per
-/// status and never echo the request:
-///
-///   400 invalid_request      "malformed HTTP request"
-///   404 not_found            "no endpoint at this path"
-///   405 method_not_allowed   "method not allowed at this path" (the router adds `Allow`)
-///   408 invalid_request      "request not received in time"
-///   413 invalid_request      "request body too large"
-///   431 invalid_request      "request header too large"
-///   500 server_error         "internal error"
-///
-/// Any other status gets `server_error` and "internal error". Browsers that hit a wrong page
-/// see JSON too: this is an authorization server, its pages are few and its APIs many.
-inline response make_error_response(const request& req, http::status status) {
-  std::string_view error = "server_error", description = "internal error";
-  switch (status) {
-    case http::status::bad_request: error = "invalid_request", description = "malformed HTTP request"; break;
-    case http::status::not_found: error = "not_found", description = "no endpoint at this path"; break;
-    case http::status::method_not_allowed:
-      error = "method_not_allowed", description = "method not allowed at this path";
-      break;
-    case http::status::request_timeout: error = "invalid_request", description = "request not received in time"; break;
-    case http::status::payload_too_large: error = "invalid_request", description = "request body too large"; break;
-    case http::status::request_header_fields_too_large:
-      error = "invalid_request", description = "request header too large";
-      break;
-    default: break;
-  }
-  // Fixed ASCII words without quotes or backslashes: no JSON escaping is needed.
-  std::string body;
-  body.reserve(48 + error.size() + description.size());
-  body.append(R"({"error":")").append(error).append(R"(","error_description":")").append(description).append("\"}");
-  auto res = make_response(req, status, std::move(body), "application/json");
-  res.set(http::field::cache_control, "no-store");
-  return res;
-}
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/message.hpp ----
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include <cstddef>
-#include <string>
-#include <string_view>
-#include <system_error>
-
-namespace tessera::oauth {
-
-namespace detail {
-class peer_category_impl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "tessera.peer"; }
-  std::string message(int v) const override {
-    auto w = wire_name(static_cast<condition>(v));
-    return w.empty() ? std::string("the server refused the request")
-                     : "the server refused the request: " + std::string(w);
-  }
-  std::error_condition default_error_condition(int v) const noexcept override {
-    return make_error_condition(static_cast<condition>(v));
-  }
-};
-}  // namespace detail
-
-inline const std::error_category& peer_category() noexcept {
-  static const detail::peer_category_impl instance;
-  return instance;
-}
-
-/// The error_code of a peer's refusal with wire condition `c`.
-inline std::error_code make_peer_error(condition c) noexcept { return {static_cast<int>(c), peer_category()}; }
-
-/// The condition a wire name stands for; `condition::none` for a name OAuth does not define.
-inline condition condition_from_wire(std::string_view name) noexcept {
-  for (int i = 1;; ++i) {
-    auto w = wire_name(static_cast<condition>(i));
-    if (w.empty()) return condition::none;
-    if (w == name) return static_cast<condition>(i);
-  }
-}
-
-inline constexpr std::size_t max_description = 256;
-
-/// The peer's description, if it keeps to RFC 6749 §5.2's characters; cut to `max_description`.
-inline std::string safe_description(std::string_view s) {
-  if (s.size() > max_description) s = s.substr(0, max_description);
-  for (char c : s)
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return {};
-  return std::string(s);
-}
-
-/// Reads a §5.2 error body. Returns the peer error for a known `error`, and
-/// `peer_error_unrecognized` for an unknown one or a body that is not such an object (also for
-/// a body over 64 KiB). `description`, when given, receives the safe description (or empty).
-inline std::error_code read_error_response(const transport::response& res, std::string* description = nullptr) {
-  if (description) description->clear();
-  boost::json::value doc;
-  const auto* o = tessera::detail::parse_bounded_object(res.body(), 64 * 1024, 8, doc);
-  const auto* e = o ? o->if_contains("error") : nullptr;
-  if (!e || !e->is_string()) return error::peer_error_unrecognized;
-  if (description)
-    if (const auto* d = o->if_contains("error_description"); d && d->is_string())
-      *description = safe_description(d->get_string());
-  const condition c = condition_from_wire(e->get_string());
-  if (c == condition::none) return error::peer_error_unrecognized;
-  return make_peer_error(c);
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/peer_error.hpp ----
-
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include <charconv>
-#include <chrono>
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <system_error>
-
-namespace tessera::client {
-
-struct token_set {
-  std::string access_token;
-  std::string token_type = "Bearer";
-  std::string refresh_token;
-  std::string id_token;
-  /// As granted (`scope` of the answer); empty when the server did not say.
-  std::string scope;
-  /// When the access token expires; `time_point{}` when unknown.
-  time_point expires_at{};
-  time_point obtained_at{};
-
-  bool expiry_known() const noexcept { return expires_at != time_point{}; }
-  /// Whether the access token may still be sent at `now` with `margin` of its life left.
-  bool usable(time_point now, std::chrono::seconds margin) const noexcept {
-    return !access_token.empty() && (!expiry_known() || expires_at - margin > now);
-  }
-};
-
-inline constexpr std::size_t max_token_size = 16 * 1024;
-inline constexpr std::size_t max_token_response_size = 256 * 1024;
-
-namespace detail {
-
-inline bool read_seconds(const boost::json::value& v, std::int64_t& out) {
-  if (v.is_int64()) out = v.get_int64();
-  else if (v.is_uint64()) out = v.get_uint64() > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(v.get_uint64());
-  else if (v.is_double()) {
-    const double d = v.get_double();
-    if (!(d >= 0 && d < 9.0e15)) return false;
-    out = static_cast<std::int64_t>(d);
-  } else if (v.is_string()) {
-    const auto s = v.get_string();
-    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (e != std::errc{} || p != s.data() + s.size()) return false;
-  } else return false;
-  return out >= 0;
-}
-
-/// `exp` of a JWT, read without verifying anything; 0 when it is not a JWT with a numeric exp.
-inline std::int64_t unverified_exp(std::string_view jwt) {
-  const auto a = jwt.find('.');
-  if (a == std::string_view::npos) return 0;
-  const auto b = jwt.find('.', a + 1);
-  if (b == std::string_view::npos) return 0;
-  std::error_code ec;
-  const std::string payload = crypto::base64url_decode(jwt.substr(a + 1, b - a - 1), ec);
-  if (ec) return 0;
-  boost::json::value doc;
-  const auto* o = tessera::detail::parse_bounded_object(payload, max_token_size, 16, doc);
-  const auto* e = o ? o->if_contains("exp") : nullptr;
-  std::int64_t s = 0;
-  if (!e || e->is_string() || !read_seconds(*e, s)) return 0;
-  return s;
-}
-
-/// RFC 6749 Appendix A: tokens are VSCHAR (%x20-7E) — and so is what this client prints or
-/// sends back. Anything else (a control character, an escape sequence for the terminal `token`
-/// prints to) makes the answer invalid.
-inline bool vschar(std::string_view s) noexcept {
-  for (char c : s)
-    if (c < 0x20 || c > 0x7e) return false;
-  return true;
-}
-
-/// A `scope` value (§3.3): scope tokens of NQCHAR (%x21 / %x23-5B / %x5D-7E) separated by spaces.
-inline bool scope_chars(std::string_view s) noexcept {
-  for (char c : s)
-    if (c != ' ' && (c < 0x21 || c > 0x7e || c == '"' || c == '\\')) return false;
-  return true;
-}
-
-inline bool optional_string(const boost::json::object& o, std::string_view name, std::string& out) {
-  const auto* v = o.if_contains(name);
-  if (!v || v->is_null()) return true;
-  if (!v->is_string() || v->get_string().size() > max_token_size) return false;
-  const std::string_view text(v->get_string());
-  if (name == "scope" ? !scope_chars(text) : !vschar(text)) return false;
-  out = std::string(text);
-  return true;
-}
-
-}  // namespace detail
-
-/// Reads a token endpoint's answer (see the header comment); `now` dates it. `description`,
-/// when given, receives the peer's safe error description.
-inline token_set read_token_response(const transport::response& res, time_point now, std::error_code& ec,
-                                     std::string* description = nullptr) {
-  ec = {};
-  if (description) description->clear();
-  if (res.result() != transport::http::status::ok) {
-    ec = oauth::read_error_response(res, description);
-    if (ec == error::peer_error_unrecognized && res.result_int() >= 500) ec = error::http_status_unexpected;
-    return {};
-  }
-  boost::json::value doc;
-  const auto* o = tessera::detail::parse_bounded_object(res.body(), max_token_response_size, 16, doc);
-  token_set t;
-  t.obtained_at = now;
-  const auto* at = o ? o->if_contains("access_token") : nullptr;
-  const auto* tt = o ? o->if_contains("token_type") : nullptr;
-  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
-      !detail::vschar(at->get_string()) || !tt ||
-      !tt->is_string() || !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
-      !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
-    ec = error::token_response_invalid;
-    return {};
-  }
-  if (!tessera::detail::iequals_ascii(tt->get_string(), "bearer")) {
-    ec = error::token_type_not_bearer;
-    return {};
-  }
-  t.access_token = std::string(at->get_string());
-  if (const auto* e = o->if_contains("expires_in"); e && !e->is_null()) {
-    std::int64_t s = 0;
-    if (!detail::read_seconds(*e, s)) {
-      ec = error::token_response_invalid;
-      return {};
-    }
-    t.expires_at = from_unix_seconds(to_unix_seconds(now) + std::min<std::int64_t>(s, 100LL * 365 * 86400));
-  } else if (const auto exp = detail::unverified_exp(t.access_token); exp > 0) {
-    t.expires_at = from_unix_seconds(exp);
-  }
-  return t;
-}
-
-/// The form the caches store.
-inline boost::json::object to_json(const token_set& t) {
-  boost::json::object o;
-  o["access_token"] = t.access_token;
-  o["token_type"] = t.token_type;
-  if (!t.refresh_token.empty()) o["refresh_token"] = t.refresh_token;
-  if (!t.id_token.empty()) o["id_token"] = t.id_token;
-  if (!t.scope.empty()) o["scope"] = t.scope;
-  if (t.expiry_known()) o["expires_at"] = to_unix_seconds(t.expires_at);
-  o["obtained_at"] = to_unix_seconds(t.obtained_at);
-  return o;
-}
-
-/// Reads what `to_json` wrote. `ec`: `token_cache_failure` for anything else.
-inline token_set token_set_from_json(const boost::json::value& v, std::error_code& ec) {
-  ec = {};
-  token_set t;
-  const auto* o = v.if_object();
-  const auto* at = o ? o->if_contains("access_token") : nullptr;
-  if (!at || !at->is_string() || at->get_string().empty() || at->get_string().size() > max_token_size ||
-      !detail::vschar(at->get_string()) || !detail::optional_string(*o, "token_type", t.token_type) ||
-      !detail::optional_string(*o, "refresh_token", t.refresh_token) ||
-      !detail::optional_string(*o, "id_token", t.id_token) || !detail::optional_string(*o, "scope", t.scope)) {
-    ec = error::token_cache_failure;
-    return {};
-  }
-  t.access_token = std::string(at->get_string());
-  std::int64_t s = 0;
-  if (const auto* e = o->if_contains("expires_at"); e && !e->is_string() && detail::read_seconds(*e, s))
-    t.expires_at = from_unix_seconds(s);
-  if (const auto* e = o->if_contains("obtained_at"); e && !e->is_string() && detail::read_seconds(*e, s))
-    t.obtained_at = from_unix_seconds(s);
-  return t;
-}
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/token_set.hpp ----
-// ---- begin tessera/crypto/hash.hpp ----
-// tessera — crypto/hash.hpp
-//
-// SHA-2 digests (FIPS 180-4) and HMAC-SHA-256 (RFC 2104, test vectors RFC 4231), for keyed
-// hashes of codes and refresh tokens (only hashes are stored: docs/security.md row 24), PKCE S256
-// (RFC 7636 §4.2), Flyte's CSRF state (hex of SHA-256) and cache keys.
-//
-// Algorithms are fetched from the default OpenSSL provider once per process and cached; each
-// call builds its own context, so every function here is safe to call from many threads.
-//
-// Failure: the OpenSSL calls fail only when the provider lacks the algorithm or memory runs
-// out; the `error_code&` overloads report `error::crypto_failure` (and leave a zeroed digest),
-// the others throw `tessera::system_error`.
-#ifndef TESSERA_CRYPTO_HASH_HPP
-#define TESSERA_CRYPTO_HASH_HPP
-
 // ---- begin tessera/crypto/detail/openssl.hpp ----
 // tessera — crypto/detail/openssl.hpp: RAII owners for OpenSSL handles. No raw handle leaves
 // detail/: public types hold these.
@@ -1710,6 +1087,352 @@ inline void clear_openssl_errors() noexcept { ERR_clear_error(); }
 
 #endif
 // ---- end tessera/crypto/detail/openssl.hpp ----
+// ---- begin tessera/crypto/random.hpp ----
+// tessera — crypto/random.hpp: cryptographically secure random bytes (OpenSSL's DRBG),
+// and the random tokens built from them (codes, refresh tokens, state, nonces, PKCE).
+#ifndef TESSERA_CRYPTO_RANDOM_HPP
+#define TESSERA_CRYPTO_RANDOM_HPP
+
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <climits>
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace tessera::crypto {
+
+/// Fills `out` with random bytes. Fails only when the DRBG cannot be seeded.
+inline void random_bytes(std::span<unsigned char> out, std::error_code& ec) noexcept {
+  ec = {};
+  std::size_t done = 0;
+  while (done < out.size()) {
+    int chunk = static_cast<int>(std::min<std::size_t>(out.size() - done, INT_MAX));
+    if (RAND_bytes(out.data() + done, chunk) != 1) {
+      ec = error::random_failure;
+      return;
+    }
+    done += static_cast<std::size_t>(chunk);
+  }
+}
+
+inline void random_bytes(std::span<unsigned char> out) {
+  std::error_code ec;
+  random_bytes(out, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// `Bytes` random bytes, base64url-encoded: 32 bytes give 256 bits in 43 characters, the
+/// size of codes, refresh tokens, state and PKCE verifiers.
+template <std::size_t Bytes = 32>
+std::string random_token() {
+  std::array<unsigned char, Bytes> raw;
+  random_bytes(raw);
+  return base64url_encode(raw);
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/random.hpp ----
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::crypto {
+
+inline constexpr std::size_t aead_key_size = 32;    // AES-256
+inline constexpr std::size_t aead_nonce_size = 12;  // 96 bits (SP 800-38D §8.2.2)
+inline constexpr std::size_t aead_tag_size = 16;    // 128 bits
+inline constexpr std::size_t aead_overhead = aead_nonce_size + aead_tag_size;
+
+namespace detail {
+
+inline const EVP_CIPHER* aes_256_gcm() noexcept {
+  static const cipher_ptr cipher{EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)};
+  return cipher.get();
+}
+
+// Key bytes that are wiped when they go away (including when a vector reallocates).
+struct aead_key_bytes {
+  std::array<unsigned char, aead_key_size> bytes{};
+  aead_key_bytes() = default;
+  aead_key_bytes(const aead_key_bytes&) = default;
+  aead_key_bytes& operator=(const aead_key_bytes&) = default;
+  ~aead_key_bytes() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+inline const unsigned char* bytes_of(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
+inline std::span<const unsigned char> as_key_span(std::string_view s) noexcept { return {bytes_of(s), s.size()}; }
+
+}  // namespace detail
+
+/// Seals and opens values with AES-256-GCM under one current key and any number of older
+/// keys. All member functions are const and safe to call from many threads at once.
+class sealer {
+ public:
+  /// One key of exactly 32 bytes. Throws `tessera::system_error(aead_key_invalid)` otherwise.
+  explicit sealer(std::span<const unsigned char> key) { add_key(key); }
+  explicit sealer(std::string_view key) { add_key(detail::as_key_span(key)); }
+
+  /// Keys for rotation: the first seals, all open. The list must be non-empty and every key
+  /// 32 bytes, else `tessera::system_error(aead_key_invalid)`.
+  sealer(std::initializer_list<std::string_view> keys) : sealer(std::span(keys.begin(), keys.size())) {}
+  explicit sealer(std::span<const std::string_view> keys) {
+    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
+    keys_.reserve(keys.size());
+    for (auto k : keys) add_key(detail::as_key_span(k));
+  }
+  explicit sealer(std::span<const std::string> keys) {
+    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
+    keys_.reserve(keys.size());
+    for (const auto& k : keys) add_key(detail::as_key_span(k));
+  }
+
+  /// Seals `plaintext` bound to `associated_data`: returns nonce ‖ ciphertext ‖ tag (raw
+  /// bytes). Fails with `random_failure` or `crypto_failure` (OpenSSL) and `input_too_large`
+  /// past 2^31 - 29 bytes; on failure returns an empty string.
+  std::string seal(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
+    ec = {};
+    if (plaintext.size() > static_cast<std::size_t>(INT_MAX) - aead_overhead || associated_data.size() > INT_MAX) {
+      ec = error::input_too_large;
+      return {};
+    }
+    std::string out(aead_overhead + plaintext.size(), '\0');
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+    random_bytes(std::span(o, aead_nonce_size), ec);
+    if (ec) return {};
+    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
+    int len = 0;
+    bool ok = ctx && detail::aes_256_gcm() &&
+              EVP_EncryptInit_ex2(ctx.get(), detail::aes_256_gcm(), keys_.front().bytes.data(), o, nullptr) == 1 &&
+              (associated_data.empty() ||
+               EVP_EncryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(associated_data), static_cast<int>(associated_data.size())) == 1) &&
+              (plaintext.empty() ||
+               EVP_EncryptUpdate(ctx.get(), o + aead_nonce_size, &len, detail::bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1) &&
+              EVP_EncryptFinal_ex(ctx.get(), o + aead_nonce_size + plaintext.size(), &len) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(aead_tag_size),
+                                  o + aead_nonce_size + plaintext.size()) == 1;
+    if (!ok) {
+      detail::clear_openssl_errors();
+      ec = error::crypto_failure;
+      return {};
+    }
+    return out;
+  }
+  std::string seal(std::string_view plaintext, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = seal(plaintext, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// Opens a value made by `seal` with the same associated data, trying each key in order.
+  /// Fails with `aead_open_failed` (and returns an empty string) when no key authenticates it.
+  /// Never throws.
+  std::string open(std::string_view sealed, std::string_view associated_data, std::error_code& ec) const noexcept try {
+    ec = error::aead_open_failed;
+    if (sealed.size() < aead_overhead || sealed.size() > static_cast<std::size_t>(INT_MAX) ||
+        associated_data.size() > INT_MAX)
+      return {};
+    std::string out(sealed.size() - aead_overhead, '\0');
+    for (const auto& key : keys_) {
+      if (open_with(key, sealed, associated_data, out)) {
+        ec = {};
+        return out;
+      }
+    }
+    OPENSSL_cleanse(out.data(), out.size());
+    return {};
+  } catch (...) {  // std::bad_alloc: report it as a failed open, as documented
+    ec = error::aead_open_failed;
+    return {};
+  }
+  std::string open(std::string_view sealed, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = open(sealed, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// `seal`, then unpadded base64url (RFC 4648 §5): safe in cookies, URLs and form fields.
+  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
+    auto raw = seal(plaintext, associated_data, ec);
+    return ec ? std::string{} : base64url_encode(raw);
+  }
+  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data) const {
+    return base64url_encode(seal(plaintext, associated_data));
+  }
+
+  /// Decodes base64url (strictly) and opens. Any decoding error is reported as
+  /// `aead_open_failed` too: to the caller, text that was not sealed by us is just forged.
+  std::string open_base64url(std::string_view text, std::string_view associated_data, std::error_code& ec) const noexcept try {
+    auto raw = base64url_decode(text, ec);
+    if (ec) {
+      ec = error::aead_open_failed;
+      return {};
+    }
+    return open(raw, associated_data, ec);
+  } catch (...) {
+    ec = error::aead_open_failed;
+    return {};
+  }
+  std::string open_base64url(std::string_view text, std::string_view associated_data) const {
+    std::error_code ec;
+    auto s = open_base64url(text, associated_data, ec);
+    tessera::detail::throw_if(ec);
+    return s;
+  }
+
+  /// Number of keys (1 + old keys still accepted for opening).
+  std::size_t key_count() const noexcept { return keys_.size(); }
+
+ private:
+  void add_key(std::span<const unsigned char> k) {
+    if (k.size() != aead_key_size) tessera::detail::throw_error(error::aead_key_invalid);
+    std::memcpy(keys_.emplace_back().bytes.data(), k.data(), aead_key_size);
+  }
+
+  static bool open_with(const detail::aead_key_bytes& key, std::string_view sealed, std::string_view ad, std::string& out) noexcept {
+    const auto* in = detail::bytes_of(sealed);
+    const std::size_t n = sealed.size() - aead_overhead;
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+    // The tag is const in our input; OpenSSL's ctrl takes a non-const pointer but only reads.
+    std::array<unsigned char, aead_tag_size> tag;
+    std::memcpy(tag.data(), in + aead_nonce_size + n, aead_tag_size);
+    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
+    int len = 0;
+    unsigned char final_block[16];
+    bool ok = ctx && detail::aes_256_gcm() &&
+              EVP_DecryptInit_ex2(ctx.get(), detail::aes_256_gcm(), key.bytes.data(), in, nullptr) == 1 &&
+              (ad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(ad), static_cast<int>(ad.size())) == 1) &&
+              (n == 0 || EVP_DecryptUpdate(ctx.get(), o, &len, in + aead_nonce_size, static_cast<int>(n)) == 1) &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(aead_tag_size), tag.data()) == 1 &&
+              EVP_DecryptFinal_ex(ctx.get(), final_block, &len) == 1;  // verifies the tag
+    if (!ok) detail::clear_openssl_errors();
+    return ok;
+  }
+
+  std::vector<detail::aead_key_bytes> keys_;
+};
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/aead.hpp ----
+// ---- begin tessera/crypto/compare.hpp ----
+// tessera — crypto/compare.hpp: the one comparator for secrets, MACs, PKCE verifiers, state
+// and hashes of codes. It takes time independent of where the inputs differ (CRYPTO_memcmp);
+// a length difference is not secret (lengths are public in every protocol we speak).
+#ifndef TESSERA_CRYPTO_COMPARE_HPP
+#define TESSERA_CRYPTO_COMPARE_HPP
+
+#include <openssl/crypto.h>
+
+#include <span>
+#include <string_view>
+
+namespace tessera::crypto {
+
+inline bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsigned char> b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace tessera::crypto
+
+#endif
+// ---- end tessera/crypto/compare.hpp ----
+// ---- begin tessera/crypto/failure_rate_limiter.hpp ----
+// tessera — crypto/failure_rate_limiter.hpp
+//
+// Limits failed authentications per key, with growing delays (docs/security.md row 19: secret
+// guessing and CPU exhaustion by bcrypt). The callers decide what a key is; the ones tessera
+// ships count failures per (who, peer address) pair and per address, so that a stranger's
+// failures cost the stranger's address, never the account everywhere:
+//
+//     auto pair = by_pair.reserve(failure_rate_limiter::pair_key(id, addr), now);
+//     if (!pair) -> 429, Retry-After: pair.retry_after()         (no bcrypt run)
+//     auto a = by_address.reserve(addr, now);
+//     if (!a) -> 429, Retry-After: a.retry_after()                (pair's reservation returns)
+//     if (verify(...)) { pair.refund(); a.refund(); by_pair.record_success(pair key); }
+//     else             { pair.fail(now); a.fail(now); }
+//
+// Reserve before the check, settle after it. A reservation holds one of the key's attempts
+// while bcrypt runs, so N concurrent wrong secrets run at most `burst` checks, not N: the
+// check-then-record gap, where every request passes the limiter before the first failure is
+// recorded, is closed. `refund` (the secret was right) gives the attempt back and counts
+// nothing; `fail` counts one failure; a reservation dropped unsettled is refunded.
+//
+// Delays. A key may fail `burst` times back to back. The failure that reaches the burst earns
+// a delay of `refill_interval`; each further failure doubles it, up to `max_delay` (zero:
+// `refill_interval`, i.e. no growth — after the burst one attempt per interval). While a key
+// waits out its delay every attempt is refused without a check and changes nothing, so
+// hammering a refused key does not lengthen its wait: it stays refused at most `max_delay`
+// after its last counted failure. One failure is forgiven per `max_delay` (or
+// `refill_interval`) without failures, so a key that stops failing gets its burst back, and a
+// key that goes on failing at the rate it is allowed stays at the longest delay.
+// While one attempt past the burst is in flight (reserved, not settled), the key's other
+// attempts are refused too: one attempt per delay, even concurrently.
+//
+// `burst` may be lowered for one call (`reserve(key, now, burst)`): a caller that sees one
+// account failing from many addresses gives each address fewer free attempts (one) while the
+// attack lasts, without refusing an address that has not failed.
+//
+// Memory is bounded: keys are stored as a 128-bit keyed MAC (random per process) of the key
+// string — constant size, and attacker-chosen keys cannot collide into one hash bucket. An
+// entry whose failures have all been forgiven and which holds no reservation is equivalent to
+// no entry and is dropped. When `max_keys` are held, such entries are swept; if none is, the
+// entry closest to being forgiven goes. Both are O(max_keys) and happen only when a new key
+// reserves or fails.
+//
+// Addresses: `address_key` limits an IPv6 peer by its /64 (one subscriber's usual allocation:
+// otherwise an attacker walks through 2^64 addresses of their own) and an IPv4-mapped IPv6
+// address as the IPv4 address. Behind a reverse proxy or load balancer that does not preserve
+// the client's address, every request has the proxy's address: per-address limits then apply
+// to everyone at once and per-(account, address) limits become per account. Make the peer
+// address real (TCP passthrough, or tessera's transport facing clients), or raise or switch
+// off the per-address limits in the settings and limit per client address at the proxy.
+//
+// Thread-safe (one mutex; the MAC is computed outside it). Time comes from the caller.
+#ifndef TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
+#define TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
+
+// ---- begin tessera/crypto/hash.hpp ----
+// tessera — crypto/hash.hpp
+//
+// SHA-2 digests (FIPS 180-4) and HMAC-SHA-256 (RFC 2104, test vectors RFC 4231), for keyed
+// hashes of codes and refresh tokens (only hashes are stored: docs/security.md row 24), PKCE S256
+// (RFC 7636 §4.2), Flyte's CSRF state (hex of SHA-256) and cache keys.
+//
+// Algorithms are fetched from the default OpenSSL provider once per process and cached; each
+// call builds its own context, so every function here is safe to call from many threads.
+//
+// Failure: the OpenSSL calls fail only when the provider lacks the algorithm or memory runs
+// out; the `error_code&` overloads report `error::crypto_failure` (and leave a zeroed digest),
+// the others throw `tessera::system_error`.
+#ifndef TESSERA_CRYPTO_HASH_HPP
+#define TESSERA_CRYPTO_HASH_HPP
+
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -1939,3678 +1662,6 @@ inline std::string to_hex(std::span<const unsigned char> bytes) {
 
 #endif
 // ---- end tessera/crypto/hash.hpp ----
-
-#include <concepts>
-#include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <span>
-#include <string>
-#include <system_error>
-#include <utility>
-
-namespace tessera::client {
-
-/// One entry: a server, a client of it, a flow. `client_id` is the configured one (empty:
-/// the server's advertised public client), so a cached token is found without asking the server.
-struct cache_key {
-  std::string endpoint;
-  std::string client_id;
-  auth_type type = auth_type::client_secret;
-
-  /// A stable name for the entry: hex of SHA-256 over the three parts, 32 characters.
-  std::string id() const {
-    std::string joined = endpoint;
-    joined += '\n';
-    joined += client_id;
-    joined += '\n';
-    joined += auth_type_name(type);
-    const auto d = crypto::sha256(joined);
-    return crypto::to_hex(std::span<const unsigned char>(d.data(), 16));
-  }
-};
-
-/// An exclusive hold on a cache entry; released when destroyed (or by `release`).
-class cache_lock {
- public:
-  cache_lock() = default;
-  explicit cache_lock(std::function<void()> release) : release_(std::move(release)) {}
-  cache_lock(cache_lock&& o) noexcept : release_(std::exchange(o.release_, {})) {}
-  cache_lock& operator=(cache_lock&& o) noexcept {
-    if (this != &o) {
-      release();
-      release_ = std::exchange(o.release_, {});
-    }
-    return *this;
-  }
-  ~cache_lock() { release(); }
-  void release() {
-    if (auto f = std::exchange(release_, {})) f();
-  }
-  explicit operator bool() const noexcept { return static_cast<bool>(release_); }
-
- private:
-  std::function<void()> release_;
-};
-
-template <class C>
-concept token_cache = requires(C& c, const C& cc, const cache_key& k, const token_set& t, std::error_code& ec) {
-  { c.load(k, ec) } -> std::same_as<std::optional<token_set>>;
-  { c.save(k, t, ec) } -> std::same_as<void>;
-  { c.erase(k, ec) } -> std::same_as<void>;
-  { c.lock(k, ec) } -> std::same_as<cache_lock>;
-  { cc.location(k) } -> std::convertible_to<std::string>;
-};
-
-/// Tokens in this process's memory: gone when it exits. Thread-safe.
-class memory_cache {
- public:
-  std::optional<token_set> load(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    std::lock_guard lk(m_);
-    auto it = entries_.find(k.id());
-    if (it == entries_.end()) return std::nullopt;
-    return it->second;
-  }
-  void save(const cache_key& k, const token_set& t, std::error_code& ec) {
-    ec = {};
-    std::lock_guard lk(m_);
-    entries_[k.id()] = t;
-  }
-  void erase(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    std::lock_guard lk(m_);
-    entries_.erase(k.id());
-  }
-  cache_lock lock(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    std::shared_ptr<std::mutex> m;
-    {
-      std::lock_guard lk(m_);
-      auto& slot = locks_[k.id()];
-      if (!slot) slot = std::make_shared<std::mutex>();
-      m = slot;
-    }
-    m->lock();
-    return cache_lock([m] { m->unlock(); });
-  }
-  std::string location(const cache_key&) const { return "memory (this process)"; }
-
- private:
-  std::mutex m_;
-  std::map<std::string, token_set> entries_;
-  std::map<std::string, std::shared_ptr<std::mutex>> locks_;
-};
-
-static_assert(token_cache<memory_cache>);
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/cache.hpp ----
-// ---- begin tessera/client/client.hpp ----
-// tessera — client/client.hpp: `client<Traits, Flows...>`, what flytectl, pyflyte and
-// FlytePropeller do to get tokens.
-//
-//     struct my_traits : tessera::client::client_defaults {
-//       using cache = tessera::client::file_cache;          // shared by this user's processes
-//     };
-//     using cli = tessera::client::client<my_traits, flow::pkce, flow::client_credentials,
-//                                         flow::device_code, flow::external_command>;
-//     transport::http_client net;
-//     cli c(settings, transport::any_sync_client(net), tessera::client::console_interaction());
-//     auto t = c.token();                                   // valid access token, or throws
-//
-// The flows it *can* run are compiled in; `client_settings::type` picks one at run time
-// (`auth_type_unavailable` when it is not among them). Traits: `clock` (models tessera::clock)
-// and `cache` (models `token_cache`, client/cache.hpp), both with defaults in `client_defaults`.
-//
-// `token()`:
-//  1. the cached entry, if its access token has more than `refresh_margin()` (at most half its
-//     lifetime) of life left — no network at all;
-//  2. otherwise, under the cache's lock (two threads or processes never both refresh: one
-//     rotation spent twice revokes the family; a cache that cannot lock falls back to a lock of
-//     this process, with a warning), the entry again — another holder may have refreshed it
-//     meanwhile —, then a refresh with its refresh token;
-//  3. a refresh the server refuses with `invalid_grant` (the refresh token is dead) drops the
-//     entry and runs the flow — once; any other failure (network, timeout, a 5xx, 429,
-//     `temporarily_unavailable`) is returned as the error and the entry kept: a flaky network
-//     must not open a browser or print a device code. A refreshed entry that cannot be saved is
-//     dropped (its rotated-out refresh token must never be presented again);
-//  4. no usable entry: the flow. Its tokens are saved (ExternalCommand's are not: the command
-//     is the cache).
-// `login()` runs the flow even with a usable entry. `logout()` revokes the refresh token and the
-// access token (RFC 7009) and erases the entry — the entry is erased even when revocation
-// fails, and the failure is returned. Every call has an `error_code&` overload and a throwing
-// one. The server's error description of the last refusal is `last_description()`.
-#ifndef TESSERA_CLIENT_CLIENT_HPP
-#define TESSERA_CLIENT_CLIENT_HPP
-
-// ---- begin tessera/client/flows/context.hpp ----
-// tessera — client/flows/context.hpp
-//
-// What a flow gets from `client<Traits, Flows...>`, and the requests every flow shares: the
-// token request with the client's authentication, refresh, revocation.
-//
-// A flow models `client::token_flow` when it has
-//
-//     static constexpr auth_type type;                        // the `authType` it answers to
-//     static constexpr bool needs_server = true;              // discovery first (metadata, flyte_client)
-//     static token_set run(const flow_context&, std::error_code&);
-//
-// Models: `flow::client_credentials`, `flow::pkce`, `flow::device_code`,
-// `flow::external_command`.
-//
-// Resolution of the values left empty in the settings, as Flyte's clients do it: the client id,
-// scopes and header name from the server's `flyte_client` document; the token URL from the
-// metadata. Client authentication: with a secret, HTTP Basic over the form-encoded id and
-// secret (RFC 6749 §2.3.1) or both in the body (`secret_method::post`, or when the metadata
-// lists only `client_secret_post`); without one, a public client: `client_id` in the body.
-#ifndef TESSERA_CLIENT_FLOWS_CONTEXT_HPP
-#define TESSERA_CLIENT_FLOWS_CONTEXT_HPP
-
-// ---- begin tessera/client/server_info.hpp ----
-// tessera — client/server_info.hpp
-//
-// What a client learns from the server before a flow, as Flyte's clients learn it over HTTP:
-//  * the authorization server's metadata at `<endpoint>/.well-known/oauth-authorization-server`
-//    (flyteadmin relays it there, also in External mode), falling back to
-//    `/.well-known/openid-configuration` when that is 404 (a plain OpenID provider);
-//  * Flyte's public client configuration at `<endpoint>/config/v1/flyte_client`, asked with
-//    `Accept: application/json`, in snake_case or in the camelCase Flyte's gRPC gateway
-//    answers with otherwise. Absent (404) on servers that are not Flyte's. Its strings must be
-//    printable ASCII and its scopes scope tokens (they are shown, and sent back).
-//
-// The metadata's issuer is *not* required to be the endpoint: flyteadmin relays the metadata of
-// an external authorization server whose issuer is another URL. It is required to be present,
-// and the PKCE flow then holds the browser's `iss` to it (RFC 9207). Every endpoint the flows
-// will send a secret or a code to must be https or loopback http (`url_insecure`), unless
-// `allow_http` is set.
-#ifndef TESSERA_CLIENT_SERVER_INFO_HPP
-#define TESSERA_CLIENT_SERVER_INFO_HPP
-
-// ---- begin tessera/oauth/discovery.hpp ----
-// tessera — oauth/discovery.hpp
-//
-// Finding another server's metadata — an authorization server's (RFC 8414) for the resource
-// server, an OpenID provider's (`.well-known/openid-configuration`) for the relying party and
-// the client — the way Flyte's External mode does (`externalAuthServer.baseUrl` and
-// `metadataUrl`), and checking what Flyte does not: that the document describes the issuer it
-// was fetched for.
-//
-// Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
-// as a directory (one trailing '/' added when absent), as a browser resolves a link: an
-// absolute `metadata_url` is used as it is, a relative one such as
-// `.well-known/openid-configuration` lands under the base's path, and an empty one means
-// `.well-known/oauth-authorization-server` under it. So `https://x.okta.com/oauth2/default`
-// gives `https://x.okta.com/oauth2/default/.well-known/oauth-authorization-server`, which
-// Okta, Auth0, Keycloak and tessera all serve. (RFC 8414 §3.1 puts the well-known segment
-// before the path instead; give that form as an absolute `metadata_url` where an issuer needs
-// it.)
-//
-// Plain http is refused (`url_insecure`) for the base URL and the metadata URL — and, by the
-// callers that fetch them (resource::external), for the `jwks_uri` and the introspection
-// endpoint — unless the host is this machine's
-// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
-// be swapped by anyone on the path, and every token they sign would be accepted.
-//
-// The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
-// default the base URL, compared without one trailing '/' on either side —, else
-// `metadata_issuer_mismatch`: a document that names another issuer would make its reader trust
-// another issuer's tokens (docs/security.md row 43).
-#ifndef TESSERA_OAUTH_DISCOVERY_HPP
-#define TESSERA_OAUTH_DISCOVERY_HPP
-
-// ---- begin tessera/oauth/metadata.hpp ----
-// tessera — oauth/metadata.hpp
-//
-// Authorization server metadata (RFC 8414 §2) and its OpenID Connect Discovery 1.0 §3
-// additions, as one value type: the server fills and serves it; the client and the identity
-// layer read it from `/.well-known/...` of another server.
-//
-// `to_json` writes only what is set (an empty string or list is left out, a false flag too),
-// then the `extra` members — where a grant or an extension advertises what this type does not
-// name. `metadata_from_json` reads a document: `issuer` is required (RFC 8414 §3.3: the caller
-// must then compare it with the issuer it asked, exactly); members of the wrong type are
-// errors (`metadata_invalid`), unknown members go to `extra`; at most `max_entries` members and
-// `max_list` entries per list are read, so a hostile document cannot make it allocate without
-// bound.
-#ifndef TESSERA_OAUTH_METADATA_HPP
-#define TESSERA_OAUTH_METADATA_HPP
-
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
-
-namespace tessera::oauth {
-
-struct server_metadata {
-  // RFC 8414 §2
-  std::string issuer;
-  std::string authorization_endpoint;
-  std::string token_endpoint;
-  std::string jwks_uri;
-  std::string registration_endpoint;
-  std::vector<std::string> scopes_supported;
-  std::vector<std::string> response_types_supported;
-  std::vector<std::string> response_modes_supported;
-  std::vector<std::string> grant_types_supported;
-  std::vector<std::string> token_endpoint_auth_methods_supported;
-  std::vector<std::string> token_endpoint_auth_signing_alg_values_supported;
-  std::string revocation_endpoint;
-  std::vector<std::string> revocation_endpoint_auth_methods_supported;
-  std::string introspection_endpoint;
-  std::vector<std::string> introspection_endpoint_auth_methods_supported;
-  std::vector<std::string> code_challenge_methods_supported;
-  // RFC 8628 §4
-  std::string device_authorization_endpoint;
-  // RFC 9207 §3
-  bool authorization_response_iss_parameter_supported = false;
-  // OpenID Connect Discovery 1.0 §3 and RP-Initiated Logout 1.0 §2.1
-  std::string userinfo_endpoint;
-  std::string end_session_endpoint;
-  std::vector<std::string> subject_types_supported;
-  std::vector<std::string> id_token_signing_alg_values_supported;
-  std::vector<std::string> claims_supported;
-  /// Members this type does not name: written after the named ones (and never over them).
-  boost::json::object extra;
-
-  static constexpr std::size_t max_entries = 256;
-  static constexpr std::size_t max_list = 256;
-};
-
-namespace detail {
-
-template <class F>
-void for_each_metadata_member(F&& f) {
-  // One table for both directions: name, and a pointer to the member.
-  f("issuer", &server_metadata::issuer);
-  f("authorization_endpoint", &server_metadata::authorization_endpoint);
-  f("token_endpoint", &server_metadata::token_endpoint);
-  f("jwks_uri", &server_metadata::jwks_uri);
-  f("registration_endpoint", &server_metadata::registration_endpoint);
-  f("scopes_supported", &server_metadata::scopes_supported);
-  f("response_types_supported", &server_metadata::response_types_supported);
-  f("response_modes_supported", &server_metadata::response_modes_supported);
-  f("grant_types_supported", &server_metadata::grant_types_supported);
-  f("token_endpoint_auth_methods_supported", &server_metadata::token_endpoint_auth_methods_supported);
-  f("token_endpoint_auth_signing_alg_values_supported", &server_metadata::token_endpoint_auth_signing_alg_values_supported);
-  f("revocation_endpoint", &server_metadata::revocation_endpoint);
-  f("revocation_endpoint_auth_methods_supported", &server_metadata::revocation_endpoint_auth_methods_supported);
-  f("introspection_endpoint", &server_metadata::introspection_endpoint);
-  f("introspection_endpoint_auth_methods_supported", &server_metadata::introspection_endpoint_auth_methods_supported);
-  f("code_challenge_methods_supported", &server_metadata::code_challenge_methods_supported);
-  f("device_authorization_endpoint", &server_metadata::device_authorization_endpoint);
-  f("authorization_response_iss_parameter_supported", &server_metadata::authorization_response_iss_parameter_supported);
-  f("userinfo_endpoint", &server_metadata::userinfo_endpoint);
-  f("end_session_endpoint", &server_metadata::end_session_endpoint);
-  f("subject_types_supported", &server_metadata::subject_types_supported);
-  f("id_token_signing_alg_values_supported", &server_metadata::id_token_signing_alg_values_supported);
-  f("claims_supported", &server_metadata::claims_supported);
-}
-
-}  // namespace detail
-
-/// The metadata document: set members only, then `extra`.
-inline boost::json::object to_json(const server_metadata& m) {
-  boost::json::object out;
-  detail::for_each_metadata_member([&](std::string_view name, auto member) {
-    const auto& v = m.*member;
-    using T = std::decay_t<decltype(v)>;
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (!v.empty()) out[name] = v;
-    } else if constexpr (std::is_same_v<T, bool>) {
-      if (v) out[name] = true;
-    } else {
-      if (v.empty()) return;
-      boost::json::array a;
-      a.reserve(v.size());
-      for (const auto& s : v) a.emplace_back(s);
-      out[name] = std::move(a);
-    }
-  });
-  for (const auto& [name, value] : m.extra)
-    if (!out.contains(name)) out[name] = value;
-  return out;
-}
-
-/// Reads a metadata document (see the header comment). `ec`: `metadata_invalid` for a
-/// document that is not an object, lacks `issuer`, has a member of the wrong type, or exceeds
-/// the bounds.
-inline server_metadata metadata_from_json(const boost::json::value& doc, std::error_code& ec) {
-  ec = {};
-  server_metadata m;
-  const auto* o = doc.if_object();
-  if (!o || o->size() > server_metadata::max_entries) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  std::vector<std::string_view> known;
-  detail::for_each_metadata_member([&](std::string_view name, auto member) {
-    known.push_back(name);
-    if (ec) return;
-    const auto* v = o->if_contains(name);
-    if (!v) return;
-    auto& out = m.*member;
-    using T = std::decay_t<decltype(out)>;
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (!v->is_string()) return void(ec = error::metadata_invalid);
-      out = std::string(v->get_string());
-    } else if constexpr (std::is_same_v<T, bool>) {
-      if (!v->is_bool()) return void(ec = error::metadata_invalid);
-      out = v->get_bool();
-    } else {
-      const auto* a = v->if_array();
-      if (!a || a->size() > server_metadata::max_list) return void(ec = error::metadata_invalid);
-      out.reserve(a->size());
-      for (const auto& e : *a) {
-        if (!e.is_string()) return void(ec = error::metadata_invalid);
-        out.emplace_back(e.get_string());
-      }
-    }
-  });
-  if (!ec && m.issuer.empty()) ec = error::metadata_invalid;
-  if (ec) return {};
-  for (const auto& [name, value] : *o)
-    if (std::find(known.begin(), known.end(), std::string_view(name)) == known.end()) m.extra[name] = value;
-  return m;
-}
-
-/// Throwing overload: `tessera::system_error`.
-inline server_metadata metadata_from_json(const boost::json::value& doc) {
-  std::error_code ec;
-  auto m = metadata_from_json(doc, ec);
-  if (ec) tessera::detail::throw_error(ec);
-  return m;
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/metadata.hpp ----
-// ---- begin tessera/transport/any_client.hpp ----
-// tessera — transport/any_client.hpp: `any_sync_client`, a `sync_client` (sync_client.hpp)
-// behind a handle, for code that fetches over HTTP now and then — a JWKS, a metadata document,
-// an introspection answer — and should neither be a template over its transport nor own it.
-//
-//     transport::http_client net;                                  // or an in_memory wire
-//     auto keys = oauth::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
-//
-// Holds the client by reference (the caller keeps it alive) or shares ownership of it
-// (`any_sync_client(std::make_shared<http_client>())`). Copies refer to the same client. The
-// calls are as thread-safe as the client's own (http_client: any number of threads).
-#ifndef TESSERA_TRANSPORT_ANY_CLIENT_HPP
-#define TESSERA_TRANSPORT_ANY_CLIENT_HPP
-
-// ---- begin tessera/transport/sync_client.hpp ----
-// tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
-// fetching, the CLI's token requests) asks of its transport, so tests can swap the network
-// client for the in-memory one.
-//
-// Exemplar:
-//
-//     struct my_client {
-//       response send(request, std::string_view url, std::error_code&);
-//       response get(std::string_view url, std::error_code&);
-//       response post_form(std::string_view url, const form_fields&, const http::fields&,
-//                          std::error_code&);
-//     };
-//
-// Models: `http_client` (http_client.hpp, the network), `in_memory` (in_memory.hpp, a router
-// called directly).
-#ifndef TESSERA_TRANSPORT_SYNC_CLIENT_HPP
-#define TESSERA_TRANSPORT_SYNC_CLIENT_HPP
-
-// ---- begin tessera/transport/detail/form.hpp ----
-// tessera — transport/detail/form.hpp: the form bodies the transport clients send
-// (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
-// (http/form.hpp: RFC 3986 unreserved kept, space as '+', the rest %XX; the choice is
-// documented there), so a token request and a server-built redirect encode alike.
-#ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
-#define TESSERA_TRANSPORT_DETAIL_FORM_HPP
-
-// ---- begin tessera/http/form.hpp ----
-// tessera — http/form.hpp
-//
-// `application/x-www-form-urlencoded` bodies and query strings (RFC 6749 Appendix B; WHATWG
-// URL §5), parsed strictly into an ordered parameter list; the one encoder for building
-// redirects, form bodies and client requests (the transport client uses it too); and the one
-// check of a request's `Content-Type` (`is_form_content_type`).
-//
-// Parsing (`parse_form` for bodies, `parse_query` for the query of a request target, without
-// its '?'):
-//  * pairs are separated by '&'; empty pairs ("a=1&&b=2") are skipped; a pair without '='
-//    is a name with an empty value; an empty name ("=x") is malformed.
-//  * '+' is a space; '%' must be followed by two hex digits.
-//  * RFC 6749 Appendix A allows no control characters in any OAuth parameter (only HTAB, in
-//    passwords): a raw or decoded %x00-08 / %x0A-1F / %x7F is malformed — this keeps NUL, CR
-//    and LF away from C APIs, headers and logs downstream.
-//  * RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted"
-//    — by default empty values are dropped; "parameters MUST NOT be included more than once"
-//    — by default a repeated name fails with `parameter_duplicated`.
-//  * limits: input over `max_size` bytes or more than `max_parameters` pairs fail with
-//    `input_too_large` before any decoding work.
-// Errors: `form_malformed` (bodies) or `query_malformed` (queries), `parameter_duplicated`,
-// `input_too_large`. Error messages never contain parameter names or values.
-#ifndef TESSERA_HTTP_FORM_HPP
-#define TESSERA_HTTP_FORM_HPP
-
-
-#include <cstddef>
-#include <initializer_list>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-namespace tessera::http {
-
-struct form_options {
-  std::size_t max_size = 32 * 1024;  // token requests with client assertions stay far below
-  std::size_t max_parameters = 64;
-  bool reject_duplicates = true;     // RFC 6749 §3.1
-  bool drop_empty_values = true;     // RFC 6749 §3.1
-};
-
-struct parameter {
-  std::string name;
-  std::string value;
-};
-
-/// An ordered list of decoded parameters. Lookup is by exact (case-sensitive) name and
-/// returns the first match; after a parse with the default options names are unique.
-class parameters {
- public:
-  parameters() = default;
-  parameters(std::initializer_list<std::pair<std::string_view, std::string_view>> items) {
-    for (auto& [n, v] : items) add(n, v);
-  }
-
-  /// Appends a parameter (for building requests); no duplicate check.
-  void add(std::string_view name, std::string_view value) { items_.push_back({std::string(name), std::string(value)}); }
-
-  /// The value, or nullopt when absent.
-  std::optional<std::string_view> optional(std::string_view name) const noexcept {
-    for (const auto& p : items_)
-      if (p.name == name) return std::string_view(p.value);
-    return std::nullopt;
-  }
-  /// The value, or "" when absent — RFC 6749 §3.1 makes empty and absent the same.
-  std::string_view get(std::string_view name) const noexcept { return optional(name).value_or(std::string_view{}); }
-  bool contains(std::string_view name) const noexcept { return optional(name).has_value(); }
-
-  /// The value of a parameter the request must carry; `parameter_missing` when it is absent
-  /// or empty (then returns "").
-  std::string_view required(std::string_view name, std::error_code& ec) const noexcept {
-    auto v = get(name);
-    ec = v.empty() ? std::error_code(error::parameter_missing) : std::error_code{};
-    return v;
-  }
-  std::string_view required(std::string_view name) const {
-    std::error_code ec;
-    auto v = required(name, ec);
-    tessera::detail::throw_if(ec);
-    return v;
-  }
-
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  auto begin() const noexcept { return items_.begin(); }
-  auto end() const noexcept { return items_.end(); }
-
- private:
-  std::vector<parameter> items_;
-};
-
-namespace detail {
-
-constexpr int hex_value(char c) noexcept {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-constexpr bool is_forbidden_control(unsigned char c) noexcept { return (c < 0x20 && c != '\t') || c == 0x7f; }
-
-}  // namespace detail
-
-/// Decodes one form component ('+' → space, %XX → byte) into `out`. False when a '%' is not
-/// followed by two hex digits or a control character (other than HTAB) appears raw or decoded.
-inline bool form_decode(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
-      c = ' ';
-    } else if (c == '%') {
-      if (in.size() - i < 3) return false;
-      int hi = detail::hex_value(in[i + 1]), lo = detail::hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (detail::is_forbidden_control(static_cast<unsigned char>(c))) return false;
-    out.push_back(c);
-  }
-  return true;
-}
-
-namespace detail {
-
-inline parameters parse_pairs(std::string_view in, const form_options& opts, error malformed, std::error_code& ec) {
-  ec = {};
-  parameters result;
-  if (in.size() > opts.max_size) return ec = error::input_too_large, parameters{};
-  std::size_t pairs = 0;
-  for (std::size_t pos = 0; pos <= in.size();) {
-    std::size_t amp = in.find('&', pos);
-    if (amp == std::string_view::npos) amp = in.size();
-    std::string_view pair = in.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (pair.empty()) continue;
-    if (++pairs > opts.max_parameters) return ec = error::input_too_large, parameters{};
-    std::size_t eq = pair.find('=');
-    std::string name, value;
-    if (eq == 0 || !form_decode(pair.substr(0, eq), name) ||
-        (eq != std::string_view::npos && !form_decode(pair.substr(eq + 1), value)))
-      return ec = malformed, parameters{};
-    if (opts.drop_empty_values && value.empty()) continue;
-    if (opts.reject_duplicates && result.contains(name)) return ec = error::parameter_duplicated, parameters{};
-    result.add(name, value);
-  }
-  return result;
-}
-
-}  // namespace detail
-
-/// Parses an `application/x-www-form-urlencoded` request body.
-inline parameters parse_form(std::string_view body, std::error_code& ec, const form_options& opts = {}) {
-  return detail::parse_pairs(body, opts, error::form_malformed, ec);
-}
-inline parameters parse_form(std::string_view body, const form_options& opts = {}) {
-  std::error_code ec;
-  auto p = parse_form(body, ec, opts);
-  tessera::detail::throw_if(ec);
-  return p;
-}
-
-/// Parses a query string (the part after '?', without it; stop at '#' before calling).
-inline parameters parse_query(std::string_view query, std::error_code& ec, const form_options& opts = {}) {
-  return detail::parse_pairs(query, opts, error::query_malformed, ec);
-}
-inline parameters parse_query(std::string_view query, const form_options& opts = {}) {
-  std::error_code ec;
-  auto p = parse_query(query, ec, opts);
-  tessera::detail::throw_if(ec);
-  return p;
-}
-
-/// Appends `s` form-encoded: ALPHA / DIGIT / "-" / "." / "_" / "~" kept, space as '+',
-/// every other byte as %XX (upper-case hex).
-///
-/// The kept set is RFC 3986's unreserved set (§2.3), not the WHATWG urlencoded set (which
-/// keeps '*' and encodes '~'). Every form decoder reads both the same (a decoder passes
-/// unencoded bytes through and decodes every %XX), so the choice only decides what goes on the
-/// wire; unreserved is the set that is plain data in every URI component — the query of a
-/// redirect, a form body and an HTTP Basic credential (RFC 6749 §2.3.1) alike — and it is what
-/// Flyte's side produces: Go's `url.QueryEscape` / `url.Values.Encode` (FlyteAdmin, flytectl,
-/// golang/oauth2) and Python's `urllib.parse.quote` (flytekit's client secret) keep '~' and
-/// encode '*'. So: `~` stays `~`, `*` becomes `%2A`.
-inline void form_encode_append(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0f]);
-    }
-  }
-}
-inline std::string form_encode_component(std::string_view s) {
-  std::string out;
-  form_encode_append(out, s);
-  return out;
-}
-
-/// Serializes parameters as `name=value&...` in order.
-inline std::string form_encode(const parameters& params) {
-  std::string out;
-  for (const auto& p : params) {
-    if (!out.empty()) out.push_back('&');
-    form_encode_append(out, p.name);
-    out.push_back('=');
-    form_encode_append(out, p.value);
-  }
-  return out;
-}
-
-/// Whether a `Content-Type` value is `application/x-www-form-urlencoded`: the media type
-/// compared case-insensitively (RFC 9110 §8.3.1), optional whitespace around it, any
-/// parameters after ';' ignored (`; charset=UTF-8`). The one check for form bodies, of the
-/// token endpoint and of browser forms alike.
-constexpr bool is_form_content_type(std::string_view content_type) noexcept {
-  auto media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-  return tessera::detail::iequals_ascii(media, "application/x-www-form-urlencoded");
-}
-
-}  // namespace tessera::http
-
-#endif
-// ---- end tessera/http/form.hpp ----
-
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-namespace tessera::transport {
-
-/// Name/value pairs of a form, in order; names may repeat.
-using form_fields = std::vector<std::pair<std::string, std::string>>;
-
-namespace detail {
-
-/// `a=1&b=x+y`, each name and value encoded by `http::form_encode_append`.
-inline std::string form_encode(const form_fields& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out += '&';
-    tessera::http::form_encode_append(out, name);
-    out += '=';
-    tessera::http::form_encode_append(out, value);
-  }
-  return out;
-}
-
-}  // namespace detail
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/detail/form.hpp ----
-
-#include <concepts>
-#include <string_view>
-#include <system_error>
-
-namespace tessera::transport {
-
-template <class C>
-concept sync_client = requires(C& c, request req, std::string_view url, const form_fields& form,
-                               const http::fields& headers, std::error_code& ec) {
-  { c.send(std::move(req), url, ec) } -> std::same_as<response>;
-  { c.get(url, ec) } -> std::same_as<response>;
-  { c.post_form(url, form, headers, ec) } -> std::same_as<response>;
-};
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/sync_client.hpp ----
-
-#include <memory>
-#include <string_view>
-#include <system_error>
-#include <utility>
-
-namespace tessera::transport {
-
-class any_sync_client {
- public:
-  /// An empty handle: every call fails with `std::errc::not_connected`.
-  any_sync_client() = default;
-
-  /// Refers to `c`, which must outlive every copy of this handle.
-  template <sync_client C>
-    requires(!std::same_as<std::remove_cvref_t<C>, any_sync_client>)
-  explicit any_sync_client(C& c) : impl_(std::make_shared<model<C*>>(&c)) {}
-
-  /// Shares ownership of `c`.
-  template <sync_client C>
-  explicit any_sync_client(std::shared_ptr<C> c) : impl_(std::make_shared<model<std::shared_ptr<C>>>(std::move(c))) {}
-
-  response send(request req, std::string_view url, std::error_code& ec) const {
-    if (!impl_) return fail(ec);
-    return impl_->send(std::move(req), url, ec);
-  }
-  response get(std::string_view url, std::error_code& ec) const {
-    if (!impl_) return fail(ec);
-    return impl_->get(url, ec);
-  }
-  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
-                     std::error_code& ec) const {
-    if (!impl_) return fail(ec);
-    return impl_->post_form(url, fields, headers, ec);
-  }
-
-  explicit operator bool() const noexcept { return impl_ != nullptr; }
-
- private:
-  struct concept_t {
-    virtual ~concept_t() = default;
-    virtual response send(request req, std::string_view url, std::error_code& ec) = 0;
-    virtual response get(std::string_view url, std::error_code& ec) = 0;
-    virtual response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
-                               std::error_code& ec) = 0;
-  };
-  template <class Ptr>
-  struct model final : concept_t {
-    explicit model(Ptr p) : c(std::move(p)) {}
-    response send(request req, std::string_view url, std::error_code& ec) override { return c->send(std::move(req), url, ec); }
-    response get(std::string_view url, std::error_code& ec) override { return c->get(url, ec); }
-    response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
-                       std::error_code& ec) override {
-      return c->post_form(url, fields, headers, ec);
-    }
-    Ptr c;
-  };
-
-  static response fail(std::error_code& ec) {
-    ec = std::make_error_code(std::errc::not_connected);
-    return {};
-  }
-
-  std::shared_ptr<concept_t> impl_;
-};
-
-// Non-const member functions of the concept are called through a const handle: the handle is
-// a reference, as a pointer is.
-static_assert(sync_client<any_sync_client>);
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/any_client.hpp ----
-
-#include <boost/json/parse.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
-
-#include <string>
-#include <string_view>
-
-namespace tessera::oauth {
-
-inline constexpr std::string_view default_metadata_path = ".well-known/oauth-authorization-server";
-
-/// The metadata URL for a base URL and an optional (absolute or relative) metadata URL. `ec`:
-/// `url_invalid` when either does not parse or the base is not absolute http(s).
-inline std::string metadata_url_for(std::string_view base_url, std::string_view metadata_url, std::error_code& ec) {
-  ec = {};
-  auto base = boost::urls::parse_absolute_uri(base_url);
-  if (!base || (base->scheme() != "https" && base->scheme() != "http") || base->encoded_host().empty()) {
-    ec = error::url_invalid;
-    return {};
-  }
-  boost::urls::url dir(*base);
-  dir.remove_query();
-  dir.remove_fragment();
-  if (!dir.encoded_path().ends_with('/')) dir.set_encoded_path(std::string(dir.encoded_path()) + "/");
-  auto ref = boost::urls::parse_uri_reference(metadata_url.empty() ? default_metadata_path : metadata_url);
-  if (!ref) {
-    ec = error::url_invalid;
-    return {};
-  }
-  boost::urls::url out;
-  if (auto r = boost::urls::resolve(dir, *ref, out); !r) {
-    ec = error::url_invalid;
-    return {};
-  }
-  if (out.scheme() != "https" && out.scheme() != "http") {
-    ec = error::url_invalid;
-    return {};
-  }
-  return std::string(out.buffer());
-}
-
-/// Whether `url` is https, or http to a loopback host. `ec`: `url_invalid` when it does not
-/// parse as an absolute http(s) URL.
-inline bool secure_or_loopback(std::string_view url, std::error_code& ec) {
-  ec = {};
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u || (u->scheme() != "https" && u->scheme() != "http")) {
-    ec = error::url_invalid;
-    return false;
-  }
-  if (u->scheme() == "https") return true;
-  switch (u->host_type()) {
-    case boost::urls::host_type::ipv4: return u->host_ipv4_address().is_loopback();
-    case boost::urls::host_type::ipv6: return u->host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name: return u->encoded_host() == "localhost";
-    default: return false;
-  }
-}
-
-namespace detail {
-/// `url_insecure` unless `url` is https or loopback http (or `allow_http`); `url_invalid`.
-inline void require_secure(std::string_view url, bool allow_http, std::error_code& ec) {
-  const bool ok = secure_or_loopback(url, ec);
-  if (!ec && !ok && !allow_http) ec = error::url_insecure;
-}
-
-inline std::string_view without_trailing_slash(std::string_view s) noexcept {
-  if (!s.empty() && s.back() == '/') s.remove_suffix(1);
-  return s;
-}
-}  // namespace detail
-
-struct discovery_options {
-  /// Relative or absolute; empty: `.well-known/oauth-authorization-server`.
-  std::string metadata_url{};
-  /// The issuer the document must name; empty: the base URL.
-  std::string expected_issuer{};
-  /// Largest document accepted.
-  std::size_t max_document_bytes = 256 * 1024;
-  /// Accept plain http to hosts other than loopback (never in production).
-  bool allow_http = false;
-};
-
-/// Fetches and checks the metadata of the authorization server at `base_url`. `ec`:
-/// `url_invalid`; `url_insecure`; `http_status_unexpected` for a non-200 answer; the client's
-/// I/O error;
-/// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
-/// `metadata_issuer_mismatch`.
-inline server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
-                                       const discovery_options& opt, std::error_code& ec) {
-  detail::require_secure(base_url, opt.allow_http, ec);
-  if (ec) return {};
-  const std::string url = metadata_url_for(base_url, opt.metadata_url, ec);
-  if (ec) return {};
-  detail::require_secure(url, opt.allow_http, ec);
-  if (ec) return {};
-  transport::request req{transport::http::verb::get, "/", 11};
-  req.set(transport::http::field::accept, "application/json");
-  auto res = http.send(std::move(req), url, ec);
-  if (ec) return {};
-  if (res.result() != transport::http::status::ok) {
-    ec = error::http_status_unexpected;
-    return {};
-  }
-  if (res.body().size() > opt.max_document_bytes) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  boost::json::parse_options popts;
-  popts.max_depth = 16;
-  std::error_code pec;
-  auto doc = boost::json::parse(res.body(), pec, {}, popts);
-  if (pec) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  auto m = metadata_from_json(doc, ec);
-  if (ec) return {};
-  if (m.jwks_uri.empty()) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  const std::string_view expected = opt.expected_issuer.empty() ? detail::without_trailing_slash(base_url)
-                                                                : std::string_view(opt.expected_issuer);
-  const std::string_view named = opt.expected_issuer.empty() ? detail::without_trailing_slash(m.issuer)
-                                                             : std::string_view(m.issuer);
-  if (named != expected) {
-    ec = error::metadata_issuer_mismatch;
-    return {};
-  }
-  return m;
-}
-
-}  // namespace tessera::oauth
-
-#endif
-// ---- end tessera/oauth/discovery.hpp ----
-
-#include <boost/json/parse.hpp>
-
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace tessera::client {
-
-/// Flyte's `/config/v1/flyte_client` (flyteidl `PublicClientAuthConfigResponse`).
-struct flyte_client_config {
-  std::string client_id;
-  std::string redirect_uri;
-  std::vector<std::string> scopes;
-  std::string authorization_metadata_key;
-  std::string service_http_endpoint;
-  std::string audience;
-};
-
-struct server_info {
-  oauth::server_metadata metadata;
-  std::optional<flyte_client_config> flyte;
-};
-
-namespace detail {
-
-inline std::string join_url(std::string_view base, std::string_view path) {
-  std::string u(oauth::detail::without_trailing_slash(base));
-  u += path;
-  return u;
-}
-
-inline transport::response get_json(const transport::any_sync_client& http, const std::string& url,
-                                    std::error_code& ec) {
-  transport::request req{transport::http::verb::get, "/", 11};
-  req.set(transport::http::field::accept, "application/json");
-  return http.send(std::move(req), url, ec);
-}
-
-/// Reads a flyte_client document in either spelling. False when it is not one.
-inline bool read_flyte_client(std::string_view body, flyte_client_config& out) {
-  boost::json::value doc;
-  const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
-  if (!o) return false;
-  auto str = [&](std::string_view snake, std::string_view camel, std::string& dst) {
-    const auto* v = o->if_contains(snake);
-    if (!v) v = o->if_contains(camel);
-    if (!v || v->is_null()) return true;
-    if (!v->is_string() || v->get_string().size() > 4096) return false;
-    for (char c : v->get_string())  // shown on terminals and sent in requests: printable ASCII
-      if (c < 0x20 || c > 0x7e) return false;
-    dst = std::string(v->get_string());
-    return true;
-  };
-  if (!str("client_id", "clientId", out.client_id) || !str("redirect_uri", "redirectUri", out.redirect_uri) ||
-      !str("authorization_metadata_key", "authorizationMetadataKey", out.authorization_metadata_key) ||
-      !str("service_http_endpoint", "serviceHttpEndpoint", out.service_http_endpoint) ||
-      !str("audience", "audience", out.audience))
-    return false;
-  if (const auto* s = o->if_contains("scopes"); s && !s->is_null()) {
-    const auto* a = s->if_array();
-    if (!a || a->size() > 64) return false;
-    for (const auto& e : *a) {
-      if (!e.is_string() || e.get_string().empty() || e.get_string().size() > 256) return false;
-      for (char c : e.get_string())  // a scope token (RFC 6749 §3.3)
-        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return false;
-      out.scopes.emplace_back(e.get_string());
-    }
-  }
-  return true;
-}
-
-}  // namespace detail
-
-/// The two documents (see the header comment). `fetch_flyte_client` false skips the second.
-/// `ec`: `url_invalid`, `url_insecure`, the transport's error, `http_status_unexpected`,
-/// `metadata_invalid`; a flyte_client answer that is present (200) but malformed is
-/// `metadata_invalid` too.
-inline server_info discover_server(const transport::any_sync_client& http, std::string_view endpoint, bool allow_http,
-                                   bool fetch_flyte_client, std::error_code& ec) {
-  server_info info;
-  oauth::detail::require_secure(endpoint, allow_http, ec);
-  if (ec) return {};
-  auto res = detail::get_json(http, detail::join_url(endpoint, "/.well-known/oauth-authorization-server"), ec);
-  if (!ec && res.result() == transport::http::status::not_found)
-    res = detail::get_json(http, detail::join_url(endpoint, "/.well-known/openid-configuration"), ec);
-  if (ec) return {};
-  if (res.result() != transport::http::status::ok) {
-    ec = error::http_status_unexpected;
-    return {};
-  }
-  boost::json::value doc;
-  if (!tessera::detail::parse_bounded_object(res.body(), 256 * 1024, 16, doc)) {
-    ec = error::metadata_invalid;
-    return {};
-  }
-  info.metadata = oauth::metadata_from_json(doc, ec);
-  if (ec) return {};
-  for (const std::string* url : {&info.metadata.token_endpoint, &info.metadata.authorization_endpoint,
-                                 &info.metadata.device_authorization_endpoint, &info.metadata.revocation_endpoint,
-                                 &info.metadata.userinfo_endpoint}) {
-    if (url->empty()) continue;
-    oauth::detail::require_secure(*url, allow_http, ec);
-    if (ec) return {};
-  }
-  if (!fetch_flyte_client) return info;
-  auto fc = detail::get_json(http, detail::join_url(endpoint, "/config/v1/flyte_client"), ec);
-  if (ec) return {};
-  if (fc.result() == transport::http::status::ok) {
-    flyte_client_config c;
-    if (!detail::read_flyte_client(fc.body(), c)) {
-      ec = error::metadata_invalid;
-      return {};
-    }
-    info.flyte = std::move(c);
-  }
-  return info;
-}
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/server_info.hpp ----
-// ---- begin tessera/http/basic_auth.hpp ----
-// tessera — http/basic_auth.hpp
-//
-// HTTP Basic client authentication as OAuth defines it (RFC 6749 §2.3.1): the client id and
-// secret are each form-urlencoded (Appendix B), joined with ':' and base64-encoded (RFC 7617):
-//
-//     Authorization: Basic base64( urlencode(client_id) ":" urlencode(client_secret) )
-//
-// Parsing is strict: the scheme is "Basic" (case-insensitive, RFC 9110 §11.1) followed by
-// one or more spaces and a padded standard base64 token68 that `crypto::base64_decode`
-// accepts; the decoded text is split on its *first* ':' (an encoded id cannot contain a raw
-// ':'), and both halves are form-decoded (so "%3A" in a secret is a ':' and '+' a space).
-// Everything else — other schemes, missing ':', an empty client id, bad base64 or bad
-// percent-encoding, control characters — fails with `authorization_header_malformed`
-// (→ invalid_client, 401: RFC 6749 §5.2). A header over `max_basic_header_size` fails with
-// `input_too_large`. Error messages never contain the credentials.
-//
-// Flyte's flytekit encodes only the secret (`quote(secret)`); ids are plain tokens in
-// practice, where encoding is the identity, so both forms decode the same.
-#ifndef TESSERA_HTTP_BASIC_AUTH_HPP
-#define TESSERA_HTTP_BASIC_AUTH_HPP
-
-
-#include <openssl/crypto.h>
-
-#include <cstddef>
-#include <string>
-#include <string_view>
-#include <utility>
-
-namespace tessera::http {
-
-/// Generous for any real id and secret; bounds the work done for a hostile header.
-inline constexpr std::size_t max_basic_header_size = 4096;
-
-/// Decoded client credentials. Move-only; the secret is wiped from memory on destruction.
-struct basic_credentials {
-  std::string client_id;
-  std::string client_secret;
-
-  basic_credentials() = default;
-  basic_credentials(std::string id, std::string secret) : client_id(std::move(id)), client_secret(std::move(secret)) {}
-  basic_credentials(basic_credentials&&) noexcept = default;
-  basic_credentials& operator=(basic_credentials&& o) noexcept {
-    wipe();
-    client_id = std::move(o.client_id);
-    client_secret = std::move(o.client_secret);
-    return *this;
-  }
-  basic_credentials(const basic_credentials&) = delete;  // secrets are not copied around
-  basic_credentials& operator=(const basic_credentials&) = delete;
-  ~basic_credentials() { wipe(); }
-
- private:
-  void wipe() noexcept {
-    if (!client_secret.empty()) OPENSSL_cleanse(client_secret.data(), client_secret.size());
-  }
-};
-
-/// True when the header value uses the Basic scheme (so a server can tell "malformed Basic"
-/// from "another scheme, e.g. Bearer, which is not client authentication").
-inline bool is_basic_authorization(std::string_view header_value) noexcept {
-  return header_value.size() > 6 && tessera::detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
-}
-
-/// Parses an `Authorization` header value carrying Basic client credentials.
-inline basic_credentials parse_basic_authorization(std::string_view header_value, std::error_code& ec) {
-  ec = {};
-  if (header_value.size() > max_basic_header_size) return ec = error::input_too_large, basic_credentials{};
-  if (!is_basic_authorization(header_value)) return ec = error::authorization_header_malformed, basic_credentials{};
-  std::string_view token = header_value.substr(6);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-
-  std::string decoded = crypto::base64_decode(token, ec);
-  basic_credentials creds;
-  std::size_t colon = decoded.find(':');
-  bool ok = !ec && colon != std::string::npos && colon != 0 &&
-            form_decode(std::string_view(decoded).substr(0, colon), creds.client_id) &&
-            form_decode(std::string_view(decoded).substr(colon + 1), creds.client_secret);
-  if (!decoded.empty()) OPENSSL_cleanse(decoded.data(), decoded.size());
-  if (!ok) {
-    ec = error::authorization_header_malformed;
-    return basic_credentials{};
-  }
-  return creds;
-}
-inline basic_credentials parse_basic_authorization(std::string_view header_value) {
-  std::error_code ec;
-  auto c = parse_basic_authorization(header_value, ec);
-  tessera::detail::throw_if(ec);
-  return c;
-}
-
-/// Builds the `Authorization` header value a client sends (RFC 6749 §2.3.1).
-inline std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
-  std::string joined;
-  form_encode_append(joined, client_id);
-  joined.push_back(':');
-  form_encode_append(joined, client_secret);
-  std::string value = "Basic " + crypto::base64_encode(joined);
-  OPENSSL_cleanse(joined.data(), joined.size());
-  return value;
-}
-
-}  // namespace tessera::http
-
-#endif
-// ---- end tessera/http/basic_auth.hpp ----
-
-#include <algorithm>
-#include <concepts>
-#include <functional>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <thread>
-#include <vector>
-
-namespace tessera::client {
-
-struct flow_context {
-  const client_settings& settings;
-  const transport::any_sync_client& http;
-  /// Empty (default) for flows that do not need the server's documents.
-  const server_info& server;
-  const interaction& ui;
-  std::function<time_point()> now;
-  /// Receives the server's error description when a request is refused.
-  std::string* description = nullptr;
-
-  void log(std::string_view s) const {
-    if (ui.log) ui.log(s);
-  }
-  void sleep(std::chrono::milliseconds d) const {
-    if (ui.sleep) ui.sleep(d);
-    else std::this_thread::sleep_for(d);
-  }
-
-  std::string client_id() const {
-    if (!settings.client_id.empty()) return settings.client_id;
-    return server.flyte ? server.flyte->client_id : std::string{};
-  }
-  std::string scope() const {
-    const auto& list = !settings.scopes.empty() || !server.flyte ? settings.scopes : server.flyte->scopes;
-    std::string s;
-    for (const auto& e : list) {
-      if (!s.empty()) s += ' ';
-      s += e;
-    }
-    return s;
-  }
-  /// The configured audience; without one, the server's advertised audience for the flows of a
-  /// person (as flytekit and Flyte's device flow send it) and, for client credentials, only with
-  /// `use_audience_from_server` (Flyte's Go client); `use_audience_from_server` also makes the
-  /// server's win over the configured one.
-  std::string audience() const {
-    const bool from_server = settings.use_audience_from_server ||
-                             (settings.audience.empty() && settings.type != auth_type::client_secret);
-    if (from_server && server.flyte && !server.flyte->audience.empty()) return server.flyte->audience;
-    return settings.audience;
-  }
-  std::string token_endpoint() const {
-    return settings.token_url.empty() ? server.metadata.token_endpoint : settings.token_url;
-  }
-
-  /// Adds the client's authentication to a request to the token, device or revocation
-  /// endpoint. `client_config_invalid` when there is no client id.
-  /// `methods`: the endpoint's `*_auth_methods_supported`, when the metadata names them.
-  void authenticate(transport::form_fields& form, transport::http::fields& headers, std::error_code& ec,
-                    const std::vector<std::string>* methods = nullptr) const {
-    ec = {};
-    const std::string id = client_id();
-    if (id.empty()) {
-      ec = error::client_config_invalid;
-      log("no client id: set clientId, or use a server that advertises one at /config/v1/flyte_client");
-      return;
-    }
-    if (settings.client_secret.empty()) {
-      form.emplace_back("client_id", id);
-    } else if (settings.secret_auth == secret_method::basic &&
-               !only_post(methods ? *methods : server.metadata.token_endpoint_auth_methods_supported)) {
-      headers.set(transport::http::field::authorization, http::basic_authorization(id, settings.client_secret));
-    } else {
-      form.emplace_back("client_id", id);
-      form.emplace_back("client_secret", settings.client_secret);
-    }
-  }
-
-  /// Whether the server lists `client_secret_post` and not `client_secret_basic` among its
-  /// token endpoint's methods: then the secret goes in the body whatever `secret_auth` says
-  /// (RFC 8414 §2; Go's oauth2 package finds the same by trying Basic first).
-  static bool only_post(const std::vector<std::string>& m) {
-    auto has = [&](std::string_view x) { return std::find(m.begin(), m.end(), x) != m.end(); };
-    return has("client_secret_post") && !has("client_secret_basic");
-  }
-
-  /// POSTs `form` (plus the client's authentication) to `url` and reads the answer as a token
-  /// response (client/token_set.hpp).
-  token_set token_request(const std::string& url, transport::form_fields form, std::error_code& ec) const {
-    if (url.empty()) {
-      ec = error::server_metadata_incomplete;
-      log("the server's metadata names no token_endpoint");
-      return {};
-    }
-    oauth::detail::require_secure(url, settings.allow_http, ec);
-    if (ec) return {};
-    transport::http::fields headers;
-    authenticate(form, headers, ec);
-    if (ec) return {};
-    headers.set(transport::http::field::accept, "application/json");
-    auto res = http.post_form(url, form, headers, ec);
-    if (ec) return {};
-    std::string desc;
-    auto t = read_token_response(res, now(), ec, &desc);
-    if (ec) refused("token endpoint", res, ec, desc);
-    return t;
-  }
-
-  /// Logs a refusal: the condition, the HTTP status, the server's description.
-  void refused(std::string_view what, const transport::response& res, const std::error_code& ec,
-               const std::string& desc) const {
-    if (description) *description = desc;
-    std::string line = std::string(what) + " answered " + std::to_string(res.result_int()) + ": " + ec.message();
-    if (!desc.empty()) line += " (" + desc + ")";
-    log(line);
-  }
-};
-
-template <class F>
-concept token_flow = requires(const flow_context& ctx, std::error_code& ec) {
-  { F::type } -> std::convertible_to<auth_type>;
-  { F::needs_server } -> std::convertible_to<bool>;
-  { F::run(ctx, ec) } -> std::same_as<token_set>;
-};
-
-/// RFC 6749 §6: a new token set for `old`'s refresh token. The answer may omit what did not
-/// change: the refresh token (no rotation) and the ID token are kept from `old`.
-inline token_set refresh(const flow_context& ctx, const token_set& old, std::error_code& ec) {
-  ctx.log("refreshing the access token at " + ctx.token_endpoint());
-  transport::form_fields form{{"grant_type", "refresh_token"}, {"refresh_token", old.refresh_token}};
-  auto t = ctx.token_request(ctx.token_endpoint(), std::move(form), ec);
-  if (ec) return {};
-  if (t.refresh_token.empty()) t.refresh_token = old.refresh_token;
-  if (t.id_token.empty()) t.id_token = old.id_token;
-  return t;
-}
-
-/// RFC 7009: revokes `token` (with its type hint). `server_metadata_incomplete` when the server
-/// names no revocation endpoint. A 200 means revoked or already invalid (§2.2).
-inline void revoke(const flow_context& ctx, const std::string& token, std::string_view hint, std::error_code& ec) {
-  const std::string& url = ctx.server.metadata.revocation_endpoint;
-  if (url.empty()) {
-    ec = error::server_metadata_incomplete;
-    return;
-  }
-  oauth::detail::require_secure(url, ctx.settings.allow_http, ec);
-  if (ec) return;
-  transport::form_fields form{{"token", token}, {"token_type_hint", std::string(hint)}};
-  transport::http::fields headers;
-  const auto& methods = ctx.server.metadata.revocation_endpoint_auth_methods_supported;
-  ctx.authenticate(form, headers, ec, methods.empty() ? nullptr : &methods);
-  if (ec) return;
-  auto res = ctx.http.post_form(url, form, headers, ec);
-  if (ec) return;
-  if (res.result() != transport::http::status::ok) {
-    std::string desc;
-    ec = oauth::read_error_response(res, &desc);
-    ctx.refused("revocation endpoint", res, ec, desc);
-  }
-}
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/flows/context.hpp ----
-
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <system_error>
-#include <utility>
-
-namespace tessera::client {
-
-struct client_defaults {
-  using clock = system_clock;
-  using cache = memory_cache;
-};
-
-template <class Traits, class... Flows>
-class client {
-  static_assert(sizeof...(Flows) > 0, "tessera::client::client needs at least one flow");
-  static_assert((token_flow<Flows> && ...), "every flow of tessera::client::client must model tessera::client::token_flow");
-
- public:
-  using clock_type = typename Traits::clock;
-  using cache_type = typename Traits::cache;
-  static_assert(tessera::clock<clock_type>, "Traits::clock must model tessera::clock");
-  static_assert(token_cache<cache_type>, "Traits::cache must model tessera::client::token_cache");
-
-  /// Whether `t` is among the compiled flows.
-  static constexpr bool supports(auth_type t) noexcept { return ((Flows::type == t) || ...); }
-
-  /// `cache_args` construct the cache (a directory for `file_cache`).
-  template <class... CacheArgs>
-  client(client_settings settings, transport::any_sync_client http, interaction ui, clock_type clock,
-         CacheArgs&&... cache_args)
-      : settings_(std::move(settings)),
-        http_(std::move(http)),
-        ui_(std::move(ui)),
-        clock_(std::move(clock)),
-        cache_(std::make_unique<cache_type>(std::forward<CacheArgs>(cache_args)...)) {}
-
-  client(client_settings settings, transport::any_sync_client http, interaction ui = {})
-      : client(std::move(settings), std::move(http), std::move(ui), clock_type{}) {}
-
-  const client_settings& settings() const noexcept { return settings_; }
-  cache_type& cache() noexcept { return *cache_; }
-
-  /// The cache entry this client reads and writes.
-  cache_key key() const { return {settings_.endpoint, settings_.client_id, settings_.type}; }
-
-  /// A usable access token (see the header comment).
-  token_set token(std::error_code& ec) {
-    ec = {};
-    if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
-    if (settings_.type == auth_type::external_command) return run_flow(ec);
-    const auto k = key();
-    std::error_code cec;
-    if (auto t = cache_->load(k, cec); t && usable(*t)) return *t;
-    if (cec) log("the cached token could not be read (" + cec.message() + "); getting a new one");
-    auto held = lock(k);
-    auto t = cache_->load(k, cec);
-    if (t && usable(*t)) return *t;
-    if (t && !t->refresh_token.empty()) {
-      auto fresh = refresh_locked(*t, ec);
-      if (!ec) return fresh;
-      // Only a refresh token the server no longer honours sends the person through the flow
-      // again; a 5xx, a 429, `temporarily_unavailable` or a network failure is reported: the
-      // refresh token may still be good, and a blinking network must not open a browser.
-      if (!refresh_refused(ec)) return {};
-      log("the server refused the refresh token (" + ec.message() + "); signing in again");
-      cache_->erase(k, cec);
-      ec = {};
-    }
-    return flow_locked(k, ec);
-  }
-
-  /// Whether `ec`, from a refresh, means the refresh token is dead: the server's `invalid_grant`.
-  static bool refresh_refused(const std::error_code& ec) noexcept {
-    return ec == condition::invalid_grant && ec.category() == oauth::peer_category();
-  }
-  token_set token() { return checked([&](auto& ec) { return token(ec); }); }
-
-  /// Runs the flow, whatever the cache holds, and saves its tokens.
-  token_set login(std::error_code& ec) {
-    ec = {};
-    if (!supports(settings_.type)) return fail(ec, error::auth_type_unavailable);
-    if (settings_.type == auth_type::external_command) return run_flow(ec);
-    const auto k = key();
-    auto held = lock(k);
-    return flow_locked(k, ec);
-  }
-  token_set login() { return checked([&](auto& ec) { return login(ec); }); }
-
-  /// Refreshes the cached entry now (it must hold a refresh token: else `refresh_token_unknown`).
-  token_set refresh(std::error_code& ec) {
-    ec = {};
-    const auto k = key();
-    auto held = lock(k);
-    std::error_code cec;
-    auto t = cache_->load(k, cec);
-    if (!t || t->refresh_token.empty()) return fail(ec, error::refresh_token_unknown);
-    return refresh_locked(*t, ec);
-  }
-  token_set refresh() { return checked([&](auto& ec) { return refresh(ec); }); }
-
-  /// The cached entry, usable or not.
-  std::optional<token_set> cached(std::error_code& ec) { return cache_->load(key(), ec); }
-
-  /// Revokes the cached tokens at the server (the refresh token first: it ends the grant) and
-  /// erases the entry. Nothing cached: nothing to do. `server_metadata_incomplete` when the
-  /// server cannot revoke (the entry is erased all the same). A server that answers
-  /// `unsupported_token_type` for the access token (RFC 7009 §2.2.1: it cannot revoke
-  /// self-contained tokens) is not a failure: the access token ends at its expiry.
-  void logout(std::error_code& ec) {
-    ec = {};
-    const auto k = key();
-    auto held = lock(k);
-    std::error_code cec;
-    auto t = cache_->load(k, cec);
-    if (!t) return;
-    std::error_code rec;
-    std::string desc;
-    const auto& info = server(rec, true);
-    if (!rec) {
-      auto ctx = context(info, &desc);
-      if (!t->refresh_token.empty()) tessera::client::revoke(ctx, t->refresh_token, "refresh_token", rec);
-      std::error_code aec;
-      std::string adesc;
-      if (!rec) tessera::client::revoke(context(info, &adesc), t->access_token, "access_token", aec);
-      if (aec == condition::unsupported_token_type && aec.category() == oauth::peer_category()) {
-        // RFC 7009 §2.2.1: this server cannot revoke such access tokens (self-contained JWTs);
-        // the refresh token is gone, and the access token ends at its expiry.
-        log("the server does not revoke this kind of access token; it stays valid until it expires");
-        aec = {};
-      }
-      if (!rec) {
-        rec = aec;
-        desc = adesc;
-      }
-    }
-    keep_description(std::move(desc));
-    cache_->erase(k, ec);
-    if (!ec) ec = rec;
-  }
-  void logout() {
-    std::error_code ec;
-    logout(ec);
-    tessera::detail::throw_if(ec);
-  }
-
-  /// The server's documents, fetched once (client/server_info.hpp). With `tokenUrl` and
-  /// client credentials the metadata is skipped, as Flyte's client does, unless `full` asks for
-  /// it (logout needs the revocation endpoint). `url_insecure` for a plain-http endpoint that is
-  /// not this machine's, on every path (a token must never go there in the clear).
-  const server_info& server(std::error_code& ec, bool full = false) {
-    ec = {};
-    std::lock_guard lk(discovery_m_);
-    if (server_ && (has_metadata_ || !full)) return *server_;
-    oauth::detail::require_secure(settings_.endpoint, settings_.allow_http, ec);
-    if (ec) return empty_;
-    const bool metadata = full || !(settings_.type == auth_type::client_secret && !settings_.token_url.empty());
-    server_info info;
-    if (metadata) {
-      log("discovering the authorization server at " + settings_.endpoint);
-      info = discover_server(http_, settings_.endpoint, settings_.allow_http, true, ec);
-      if (ec) {
-        log("discovery failed: " + ec.message());
-        return empty_;
-      }
-    } else if (settings_.scopes.empty() || settings_.use_audience_from_server || settings_.client_id.empty()) {
-      // tokenUrl is set: only Flyte's client document is needed, for what is left unset.
-      auto res = detail::get_json(http_, detail::join_url(settings_.endpoint, "/config/v1/flyte_client"), ec);
-      if (ec) return empty_;
-      flyte_client_config c;
-      if (res.result() == transport::http::status::ok && detail::read_flyte_client(res.body(), c))
-        info.flyte = std::move(c);
-    }
-    server_ = std::move(info);
-    has_metadata_ = metadata;
-    return *server_;
-  }
-
-  /// The header the token goes in: configured, else the server's, else `authorization`.
-  std::string authorization_header(std::error_code& ec) {
-    ec = {};
-    if (!settings_.authorization_header.empty()) return settings_.authorization_header;
-    const auto& info = server(ec);
-    if (!ec && info.flyte && !info.flyte->authorization_metadata_key.empty()) return info.flyte->authorization_metadata_key;
-    return "authorization";
-  }
-
-  /// The server's description of the last refusal (RFC 6749 §5.2 characters only), or empty.
-  std::string last_description() const {
-    std::lock_guard lk(m_);
-    return description_;
-  }
-
- private:
-  template <class F>
-  static token_set checked(F&& f) {
-    std::error_code ec;
-    auto t = f(ec);
-    tessera::detail::throw_if(ec);
-    return t;
-  }
-  static token_set fail(std::error_code& ec, error e) {
-    ec = e;
-    return {};
-  }
-  void log(std::string_view s) const {
-    if (ui_.log) ui_.log(s);
-  }
-
-  /// A token is used while more than the refresh margin is left of it — but never a margin of
-  /// more than half its lifetime, so a short-lived token is not refreshed on every call.
-  bool usable(const token_set& t) const {
-    auto margin = settings_.refresh_margin();
-    if (t.expiry_known() && t.obtained_at != time_point{} && t.expires_at > t.obtained_at) {
-      const auto half = std::chrono::duration_cast<std::chrono::seconds>(t.expires_at - t.obtained_at) / 2;
-      if (half < margin) margin = half;
-    }
-    return t.usable(clock_.now(), margin);
-  }
-
-  /// The cache's lock on `k`; when the cache cannot lock (an unwritable cache directory, as in
-  /// many containers), this process's own lock, with a warning: threads still never refresh
-  /// twice, and other processes fare as they would without a cache.
-  cache_lock lock(const cache_key& k) {
-    std::error_code ec;
-    auto held = cache_->lock(k, ec);
-    if (!ec) return held;
-    log("the token cache cannot be locked (" + ec.message() + "); coordinating within this process only");
-    process_lock_.lock();
-    return cache_lock([this] { process_lock_.unlock(); });
-  }
-
-  flow_context context(const server_info& info, std::string* description = nullptr) {
-    return flow_context{settings_, http_, info, ui_, [this] { return clock_.now(); }, description};
-  }
-
-  void keep_description(std::string d) {
-    std::lock_guard lk(m_);
-    description_ = std::move(d);
-  }
-
-  token_set refresh_locked(const token_set& old, std::error_code& ec) {
-    const auto& info = server(ec);
-    if (ec) return {};
-    std::string desc;
-    auto t = tessera::client::refresh(context(info, &desc), old, ec);
-    keep_description(std::move(desc));
-    if (ec) return {};
-    std::error_code cec;
-    cache_->save(key(), t, cec);
-    if (cec) {
-      // The entry still holds the refresh token the server just rotated out: presenting it again
-      // would look like theft and revoke the family. Drop it; the next run signs in again.
-      log("the refreshed token could not be cached (" + cec.message() + "); the old entry is dropped");
-      cache_->erase(key(), cec);
-    }
-    return t;
-  }
-
-  token_set flow_locked(const cache_key& k, std::error_code& ec) {
-    auto t = run_flow(ec);
-    if (ec) return {};
-    std::error_code cec;
-    cache_->save(k, t, cec);
-    if (cec) log("the token could not be cached: " + cec.message());
-    return t;
-  }
-
-  token_set run_flow(std::error_code& ec) {
-    token_set out;
-    bool ran = false;
-    (
-        [&] {
-          if (ran || Flows::type != settings_.type) return;
-          ran = true;
-          static const server_info none{};
-          const server_info* info = &none;
-          if constexpr (Flows::needs_server) {
-            info = &server(ec);
-            if (ec) return;
-          }
-          std::string desc;
-          out = Flows::run(context(*info, &desc), ec);
-          keep_description(std::move(desc));
-        }(),
-        ...);
-    if (!ran) ec = error::auth_type_unavailable;
-    return out;
-  }
-
-  client_settings settings_;
-  transport::any_sync_client http_;
-  interaction ui_;
-  clock_type clock_;
-  std::unique_ptr<cache_type> cache_;
-  mutable std::mutex m_;            // description_
-  std::mutex discovery_m_;          // server_, has_metadata_: held across discovery's requests
-  std::mutex process_lock_;         // when the cache cannot lock
-  std::optional<server_info> server_;
-  bool has_metadata_ = false;
-  server_info empty_;
-  std::string description_;
-};
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/client.hpp ----
-// ---- begin tessera/client/console.hpp ----
-// tessera — client/console.hpp: an `interaction` for a terminal program.
-//
-//  * PKCE: prints the authorization URL (always: containers and SSH sessions have no browser),
-//    and opens it with `xdg-open` when there is a display (`DISPLAY` or `WAYLAND_DISPLAY`) and
-//    `open_browser` is on. The URL carries no secret (PKCE's verifier never leaves this
-//    process), so printing it is safe.
-//  * Device flow: prints `verification_uri_complete` (or `verification_uri` and the user code),
-//    on a terminal also as a QR code a phone can scan, and, while waiting, one progress line
-//    rewritten in place when the stream is a terminal.
-//  * `log` lines go to the stream only when `verbose` is on.
-#ifndef TESSERA_CLIENT_CONSOLE_HPP
-#define TESSERA_CLIENT_CONSOLE_HPP
-
-// ---- begin tessera/client/qr.hpp ----
-// tessera — client/qr.hpp: a QR code (ISO/IEC 18004) for the device flow's address, so a person
-// can point a phone at the terminal instead of typing a URL.
-//
-// Byte mode, error correction level M (15 % of the symbol may be damaged), versions 1 to 10 —
-// up to 213 bytes, more than any verification URI needs; longer text is `input_too_large`. The
-// mask is chosen by the standard's penalty rules. `render_half_blocks` draws it for a terminal:
-// two modules per character cell (U+2580/U+2584/U+2588), for a dark background, with the quiet
-// zone of four modules the standard asks for.
-#ifndef TESSERA_CLIENT_QR_HPP
-#define TESSERA_CLIENT_QR_HPP
-
-
-#include <array>
-#include <cstdint>
-#include <cstdlib>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
-
-namespace tessera::client::qr {
-
-/// A square of modules; `dark(x, y)` with x the column, y the row.
-class symbol {
- public:
-  symbol() = default;
-  explicit symbol(int size) : size_(size), modules_(static_cast<std::size_t>(size * size), 0) {}
-  int size() const noexcept { return size_; }
-  int version() const noexcept { return (size_ - 17) / 4; }
-  bool dark(int x, int y) const noexcept { return modules_[index(x, y)] != 0; }
-  void set(int x, int y, bool d) noexcept { modules_[index(x, y)] = d ? 1 : 0; }
-
- private:
-  std::size_t index(int x, int y) const noexcept { return static_cast<std::size_t>(y * size_ + x); }
-  int size_ = 0;
-  std::vector<std::uint8_t> modules_;
-};
-
-namespace detail {
-
-// Level M, per version 1..10: error-correction codewords per block, and the blocks' data
-// codeword counts (group 1: count × size, group 2: count × size + 1).
-struct block_layout {
-  int ec_per_block;
-  int group1_blocks;
-  int group1_data;
-  int group2_blocks;
-};
-inline constexpr std::array<block_layout, 11> level_m = {{
-    {0, 0, 0, 0},
-    {10, 1, 16, 0},
-    {16, 1, 28, 0},
-    {26, 1, 44, 0},
-    {18, 2, 32, 0},
-    {24, 2, 43, 0},
-    {16, 4, 27, 0},
-    {18, 4, 31, 0},
-    {22, 2, 38, 2},
-    {22, 3, 36, 2},
-    {26, 4, 43, 1},
-}};
-inline constexpr std::array<std::array<int, 3>, 11> alignment_centres = {{
-    {0, 0, 0}, {0, 0, 0}, {6, 18, 0}, {6, 22, 0}, {6, 26, 0}, {6, 30, 0},
-    {6, 34, 0}, {6, 22, 38}, {6, 24, 42}, {6, 26, 46}, {6, 28, 50},
-}};
-
-inline int data_codewords(int version) {
-  const auto& b = level_m[static_cast<std::size_t>(version)];
-  return b.group1_blocks * b.group1_data + b.group2_blocks * (b.group1_data + 1);
-}
-
-// GF(256) with the QR polynomial x^8 + x^4 + x^3 + x^2 + 1.
-struct galois {
-  std::array<std::uint8_t, 512> exp{};
-  std::array<int, 256> log{};
-  galois() {
-    int x = 1;
-    for (int i = 0; i < 255; ++i) {
-      exp[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(x);
-      log[static_cast<std::size_t>(x)] = i;
-      x <<= 1;
-      if (x & 0x100) x ^= 0x11d;
-    }
-    for (int i = 255; i < 512; ++i) exp[static_cast<std::size_t>(i)] = exp[static_cast<std::size_t>(i - 255)];
-  }
-  std::uint8_t mul(std::uint8_t a, std::uint8_t b) const {
-    if (!a || !b) return 0;
-    return exp[static_cast<std::size_t>(log[a] + log[b])];
-  }
-};
-inline const galois& gf() {
-  static const galois g;
-  return g;
-}
-
-/// The Reed–Solomon remainder of `data` for `n` check codewords.
-inline std::vector<std::uint8_t> rs_remainder(const std::vector<std::uint8_t>& data, int n) {
-  const auto& g = gf();
-  // Generator: product of (x - a^i), i = 0 .. n-1; coefficients highest degree first, leading 1 dropped.
-  std::vector<std::uint8_t> gen(static_cast<std::size_t>(n), 0);
-  gen.back() = 1;
-  std::uint8_t root = 1;
-  for (int i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < gen.size(); ++j) {
-      gen[j] = g.mul(gen[j], root);
-      if (j + 1 < gen.size()) gen[j] ^= gen[j + 1];
-    }
-    root = g.mul(root, 2);
-  }
-  std::vector<std::uint8_t> rem(static_cast<std::size_t>(n), 0);
-  for (std::uint8_t b : data) {
-    const std::uint8_t factor = b ^ rem.front();
-    rem.erase(rem.begin());
-    rem.push_back(0);
-    for (std::size_t j = 0; j < rem.size(); ++j) rem[j] ^= g.mul(gen[j], factor);
-  }
-  return rem;
-}
-
-/// BCH code of `value` (`bits` wide) with generator `poly` of degree `degree`.
-inline std::uint32_t bch(std::uint32_t value, std::uint32_t poly, int degree) {
-  std::uint32_t r = value << degree;
-  for (int i = 31; i >= degree; --i)
-    if (r & (1u << i)) r ^= poly << (i - degree);
-  return (value << degree) | r;
-}
-
-struct builder {
-  symbol s;
-  std::vector<std::uint8_t> function;  // 1 where a function pattern (not data) sits
-  int n;
-
-  explicit builder(int version) : s(17 + 4 * version), function(static_cast<std::size_t>(s.size() * s.size()), 0), n(s.size()) {}
-
-  void fn(int x, int y, bool dark) {
-    s.set(x, y, dark);
-    function[static_cast<std::size_t>(y * n + x)] = 1;
-  }
-  bool is_fn(int x, int y) const { return function[static_cast<std::size_t>(y * n + x)] != 0; }
-
-  void finder(int cx, int cy) {
-    for (int dy = -4; dy <= 4; ++dy)
-      for (int dx = -4; dx <= 4; ++dx) {
-        const int x = cx + dx, y = cy + dy;
-        if (x < 0 || y < 0 || x >= n || y >= n) continue;
-        const int d = std::max(std::abs(dx), std::abs(dy));
-        fn(x, y, d != 2 && d != 4);
-      }
-  }
-  void alignment(int cx, int cy) {
-    for (int dy = -2; dy <= 2; ++dy)
-      for (int dx = -2; dx <= 2; ++dx) fn(cx + dx, cy + dy, std::max(std::abs(dx), std::abs(dy)) != 1);
-  }
-
-  void function_patterns(int version) {
-    for (int i = 0; i < n; ++i) {
-      fn(6, i, i % 2 == 0);
-      fn(i, 6, i % 2 == 0);
-    }
-    finder(3, 3);
-    finder(n - 4, 3);
-    finder(3, n - 4);
-    const auto& c = alignment_centres[static_cast<std::size_t>(version)];
-    const int count = version == 1 ? 0 : (c[2] ? 3 : 2);
-    for (int i = 0; i < count; ++i)
-      for (int j = 0; j < count; ++j) {
-        if ((i == 0 && j == 0) || (i == 0 && j == count - 1) || (i == count - 1 && j == 0)) continue;  // finders
-        alignment(c[static_cast<std::size_t>(i)], c[static_cast<std::size_t>(j)]);
-      }
-    format_bits(0);  // reserve; written for real once the mask is known
-    if (version >= 7) {
-      const std::uint32_t v = bch(static_cast<std::uint32_t>(version), 0x1f25, 12);
-      for (int i = 0; i < 18; ++i) {
-        const bool bit = (v >> i) & 1;
-        const int a = n - 11 + i % 3, b = i / 3;
-        fn(a, b, bit);
-        fn(b, a, bit);
-      }
-    }
-  }
-
-  void format_bits(int mask) {
-    // Level M is 00; then the mask; BCH(15,5), then XOR 101010000010010.
-    const std::uint32_t bits = bch(static_cast<std::uint32_t>(mask), 0x537, 10) ^ 0x5412;
-    auto bit = [&](int i) { return ((bits >> i) & 1) != 0; };
-    for (int i = 0; i <= 5; ++i) fn(8, i, bit(i));
-    fn(8, 7, bit(6));
-    fn(8, 8, bit(7));
-    fn(7, 8, bit(8));
-    for (int i = 9; i < 15; ++i) fn(14 - i, 8, bit(i));
-    for (int i = 0; i < 8; ++i) fn(n - 1 - i, 8, bit(i));
-    for (int i = 8; i < 15; ++i) fn(8, n - 15 + i, bit(i));
-    fn(8, n - 8, true);  // the dark module
-  }
-
-  void place(const std::vector<std::uint8_t>& codewords) {
-    std::size_t bit = 0;
-    const std::size_t total = codewords.size() * 8;
-    for (int right = n - 1; right >= 1; right -= 2) {
-      if (right == 6) right = 5;
-      for (int vert = 0; vert < n; ++vert)
-        for (int j = 0; j < 2; ++j) {
-          const int x = right - j;
-          const bool upward = ((right + 1) & 2) == 0;
-          const int y = upward ? n - 1 - vert : vert;
-          if (is_fn(x, y)) continue;
-          bool dark = false;
-          if (bit < total) dark = ((codewords[bit >> 3] >> (7 - (bit & 7))) & 1) != 0;
-          ++bit;  // remainder bits stay light
-          s.set(x, y, dark);
-        }
-    }
-  }
-
-  static bool mask_bit(int mask, int x, int y) {
-    switch (mask) {
-      case 0: return (x + y) % 2 == 0;
-      case 1: return y % 2 == 0;
-      case 2: return x % 3 == 0;
-      case 3: return (x + y) % 3 == 0;
-      case 4: return (x / 3 + y / 2) % 2 == 0;
-      case 5: return x * y % 2 + x * y % 3 == 0;
-      case 6: return (x * y % 2 + x * y % 3) % 2 == 0;
-      default: return ((x + y) % 2 + x * y % 3) % 2 == 0;
-    }
-  }
-  void apply_mask(int mask) {
-    for (int y = 0; y < n; ++y)
-      for (int x = 0; x < n; ++x)
-        if (!is_fn(x, y) && mask_bit(mask, x, y)) s.set(x, y, !s.dark(x, y));
-  }
-
-  long penalty() const {
-    long p = 0;
-    // N1: runs of five or more of one colour, in rows and columns; N3: finder-like 1:1:3:1:1
-    // patterns with four light modules on a side.
-    auto line = [&](bool rows) {
-      for (int a = 0; a < n; ++a) {
-        int run = 1;
-        for (int b = 1; b <= n; ++b) {
-          const bool same = b < n && (rows ? s.dark(b, a) == s.dark(b - 1, a) : s.dark(a, b) == s.dark(a, b - 1));
-          if (same) {
-            ++run;
-          } else {
-            if (run >= 5) p += 3 + (run - 5);
-            run = 1;
-          }
-        }
-        for (int b = 0; b + 10 < n + 1; ++b) {
-          auto at = [&](int k) { return rows ? s.dark(b + k, a) : s.dark(a, b + k); };
-          if (b + 11 > n) break;
-          const bool core = at(0) && !at(1) && at(2) && at(3) && at(4) && !at(5) && at(6);
-          const bool after = core && !at(7) && !at(8) && !at(9) && !at(10);
-          const bool before_core = !at(0) && !at(1) && !at(2) && !at(3) && at(4) && !at(5) && at(6) && at(7) &&
-                                   at(8) && !at(9) && at(10);
-          if (after) p += 40;
-          if (before_core) p += 40;
-        }
-      }
-    };
-    line(true);
-    line(false);
-    // N2: 2x2 blocks of one colour.
-    for (int y = 0; y + 1 < n; ++y)
-      for (int x = 0; x + 1 < n; ++x) {
-        const bool c = s.dark(x, y);
-        if (s.dark(x + 1, y) == c && s.dark(x, y + 1) == c && s.dark(x + 1, y + 1) == c) p += 3;
-      }
-    // N4: the dark share's distance from 50 %, in steps of 5 %.
-    long dark = 0;
-    for (int y = 0; y < n; ++y)
-      for (int x = 0; x < n; ++x) dark += s.dark(x, y) ? 1 : 0;
-    const long total = static_cast<long>(n) * n;
-    const long k = (std::labs(dark * 20 - total * 10) + total - 1) / total - 1;
-    p += std::max(0L, k) * 10;
-    return p;
-  }
-};
-
-}  // namespace detail
-
-/// Encodes `text` (bytes) at level M in the smallest version that holds it, with the mask of
-/// least penalty — or with `mask` (0..7) when given. `input_too_large` beyond 213 bytes.
-inline symbol encode(std::string_view text, std::error_code& ec, int mask = -1) {
-  ec = {};
-  int version = 1;
-  for (; version <= 10; ++version) {
-    const int count_bits = version < 10 ? 8 : 16;
-    if (4 + count_bits + 8 * static_cast<int>(text.size()) <= 8 * detail::data_codewords(version)) break;
-  }
-  if (version > 10) {
-    ec = error::input_too_large;
-    return {};
-  }
-  // The bit stream: mode 0100 (byte), the count, the bytes, a terminator of up to 4 zeros,
-  // zero bits to a byte boundary, then the pad bytes 0xEC 0x11 alternately.
-  const int capacity = detail::data_codewords(version);
-  std::vector<std::uint8_t> data;
-  std::uint32_t acc = 0;
-  int acc_bits = 0;
-  auto put = [&](std::uint32_t v, int bits) {
-    for (int i = bits - 1; i >= 0; --i) {
-      acc = (acc << 1) | ((v >> i) & 1);
-      if (++acc_bits == 8) {
-        data.push_back(static_cast<std::uint8_t>(acc));
-        acc = 0;
-        acc_bits = 0;
-      }
-    }
-  };
-  put(0b0100, 4);
-  put(static_cast<std::uint32_t>(text.size()), version < 10 ? 8 : 16);
-  for (unsigned char c : text) put(c, 8);
-  const int used = static_cast<int>(data.size()) * 8 + acc_bits;
-  put(0, std::min(4, capacity * 8 - used));
-  if (acc_bits) put(0, 8 - acc_bits);
-  for (bool ec_byte = true; static_cast<int>(data.size()) < capacity; ec_byte = !ec_byte) data.push_back(ec_byte ? 0xec : 0x11);
-
-  // Blocks, their check codewords, and the interleaving.
-  const auto& layout = detail::level_m[static_cast<std::size_t>(version)];
-  std::vector<std::vector<std::uint8_t>> blocks, checks;
-  std::size_t at = 0;
-  for (int b = 0; b < layout.group1_blocks + layout.group2_blocks; ++b) {
-    const int len = layout.group1_data + (b >= layout.group1_blocks ? 1 : 0);
-    blocks.emplace_back(data.begin() + static_cast<std::ptrdiff_t>(at), data.begin() + static_cast<std::ptrdiff_t>(at + len));
-    at += static_cast<std::size_t>(len);
-    checks.push_back(detail::rs_remainder(blocks.back(), layout.ec_per_block));
-  }
-  std::vector<std::uint8_t> codewords;
-  for (int i = 0; i <= layout.group1_data; ++i)
-    for (const auto& b : blocks)
-      if (i < static_cast<int>(b.size())) codewords.push_back(b[static_cast<std::size_t>(i)]);
-  for (int i = 0; i < layout.ec_per_block; ++i)
-    for (const auto& c : checks) codewords.push_back(c[static_cast<std::size_t>(i)]);
-
-  detail::builder base(version);
-  base.function_patterns(version);
-  base.place(codewords);
-  int best = mask;
-  if (best < 0 || best > 7) {
-    long best_penalty = -1;
-    for (int m = 0; m < 8; ++m) {
-      detail::builder trial = base;
-      trial.apply_mask(m);
-      trial.format_bits(m);
-      const long p = trial.penalty();
-      if (best_penalty < 0 || p < best_penalty) {
-        best_penalty = p;
-        best = m;
-      }
-    }
-  }
-  base.apply_mask(best);
-  base.format_bits(best);
-  return base.s;
-}
-
-/// The symbol as text for a terminal, each line two rows of modules. Terminals mostly draw light
-/// text on a dark background, so the *light* modules (and the quiet zone of four) are the drawn
-/// blocks and the dark ones are left to the background; lines end with '\n'. The bottom row of
-/// an odd-sized symbol with its quiet zone is completed with light.
-inline std::string render_half_blocks(const symbol& s) {
-  constexpr int quiet = 4;
-  const int n = s.size();
-  auto light = [&](int x, int y) { return !(x >= 0 && y >= 0 && x < n && y < n && s.dark(x, y)); };
-  std::string out;
-  for (int y = -quiet; y < n + quiet; y += 2) {
-    for (int x = -quiet; x < n + quiet; ++x) {
-      const bool top = light(x, y), bottom = light(x, y + 1);
-      out += top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ";
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-}  // namespace tessera::client::qr
-
-#endif
-// ---- end tessera/client/qr.hpp ----
-
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
-#include <string>
-#include <thread>
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
-
-namespace tessera::client {
-
-struct console_options {
-  bool open_browser = true;
-  bool verbose = false;
-  /// Device flow: also draw the address as a QR code (client/qr.hpp) when the stream is a terminal.
-  bool qr_code = true;
-};
-
-namespace detail {
-/// Starts `xdg-open url` (its output discarded, no descriptor of this process but 0-2 passed
-/// on); false when there is no display or it cannot start. Not waited for: where xdg-open runs
-/// the browser itself, it returns only when the browser does — the login must not wait for
-/// that. A detached thread reaps it.
-inline bool open_in_browser(const std::string& url) {
-  const char* display = std::getenv("DISPLAY");
-  const char* wayland = std::getenv("WAYLAND_DISPLAY");
-  if ((!display || !*display) && (!wayland || !*wayland)) return false;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  char prog[] = "xdg-open";
-  std::string arg = url;
-  char* argv[] = {prog, arg.data(), nullptr};
-  pid_t pid = 0;
-  const int r = ::posix_spawnp(&pid, prog, &fa, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (r != 0) return false;
-  std::thread([pid] {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-  }).detach();
-  return true;
-}
-}  // namespace detail
-
-/// Writes to `out` (std::cerr by default; it must outlive the interaction).
-inline interaction console_interaction(console_options opt = {}, std::ostream& out = std::cerr) {
-  interaction ui;
-  const bool tty = &out == &std::cerr ? ::isatty(2) != 0 : false;
-  ui.authorization_url = [&out, opt](const std::string& url) {
-    out << "Sign in through your browser. If it does not open, visit:\n\n  " << url << "\n\n" << std::flush;
-    if (opt.open_browser && !detail::open_in_browser(url))
-      out << "(no browser could be opened here; open the address above on any machine that can reach this one's\n"
-             " redirect port, e.g. through ssh -L)\n"
-          << std::flush;
-  };
-  ui.device_code = [&out, tty, opt](const device_prompt& p) {
-    if (tty && opt.qr_code) {
-      std::error_code ec;
-      const auto& target = p.verification_uri_complete.empty() ? p.verification_uri : p.verification_uri_complete;
-      if (auto code = qr::encode(target, ec); !ec) out << "\n" << qr::render_half_blocks(code) << "\n";
-    }
-    if (!p.verification_uri_complete.empty())
-      out << "To sign in, visit:\n\n  " << p.verification_uri_complete << "\n\nand check that it shows the code "
-          << p.user_code << ".\n";
-    else
-      out << "To sign in, visit " << p.verification_uri << " and enter the code:\n\n  " << p.user_code << "\n\n";
-    out << "The code expires in " << p.expires_in.count() / 60 << " min " << p.expires_in.count() % 60 << " s.\n"
-        << std::flush;
-  };
-  ui.waiting = [&out, tty](std::chrono::seconds left) {
-    if (tty) out << "\rwaiting for approval... " << left.count() << " s left   " << std::flush;
-  };
-  if (opt.verbose) ui.log = [&out](std::string_view s) { out << "tessera: " << s << "\n" << std::flush; };
-  return ui;
-}
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/console.hpp ----
-// ---- begin tessera/client/file_cache.hpp ----
-// tessera — client/file_cache.hpp: tokens in files, shared by every process of one user (POSIX).
-//
-// One file per entry, `<dir>/<cache_key::id()>.json`, holding the tokens and, for `status`, the
-// endpoint, client and flow they belong to. The directory (default
-// `$XDG_CACHE_HOME/tessera`, else `~/.cache/tessera`) is created with mode 0700; an existing
-// one must belong to this user, and is tightened to 0700 when it is looser. Files are 0600.
-//  * `save` writes a new file beside the old (O_EXCL, 0600), flushes it, and renames it over
-//    the old: a reader sees the old entry or the new one, never half of one, and a crash loses
-//    at most the entry being written.
-//  * `load` refuses (`token_cache_failure`) a file that is a symbolic link, belongs to another
-//    user, can be read by others, exceeds 64 KiB or does not hold an entry for the same key.
-//  * `lock` takes `flock(LOCK_EX)` on `<id>.lock` (created 0600, never removed: removing a
-//    lock file races with the next locker). The kernel releases it if the process dies.
-//  * A temporary file left by a process that died mid-save is removed by a later save of the
-//    entry once it is ten minutes old.
-// Refresh tokens are stored in the clear (the directory's permissions protect them, as
-// ~/.ssh's do a key); choose `keyring_cache` where a desktop keyring exists.
-#ifndef TESSERA_CLIENT_FILE_CACHE_HPP
-#define TESSERA_CLIENT_FILE_CACHE_HPP
-
-// ---- begin tessera/crypto/random.hpp ----
-// tessera — crypto/random.hpp: cryptographically secure random bytes (OpenSSL's DRBG),
-// and the random tokens built from them (codes, refresh tokens, state, nonces, PKCE).
-#ifndef TESSERA_CRYPTO_RANDOM_HPP
-#define TESSERA_CRYPTO_RANDOM_HPP
-
-
-#include <openssl/rand.h>
-
-#include <array>
-#include <climits>
-#include <cstddef>
-#include <span>
-#include <string>
-
-namespace tessera::crypto {
-
-/// Fills `out` with random bytes. Fails only when the DRBG cannot be seeded.
-inline void random_bytes(std::span<unsigned char> out, std::error_code& ec) noexcept {
-  ec = {};
-  std::size_t done = 0;
-  while (done < out.size()) {
-    int chunk = static_cast<int>(std::min<std::size_t>(out.size() - done, INT_MAX));
-    if (RAND_bytes(out.data() + done, chunk) != 1) {
-      ec = error::random_failure;
-      return;
-    }
-    done += static_cast<std::size_t>(chunk);
-  }
-}
-
-inline void random_bytes(std::span<unsigned char> out) {
-  std::error_code ec;
-  random_bytes(out, ec);
-  tessera::detail::throw_if(ec);
-}
-
-/// `Bytes` random bytes, base64url-encoded: 32 bytes give 256 bits in 43 characters, the
-/// size of codes, refresh tokens, state and PKCE verifiers.
-template <std::size_t Bytes = 32>
-std::string random_token() {
-  std::array<unsigned char, Bytes> raw;
-  random_bytes(raw);
-  return base64url_encode(raw);
-}
-
-}  // namespace tessera::crypto
-
-#endif
-// ---- end tessera/crypto/random.hpp ----
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <system_error>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-namespace tessera::client {
-
-class file_cache {
- public:
-  /// The default directory: `$XDG_CACHE_HOME/tessera`, else `$HOME/.cache/tessera`.
-  static std::filesystem::path default_directory() {
-    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return std::filesystem::path(x) / "tessera";
-    if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "tessera";
-    return std::filesystem::path("/tmp") / ("tessera-" + std::to_string(::getuid()));
-  }
-
-  explicit file_cache(std::filesystem::path dir = default_directory()) : dir_(std::move(dir)) {}
-
-  const std::filesystem::path& directory() const noexcept { return dir_; }
-
-  std::optional<token_set> load(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    const auto p = file(k, ".json");
-    const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno != ENOENT) ec = error::token_cache_failure;
-      return std::nullopt;
-    }
-    struct stat st{};
-    std::string text;
-    bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0 &&
-              st.st_size <= max_file_size;
-    if (ok) {
-      text.resize(static_cast<std::size_t>(st.st_size));
-      std::size_t got = 0;
-      while (got < text.size()) {
-        const auto n = ::read(fd, text.data() + got, text.size() - got);
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-      }
-      ok = got == text.size();
-    }
-    ::close(fd);
-    if (!ok) {
-      ec = error::token_cache_failure;
-      return std::nullopt;
-    }
-    boost::json::value doc;
-    const auto* o = tessera::detail::parse_bounded_object(text, max_file_size, 8, doc);
-    const auto* key = o ? o->if_contains("key") : nullptr;
-    const auto* tokens = o ? o->if_contains("tokens") : nullptr;
-    if (!key || !key->is_string() || key->get_string() != k.id() || !tokens) {
-      ec = error::token_cache_failure;
-      return std::nullopt;
-    }
-    auto t = token_set_from_json(*tokens, ec);
-    if (ec) return std::nullopt;
-    return t;
-  }
-
-  void save(const cache_key& k, const token_set& t, std::error_code& ec) {
-    ec = {};
-    if (!ensure_directory(ec)) return;
-    boost::json::object doc{{"key", k.id()},
-                            {"endpoint", k.endpoint},
-                            {"client_id", k.client_id},
-                            {"auth_type", auth_type_name(k.type)},
-                            {"tokens", to_json(t)}};
-    const std::string text = boost::json::serialize(doc) + "\n";
-    const auto target = file(k, ".json");
-    const auto tmp = file(k, ".tmp." + std::to_string(::getpid()) + "." + crypto::random_token<6>());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      ec = error::token_cache_failure;
-      return;
-    }
-    std::size_t put = 0;
-    while (put < text.size()) {
-      const auto n = ::write(fd, text.data() + put, text.size() - put);
-      if (n <= 0) break;
-      put += static_cast<std::size_t>(n);
-    }
-    const bool ok = put == text.size() && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), target.c_str()) != 0) {
-      ::unlink(tmp.c_str());
-      ec = error::token_cache_failure;
-      return;
-    }
-    if (const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-    sweep(k);
-  }
-
-  void erase(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    if (::unlink(file(k, ".json").c_str()) != 0 && errno != ENOENT) ec = error::token_cache_failure;
-  }
-
-  cache_lock lock(const cache_key& k, std::error_code& ec) {
-    ec = {};
-    if (!ensure_directory(ec)) return {};
-    const auto p = file(k, ".lock");
-    const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      ec = error::token_cache_failure;
-      return {};
-    }
-    int r;
-    do r = ::flock(fd, LOCK_EX);
-    while (r != 0 && errno == EINTR);
-    if (r != 0) {
-      ::close(fd);
-      ec = error::token_cache_failure;
-      return {};
-    }
-    return cache_lock([fd] {
-      ::flock(fd, LOCK_UN);
-      ::close(fd);
-    });
-  }
-
-  std::string location(const cache_key& k) const { return file(k, ".json").string(); }
-
-  static constexpr off_t max_file_size = 64 * 1024;
-
- private:
-  std::filesystem::path file(const cache_key& k, const std::string& suffix) const { return dir_ / (k.id() + suffix); }
-
-  bool ensure_directory(std::error_code& ec) {
-    std::error_code fec;
-    std::filesystem::create_directories(dir_.parent_path(), fec);
-    if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-      ec = error::token_cache_failure;
-      return false;
-    }
-    struct stat st{};
-    if (::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
-      ec = error::token_cache_failure;
-      return false;
-    }
-    if ((st.st_mode & 077) != 0 && ::chmod(dir_.c_str(), 0700) != 0) {
-      ec = error::token_cache_failure;
-      return false;
-    }
-    return true;
-  }
-
-  /// Removes this entry's temporary files left by a process that died between writing and
-  /// renaming (they hold tokens): those older than ten minutes, which no live save still uses.
-  /// Called under the entry's lock, after a save.
-  void sweep(const cache_key& k) const {
-    const std::string prefix = k.id() + ".tmp.";
-    std::error_code ec;
-    const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10);
-    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      const auto name = it->path().filename().string();
-      if (!name.starts_with(prefix)) continue;
-      std::error_code tec;
-      if (const auto t = std::filesystem::last_write_time(it->path(), tec); !tec && t < cutoff)
-        std::filesystem::remove(it->path(), tec);
-    }
-  }
-
-  std::filesystem::path dir_;
-};
-
-static_assert(token_cache<file_cache>);
-
-}  // namespace tessera::client
-
-#endif
-// ---- end tessera/client/file_cache.hpp ----
-// ---- begin tessera/client/flows/client_credentials.hpp ----
-// tessera — client/flows/client_credentials.hpp: a service's own token (RFC 6749 §4.4), as
-// FlytePropeller and CI get theirs: the client's id and secret, `scope`, `audience`.
-// `client_secret_missing` when no secret is configured (the secret is never sent empty).
-#ifndef TESSERA_CLIENT_FLOWS_CLIENT_CREDENTIALS_HPP
-#define TESSERA_CLIENT_FLOWS_CLIENT_CREDENTIALS_HPP
-
-
-namespace tessera::client::flow {
-
-struct client_credentials {
-  static constexpr auth_type type = auth_type::client_secret;
-  static constexpr bool needs_server = true;
-
-  static token_set run(const flow_context& ctx, std::error_code& ec) {
-    if (ctx.settings.client_secret.empty()) {
-      ec = error::client_secret_missing;
-      return {};
-    }
-    transport::form_fields form{{"grant_type", "client_credentials"}};
-    if (auto s = ctx.scope(); !s.empty()) form.emplace_back("scope", std::move(s));
-    if (auto a = ctx.audience(); !a.empty()) form.emplace_back("audience", std::move(a));
-    ctx.log("client credentials for " + ctx.client_id() + " at " + ctx.token_endpoint());
-    return ctx.token_request(ctx.token_endpoint(), std::move(form), ec);
-  }
-};
-
-static_assert(token_flow<client_credentials>);
-
-}  // namespace tessera::client::flow
-
-#endif
-// ---- end tessera/client/flows/client_credentials.hpp ----
-// ---- begin tessera/client/flows/device_code.hpp ----
-// tessera — client/flows/device_code.hpp: a person's token for a program without a browser
-// (RFC 8628), as `authType: DeviceFlow` gets it.
-//
-//  1. POST `client_id`, `scope`, `audience` to the device authorization endpoint; read
-//     `device_code`, `user_code`, `verification_uri` (Google spells it `verification_url`),
-//     `verification_uri_complete`, `expires_in`, `interval` — bounded, strings of printable
-//     ASCII only (they are shown on a terminal): else `device_authorization_invalid`.
-//  2. Show them (`interaction::device_code`).
-//  3. Poll the token endpoint every `interval` (the server's, else `poll_interval`):
-//     `authorization_pending` waits on; `slow_down` adds 5 s to the interval (§3.5) and waits on;
-//     `access_denied`, `expired_token` and any other refusal end it with the server's
-//     condition. The wait ends at the server's `expires_in` or the configured timeout, whichever
-//     is sooner: `device_code_expired`. A network failure during a poll ends it too (a poll is
-//     not repeated blindly: the server may have answered it).
-// The tokens keep their real expiry (Flyte stored device tokens with none) and the refresh
-// token, so the next call refreshes instead of asking the person again.
-#ifndef TESSERA_CLIENT_FLOWS_DEVICE_CODE_HPP
-#define TESSERA_CLIENT_FLOWS_DEVICE_CODE_HPP
-
-
-#include <boost/json/parse.hpp>
-
-#include <algorithm>
-#include <chrono>
-
-namespace tessera::client::flow {
-
-struct device_code {
-  static constexpr auth_type type = auth_type::device_flow;
-  static constexpr bool needs_server = true;
-
-  static token_set run(const flow_context& ctx, std::error_code& ec) {
-    const std::string& url = ctx.server.metadata.device_authorization_endpoint;
-    if (url.empty()) {
-      ec = error::server_metadata_incomplete;
-      ctx.log("the server's metadata names no device_authorization_endpoint");
-      return {};
-    }
-    oauth::detail::require_secure(url, ctx.settings.allow_http, ec);
-    if (ec) return {};
-    transport::form_fields form;
-    if (auto s = ctx.scope(); !s.empty()) form.emplace_back("scope", std::move(s));
-    if (auto a = ctx.audience(); !a.empty()) form.emplace_back("audience", std::move(a));
-    transport::http::fields headers;
-    ctx.authenticate(form, headers, ec);
-    if (ec) return {};
-    headers.set(transport::http::field::accept, "application/json");
-    ctx.log("asking for a device code at " + url);
-    auto res = ctx.http.post_form(url, form, headers, ec);
-    if (ec) return {};
-    if (res.result() != transport::http::status::ok) {
-      std::string desc;
-      ec = oauth::read_error_response(res, &desc);
-      ctx.refused("device authorization endpoint", res, ec, desc);
-      return {};
-    }
-    device_prompt prompt;
-    std::string device;
-    std::int64_t expires_in = 0, interval = 0;
-    if (!read(res.body(), prompt, device, expires_in, interval)) {
-      ec = error::device_authorization_invalid;
-      return {};
-    }
-    prompt.expires_in = std::chrono::seconds(expires_in);
-    if (ctx.ui.device_code) ctx.ui.device_code(prompt);
-
-    std::chrono::milliseconds every = interval > 0 ? std::chrono::milliseconds(std::chrono::seconds(interval))
-                                                   : ctx.settings.device.poll_interval;
-    const auto start = ctx.now();
-    const auto deadline = start + std::min<std::chrono::milliseconds>(std::chrono::seconds(expires_in),
-                                                                       ctx.settings.device.timeout);
-    interaction silent = ctx.ui;  // a pending answer every few seconds is not news
-    silent.log = nullptr;
-    for (;;) {
-      if (ctx.now() + every > deadline) {
-        ec = error::device_code_expired;
-        return {};
-      }
-      if (ctx.ui.waiting)
-        ctx.ui.waiting(std::chrono::duration_cast<std::chrono::seconds>(deadline - ctx.now()));
-      ctx.sleep(every);
-      transport::form_fields poll{{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
-                                  {"device_code", device}};
-      std::string desc;
-      const flow_context quiet{ctx.settings, ctx.http, ctx.server, silent, ctx.now, &desc};
-      auto t = quiet.token_request(ctx.token_endpoint(), std::move(poll), ec);
-      if (!ec) return t;
-      if (ec == condition::authorization_pending && ec.category() == oauth::peer_category()) continue;
-      if (ec == condition::slow_down && ec.category() == oauth::peer_category()) {
-        every += std::chrono::seconds(5);
-        continue;
-      }
-      if (ctx.description) *ctx.description = desc;
-      ctx.log("the token endpoint ended the device login: " + ec.message() + (desc.empty() ? "" : " (" + desc + ")"));
-      return {};
-    }
-  }
-
- private:
-  static bool printable(std::string_view s, std::size_t max) {
-    if (s.empty() || s.size() > max) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  }
-
-  static bool read(std::string_view body, device_prompt& p, std::string& device, std::int64_t& expires_in,
-                   std::int64_t& interval) {
-    boost::json::value doc;
-    const auto* o = tessera::detail::parse_bounded_object(body, 64 * 1024, 8, doc);
-    if (!o) return false;
-    auto str = [&](std::string_view name, std::string& out, std::size_t max, bool required) {
-      const auto* v = o->if_contains(name);
-      if (!v || v->is_null()) return !required;
-      if (!v->is_string() || !printable(v->get_string(), max)) return false;
-      out = std::string(v->get_string());
-      return true;
-    };
-    if (!str("device_code", device, 4096, true) || !str("user_code", p.user_code, 64, true) ||
-        !str("verification_uri_complete", p.verification_uri_complete, 2048, false))
-      return false;
-    if (o->contains("verification_uri")) {
-      if (!str("verification_uri", p.verification_uri, 2048, true)) return false;
-    } else if (!str("verification_url", p.verification_uri, 2048, true)) {
-      return false;
-    }
-    for (const std::string* u : {&p.verification_uri, &p.verification_uri_complete})
-      if (!u->empty() && !u->starts_with("https://") && !u->starts_with("http://")) return false;
-    const auto* e = o->if_contains("expires_in");
-    if (!e || e->is_string() || !detail::read_seconds(*e, expires_in) || expires_in <= 0) return false;
-    expires_in = std::min<std::int64_t>(expires_in, 24 * 3600);
-    if (const auto* i = o->if_contains("interval"); i && !i->is_null()) {
-      if (i->is_string() || !detail::read_seconds(*i, interval)) return false;
-      interval = std::min<std::int64_t>(interval, 600);
-    }
-    return true;
-  }
-};
-
-static_assert(token_flow<device_code>);
-
-}  // namespace tessera::client::flow
-
-#endif
-// ---- end tessera/client/flows/device_code.hpp ----
-// ---- begin tessera/client/flows/external_command.hpp ----
-// tessera — client/flows/external_command.hpp: `authType: ExternalCommand` — a program prints
-// the token (a cloud CLI, a vault helper, `tessera-client token` itself).
-//
-// The command runs without a shell (`command[0]` looked up on PATH, the rest as arguments),
-// stdin from /dev/null, stderr passed through so its messages reach the person, no other
-// descriptor of this process inherited, and `TESSERA_TOKEN_COMMAND=1` in its environment. Its stdout,
-// trimmed of surrounding whitespace, is the access token: it must be one line of printable
-// ASCII of at most 16 KiB. `external_command_failed` when it cannot be started, exits other
-// than 0, prints nothing usable or runs longer than `command_timeout` (it is then killed).
-// The token's expiry is read from its `exp` when it is a JWT; otherwise it is unknown.
-// Nothing of the output is logged.
-#ifndef TESSERA_CLIENT_FLOWS_EXTERNAL_COMMAND_HPP
-#define TESSERA_CLIENT_FLOWS_EXTERNAL_COMMAND_HPP
-
-
-#include <cerrno>
-#include <chrono>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
-
-namespace tessera::client::flow {
-
-struct external_command {
-  static constexpr auth_type type = auth_type::external_command;
-  static constexpr bool needs_server = false;
-  /// Set to 1 in the command's environment.
-  static constexpr std::string_view nested_variable = "TESSERA_TOKEN_COMMAND";
-
-  static token_set run(const flow_context& ctx, std::error_code& ec) {
-    const auto& cmd = ctx.settings.command;
-    if (cmd.empty() || cmd.front().empty()) {
-      ec = error::client_config_invalid;
-      ctx.log("ExternalCommand needs a command");
-      return {};
-    }
-    ctx.log("running the token command " + cmd.front());
-    std::string out;
-    int status = -1;
-    if (!execute(cmd, ctx.settings.command_timeout, out, status)) {
-      ec = error::external_command_failed;
-      ctx.log("the token command could not run, printed too much or timed out");
-      return {};
-    }
-    if (status != 0) {
-      ec = error::external_command_failed;
-      ctx.log("the token command exited with status " + std::to_string(status));
-      return {};
-    }
-    const auto first = out.find_first_not_of(" \t\r\n");
-    const auto last = out.find_last_not_of(" \t\r\n");
-    std::string token = first == std::string::npos ? std::string{} : out.substr(first, last - first + 1);
-    bool ok = !token.empty() && token.size() <= max_token_size;
-    for (char c : token) ok = ok && c > 0x20 && c < 0x7f;
-    if (!ok) {
-      ec = error::external_command_failed;
-      ctx.log("the token command printed no single-line token");
-      return {};
-    }
-    token_set t;
-    t.access_token = std::move(token);
-    t.obtained_at = ctx.now();
-    if (auto exp = detail::unverified_exp(t.access_token); exp > 0) t.expires_at = from_unix_seconds(exp);
-    return t;
-  }
-
- private:
-  static bool execute(const std::vector<std::string>& cmd, std::chrono::milliseconds timeout, std::string& out,
-                      int& status) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    std::vector<char*> argv;
-    for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    // The environment, plus the marker a token command can check to refuse to call back into
-    // a flow that would run it again (tessera-client does: no fork bomb through a config that
-    // names tessera-client as its own command).
-    std::vector<std::string> env_store;
-    for (char** e = environ; e && *e; ++e)
-      if (!std::string_view(*e).starts_with(std::string(nested_variable) + "=")) env_store.emplace_back(*e);
-    env_store.push_back(std::string(nested_variable) + "=1");
-    std::vector<char*> envp;
-    for (auto& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    const int r = ::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(fds[1]);
-    if (r != 0) {
-      ::close(fds[0]);
-      return false;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool ok = true;
-    char buf[4096];
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        ok = false;
-        break;
-      }
-      pollfd p{fds[0], POLLIN, 0};
-      const int pr = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
-      if (pr < 0 && errno != EINTR) {
-        ok = false;
-        break;
-      }
-      if (pr <= 0) continue;
-      const auto n = ::read(fds[0], buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      if (out.size() + static_cast<std::size_t>(n) > max_token_size + 1024) {
-        ok = false;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fds[0]);
-    // A command that closed its stdout may still run: wait for it until the deadline only.
-    int ws = 0;
-    for (;;) {
-      if (!ok) {
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
-        }
-        break;
-      }
-      const pid_t w = ::waitpid(pid, &ws, WNOHANG);
-      if (w == pid) break;
-      if (w < 0 && errno != EINTR) break;
-      if (std::chrono::steady_clock::now() >= deadline) ok = false;
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-    return ok;
-  }
-};
-
-static_assert(token_flow<external_command>);
-
-}  // namespace tessera::client::flow
-
-#endif
-// ---- end tessera/client/flows/external_command.hpp ----
-// ---- begin tessera/client/flows/pkce.hpp ----
-// tessera — client/flows/pkce.hpp: a person's token through their browser — authorization code
-// with PKCE (RFC 7636) and a loopback redirect (RFC 8252), as flytectl and pyflyte log in.
-//
-//  1. Listen on the redirect URI (transport/loopback_listener.hpp; `http://127.0.0.1:0/...`
-//     takes any free port).
-//  2. Build the authorization URL: `response_type=code`, `client_id`, `redirect_uri`, `scope`,
-//     a fresh random `state` and `nonce` (32 bytes each), `code_challenge` = S256 of a fresh
-//     43-character verifier, `audience` when there is one. Hand it to
-//     `interaction::authorization_url` (print it, open a browser).
-//  3. Wait for the browser (`pkce_settings::timeout`; `authorization_timeout` when it passes).
-//     A redirect whose `state` is not this login's is answered with an error page and the wait
-//     goes on — a page that guesses the port cannot end the login; if none with the right
-//     state comes, the error is `authorization_response_state_mismatch` rather than a timeout.
-//     With the right state: an `iss` other than the metadata's issuer — or none when the
-//     metadata promises one (RFC 9207) — is `authorization_response_issuer_mismatch`, checked
-//     first; then `error=...` ends it with the server's condition (the page says so); no `code` is
-//     `authorization_response_code_missing`. The browser always gets a short page that says
-//     what happened and that the window may be closed.
-//  4. Exchange the code with the verifier at the token endpoint.
-#ifndef TESSERA_CLIENT_FLOWS_PKCE_HPP
-#define TESSERA_CLIENT_FLOWS_PKCE_HPP
-
-// ---- begin tessera/crypto/compare.hpp ----
-// tessera — crypto/compare.hpp: the one comparator for secrets, MACs, PKCE verifiers, state
-// and hashes of codes. It takes time independent of where the inputs differ (CRYPTO_memcmp);
-// a length difference is not secret (lengths are public in every protocol we speak).
-#ifndef TESSERA_CRYPTO_COMPARE_HPP
-#define TESSERA_CRYPTO_COMPARE_HPP
-
-#include <openssl/crypto.h>
-
-#include <span>
-#include <string_view>
-
-namespace tessera::crypto {
-
-inline bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsigned char> b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-}  // namespace tessera::crypto
-
-#endif
-// ---- end tessera/crypto/compare.hpp ----
-// ---- begin tessera/crypto/pkce.hpp ----
-// tessera — crypto/pkce.hpp
-//
-// Proof Key for Code Exchange, RFC 7636, S256 only (RFC 9700 §2.1.1: `plain` gives no
-// protection once the authorization request leaks; docs/security.md row 6).
-//
-//   verifier  = 43..128 characters of [A-Z a-z 0-9 - . _ ~]             (§4.1)
-//   challenge = BASE64URL(SHA256(ASCII(verifier))), exactly 43 chars     (§4.2)
-//   method    = "S256"; "plain" and anything else are refused             (§4.3, §4.2)
-//
-// Failure modes (all `tessera::error`, mapped to the wire codes of RFC 7636 §4.4.1 / §4.6):
-//   pkce_method_unsupported  — method is not exactly "S256" (absent means "plain", §4.3)
-//   pkce_challenge_malformed — challenge is not 43 canonical base64url characters
-//   pkce_verifier_malformed  — verifier breaks the §4.1 syntax
-//   pkce_verifier_mismatch   — SHA-256 of the verifier is not the challenge (constant-time)
-#ifndef TESSERA_CRYPTO_PKCE_HPP
-#define TESSERA_CRYPTO_PKCE_HPP
-
-
-#include <array>
-#include <cstddef>
-#include <string>
-#include <string_view>
-
-namespace tessera::crypto::pkce {
-
-inline constexpr std::size_t verifier_min_size = 43;
-inline constexpr std::size_t verifier_max_size = 128;
-inline constexpr std::size_t s256_challenge_size = 43;  // base64url of 32 bytes, unpadded
-
-/// The only transformation tessera supports.
-enum class method { s256 };
-
-/// The `code_challenge_method` value for a method (for metadata and client requests).
-constexpr std::string_view method_name(method) noexcept { return "S256"; }
-
-/// Parses `code_challenge_method`. Only "S256" (case-sensitive, §4.3) is accepted; an empty
-/// string stands for an absent parameter, which §4.3 defines as "plain", and fails too.
-inline method parse_method(std::string_view name, std::error_code& ec) noexcept {
-  ec = name == "S256" ? std::error_code{} : std::error_code(error::pkce_method_unsupported);
-  return method::s256;
-}
-inline method parse_method(std::string_view name) {
-  std::error_code ec;
-  auto m = parse_method(name, ec);
-  tessera::detail::throw_if(ec);
-  return m;
-}
-
-namespace detail {
-constexpr bool is_unreserved(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-}  // namespace detail
-
-/// `pkce_verifier_malformed` unless `verifier` is 43..128 unreserved characters (§4.1).
-inline void check_verifier(std::string_view verifier, std::error_code& ec) noexcept {
-  ec = {};
-  if (verifier.size() < verifier_min_size || verifier.size() > verifier_max_size) {
-    ec = error::pkce_verifier_malformed;
-    return;
-  }
-  for (char c : verifier)
-    if (!detail::is_unreserved(c)) {
-      ec = error::pkce_verifier_malformed;
-      return;
-    }
-}
-inline void check_verifier(std::string_view verifier) {
-  std::error_code ec;
-  check_verifier(verifier, ec);
-  tessera::detail::throw_if(ec);
-}
-
-/// `pkce_challenge_malformed` unless `challenge` could be an S256 challenge: exactly 43
-/// base64url characters that decode to 32 bytes with zero trailing bits. Checked at the
-/// authorization endpoint, so a request that can never be redeemed is refused up front.
-inline void check_s256_challenge(std::string_view challenge, std::error_code& ec) noexcept {
-  ec = {};
-  if (challenge.size() != s256_challenge_size) {
-    ec = error::pkce_challenge_malformed;
-    return;
-  }
-  std::array<unsigned char, 32> raw;
-  if (crypto::detail::decode_unpadded(challenge, raw.data(), crypto::detail::base64url_table))
-    ec = error::pkce_challenge_malformed;
-}
-inline void check_s256_challenge(std::string_view challenge) {
-  std::error_code ec;
-  check_s256_challenge(challenge, ec);
-  tessera::detail::throw_if(ec);
-}
-
-/// A fresh verifier: 32 random bytes as 43 base64url characters (256 bits, §7.1 asks ≥ 256).
-inline std::string make_verifier(std::error_code& ec) {
-  std::array<unsigned char, 32> raw;
-  random_bytes(raw, ec);
-  return ec ? std::string{} : base64url_encode(raw);
-}
-inline std::string make_verifier() { return random_token<32>(); }
-
-/// BASE64URL(SHA256(verifier)) (§4.2). Does not check the verifier's syntax.
-inline std::string s256_challenge(std::string_view verifier, std::error_code& ec) {
-  auto d = sha256(verifier, ec);
-  return ec ? std::string{} : base64url_encode(d);
-}
-inline std::string s256_challenge(std::string_view verifier) { return base64url_encode(sha256(verifier)); }
-
-/// The token endpoint's check (§4.6): the verifier must be well-formed and its S256
-/// transformation must equal the stored challenge, compared in constant time. Returns true
-/// on a match; otherwise false with `pkce_verifier_malformed` or `pkce_verifier_mismatch`.
-inline bool verify_s256(std::string_view verifier, std::string_view challenge, std::error_code& ec) noexcept try {
-  check_verifier(verifier, ec);
-  if (ec) return false;
-  auto expected = s256_challenge(verifier, ec);
-  if (ec) return false;
-  if (!constant_time_equal(expected, challenge)) {
-    ec = error::pkce_verifier_mismatch;
-    return false;
-  }
-  return true;
-} catch (...) {  // allocation failure
-  ec = error::crypto_failure;
-  return false;
-}
-/// As above, but a malformed or wrong verifier is an ordinary `false`; throws only when
-/// the hash itself cannot be computed.
-inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
-  std::error_code ec;
-  bool ok = verify_s256(verifier, challenge, ec);
-  if (ec && ec != error::pkce_verifier_mismatch && ec != error::pkce_verifier_malformed) tessera::detail::throw_error(ec);
-  return ok;
-}
-
-}  // namespace tessera::crypto::pkce
-
-#endif
-// ---- end tessera/crypto/pkce.hpp ----
-// ---- begin tessera/identity/html.hpp ----
-// tessera — identity/html.hpp
-//
-// The HTML every browser-facing page of a deployment is built from: the login form, the
-// identity layer's error pages, and the authorization server's device, consent and error
-// pages. One page shell, one fixed stylesheet, so every page looks the same and one
-// Content-Security-Policy (`page_csp`) covers them all. No JavaScript anywhere.
-//
-// Escaping: every interpolated value goes through `html_escape` (text and double-quoted
-// attribute values alike), so a user name, a client id or a redirect URL can never close an
-// attribute or open a tag. `render_page` takes its body as HTML the caller built that way.
-//
-// Styles: the only style is one inline `<style>` block (`page_style`); `page_style_hash()`
-// is its CSP hash source (`'sha256-…'`, computed once), so the CSP needs no 'unsafe-inline'.
-// Pages never contain a password, a session id or a store error; a CSRF token appears only in
-// its hidden field, where the double-submit check needs it.
-#ifndef TESSERA_IDENTITY_HTML_HPP
-#define TESSERA_IDENTITY_HTML_HPP
-
-
-#include <span>
-#include <string>
-#include <string_view>
-
-namespace tessera::identity {
-
-/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
-inline void html_escape_append(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&#39;"); break;
-      default: out.push_back(c);
-    }
-  }
-}
-inline std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  html_escape_append(out, s);
-  return out;
-}
-
-/// The pages' one inline style block (its exact text is hashed into the CSP). `.actions`
-/// lays out several buttons side by side (Approve / Deny); `.code` shows a user code.
-inline constexpr std::string_view page_style =
-    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
-    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
-    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
-    "h1{font-size:1.4rem;margin:0 0 1rem}"
-    "label{display:block;margin:.8rem 0 .3rem}"
-    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
-    "input[type=checkbox]{width:auto;margin-right:.4rem}"
-    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
-    ".actions{display:flex;gap:.6rem}"
-    ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
-    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
-
-/// `'sha256-<base64>'`: the CSP source that allows exactly `page_style`.
-inline const std::string& page_style_hash() {
-  static const std::string h = [] {
-    auto d = crypto::sha256(page_style);
-    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
-  }();
-  return h;
-}
-
-/// The Content-Security-Policy of every page: nothing loads or runs but the one style block;
-/// forms may post only to this origin and to `form_action_sources` (a space-separated list —
-/// browsers apply `form-action` to the redirects after a POST, so where a login or consent
-/// ends must be there); no framing; no `<base>`.
-inline std::string page_csp(std::string_view form_action_sources = {}) {
-  std::string csp = "default-src 'none'; style-src ";
-  csp.append(page_style_hash());
-  csp.append("; form-action 'self'");
-  if (!form_action_sources.empty()) csp.append(" ").append(form_action_sources);
-  csp.append("; frame-ancestors 'none'; base-uri 'none'");
-  return csp;
-}
-
-/// A whole page: `title` (escaped) as `<title>` and heading, then `body_html` as given.
-inline std::string render_page(std::string_view title, std::string_view body_html) {
-  std::string out;
-  out.reserve(1024 + page_style.size() + body_html.size());
-  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
-  html_escape_append(out, title);
-  out.append("</title>\n<style>").append(page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
-  html_escape_append(out, title);
-  out.append("</h1>\n").append(body_html).append("</main>\n</body>\n</html>\n");
-  return out;
-}
-
-/// `<p>text</p>` (escaped); with `alert`, the notice style and `role="alert"`.
-inline void paragraph_append(std::string& out, std::string_view text, bool alert = false) {
-  out.append(alert ? "<p class=\"error\" role=\"alert\">" : "<p>");
-  html_escape_append(out, text);
-  out.append("</p>\n");
-}
-
-/// A page that explains a refused request in fixed words (never echoing the input).
-inline std::string render_error_page(std::string_view title, std::string_view text) {
-  std::string body;
-  paragraph_append(body, text);
-  return render_page(title, body);
-}
-
-}  // namespace tessera::identity
-
-#endif
-// ---- end tessera/identity/html.hpp ----
-// ---- begin tessera/transport/loopback_listener.hpp ----
-// tessera — transport/loopback_listener.hpp: the one-shot HTTP listener a native app's login
-// returns to (RFC 8252 §7.3): the browser is redirected to `http://localhost:53593/callback?...`
-// and this answers it.
-//
-//     std::error_code ec;
-//     transport::loopback_listener l("http://127.0.0.1:0/callback", ec);   // any free port
-//     // ... send the person to the authorization URL with redirect_uri = l.redirect_uri() ...
-//     l.serve(std::chrono::minutes(2), [](const request& req, response& res) {
-//       res = make_response(req, status::ok, "<p>You may close this window.</p>", "text/html");
-//       return true;                                                    // done
-//     }, ec);                                                           // ec = timeout: nobody came
-//
-// Contract:
-//  * Only loopback: the host must be `127.0.0.1`, `[::1]` or `localhost` (then both 127.0.0.1
-//    and ::1 are bound where available, as a browser may try either). Anything else is
-//    `url_invalid`; a port already taken is the bind error (`address_in_use`).
-//  * Port 0 binds any free port (for the IP literals only: a `localhost` redirect must be
-//    registered with its port); `redirect_uri()` then names the real one.
-//  * `serve` runs on the calling thread. Requests for the redirect's path go to `handle`, which
-//    fills the response and says whether the wait is over; other paths are answered 404 and do
-//    not end it. Connections are served one request each (`Connection: close`); a connection
-//    that sends no complete request within 10 s, or a request over 16 KiB, is dropped, at most
-//    64 are open at once, and accept errors (out of descriptors) do not stop the listening — a
-//    browser's idle speculative connections or a local flood cannot hold the listener up.
-//    Its sockets are close-on-exec: a browser started meanwhile does not inherit the port.
-//  * `serve` returns when `handle` says done (after the answer is written), or with
-//    `error::timeout` when `timeout` passes first.
-#ifndef TESSERA_TRANSPORT_LOOPBACK_LISTENER_HPP
-#define TESSERA_TRANSPORT_LOOPBACK_LISTENER_HPP
-
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
-
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <fcntl.h>
-
-namespace tessera::transport {
-
-class loopback_listener {
- public:
-  using handler = std::function<bool(const request&, response&)>;
-
-  loopback_listener(std::string_view redirect_uri, std::error_code& ec) {
-    ec = {};
-    auto u = boost::urls::parse_absolute_uri(redirect_uri);
-    if (!u || u->scheme() != "http" || u->has_userinfo() || u->has_fragment()) {
-      ec = error::url_invalid;
-      return;
-    }
-    namespace ip = boost::asio::ip;
-    std::vector<ip::address> addresses;
-    const bool named = u->host_type() == boost::urls::host_type::name &&
-                       tessera::detail::iequals_ascii(u->encoded_host(), "localhost");
-    if (named) {
-      addresses = {ip::make_address("127.0.0.1"), ip::make_address("::1")};
-    } else if (u->host_type() == boost::urls::host_type::ipv4 && u->host_ipv4_address().is_loopback()) {
-      addresses = {ip::make_address_v4(u->host_ipv4_address().to_bytes())};
-    } else if (u->host_type() == boost::urls::host_type::ipv6 && u->host_ipv6_address().is_loopback()) {
-      addresses = {ip::make_address_v6(u->host_ipv6_address().to_bytes())};
-    } else {
-      ec = error::url_invalid;
-      return;
-    }
-    unsigned port = 0;
-    if (u->has_port()) {
-      if (u->port_number() == 0 && u->port() != "0") {
-        ec = error::url_invalid;
-        return;
-      }
-      port = u->port_number();
-    } else {
-      port = 80;
-    }
-    if (port == 0 && named) {  // a name's redirect is registered with its port
-      ec = error::url_invalid;
-      return;
-    }
-    path_ = u->encoded_path().empty() ? std::string("/") : std::string(u->encoded_path());
-    for (std::size_t i = 0; i < addresses.size(); ++i) {
-      auto a = std::make_unique<ip::tcp::acceptor>(ioc_);
-      boost::system::error_code bec;
-      ip::tcp::endpoint ep(addresses[i], static_cast<unsigned short>(port));
-      a->open(ep.protocol(), bec);
-      if (!bec && ep.address().is_v6()) a->set_option(ip::v6_only(true), bec);
-      if (!bec) a->set_option(ip::tcp::acceptor::reuse_address(true), bec);
-      if (!bec) a->bind(ep, bec);
-      if (!bec) a->listen(16, bec);
-      if (bec) {
-        // ::1 may be missing (IPv6 off, no such address); the first address must work, and a
-        // port another program holds on ::1 is an error: that program would get the redirect.
-        if (i == 0 || (bec != boost::asio::error::address_family_not_supported &&
-                       bec != boost::system::errc::address_not_available)) {
-          ec = bec;
-          return;
-        }
-        continue;
-      }
-      close_on_exec(a->native_handle());  // a browser started from here must not inherit it
-      if (port == 0) port = a->local_endpoint().port();
-      acceptors_.push_back(std::move(a));
-    }
-    boost::urls::url out(*u);
-    out.set_port_number(static_cast<std::uint16_t>(port));
-    redirect_uri_ = std::string(out.buffer());
-  }
-
-  loopback_listener(const loopback_listener&) = delete;
-  loopback_listener& operator=(const loopback_listener&) = delete;
-
-  /// The redirect URI, with the port actually bound.
-  const std::string& redirect_uri() const noexcept { return redirect_uri_; }
-  /// The path requests must have to reach `handle`.
-  const std::string& path() const noexcept { return path_; }
-
-  void serve(std::chrono::milliseconds timeout, const handler& handle, std::error_code& ec) {
-    ec = {};
-    done_ = false;
-    handler_ = handle;
-    for (auto& a : acceptors_) accept(*a);
-    ioc_.restart();
-    ioc_.run_for(timeout);
-    if (!done_) {
-      ec = error::timeout;
-      // Drop whatever is still open; the next serve starts clean.
-      for (auto& a : acceptors_) {
-        boost::system::error_code ignored;
-        a->cancel(ignored);
-      }
-      ioc_.restart();
-      ioc_.poll();
-    }
-  }
-
- private:
-  struct connection {
-    connection(boost::asio::ip::tcp::socket s, std::size_t& count) : stream(std::move(s)), open(count) {}
-    ~connection() { --open; }
-    connection(const connection&) = delete;
-    connection& operator=(const connection&) = delete;
-    boost::beast::tcp_stream stream;
-    std::size_t& open;
-    boost::beast::flat_buffer buffer;
-    http::request_parser<http::string_body> parser;
-    response res;
-  };
-
-  static void close_on_exec(int fd) noexcept {
-    if (const int flags = ::fcntl(fd, F_GETFD); flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-  }
-
-  void accept(boost::asio::ip::tcp::acceptor& a) {
-    a.async_accept([this, &a](boost::system::error_code bec, boost::asio::ip::tcp::socket s) {
-      if (done_ || bec == boost::asio::error::operation_aborted) return;
-      if (bec) {
-        // Out of descriptors (a local flood) or a connection reset before accept: keep listening,
-        // after a pause so a persistent error does not spin.
-        auto t = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(50));
-        t->async_wait([this, &a, t](boost::system::error_code) {
-          if (!done_) accept(a);
-        });
-        return;
-      }
-      close_on_exec(s.native_handle());
-      if (open_ >= max_connections) {  // each lives at most 10 s; beyond the cap, new ones are dropped
-        boost::system::error_code ignored;
-        s.close(ignored);
-        accept(a);
-        return;
-      }
-      ++open_;
-      auto c = std::make_shared<connection>(std::move(s), open_);
-      c->parser.header_limit(16 * 1024);
-      c->parser.body_limit(16 * 1024);
-      c->stream.expires_after(std::chrono::seconds(10));
-      http::async_read(c->stream, c->buffer, c->parser, [this, c](boost::system::error_code rec, std::size_t) {
-        if (rec || done_) return;
-        const request& req = c->parser.get();
-        bool finished = false;
-        if (target_path(req.target()) == path_) {
-          finished = handler_(req, c->res);
-        } else {
-          c->res = make_response(req, http::status::not_found, "not found\n", "text/plain");
-        }
-        c->res.keep_alive(false);
-        c->res.prepare_payload();
-        c->stream.expires_after(std::chrono::seconds(10));
-        http::async_write(c->stream, c->res, [this, c, finished](boost::system::error_code, std::size_t) {
-          boost::system::error_code ignored;
-          c->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-          if (finished) {
-            done_ = true;
-            ioc_.stop();
-          }
-        });
-      });
-      accept(a);
-    });
-  }
-
-  std::size_t open_ = 0;  // before ioc_: the connections its destructor drops still count down
-  boost::asio::io_context ioc_{1};
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  std::string path_;
-  std::string redirect_uri_;
-  handler handler_;
-  bool done_ = false;
-  static constexpr std::size_t max_connections = 64;
-};
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/loopback_listener.hpp ----
-
-#include <boost/url/url.hpp>
-
-namespace tessera::client::flow {
-
-struct pkce {
-  static constexpr auth_type type = auth_type::pkce;
-  static constexpr bool needs_server = true;
-  /// Flyte's default redirect.
-  static constexpr std::string_view default_redirect_uri = "http://localhost:53593/callback";
-
-  static token_set run(const flow_context& ctx, std::error_code& ec) {
-    const auto& md = ctx.server.metadata;
-    if (md.authorization_endpoint.empty()) {
-      ec = error::server_metadata_incomplete;
-      ctx.log("the server's metadata names no authorization_endpoint");
-      return {};
-    }
-    const std::string client_id = ctx.client_id();
-    if (client_id.empty()) {
-      ec = error::client_config_invalid;
-      ctx.log("no client id: set clientId, or use a server that advertises one at /config/v1/flyte_client");
-      return {};
-    }
-    std::string redirect = ctx.settings.pkce.redirect_uri;
-    if (redirect.empty() && ctx.server.flyte) redirect = ctx.server.flyte->redirect_uri;
-    if (redirect.empty()) redirect = default_redirect_uri;
-    transport::loopback_listener listener(redirect, ec);
-    if (ec) {
-      ctx.log("cannot listen on " + redirect + ": " + ec.message());
-      return {};
-    }
-    const std::string state = crypto::random_token<32>();
-    const std::string nonce = crypto::random_token<32>();
-    const std::string verifier = crypto::pkce::make_verifier();
-
-    boost::urls::url url(md.authorization_endpoint);
-    auto params = url.params();
-    params.append({"response_type", "code"});
-    params.append({"client_id", client_id});
-    params.append({"redirect_uri", listener.redirect_uri()});
-    if (auto s = ctx.scope(); !s.empty()) params.append({"scope", s});
-    params.append({"state", state});
-    params.append({"nonce", nonce});
-    params.append({"code_challenge", crypto::pkce::s256_challenge(verifier)});
-    params.append({"code_challenge_method", "S256"});
-    if (auto a = ctx.audience(); !a.empty()) params.append({"audience", a});
-    ctx.log("waiting for the browser at " + listener.redirect_uri());
-    if (ctx.ui.authorization_url) ctx.ui.authorization_url(std::string(url.buffer()));
-
-    std::string code;
-    std::error_code outcome;
-    bool stray_state = false;
-    listener.serve(ctx.settings.pkce.timeout, [&](const transport::request& req, transport::response& res) {
-      std::error_code qec;
-      const std::string_view target(req.target().data(), req.target().size());
-      const auto q = target.find('?');
-      auto query = http::parse_query(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), qec);
-      auto get = [&](std::string_view name) { return std::string(query.get(name)); };
-      const std::string got_state = get("state");
-      if (qec || got_state.size() != state.size() || !crypto::constant_time_equal(got_state, state)) {
-        stray_state = true;
-        res = page(req, transport::http::status::bad_request, "This sign-in answer does not belong to the login in progress.",
-                   "It was ignored; the login is still waiting.");
-        return false;
-      }
-      // RFC 9207 first: an error from a mixed-up server is not this server's error.
-      const std::string iss = get("iss");
-      if ((!iss.empty() && iss != md.issuer) || (iss.empty() && md.authorization_response_iss_parameter_supported)) {
-        outcome = error::authorization_response_issuer_mismatch;
-        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
-                   "The answer came from another server than the one this login went to. You may close this window.");
-        return true;
-      }
-      if (auto e = get("error"); !e.empty()) {
-        const auto c = oauth::condition_from_wire(e);
-        outcome = c == condition::none ? std::error_code(error::peer_error_unrecognized) : oauth::make_peer_error(c);
-        if (ctx.description) *ctx.description = oauth::safe_description(get("error_description"));
-        res = page(req, transport::http::status::ok, "Sign-in was not completed.",
-                   "The server answered: " + oauth::safe_description(e) + ". You may close this window.");
-        return true;
-      }
-      code = get("code");
-      if (code.empty()) {
-        outcome = error::authorization_response_code_missing;
-        res = page(req, transport::http::status::bad_request, "Sign-in failed.",
-                   "The answer carried no authorization code. You may close this window.");
-        return true;
-      }
-      res = page(req, transport::http::status::ok, "Signed in.", "You may close this window and return to the terminal.");
-      return true;
-    }, ec);
-    if (ec == error::timeout) {
-      ec = stray_state ? error::authorization_response_state_mismatch : error::authorization_timeout;
-      return {};
-    }
-    if (ec) return {};
-    if (outcome) {
-      ec = outcome;
-      ctx.log("the authorization request ended: " + ec.message());
-      return {};
-    }
-    ctx.log("exchanging the authorization code at " + ctx.token_endpoint());
-    transport::form_fields form{{"grant_type", "authorization_code"},
-                                {"code", code},
-                                {"redirect_uri", listener.redirect_uri()},
-                                {"code_verifier", verifier}};
-    return ctx.token_request(ctx.token_endpoint(), std::move(form), ec);
-  }
-
- private:
-  static transport::response page(const transport::request& req, transport::http::status status, std::string_view title,
-                                   const std::string& text) {
-    // Only fixed text and the server's error code (already restricted to RFC 6749's
-    // characters) reach the page; escape anyway.
-    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + identity::html_escape(title) +
-                       "</title></head><body><h1>" + identity::html_escape(title) + "</h1><p>" + identity::html_escape(text) + "</p></body></html>\n";
-    auto res = transport::make_response(req, status, std::move(body), "text/html; charset=utf-8");
-    res.set(transport::http::field::cache_control, "no-store");
-    res.set("Referrer-Policy", "no-referrer");
-    res.set("Content-Security-Policy", "default-src 'none'");
-    return res;
-  }
-};
-
-static_assert(token_flow<pkce>);
-
-}  // namespace tessera::client::flow
-
-#endif
-// ---- end tessera/client/flows/pkce.hpp ----
-
-#endif
-// ---- end tessera/client.hpp ----
-// ---- begin tessera/crypto.hpp ----
-// tessera — crypto.hpp: random bytes, constant-time comparison, base64, SHA-2/HMAC,
-// AES-256-GCM sealing, bcrypt secret hashing, PKCE (include list only).
-#ifndef TESSERA_CRYPTO_HPP
-#define TESSERA_CRYPTO_HPP
-
-// ---- begin tessera/crypto/aead.hpp ----
-// tessera — crypto/aead.hpp
-//
-// Authenticated encryption with AES-256-GCM (NIST SP 800-38D) for values the server hands to
-// a browser and must get back unchanged: session cookies, the saved authorization request,
-// login state (docs/security.md row 16).
-//
-// Format of a sealed value:   nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
-//
-// * The nonce is 96 random bits per seal. With random nonces NIST SP 800-38D §8.3 bounds one
-//   key to 2^32 seals; rotate keys well before (a cookie key sealing 100 values a second
-//   reaches that in 1.3 years).
-// * Associated data is authenticated but not encrypted. Pass what the value is bound to — the
-//   cookie name, a purpose string — so a value sealed for one use cannot be replayed in
-//   another (a swapped cookie fails to open).
-// * Key rotation: a `sealer` holds a list of keys; it seals with the first and opens with any,
-//   so a new key can be introduced first and old cookies stay readable until they expire.
-//
-// Opening fails with `error::aead_open_failed` on any change to any byte, a wrong key, wrong
-// associated data, or a value shorter than nonce + tag; nothing about which check failed is
-// revealed. Keys are zeroized with OPENSSL_cleanse when the sealer is destroyed.
-#ifndef TESSERA_CRYPTO_AEAD_HPP
-#define TESSERA_CRYPTO_AEAD_HPP
-
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
-#include <array>
-#include <climits>
-#include <cstddef>
-#include <cstring>
-#include <initializer_list>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace tessera::crypto {
-
-inline constexpr std::size_t aead_key_size = 32;    // AES-256
-inline constexpr std::size_t aead_nonce_size = 12;  // 96 bits (SP 800-38D §8.2.2)
-inline constexpr std::size_t aead_tag_size = 16;    // 128 bits
-inline constexpr std::size_t aead_overhead = aead_nonce_size + aead_tag_size;
-
-namespace detail {
-
-inline const EVP_CIPHER* aes_256_gcm() noexcept {
-  static const cipher_ptr cipher{EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)};
-  return cipher.get();
-}
-
-// Key bytes that are wiped when they go away (including when a vector reallocates).
-struct aead_key_bytes {
-  std::array<unsigned char, aead_key_size> bytes{};
-  aead_key_bytes() = default;
-  aead_key_bytes(const aead_key_bytes&) = default;
-  aead_key_bytes& operator=(const aead_key_bytes&) = default;
-  ~aead_key_bytes() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
-};
-
-inline const unsigned char* bytes_of(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
-inline std::span<const unsigned char> as_key_span(std::string_view s) noexcept { return {bytes_of(s), s.size()}; }
-
-}  // namespace detail
-
-/// Seals and opens values with AES-256-GCM under one current key and any number of older
-/// keys. All member functions are const and safe to call from many threads at once.
-class sealer {
- public:
-  /// One key of exactly 32 bytes. Throws `tessera::system_error(aead_key_invalid)` otherwise.
-  explicit sealer(std::span<const unsigned char> key) { add_key(key); }
-  explicit sealer(std::string_view key) { add_key(detail::as_key_span(key)); }
-
-  /// Keys for rotation: the first seals, all open. The list must be non-empty and every key
-  /// 32 bytes, else `tessera::system_error(aead_key_invalid)`.
-  sealer(std::initializer_list<std::string_view> keys) : sealer(std::span(keys.begin(), keys.size())) {}
-  explicit sealer(std::span<const std::string_view> keys) {
-    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
-    keys_.reserve(keys.size());
-    for (auto k : keys) add_key(detail::as_key_span(k));
-  }
-  explicit sealer(std::span<const std::string> keys) {
-    if (keys.empty()) tessera::detail::throw_error(error::aead_key_invalid);
-    keys_.reserve(keys.size());
-    for (const auto& k : keys) add_key(detail::as_key_span(k));
-  }
-
-  /// Seals `plaintext` bound to `associated_data`: returns nonce ‖ ciphertext ‖ tag (raw
-  /// bytes). Fails with `random_failure` or `crypto_failure` (OpenSSL) and `input_too_large`
-  /// past 2^31 - 29 bytes; on failure returns an empty string.
-  std::string seal(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
-    ec = {};
-    if (plaintext.size() > static_cast<std::size_t>(INT_MAX) - aead_overhead || associated_data.size() > INT_MAX) {
-      ec = error::input_too_large;
-      return {};
-    }
-    std::string out(aead_overhead + plaintext.size(), '\0');
-    auto* o = reinterpret_cast<unsigned char*>(out.data());
-    random_bytes(std::span(o, aead_nonce_size), ec);
-    if (ec) return {};
-    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
-    int len = 0;
-    bool ok = ctx && detail::aes_256_gcm() &&
-              EVP_EncryptInit_ex2(ctx.get(), detail::aes_256_gcm(), keys_.front().bytes.data(), o, nullptr) == 1 &&
-              (associated_data.empty() ||
-               EVP_EncryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(associated_data), static_cast<int>(associated_data.size())) == 1) &&
-              (plaintext.empty() ||
-               EVP_EncryptUpdate(ctx.get(), o + aead_nonce_size, &len, detail::bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1) &&
-              EVP_EncryptFinal_ex(ctx.get(), o + aead_nonce_size + plaintext.size(), &len) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(aead_tag_size),
-                                  o + aead_nonce_size + plaintext.size()) == 1;
-    if (!ok) {
-      detail::clear_openssl_errors();
-      ec = error::crypto_failure;
-      return {};
-    }
-    return out;
-  }
-  std::string seal(std::string_view plaintext, std::string_view associated_data) const {
-    std::error_code ec;
-    auto s = seal(plaintext, associated_data, ec);
-    tessera::detail::throw_if(ec);
-    return s;
-  }
-
-  /// Opens a value made by `seal` with the same associated data, trying each key in order.
-  /// Fails with `aead_open_failed` (and returns an empty string) when no key authenticates it.
-  /// Never throws.
-  std::string open(std::string_view sealed, std::string_view associated_data, std::error_code& ec) const noexcept try {
-    ec = error::aead_open_failed;
-    if (sealed.size() < aead_overhead || sealed.size() > static_cast<std::size_t>(INT_MAX) ||
-        associated_data.size() > INT_MAX)
-      return {};
-    std::string out(sealed.size() - aead_overhead, '\0');
-    for (const auto& key : keys_) {
-      if (open_with(key, sealed, associated_data, out)) {
-        ec = {};
-        return out;
-      }
-    }
-    OPENSSL_cleanse(out.data(), out.size());
-    return {};
-  } catch (...) {  // std::bad_alloc: report it as a failed open, as documented
-    ec = error::aead_open_failed;
-    return {};
-  }
-  std::string open(std::string_view sealed, std::string_view associated_data) const {
-    std::error_code ec;
-    auto s = open(sealed, associated_data, ec);
-    tessera::detail::throw_if(ec);
-    return s;
-  }
-
-  /// `seal`, then unpadded base64url (RFC 4648 §5): safe in cookies, URLs and form fields.
-  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data, std::error_code& ec) const {
-    auto raw = seal(plaintext, associated_data, ec);
-    return ec ? std::string{} : base64url_encode(raw);
-  }
-  std::string seal_base64url(std::string_view plaintext, std::string_view associated_data) const {
-    return base64url_encode(seal(plaintext, associated_data));
-  }
-
-  /// Decodes base64url (strictly) and opens. Any decoding error is reported as
-  /// `aead_open_failed` too: to the caller, text that was not sealed by us is just forged.
-  std::string open_base64url(std::string_view text, std::string_view associated_data, std::error_code& ec) const noexcept try {
-    auto raw = base64url_decode(text, ec);
-    if (ec) {
-      ec = error::aead_open_failed;
-      return {};
-    }
-    return open(raw, associated_data, ec);
-  } catch (...) {
-    ec = error::aead_open_failed;
-    return {};
-  }
-  std::string open_base64url(std::string_view text, std::string_view associated_data) const {
-    std::error_code ec;
-    auto s = open_base64url(text, associated_data, ec);
-    tessera::detail::throw_if(ec);
-    return s;
-  }
-
-  /// Number of keys (1 + old keys still accepted for opening).
-  std::size_t key_count() const noexcept { return keys_.size(); }
-
- private:
-  void add_key(std::span<const unsigned char> k) {
-    if (k.size() != aead_key_size) tessera::detail::throw_error(error::aead_key_invalid);
-    std::memcpy(keys_.emplace_back().bytes.data(), k.data(), aead_key_size);
-  }
-
-  static bool open_with(const detail::aead_key_bytes& key, std::string_view sealed, std::string_view ad, std::string& out) noexcept {
-    const auto* in = detail::bytes_of(sealed);
-    const std::size_t n = sealed.size() - aead_overhead;
-    auto* o = reinterpret_cast<unsigned char*>(out.data());
-    // The tag is const in our input; OpenSSL's ctrl takes a non-const pointer but only reads.
-    std::array<unsigned char, aead_tag_size> tag;
-    std::memcpy(tag.data(), in + aead_nonce_size + n, aead_tag_size);
-    detail::cipher_ctx_ptr ctx{EVP_CIPHER_CTX_new()};
-    int len = 0;
-    unsigned char final_block[16];
-    bool ok = ctx && detail::aes_256_gcm() &&
-              EVP_DecryptInit_ex2(ctx.get(), detail::aes_256_gcm(), key.bytes.data(), in, nullptr) == 1 &&
-              (ad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len, detail::bytes_of(ad), static_cast<int>(ad.size())) == 1) &&
-              (n == 0 || EVP_DecryptUpdate(ctx.get(), o, &len, in + aead_nonce_size, static_cast<int>(n)) == 1) &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(aead_tag_size), tag.data()) == 1 &&
-              EVP_DecryptFinal_ex(ctx.get(), final_block, &len) == 1;  // verifies the tag
-    if (!ok) detail::clear_openssl_errors();
-    return ok;
-  }
-
-  std::vector<detail::aead_key_bytes> keys_;
-};
-
-}  // namespace tessera::crypto
-
-#endif
-// ---- end tessera/crypto/aead.hpp ----
-// ---- begin tessera/crypto/failure_rate_limiter.hpp ----
-// tessera — crypto/failure_rate_limiter.hpp
-//
-// Limits failed authentications per key, with growing delays (docs/security.md row 19: secret
-// guessing and CPU exhaustion by bcrypt). The callers decide what a key is; the ones tessera
-// ships count failures per (who, peer address) pair and per address, so that a stranger's
-// failures cost the stranger's address, never the account everywhere:
-//
-//     auto pair = by_pair.reserve(failure_rate_limiter::pair_key(id, addr), now);
-//     if (!pair) -> 429, Retry-After: pair.retry_after()         (no bcrypt run)
-//     auto a = by_address.reserve(addr, now);
-//     if (!a) -> 429, Retry-After: a.retry_after()                (pair's reservation returns)
-//     if (verify(...)) { pair.refund(); a.refund(); by_pair.record_success(pair key); }
-//     else             { pair.fail(now); a.fail(now); }
-//
-// Reserve before the check, settle after it. A reservation holds one of the key's attempts
-// while bcrypt runs, so N concurrent wrong secrets run at most `burst` checks, not N: the
-// check-then-record gap, where every request passes the limiter before the first failure is
-// recorded, is closed. `refund` (the secret was right) gives the attempt back and counts
-// nothing; `fail` counts one failure; a reservation dropped unsettled is refunded.
-//
-// Delays. A key may fail `burst` times back to back. The failure that reaches the burst earns
-// a delay of `refill_interval`; each further failure doubles it, up to `max_delay` (zero:
-// `refill_interval`, i.e. no growth — after the burst one attempt per interval). While a key
-// waits out its delay every attempt is refused without a check and changes nothing, so
-// hammering a refused key does not lengthen its wait: it stays refused at most `max_delay`
-// after its last counted failure. One failure is forgiven per `max_delay` (or
-// `refill_interval`) without failures, so a key that stops failing gets its burst back, and a
-// key that goes on failing at the rate it is allowed stays at the longest delay.
-// While one attempt past the burst is in flight (reserved, not settled), the key's other
-// attempts are refused too: one attempt per delay, even concurrently.
-//
-// `burst` may be lowered for one call (`reserve(key, now, burst)`): a caller that sees one
-// account failing from many addresses gives each address fewer free attempts (one) while the
-// attack lasts, without refusing an address that has not failed.
-//
-// Memory is bounded: keys are stored as a 128-bit keyed MAC (random per process) of the key
-// string — constant size, and attacker-chosen keys cannot collide into one hash bucket. An
-// entry whose failures have all been forgiven and which holds no reservation is equivalent to
-// no entry and is dropped. When `max_keys` are held, such entries are swept; if none is, the
-// entry closest to being forgiven goes. Both are O(max_keys) and happen only when a new key
-// reserves or fails.
-//
-// Addresses: `address_key` limits an IPv6 peer by its /64 (one subscriber's usual allocation:
-// otherwise an attacker walks through 2^64 addresses of their own) and an IPv4-mapped IPv6
-// address as the IPv4 address. Behind a reverse proxy or load balancer that does not preserve
-// the client's address, every request has the proxy's address: per-address limits then apply
-// to everyone at once and per-(account, address) limits become per account. Make the peer
-// address real (TCP passthrough, or tessera's transport facing clients), or raise or switch
-// off the per-address limits in the settings and limit per client address at the proxy.
-//
-// Thread-safe (one mutex; the MAC is computed outside it). Time comes from the caller.
-#ifndef TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
-#define TESSERA_CRYPTO_FAILURE_RATE_LIMITER_HPP
-
 
 #include <openssl/crypto.h>
 
@@ -5912,6 +1963,145 @@ inline failure_rate_limiter::reservation failure_rate_limiter::reserve(std::stri
 
 #endif
 // ---- end tessera/crypto/failure_rate_limiter.hpp ----
+// ---- begin tessera/crypto/pkce.hpp ----
+// tessera — crypto/pkce.hpp
+//
+// Proof Key for Code Exchange, RFC 7636, S256 only (RFC 9700 §2.1.1: `plain` gives no
+// protection once the authorization request leaks; docs/security.md row 6).
+//
+//   verifier  = 43..128 characters of [A-Z a-z 0-9 - . _ ~]             (§4.1)
+//   challenge = BASE64URL(SHA256(ASCII(verifier))), exactly 43 chars     (§4.2)
+//   method    = "S256"; "plain" and anything else are refused             (§4.3, §4.2)
+//
+// Failure modes (all `tessera::error`, mapped to the wire codes of RFC 7636 §4.4.1 / §4.6):
+//   pkce_method_unsupported  — method is not exactly "S256" (absent means "plain", §4.3)
+//   pkce_challenge_malformed — challenge is not 43 canonical base64url characters
+//   pkce_verifier_malformed  — verifier breaks the §4.1 syntax
+//   pkce_verifier_mismatch   — SHA-256 of the verifier is not the challenge (constant-time)
+#ifndef TESSERA_CRYPTO_PKCE_HPP
+#define TESSERA_CRYPTO_PKCE_HPP
+
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tessera::crypto::pkce {
+
+inline constexpr std::size_t verifier_min_size = 43;
+inline constexpr std::size_t verifier_max_size = 128;
+inline constexpr std::size_t s256_challenge_size = 43;  // base64url of 32 bytes, unpadded
+
+/// The only transformation tessera supports.
+enum class method { s256 };
+
+/// The `code_challenge_method` value for a method (for metadata and client requests).
+constexpr std::string_view method_name(method) noexcept { return "S256"; }
+
+/// Parses `code_challenge_method`. Only "S256" (case-sensitive, §4.3) is accepted; an empty
+/// string stands for an absent parameter, which §4.3 defines as "plain", and fails too.
+inline method parse_method(std::string_view name, std::error_code& ec) noexcept {
+  ec = name == "S256" ? std::error_code{} : std::error_code(error::pkce_method_unsupported);
+  return method::s256;
+}
+inline method parse_method(std::string_view name) {
+  std::error_code ec;
+  auto m = parse_method(name, ec);
+  tessera::detail::throw_if(ec);
+  return m;
+}
+
+namespace detail {
+constexpr bool is_unreserved(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+}  // namespace detail
+
+/// `pkce_verifier_malformed` unless `verifier` is 43..128 unreserved characters (§4.1).
+inline void check_verifier(std::string_view verifier, std::error_code& ec) noexcept {
+  ec = {};
+  if (verifier.size() < verifier_min_size || verifier.size() > verifier_max_size) {
+    ec = error::pkce_verifier_malformed;
+    return;
+  }
+  for (char c : verifier)
+    if (!detail::is_unreserved(c)) {
+      ec = error::pkce_verifier_malformed;
+      return;
+    }
+}
+inline void check_verifier(std::string_view verifier) {
+  std::error_code ec;
+  check_verifier(verifier, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// `pkce_challenge_malformed` unless `challenge` could be an S256 challenge: exactly 43
+/// base64url characters that decode to 32 bytes with zero trailing bits. Checked at the
+/// authorization endpoint, so a request that can never be redeemed is refused up front.
+inline void check_s256_challenge(std::string_view challenge, std::error_code& ec) noexcept {
+  ec = {};
+  if (challenge.size() != s256_challenge_size) {
+    ec = error::pkce_challenge_malformed;
+    return;
+  }
+  std::array<unsigned char, 32> raw;
+  if (crypto::detail::decode_unpadded(challenge, raw.data(), crypto::detail::base64url_table))
+    ec = error::pkce_challenge_malformed;
+}
+inline void check_s256_challenge(std::string_view challenge) {
+  std::error_code ec;
+  check_s256_challenge(challenge, ec);
+  tessera::detail::throw_if(ec);
+}
+
+/// A fresh verifier: 32 random bytes as 43 base64url characters (256 bits, §7.1 asks ≥ 256).
+inline std::string make_verifier(std::error_code& ec) {
+  std::array<unsigned char, 32> raw;
+  random_bytes(raw, ec);
+  return ec ? std::string{} : base64url_encode(raw);
+}
+inline std::string make_verifier() { return random_token<32>(); }
+
+/// BASE64URL(SHA256(verifier)) (§4.2). Does not check the verifier's syntax.
+inline std::string s256_challenge(std::string_view verifier, std::error_code& ec) {
+  auto d = sha256(verifier, ec);
+  return ec ? std::string{} : base64url_encode(d);
+}
+inline std::string s256_challenge(std::string_view verifier) { return base64url_encode(sha256(verifier)); }
+
+/// The token endpoint's check (§4.6): the verifier must be well-formed and its S256
+/// transformation must equal the stored challenge, compared in constant time. Returns true
+/// on a match; otherwise false with `pkce_verifier_malformed` or `pkce_verifier_mismatch`.
+inline bool verify_s256(std::string_view verifier, std::string_view challenge, std::error_code& ec) noexcept try {
+  check_verifier(verifier, ec);
+  if (ec) return false;
+  auto expected = s256_challenge(verifier, ec);
+  if (ec) return false;
+  if (!constant_time_equal(expected, challenge)) {
+    ec = error::pkce_verifier_mismatch;
+    return false;
+  }
+  return true;
+} catch (...) {  // allocation failure
+  ec = error::crypto_failure;
+  return false;
+}
+/// As above, but a malformed or wrong verifier is an ordinary `false`; throws only when
+/// the hash itself cannot be computed.
+inline bool verify_s256(std::string_view verifier, std::string_view challenge) {
+  std::error_code ec;
+  bool ok = verify_s256(verifier, challenge, ec);
+  if (ec && ec != error::pkce_verifier_mismatch && ec != error::pkce_verifier_malformed) tessera::detail::throw_error(ec);
+  return ok;
+}
+
+}  // namespace tessera::crypto::pkce
+
+#endif
+// ---- end tessera/crypto/pkce.hpp ----
 // ---- begin tessera/crypto/secret_hash.hpp ----
 // tessera — crypto/secret_hash.hpp
 //
@@ -6422,6 +2612,391 @@ class verified_secret_cache {
 #ifndef TESSERA_HTTP_HPP
 #define TESSERA_HTTP_HPP
 
+// ---- begin tessera/http/basic_auth.hpp ----
+// tessera — http/basic_auth.hpp
+//
+// HTTP Basic client authentication as OAuth defines it (RFC 6749 §2.3.1): the client id and
+// secret are each form-urlencoded (Appendix B), joined with ':' and base64-encoded (RFC 7617):
+//
+//     Authorization: Basic base64( urlencode(client_id) ":" urlencode(client_secret) )
+//
+// Parsing is strict: the scheme is "Basic" (case-insensitive, RFC 9110 §11.1) followed by
+// one or more spaces and a padded standard base64 token68 that `crypto::base64_decode`
+// accepts; the decoded text is split on its *first* ':' (an encoded id cannot contain a raw
+// ':'), and both halves are form-decoded (so "%3A" in a secret is a ':' and '+' a space).
+// Everything else — other schemes, missing ':', an empty client id, bad base64 or bad
+// percent-encoding, control characters — fails with `authorization_header_malformed`
+// (→ invalid_client, 401: RFC 6749 §5.2). A header over `max_basic_header_size` fails with
+// `input_too_large`. Error messages never contain the credentials.
+//
+// Flyte's flytekit encodes only the secret (`quote(secret)`); ids are plain tokens in
+// practice, where encoding is the identity, so both forms decode the same.
+#ifndef TESSERA_HTTP_BASIC_AUTH_HPP
+#define TESSERA_HTTP_BASIC_AUTH_HPP
+
+// ---- begin tessera/detail/ascii.hpp ----
+// tessera — detail/ascii.hpp: ASCII case folding for protocol text.
+//
+// HTTP field values, URI schemes and hosts, cookie-name prefixes and auth schemes compare
+// case-insensitively in ASCII only (RFC 9110 §5.1, RFC 3986 §3.1, §3.2.2). These helpers fold
+// exactly 'A'-'Z' and nothing else: no locale (`std::tolower` follows the process locale and
+// is undefined for negative `char`s), no Unicode. Layers that include Beast may use
+// `boost::beast::iequals` instead; http/ and the layers below it use these.
+#ifndef TESSERA_DETAIL_ASCII_HPP
+#define TESSERA_DETAIL_ASCII_HPP
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tessera::detail {
+
+constexpr char to_lower_ascii(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// `s` with 'A'-'Z' lowered.
+inline std::string to_lower_ascii(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = to_lower_ascii(c);
+  return r;
+}
+
+/// Equal ignoring ASCII case.
+constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
+  return true;
+}
+
+/// `s` starts with `prefix`, ignoring ASCII case.
+constexpr bool istarts_with_ascii(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace tessera::detail
+
+#endif
+// ---- end tessera/detail/ascii.hpp ----
+// ---- begin tessera/http/form.hpp ----
+// tessera — http/form.hpp
+//
+// `application/x-www-form-urlencoded` bodies and query strings (RFC 6749 Appendix B; WHATWG
+// URL §5), parsed strictly into an ordered parameter list; the one encoder for building
+// redirects, form bodies and client requests (the transport client uses it too); and the one
+// check of a request's `Content-Type` (`is_form_content_type`).
+//
+// Parsing (`parse_form` for bodies, `parse_query` for the query of a request target, without
+// its '?'):
+//  * pairs are separated by '&'; empty pairs ("a=1&&b=2") are skipped; a pair without '='
+//    is a name with an empty value; an empty name ("=x") is malformed.
+//  * '+' is a space; '%' must be followed by two hex digits.
+//  * RFC 6749 Appendix A allows no control characters in any OAuth parameter (only HTAB, in
+//    passwords): a raw or decoded %x00-08 / %x0A-1F / %x7F is malformed — this keeps NUL, CR
+//    and LF away from C APIs, headers and logs downstream.
+//  * RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted"
+//    — by default empty values are dropped; "parameters MUST NOT be included more than once"
+//    — by default a repeated name fails with `parameter_duplicated`.
+//  * limits: input over `max_size` bytes or more than `max_parameters` pairs fail with
+//    `input_too_large` before any decoding work.
+// Errors: `form_malformed` (bodies) or `query_malformed` (queries), `parameter_duplicated`,
+// `input_too_large`. Error messages never contain parameter names or values.
+#ifndef TESSERA_HTTP_FORM_HPP
+#define TESSERA_HTTP_FORM_HPP
+
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::http {
+
+struct form_options {
+  std::size_t max_size = 32 * 1024;  // token requests with client assertions stay far below
+  std::size_t max_parameters = 64;
+  bool reject_duplicates = true;     // RFC 6749 §3.1
+  bool drop_empty_values = true;     // RFC 6749 §3.1
+};
+
+struct parameter {
+  std::string name;
+  std::string value;
+};
+
+/// An ordered list of decoded parameters. Lookup is by exact (case-sensitive) name and
+/// returns the first match; after a parse with the default options names are unique.
+class parameters {
+ public:
+  parameters() = default;
+  parameters(std::initializer_list<std::pair<std::string_view, std::string_view>> items) {
+    for (auto& [n, v] : items) add(n, v);
+  }
+
+  /// Appends a parameter (for building requests); no duplicate check.
+  void add(std::string_view name, std::string_view value) { items_.push_back({std::string(name), std::string(value)}); }
+
+  /// The value, or nullopt when absent.
+  std::optional<std::string_view> optional(std::string_view name) const noexcept {
+    for (const auto& p : items_)
+      if (p.name == name) return std::string_view(p.value);
+    return std::nullopt;
+  }
+  /// The value, or "" when absent — RFC 6749 §3.1 makes empty and absent the same.
+  std::string_view get(std::string_view name) const noexcept { return optional(name).value_or(std::string_view{}); }
+  bool contains(std::string_view name) const noexcept { return optional(name).has_value(); }
+
+  /// The value of a parameter the request must carry; `parameter_missing` when it is absent
+  /// or empty (then returns "").
+  std::string_view required(std::string_view name, std::error_code& ec) const noexcept {
+    auto v = get(name);
+    ec = v.empty() ? std::error_code(error::parameter_missing) : std::error_code{};
+    return v;
+  }
+  std::string_view required(std::string_view name) const {
+    std::error_code ec;
+    auto v = required(name, ec);
+    tessera::detail::throw_if(ec);
+    return v;
+  }
+
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+  auto begin() const noexcept { return items_.begin(); }
+  auto end() const noexcept { return items_.end(); }
+
+ private:
+  std::vector<parameter> items_;
+};
+
+namespace detail {
+
+constexpr int hex_value(char c) noexcept {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+constexpr bool is_forbidden_control(unsigned char c) noexcept { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+}  // namespace detail
+
+/// Decodes one form component ('+' → space, %XX → byte) into `out`. False when a '%' is not
+/// followed by two hex digits or a control character (other than HTAB) appears raw or decoded.
+inline bool form_decode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      c = ' ';
+    } else if (c == '%') {
+      if (in.size() - i < 3) return false;
+      int hi = detail::hex_value(in[i + 1]), lo = detail::hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (detail::is_forbidden_control(static_cast<unsigned char>(c))) return false;
+    out.push_back(c);
+  }
+  return true;
+}
+
+namespace detail {
+
+inline parameters parse_pairs(std::string_view in, const form_options& opts, error malformed, std::error_code& ec) {
+  ec = {};
+  parameters result;
+  if (in.size() > opts.max_size) return ec = error::input_too_large, parameters{};
+  std::size_t pairs = 0;
+  for (std::size_t pos = 0; pos <= in.size();) {
+    std::size_t amp = in.find('&', pos);
+    if (amp == std::string_view::npos) amp = in.size();
+    std::string_view pair = in.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (pair.empty()) continue;
+    if (++pairs > opts.max_parameters) return ec = error::input_too_large, parameters{};
+    std::size_t eq = pair.find('=');
+    std::string name, value;
+    if (eq == 0 || !form_decode(pair.substr(0, eq), name) ||
+        (eq != std::string_view::npos && !form_decode(pair.substr(eq + 1), value)))
+      return ec = malformed, parameters{};
+    if (opts.drop_empty_values && value.empty()) continue;
+    if (opts.reject_duplicates && result.contains(name)) return ec = error::parameter_duplicated, parameters{};
+    result.add(name, value);
+  }
+  return result;
+}
+
+}  // namespace detail
+
+/// Parses an `application/x-www-form-urlencoded` request body.
+inline parameters parse_form(std::string_view body, std::error_code& ec, const form_options& opts = {}) {
+  return detail::parse_pairs(body, opts, error::form_malformed, ec);
+}
+inline parameters parse_form(std::string_view body, const form_options& opts = {}) {
+  std::error_code ec;
+  auto p = parse_form(body, ec, opts);
+  tessera::detail::throw_if(ec);
+  return p;
+}
+
+/// Parses a query string (the part after '?', without it; stop at '#' before calling).
+inline parameters parse_query(std::string_view query, std::error_code& ec, const form_options& opts = {}) {
+  return detail::parse_pairs(query, opts, error::query_malformed, ec);
+}
+inline parameters parse_query(std::string_view query, const form_options& opts = {}) {
+  std::error_code ec;
+  auto p = parse_query(query, ec, opts);
+  tessera::detail::throw_if(ec);
+  return p;
+}
+
+/// Appends `s` form-encoded: ALPHA / DIGIT / "-" / "." / "_" / "~" kept, space as '+',
+/// every other byte as %XX (upper-case hex).
+///
+/// The kept set is RFC 3986's unreserved set (§2.3), not the WHATWG urlencoded set (which
+/// keeps '*' and encodes '~'). Every form decoder reads both the same (a decoder passes
+/// unencoded bytes through and decodes every %XX), so the choice only decides what goes on the
+/// wire; unreserved is the set that is plain data in every URI component — the query of a
+/// redirect, a form body and an HTTP Basic credential (RFC 6749 §2.3.1) alike — and it is what
+/// Flyte's side produces: Go's `url.QueryEscape` / `url.Values.Encode` (FlyteAdmin, flytectl,
+/// golang/oauth2) and Python's `urllib.parse.quote` (flytekit's client secret) keep '~' and
+/// encode '*'. So: `~` stays `~`, `*` becomes `%2A`.
+inline void form_encode_append(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0f]);
+    }
+  }
+}
+inline std::string form_encode_component(std::string_view s) {
+  std::string out;
+  form_encode_append(out, s);
+  return out;
+}
+
+/// Serializes parameters as `name=value&...` in order.
+inline std::string form_encode(const parameters& params) {
+  std::string out;
+  for (const auto& p : params) {
+    if (!out.empty()) out.push_back('&');
+    form_encode_append(out, p.name);
+    out.push_back('=');
+    form_encode_append(out, p.value);
+  }
+  return out;
+}
+
+/// Whether a `Content-Type` value is `application/x-www-form-urlencoded`: the media type
+/// compared case-insensitively (RFC 9110 §8.3.1), optional whitespace around it, any
+/// parameters after ';' ignored (`; charset=UTF-8`). The one check for form bodies, of the
+/// token endpoint and of browser forms alike.
+constexpr bool is_form_content_type(std::string_view content_type) noexcept {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return tessera::detail::iequals_ascii(media, "application/x-www-form-urlencoded");
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/form.hpp ----
+
+#include <openssl/crypto.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tessera::http {
+
+/// Generous for any real id and secret; bounds the work done for a hostile header.
+inline constexpr std::size_t max_basic_header_size = 4096;
+
+/// Decoded client credentials. Move-only; the secret is wiped from memory on destruction.
+struct basic_credentials {
+  std::string client_id;
+  std::string client_secret;
+
+  basic_credentials() = default;
+  basic_credentials(std::string id, std::string secret) : client_id(std::move(id)), client_secret(std::move(secret)) {}
+  basic_credentials(basic_credentials&&) noexcept = default;
+  basic_credentials& operator=(basic_credentials&& o) noexcept {
+    wipe();
+    client_id = std::move(o.client_id);
+    client_secret = std::move(o.client_secret);
+    return *this;
+  }
+  basic_credentials(const basic_credentials&) = delete;  // secrets are not copied around
+  basic_credentials& operator=(const basic_credentials&) = delete;
+  ~basic_credentials() { wipe(); }
+
+ private:
+  void wipe() noexcept {
+    if (!client_secret.empty()) OPENSSL_cleanse(client_secret.data(), client_secret.size());
+  }
+};
+
+/// True when the header value uses the Basic scheme (so a server can tell "malformed Basic"
+/// from "another scheme, e.g. Bearer, which is not client authentication").
+inline bool is_basic_authorization(std::string_view header_value) noexcept {
+  return header_value.size() > 6 && tessera::detail::iequals_ascii(header_value.substr(0, 5), "Basic") && header_value[5] == ' ';
+}
+
+/// Parses an `Authorization` header value carrying Basic client credentials.
+inline basic_credentials parse_basic_authorization(std::string_view header_value, std::error_code& ec) {
+  ec = {};
+  if (header_value.size() > max_basic_header_size) return ec = error::input_too_large, basic_credentials{};
+  if (!is_basic_authorization(header_value)) return ec = error::authorization_header_malformed, basic_credentials{};
+  std::string_view token = header_value.substr(6);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+
+  std::string decoded = crypto::base64_decode(token, ec);
+  basic_credentials creds;
+  std::size_t colon = decoded.find(':');
+  bool ok = !ec && colon != std::string::npos && colon != 0 &&
+            form_decode(std::string_view(decoded).substr(0, colon), creds.client_id) &&
+            form_decode(std::string_view(decoded).substr(colon + 1), creds.client_secret);
+  if (!decoded.empty()) OPENSSL_cleanse(decoded.data(), decoded.size());
+  if (!ok) {
+    ec = error::authorization_header_malformed;
+    return basic_credentials{};
+  }
+  return creds;
+}
+inline basic_credentials parse_basic_authorization(std::string_view header_value) {
+  std::error_code ec;
+  auto c = parse_basic_authorization(header_value, ec);
+  tessera::detail::throw_if(ec);
+  return c;
+}
+
+/// Builds the `Authorization` header value a client sends (RFC 6749 §2.3.1).
+inline std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
+  std::string joined;
+  form_encode_append(joined, client_id);
+  joined.push_back(':');
+  form_encode_append(joined, client_secret);
+  std::string value = "Basic " + crypto::base64_encode(joined);
+  OPENSSL_cleanse(joined.data(), joined.size());
+  return value;
+}
+
+}  // namespace tessera::http
+
+#endif
+// ---- end tessera/http/basic_auth.hpp ----
 // ---- begin tessera/http/cookie.hpp ----
 // tessera — http/cookie.hpp
 //
@@ -7266,6 +3841,228 @@ inline void check_browser_settings(const browser_settings& s) {
 
 #endif
 // ---- end tessera/identity/browser_settings.hpp ----
+// ---- begin tessera/identity/html.hpp ----
+// tessera — identity/html.hpp
+//
+// The HTML every browser-facing page of a deployment is built from: the login form, the
+// identity layer's error pages, and the authorization server's device, consent and error
+// pages. One page shell, one fixed stylesheet, so every page looks the same and one
+// Content-Security-Policy (`page_csp`) covers them all. No JavaScript anywhere.
+//
+// Escaping: every interpolated value goes through `html_escape` (text and double-quoted
+// attribute values alike), so a user name, a client id or a redirect URL can never close an
+// attribute or open a tag. `render_page` takes its body as HTML the caller built that way.
+//
+// Styles: the only style is one inline `<style>` block (`page_style`); `page_style_hash()`
+// is its CSP hash source (`'sha256-…'`, computed once), so the CSP needs no 'unsafe-inline'.
+// Pages never contain a password, a session id or a store error; a CSRF token appears only in
+// its hidden field, where the double-submit check needs it.
+#ifndef TESSERA_IDENTITY_HTML_HPP
+#define TESSERA_IDENTITY_HTML_HPP
+
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::identity {
+
+/// Escapes `& < > " '` for HTML text and quoted attribute values (HTML §13.1.2.3, §13.5).
+inline void html_escape_append(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&#39;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+inline std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  html_escape_append(out, s);
+  return out;
+}
+
+/// The pages' one inline style block (its exact text is hashed into the CSP). `.actions`
+/// lays out several buttons side by side (Approve / Deny); `.code` shows a user code.
+inline constexpr std::string_view page_style =
+    "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}"
+    "main{max-width:22rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
+    "h1{font-size:1.4rem;margin:0 0 1rem}"
+    "label{display:block;margin:.8rem 0 .3rem}"
+    "input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}"
+    "input[type=checkbox]{width:auto;margin-right:.4rem}"
+    "button{margin-top:1.2rem;width:100%;padding:.6rem;font-size:1rem}"
+    ".actions{display:flex;gap:.6rem}"
+    ".code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.1em}"
+    ".error{color:#a00;background:#fdecea;padding:.6rem;border-radius:4px}";
+
+/// `'sha256-<base64>'`: the CSP source that allows exactly `page_style`.
+inline const std::string& page_style_hash() {
+  static const std::string h = [] {
+    auto d = crypto::sha256(page_style);
+    return "'sha256-" + crypto::base64_encode(std::span<const unsigned char>(d.data(), d.size())) + "'";
+  }();
+  return h;
+}
+
+/// The Content-Security-Policy of every page: nothing loads or runs but the one style block;
+/// forms may post only to this origin and to `form_action_sources` (a space-separated list —
+/// browsers apply `form-action` to the redirects after a POST, so where a login or consent
+/// ends must be there); no framing; no `<base>`.
+inline std::string page_csp(std::string_view form_action_sources = {}) {
+  std::string csp = "default-src 'none'; style-src ";
+  csp.append(page_style_hash());
+  csp.append("; form-action 'self'");
+  if (!form_action_sources.empty()) csp.append(" ").append(form_action_sources);
+  csp.append("; frame-ancestors 'none'; base-uri 'none'");
+  return csp;
+}
+
+/// A whole page: `title` (escaped) as `<title>` and heading, then `body_html` as given.
+inline std::string render_page(std::string_view title, std::string_view body_html) {
+  std::string out;
+  out.reserve(1024 + page_style.size() + body_html.size());
+  out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+  html_escape_append(out, title);
+  out.append("</title>\n<style>").append(page_style).append("</style>\n</head>\n<body>\n<main>\n<h1>");
+  html_escape_append(out, title);
+  out.append("</h1>\n").append(body_html).append("</main>\n</body>\n</html>\n");
+  return out;
+}
+
+/// `<p>text</p>` (escaped); with `alert`, the notice style and `role="alert"`.
+inline void paragraph_append(std::string& out, std::string_view text, bool alert = false) {
+  out.append(alert ? "<p class=\"error\" role=\"alert\">" : "<p>");
+  html_escape_append(out, text);
+  out.append("</p>\n");
+}
+
+/// A page that explains a refused request in fixed words (never echoing the input).
+inline std::string render_error_page(std::string_view title, std::string_view text) {
+  std::string body;
+  paragraph_append(body, text);
+  return render_page(title, body);
+}
+
+}  // namespace tessera::identity
+
+#endif
+// ---- end tessera/identity/html.hpp ----
+// ---- begin tessera/transport/message.hpp ----
+// tessera — transport/message.hpp: the HTTP message types every layer speaks, and the
+// per-request facts a transport knows that the message does not (who the peer is, whether
+// the bytes came over TLS).
+//
+// Handlers in server/, identity/ and resource/ are functions of these types; they never see a
+// socket. Only the Beast *message* headers are included here (no Asio I/O, no OpenSSL), so a
+// layer that includes this header stays socket-free.
+#ifndef TESSERA_TRANSPORT_MESSAGE_HPP
+#define TESSERA_TRANSPORT_MESSAGE_HPP
+
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+namespace http = boost::beast::http;
+
+/// An HTTP/1.1 request with its whole body in memory (bounded by `server_limits::body_limit`).
+using request = http::request<http::string_body>;
+
+/// An HTTP/1.1 response with its whole body in memory.
+using response = http::response<http::string_body>;
+
+/// What the transport knows about the request beyond its bytes. Passed to handlers that ask
+/// for it (see `router`); the in-memory transport fills it from its own configuration.
+struct request_context {
+  /// Peer IP address in text form ("127.0.0.1", "::1"); empty when unknown.
+  std::string peer_address{};
+  /// Peer TCP port; 0 when unknown.
+  std::uint16_t peer_port = 0;
+  /// True when the request arrived over TLS. Handlers use it to refuse plain-text token
+  /// requests or to set the `Secure` cookie attribute; never trust `X-Forwarded-Proto` here.
+  bool tls = false;
+};
+
+/// The path of a request target: everything before the first '?' or '#'. Routing and the
+/// access log use this, so a query string (which may carry codes or tokens) is never matched
+/// against or logged.
+inline std::string_view target_path(std::string_view target) noexcept {
+  auto end = target.find_first_of("?#");
+  return end == std::string_view::npos ? target : target.substr(0, end);
+}
+
+/// A response with `status`, the request's HTTP version and keep-alive, a
+/// `Content-Type` and a body; the payload size is prepared.
+inline response make_response(const request& req, http::status status, std::string body = {},
+                              std::string_view content_type = "text/plain; charset=utf-8") {
+  response res{status, req.version()};
+  res.keep_alive(req.keep_alive());
+  if (!body.empty() || status != http::status::no_content) {
+    res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+  }
+  res.prepare_payload();
+  return res;
+}
+
+/// The transport's own error answers (docs/security.md row 40): unknown path, wrong method,
+/// limits crossed, malformed HTTP, a throwing handler. Every one is JSON in the shape of
+/// RFC 6749 §5.2 (`{"error":"...","error_description":"..."}`) with `Cache-Control: no-store`,
+/// so a client of an OAuth endpoint parses every failure the same way. The words are fixed per
+/// status and never echo the request:
+///
+///   400 invalid_request      "malformed HTTP request"
+///   404 not_found            "no endpoint at this path"
+///   405 method_not_allowed   "method not allowed at this path" (the router adds `Allow`)
+///   408 invalid_request      "request not received in time"
+///   413 invalid_request      "request body too large"
+///   431 invalid_request      "request header too large"
+///   500 server_error         "internal error"
+///
+/// Any other status gets `server_error` and "internal error". Browsers that hit a wrong page
+/// see JSON too: this is an authorization server, its pages are few and its APIs many.
+inline response make_error_response(const request& req, http::status status) {
+  std::string_view error = "server_error", description = "internal error";
+  switch (status) {
+    case http::status::bad_request: error = "invalid_request", description = "malformed HTTP request"; break;
+    case http::status::not_found: error = "not_found", description = "no endpoint at this path"; break;
+    case http::status::method_not_allowed:
+      error = "method_not_allowed", description = "method not allowed at this path";
+      break;
+    case http::status::request_timeout: error = "invalid_request", description = "request not received in time"; break;
+    case http::status::payload_too_large: error = "invalid_request", description = "request body too large"; break;
+    case http::status::request_header_fields_too_large:
+      error = "invalid_request", description = "request header too large";
+      break;
+    default: break;
+  }
+  // Fixed ASCII words without quotes or backslashes: no JSON escaping is needed.
+  std::string body;
+  body.reserve(48 + error.size() + description.size());
+  body.append(R"({"error":")").append(error).append(R"(","error_description":")").append(description).append("\"}");
+  auto res = make_response(req, status, std::move(body), "application/json");
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/message.hpp ----
 
 #include <chrono>
 #include <optional>
@@ -12687,6 +9484,513 @@ using shared_jwt_validator = basic_jwt_validator<shared_key_set>;
 
 #endif
 // ---- end tessera/jose/jwt.hpp ----
+// ---- begin tessera/oauth/discovery.hpp ----
+// tessera — oauth/discovery.hpp
+//
+// Finding another server's metadata — an authorization server's (RFC 8414) for the resource
+// server, an OpenID provider's (`.well-known/openid-configuration`) for the relying party and
+// the client — the way Flyte's External mode does (`externalAuthServer.baseUrl` and
+// `metadataUrl`), and checking what Flyte does not: that the document describes the issuer it
+// was fetched for.
+//
+// Where the document is (`metadata_url_for`): `metadata_url` resolved against `base_url` taken
+// as a directory (one trailing '/' added when absent), as a browser resolves a link: an
+// absolute `metadata_url` is used as it is, a relative one such as
+// `.well-known/openid-configuration` lands under the base's path, and an empty one means
+// `.well-known/oauth-authorization-server` under it. So `https://x.okta.com/oauth2/default`
+// gives `https://x.okta.com/oauth2/default/.well-known/oauth-authorization-server`, which
+// Okta, Auth0, Keycloak and tessera all serve. (RFC 8414 §3.1 puts the well-known segment
+// before the path instead; give that form as an absolute `metadata_url` where an issuer needs
+// it.)
+//
+// Plain http is refused (`url_insecure`) for the base URL and the metadata URL — and, by the
+// callers that fetch them (resource::external), for the `jwks_uri` and the introspection
+// endpoint — unless the host is this machine's
+// loopback (127.0.0.0/8, ::1, localhost) or `allow_http` is set: keys fetched in the clear can
+// be swapped by anyone on the path, and every token they sign would be accepted.
+//
+// The check (RFC 8414 §3.3): the document's `issuer` must be `expected_issuer` exactly — by
+// default the base URL, compared without one trailing '/' on either side —, else
+// `metadata_issuer_mismatch`: a document that names another issuer would make its reader trust
+// another issuer's tokens (docs/security.md row 43).
+#ifndef TESSERA_OAUTH_DISCOVERY_HPP
+#define TESSERA_OAUTH_DISCOVERY_HPP
+
+// ---- begin tessera/oauth/metadata.hpp ----
+// tessera — oauth/metadata.hpp
+//
+// Authorization server metadata (RFC 8414 §2) and its OpenID Connect Discovery 1.0 §3
+// additions, as one value type: the server fills and serves it; the client and the identity
+// layer read it from `/.well-known/...` of another server.
+//
+// `to_json` writes only what is set (an empty string or list is left out, a false flag too),
+// then the `extra` members — where a grant or an extension advertises what this type does not
+// name. `metadata_from_json` reads a document: `issuer` is required (RFC 8414 §3.3: the caller
+// must then compare it with the issuer it asked, exactly); members of the wrong type are
+// errors (`metadata_invalid`), unknown members go to `extra`; at most `max_entries` members and
+// `max_list` entries per list are read, so a hostile document cannot make it allocate without
+// bound.
+#ifndef TESSERA_OAUTH_METADATA_HPP
+#define TESSERA_OAUTH_METADATA_HPP
+
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace tessera::oauth {
+
+struct server_metadata {
+  // RFC 8414 §2
+  std::string issuer;
+  std::string authorization_endpoint;
+  std::string token_endpoint;
+  std::string jwks_uri;
+  std::string registration_endpoint;
+  std::vector<std::string> scopes_supported;
+  std::vector<std::string> response_types_supported;
+  std::vector<std::string> response_modes_supported;
+  std::vector<std::string> grant_types_supported;
+  std::vector<std::string> token_endpoint_auth_methods_supported;
+  std::vector<std::string> token_endpoint_auth_signing_alg_values_supported;
+  std::string revocation_endpoint;
+  std::vector<std::string> revocation_endpoint_auth_methods_supported;
+  std::string introspection_endpoint;
+  std::vector<std::string> introspection_endpoint_auth_methods_supported;
+  std::vector<std::string> code_challenge_methods_supported;
+  // RFC 8628 §4
+  std::string device_authorization_endpoint;
+  // RFC 9207 §3
+  bool authorization_response_iss_parameter_supported = false;
+  // OpenID Connect Discovery 1.0 §3 and RP-Initiated Logout 1.0 §2.1
+  std::string userinfo_endpoint;
+  std::string end_session_endpoint;
+  std::vector<std::string> subject_types_supported;
+  std::vector<std::string> id_token_signing_alg_values_supported;
+  std::vector<std::string> claims_supported;
+  /// Members this type does not name: written after the named ones (and never over them).
+  boost::json::object extra;
+
+  static constexpr std::size_t max_entries = 256;
+  static constexpr std::size_t max_list = 256;
+};
+
+namespace detail {
+
+template <class F>
+void for_each_metadata_member(F&& f) {
+  // One table for both directions: name, and a pointer to the member.
+  f("issuer", &server_metadata::issuer);
+  f("authorization_endpoint", &server_metadata::authorization_endpoint);
+  f("token_endpoint", &server_metadata::token_endpoint);
+  f("jwks_uri", &server_metadata::jwks_uri);
+  f("registration_endpoint", &server_metadata::registration_endpoint);
+  f("scopes_supported", &server_metadata::scopes_supported);
+  f("response_types_supported", &server_metadata::response_types_supported);
+  f("response_modes_supported", &server_metadata::response_modes_supported);
+  f("grant_types_supported", &server_metadata::grant_types_supported);
+  f("token_endpoint_auth_methods_supported", &server_metadata::token_endpoint_auth_methods_supported);
+  f("token_endpoint_auth_signing_alg_values_supported", &server_metadata::token_endpoint_auth_signing_alg_values_supported);
+  f("revocation_endpoint", &server_metadata::revocation_endpoint);
+  f("revocation_endpoint_auth_methods_supported", &server_metadata::revocation_endpoint_auth_methods_supported);
+  f("introspection_endpoint", &server_metadata::introspection_endpoint);
+  f("introspection_endpoint_auth_methods_supported", &server_metadata::introspection_endpoint_auth_methods_supported);
+  f("code_challenge_methods_supported", &server_metadata::code_challenge_methods_supported);
+  f("device_authorization_endpoint", &server_metadata::device_authorization_endpoint);
+  f("authorization_response_iss_parameter_supported", &server_metadata::authorization_response_iss_parameter_supported);
+  f("userinfo_endpoint", &server_metadata::userinfo_endpoint);
+  f("end_session_endpoint", &server_metadata::end_session_endpoint);
+  f("subject_types_supported", &server_metadata::subject_types_supported);
+  f("id_token_signing_alg_values_supported", &server_metadata::id_token_signing_alg_values_supported);
+  f("claims_supported", &server_metadata::claims_supported);
+}
+
+}  // namespace detail
+
+/// The metadata document: set members only, then `extra`.
+inline boost::json::object to_json(const server_metadata& m) {
+  boost::json::object out;
+  detail::for_each_metadata_member([&](std::string_view name, auto member) {
+    const auto& v = m.*member;
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.empty()) out[name] = v;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (v) out[name] = true;
+    } else {
+      if (v.empty()) return;
+      boost::json::array a;
+      a.reserve(v.size());
+      for (const auto& s : v) a.emplace_back(s);
+      out[name] = std::move(a);
+    }
+  });
+  for (const auto& [name, value] : m.extra)
+    if (!out.contains(name)) out[name] = value;
+  return out;
+}
+
+/// Reads a metadata document (see the header comment). `ec`: `metadata_invalid` for a
+/// document that is not an object, lacks `issuer`, has a member of the wrong type, or exceeds
+/// the bounds.
+inline server_metadata metadata_from_json(const boost::json::value& doc, std::error_code& ec) {
+  ec = {};
+  server_metadata m;
+  const auto* o = doc.if_object();
+  if (!o || o->size() > server_metadata::max_entries) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  std::vector<std::string_view> known;
+  detail::for_each_metadata_member([&](std::string_view name, auto member) {
+    known.push_back(name);
+    if (ec) return;
+    const auto* v = o->if_contains(name);
+    if (!v) return;
+    auto& out = m.*member;
+    using T = std::decay_t<decltype(out)>;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (!v->is_string()) return void(ec = error::metadata_invalid);
+      out = std::string(v->get_string());
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (!v->is_bool()) return void(ec = error::metadata_invalid);
+      out = v->get_bool();
+    } else {
+      const auto* a = v->if_array();
+      if (!a || a->size() > server_metadata::max_list) return void(ec = error::metadata_invalid);
+      out.reserve(a->size());
+      for (const auto& e : *a) {
+        if (!e.is_string()) return void(ec = error::metadata_invalid);
+        out.emplace_back(e.get_string());
+      }
+    }
+  });
+  if (!ec && m.issuer.empty()) ec = error::metadata_invalid;
+  if (ec) return {};
+  for (const auto& [name, value] : *o)
+    if (std::find(known.begin(), known.end(), std::string_view(name)) == known.end()) m.extra[name] = value;
+  return m;
+}
+
+/// Throwing overload: `tessera::system_error`.
+inline server_metadata metadata_from_json(const boost::json::value& doc) {
+  std::error_code ec;
+  auto m = metadata_from_json(doc, ec);
+  if (ec) tessera::detail::throw_error(ec);
+  return m;
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/metadata.hpp ----
+// ---- begin tessera/transport/any_client.hpp ----
+// tessera — transport/any_client.hpp: `any_sync_client`, a `sync_client` (sync_client.hpp)
+// behind a handle, for code that fetches over HTTP now and then — a JWKS, a metadata document,
+// an introspection answer — and should neither be a template over its transport nor own it.
+//
+//     transport::http_client net;                                  // or an in_memory wire
+//     auto keys = oauth::remote_jwks<>(jwks_uri, transport::any_sync_client(net));
+//
+// Holds the client by reference (the caller keeps it alive) or shares ownership of it
+// (`any_sync_client(std::make_shared<http_client>())`). Copies refer to the same client. The
+// calls are as thread-safe as the client's own (http_client: any number of threads).
+#ifndef TESSERA_TRANSPORT_ANY_CLIENT_HPP
+#define TESSERA_TRANSPORT_ANY_CLIENT_HPP
+
+// ---- begin tessera/transport/sync_client.hpp ----
+// tessera — transport/sync_client.hpp: what code that *calls* HTTP (IdP discovery, JWKS
+// fetching, the CLI's token requests) asks of its transport, so tests can swap the network
+// client for the in-memory one.
+//
+// Exemplar:
+//
+//     struct my_client {
+//       response send(request, std::string_view url, std::error_code&);
+//       response get(std::string_view url, std::error_code&);
+//       response post_form(std::string_view url, const form_fields&, const http::fields&,
+//                          std::error_code&);
+//     };
+//
+// Models: `http_client` (http_client.hpp, the network), `in_memory` (in_memory.hpp, a router
+// called directly).
+#ifndef TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+#define TESSERA_TRANSPORT_SYNC_CLIENT_HPP
+
+// ---- begin tessera/transport/detail/form.hpp ----
+// tessera — transport/detail/form.hpp: the form bodies the transport clients send
+// (`post_form`), encoded by tessera's one form encoder, `http::form_encode_append`
+// (http/form.hpp: RFC 3986 unreserved kept, space as '+', the rest %XX; the choice is
+// documented there), so a token request and a server-built redirect encode alike.
+#ifndef TESSERA_TRANSPORT_DETAIL_FORM_HPP
+#define TESSERA_TRANSPORT_DETAIL_FORM_HPP
+
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::transport {
+
+/// Name/value pairs of a form, in order; names may repeat.
+using form_fields = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+
+/// `a=1&b=x+y`, each name and value encoded by `http::form_encode_append`.
+inline std::string form_encode(const form_fields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    tessera::http::form_encode_append(out, name);
+    out += '=';
+    tessera::http::form_encode_append(out, value);
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/detail/form.hpp ----
+
+#include <concepts>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::transport {
+
+template <class C>
+concept sync_client = requires(C& c, request req, std::string_view url, const form_fields& form,
+                               const http::fields& headers, std::error_code& ec) {
+  { c.send(std::move(req), url, ec) } -> std::same_as<response>;
+  { c.get(url, ec) } -> std::same_as<response>;
+  { c.post_form(url, form, headers, ec) } -> std::same_as<response>;
+};
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/sync_client.hpp ----
+
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace tessera::transport {
+
+class any_sync_client {
+ public:
+  /// An empty handle: every call fails with `std::errc::not_connected`.
+  any_sync_client() = default;
+
+  /// Refers to `c`, which must outlive every copy of this handle.
+  template <sync_client C>
+    requires(!std::same_as<std::remove_cvref_t<C>, any_sync_client>)
+  explicit any_sync_client(C& c) : impl_(std::make_shared<model<C*>>(&c)) {}
+
+  /// Shares ownership of `c`.
+  template <sync_client C>
+  explicit any_sync_client(std::shared_ptr<C> c) : impl_(std::make_shared<model<std::shared_ptr<C>>>(std::move(c))) {}
+
+  response send(request req, std::string_view url, std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->send(std::move(req), url, ec);
+  }
+  response get(std::string_view url, std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->get(url, ec);
+  }
+  response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                     std::error_code& ec) const {
+    if (!impl_) return fail(ec);
+    return impl_->post_form(url, fields, headers, ec);
+  }
+
+  explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+ private:
+  struct concept_t {
+    virtual ~concept_t() = default;
+    virtual response send(request req, std::string_view url, std::error_code& ec) = 0;
+    virtual response get(std::string_view url, std::error_code& ec) = 0;
+    virtual response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                               std::error_code& ec) = 0;
+  };
+  template <class Ptr>
+  struct model final : concept_t {
+    explicit model(Ptr p) : c(std::move(p)) {}
+    response send(request req, std::string_view url, std::error_code& ec) override { return c->send(std::move(req), url, ec); }
+    response get(std::string_view url, std::error_code& ec) override { return c->get(url, ec); }
+    response post_form(std::string_view url, const form_fields& fields, const http::fields& headers,
+                       std::error_code& ec) override {
+      return c->post_form(url, fields, headers, ec);
+    }
+    Ptr c;
+  };
+
+  static response fail(std::error_code& ec) {
+    ec = std::make_error_code(std::errc::not_connected);
+    return {};
+  }
+
+  std::shared_ptr<concept_t> impl_;
+};
+
+// Non-const member functions of the concept are called through a const handle: the handle is
+// a reference, as a pointer is.
+static_assert(sync_client<any_sync_client>);
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/any_client.hpp ----
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::oauth {
+
+inline constexpr std::string_view default_metadata_path = ".well-known/oauth-authorization-server";
+
+/// The metadata URL for a base URL and an optional (absolute or relative) metadata URL. `ec`:
+/// `url_invalid` when either does not parse or the base is not absolute http(s).
+inline std::string metadata_url_for(std::string_view base_url, std::string_view metadata_url, std::error_code& ec) {
+  ec = {};
+  auto base = boost::urls::parse_absolute_uri(base_url);
+  if (!base || (base->scheme() != "https" && base->scheme() != "http") || base->encoded_host().empty()) {
+    ec = error::url_invalid;
+    return {};
+  }
+  boost::urls::url dir(*base);
+  dir.remove_query();
+  dir.remove_fragment();
+  if (!dir.encoded_path().ends_with('/')) dir.set_encoded_path(std::string(dir.encoded_path()) + "/");
+  auto ref = boost::urls::parse_uri_reference(metadata_url.empty() ? default_metadata_path : metadata_url);
+  if (!ref) {
+    ec = error::url_invalid;
+    return {};
+  }
+  boost::urls::url out;
+  if (auto r = boost::urls::resolve(dir, *ref, out); !r) {
+    ec = error::url_invalid;
+    return {};
+  }
+  if (out.scheme() != "https" && out.scheme() != "http") {
+    ec = error::url_invalid;
+    return {};
+  }
+  return std::string(out.buffer());
+}
+
+/// Whether `url` is https, or http to a loopback host. `ec`: `url_invalid` when it does not
+/// parse as an absolute http(s) URL.
+inline bool secure_or_loopback(std::string_view url, std::error_code& ec) {
+  ec = {};
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || (u->scheme() != "https" && u->scheme() != "http")) {
+    ec = error::url_invalid;
+    return false;
+  }
+  if (u->scheme() == "https") return true;
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4: return u->host_ipv4_address().is_loopback();
+    case boost::urls::host_type::ipv6: return u->host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: return u->encoded_host() == "localhost";
+    default: return false;
+  }
+}
+
+namespace detail {
+/// `url_insecure` unless `url` is https or loopback http (or `allow_http`); `url_invalid`.
+inline void require_secure(std::string_view url, bool allow_http, std::error_code& ec) {
+  const bool ok = secure_or_loopback(url, ec);
+  if (!ec && !ok && !allow_http) ec = error::url_insecure;
+}
+
+inline std::string_view without_trailing_slash(std::string_view s) noexcept {
+  if (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  return s;
+}
+}  // namespace detail
+
+struct discovery_options {
+  /// Relative or absolute; empty: `.well-known/oauth-authorization-server`.
+  std::string metadata_url{};
+  /// The issuer the document must name; empty: the base URL.
+  std::string expected_issuer{};
+  /// Largest document accepted.
+  std::size_t max_document_bytes = 256 * 1024;
+  /// Accept plain http to hosts other than loopback (never in production).
+  bool allow_http = false;
+};
+
+/// Fetches and checks the metadata of the authorization server at `base_url`. `ec`:
+/// `url_invalid`; `url_insecure`; `http_status_unexpected` for a non-200 answer; the client's
+/// I/O error;
+/// `metadata_invalid` (not JSON, malformed, too large, or without `jwks_uri`);
+/// `metadata_issuer_mismatch`.
+inline server_metadata discover(const transport::any_sync_client& http, std::string_view base_url,
+                                       const discovery_options& opt, std::error_code& ec) {
+  detail::require_secure(base_url, opt.allow_http, ec);
+  if (ec) return {};
+  const std::string url = metadata_url_for(base_url, opt.metadata_url, ec);
+  if (ec) return {};
+  detail::require_secure(url, opt.allow_http, ec);
+  if (ec) return {};
+  transport::request req{transport::http::verb::get, "/", 11};
+  req.set(transport::http::field::accept, "application/json");
+  auto res = http.send(std::move(req), url, ec);
+  if (ec) return {};
+  if (res.result() != transport::http::status::ok) {
+    ec = error::http_status_unexpected;
+    return {};
+  }
+  if (res.body().size() > opt.max_document_bytes) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  boost::json::parse_options popts;
+  popts.max_depth = 16;
+  std::error_code pec;
+  auto doc = boost::json::parse(res.body(), pec, {}, popts);
+  if (pec) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  auto m = metadata_from_json(doc, ec);
+  if (ec) return {};
+  if (m.jwks_uri.empty()) {
+    ec = error::metadata_invalid;
+    return {};
+  }
+  const std::string_view expected = opt.expected_issuer.empty() ? detail::without_trailing_slash(base_url)
+                                                                : std::string_view(opt.expected_issuer);
+  const std::string_view named = opt.expected_issuer.empty() ? detail::without_trailing_slash(m.issuer)
+                                                             : std::string_view(m.issuer);
+  if (named != expected) {
+    ec = error::metadata_issuer_mismatch;
+    return {};
+  }
+  return m;
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/discovery.hpp ----
 // ---- begin tessera/oauth/id_token.hpp ----
 // tessera — oauth/id_token.hpp
 //
@@ -14739,6 +12043,137 @@ inline std::string_view bearer_token(const transport::request& req,
 
 #endif
 // ---- end tessera/oauth/bearer.hpp ----
+// ---- begin tessera/oauth/peer_error.hpp ----
+// tessera — oauth/peer_error.hpp
+//
+// When *another* server refuses a request — a token endpoint answering `invalid_grant`, a
+// device endpoint answering `slow_down` — the refusal is its wire condition, not one of
+// tessera's own causes. `peer_category()` ("tessera.peer") carries it: the value is the
+// `tessera::condition`, so
+//
+//     if (ec == tessera::condition::invalid_grant) ...          // mine or the peer's
+//     if (ec.category() == tessera::oauth::peer_category()) ... // the peer's
+//
+// both work. (`tessera::condition_of`, which tells *this* server what to answer, maps a
+// peer's refusal to `server_error`: a server does not pass another server's verdict on as its own.)
+//
+// `read_error_response` reads an RFC 6749 §5.2 body (`error`, `error_description`). The
+// description is the peer's text: it is kept only when it keeps to the characters §5.2 allows
+// (printable ASCII without '"' and '\'), cut to `max_description` bytes, so a hostile server
+// cannot write control sequences into a terminal or a log through it.
+#ifndef TESSERA_OAUTH_PEER_ERROR_HPP
+#define TESSERA_OAUTH_PEER_ERROR_HPP
+
+// ---- begin tessera/detail/json.hpp ----
+// tessera — detail/json.hpp: reading a JSON object from a peer, bounded.
+//
+// Every answer tessera reads from another program — a token endpoint, a device endpoint, a
+// discovery document, a cache file — is parsed the same way: at most so many bytes, at most so
+// deep (Boost.JSON's default of 32 levels is far more than any OAuth document needs, and depth is
+// what a hostile document uses to cost stack), and it must be an object.
+#ifndef TESSERA_DETAIL_JSON_HPP
+#define TESSERA_DETAIL_JSON_HPP
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::detail {
+
+/// The object `text` holds, parsed into `storage`; null when it is larger than `max_size`
+/// bytes, nested deeper than `max_depth`, not JSON, or not an object.
+inline const boost::json::object* parse_bounded_object(std::string_view text, std::size_t max_size, unsigned max_depth,
+                                                       boost::json::value& storage) {
+  if (text.size() > max_size) return nullptr;
+  boost::json::parse_options opt;
+  opt.max_depth = max_depth;
+  std::error_code ec;
+  storage = boost::json::parse(text, ec, {}, opt);
+  return ec ? nullptr : storage.if_object();
+}
+
+}  // namespace tessera::detail
+
+#endif
+// ---- end tessera/detail/json.hpp ----
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::oauth {
+
+namespace detail {
+class peer_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "tessera.peer"; }
+  std::string message(int v) const override {
+    auto w = wire_name(static_cast<condition>(v));
+    return w.empty() ? std::string("the server refused the request")
+                     : "the server refused the request: " + std::string(w);
+  }
+  std::error_condition default_error_condition(int v) const noexcept override {
+    return make_error_condition(static_cast<condition>(v));
+  }
+};
+}  // namespace detail
+
+inline const std::error_category& peer_category() noexcept {
+  static const detail::peer_category_impl instance;
+  return instance;
+}
+
+/// The error_code of a peer's refusal with wire condition `c`.
+inline std::error_code make_peer_error(condition c) noexcept { return {static_cast<int>(c), peer_category()}; }
+
+/// The condition a wire name stands for; `condition::none` for a name OAuth does not define.
+inline condition condition_from_wire(std::string_view name) noexcept {
+  for (int i = 1;; ++i) {
+    auto w = wire_name(static_cast<condition>(i));
+    if (w.empty()) return condition::none;
+    if (w == name) return static_cast<condition>(i);
+  }
+}
+
+inline constexpr std::size_t max_description = 256;
+
+/// The peer's description, if it keeps to RFC 6749 §5.2's characters; cut to `max_description`.
+inline std::string safe_description(std::string_view s) {
+  if (s.size() > max_description) s = s.substr(0, max_description);
+  for (char c : s)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return {};
+  return std::string(s);
+}
+
+/// Reads a §5.2 error body. Returns the peer error for a known `error`, and
+/// `peer_error_unrecognized` for an unknown one or a body that is not such an object (also for
+/// a body over 64 KiB). `description`, when given, receives the safe description (or empty).
+inline std::error_code read_error_response(const transport::response& res, std::string* description = nullptr) {
+  if (description) description->clear();
+  boost::json::value doc;
+  const auto* o = tessera::detail::parse_bounded_object(res.body(), 64 * 1024, 8, doc);
+  const auto* e = o ? o->if_contains("error") : nullptr;
+  if (!e || !e->is_string()) return error::peer_error_unrecognized;
+  if (description)
+    if (const auto* d = o->if_contains("error_description"); d && d->is_string())
+      *description = safe_description(d->get_string());
+  const condition c = condition_from_wire(e->get_string());
+  if (c == condition::none) return error::peer_error_unrecognized;
+  return make_peer_error(c);
+}
+
+}  // namespace tessera::oauth
+
+#endif
+// ---- end tessera/oauth/peer_error.hpp ----
 // ---- begin tessera/oauth/responses.hpp ----
 // tessera — oauth/responses.hpp
 //

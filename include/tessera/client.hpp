@@ -1,5 +1,8 @@
 // tessera — client: getting and keeping tokens (PKCE, client credentials, device code,
-// external command, refresh, token caches). Umbrella header: includes only.
+// external command, refresh, token caches). Umbrella header: includes only. Not included by
+// tessera/tessera.hpp (nor the single header): the PKCE loopback listener instantiates Asio's
+// acceptor and Beast's async I/O inline, ~3.5 s more for every source that includes the
+// umbrella; a program that gets tokens includes this one.
 #ifndef TESSERA_CLIENT_HPP
 #define TESSERA_CLIENT_HPP
 

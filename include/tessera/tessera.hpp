@@ -6,7 +6,6 @@
 #include <tessera/config.hpp>
 #include <tessera/error.hpp>
 
-#include <tessera/client.hpp>
 #include <tessera/crypto.hpp>
 #include <tessera/http.hpp>
 #include <tessera/identity.hpp>

@@ -8,7 +8,6 @@
 #include <tessera/transport/http_client.hpp>
 #include <tessera/transport/in_memory.hpp>
 #include <tessera/transport/limits.hpp>
-#include <tessera/transport/loopback_listener.hpp>
 #include <tessera/transport/message.hpp>
 #include <tessera/transport/plain.hpp>
 #include <tessera/transport/router.hpp>
