@@ -24,11 +24,11 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libcrypt-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libsqlite3-dev libpq-dev libhiredis-dev
 )
 if ((!server_only)); then
   packages+=(
-    catch2 libbenchmark-dev libsqlite3-dev libhiredis-dev redis-server
+    catch2 libbenchmark-dev postgresql redis-server redis-tools
     libsecret-1-dev gnome-keyring dbus
     libjwt-dev libcpp-jwt-dev
     python3 python3-jwt python3-jwcrypto python3-cryptography python3-qrcode

@@ -434,6 +434,8 @@ enum class error {
   token_cache_failure,
   auth_type_unavailable,
   client_config_invalid,
+  store_schema_newer,
+  store_settings_invalid,
 };
 
 //------------------------------------------------------------------------------------------
@@ -676,6 +678,8 @@ inline constexpr error_entry error_table[] = {
     {token_cache_failure, c::server_error, "the token cache could not be read or written"},
     {auth_type_unavailable, c::invalid_request, "this client was built without the configured authentication flow"},
     {client_config_invalid, c::invalid_request, "the client configuration is invalid"},
+    {store_schema_newer, c::server_error, "the store's schema is newer than this program (upgrade the program)"},
+    {store_settings_invalid, c::server_error, "the store settings are invalid (connection string, URL, path or pool size)"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -686,7 +690,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::client_config_invalid) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::store_settings_invalid) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {
@@ -5625,8 +5629,9 @@ static_assert(authenticator<password_authenticator>);
 // Every operation reports failure through `std::error_code&` (`error::store_failure`,
 // `error::store_unavailable`); lookups of unknown or expired keys are not failures.
 //
-// Models: `store::memory` (one process, tests and the embedded default); SQLite and Redis
-// stores come with the storage work. Each concept has an exemplar below: the minimal type
+// Models: `store::memory` (one process, tests), `store::sqlite` (one host, the embedded
+// default), `store::postgres` and `store::redis` (shared by replicas), and `store::any`, which
+// holds any of them behind one type. Each concept has an exemplar below: the minimal type
 // that models it, compiled in tests to prove the server asks for nothing more.
 #ifndef TESSERA_STORE_CONCEPTS_HPP
 #define TESSERA_STORE_CONCEPTS_HPP
@@ -5814,13 +5819,16 @@ concept code_store = requires(S& s, std::string_view h, const code_record& r, ti
 };
 
 /// Families and access-token revocation: what a replayed code, a reused refresh token and
-/// RFC 7009 revocation act on, and what introspection consults.
+/// RFC 7009 revocation act on, and what every bearer check consults. Issuing an access token
+/// writes nothing here unless it is a person's: the token itself carries its `jti` and its
+/// family (the private claim `grant_id`), which is all that revocation needs.
 ///   revoke_family(family_id, until, ec)         every token of the family is dead
 ///   family_revoked(family_id, ec) -> bool
-///   put_access(jti, access_record, ec)          remembers an issued access token's family
-///   revoke_access(jti, until, ec)
-///   access_revoked(jti, ec) -> bool             its own revocation or its family's
-///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
+///   revoke_access(jti, until, ec)               a deny-list entry, kept at least until `until`
+///   access_revoked(jti, family_id, ec) -> bool  the jti is deny-listed, or the family (when not
+///                                               empty) revoked; for tokens never recorded too
+///   put_access(jti, access_record, ec)          a person's token's profile claims (userinfo)
+///   find_access(jti, ec) -> optional<access_record>   that record, while live and unrevoked
 template <class S>
 concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
   { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
@@ -5828,7 +5836,7 @@ concept revocation_store = requires(S& s, std::string_view id, time_point t, con
   { s.family_revoked(id, ec) } -> std::same_as<bool>;
   { s.put_access(id, a, ec) } -> std::same_as<void>;
   { s.revoke_access(id, t, ec) } -> std::same_as<void>;
-  { s.access_revoked(id, ec) } -> std::same_as<bool>;
+  { s.access_revoked(id, id, ec) } -> std::same_as<bool>;
 };
 
 /// Refresh tokens with rotation and reuse detection.
@@ -6783,9 +6791,10 @@ class memory {
     e.revoked = true;
     e.record.expires_at = std::max(e.record.expires_at, until);
   }
-  bool access_revoked(std::string_view jti, std::error_code& ec) {
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
+    if (family_revoked_locked(family_id)) return true;
     auto it = access_.find(std::string(jti));
     if (it == access_.end()) return false;
     return it->second.revoked || family_revoked_locked(it->second.record.family_id);
@@ -11950,6 +11959,10 @@ inline constexpr std::string_view access_token_type = "at+jwt";
 inline constexpr std::array<std::string_view, 7> access_token_required_claims{"iss", "exp", "aud", "sub",
                                                                                "client_id", "iat", "jti"};
 
+/// The private claim of tessera's access tokens naming their grant (the refresh-token family
+/// they came from): revoking the grant revokes them without any per-token record.
+inline constexpr std::string_view grant_id_claim = "grant_id";
+
 /// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
 /// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
 template <class Validator>
@@ -13325,6 +13338,12 @@ struct server_settings {
   /// often the tokens were rotated. Zero: no limit.
   seconds refresh_family_lifetime{7 * 24 * 60 * 60};
 
+  /// How long a bearer check may rely on an earlier "not revoked" answer of the store's
+  /// deny-list (server/revocation_cache.hpp): the bound on how late a revocation made by
+  /// another replica is seen here. This server's own revocations take effect at once. Zero:
+  /// every check reads the store.
+  seconds revocation_cache_ttl{5};
+
   /// Reuse of a rotated refresh token within this window (and count) issues a sibling
   /// instead of revoking the family: for two tabs refreshing at once. Off by default.
   store::grace_policy refresh_grace{};
@@ -13385,11 +13404,13 @@ struct server_settings {
 
 namespace tessera::resource {
 
-/// A revocation check against a store's access-token deny-list (`access_revoked(jti)`): the
-/// token's own revocation or its authorization's. `store` must outlive the check.
+/// A revocation check against a store's access-token deny-list (`access_revoked(jti, grant)`):
+/// the token's own revocation or its grant's. `store` must outlive the check.
 template <class Store>
 revocation_check deny_list(Store& store) {
-  return [&store](const access_claims& c, std::error_code& ec) { return store.access_revoked(c.jwt_id, ec); };
+  return [&store](const access_claims& c, std::error_code& ec) {
+    return store.access_revoked(c.jwt_id, detail::string_member(c.claims, oauth::grant_id_claim), ec);
+  };
 }
 
 /// The audiences tessera's server puts in access tokens when neither the request nor the
@@ -13417,14 +13438,18 @@ inline validator_options self_issued_options(const server::server_settings& st, 
 }
 
 /// A validator of `server`'s access tokens (an `authorization_server`), checked against its
-/// store's deny-list. `server` must outlive the validator.
+/// store's deny-list through the server's revocation cache. `server` must outlive the validator.
 template <class Server>
 auto self_issued(const Server& server, std::vector<std::string> audiences = {}) {
   using clock_type = std::remove_cvref_t<decltype(server.clock())>;
   const server::server_settings& st = server.settings();
   validator<jose::static_key_set, clock_type> v(jose::static_key_set(server.issuer().keys().verification_keys()),
                                                 self_issued_options(st, std::move(audiences)), server.clock());
-  v.revocation(deny_list(server.store()));
+  // The server's deny-list check, through its revocation cache (one rule with introspection).
+  v.revocation([&server](const access_claims& c, std::error_code& ec) {
+    return server.access_revoked(c.jwt_id, detail::string_member(c.claims, oauth::grant_id_claim),
+                                 c.expires_at.value_or(server.now()), ec);
+  });
   return v;
 }
 
@@ -14198,7 +14223,7 @@ access_token_status check_access_token(const Server& s, std::string_view token, 
   access_token_status out;
   auto jwt = s.issuer().access_token_validator().validate(token, out.why_not, s.clock());
   if (out.why_not) return out;
-  const bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
+  const bool revoked = s.access_revoked(jwt.jwt_id(), jwt.string_claim(oauth::grant_id_claim), jwt.expires_at().value_or(s.now()), ec);
   if (ec) return out;
   if (revoked) out.why_not = error::token_revoked;
   else out.active = std::move(jwt);
@@ -14221,6 +14246,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
     auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
     if (!ec && jwt.string_claim("client_id") == auth.who->id) {
       s.store().revoke_access(jwt.jwt_id(), jwt.expires_at().value_or(now), ec);
+      s.revocations_changed();
       if (ec) return error_response(req, ec);
     }
   } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
@@ -14229,6 +14255,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
     if (ec) return error_response(req, ec);
     if (rec && rec->grant.client_id == auth.who->id) {
       s.store().revoke_refresh(h, ec);
+      s.revocations_changed();
       if (ec) return error_response(req, ec);
     }
   }
@@ -14980,7 +15007,7 @@ struct client_credentials {
       ec = error::parameter_invalid;
       return {};
     }
-    g.family_id = c.new_family_id();
+    // No family: a client's token is revoked by its jti alone, and names no grant.
     return c.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
   }
 };
@@ -15405,6 +15432,8 @@ struct reuse_detection {
     if (rot.status == store::rotate_status::ok) {
       out.grant = std::move(rot.record.grant);
       out.next_token = std::move(next);
+    } else if (rot.status == store::rotate_status::reused) {
+      out.grant = std::move(rot.record.grant);  // the family the store has just revoked
     }
     return out;
   }
@@ -15486,6 +15515,8 @@ struct refresh_token {
       if (ec) return {};
       auto ex = rotation_.exchange(c, presented, r.now, ec);
       if (ec) return {};
+      if (ex.status == store::rotate_status::reused) c.revoke_family(ex.grant.family_id, r.now, ec);
+      if (ec) return {};
       if (!succeeded(ex, ec)) return {};  // a concurrent refresh got there first: a reuse
       if (Rotation::rotates) body["refresh_token"] = std::move(ex.next_token);
       return body;
@@ -15494,6 +15525,12 @@ struct refresh_token {
     // dies) unless within the grace window, where the store hands out a sibling.
     auto ex = rotation_.exchange(c, presented, r.now, ec);
     if (ec) return {};
+    if (ex.status == store::rotate_status::reused) {
+      // The store has revoked the family; the server revokes it too, so that its bearer checks
+      // (and other replicas' caches, within their bound) stop accepting its access tokens now.
+      c.revoke_family(ex.grant.family_id, r.now, ec);
+      if (ec) return {};
+    }
     if (!succeeded(ex, ec)) return {};
     check(c, ex.grant, r, ec);
     if (ec) return {};
@@ -15654,6 +15691,7 @@ class token_issuer {
     claims["exp"] = to_unix_seconds(out.expires_at);
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
     claims["jti"] = out.jti;
+    if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
     out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
     return out;
   }
@@ -15701,6 +15739,97 @@ class token_issuer {
 
 #endif
 // ---- end tessera/server/token_issuer.hpp ----
+// ---- begin tessera/server/revocation_cache.hpp ----
+// tessera — server/revocation_cache.hpp
+//
+// The answers of the deny-list (`access_revoked(jti, grant)`), remembered for a moment so that
+// a bearer check — introspection, userinfo, an in-process resource validator — is not a store
+// read every time. The one rule (server/endpoints/token.hpp, check_access_token) stays one
+// rule: it asks this cache, which asks the store.
+//
+//   * "revoked" is final: remembered until the token expires.
+//   * "not revoked" is remembered for `ttl`. That is the documented bound on how late a
+//     revocation made by ANOTHER replica is seen here. Revocations this process makes clear
+//     the cache at once (`clear`), so locally they take effect immediately.
+//   * At most `capacity` answers; a full cache starts over (the bound holds either way).
+//
+// Zero `ttl`: nothing is remembered, every check reads the store.
+#ifndef TESSERA_SERVER_REVOCATION_CACHE_HPP
+#define TESSERA_SERVER_REVOCATION_CACHE_HPP
+
+
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace tessera::server {
+
+class revocation_cache {
+ public:
+  static constexpr std::size_t default_capacity = 65536;
+
+  explicit revocation_cache(seconds ttl = seconds(5), std::size_t capacity = default_capacity)
+      : ttl_(ttl), capacity_(capacity) {}
+
+  revocation_cache(const revocation_cache&) = delete;
+  revocation_cache& operator=(const revocation_cache&) = delete;
+
+  /// The remembered answer for (jti, grant), if still good at `now`.
+  std::optional<bool> find(std::string_view jti, std::string_view grant, time_point now) const {
+    if (ttl_.count() <= 0) return std::nullopt;
+    std::lock_guard lock(mu_);
+    key_.assign(jti).push_back('\0');
+    key_.append(grant);
+    auto it = answers_.find(key_);
+    if (it == answers_.end() || now >= it->second.good_until) return std::nullopt;
+    return it->second.revoked;
+  }
+
+  /// Remembers the store's answer for a token that expires at `expires_at`.
+  void remember(std::string_view jti, std::string_view grant, bool revoked, time_point now, time_point expires_at) {
+    if (ttl_.count() <= 0) return;
+    const time_point until = revoked ? expires_at : std::min(expires_at, now + ttl_);
+    if (until <= now) return;
+    std::lock_guard lock(mu_);
+    if (answers_.size() >= capacity_) answers_.clear();
+    std::string k(jti);
+    k.push_back('\0');
+    k.append(grant);
+    answers_[std::move(k)] = {revoked, until};
+  }
+
+  /// Forgets every answer: this process has just revoked something.
+  void clear() {
+    std::lock_guard lock(mu_);
+    answers_.clear();
+  }
+
+  seconds ttl() const noexcept { return ttl_; }
+
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return answers_.size();
+  }
+
+ private:
+  struct answer {
+    bool revoked = false;
+    time_point good_until{};
+  };
+  seconds ttl_;
+  std::size_t capacity_;
+  mutable std::mutex mu_;
+  mutable std::string key_;  // the lookup key, reused under the lock (no allocation per check)
+  std::unordered_map<std::string, answer> answers_;
+};
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/revocation_cache.hpp ----
 
 #include <array>
 #include <tuple>
@@ -15900,7 +16029,23 @@ class authorization_server {
   /// at introspection and userinfo.
   void revoke_family(std::string_view family, time_point now, std::error_code& ec) const {
     store_->revoke_family(family, now + std::max(settings_.refresh_token_lifespan, settings_.access_token_lifespan), ec);
+    revocations_changed();
   }
+
+  /// The deny-list's answer for an access token (`jti`, its `grant_id` claim, its expiry),
+  /// through the revocation cache (server/revocation_cache.hpp). `ec`: store failures.
+  bool access_revoked(std::string_view jti, std::string_view grant, time_point expires_at, std::error_code& ec) const {
+    ec = {};
+    const time_point now = clock_.now();
+    if (auto known = revocations_.find(jti, grant, now)) return *known;
+    const bool revoked = store_->access_revoked(jti, grant, ec);
+    if (!ec) revocations_.remember(jti, grant, revoked, now, expires_at);
+    return revoked;
+  }
+
+  /// Call after this process revoked anything through the store directly: cached "not
+  /// revoked" answers are dropped, so the revocation takes effect here at once.
+  void revocations_changed() const { revocations_.clear(); }
 
   /// Issues an access token, and a refresh token and an ID token where the grant, the client
   /// and the scope call for them; records them in the store. Returns the RFC 6749 §5.1 body.
@@ -15908,8 +16053,12 @@ class authorization_server {
                                    server::issue_options opt, std::error_code& ec) const {
     auto access = issuer_.access_token(g, c, now, ec);
     if (ec) return {};
-    store_->put_access(access.jti, {g.family_id, access.expires_at, g.user_claims}, ec);
-    if (ec) return {};
+    // A client's token is written nowhere: it names its jti and grant, which is all revocation
+    // needs. A person's token keeps its profile claims for userinfo.
+    if (opt.for_user) {
+      store_->put_access(access.jti, {g.family_id, access.expires_at, g.user_claims}, ec);
+      if (ec) return {};
+    }
     boost::json::object body;
     body["access_token"] = access.token;
     body["token_type"] = "Bearer";
@@ -16025,6 +16174,7 @@ class authorization_server {
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
   std::tuple<server::detail::grant_slot<Grants>...> grants_;
+  mutable server::revocation_cache revocations_{settings_.revocation_cache_ttl};
 };
 
 }  // namespace tessera
@@ -16034,13 +16184,14 @@ class authorization_server {
 // ---- begin tessera/server/embedded.hpp ----
 // tessera — server/embedded.hpp
 //
-// The common combination, named: every grant, the memory store, the system clock, and the
-// login chosen at run time (`identity::any_identity`): the users file (`identity::local`, what
-// `tessera-server` runs with no configuration) or an external IdP (`identity::oidc`), with one
-// compiled server for both.
+// The common combination, named: every grant, the store and the login both chosen at run time
+// — `store::any` (memory, SQLite, PostgreSQL, Redis) and `identity::any_identity` (the users
+// file, `identity::local`, what `tessera-server` runs with no configuration, or an external
+// IdP, `identity::oidc`) — and the system clock: one compiled server for every deployment.
 //
-//     tessera::store::memory store;
-//     tessera::identity::local<tessera::store::memory> users(login_settings, store);
+//     tessera::store::sqlite db(sqlite_settings);          // or memory, postgres, redis
+//     tessera::store::any store(db);
+//     tessera::identity::local<tessera::store::any> users(login_settings, store);
 //     tessera::identity::any_identity login(users);
 //     tessera::embedded_server server(settings, clients, keys, store, login);
 #ifndef TESSERA_SERVER_EMBEDDED_HPP
@@ -16403,10 +16554,238 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
 
 #endif
 // ---- end tessera/server/impl/authorization_server.hpp ----
+// ---- begin tessera/store/any.hpp ----
+// tessera — store/any.hpp
+//
+// `store::any`: any `full_store` behind one type, chosen at run time. A program that lets its
+// operator pick the store (memory, SQLite, PostgreSQL, Redis) instantiates the server and the
+// identity layer once, for `store::any`, instead of once per store: the server's templates
+// cost far more to compile than a virtual call costs at run time (a store call does I/O).
+//
+//     store::sqlite db(settings);                 // any full_store
+//     store::any store(db);                       // refers to it; `db` must outlive `store`
+//     auto owned = store::any::make<store::memory>();   // or owns one
+//
+// Copies of an `any` refer to the same store.
+#ifndef TESSERA_STORE_ANY_HPP
+#define TESSERA_STORE_ANY_HPP
+
+
+#include <memory>
+#include <utility>
+
+namespace tessera::store {
+
+/// The operations of `full_store`, as virtual functions (see concepts.hpp for each contract).
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  virtual void put_code(std::string_view h, const code_record& r, std::error_code& ec) = 0;
+  virtual consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) = 0;
+
+  virtual void revoke_family(std::string_view id, time_point until, std::error_code& ec) = 0;
+  virtual bool family_revoked(std::string_view id, std::error_code& ec) = 0;
+  virtual void put_access(std::string_view jti, const access_record& a, std::error_code& ec) = 0;
+  virtual void revoke_access(std::string_view jti, time_point until, std::error_code& ec) = 0;
+  virtual bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) = 0;
+  virtual std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) = 0;
+
+  virtual void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) = 0;
+  virtual rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at,
+                                       time_point now, grace_policy grace, std::error_code& ec) = 0;
+  virtual std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) = 0;
+  virtual bool revoke_refresh(std::string_view h, std::error_code& ec) = 0;
+
+  virtual put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps,
+                                       time_point now, std::error_code& ec) = 0;
+  virtual std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
+                                                                std::error_code& ec) = 0;
+  virtual bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
+                             std::error_code& ec) = 0;
+  virtual poll_result poll_device(std::string_view h, std::string_view client_id, time_point now,
+                                  std::error_code& ec) = 0;
+
+  virtual bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) = 0;
+
+  virtual void put_session(std::string_view h, const session_record& r, std::error_code& ec) = 0;
+  virtual std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) = 0;
+  virtual void delete_session(std::string_view h, std::error_code& ec) = 0;
+
+  virtual void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
+                           std::error_code& ec) = 0;
+  virtual std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id,
+                                                     time_point now, std::error_code& ec) = 0;
+  virtual void delete_consents(std::string_view subject, std::error_code& ec) = 0;
+};
+
+namespace detail {
+
+/// `backend` over a `full_store` it refers to (`Ref` = S&) or owns (`Ref` = S).
+template <full_store S, class Ref>
+class backend_over final : public backend {
+ public:
+  template <class... A>
+  explicit backend_over(A&&... a) : s_(std::forward<A>(a)...) {}
+
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) override { s_.put_code(h, r, ec); }
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.consume_code(h, now, ec);
+  }
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) override {
+    s_.revoke_family(id, until, ec);
+  }
+  bool family_revoked(std::string_view id, std::error_code& ec) override { return s_.family_revoked(id, ec); }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) override {
+    s_.put_access(jti, a, ec);
+  }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) override {
+    s_.revoke_access(jti, until, ec);
+  }
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) override {
+    return s_.access_revoked(jti, family_id, ec);
+  }
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) override {
+    return s_.find_access(jti, ec);
+  }
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) override {
+    s_.put_refresh(h, r, ec);
+  }
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
+                               grace_policy grace, std::error_code& ec) override {
+    return s_.rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
+  }
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.find_refresh(h, now, ec);
+  }
+  bool revoke_refresh(std::string_view h, std::error_code& ec) override { return s_.revoke_refresh(h, ec); }
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
+                               std::error_code& ec) override {
+    return s_.put_device(h, r, caps, now, ec);
+  }
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
+                                                        std::error_code& ec) override {
+    return s_.find_device_by_user_code(uh, now, ec);
+  }
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
+                     std::error_code& ec) override {
+    return s_.decide_device(uh, approved, g, now, ec);
+  }
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) override {
+    return s_.poll_device(h, client_id, now, ec);
+  }
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) override {
+    return s_.use_once(key, expires_at, now, ec);
+  }
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) override {
+    s_.put_session(h, r, ec);
+  }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) override { s_.delete_session(h, ec); }
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
+                   std::error_code& ec) override {
+    s_.put_consent(subject, client_id, r, ec);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) override {
+    return s_.find_consent(subject, client_id, now, ec);
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) override { s_.delete_consents(subject, ec); }
+
+  S& get() noexcept { return s_; }
+
+ private:
+  Ref s_;
+};
+
+}  // namespace detail
+
+class any {
+ public:
+  /// Refers to `s`, which must outlive this `any` and its copies.
+  template <full_store S>
+    requires(!std::is_same_v<std::remove_cvref_t<S>, any>)
+  explicit any(S& s) : impl_(std::make_shared<detail::backend_over<S, S&>>(s)) {}
+
+  /// Holds `impl`.
+  explicit any(std::shared_ptr<backend> impl) noexcept : impl_(std::move(impl)) {}
+
+  /// Owns a new S made from `args`.
+  template <full_store S, class... A>
+  static any make(A&&... args) {
+    return any(std::shared_ptr<backend>(std::make_shared<detail::backend_over<S, S>>(std::forward<A>(args)...)));
+  }
+
+  backend& get() const noexcept { return *impl_; }
+
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) { impl_->put_code(h, r, ec); }
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->consume_code(h, now, ec);
+  }
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) { impl_->revoke_family(id, until, ec); }
+  bool family_revoked(std::string_view id, std::error_code& ec) { return impl_->family_revoked(id, ec); }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) { impl_->put_access(jti, a, ec); }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) { impl_->revoke_access(jti, until, ec); }
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) {
+    return impl_->access_revoked(jti, family_id, ec);
+  }
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) { return impl_->find_access(jti, ec); }
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) { impl_->put_refresh(h, r, ec); }
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
+                               grace_policy grace, std::error_code& ec) {
+    return impl_->rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
+  }
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->find_refresh(h, now, ec);
+  }
+  bool revoke_refresh(std::string_view h, std::error_code& ec) { return impl_->revoke_refresh(h, ec); }
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
+                               std::error_code& ec) {
+    return impl_->put_device(h, r, caps, now, ec);
+  }
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
+    return impl_->find_device_by_user_code(uh, now, ec);
+  }
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now, std::error_code& ec) {
+    return impl_->decide_device(uh, approved, g, now, ec);
+  }
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) {
+    return impl_->poll_device(h, client_id, now, ec);
+  }
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) {
+    return impl_->use_once(key, expires_at, now, ec);
+  }
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) { impl_->put_session(h, r, ec); }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) { impl_->delete_session(h, ec); }
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r, std::error_code& ec) {
+    impl_->put_consent(subject, client_id, r, ec);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) {
+    return impl_->find_consent(subject, client_id, now, ec);
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) { impl_->delete_consents(subject, ec); }
+
+ private:
+  std::shared_ptr<backend> impl_;
+};
+
+static_assert(full_store<any>);
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/any.hpp ----
 
 namespace tessera {
 
 struct embedded_traits : server_defaults {
+  using store = tessera::store::any;
   using identity = tessera::identity::any_identity;
 };
 
@@ -16418,9 +16797,9 @@ using embedded_server =
 
 // With TESSERA_SEPARATE_COMPILATION the composition is compiled once, by tessera/src.hpp.
 #ifdef TESSERA_SEPARATE_COMPILATION
-extern template class tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+extern template class tessera::identity::session_identity<tessera::store::any, tessera::system_clock,
                                                           tessera::identity::password_authenticator>;
-extern template class tessera::identity::local<tessera::store::memory>;
+extern template class tessera::identity::local<tessera::store::any>;
 extern template class tessera::authorization_server<
     tessera::embedded_traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
     tessera::grant::client_credentials, tessera::grant::refresh_token<tessera::rotation::reuse_detection>,
@@ -16433,7 +16812,8 @@ extern template class tessera::authorization_server<
 #endif
 // ---- end tessera/server.hpp ----
 // ---- begin tessera/store.hpp ----
-// tessera — store.hpp: store concepts and the memory store (include list only).
+// tessera — store.hpp: store concepts, the memory store and `store::any` (include list only).
+// The SQLite, PostgreSQL and Redis stores are components: tessera/sqlite.hpp, postgres.hpp, redis.hpp.
 #ifndef TESSERA_STORE_HPP
 #define TESSERA_STORE_HPP
 

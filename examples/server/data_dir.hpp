@@ -68,6 +68,15 @@ class data_dir {
  public:
   data_dir(fs::path root, std::string issuer) : root_(std::move(root)), issuer_(std::move(issuer)) {}
 
+  /// What replicas must share and never generate each for themselves: the signing key and the
+  /// cookie key. Empty when both exist; else what is missing.
+  std::string missing_shared_keys(tessera::jose::algorithm alg) const {
+    std::string missing;
+    if (!fs::exists(key_path(alg))) missing += key_path(alg).string();
+    if (!fs::exists(root_ / "cookie_block_key")) missing += (missing.empty() ? "" : ", ") + (root_ / "cookie_block_key").string();
+    return missing;
+  }
+
   /// Creates what is missing. Reports the demo secrets when it created the demo accounts.
   void prepare(tessera::jose::algorithm alg, first_start_report& report) {
     if (!fs::exists(root_)) {

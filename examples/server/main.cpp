@@ -1,6 +1,6 @@
 // tessera-server — the built-in authorization server (Flyte's `authServerType: Self`) as a
 // program. With no arguments it runs the embedded default: local login from a users file,
-// the memory store, a signing key generated into its data directory, listening on
+// the SQLite store in its data directory, a signing key generated there, listening on
 // 127.0.0.1:8088. On first start it creates a demo public client, a demo confidential client
 // and a demo user, stores only their hashes, and prints their secrets once.
 //
@@ -12,8 +12,14 @@
 //                   [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes "a b"]
 //                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
 //                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]
-//                  [--stateless-sessions]
+//                  [--stateless-sessions] [--store SPEC] [--init-only]
 //
+// `--store` (examples/server/store_choice.hpp): `sqlite` (the default, <data-dir>/tessera.db),
+// `sqlite:PATH`, `memory`, `postgres[:CONNINFO]` / `postgresql://...`, `redis://...` /
+// `rediss://...`. PostgreSQL and Redis are shared by replicas, which must share the signing and
+// cookie keys: with them tessera-server refuses to start unless the data directory already
+// holds both — make it once with `--init-only` (creates the data directory and exits) and give
+// every replica a copy.
 // `--stateless-sessions` keeps browser sessions in sealed cookies instead of the store (for
 // replicas without a shared store; logout then clears only the browser's copy) and raises the
 // request-header limit to 48 KiB for the larger Cookie field.
@@ -32,6 +38,7 @@
 // address: raise `--max-connections-per-address` (default 64) to the connections the proxy may
 // open, and let the proxy limit each client (docs/security.md row 38).
 #include "data_dir.hpp"
+#include "store_choice.hpp"
 
 #include <tessera/identity.hpp>
 #include <tessera/resource.hpp>
@@ -70,6 +77,8 @@ struct options {
       oidc_audience, oidc_idp_param, oidc_post_logout, oidc_ca_file;
   std::vector<std::string> oidc_tenants;
   bool stateless_sessions = false;
+  std::string store = "sqlite";
+  bool init_only = false;
 };
 
 [[noreturn]] void usage(int code) {
@@ -81,7 +90,9 @@ struct options {
                "                       [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes \"a b\"]\n"
                "                       [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]\n"
                "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n"
-               "                      [--stateless-sessions]\n";
+               "                      [--stateless-sessions]\n"
+               "                      [--store sqlite|sqlite:PATH|memory|postgres[:CONNINFO]|postgresql://...|redis://...|rediss://...]\n"
+               "                      [--init-only]\n";
   std::exit(code);
 }
 
@@ -148,6 +159,10 @@ options parse_args(int argc, char** argv) {
       o.oidc_ca_file = value();
     } else if (a == "--stateless-sessions") {
       o.stateless_sessions = true;
+    } else if (a == "--store") {
+      o.store = value();
+    } else if (a == "--init-only") {
+      o.init_only = true;
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -163,7 +178,7 @@ options parse_args(int argc, char** argv) {
 }
 
 using server_type = tessera::embedded_server;
-using oidc_identity = tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+using oidc_identity = tessera::identity::session_identity<tessera::store::any, tessera::system_clock,
                                                           tessera::identity::oidc_authenticator>;
 
 // The origin (scheme://host[:port]) of an absolute URL, or "".
@@ -235,9 +250,27 @@ int main(int argc, char** argv) try {
   }
   examples::data_dir dir(o.data_dir, issuer);
   examples::first_start_report report;
+  if (o.init_only) {
+    dir.prepare(*alg, report);
+    if (report.created) examples::print_first_start(std::cout, issuer, dir, report);
+    std::cout << "tessera-server: data directory " << o.data_dir.string() << " ready" << std::endl;
+    return 0;
+  }
+  // A store that other processes share means replicas, and replicas must sign with one key and
+  // seal cookies with one key: a replica that made its own would reject every other replica's
+  // cookies (sign-in breaks at random) and its tokens would fail elsewhere. So with a shared
+  // store the keys must exist already: made once (--init-only) and given to every replica.
+  if (examples::is_shared_store(o.store)) {
+    if (auto missing = dir.missing_shared_keys(*alg); !missing.empty()) {
+      std::cerr << "tessera-server: a " << o.store.substr(0, o.store.find(':')) << " store is shared by replicas, which must share their keys;"
+                << " missing: " << missing << ". Create the data directory once (tessera-server --init-only --data-dir DIR)"
+                << " and give every replica a copy.\n";
+      return 2;
+    }
+  }
   dir.prepare(*alg, report);
-
-  tessera::store::memory store;
+  auto chosen = examples::open_store(o.store, o.data_dir);
+  tessera::store::any store = chosen.store;
 
   auto clients = dir.clients();
   tessera::identity::session_identity_settings browser_side;
@@ -263,7 +296,7 @@ int main(int argc, char** argv) try {
   };
 
   // People log in from the users file, or through an external identity provider.
-  std::unique_ptr<tessera::identity::local<tessera::store::memory>> users;
+  std::unique_ptr<tessera::identity::local<tessera::store::any>> users;
   std::unique_ptr<oidc_identity> external;
   std::shared_ptr<const tessera::identity::upstream_provider> idp;
   std::optional<tessera::identity::any_identity> identity;
@@ -271,7 +304,7 @@ int main(int argc, char** argv) try {
     tessera::identity::local_settings ids;
     static_cast<tessera::identity::session_identity_settings&>(ids) = browser_side;
     ids.users = dir.users();
-    users = std::make_unique<tessera::identity::local<tessera::store::memory>>(std::move(ids), store);
+    users = std::make_unique<tessera::identity::local<tessera::store::any>>(std::move(ids), store);
     identity.emplace(*users);
   } else {
     tessera::transport::client_options copts;
@@ -326,7 +359,8 @@ int main(int argc, char** argv) try {
   });
 
   if (report.created) examples::print_first_start(std::cout, issuer, dir, report);
-  std::cout << "tessera-server: issuer " << issuer << ", data in " << o.data_dir.string() << std::endl;
+  std::cout << "tessera-server: issuer " << issuer << ", data in " << o.data_dir.string() << ", store "
+            << chosen.description << std::endl;
 
   if (tls) {
     tessera::transport::tls::options topts;

@@ -286,6 +286,8 @@ enum class error {
   token_cache_failure,
   auth_type_unavailable,
   client_config_invalid,
+  store_schema_newer,
+  store_settings_invalid,
 };
 
 //------------------------------------------------------------------------------------------
@@ -528,6 +530,8 @@ inline constexpr error_entry error_table[] = {
     {token_cache_failure, c::server_error, "the token cache could not be read or written"},
     {auth_type_unavailable, c::invalid_request, "this client was built without the configured authentication flow"},
     {client_config_invalid, c::invalid_request, "the client configuration is invalid"},
+    {store_schema_newer, c::server_error, "the store's schema is newer than this program (upgrade the program)"},
+    {store_settings_invalid, c::server_error, "the store settings are invalid (connection string, URL, path or pool size)"},
 };
 }  // namespace tables
 using tables::error_table;
@@ -538,7 +542,7 @@ constexpr bool error_table_in_order() {
   return true;
 }
 static_assert(error_table_in_order(), "tessera::detail::error_table must list causes in enum order");
-static_assert(static_cast<std::size_t>(error::client_config_invalid) + 1 == std::size(error_table),
+static_assert(static_cast<std::size_t>(error::store_settings_invalid) + 1 == std::size(error_table),
               "every tessera::error needs an entry in error_table");
 
 struct condition_entry {

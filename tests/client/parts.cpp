@@ -312,8 +312,9 @@ TEST_CASE("client credentials against tessera's own server, in process") {
   REQUIRE(clients.add(svc) == server::client_problem::none);
   server::server_settings ss;
   ss.issuer = std::string(as_url);
-  store::memory st;
-  identity::local<store::memory> users{ls, st};
+  store::memory memory_store;
+  store::any st{memory_store};
+  identity::local<store::any> users{ls, st};
   identity::any_identity login{users};
   embedded_server as{ss, std::move(clients), server::key_set(jose::jwk::generate(jose::algorithm::ES256)), st, login};
   transport::router routes;

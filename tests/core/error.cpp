@@ -10,7 +10,7 @@ using namespace tessera;
 
 TEST_CASE("every error has a distinct, non-empty message and maps to a condition") {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(error::client_config_invalid); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::store_settings_invalid); ++v) {
     auto e = static_cast<error>(v);
     std::error_code ec = e;
     INFO("error value " << v);
@@ -83,7 +83,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
         error::upstream_issuer_missing, error::id_token_hint_invalid, error::post_logout_redirect_uri_unregistered,
         error::authorization_response_code_missing, error::auth_type_unavailable, error::client_config_invalid}},
       {condition::server_error,
-       {error::pem_invalid, error::key_not_private, error::crypto_failure, error::random_failure,
+       {error::store_schema_newer, error::store_settings_invalid, error::pem_invalid, error::key_not_private, error::crypto_failure, error::random_failure,
         error::secret_hash_invalid, error::aead_key_invalid, error::secret_hash_cost,
         error::cookie_attributes_invalid, error::tls_failure, error::certificate_invalid,
         error::host_name_mismatch, error::redirect_not_followed, error::response_too_large,
@@ -164,7 +164,7 @@ TEST_CASE("every cause maps to its pinned wire condition") {
       CHECK(seen.insert(static_cast<int>(e)).second);
       CHECK(to_condition(e) == cond);
     }
-  CHECK(seen.size() == static_cast<std::size_t>(error::client_config_invalid));  // all of them
+  CHECK(seen.size() == static_cast<std::size_t>(error::store_settings_invalid));  // all of them
 }
 
 TEST_CASE("every condition answers its pinned HTTP status") {

@@ -21,6 +21,7 @@ tessera_add_fuzzer(fuzz_resource fuzz_resource.cpp)
 tessera_add_fuzzer(fuzz_id_token fuzz_id_token.cpp)
 tessera_add_fuzzer(fuzz_upstream fuzz_upstream.cpp)
 tessera_add_fuzzer(fuzz_client fuzz_client.cpp)
+tessera_add_fuzzer(fuzz_store fuzz_store.cpp)
 if(TARGET tessera::flyte)  # a component's target links the component
   tessera_add_fuzzer(fuzz_flyte_clients fuzz_flyte_clients.cpp)
   foreach(target IN ITEMS fuzz_flyte_clients_replay fuzz_flyte_clients)

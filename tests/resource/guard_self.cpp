@@ -47,8 +47,9 @@ struct tessera_as {
     return s;
   }
 
-  store::memory store;
-  identity::local<store::memory> users{login_settings(), store};
+  store::memory memory_store;
+  store::any store{memory_store};
+  identity::local<store::any> users{login_settings(), store};
   identity::any_identity login{users};
   embedded_server server{settings(), clients(), server::key_set(jose::jwk::generate(jose::algorithm::ES256)), store,
                          login};

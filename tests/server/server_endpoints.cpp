@@ -71,6 +71,63 @@ TEST_CASE("revoking another client's token answers 200 and revokes nothing") {
   CHECK(f.active(cc));
 }
 
+TEST_CASE("a client-credentials token is issued without a store write, and still revoked by its jti") {
+  // Issuing on the hot path writes nothing: the token names its jti (and a person's token its
+  // grant), which is all the deny-list needs (store/concepts.hpp, revocation_store).
+  fixture f;
+  const auto before = f.store.size();
+  auto cc = str(fixture::json(f.client_credentials()), "access_token");
+  CHECK(f.store.size() == before);
+  CHECK_FALSE(f.access_claims(cc).claims.contains("grant_id"));  // no grant to revoke it with
+  CHECK(f.active(cc));
+  CHECK(f.revoke(cc, "flytepropeller").result() == bhttp::status::ok);
+  CHECK_FALSE(f.active(cc));
+  CHECK(f.store.size() == before + 1);  // the deny-list entry
+}
+
+TEST_CASE("a person's access token names its grant: revoking the grant revokes it without its record") {
+  fixture f;
+  const auto at = str(f.login("all offline"), "access_token");
+  const auto claims = f.access_claims(at).claims;
+  REQUIRE(claims.contains("grant_id"));
+  // The record is gone (a store that lost it, or never had it): the claim alone decides.
+  f.store.sweep(f.clock.now() + std::chrono::hours(24 * 365));
+  CHECK(f.active(at));
+  // Revoked behind this server's back (as another replica would): the "active" answer it
+  // remembered holds for at most revocation_cache_ttl, then the store's answer counts.
+  std::error_code ec;
+  f.store.revoke_family(claims.at("grant_id").as_string(), f.clock.now() + std::chrono::hours(1), ec);
+  REQUIRE_FALSE(ec);
+  const auto ttl = server::server_settings{}.revocation_cache_ttl;
+  REQUIRE(ttl.count() > 0);
+  f.clock.advance(ttl - std::chrono::seconds(1));
+  CHECK(f.active(at));
+  f.clock.advance(std::chrono::seconds(1));
+  CHECK_FALSE(f.active(at));
+}
+
+TEST_CASE("revocation cache: 'revoked' is final, 'not revoked' lasts the ttl, clear forgets, capacity bounds") {
+  const auto t = from_unix_seconds(1'800'000'000);
+  server::revocation_cache cache(std::chrono::seconds(5), 3);
+  CHECK_FALSE(cache.find("a", "g", t));
+  cache.remember("a", "g", false, t, t + std::chrono::minutes(30));
+  cache.remember("b", "", true, t, t + std::chrono::minutes(30));
+  CHECK(cache.find("a", "g", t + std::chrono::seconds(4)) == false);
+  CHECK_FALSE(cache.find("a", "g", t + std::chrono::seconds(5)));  // stale: ask the store again
+  CHECK_FALSE(cache.find("a", "other-grant", t));                     // the grant is part of the key
+  CHECK(cache.find("b", "", t + std::chrono::minutes(29)) == true);
+  CHECK_FALSE(cache.find("b", "", t + std::chrono::minutes(30)));      // the token itself expired
+  cache.remember("c", "", false, t, t + std::chrono::seconds(2));     // never beyond the token's expiry
+  CHECK_FALSE(cache.find("c", "", t + std::chrono::seconds(2)));
+  cache.remember("d", "", false, t, t + std::chrono::minutes(1));     // a fourth answer: over capacity, start over
+  CHECK(cache.size() <= 3);
+  cache.clear();
+  CHECK(cache.size() == 0);
+  server::revocation_cache off(std::chrono::seconds(0));
+  off.remember("a", "g", true, t, t + std::chrono::minutes(1));
+  CHECK_FALSE(off.find("a", "g", t));
+}
+
 TEST_CASE("revocation requires client authentication") {
   fixture f;
   auto rt = str(f.login("all offline"), "refresh_token");

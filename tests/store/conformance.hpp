@@ -35,8 +35,12 @@
 #include <vector>
 
 // A macro, not a type list, so that Catch names each instantiation after the store
-// ("... - tessera::store::memory") rather than after an index.
-#define TESSERA_CONFORMING_STORES tessera::store::memory
+// ("... - tessera::store::memory") rather than after an index. Each store component's suite
+// (tests/store/CMakeLists.txt) defines it to its own model, with its fixture header as
+// TESSERA_STORE_FIXTURE_HEADER: one executable per engine, started next to its server.
+#ifndef TESSERA_CONFORMING_STORES
+#define TESSERA_CONFORMING_STORES tessera::store::memory, tessera::store::any
+#endif
 
 namespace tessera::store::test {
 
@@ -67,7 +71,9 @@ class checked_store {
   void revoke_access(std::string_view jti, time_point until) {
     call("revoke_access", [&](auto& ec) { s_.revoke_access(jti, until, ec); });
   }
-  bool access_revoked(std::string_view jti) { return call("access_revoked", [&](auto& ec) { return s_.access_revoked(jti, ec); }); }
+  bool access_revoked(std::string_view jti, std::string_view family_id = {}) {
+    return call("access_revoked", [&](auto& ec) { return s_.access_revoked(jti, family_id, ec); });
+  }
   std::optional<access_record> find_access(std::string_view jti) {
     return call("find_access", [&](auto& ec) { return s_.find_access(jti, ec); });
   }

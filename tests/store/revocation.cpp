@@ -51,6 +51,21 @@ TEMPLATE_TEST_CASE("an access token recorded after its family was revoked is bor
   CHECK_FALSE(c.s.find_access("late"));
 }
 
+TEMPLATE_TEST_CASE("a token never recorded is revoked by its family, named by the token itself", "[store][revocation]",
+                   TESSERA_CONFORMING_STORES) {
+  // Issuing writes nothing for most tokens: the bearer check passes the token's grant_id.
+  conformance<TestType> c;
+  c.s.revoke_family("family-a", t0 + 2h);
+
+  CHECK(c.s.access_revoked("unrecorded-1", "family-a"));
+  CHECK_FALSE(c.s.access_revoked("unrecorded-2", "family-b"));
+  CHECK_FALSE(c.s.access_revoked("unrecorded-3", ""));
+  CHECK_FALSE(c.s.access_revoked("unrecorded-4"));
+  // A recorded token's own family counts whatever family the caller names.
+  c.s.put_access("recorded", access(t0 + 1h, "family-a"));
+  CHECK(c.s.access_revoked("recorded", "family-b"));
+}
+
 TEMPLATE_TEST_CASE("revoking one access token leaves its family and its siblings alive", "[store][revocation]",
                    TESSERA_CONFORMING_STORES) {
   conformance<TestType> c;

@@ -13,6 +13,7 @@
 // The suite itself uses nothing of a model but its concepts and this trait.
 #pragma once
 
+#include <tessera/store/any.hpp>
 #include <tessera/store/memory.hpp>
 
 namespace tessera::store::test {
@@ -30,4 +31,20 @@ class store_fixture<memory> {
   memory store_;
 };
 
+/// `any` over a memory store: the type-erased wrapper forwards every operation unchanged.
+template <>
+class store_fixture<any> {
+ public:
+  any& store() noexcept { return store_; }
+  void housekeep(time_point now) { memory_.sweep(now); }
+
+ private:
+  memory memory_;
+  any store_{memory_};
+};
+
 }  // namespace tessera::store::test
+
+#ifdef TESSERA_STORE_FIXTURE_HEADER
+#include TESSERA_STORE_FIXTURE_HEADER
+#endif

@@ -28,6 +28,10 @@ inline constexpr std::string_view access_token_type = "at+jwt";
 inline constexpr std::array<std::string_view, 7> access_token_required_claims{"iss", "exp", "aud", "sub",
                                                                                "client_id", "iat", "jti"};
 
+/// The private claim of tessera's access tokens naming their grant (the refresh-token family
+/// they came from): revoking the grant revokes them without any per-token record.
+inline constexpr std::string_view grant_id_claim = "grant_id";
+
 /// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
 /// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
 template <class Validator>

@@ -23,11 +23,13 @@
 
 namespace tessera::resource {
 
-/// A revocation check against a store's access-token deny-list (`access_revoked(jti)`): the
-/// token's own revocation or its authorization's. `store` must outlive the check.
+/// A revocation check against a store's access-token deny-list (`access_revoked(jti, grant)`):
+/// the token's own revocation or its grant's. `store` must outlive the check.
 template <class Store>
 revocation_check deny_list(Store& store) {
-  return [&store](const access_claims& c, std::error_code& ec) { return store.access_revoked(c.jwt_id, ec); };
+  return [&store](const access_claims& c, std::error_code& ec) {
+    return store.access_revoked(c.jwt_id, detail::string_member(c.claims, oauth::grant_id_claim), ec);
+  };
 }
 
 /// The audiences tessera's server puts in access tokens when neither the request nor the
@@ -55,14 +57,18 @@ inline validator_options self_issued_options(const server::server_settings& st, 
 }
 
 /// A validator of `server`'s access tokens (an `authorization_server`), checked against its
-/// store's deny-list. `server` must outlive the validator.
+/// store's deny-list through the server's revocation cache. `server` must outlive the validator.
 template <class Server>
 auto self_issued(const Server& server, std::vector<std::string> audiences = {}) {
   using clock_type = std::remove_cvref_t<decltype(server.clock())>;
   const server::server_settings& st = server.settings();
   validator<jose::static_key_set, clock_type> v(jose::static_key_set(server.issuer().keys().verification_keys()),
                                                 self_issued_options(st, std::move(audiences)), server.clock());
-  v.revocation(deny_list(server.store()));
+  // The server's deny-list check, through its revocation cache (one rule with introspection).
+  v.revocation([&server](const access_claims& c, std::error_code& ec) {
+    return server.access_revoked(c.jwt_id, detail::string_member(c.claims, oauth::grant_id_claim),
+                                 c.expires_at.value_or(server.now()), ec);
+  });
   return v;
 }
 

@@ -37,6 +37,7 @@
 #include <tessera/server/grants/refresh_token.hpp>
 #include <tessera/server/token_issuer.hpp>
 #include <tessera/store/memory.hpp>
+#include <tessera/server/revocation_cache.hpp>
 #include <tessera/transport/router.hpp>
 
 #include <array>
@@ -237,7 +238,23 @@ class authorization_server {
   /// at introspection and userinfo.
   void revoke_family(std::string_view family, time_point now, std::error_code& ec) const {
     store_->revoke_family(family, now + std::max(settings_.refresh_token_lifespan, settings_.access_token_lifespan), ec);
+    revocations_changed();
   }
+
+  /// The deny-list's answer for an access token (`jti`, its `grant_id` claim, its expiry),
+  /// through the revocation cache (server/revocation_cache.hpp). `ec`: store failures.
+  bool access_revoked(std::string_view jti, std::string_view grant, time_point expires_at, std::error_code& ec) const {
+    ec = {};
+    const time_point now = clock_.now();
+    if (auto known = revocations_.find(jti, grant, now)) return *known;
+    const bool revoked = store_->access_revoked(jti, grant, ec);
+    if (!ec) revocations_.remember(jti, grant, revoked, now, expires_at);
+    return revoked;
+  }
+
+  /// Call after this process revoked anything through the store directly: cached "not
+  /// revoked" answers are dropped, so the revocation takes effect here at once.
+  void revocations_changed() const { revocations_.clear(); }
 
   /// Issues an access token, and a refresh token and an ID token where the grant, the client
   /// and the scope call for them; records them in the store. Returns the RFC 6749 §5.1 body.
@@ -245,8 +262,12 @@ class authorization_server {
                                    server::issue_options opt, std::error_code& ec) const {
     auto access = issuer_.access_token(g, c, now, ec);
     if (ec) return {};
-    store_->put_access(access.jti, {g.family_id, access.expires_at, g.user_claims}, ec);
-    if (ec) return {};
+    // A client's token is written nowhere: it names its jti and grant, which is all revocation
+    // needs. A person's token keeps its profile claims for userinfo.
+    if (opt.for_user) {
+      store_->put_access(access.jti, {g.family_id, access.expires_at, g.user_claims}, ec);
+      if (ec) return {};
+    }
     boost::json::object body;
     body["access_token"] = access.token;
     body["token_type"] = "Bearer";
@@ -362,6 +383,7 @@ class authorization_server {
   server::token_issuer issuer_;
   mutable server::client_authenticator<store_type, clock_type> authenticator_;
   std::tuple<server::detail::grant_slot<Grants>...> grants_;
+  mutable server::revocation_cache revocations_{settings_.revocation_cache_ttl};
 };
 
 }  // namespace tessera

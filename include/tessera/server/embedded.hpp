@@ -1,12 +1,13 @@
 // tessera — server/embedded.hpp
 //
-// The common combination, named: every grant, the memory store, the system clock, and the
-// login chosen at run time (`identity::any_identity`): the users file (`identity::local`, what
-// `tessera-server` runs with no configuration) or an external IdP (`identity::oidc`), with one
-// compiled server for both.
+// The common combination, named: every grant, the store and the login both chosen at run time
+// — `store::any` (memory, SQLite, PostgreSQL, Redis) and `identity::any_identity` (the users
+// file, `identity::local`, what `tessera-server` runs with no configuration, or an external
+// IdP, `identity::oidc`) — and the system clock: one compiled server for every deployment.
 //
-//     tessera::store::memory store;
-//     tessera::identity::local<tessera::store::memory> users(login_settings, store);
+//     tessera::store::sqlite db(sqlite_settings);          // or memory, postgres, redis
+//     tessera::store::any store(db);
+//     tessera::identity::local<tessera::store::any> users(login_settings, store);
 //     tessera::identity::any_identity login(users);
 //     tessera::embedded_server server(settings, clients, keys, store, login);
 #ifndef TESSERA_SERVER_EMBEDDED_HPP
@@ -16,10 +17,12 @@
 #include <tessera/identity/local.hpp>
 #include <tessera/server/authorization_server.hpp>
 #include <tessera/server/impl/authorization_server.hpp>
+#include <tessera/store/any.hpp>
 
 namespace tessera {
 
 struct embedded_traits : server_defaults {
+  using store = tessera::store::any;
   using identity = tessera::identity::any_identity;
 };
 
@@ -31,9 +34,9 @@ using embedded_server =
 
 // With TESSERA_SEPARATE_COMPILATION the composition is compiled once, by tessera/src.hpp.
 #ifdef TESSERA_SEPARATE_COMPILATION
-extern template class tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+extern template class tessera::identity::session_identity<tessera::store::any, tessera::system_clock,
                                                           tessera::identity::password_authenticator>;
-extern template class tessera::identity::local<tessera::store::memory>;
+extern template class tessera::identity::local<tessera::store::any>;
 extern template class tessera::authorization_server<
     tessera::embedded_traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
     tessera::grant::client_credentials, tessera::grant::refresh_token<tessera::rotation::reuse_detection>,

@@ -56,6 +56,12 @@ struct server_settings {
   /// often the tokens were rotated. Zero: no limit.
   seconds refresh_family_lifetime{7 * 24 * 60 * 60};
 
+  /// How long a bearer check may rely on an earlier "not revoked" answer of the store's
+  /// deny-list (server/revocation_cache.hpp): the bound on how late a revocation made by
+  /// another replica is seen here. This server's own revocations take effect at once. Zero:
+  /// every check reads the store.
+  seconds revocation_cache_ttl{5};
+
   /// Reuse of a rotated refresh token within this window (and count) issues a sibling
   /// instead of revoking the family: for two tabs refreshing at once. Off by default.
   store::grace_policy refresh_grace{};

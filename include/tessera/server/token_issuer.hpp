@@ -102,6 +102,7 @@ class token_issuer {
     claims["exp"] = to_unix_seconds(out.expires_at);
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
     claims["jti"] = out.jti;
+    if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
     out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
     return out;
   }

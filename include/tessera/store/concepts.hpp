@@ -8,8 +8,9 @@
 // Every operation reports failure through `std::error_code&` (`error::store_failure`,
 // `error::store_unavailable`); lookups of unknown or expired keys are not failures.
 //
-// Models: `store::memory` (one process, tests and the embedded default); SQLite and Redis
-// stores come with the storage work. Each concept has an exemplar below: the minimal type
+// Models: `store::memory` (one process, tests), `store::sqlite` (one host, the embedded
+// default), `store::postgres` and `store::redis` (shared by replicas), and `store::any`, which
+// holds any of them behind one type. Each concept has an exemplar below: the minimal type
 // that models it, compiled in tests to prove the server asks for nothing more.
 #ifndef TESSERA_STORE_CONCEPTS_HPP
 #define TESSERA_STORE_CONCEPTS_HPP
@@ -34,13 +35,16 @@ concept code_store = requires(S& s, std::string_view h, const code_record& r, ti
 };
 
 /// Families and access-token revocation: what a replayed code, a reused refresh token and
-/// RFC 7009 revocation act on, and what introspection consults.
+/// RFC 7009 revocation act on, and what every bearer check consults. Issuing an access token
+/// writes nothing here unless it is a person's: the token itself carries its `jti` and its
+/// family (the private claim `grant_id`), which is all that revocation needs.
 ///   revoke_family(family_id, until, ec)         every token of the family is dead
 ///   family_revoked(family_id, ec) -> bool
-///   put_access(jti, access_record, ec)          remembers an issued access token's family
-///   revoke_access(jti, until, ec)
-///   access_revoked(jti, ec) -> bool             its own revocation or its family's
-///   find_access(jti, ec) -> optional<access_record>   a live, unrevoked access token's record
+///   revoke_access(jti, until, ec)               a deny-list entry, kept at least until `until`
+///   access_revoked(jti, family_id, ec) -> bool  the jti is deny-listed, or the family (when not
+///                                               empty) revoked; for tokens never recorded too
+///   put_access(jti, access_record, ec)          a person's token's profile claims (userinfo)
+///   find_access(jti, ec) -> optional<access_record>   that record, while live and unrevoked
 template <class S>
 concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
   { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;
@@ -48,7 +52,7 @@ concept revocation_store = requires(S& s, std::string_view id, time_point t, con
   { s.family_revoked(id, ec) } -> std::same_as<bool>;
   { s.put_access(id, a, ec) } -> std::same_as<void>;
   { s.revoke_access(id, t, ec) } -> std::same_as<void>;
-  { s.access_revoked(id, ec) } -> std::same_as<bool>;
+  { s.access_revoked(id, id, ec) } -> std::same_as<bool>;
 };
 
 /// Refresh tokens with rotation and reuse detection.

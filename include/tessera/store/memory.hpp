@@ -68,9 +68,10 @@ class memory {
     e.revoked = true;
     e.record.expires_at = std::max(e.record.expires_at, until);
   }
-  bool access_revoked(std::string_view jti, std::error_code& ec) {
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
+    if (family_revoked_locked(family_id)) return true;
     auto it = access_.find(std::string(jti));
     if (it == access_.end()) return false;
     return it->second.revoked || family_revoked_locked(it->second.record.family_id);

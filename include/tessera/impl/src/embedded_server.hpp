@@ -10,9 +10,9 @@
 
 #include <tessera/server/embedded.hpp>
 
-template class tessera::identity::session_identity<tessera::store::memory, tessera::system_clock,
+template class tessera::identity::session_identity<tessera::store::any, tessera::system_clock,
                                                    tessera::identity::password_authenticator>;
-template class tessera::identity::local<tessera::store::memory>;
+template class tessera::identity::local<tessera::store::any>;
 template class tessera::authorization_server<
     tessera::embedded_traits, tessera::grant::authorization_code<tessera::pkce::required_for_public>,
     tessera::grant::client_credentials, tessera::grant::refresh_token<tessera::rotation::reuse_detection>,

@@ -12,6 +12,7 @@
 #include <tessera/http/form.hpp>
 #include <tessera/jose/jwt.hpp>
 #include <tessera/server/client_authentication.hpp>
+#include <tessera/oauth/access_token.hpp>
 #include <tessera/oauth/bearer.hpp>
 #include <tessera/oauth/responses.hpp>
 #include <tessera/oauth/scope.hpp>
@@ -107,7 +108,7 @@ access_token_status check_access_token(const Server& s, std::string_view token, 
   access_token_status out;
   auto jwt = s.issuer().access_token_validator().validate(token, out.why_not, s.clock());
   if (out.why_not) return out;
-  const bool revoked = s.store().access_revoked(jwt.jwt_id(), ec);
+  const bool revoked = s.access_revoked(jwt.jwt_id(), jwt.string_claim(oauth::grant_id_claim), jwt.expires_at().value_or(s.now()), ec);
   if (ec) return out;
   if (revoked) out.why_not = error::token_revoked;
   else out.active = std::move(jwt);
@@ -130,6 +131,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
     auto jwt = s.issuer().access_token_validator().validate(token, ec, s.clock());
     if (!ec && jwt.string_claim("client_id") == auth.who->id) {
       s.store().revoke_access(jwt.jwt_id(), jwt.expires_at().value_or(now), ec);
+      s.revocations_changed();
       if (ec) return error_response(req, ec);
     }
   } else if constexpr (store::refresh_token_store<typename Server::store_type>) {
@@ -138,6 +140,7 @@ response revocation_endpoint(const Server& s, const request& req, const transpor
     if (ec) return error_response(req, ec);
     if (rec && rec->grant.client_id == auth.who->id) {
       s.store().revoke_refresh(h, ec);
+      s.revocations_changed();
       if (ec) return error_response(req, ec);
     }
   }

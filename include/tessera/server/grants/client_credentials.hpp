@@ -33,7 +33,7 @@ struct client_credentials {
       ec = error::parameter_invalid;
       return {};
     }
-    g.family_id = c.new_family_id();
+    // No family: a client's token is revoked by its jti alone, and names no grant.
     return c.issue_tokens(g, r.who, r.now, {.refresh = false, .nonce = {}, .refresh_token = {}, .for_user = false}, ec);
   }
 };

@@ -69,6 +69,8 @@ struct refresh_token {
       if (ec) return {};
       auto ex = rotation_.exchange(c, presented, r.now, ec);
       if (ec) return {};
+      if (ex.status == store::rotate_status::reused) c.revoke_family(ex.grant.family_id, r.now, ec);
+      if (ec) return {};
       if (!succeeded(ex, ec)) return {};  // a concurrent refresh got there first: a reuse
       if (Rotation::rotates) body["refresh_token"] = std::move(ex.next_token);
       return body;
@@ -77,6 +79,12 @@ struct refresh_token {
     // dies) unless within the grace window, where the store hands out a sibling.
     auto ex = rotation_.exchange(c, presented, r.now, ec);
     if (ec) return {};
+    if (ex.status == store::rotate_status::reused) {
+      // The store has revoked the family; the server revokes it too, so that its bearer checks
+      // (and other replicas' caches, within their bound) stop accepting its access tokens now.
+      c.revoke_family(ex.grant.family_id, r.now, ec);
+      if (ec) return {};
+    }
     if (!succeeded(ex, ec)) return {};
     check(c, ex.grant, r, ec);
     if (ec) return {};

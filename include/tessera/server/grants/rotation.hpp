@@ -64,6 +64,8 @@ struct reuse_detection {
     if (rot.status == store::rotate_status::ok) {
       out.grant = std::move(rot.record.grant);
       out.next_token = std::move(next);
+    } else if (rot.status == store::rotate_status::reused) {
+      out.grant = std::move(rot.record.grant);  // the family the store has just revoked
     }
     return out;
   }

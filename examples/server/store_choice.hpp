@@ -1,0 +1,89 @@
+// tessera-server — which store holds codes, refresh tokens, sessions, consents and
+// revocations (`--store`):
+//
+//   sqlite                the default: <data-dir>/tessera.db (one host; survives restarts)
+//   sqlite:PATH           another SQLite file
+//   memory                nothing survives a restart (tests, demos)
+//   postgres[:CONNINFO]   PostgreSQL, shared by replicas: a libpq connection string or URI
+//                         (postgresql://...); none: libpq's PG* environment and ~/.pgpass
+//   postgresql://...      the same, as a URI
+//   redis://... rediss://...   Redis, shared by replicas (rediss: TLS)
+//
+// A shared store means replicas: see `shared` and main.cpp's key rule.
+#pragma once
+
+#include <tessera/sqlite.hpp>
+#include <tessera/store/any.hpp>
+#include <tessera/store/memory.hpp>
+#ifdef TESSERA_HAS_POSTGRES
+#include <tessera/postgres.hpp>
+#endif
+#ifdef TESSERA_HAS_REDIS
+#include <tessera/redis.hpp>
+#endif
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace examples {
+
+struct store_choice {
+  tessera::store::any store;
+  std::string description;  // for the start-up line; never a password
+  bool shared = false;      // other processes may use it at once (replicas)
+};
+
+inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+/// Whether `spec` names a store other processes may share (PostgreSQL, Redis).
+inline bool is_shared_store(std::string_view spec) {
+  return spec == "postgres" || starts_with(spec, "postgres:") || starts_with(spec, "postgresql://") ||
+         starts_with(spec, "redis://") || starts_with(spec, "rediss://");
+}
+
+/// Opens the store `spec` names; throws std::runtime_error with the reason.
+inline store_choice open_store(std::string_view spec, const std::filesystem::path& data_dir) {
+  auto fail = [&](std::string_view what, std::error_code ec) -> std::runtime_error {
+    return std::runtime_error("store " + std::string(what) + ": " + ec.message());
+  };
+  if (spec.empty() || spec == "sqlite" || starts_with(spec, "sqlite:")) {
+    tessera::store::sqlite_settings st;
+    st.path = spec.size() > 7 ? std::filesystem::path(spec.substr(7)) : data_dir / "tessera.db";
+    std::error_code ec;
+    auto s = tessera::store::any::make<tessera::store::sqlite>(st, ec);
+    if (ec) throw fail("sqlite " + st.path.string(), ec);
+    return {std::move(s), "sqlite " + st.path.string(), false};
+  }
+  if (spec == "memory") return {tessera::store::any::make<tessera::store::memory>(), "memory (lost on restart)", false};
+  if (spec == "postgres" || starts_with(spec, "postgres:") || starts_with(spec, "postgresql://")) {
+#ifdef TESSERA_HAS_POSTGRES
+    tessera::store::postgres_settings st;
+    if (starts_with(spec, "postgres:") && !starts_with(spec, "postgres://")) st.conninfo = std::string(spec.substr(9));
+    else if (spec != "postgres") st.conninfo = std::string(spec);
+    std::error_code ec;
+    auto s = tessera::store::any::make<tessera::store::postgres>(st, ec);
+    if (ec) throw fail("postgres", ec);
+    return {std::move(s), "postgres (schema " + st.schema + ")", true};
+#else
+    throw std::runtime_error("this tessera-server was built without the postgres component (libpq-dev)");
+#endif
+  }
+  if (starts_with(spec, "redis://") || starts_with(spec, "rediss://")) {
+#ifdef TESSERA_HAS_REDIS
+    std::error_code ec;
+    auto st = tessera::store::parse_redis_url(spec, ec);
+    if (ec) throw fail("redis URL", ec);
+    auto s = tessera::store::any::make<tessera::store::redis>(st, ec);
+    if (ec) throw fail("redis " + st.host + ":" + std::to_string(st.port), ec);
+    return {std::move(s), std::string(st.tls ? "rediss " : "redis ") + st.host + ":" + std::to_string(st.port), true};
+#else
+    throw std::runtime_error("this tessera-server was built without the redis component (libhiredis-dev)");
+#endif
+  }
+  throw std::runtime_error("--store: unknown store '" + std::string(spec) +
+                           "' (sqlite, sqlite:PATH, memory, postgres[:CONNINFO], postgresql://..., redis://..., rediss://...)");
+}
+
+}  // namespace examples
