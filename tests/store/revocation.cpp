@@ -131,3 +131,36 @@ TEMPLATE_TEST_CASE("revocations are forgotten once their `until` has passed", "[
   CHECK_FALSE(c.s.access_revoked("never-recorded"));
   CHECK(c.s.family_revoked("family-b"));
 }
+
+TEMPLATE_TEST_CASE("a token recorded after its family's revocation, and outliving it, keeps the family revoked",
+                   "[store][revocation]", TESSERA_CONFORMING_STORES) {
+  // A token endpoint still issuing from a family while a replay revokes it (until its own
+  // horizon): the late token expires after that `until`, and housekeeping must not drop the
+  // revocation while the token lives.
+  conformance<TestType> c;
+  c.s.revoke_family("family-a", t0 + 1h);
+  c.s.put_refresh(key("late-refresh"), refresh(t0 + 5h, "family-a"));
+  c.s.revoke_family("family-b", t0 + 1h);
+  c.s.put_access("late-access", access(t0 + 3h, "family-b"));
+
+  c.housekeep(t0 + 2h);
+
+  CHECK(c.s.family_revoked("family-a"));
+  CHECK_FALSE(c.s.find_refresh(key("late-refresh"), t0 + 2h));
+  CHECK(c.s.rotate_refresh(key("late-refresh"), key("child"), t0 + 6h, t0 + 2h).status == rotate_status::revoked);
+  CHECK(c.s.family_revoked("family-b"));
+  CHECK(c.s.access_revoked("late-access"));
+  CHECK(c.s.access_revoked("unrecorded", "family-b"));
+}
+
+TEMPLATE_TEST_CASE("recording a revoked jti again does not unrevoke it", "[store][revocation]", TESSERA_CONFORMING_STORES) {
+  conformance<TestType> c;
+  c.s.revoke_access("jti-1", t0 + 1h);
+  c.s.put_access("jti-1", access(t0 + 30min, "family-a"));
+
+  CHECK(c.s.access_revoked("jti-1"));
+  CHECK_FALSE(c.s.find_access("jti-1"));
+  c.housekeep(t0 + 1h - 1s);  // denied at least as long as the revocation said
+  CHECK(c.s.access_revoked("jti-1"));
+  CHECK_FALSE(c.s.family_revoked("family-a"));
+}

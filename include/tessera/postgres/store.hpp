@@ -442,8 +442,10 @@ inline const std::array<statement, static_cast<std::size_t>(stmt::count_)>& stat
       // put_access(jti, family_id, expires_at, user_claims)
       {"INSERT INTO @access_tokens AS a (jti, family_id, expires_at, user_claims, revoked) "
        "VALUES ($1, $2, $3, $4, false) "
-       "ON CONFLICT (jti) DO UPDATE SET family_id = EXCLUDED.family_id, expires_at = EXCLUDED.expires_at, "
-       "user_claims = EXCLUDED.user_claims, revoked = false",
+       // recorded again: a revoked jti stays revoked, denied at least as long as before
+       "ON CONFLICT (jti) DO UPDATE SET family_id = EXCLUDED.family_id, "
+       "expires_at = CASE WHEN a.revoked THEN GREATEST(a.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END, "
+       "user_claims = EXCLUDED.user_claims",
        "bbib"},
       // revoke_access(jti, until)
       {"INSERT INTO @access_tokens AS a (jti, family_id, expires_at, user_claims, revoked) "
@@ -618,6 +620,8 @@ inline const std::array<const char*, migration_count>& migrations() {
       "g_client_id bytea NOT NULL, g_subject bytea NOT NULL, g_scope bytea NOT NULL, g_audience bytea NOT NULL, "
       "g_family_id bytea NOT NULL, g_user_claims bytea NOT NULL, g_auth_time bigint NOT NULL);"
       "CREATE INDEX device_codes_expires_at ON @device_codes (expires_at);"
+      "CREATE INDEX device_codes_client ON @device_codes (client_id, expires_at);"
+      "CREATE INDEX device_codes_requester ON @device_codes (requester, expires_at);"
       "CREATE TABLE @one_time_ids (key bytea PRIMARY KEY, expires_at bigint NOT NULL);"
       "CREATE INDEX one_time_ids_expires_at ON @one_time_ids (expires_at);"
       "CREATE TABLE @sessions (hash bytea PRIMARY KEY, subject bytea NOT NULL, user_claims bytea NOT NULL, "
@@ -1298,7 +1302,11 @@ class postgres {
       if (open_ < settings_.pool_size) {
         ++open_;
         lock.unlock();
-        connection_ptr c = connect();
+        connection_ptr c;
+        try {
+          c = connect();
+        } catch (...) {  // out of memory: the slot must not leak
+        }
         if (c) return c;
         lock.lock();
         --open_;
@@ -1447,7 +1455,9 @@ class postgres {
       if (stop_cv_.wait_for(lock, settings_.sweep_interval, [this] { return stop_; })) return;
       lock.unlock();
       std::error_code ec;  // a failed sweep is retried at the next interval
-      sweep(std::chrono::system_clock::now(), ec);
+      // A minute behind this host's clock: replicas whose clocks lag a little must not find a
+      // revocation or a used jti gone while their own clock still says it lives.
+      sweep(std::chrono::system_clock::now() - std::chrono::minutes(1), ec);
       lock.lock();
     }
   }

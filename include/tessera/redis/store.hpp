@@ -9,7 +9,9 @@
 //  * I/O is tessera's own (Boost.Asio, TCP or TLS 1.2+ through OpenSSL, with certificate and
 //    host-name checks), hiredis only encodes commands and parses replies: the hiredis of
 //    Debian 12 (0.14) has no TLS, and managed Redis services require it in transit. Every step
-//    has a deadline (connect_timeout, command_timeout); replies over 1 MiB are refused.
+//    has a deadline (connect_timeout, command_timeout); replies over 1 MiB are refused. The
+//    host name is resolved by the system resolver, which no deadline can interrupt: give an
+//    address, or a name the local resolver answers at once.
 //  * A bounded pool of connections (pool_size, waiting at most acquire_timeout). New
 //    connections send AUTH (with the user name when one is set) and SELECT. A connection that
 //    fails is dropped; an idle one the server closed (a restart) is noticed before use and
@@ -18,7 +20,7 @@
 //    NOSCRIPT), atomic across all processes that use the server: consuming a code, rotating a
 //    refresh token (grace window and count, reuse revokes the family), polling and deciding a
 //    device code, the device caps and user-code uniqueness, using a jti. The key layout and
-//    the scripts are in store/detail/redis_scripts.hpp.
+//    the scripts are in redis/detail/scripts.hpp.
 //  * Retries. A command is sent again (once, on a new connection) only when a pooled
 //    connection failed and either the command never left this host entirely (Redis executes
 //    only complete commands) or the command is idempotent (reads, puts, deletes, revocations).
@@ -161,7 +163,7 @@ inline std::int64_t to_ns(time_point t) noexcept {
 inline time_point from_ns(std::int64_t ns) noexcept {
   return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::nanoseconds(ns)));
 }
-/// "<seconds>:<nanoseconds>", seconds floored: what the scripts compare (redis_scripts.hpp).
+/// "<seconds>:<nanoseconds>", seconds floored: what the scripts compare (redis/detail/scripts.hpp).
 inline std::string time_arg(time_point t) {
   const std::int64_t ns = to_ns(t);
   std::int64_t s = ns / 1'000'000'000;
@@ -746,7 +748,8 @@ class redis {
   /// script per batch), whatever Redis's own clock says. Redis's TTLs do this in production;
   /// this is for maintenance and for tests that move a fake clock. O(keys of the store).
   void sweep(time_point now, std::error_code& ec) {
-    saw(now);
+    // Not `saw(now)`: a maintenance sweep "as of tomorrow" must not move the clock that later
+    // writes count their TTLs from.
     const std::string now_arg = time_arg(now);
     scan([&](std::vector<std::string>& keys) {
       detail::redis_reply rep;
@@ -802,8 +805,11 @@ class redis {
   std::string ttl_arg(time_point x, time_point ref) const { return std::to_string(detail::redis_impl::ttl_ms(x, ref, slack_)); }
 
   // The latest `now` any operation was given: TTLs of writes that get none are counted from it.
+  // Never more than a few minutes ahead of this host's clock: one request with a wild `now`
+  // must not shorten every later TTL.
   void saw(time_point now) noexcept {
-    const auto v = detail::redis_impl::to_ns(now);
+    const auto v = std::min(detail::redis_impl::to_ns(now),
+                            detail::redis_impl::to_ns(std::chrono::system_clock::now() + std::chrono::minutes(5)));
     auto cur = last_now_.load(std::memory_order_relaxed);
     while (v > cur && !last_now_.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
     }
@@ -915,7 +921,14 @@ class redis {
       auto c = acquire(reused, ec);
       if (!c) return false;
       bool sent = false;
-      auto e = c->exec(argv, rep, settings_.command_timeout, sent);
+      std::error_code e;
+      try {
+        e = c->exec(argv, rep, settings_.command_timeout, sent);
+      } catch (...) {  // out of memory while encoding or reading: the connection's state is unknown
+        release(std::move(c), false);
+        ec = error::store_failure;
+        return false;
+      }
       if (!e) {
         const bool keep = c->reusable();
         release(std::move(c), keep);
@@ -980,7 +993,12 @@ class redis {
       if (open_ < settings_.pool_size) {
         ++open_;
         lock.unlock();
-        auto c = connect(ec);
+        connection_ptr c;
+        try {
+          c = connect(ec);
+        } catch (...) {  // the slot must not leak
+          ec = error::store_failure;
+        }
         if (c) {
           reused = false;
           return c;

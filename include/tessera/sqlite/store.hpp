@@ -159,6 +159,7 @@ enum sqlite_sql : std::size_t {
   q_put_consent,
   q_find_consent,
   q_delete_consents,
+  q_extend_family,
   q_begin,
   q_commit,
   q_rollback,
@@ -171,7 +172,9 @@ inline constexpr std::array<std::string_view, q_count> sqlite_statements{
     "UPDATE codes SET used = 1 WHERE hash = ?1",
     "INSERT INTO families(id, until) VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET until = max(until, excluded.until)",
     "SELECT 1 FROM families WHERE id = ?1",
-    "INSERT OR REPLACE INTO access(jti, family, expires_at, user_claims, revoked) VALUES(?1, ?2, ?3, ?4, 0)",
+    "INSERT INTO access(jti, family, expires_at, user_claims, revoked) VALUES(?1, ?2, ?3, ?4, 0) "
+    "ON CONFLICT(jti) DO UPDATE SET family = excluded.family, user_claims = excluded.user_claims, "
+    "expires_at = CASE WHEN revoked <> 0 THEN max(expires_at, excluded.expires_at) ELSE excluded.expires_at END",
     "INSERT INTO access(jti, family, expires_at, user_claims, revoked) VALUES(?1, '', ?2, '', 1) "
     "ON CONFLICT(jti) DO UPDATE SET revoked = 1, expires_at = max(expires_at, excluded.expires_at)",
     "SELECT family, expires_at, user_claims, revoked FROM access WHERE jti = ?1",
@@ -206,6 +209,7 @@ inline constexpr std::array<std::string_view, q_count> sqlite_statements{
     "INSERT OR REPLACE INTO consents(subject, client_id, scope, granted_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5)",
     "SELECT scope, granted_at, expires_at FROM consents WHERE subject = ?1 AND client_id = ?2 AND expires_at > ?3",
     "DELETE FROM consents WHERE subject = ?1",
+    "UPDATE families SET until = max(until, ?2) WHERE id = ?1",
     "BEGIN IMMEDIATE",
     "COMMIT",
     "ROLLBACK",
@@ -308,7 +312,8 @@ class sqlite {
  public:
   /// Opens (creating and migrating when needed) the database at `st.path`. `ec`:
   /// `store_settings_invalid` (no path, no readers), `store_schema_newer`, `store_unavailable`
-  /// (the file cannot be opened or stays locked), `store_failure`.
+  /// (the file cannot be opened or stays locked), `store_failure`. After a failure the object
+  /// answers every operation with `store_unavailable`: make a new one to try again.
   sqlite(sqlite_settings st, std::error_code& ec) : settings_(std::move(st)) { open(ec); }
 
   /// As above; throws std::system_error.
@@ -368,7 +373,8 @@ class sqlite {
   }
   void put_access(std::string_view jti, const access_record& a, std::error_code& ec) {
     write(ec, [&](auto& c, std::error_code& e) {
-      done(c[detail::q_put_access].bind(1, jti).bind(2, a.family_id).bind(3, a.expires_at).bind(4, a.user_claims), e);
+      if (done(c[detail::q_put_access].bind(1, jti).bind(2, a.family_id).bind(3, a.expires_at).bind(4, a.user_claims), e))
+        outlive_revocation(c, a.family_id, a.expires_at, e);
     });
   }
   void revoke_access(std::string_view jti, time_point until, std::error_code& ec) {
@@ -401,8 +407,9 @@ class sqlite {
   // --- refresh tokens -------------------------------------------------------------------
   void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) {
     write(ec, [&](auto& c, std::error_code& e) {
-      done(c[detail::q_put_refresh].bind(1, h).bind(2, r.grant.family_id).blob(3, detail::encode(r.grant)).bind(4, r.expires_at),
-           e);
+      if (done(c[detail::q_put_refresh].bind(1, h).bind(2, r.grant.family_id).blob(3, detail::encode(r.grant)).bind(4, r.expires_at),
+               e))
+        outlive_revocation(c, r.grant.family_id, r.expires_at, e);
     });
   }
 
@@ -667,6 +674,11 @@ class sqlite {
     return false;
   }
 
+  // A record written for a family that is revoked already must not outlive the revocation.
+  static void outlive_revocation(connection& c, std::string_view family, time_point expires_at, std::error_code& e) {
+    if (!family.empty()) done(c[detail::q_extend_family].bind(1, family).bind(2, expires_at), e);
+  }
+
   static bool family_revoked_in(connection& c, std::string_view id, std::error_code& e) {
     if (id.empty()) return false;
     return row(c[detail::q_family_revoked].bind(1, id), e);
@@ -716,10 +728,15 @@ class sqlite {
   template <class F>
   void write(std::error_code& ec, F&& f) {
     ec = {};
+    if (!ready_) return void(ec = error::store_unavailable);
     std::lock_guard lock(write_mu_);
     connection& c = *writer_;
     if (!done(c[detail::q_begin], ec)) return c.release();
-    f(c, ec);
+    try {
+      f(c, ec);
+    } catch (...) {  // out of memory mid-transaction: roll back, never leave the write lock held
+      ec = error::store_failure;
+    }
     c.release();
     if (!ec && done(c[detail::q_commit], ec)) return c.release();
     std::error_code ignored;
@@ -731,6 +748,7 @@ class sqlite {
   template <class F>
   void read(std::error_code& ec, F&& f) {
     ec = {};
+    if (!ready_) return void(ec = error::store_unavailable);
     std::unique_ptr<connection> c;
     {
       std::unique_lock lock(readers_mu_);
@@ -738,7 +756,11 @@ class sqlite {
       c = std::move(readers_.back());
       readers_.pop_back();
     }
-    f(*c, ec);
+    try {
+      f(*c, ec);
+    } catch (...) {
+      ec = error::store_failure;
+    }
     c->release();
     {
       std::lock_guard lock(readers_mu_);
@@ -747,8 +769,10 @@ class sqlite {
     readers_cv_.notify_one();
   }
 
+  // Never more than a few minutes ahead of this host's clock: one wild `now` must not make
+  // the background sweep delete what is still live.
   void saw(time_point now) noexcept {
-    const auto t = detail::to_stored(now);
+    const auto t = std::min(detail::to_stored(now), detail::to_stored(std::chrono::system_clock::now() + std::chrono::minutes(5)));
     auto seen = last_now_.load(std::memory_order_relaxed);
     while (t > seen && !last_now_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
     }
@@ -770,9 +794,10 @@ class sqlite {
       auto r = std::make_unique<connection>();
       r->open(settings_, false, ec);
       if (!ec) r->prepare(ec);
-      readers_.push_back(std::move(r));
+      if (!ec) readers_.push_back(std::move(r));
     }
     if (ec) return;
+    ready_ = true;
     if (settings_.sweep_interval.count() > 0) sweeper_ = std::thread([this] { sweep_loop(); });
   }
 
@@ -810,6 +835,7 @@ class sqlite {
   }
 
   sqlite_settings settings_;
+  bool ready_ = false;  // opened and migrated: else every operation is store_unavailable
   std::mutex write_mu_;
   std::unique_ptr<connection> writer_;
   std::mutex readers_mu_;

@@ -44,7 +44,8 @@ concept code_store = requires(S& s, std::string_view h, const code_record& r, ti
 ///   access_revoked(jti, family_id, ec) -> bool  the jti is deny-listed, or the family (when not
 ///                                               empty) revoked; for tokens never recorded too
 ///   put_access(jti, access_record, ec)          a person's token's profile claims (userinfo)
-///   find_access(jti, ec) -> optional<access_record>   that record, while live and unrevoked
+///   find_access(jti, ec) -> optional<access_record>   that record, unless revoked (kept until
+///                                               housekeeping drops it after its expiry)
 template <class S>
 concept revocation_store = requires(S& s, std::string_view id, time_point t, const access_record& a, std::error_code& ec) {
   { s.find_access(id, ec) } -> std::same_as<std::optional<access_record>>;

@@ -58,7 +58,13 @@ class memory {
   void put_access(std::string_view jti, const access_record& a, std::error_code& ec) {
     std::lock_guard lock(mu_);
     ec = {};
-    access_[std::string(jti)] = {a, false};
+    auto [it, inserted] = access_.try_emplace(std::string(jti), access_entry{a, false});
+    if (!inserted) {  // recorded again: a revoked jti stays revoked, at least as long as before
+      const time_point until = it->second.revoked ? std::max(it->second.record.expires_at, a.expires_at) : a.expires_at;
+      it->second.record = a;
+      it->second.record.expires_at = until;
+    }
+    outlive_revocation_locked(a.family_id, a.expires_at);
     wrote(a.expires_at);
   }
   void revoke_access(std::string_view jti, time_point until, std::error_code& ec) {
@@ -91,6 +97,7 @@ class memory {
     std::lock_guard lock(mu_);
     ec = {};
     refresh_[std::string(h)] = refresh_entry{r, std::nullopt, 0};
+    outlive_revocation_locked(r.grant.family_id, r.expires_at);
     wrote(r.expires_at);
   }
 
@@ -325,6 +332,14 @@ class memory {
       if (e.record.family_id == id) until = std::max(until, e.record.expires_at);
     auto& t = revoked_families_[id];
     t = std::max(t, until);
+  }
+
+  // A record written for a family that is revoked already (a token being issued while a replay
+  // revokes its family) must not outlive the revocation: extend it to the record's expiry.
+  void outlive_revocation_locked(const std::string& family, time_point expires_at) {
+    if (family.empty()) return;
+    auto it = revoked_families_.find(family);
+    if (it != revoked_families_.end()) it->second = std::max(it->second, expires_at);
   }
 
   bool family_revoked_locked(std::string_view id) const {

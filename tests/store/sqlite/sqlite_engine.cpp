@@ -282,6 +282,21 @@ TEST_CASE("sqlite: bad settings and unusable paths are clear errors", "[store][s
   }
 }
 
+TEST_CASE("sqlite: a store that failed to open answers store_unavailable, never crashes or hangs", "[store][sqlite]") {
+  temp_dir dir;
+  std::error_code ec;
+  sqlite s(test_sqlite_settings(dir.path() / "missing-directory" / "tessera.db"), ec);
+  REQUIRE(ec == tessera::error::store_unavailable);
+  s.put_code(key("c"), code(t0 + std::chrono::minutes(1)), ec);
+  CHECK(ec == tessera::error::store_unavailable);
+  CHECK(s.consume_code(key("c"), t0, ec).status == consume_status::unknown);
+  CHECK(ec == tessera::error::store_unavailable);
+  CHECK_FALSE(s.family_revoked("f", ec));  // a read: answered, not waited for
+  CHECK(ec == tessera::error::store_unavailable);
+  CHECK_FALSE(s.find_session(key("s"), t0, ec));
+  CHECK(ec == tessera::error::store_unavailable);
+}
+
 TEST_CASE("sqlite: the background sweep forgets what expired, at the store's latest time", "[store][sqlite]") {
   temp_dir dir;
   auto st = test_sqlite_settings(dir.path() / "tessera.db");

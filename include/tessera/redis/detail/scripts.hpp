@@ -4,7 +4,7 @@
 // Redis runs a script alone, so it is atomic across every client of the server. The scripts
 // are constant text (cached by the server under their SHA-1, run with EVALSHA); what varies is
 // passed in KEYS and ARGV. Every script's last three ARGV are the key prefix, the TTL floor
-// and the TTL slack (see redis.hpp), read by the prelude.
+// and the TTL slack (see redis/store.hpp), read by the prelude.
 //
 // Times travel as "<seconds>:<nanoseconds>" (seconds since the Unix epoch, floored; 0 ≤ ns <
 // 10^9): Lua 5.1 numbers are doubles, exact to 2^53, so a nanosecond count (≈1.7e18) would
@@ -145,11 +145,23 @@ end
 )lua";
 
 // KEYS: record [, nothing]   ARGV: record, x, ttl, family, ref
+// A revoked access token stays revoked (and denied at least as long as before) when recorded
+// again; a record of a family revoked already extends the revocation to its own expiry, so the
+// revocation cannot lapse while the record lives.
 inline constexpr std::string_view put_record = R"lua(
+local was, oldx = unpack(redis.call('HMGET', KEYS[1], 'v', 'x'))
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'r', ARGV[1], 'x', ARGV[2], 'f', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local x = ARGV[2]
+if was and oldx and lt(x, oldx) then x = oldx end
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 'x', x, 'f', ARGV[4])
+if was then
+  redis.call('HSET', KEYS[1], 'v', '1')
+  redis.call('PEXPIRE', KEYS[1], ttl(x, ARGV[5]))
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
 horizon(ARGV[4], ARGV[2], ARGV[5])
+if family_revoked(ARGV[4]) then revoke_until(ARGV[4], ARGV[2], ARGV[5]) end
 return 1
 )lua";
 
@@ -165,7 +177,10 @@ return {1, v[1]}
 
 // KEYS: (none)   ARGV: family, until, ref
 inline constexpr std::string_view revoke_family = R"lua(
-revoke_until(ARGV[1], ARGV[2], ARGV[3])
+local untl = ARGV[2]
+local h = redis.call('HGET', P .. 'h:' .. ARGV[1], 'x')
+if h and lt(untl, h) then untl = h end
+revoke_until(ARGV[1], untl, ARGV[3])
 return 1
 )lua";
 
