@@ -35,12 +35,10 @@ struct store_choice {
   bool shared = false;      // other processes may use it at once (replicas)
 };
 
-inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 /// Whether `spec` names a store other processes may share (PostgreSQL, Redis).
 inline bool is_shared_store(std::string_view spec) {
-  return spec == "postgres" || starts_with(spec, "postgres:") || starts_with(spec, "postgresql://") ||
-         starts_with(spec, "redis://") || starts_with(spec, "rediss://");
+  return spec == "postgres" || spec.starts_with("postgres:") || spec.starts_with("postgresql://") ||
+         spec.starts_with("redis://") || spec.starts_with("rediss://");
 }
 
 /// Opens the store `spec` names; throws std::runtime_error with the reason.
@@ -48,7 +46,7 @@ inline store_choice open_store(std::string_view spec, const std::filesystem::pat
   auto fail = [&](std::string_view what, std::error_code ec) -> std::runtime_error {
     return std::runtime_error("store " + std::string(what) + ": " + ec.message());
   };
-  if (spec.empty() || spec == "sqlite" || starts_with(spec, "sqlite:")) {
+  if (spec.empty() || spec == "sqlite" || spec.starts_with("sqlite:")) {
     tessera::store::sqlite_settings st;
     st.path = spec.size() > 7 ? std::filesystem::path(spec.substr(7)) : data_dir / "tessera.db";
     std::error_code ec;
@@ -57,10 +55,10 @@ inline store_choice open_store(std::string_view spec, const std::filesystem::pat
     return {std::move(s), "sqlite " + st.path.string(), false};
   }
   if (spec == "memory") return {tessera::store::any::make<tessera::store::memory>(), "memory (lost on restart)", false};
-  if (spec == "postgres" || starts_with(spec, "postgres:") || starts_with(spec, "postgresql://")) {
+  if (spec == "postgres" || spec.starts_with("postgres:") || spec.starts_with("postgresql://")) {
 #ifdef TESSERA_HAS_POSTGRES
     tessera::store::postgres_settings st;
-    if (starts_with(spec, "postgres:") && !starts_with(spec, "postgres://")) st.conninfo = std::string(spec.substr(9));
+    if (spec.starts_with("postgres:") && !spec.starts_with("postgres://")) st.conninfo = std::string(spec.substr(9));
     else if (spec != "postgres") st.conninfo = std::string(spec);
     std::error_code ec;
     auto s = tessera::store::any::make<tessera::store::postgres>(st, ec);
@@ -70,7 +68,7 @@ inline store_choice open_store(std::string_view spec, const std::filesystem::pat
     throw std::runtime_error("this tessera-server was built without the postgres component (libpq-dev)");
 #endif
   }
-  if (starts_with(spec, "redis://") || starts_with(spec, "rediss://")) {
+  if (spec.starts_with("redis://") || spec.starts_with("rediss://")) {
 #ifdef TESSERA_HAS_REDIS
     std::error_code ec;
     auto st = tessera::store::parse_redis_url(spec, ec);

@@ -72,6 +72,7 @@
 
 #include <tessera/error.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/detail/codec.hpp>
 #include <tessera/redis/detail/connection.hpp>
 #include <tessera/redis/detail/scripts.hpp>
 #include <tessera/transport/detail/tls_context.hpp>
@@ -156,16 +157,14 @@ inline bool settings_valid(const redis_settings& s) noexcept {
          (s.username.empty() || !s.password.empty()) && s.server_name.size() <= max_host_size;
 }
 
-// --- times --------------------------------------------------------------------------------
-inline std::int64_t to_ns(time_point t) noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-inline time_point from_ns(std::int64_t ns) noexcept {
-  return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::nanoseconds(ns)));
-}
+// --- times and records: stored as every one-value store keeps them (store/detail/codec.hpp) --
+using store::detail::decode;
+using store::detail::decode_static;
+using store::detail::encode;
+using store::detail::encode_static;
 /// "<seconds>:<nanoseconds>", seconds floored: what the scripts compare (redis/detail/scripts.hpp).
 inline std::string time_arg(time_point t) {
-  const std::int64_t ns = to_ns(t);
+  const std::int64_t ns = to_stored(t);
   std::int64_t s = ns / 1'000'000'000;
   std::int64_t n = ns % 1'000'000'000;
   if (n < 0) {
@@ -191,159 +190,19 @@ inline bool parse_time_arg(std::string_view v, time_point& out) noexcept {
   std::int64_t total = 0;
   if (__builtin_mul_overflow(neg ? -s : s, std::int64_t{1'000'000'000}, &total) || __builtin_add_overflow(total, n, &total))
     return false;
-  out = from_ns(total);
+  out = from_stored(total);
   return true;
 }
 /// Milliseconds from `ref` to `x`, rounded up, plus `slack`; the floor when `x` is not later.
 inline std::int64_t ttl_ms(time_point x, time_point ref, std::int64_t slack) noexcept {
   std::int64_t d = 0;
-  if (__builtin_sub_overflow(to_ns(x), to_ns(ref), &d)) return to_ns(x) > to_ns(ref) ? max_ttl_ms + slack : floor_ttl_ms;
+  if (__builtin_sub_overflow(to_stored(x), to_stored(ref), &d)) return to_stored(x) > to_stored(ref) ? max_ttl_ms + slack : floor_ttl_ms;
   if (d <= 0) return floor_ttl_ms;
   std::int64_t ms = d / 1'000'000 + (d % 1'000'000 != 0 ? 1 : 0);
   if (ms > max_ttl_ms) ms = max_ttl_ms;
   return ms + slack;
 }
 
-// --- records ------------------------------------------------------------------------------
-// A version byte, then fields: strings as a 4-byte little-endian length and the bytes,
-// integers and times (nanoseconds) as 8 bytes little-endian.
-class writer {
- public:
-  writer() { out_.push_back('\x01'); }
-  writer& str(std::string_view s) {
-    u64(s.size(), 4);
-    out_.append(s);
-    return *this;
-  }
-  writer& i64(std::int64_t v) {
-    u64(static_cast<std::uint64_t>(v), 8);
-    return *this;
-  }
-  writer& time(time_point t) { return i64(to_ns(t)); }
-  writer& grant(const grant_record& g) {
-    return str(g.client_id).str(g.subject).str(g.scope).str(g.audience).str(g.family_id).str(g.user_claims).time(g.auth_time);
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  void u64(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  std::string out_;
-};
-
-class reader {
- public:
-  explicit reader(std::string_view in) : in_(in) {
-    ok_ = !in_.empty() && in_[0] == '\x01';
-    if (ok_) in_.remove_prefix(1);
-  }
-  std::string str() {
-    auto n = u64(4);
-    if (!ok_ || n > in_.size()) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  std::int64_t i64() { return static_cast<std::int64_t>(u64(8)); }
-  time_point time() { return from_ns(i64()); }
-  grant_record grant() {
-    grant_record g;
-    g.client_id = str();
-    g.subject = str();
-    g.scope = str();
-    g.audience = str();
-    g.family_id = str();
-    g.user_claims = str();
-    g.auth_time = time();
-    return g;
-  }
-  /// Everything read, nothing left over.
-  bool done() const noexcept { return ok_ && in_.empty(); }
-
- private:
-  std::uint64_t u64(int bytes) {
-    if (!ok_ || in_.size() < static_cast<std::size_t>(bytes)) {
-      ok_ = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[i])) << (8 * i);
-    in_.remove_prefix(static_cast<std::size_t>(bytes));
-    return v;
-  }
-  std::string_view in_;
-  bool ok_ = false;
-};
-
-inline std::string encode(const code_record& r) {
-  return writer().grant(r.grant).str(r.redirect_uri).str(r.code_challenge).str(r.nonce).time(r.expires_at).take();
-}
-inline bool decode(std::string_view in, code_record& r) {
-  reader d(in);
-  r.grant = d.grant();
-  r.redirect_uri = d.str();
-  r.code_challenge = d.str();
-  r.nonce = d.str();
-  r.expires_at = d.time();
-  return d.done();
-}
-inline std::string encode(const access_record& r) {
-  return writer().str(r.family_id).time(r.expires_at).str(r.user_claims).take();
-}
-inline bool decode(std::string_view in, access_record& r) {
-  reader d(in);
-  r.family_id = d.str();
-  r.expires_at = d.time();
-  r.user_claims = d.str();
-  return d.done();
-}
-inline std::string encode(const grant_record& g) { return writer().grant(g).take(); }
-inline bool decode(std::string_view in, grant_record& g) {
-  reader d(in);
-  g = d.grant();
-  return d.done();
-}
-inline std::string encode(const session_record& r) {
-  return writer().str(r.subject).str(r.user_claims).time(r.auth_time).time(r.expires_at).str(r.upstream).take();
-}
-inline bool decode(std::string_view in, session_record& r) {
-  reader d(in);
-  r.subject = d.str();
-  r.user_claims = d.str();
-  r.auth_time = d.time();
-  r.expires_at = d.time();
-  r.upstream = d.str();
-  return d.done();
-}
-inline std::string encode(const consent_record& r) {
-  return writer().str(r.scope).time(r.granted_at).time(r.expires_at).take();
-}
-inline bool decode(std::string_view in, consent_record& r) {
-  reader d(in);
-  r.scope = d.str();
-  r.granted_at = d.time();
-  r.expires_at = d.time();
-  return d.done();
-}
-/// The parts of a device record that never change; interval, last poll, state and grant are
-/// hash fields the scripts update.
-inline std::string encode_static(const device_record& r) {
-  return writer().str(r.client_id).str(r.scope).str(r.audience).str(r.user_code_hash).str(r.requester).time(r.expires_at).take();
-}
-inline bool decode_static(std::string_view in, device_record& r) {
-  reader d(in);
-  r.client_id = d.str();
-  r.scope = d.str();
-  r.audience = d.str();
-  r.user_code_hash = d.str();
-  r.requester = d.str();
-  r.expires_at = d.time();
-  return d.done();
-}
 
 // --- scripts ------------------------------------------------------------------------------
 enum class script_id {
@@ -808,15 +667,15 @@ class redis {
   // Never more than a few minutes ahead of this host's clock: one request with a wild `now`
   // must not shorten every later TTL.
   void saw(time_point now) noexcept {
-    const auto v = std::min(detail::redis_impl::to_ns(now),
-                            detail::redis_impl::to_ns(std::chrono::system_clock::now() + std::chrono::minutes(5)));
+    const auto v = std::min(detail::to_stored(now),
+                            detail::to_stored(std::chrono::system_clock::now() + std::chrono::minutes(5)));
     auto cur = last_now_.load(std::memory_order_relaxed);
     while (v > cur && !last_now_.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
     }
   }
   time_point reference_now() const noexcept {
     const auto v = last_now_.load(std::memory_order_relaxed);
-    return v != 0 ? detail::redis_impl::from_ns(v) : std::chrono::system_clock::now();
+    return v != 0 ? detail::from_stored(v) : std::chrono::system_clock::now();
   }
 
   void note(std::string why) {

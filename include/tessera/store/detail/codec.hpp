@@ -137,6 +137,41 @@ inline bool decode(std::string_view in, session_record& s) {
   return r.done();
 }
 
+inline std::string encode(const access_record& a) {
+  writer w;
+  w.str(a.family_id).time(a.expires_at).str(a.user_claims);
+  return w.take();
+}
+inline bool decode(std::string_view in, access_record& a) {
+  reader r(in);
+  r.str(a.family_id).time(a.expires_at).str(a.user_claims);
+  return r.done();
+}
+
+inline std::string encode(const consent_record& c) {
+  writer w;
+  w.str(c.scope).time(c.granted_at).time(c.expires_at);
+  return w.take();
+}
+inline bool decode(std::string_view in, consent_record& c) {
+  reader r(in);
+  r.str(c.scope).time(c.granted_at).time(c.expires_at);
+  return r.done();
+}
+
+/// The parts of a device authorization that never change (a store keeps interval, last poll,
+/// state and grant where it updates them).
+inline std::string encode_static(const device_record& d) {
+  writer w;
+  w.str(d.client_id).str(d.scope).str(d.audience).str(d.user_code_hash).str(d.requester).time(d.expires_at);
+  return w.take();
+}
+inline bool decode_static(std::string_view in, device_record& d) {
+  reader r(in);
+  r.str(d.client_id).str(d.scope).str(d.audience).str(d.user_code_hash).str(d.requester).time(d.expires_at);
+  return r.done();
+}
+
 }  // namespace tessera::store::detail
 
 #endif
