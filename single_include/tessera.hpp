@@ -11542,6 +11542,30 @@ namespace tessera::identity {
 inline constexpr std::string_view profile_names[] = {"generic_oidc", "okta",     "google", "gcp_identity",
                                                      "azure_ad",     "auth0",    "keycloak", "github"};
 
+/// The profile for an IdP's base URL (Flyte's `openId.baseUrl`) when the configuration names
+/// none: by the host the IdPs of the Flyte docs are reached under — Okta (`*.okta.com`,
+/// `*.oktapreview.com`, `*.okta-emea.com`), Google (`accounts.google.com`), GCP Identity
+/// Platform (`securetoken.google.com`), Azure AD (`login.microsoftonline.com`), Auth0
+/// (`*.auth0.com`), GitHub (`github.com`) — and Keycloak by its `/realms/<realm>` path;
+/// anything else (custom domains included): `generic_oidc`, which needs only discovery.
+inline std::string_view profile_for_base_url(std::string_view base_url) {
+  auto u = boost::urls::parse_absolute_uri(base_url);
+  if (!u) return "generic_oidc";
+  const std::string host = tessera::detail::to_lower_ascii(u->encoded_host());
+  auto ends_with = [&](std::string_view suffix) {
+    return host.size() > suffix.size() && host.ends_with(suffix) && host[host.size() - suffix.size() - 1] == '.';
+  };
+  if (ends_with("okta.com") || ends_with("oktapreview.com") || ends_with("okta-emea.com")) return "okta";
+  if (host == "accounts.google.com") return "google";
+  if (host == "securetoken.google.com") return "gcp_identity";
+  if (host == "login.microsoftonline.com") return "azure_ad";
+  if (ends_with("auth0.com")) return "auth0";
+  if (host == "github.com") return "github";
+  const std::string_view path = u->encoded_path();
+  if (path.find("/realms/") != std::string_view::npos) return "keycloak";
+  return "generic_oidc";
+}
+
 /// An `upstream<P, Clock>` for the profile named `profile` (a configuration chooses it at run
 /// time). Throws `tessera::system_error` (`config_value_invalid`) for an unknown name, and as
 /// `upstream`'s constructor does.
@@ -11978,6 +12002,10 @@ inline constexpr std::array<std::string_view, 7> access_token_required_claims{"i
 /// The private claim of tessera's access tokens naming their grant (the refresh-token family
 /// they came from): revoking the grant revokes them without any per-token record.
 inline constexpr std::string_view grant_id_claim = "grant_id";
+
+/// Flyte's claim of a person's access token holding who they are (flyteadmin's
+/// `UserInfoResponse`: subject, name, preferred_username, email, ...).
+inline constexpr std::string_view flyte_user_info_claim = "user_info";
 
 /// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
 /// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
@@ -13323,8 +13351,9 @@ struct flyte_client_settings {
   std::string client_id = "flytectl";
   std::string redirect_uri = "http://localhost:53593/callback";
   std::vector<std::string> scopes{"all", "offline"};
-  std::string audience;                                     // empty: the issuer
+  std::string audience;                 // what clients with useAudienceFromAdmin send; Flyte: ""
   std::string authorization_metadata_key = "flyte-authorization";
+  std::string service_http_endpoint;    // Flyte serves "" (clients then use the admin endpoint)
 };
 
 struct server_settings {
@@ -15623,7 +15652,9 @@ struct refresh_token {
 //  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
 //    `client_id`, `scope` (space-separated) and `scp` (the same as an array, which Flyte's
 //    resource side reads), `exp`, `iat`, `jti`. Client-credentials tokens have `sub` = the
-//    client id (Flyte leaves it out).
+//    client id (Flyte leaves it out). A person's token also names its grant (`grant_id`, for
+//    revocation) and carries Flyte's `user_info` (subject, name, preferred_username,
+//    given_name, family_name, email, picture: what the person's claims have).
 //  * ID tokens (OIDC Core §2): `iss`, `sub`, `aud` = client id, `azp`, `exp`, `iat`,
 //    `auth_time`, `nonce` when one was sent, `at_hash`, and the user's profile claims.
 //  * refresh tokens, codes, device codes: 256-bit random strings, stored only as hashes.
@@ -15708,8 +15739,22 @@ class token_issuer {
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
     claims["jti"] = out.jti;
     if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
+    if (!g.user_claims.empty()) claims[oauth::flyte_user_info_claim] = flyte_user_info(g);
     out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
     return out;
+  }
+
+  /// Flyte's `user_info` claim (its `UserInfoResponse`: flyteadmin's audit trail reads the
+  /// person from it): the subject and the person's profile claims that it has fields for.
+  static boost::json::object flyte_user_info(const store::grant_record& g) {
+    boost::json::object info;
+    info["subject"] = g.subject;
+    std::error_code pec;
+    auto v = boost::json::parse(g.user_claims, pec);
+    if (pec || !v.is_object()) return info;
+    for (std::string_view name : {"name", "preferred_username", "given_name", "family_name", "email", "picture"})
+      if (const auto* c = v.get_object().if_contains(name); c && c->is_string()) info[name] = *c;
+    return info;
   }
 
   /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
@@ -16482,20 +16527,27 @@ transport::response jwks_endpoint(const Server& s, const transport::request& req
   return detail::public_json(req, s.keys().jwks());
 }
 
-template <class Server>
-transport::response flyte_client_endpoint(const Server& s, const transport::request& req) {
-  const server_settings& st = s.settings();
-  const auto& f = st.flyte_client;
+/// Flyte's `PublicClientAuthConfigResponse` as its gRPC gateway answers it: snake_case (the
+/// proto's own names) when the request accepts `application/json`, camelCase otherwise; every
+/// field present, empty ones too.
+inline transport::response flyte_client_response(const flyte_client_settings& f, const transport::request& req) {
+  const bool snake =
+      std::string_view(req[transport::http::field::accept]).find("application/json") != std::string_view::npos;
   boost::json::object o;
-  o["client_id"] = f.client_id;
-  o["redirect_uri"] = f.redirect_uri;
   boost::json::array scopes;
   for (const auto& sc : f.scopes) scopes.emplace_back(sc);
+  o[snake ? "client_id" : "clientId"] = f.client_id;
+  o[snake ? "redirect_uri" : "redirectUri"] = f.redirect_uri;
   o["scopes"] = std::move(scopes);
-  o["authorization_metadata_key"] = f.authorization_metadata_key;
-  o["audience"] = f.audience.empty() ? st.issuer : f.audience;
-  o["service_http_endpoint"] = st.issuer;
+  o[snake ? "authorization_metadata_key" : "authorizationMetadataKey"] = f.authorization_metadata_key;
+  o[snake ? "service_http_endpoint" : "serviceHttpEndpoint"] = f.service_http_endpoint;
+  o["audience"] = f.audience;
   return transport::make_response(req, transport::http::status::ok, boost::json::serialize(o), "application/json");
+}
+
+template <class Server>
+transport::response flyte_client_endpoint(const Server& s, const transport::request& req) {
+  return flyte_client_response(s.settings().flyte_client, req);
 }
 
 }  // namespace tessera::server

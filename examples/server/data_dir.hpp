@@ -78,7 +78,8 @@ class data_dir {
   }
 
   /// Creates what is missing. Reports the demo secrets when it created the demo accounts.
-  void prepare(tessera::jose::algorithm alg, first_start_report& report) {
+  /// Without `demo_clients` (the clients come from a configuration file) no clients.json.
+  void prepare(tessera::jose::algorithm alg, first_start_report& report, bool demo_clients = true) {
     if (!fs::exists(root_)) {
       fs::create_directories(root_);
       fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace);
@@ -96,7 +97,7 @@ class data_dir {
                          "# user:bcrypt[:email[:display name]]\n" + std::string(demo_user) + ":" +
                              tessera::crypto::hash_secret(report.user_password) + ":demo@example.com:Demo User\n");
     }
-    if (!fs::exists(root_ / "clients.json")) {
+    if (demo_clients && !fs::exists(root_ / "clients.json")) {
       report.created = true;
       report.client_secret = tessera::crypto::random_token<24>();
       boost::json::object pub{{"id", demo_public_client},
@@ -128,9 +129,10 @@ class data_dir {
 
   std::string cookie_key() const { return read_file(root_ / "cookie_block_key"); }
 
-  tessera::identity::user_directory users() const {
+  /// The users file: `file`, or the data directory's users.htpasswd.
+  tessera::identity::user_directory users(const fs::path& file = {}) const {
     tessera::identity::users_file_report report;
-    return tessera::identity::load_users_file(root_ / "users.htpasswd", report);
+    return tessera::identity::load_users_file(file.empty() ? root_ / "users.htpasswd" : file, report);
   }
 
   /// clients.json, every value checked (tessera/flyte/clients.hpp). Throws
@@ -148,11 +150,12 @@ class data_dir {
 };
 
 inline void print_first_start(std::ostream& out, const std::string& issuer, const data_dir& dir,
-                              const first_start_report& r) {
+                              const first_start_report& r, bool demo_clients = true) {
   out << "tessera-server: first start — created " << dir.root().string() << " (only hashes are stored;\n"
       << "these secrets are shown once):\n";
   if (!r.user_password.empty()) out << "  demo user            " << demo_user << " / " << r.user_password << "\n";
-  out << "  public client        " << demo_public_client << " (PKCE; redirect http://127.0.0.1:53593/callback)\n";
+  if (demo_clients)
+    out << "  public client        " << demo_public_client << " (PKCE; redirect http://127.0.0.1:53593/callback)\n";
   if (!r.client_secret.empty())
     out << "  confidential client  " << demo_confidential_client << " / " << r.client_secret << "\n";
   out << "Try:\n"

@@ -40,6 +40,7 @@
 #include "data_dir.hpp"
 #include "store_choice.hpp"
 
+#include <tessera/flyte/server_config.hpp>
 #include <tessera/identity.hpp>
 #include <tessera/resource.hpp>
 #include <tessera/server.hpp>
@@ -48,6 +49,7 @@
 #include <tessera/transport/server.hpp>
 #include <tessera/transport/tls.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
@@ -57,6 +59,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -79,10 +82,15 @@ struct options {
   bool stateless_sessions = false;
   std::string store = "sqlite";
   bool init_only = false;
+  std::string oidc_client_secret;  // from the configuration file (Helm's oidc.clientSecret)
+  // --config: Flyte's configuration (flyte/server_config.hpp); the flags given with it win.
+  std::optional<tessera::flyte::server_config> config;
+  bool check_only = false;
 };
 
 [[noreturn]] void usage(int code) {
-  std::cerr << "usage: tessera-server [--listen HOST:PORT] [--data-dir DIR] [--issuer URL]\n"
+  std::cerr << "usage: tessera-server [--config FILE [--check]]\n"
+               "                      [--listen HOST:PORT] [--data-dir DIR] [--issuer URL]\n"
                "                      [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]\n"
                "                      [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]\n"
                "                      [--max-connections-per-address N] [--threads N] [--quiet]\n"
@@ -96,17 +104,71 @@ struct options {
   std::exit(code);
 }
 
+// The configuration file's values as options (the flags given with --config go over them).
+void apply_config(const tessera::flyte::server_config& cfg, options& o) {
+  const auto& t = cfg.tessera;
+  o.host = t.host;
+  o.port = t.port;
+  if (!cfg.public_url.empty()) o.issuer = cfg.public_url;
+  if (!t.data_dir.empty()) o.data_dir = t.data_dir;
+  o.signing_alg = t.signing_algorithm;
+  o.tls_cert = t.tls.cert_file;
+  o.tls_key = t.tls.key_file;
+  o.hsts.enabled = t.tls.hsts;
+  o.hsts.max_age = t.tls.hsts_max_age;
+  o.hsts.include_subdomains = t.tls.hsts_include_subdomains;
+  o.threads = t.threads;
+  o.max_connections_per_address = t.max_connections_per_address;
+  o.stateless_sessions = t.stateless_sessions;
+  o.store = t.store;
+  o.quiet = !t.access_log;
+  const auto& id = cfg.user_auth.open_id;
+  if (!id.base_url.empty()) {
+    o.oidc_base_url = id.base_url;
+    o.oidc_issuer_url = id.issuer_url;
+    o.oidc_client_id = id.client_id;
+    o.oidc_client_secret = id.client_secret;
+    o.oidc_profile = t.idp.profile.empty() ? std::string(tessera::identity::profile_for_base_url(id.base_url)) : t.idp.profile;
+    o.oidc_scopes.clear();
+    for (const auto& sc : id.scopes) o.oidc_scopes += (o.oidc_scopes.empty() ? "" : " ") + sc;
+    o.oidc_tenants = t.idp.tenants;
+    o.oidc_audience = t.idp.audience;
+    o.oidc_idp_param = cfg.user_auth.idp_query_parameter;
+    o.oidc_post_logout = t.idp.post_logout_redirect_uri;
+    o.oidc_ca_file = t.idp.ca_file;
+  }
+}
+
 options parse_args(int argc, char** argv) {
   options o;
   const char* home = std::getenv("HOME");
   o.data_dir = std::filesystem::path(home && *home ? home : ".") / ".tessera-server";
+  // The configuration file first, whatever its place among the flags.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) != "--config") continue;
+    if (i + 1 >= argc) usage(2);
+    tessera::flyte::config_problem problem;
+    auto cfg = tessera::flyte::load_server_config(argv[i + 1], problem);
+    if (problem) {
+      std::cerr << "tessera-server: " << problem.message() << "\n";
+      std::exit(2);
+    }
+    for (const auto& w : cfg.warnings) std::cerr << "tessera-server: warning: " << w << "\n";
+    apply_config(cfg, o);
+    o.config = std::move(cfg);
+    break;
+  }
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) usage(2);
       return argv[++i];
     };
-    if (a == "--listen") {
+    if (a == "--config") {
+      value();  // read above
+    } else if (a == "--check") {
+      o.check_only = true;
+    } else if (a == "--listen") {
       std::string v = value();
       auto colon = v.rfind(':');
       if (colon == std::string::npos) usage(2);
@@ -174,6 +236,10 @@ options parse_args(int argc, char** argv) {
     std::cerr << "tessera-server: --tls-cert and --tls-key go together\n";
     usage(2);
   }
+  if (o.check_only && !o.config) {
+    std::cerr << "tessera-server: --check checks a --config file\n";
+    usage(2);
+  }
   return o;
 }
 
@@ -194,6 +260,7 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
   u.base_url = o.oidc_base_url;
   u.issuer_url = o.oidc_issuer_url;
   u.client_id = o.oidc_client_id;
+  if (!o.oidc_client_secret.empty()) u.client_secret = o.oidc_client_secret;
   if (!o.oidc_secret_env.empty()) {
     const char* secret = std::getenv(o.oidc_secret_env.c_str());
     if (!secret || !*secret) throw std::runtime_error("the environment variable " + o.oidc_secret_env + " is empty or unset");
@@ -230,6 +297,70 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   return 0;
 }
 
+using bearer_check = std::function<std::optional<tessera::identity::user>(std::string_view, std::error_code&)>;
+
+// External mode: the external authorization server's metadata (fetched at start, with Flyte's
+// retryAttempts and retryDelay), relayed at /.well-known/oauth-authorization-server as Flyte
+// relays it; its tokens validated for /me (issuer from that metadata, keys from its JWKS,
+// `allowedAudience`, else this server's public URL); /.well-known/openid-configuration sends
+// to the IdP's own document (Flyte's 303); /config/v1/flyte_client from thirdPartyConfig.
+void install_external(tessera::transport::router& routes, const tessera::flyte::server_config& cfg,
+                      const std::string& public_url, const std::string& idp_base_url, bearer_check& bearer) {
+  const auto& ext = cfg.external_server;
+  tessera::transport::client_options copts;
+  copts.ca_file = cfg.tessera.idp.ca_file;
+  auto net = std::make_shared<tessera::transport::http_client>(copts);
+  tessera::transport::any_sync_client http(net);
+  const auto base = boost::urls::parse_absolute_uri(ext.base_url);
+  const bool loopback_http = base && base->scheme() == "http" &&
+                             (base->host() == "127.0.0.1" || base->host() == "localhost" || base->host() == "[::1]");
+  tessera::resource::external_options eo;
+  eo.base_url = ext.base_url;
+  eo.discovery.metadata_url = ext.metadata_url;
+  eo.discovery.allow_http = loopback_http;  // plain http only on loopback (tests)
+  eo.validation.audiences = ext.allowed_audience.empty() ? std::vector<std::string>{public_url} : ext.allowed_audience;
+  std::error_code ec;
+  tessera::oauth::server_metadata meta;
+  std::optional<tessera::resource::external_validator<>> validator;
+  for (int attempt = 0;; ++attempt) {
+    meta = tessera::oauth::discover(http, ext.base_url, eo.discovery, ec);
+    if (!ec) validator = tessera::resource::external(http, eo, ec);
+    if (!ec) break;
+    if (attempt >= ext.retry_attempts)
+      throw std::runtime_error(cfg.where("auth.appAuth.externalAuthServer.baseUrl") + ": the authorization server " +
+                               ext.base_url + " could not be used: " + ec.message());
+    std::cerr << "tessera-server: authorization server " << ext.base_url << " not ready (" << ec.message()
+              << "), retrying" << std::endl;
+    std::this_thread::sleep_for(ext.retry_delay);
+  }
+  auto tokens = std::make_shared<tessera::resource::external_validator<>>(std::move(*validator));
+  bearer = [tokens](std::string_view token, std::error_code& vec) -> std::optional<tessera::identity::user> {
+    auto c = tokens->validate(token, vec);
+    if (!c) return std::nullopt;
+    tessera::identity::user u;
+    u.subject = c->subject;
+    u.claims = c->user_info;
+    return u;
+  };
+  const std::string document = boost::json::serialize(tessera::oauth::to_json(meta));
+  routes.get("/.well-known/oauth-authorization-server", [document](const tessera::transport::request& req) {
+    auto res = tessera::transport::make_response(req, tessera::transport::http::status::ok, document, "application/json");
+    res.set(tessera::transport::http::field::cache_control, "public, max-age=300");
+    return res;
+  });
+  std::string idp_document = idp_base_url;
+  while (!idp_document.empty() && idp_document.back() == '/') idp_document.pop_back();
+  idp_document += "/.well-known/openid-configuration";
+  routes.get("/.well-known/openid-configuration", [idp_document](const tessera::transport::request& req) {
+    auto res = tessera::transport::make_response(req, tessera::transport::http::status::see_other, "");
+    res.set(tessera::transport::http::field::location, idp_document);
+    return res;
+  });
+  routes.get("/config/v1/flyte_client", [client = cfg.flyte_client](const tessera::transport::request& req) {
+    return tessera::server::flyte_client_response(client, req);
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -248,11 +379,37 @@ int main(int argc, char** argv) try {
     std::cerr << "tessera-server: --signing-alg must be an asymmetric JWS algorithm (RS256, ES256, EdDSA, ...)\n";
     return 2;
   }
+  const tessera::flyte::server_config* cfg = o.config ? &*o.config : nullptr;
+  // External (Flyte's appAuth.authServerType): another server issues the tokens; this one
+  // logs people in at the IdP, relays that server's metadata and validates its tokens.
+  const bool external_as = cfg && cfg->type == tessera::flyte::auth_server_type::external;
+  if (cfg && !examples::is_store_spec(o.store)) {
+    std::cerr << "tessera-server: " << cfg->where("tessera.store") << ": not a store (sqlite, sqlite:PATH, memory, "
+              << "postgres[:CONNINFO], postgresql://..., redis://..., rediss://...)\n";
+    return 2;
+  }
+  if (o.check_only) {
+    // What start-up would refuse without reaching anything: the identity provider's settings.
+    if (!o.oidc_base_url.empty()) {
+      tessera::transport::client_options copts;
+      copts.ca_file = o.oidc_ca_file;
+      auto net = std::make_shared<tessera::transport::http_client>(copts);
+      auto u = upstream_from(o, issuer);
+      if (u.client_secret.empty()) u.client_secret = "checked at start";  // read at start, never here
+      tessera::identity::make_upstream(o.oidc_profile, std::move(u), tessera::transport::any_sync_client(net));
+    }
+    std::cout << "tessera-server: " << cfg->file.string() << ": ok (issuer " << issuer << ", "
+              << (external_as ? "external authorization server " + cfg->external_server.base_url
+                              : std::to_string(cfg->clients.size()) + " static clients")
+              << (o.oidc_base_url.empty() ? ", local login" : ", identity provider " + o.oidc_profile) << ")" << std::endl;
+    return 0;
+  }
   examples::data_dir dir(o.data_dir, issuer);
   examples::first_start_report report;
+  const bool demo_clients = !cfg;  // with a configuration its static clients are the clients
   if (o.init_only) {
-    dir.prepare(*alg, report);
-    if (report.created) examples::print_first_start(std::cout, issuer, dir, report);
+    dir.prepare(*alg, report, demo_clients);
+    if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients);
     std::cout << "tessera-server: data directory " << o.data_dir.string() << " ready" << std::endl;
     return 0;
   }
@@ -268,11 +425,12 @@ int main(int argc, char** argv) try {
       return 2;
     }
   }
-  dir.prepare(*alg, report);
+  dir.prepare(*alg, report, demo_clients);
   auto chosen = examples::open_store(o.store, o.data_dir);
   tessera::store::any store = chosen.store;
 
-  auto clients = dir.clients();
+  // Clients: the configuration's static clients, else the data directory's clients.json.
+  auto clients = cfg ? cfg->clients : dir.clients();
   tessera::identity::session_identity_settings browser_side;
   // The login form's redirects end at a client (RFC 8252 loopback on any port, for flytectl).
   // One browser layer for the login pages and the server's own (authorization, device).
@@ -281,10 +439,18 @@ int main(int argc, char** argv) try {
   browser_side.browser.public_url = issuer;
   browser_side.browser.secure_cookies = tls;
   browser_side.default_redirect = "/me";
+  if (cfg) {
+    browser_side.browser.authorized_uris = cfg->authorized_uris;
+    if (!cfg->user_auth.redirect_url.empty()) browser_side.default_redirect = cfg->user_auth.redirect_url;
+    // Bearer tokens for /me arrive in `authorization` and Flyte's configured header names.
+    browser_side.token_headers = {"authorization"};
+    for (const auto& h : {cfg->http_authorization_header, cfg->grpc_authorization_header})
+      if (std::find(browser_side.token_headers.begin(), browser_side.token_headers.end(), h) == browser_side.token_headers.end())
+        browser_side.token_headers.push_back(h);
+  }
   if (o.stateless_sessions) browser_side.storage = tessera::identity::session_storage::cookies;
   // /me answers for this server's own access tokens too (Flyte's IdentityService does); the
   // validator exists once the server does, below.
-  using bearer_check = std::function<std::optional<tessera::identity::user>(std::string_view, std::error_code&)>;
   auto bearer = std::make_shared<bearer_check>();
   browser_side.token_user = [bearer](std::string_view scheme, std::string_view token,
                                      std::error_code& ec) -> std::optional<tessera::identity::user> {
@@ -303,7 +469,7 @@ int main(int argc, char** argv) try {
   if (o.oidc_base_url.empty()) {
     tessera::identity::local_settings ids;
     static_cast<tessera::identity::session_identity_settings&>(ids) = browser_side;
-    ids.users = dir.users();
+    ids.users = dir.users(cfg ? cfg->tessera.users_file : std::filesystem::path());
     users = std::make_unique<tessera::identity::local<tessera::store::any>>(std::move(ids), store);
     identity.emplace(*users);
   } else {
@@ -332,19 +498,37 @@ int main(int argc, char** argv) try {
   settings.issuer = issuer;
   settings.flyte_client.client_id = examples::demo_public_client;
   settings.flyte_client.redirect_uri = "http://localhost:53593/callback";
-  server_type auth(settings, std::move(clients), dir.keys(*alg), store, *identity);
-  auto own_tokens = std::make_shared<decltype(tessera::resource::self_issued(auth))>(tessera::resource::self_issued(auth));
-  *bearer = [own_tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {
-    auto who = own_tokens->validate(token, ec);
-    if (!who) return std::nullopt;
-    tessera::identity::user u;
-    u.subject = who->subject;
-    u.claims = who->user_info;
-    return u;
-  };
-
+  if (cfg) {
+    const auto& t = cfg->tessera;
+    settings.flyte_client = cfg->flyte_client;
+    settings.access_token_lifespan = cfg->self_server.access_token_lifespan;
+    settings.refresh_token_lifespan = cfg->self_server.refresh_token_lifespan;
+    settings.authorization_code_lifespan = cfg->self_server.authorization_code_lifespan;
+    settings.id_token_lifespan = t.id_token_lifespan;
+    settings.device_code_lifespan = t.device_code_lifespan;
+    settings.refresh_family_lifetime = t.refresh_family_lifetime;
+    settings.revocation_cache_ttl = t.revocation_cache_ttl;
+    settings.consent_lifetime = t.consent_lifetime;
+    settings.first_party_native_skips_consent = t.first_party_native_skips_consent;
+  }
   tessera::transport::router routes;
-  auth.install(routes);
+  std::unique_ptr<server_type> auth;
+  if (!external_as) {
+    auth = std::make_unique<server_type>(settings, std::move(clients), dir.keys(*alg), store, *identity);
+    auto own_tokens =
+        std::make_shared<decltype(tessera::resource::self_issued(*auth))>(tessera::resource::self_issued(*auth));
+    *bearer = [own_tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {
+      auto who = own_tokens->validate(token, ec);
+      if (!who) return std::nullopt;
+      tessera::identity::user u;
+      u.subject = who->subject;
+      u.claims = who->user_info;
+      return u;
+    };
+    auth->install(routes);
+  } else {
+    install_external(routes, *cfg, issuer, o.oidc_base_url, *bearer);
+  }
   identity->install(routes);
   routes.get("/healthz", [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
@@ -358,7 +542,7 @@ int main(int argc, char** argv) try {
                                              "identity provider not reachable: " + idp->status().last_error.message() + "\n");
   });
 
-  if (report.created) examples::print_first_start(std::cout, issuer, dir, report);
+  if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients);
   std::cout << "tessera-server: issuer " << issuer << ", data in " << o.data_dir.string() << ", store "
             << chosen.description << std::endl;
 

@@ -41,6 +41,11 @@ inline bool is_shared_store(std::string_view spec) {
          spec.starts_with("redis://") || spec.starts_with("rediss://");
 }
 
+/// Whether `spec` has one of the forms above (for `--check`: nothing is opened).
+inline bool is_store_spec(std::string_view spec) {
+  return spec.empty() || spec == "sqlite" || spec.starts_with("sqlite:") || spec == "memory" || is_shared_store(spec);
+}
+
 /// Opens the store `spec` names; throws std::runtime_error with the reason.
 inline store_choice open_store(std::string_view spec, const std::filesystem::path& data_dir) {
   auto fail = [&](std::string_view what, std::error_code ec) -> std::runtime_error {

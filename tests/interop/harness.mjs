@@ -130,11 +130,11 @@ function stopper(tracked, exited) {
 /// { issuer, port, userPassword, clientSecret, dataDir, stop(), output() }.
 /// `port` (fixed: an IdP must know the server's callback in advance), `extraArgs` and `env` go
 /// to the program.
-export async function startServer({ signingAlg, attempts = 3, port, extraArgs = [], env } = {}) {
+export async function startServer({ signingAlg, attempts = 3, port, extraArgs = [], env, demo = true } = {}) {
   let lastErr;
   for (let i = 0; i < attempts; ++i) {
     try {
-      return await startOnce(signingAlg, { port, extraArgs, env });
+      return await startOnce(signingAlg, { port, extraArgs, env, demo });
     } catch (e) {
       lastErr = e;
       // Another process may have taken the port between our probe and the server's bind.
@@ -145,7 +145,8 @@ export async function startServer({ signingAlg, attempts = 3, port, extraArgs = 
   throw lastErr;
 }
 
-async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env } = {}) {
+// `demo`: the first start prints the demo user and clients (no --config); read them.
+async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env, demo = true } = {}) {
   const bin = serverPath();
   const port = fixedPort ?? await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-interop-'));
@@ -163,6 +164,7 @@ async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env } = 
     if (process.env.TESSERA_INTEROP_VERBOSE) process.stderr.write(d);
   });
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+  server.stderrText = () => stderr;
   server.output = () => `--- server stdout ---\n${stdout}--- server stderr (last 4000 chars) ---\n${stderr.slice(-4000)}`;
 
   server.stop = stopper(server, exited);
@@ -182,9 +184,9 @@ async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env } = 
     }
     const pw = /^\s*demo user\s+demo \/ (\S+)\s*$/m.exec(stdout);
     const cs = /^\s*confidential client\s+tessera-service \/ (\S+)\s*$/m.exec(stdout);
-    if (!pw || !cs) throw new Error(`could not read the first-start secrets from the server's output\n${server.output()}`);
-    server.userPassword = pw[1];
-    server.clientSecret = cs[1];
+    if (demo && (!pw || !cs)) throw new Error(`could not read the first-start secrets from the server's output\n${server.output()}`);
+    server.userPassword = pw?.[1];
+    server.clientSecret = cs?.[1];
     const iss = /issuer (\S+), data in/.exec(stdout);
     if (!iss || iss[1] !== server.issuer) throw new Error(`unexpected issuer line (want ${server.issuer})\n${server.output()}`);
     log(`tessera-server pid ${proc.pid} up at ${server.issuer}${signingAlg ? ` (${signingAlg})` : ''}`);

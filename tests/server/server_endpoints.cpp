@@ -339,9 +339,12 @@ TEST_CASE("a server without the code and device grants neither serves nor advert
   CHECK(router.route(authz).result() == bhttp::status::not_found);
 }
 
-TEST_CASE("/config/v1/flyte_client tells Flyte's CLIs how to log in") {
+TEST_CASE("/config/v1/flyte_client tells Flyte's CLIs how to log in, as Flyte's gateway spells it") {
   fixture f;
-  auto r = f.get("/config/v1/flyte_client");
+  // Accept: application/json: the proto's own (snake_case) names.
+  request req{bhttp::verb::get, "/config/v1/flyte_client", 11};
+  req.set(bhttp::field::accept, "application/json");
+  auto r = f.router.route(req);
   REQUIRE(r.result() == bhttp::status::ok);
   auto o = fixture::json(r);
   CHECK(o.size() == 6);
@@ -349,8 +352,16 @@ TEST_CASE("/config/v1/flyte_client tells Flyte's CLIs how to log in") {
   CHECK(o.at("redirect_uri") == "http://localhost:53593/callback");
   CHECK(o.at("scopes").as_array() == boost::json::array{"all", "offline"});
   CHECK(o.at("authorization_metadata_key") == "flyte-authorization");
-  CHECK(o.at("audience").as_string() == issuer);
-  CHECK(o.at("service_http_endpoint").as_string() == issuer);
+  CHECK(o.at("audience").as_string() == "");               // Flyte's default: none
+  CHECK(o.at("service_http_endpoint").as_string() == "");  // Flyte serves none
+  // Otherwise camelCase, as grpc-gateway's default marshaller.
+  auto camel = fixture::json(f.get("/config/v1/flyte_client"));
+  CHECK(camel.size() == 6);
+  CHECK(camel.at("clientId") == "flytectl");
+  CHECK(camel.at("redirectUri") == "http://localhost:53593/callback");
+  CHECK(camel.at("authorizationMetadataKey") == "flyte-authorization");
+  CHECK(camel.contains("serviceHttpEndpoint"));
+  CHECK(camel.contains("audience"));
 }
 
 // --- /oauth2/authorize without a session, and /oauth2/authorize_callback ---------------------

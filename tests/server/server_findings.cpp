@@ -163,14 +163,19 @@ TEST_CASE("row 31: a client granted introspection of others sees other clients' 
 }
 
 TEST_CASE("row 32: the audience /config/v1/flyte_client advertises is accepted where Flyte's clients send it") {
-  fixture f;
+  // Flyte advertises none by default; a deployment that sets thirdPartyConfig.flyteClient.audience
+  // gets that one sent back.
+  CHECK(fixture::json(fixture().get("/config/v1/flyte_client")).at("audience").as_string() == "");
+  fixture f([](tessera::server::server_settings& s) { s.flyte_client.audience = "https://flyte.example.com/api"; });
   auto cfg = fixture::json(f.get("/config/v1/flyte_client"));
   const std::string audience(cfg.at("audience").as_string());
-  REQUIRE(audience == issuer);
+  REQUIRE(audience == "https://flyte.example.com/api");
   auto cc = f.post_form("/oauth2/token", "grant_type=client_credentials&audience=" + http::form_encode_component(audience),
                         "flytepropeller", service_secret);
   REQUIRE(cc.result() == bhttp::status::ok);
-  auto claims = f.access_claims(std::string(fixture::json(cc).at("access_token").as_string()));
+  jose::jwt_validator v(f.srv.keys().verification_keys());
+  v.issuer(issuer).audience(audience).type("at+jwt");
+  auto claims = v.validate(std::string(fixture::json(cc).at("access_token").as_string()), f.clock);
   CHECK(claims.claims.at("aud").as_string() == audience);
   auto dev = f.post_form("/oauth2/device/authorize", "client_id=flytectl&audience=" + http::form_encode_component(audience));
   CHECK(dev.result() == bhttp::status::ok);

@@ -64,6 +64,9 @@ TEST_CASE("authorization code with PKCE redirects 303 with code, state and iss, 
   CHECK(at.claims.at("iat").to_number<std::int64_t>() == now);
   CHECK(at.claims.at("exp").to_number<std::int64_t>() == now + 1800);
   CHECK(at.jwt_id().size() >= 16);
+  // Flyte's user_info: who the person is, as flyteadmin's audit reads it.
+  CHECK(boost::json::serialize(at.claims.at("user_info")) ==
+        R"({"subject":"alice","name":"Test alice","email":"alice@example.com"})");
 }
 
 TEST_CASE("the code flow issues a refresh token only when the scope has offline") {
@@ -164,6 +167,7 @@ TEST_CASE("client credentials issue an RFC 9068 access token whose subject is th
   CHECK(jwt.string_claim("client_id") == "flytepropeller");
   CHECK(jwt.string_claim("scope") == "all");
   CHECK(jwt.header.at("kid").as_string() == f.srv.keys().current().kid());
+  CHECK_FALSE(jwt.claims.contains("user_info"));  // no person (Flyte sends null)
 }
 
 TEST_CASE("client credentials work with client_secret_post as with Basic") {

@@ -49,6 +49,7 @@
 #ifndef TESSERA_IDENTITY_PROFILES_HPP
 #define TESSERA_IDENTITY_PROFILES_HPP
 
+#include <tessera/detail/ascii.hpp>
 #include <tessera/error.hpp>
 #include <tessera/identity/upstream.hpp>
 #include <tessera/jose/issuer.hpp>
@@ -328,6 +329,30 @@ namespace tessera::identity {
 /// The names `make_upstream` knows, for usage texts and configuration errors.
 inline constexpr std::string_view profile_names[] = {"generic_oidc", "okta",     "google", "gcp_identity",
                                                      "azure_ad",     "auth0",    "keycloak", "github"};
+
+/// The profile for an IdP's base URL (Flyte's `openId.baseUrl`) when the configuration names
+/// none: by the host the IdPs of the Flyte docs are reached under — Okta (`*.okta.com`,
+/// `*.oktapreview.com`, `*.okta-emea.com`), Google (`accounts.google.com`), GCP Identity
+/// Platform (`securetoken.google.com`), Azure AD (`login.microsoftonline.com`), Auth0
+/// (`*.auth0.com`), GitHub (`github.com`) — and Keycloak by its `/realms/<realm>` path;
+/// anything else (custom domains included): `generic_oidc`, which needs only discovery.
+inline std::string_view profile_for_base_url(std::string_view base_url) {
+  auto u = boost::urls::parse_absolute_uri(base_url);
+  if (!u) return "generic_oidc";
+  const std::string host = tessera::detail::to_lower_ascii(u->encoded_host());
+  auto ends_with = [&](std::string_view suffix) {
+    return host.size() > suffix.size() && host.ends_with(suffix) && host[host.size() - suffix.size() - 1] == '.';
+  };
+  if (ends_with("okta.com") || ends_with("oktapreview.com") || ends_with("okta-emea.com")) return "okta";
+  if (host == "accounts.google.com") return "google";
+  if (host == "securetoken.google.com") return "gcp_identity";
+  if (host == "login.microsoftonline.com") return "azure_ad";
+  if (ends_with("auth0.com")) return "auth0";
+  if (host == "github.com") return "github";
+  const std::string_view path = u->encoded_path();
+  if (path.find("/realms/") != std::string_view::npos) return "keycloak";
+  return "generic_oidc";
+}
 
 /// An `upstream<P, Clock>` for the profile named `profile` (a configuration chooses it at run
 /// time). Throws `tessera::system_error` (`config_value_invalid`) for an unknown name, and as

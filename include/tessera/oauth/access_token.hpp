@@ -32,6 +32,10 @@ inline constexpr std::array<std::string_view, 7> access_token_required_claims{"i
 /// they came from): revoking the grant revokes them without any per-token record.
 inline constexpr std::string_view grant_id_claim = "grant_id";
 
+/// Flyte's claim of a person's access token holding who they are (flyteadmin's
+/// `UserInfoResponse`: subject, name, preferred_username, email, ...).
+inline constexpr std::string_view flyte_user_info_claim = "user_info";
+
 /// Configures a JWT validator (`jose::jwt_validator` or any type with the same fluent
 /// setters) for RFC 9068 access tokens issued by `issuer`. Returns `v`.
 template <class Validator>

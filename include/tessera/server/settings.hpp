@@ -25,8 +25,9 @@ struct flyte_client_settings {
   std::string client_id = "flytectl";
   std::string redirect_uri = "http://localhost:53593/callback";
   std::vector<std::string> scopes{"all", "offline"};
-  std::string audience;                                     // empty: the issuer
+  std::string audience;                 // what clients with useAudienceFromAdmin send; Flyte: ""
   std::string authorization_metadata_key = "flyte-authorization";
+  std::string service_http_endpoint;    // Flyte serves "" (clients then use the admin endpoint)
 };
 
 struct server_settings {

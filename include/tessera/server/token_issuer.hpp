@@ -9,7 +9,9 @@
 //  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
 //    `client_id`, `scope` (space-separated) and `scp` (the same as an array, which Flyte's
 //    resource side reads), `exp`, `iat`, `jti`. Client-credentials tokens have `sub` = the
-//    client id (Flyte leaves it out).
+//    client id (Flyte leaves it out). A person's token also names its grant (`grant_id`, for
+//    revocation) and carries Flyte's `user_info` (subject, name, preferred_username,
+//    given_name, family_name, email, picture: what the person's claims have).
 //  * ID tokens (OIDC Core §2): `iss`, `sub`, `aud` = client id, `azp`, `exp`, `iat`,
 //    `auth_time`, `nonce` when one was sent, `at_hash`, and the user's profile claims.
 //  * refresh tokens, codes, device codes: 256-bit random strings, stored only as hashes.
@@ -103,8 +105,22 @@ class token_issuer {
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
     claims["jti"] = out.jti;
     if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
+    if (!g.user_claims.empty()) claims[oauth::flyte_user_info_claim] = flyte_user_info(g);
     out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
     return out;
+  }
+
+  /// Flyte's `user_info` claim (its `UserInfoResponse`: flyteadmin's audit trail reads the
+  /// person from it): the subject and the person's profile claims that it has fields for.
+  static boost::json::object flyte_user_info(const store::grant_record& g) {
+    boost::json::object info;
+    info["subject"] = g.subject;
+    std::error_code pec;
+    auto v = boost::json::parse(g.user_claims, pec);
+    if (pec || !v.is_object()) return info;
+    for (std::string_view name : {"name", "preferred_username", "given_name", "family_name", "email", "picture"})
+      if (const auto* c = v.get_object().if_contains(name); c && c->is_string()) info[name] = *c;
+    return info;
   }
 
   /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of

@@ -39,20 +39,27 @@ transport::response jwks_endpoint(const Server& s, const transport::request& req
   return detail::public_json(req, s.keys().jwks());
 }
 
-template <class Server>
-transport::response flyte_client_endpoint(const Server& s, const transport::request& req) {
-  const server_settings& st = s.settings();
-  const auto& f = st.flyte_client;
+/// Flyte's `PublicClientAuthConfigResponse` as its gRPC gateway answers it: snake_case (the
+/// proto's own names) when the request accepts `application/json`, camelCase otherwise; every
+/// field present, empty ones too.
+inline transport::response flyte_client_response(const flyte_client_settings& f, const transport::request& req) {
+  const bool snake =
+      std::string_view(req[transport::http::field::accept]).find("application/json") != std::string_view::npos;
   boost::json::object o;
-  o["client_id"] = f.client_id;
-  o["redirect_uri"] = f.redirect_uri;
   boost::json::array scopes;
   for (const auto& sc : f.scopes) scopes.emplace_back(sc);
+  o[snake ? "client_id" : "clientId"] = f.client_id;
+  o[snake ? "redirect_uri" : "redirectUri"] = f.redirect_uri;
   o["scopes"] = std::move(scopes);
-  o["authorization_metadata_key"] = f.authorization_metadata_key;
-  o["audience"] = f.audience.empty() ? st.issuer : f.audience;
-  o["service_http_endpoint"] = st.issuer;
+  o[snake ? "authorization_metadata_key" : "authorizationMetadataKey"] = f.authorization_metadata_key;
+  o[snake ? "service_http_endpoint" : "serviceHttpEndpoint"] = f.service_http_endpoint;
+  o["audience"] = f.audience;
   return transport::make_response(req, transport::http::status::ok, boost::json::serialize(o), "application/json");
+}
+
+template <class Server>
+transport::response flyte_client_endpoint(const Server& s, const transport::request& req) {
+  return flyte_client_response(s.settings().flyte_client, req);
 }
 
 }  // namespace tessera::server
