@@ -8,5 +8,6 @@
 #include <tessera/flyte/clients.hpp>
 #include <tessera/flyte/config_error.hpp>
 #include <tessera/flyte/keys.hpp>
+#include <tessera/flyte/secrets.hpp>
 
 #endif
