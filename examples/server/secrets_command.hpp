@@ -86,6 +86,16 @@ struct fd_guard {
   }
 };
 
+/// `--help` prints the usage (status 0); any other argument left is a usage error (2).
+inline int help_or_unknown(std::string_view command, std::string_view arg) {
+  if (arg == "--help" || arg == "-h") {
+    std::cout << usage_text;
+    return 0;
+  }
+  std::cerr << "tessera-server secrets " << command << ": unexpected argument " << arg << "\n" << usage_text;
+  return 2;
+}
+
 inline std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
 /// `n` random bytes as Flyte stores a key: standard base64 without padding.
@@ -122,12 +132,8 @@ inline int init(int argc, char** argv) {
       dir = argv[++i];
     } else if (a == "--force" || a == "-f") {
       force = true;
-    } else if (a == "--help" || a == "-h") {
-      std::cout << usage_text;
-      return 0;
     } else {
-      std::cerr << "tessera-server secrets init: unexpected argument " << a << "\n" << usage_text;
-      return 2;
+      return help_or_unknown("init", a);
     }
   }
   if (dir.empty()) dir = ".";
@@ -276,12 +282,8 @@ inline int hash(int argc, char** argv) {
                   << " and " << tessera::crypto::bcrypt_max_cost << "\n";
         return 2;
       }
-    } else if (a == "--help" || a == "-h") {
-      std::cout << usage_text;
-      return 0;
     } else {
-      std::cerr << "tessera-server secrets hash: unexpected argument " << a << "\n" << usage_text;
-      return 2;
+      return help_or_unknown("hash", a);
     }
   }
   wiped_string secret;
