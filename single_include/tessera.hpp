@@ -8597,6 +8597,11 @@ class jwk {
   /// The private key as unencrypted PKCS#8 PEM; empty for public keys and oct keys. Whoever
   /// writes it to disk must make the file readable by its owner only.
   std::string private_pem() const { return has_private_key() ? write_pem(true) : std::string(); }
+  /// An RSA private key as PKCS#1 PEM ("-----BEGIN RSA PRIVATE KEY-----"), the form Flyte
+  /// writes and the only one its parser reads; empty for other key types and public keys.
+  std::string private_pem_pkcs1() const {
+    return has_private_key() && kty() == key_type::RSA ? write_pem(true, true) : std::string();
+  }
 
   /// The same key without its private part (for verification-only sets).
   jwk public_key() const {
@@ -8638,12 +8643,14 @@ class jwk {
     tessera::detail::throw_if(ec);
     return k;
   }
-  std::string write_pem(bool priv) const {
+  std::string write_pem(bool priv, bool traditional = false) const {
     if (kty() == key_type::oct) return {};
     crypto::detail::bio_ptr bio(BIO_new(BIO_s_mem()));
     if (!bio) return {};
-    int ok = priv ? PEM_write_bio_PrivateKey(bio.get(), state_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr)
-                  : PEM_write_bio_PUBKEY(bio.get(), state_->pkey.get());
+    int ok = !priv       ? PEM_write_bio_PUBKEY(bio.get(), state_->pkey.get())
+             : traditional ? PEM_write_bio_PrivateKey_traditional(bio.get(), state_->pkey.get(), nullptr, nullptr, 0,
+                                                                  nullptr, nullptr)
+                           : PEM_write_bio_PrivateKey(bio.get(), state_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr);
     if (ok != 1) return {};
     char* data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);

@@ -3,7 +3,8 @@
 // secrets are written, and the secrets themselves are printed once. Keys and clients are
 // read by the library's Flyte loaders (tessera/flyte/keys.hpp, tessera/flyte/clients.hpp).
 //
-//   token_rsa_key.pem       signing key, as Flyte names it (token_<alg>_key.pem for others)
+//   token_rsa_key.pem       signing key, as Flyte names it and in its form (PKCS#1);
+//                           token_<alg>_key.pem (PKCS#8) for other algorithms
 //   token_rsa_key_old.pem   optional: a previous key that still verifies (rotation); any key
 //                           type, bound to the algorithm the key itself implies
 //   cookie_block_key        32 random bytes sealing session and pending-login cookies
@@ -84,7 +85,9 @@ class data_dir {
       fs::create_directories(root_);
       fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace);
     }
-    if (!fs::exists(key_path(alg))) write_private_file(key_path(alg), tessera::jose::jwk::generate(alg).private_pem());
+    if (!fs::exists(key_path(alg)))
+      // PKCS#1 for RSA, as Flyte writes and reads it; PKCS#8 for EC and Ed25519.
+      write_private_file(key_path(alg), tessera::flyte::signing_key_pem(tessera::jose::jwk::generate(alg)));
     if (!fs::exists(root_ / "cookie_block_key")) {
       std::array<unsigned char, 32> key;
       tessera::crypto::random_bytes(key);

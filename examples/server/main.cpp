@@ -38,6 +38,7 @@
 // address: raise `--max-connections-per-address` (default 64) to the connections the proxy may
 // open, and let the proxy limit each client (docs/security.md row 38).
 #include "data_dir.hpp"
+#include "secrets_command.hpp"
 #include "store_choice.hpp"
 
 #include <tessera/flyte/server_config.hpp>
@@ -100,7 +101,9 @@ struct options {
                "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n"
                "                      [--stateless-sessions]\n"
                "                      [--store sqlite|sqlite:PATH|memory|postgres[:CONNINFO]|postgresql://...|redis://...|rediss://...]\n"
-               "                      [--init-only]\n";
+               "                      [--init-only]\n"
+               "       tessera-server secrets init [-p DIR] [--force]   (Flyte's secrets, as flyteadmin writes them)\n"
+               "       tessera-server secrets hash [--generate] [--cost N]   (a clientSecretHash)\n";
   std::exit(code);
 }
 
@@ -364,6 +367,7 @@ void install_external(tessera::transport::router& routes, const tessera::flyte::
 }  // namespace
 
 int main(int argc, char** argv) try {
+  if (argc > 1 && std::string_view(argv[1]) == "secrets") return examples::run_secrets_command(argc, argv);
   const options o = parse_args(argc, argv);
   const bool tls = !o.tls_cert.empty();
   std::string issuer = o.issuer;

@@ -8,6 +8,7 @@
 #include <tessera/flyte/clients.hpp>
 #include <tessera/flyte/config_error.hpp>
 #include <tessera/flyte/keys.hpp>
+#include <tessera/flyte/secrets.hpp>
 #include <tessera/flyte/server_config.hpp>
 
 #endif

@@ -24,8 +24,10 @@ tessera_add_fuzzer(fuzz_client fuzz_client.cpp)
 tessera_add_fuzzer(fuzz_store fuzz_store.cpp)
 if(TARGET tessera::flyte)  # a component's target links the component
   tessera_add_fuzzer(fuzz_flyte_clients fuzz_flyte_clients.cpp)
+  tessera_add_fuzzer(fuzz_flyte_secrets fuzz_flyte_secrets.cpp)
   tessera_add_fuzzer(fuzz_server_config fuzz_server_config.cpp)
-  foreach(target IN ITEMS fuzz_flyte_clients_replay fuzz_flyte_clients fuzz_server_config_replay fuzz_server_config)
+  foreach(target IN ITEMS fuzz_flyte_clients_replay fuzz_flyte_clients fuzz_flyte_secrets_replay fuzz_flyte_secrets
+                          fuzz_server_config_replay fuzz_server_config)
     if(TARGET ${target})
       target_link_libraries(${target} PRIVATE tessera::flyte)
     endif()

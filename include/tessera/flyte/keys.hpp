@@ -21,6 +21,12 @@
 // and X.509 certificates are read; encrypted keys are refused. The current key must be
 // private; the old one may be public (it only verifies). Failures name the file
 // (flyte/config_error.hpp), never its content; the text read is wiped after parsing.
+// `signing_key_pem` writes a key back as a key file holds it: PKCS#1 for RSA, since Flyte's
+// parser (x509.ParsePKCS1PrivateKey) reads nothing else; PKCS#8 for EC and Ed25519.
+//
+// Keys from text (an environment variable): `load_key_text`. Keys from Flyte's secrets — the
+// variable `FLYTE_SECRET_token_rsa_key.pem`, else the file — are read by flyte/secrets.hpp's
+// `load_signing_keys(const secret_source&, ...)`, with the same rules as here.
 #ifndef TESSERA_FLYTE_KEYS_HPP
 #define TESSERA_FLYTE_KEYS_HPP
 
@@ -88,13 +94,22 @@ inline jose::jwk key_from_pem(std::string_view pem, std::optional<jose::algorith
   return key;
 }
 
-/// Reads one PEM key file (see `key_from_pem`); `problem.file` names it on failure.
-inline jose::jwk load_key_file(const std::filesystem::path& file, std::optional<jose::algorithm> alg,
-                               config_problem& problem, std::optional<jose::algorithm> prefer = {}) {
-  std::string pem;
-  if (!detail::read_config_file(file, max_key_file_size, pem, problem)) return {};
+/// The private key as a key file holds it: PKCS#1 PEM for RSA ("-----BEGIN RSA PRIVATE
+/// KEY-----", Flyte's form), PKCS#8 for the other types; empty for a public key. Whoever
+/// writes it to disk must make the file readable by its owner only.
+inline std::string signing_key_pem(const jose::jwk& key) {
+  return key.kty() == jose::key_type::RSA ? key.private_pem_pkcs1() : key.private_pem();
+}
+
+/// Parses one PEM key (see `key_from_pem`) given as text. On failure fills `problem`'s cause
+/// and detail ("key is for ES384, not ES256") and leaves `file` to the caller, who knows where
+/// the text came from. The caller wipes the text.
+inline jose::jwk load_key_text(std::string_view pem, std::optional<jose::algorithm> alg, config_problem& problem,
+                               std::optional<jose::algorithm> prefer = {}) {
+  problem = {};
   std::error_code ec;
   auto key = key_from_pem(pem, alg, ec, prefer);
+  if (!ec) return key;
   if (ec == error::key_algorithm_mismatch && alg) {
     // Say what the key is for: "key is for ES384, not ES256".
     std::error_code natural_ec;
@@ -102,12 +117,21 @@ inline jose::jwk load_key_file(const std::filesystem::path& file, std::optional<
     problem.detail = natural_ec ? ec.message()
                                 : "key is for " + std::string(jose::to_string(natural.alg())) + ", not " +
                                       std::string(jose::to_string(*alg));
-  } else if (ec) {
+  } else {
     problem.detail = ec.message();
   }
+  problem.code = ec;
+  return {};
+}
+
+/// Reads one PEM key file (see `key_from_pem`); `problem.file` names it on failure.
+inline jose::jwk load_key_file(const std::filesystem::path& file, std::optional<jose::algorithm> alg,
+                               config_problem& problem, std::optional<jose::algorithm> prefer = {}) {
+  std::string pem;
+  if (!detail::read_config_file(file, max_key_file_size, pem, problem)) return {};
+  auto key = load_key_text(pem, alg, problem, prefer);
   OPENSSL_cleanse(pem.data(), pem.size());
-  if (ec) {
-    problem.code = ec;
+  if (problem) {
     problem.file = file.string();
     return {};
   }
@@ -149,33 +173,63 @@ struct signing_keys {
   }
 };
 
+namespace detail {
+
+/// The rules of `load_signing_keys` over any source of key text. `read(name, required, text,
+/// where, problem)` fills `text` and `where` (the file, or another origin to name in a
+/// problem) and returns true; returns false with `problem` set on failure, or with `problem`
+/// clear when a key that is not `required` is absent. The text is wiped here.
+template <class Read>
+signing_keys load_signing_keys_with(Read&& read, config_problem& problem, const signing_key_options& opts) {
+  problem = {};
+  signing_keys keys;
+  std::string text, where;
+  auto parse = [&](std::optional<jose::algorithm> alg, std::optional<jose::algorithm> prefer) {
+    auto key = load_key_text(text, alg, problem, prefer);
+    OPENSSL_cleanse(text.data(), text.size());
+    text.clear();
+    if (problem) problem.file = where;
+    return key;
+  };
+  const std::string current_name =
+      opts.signing_key_name.empty() ? signing_key_file_name(opts.algorithm) : opts.signing_key_name;
+  if (!read(std::string_view(current_name), true, text, where, problem)) return {};
+  keys.current = parse(opts.algorithm, std::nullopt);
+  if (problem) return {};
+  if (!keys.current.has_private_key()) {
+    problem.code = error::key_not_private;
+    problem.file = where;
+    problem.detail = "holds a public key only; the signing key must be private";
+    return {};
+  }
+  if (!opts.old_signing_key_name.empty()) {
+    if (read(std::string_view(opts.old_signing_key_name), false, text, where, problem)) {
+      auto old = parse(opts.old_algorithm, opts.algorithm);
+      if (problem) return {};
+      keys.old = old.public_key();  // it only verifies: keep no private part in memory
+    } else if (problem) {
+      return {};
+    }
+  }
+  return keys;
+}
+
+}  // namespace detail
+
 /// Reads the current key (required, private) and the old key (when its file exists) from
 /// `dir`. Fails with the file named: `config_file_unreadable` (missing current key, unreadable
 /// file), `key_not_private`, or the jose cause of a key that does not parse or fit.
 inline signing_keys load_signing_keys(const std::filesystem::path& dir, config_problem& problem,
                                       const signing_key_options& opts = {}) {
-  problem = {};
-  signing_keys keys;
-  const std::filesystem::path current_file =
-      dir / (opts.signing_key_name.empty() ? signing_key_file_name(opts.algorithm) : opts.signing_key_name);
-  keys.current = load_key_file(current_file, opts.algorithm, problem);
-  if (problem) return {};
-  if (!keys.current.has_private_key()) {
-    problem.code = error::key_not_private;
-    problem.file = current_file.string();
-    problem.detail = "holds a public key only; the signing key must be private";
-    return {};
-  }
-  if (!opts.old_signing_key_name.empty()) {
-    const std::filesystem::path old_file = dir / opts.old_signing_key_name;
+  auto read = [&dir](std::string_view name, bool required, std::string& text, std::string& where,
+                     config_problem& p) {
+    const std::filesystem::path file = dir / name;
     std::error_code ec;
-    if (std::filesystem::status(old_file, ec).type() != std::filesystem::file_type::not_found) {
-      auto old = load_key_file(old_file, opts.old_algorithm, problem, opts.algorithm);
-      if (problem) return {};
-      keys.old = old.public_key();  // it only verifies: keep no private part in memory
-    }
-  }
-  return keys;
+    if (!required && std::filesystem::status(file, ec).type() == std::filesystem::file_type::not_found) return false;
+    where = file.string();
+    return detail::read_config_file(file, max_key_file_size, text, p);
+  };
+  return detail::load_signing_keys_with(read, problem, opts);
 }
 inline signing_keys load_signing_keys(const std::filesystem::path& dir, std::error_code& ec,
                                       const signing_key_options& opts = {}) {
