@@ -300,6 +300,59 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   return 0;
 }
 
+// Flyte's secrets (with --config): the signing key (and the old one), the cookie key, the IdP's
+// client secret, from FLYTE_SECRET_<name> or the secrets directory (tessera.secretsDir, else
+// /etc/secrets), named as the configuration names them. With none of the keys there and no
+// secretsDir configured, the data directory's keys are used (said on stderr); some but not all
+// of them is an error, as is any of them missing from a configured secretsDir.
+struct flyte_secrets {
+  tessera::server::key_set keys;
+  std::string cookie_key;  // 32 bytes: HMAC-SHA-256 under cookie_hash_key of cookie_block_key
+};
+
+std::optional<flyte_secrets> read_flyte_secrets(const tessera::flyte::server_config& cfg, tessera::jose::algorithm alg) {
+  tessera::flyte::secret_source src;
+  if (!cfg.tessera.secrets_dir.empty()) src.dir = cfg.tessera.secrets_dir;
+  const auto& self = cfg.self_server;
+  // Flyte's name is for RSA keys; another algorithm's key keeps tessera's name for it unless
+  // the configuration names one.
+  const std::string signing_name = self.token_signing_key_secret_name == tessera::flyte::flyte_signing_key_name
+                                       ? tessera::flyte::signing_key_file_name(alg)
+                                       : self.token_signing_key_secret_name;
+  const std::string hash_name = cfg.user_auth.cookie_hash_key_secret_name;
+  const std::string block_name = cfg.user_auth.cookie_block_key_secret_name;
+  std::vector<std::string> missing;
+  for (const auto& name : {signing_name, hash_name, block_name}) {
+    tessera::flyte::config_problem p;
+    if (!tessera::flyte::find_secret(src, name, p)) {
+      if (p) throw tessera::flyte::config_error(p);
+      missing.push_back(name);
+    }
+  }
+  if (missing.size() == 3 && cfg.tessera.secrets_dir.empty()) {
+    std::cerr << "tessera-server: no Flyte secrets in " << src.dir.string() << " or FLYTE_SECRET_*: the data directory's keys"
+              << " are used (tessera-server secrets init -p DIR makes Flyte's; then set tessera.secretsDir)" << std::endl;
+    return std::nullopt;
+  }
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    throw std::runtime_error("missing Flyte secrets in " + src.dir.string() + " (or FLYTE_SECRET_<name>): " + names +
+                             "; tessera-server secrets init -p " + src.dir.string() + " makes them");
+  }
+  flyte_secrets out;
+  tessera::flyte::signing_key_options ko;
+  ko.algorithm = alg;
+  ko.signing_key_name = signing_name;
+  ko.old_signing_key_name = self.old_token_signing_key_secret_name;
+  out.keys = tessera::flyte::load_signing_keys(src, ko).key_set();
+  auto hash_key = tessera::flyte::read_secret_key(src, {hash_name, tessera::flyte::cookie_hash_key_secret.size});
+  auto block_key = tessera::flyte::read_secret_key(src, {block_name, tessera::flyte::cookie_block_key_secret.size});
+  const auto sealing = tessera::crypto::hmac_sha256(hash_key.value(), "tessera cookie sealing key\n" + std::string(block_key.value()));
+  out.cookie_key.assign(reinterpret_cast<const char*>(sealing.data()), sealing.size());
+  return out;
+}
+
 using bearer_check = std::function<std::optional<tessera::identity::user>(std::string_view, std::error_code&)>;
 
 // External mode: the external authorization server's metadata (fetched at start, with Flyte's
@@ -368,7 +421,7 @@ void install_external(tessera::transport::router& routes, const tessera::flyte::
 
 int main(int argc, char** argv) try {
   if (argc > 1 && std::string_view(argv[1]) == "secrets") return examples::run_secrets_command(argc, argv);
-  const options o = parse_args(argc, argv);
+  options o = parse_args(argc, argv);
   const bool tls = !o.tls_cert.empty();
   std::string issuer = o.issuer;
   if (issuer.empty()) {
@@ -421,7 +474,10 @@ int main(int argc, char** argv) try {
   // seal cookies with one key: a replica that made its own would reject every other replica's
   // cookies (sign-in breaks at random) and its tokens would fail elsewhere. So with a shared
   // store the keys must exist already: made once (--init-only) and given to every replica.
-  if (examples::is_shared_store(o.store)) {
+  // With --config, Flyte's secrets when they are there (replicas share them as Flyte's do).
+  std::optional<flyte_secrets> secrets;
+  if (cfg) secrets = read_flyte_secrets(*cfg, *alg);
+  if (examples::is_shared_store(o.store) && !secrets) {
     if (auto missing = dir.missing_shared_keys(*alg); !missing.empty()) {
       std::cerr << "tessera-server: a " << o.store.substr(0, o.store.find(':')) << " store is shared by replicas, which must share their keys;"
                 << " missing: " << missing << ". Create the data directory once (tessera-server --init-only --data-dir DIR)"
@@ -430,6 +486,11 @@ int main(int argc, char** argv) try {
     }
   }
   dir.prepare(*alg, report, demo_clients);
+  if (cfg && !o.oidc_base_url.empty() && o.oidc_client_secret.empty() && o.oidc_secret_env.empty()) {
+    tessera::flyte::secret_source src;
+    if (!cfg->tessera.secrets_dir.empty()) src.dir = cfg->tessera.secrets_dir;
+    o.oidc_client_secret = std::string(tessera::flyte::read_text_secret(src, cfg->user_auth.open_id.client_secret_name).value());
+  }
   auto chosen = examples::open_store(o.store, o.data_dir);
   tessera::store::any store = chosen.store;
 
@@ -439,7 +500,7 @@ int main(int argc, char** argv) try {
   // The login form's redirects end at a client (RFC 8252 loopback on any port, for flytectl).
   // One browser layer for the login pages and the server's own (authorization, device).
   browser_side.browser.form_action_sources = clients.redirect_csp_sources();
-  browser_side.browser.cookie_keys = {dir.cookie_key()};
+  browser_side.browser.cookie_keys = {secrets ? secrets->cookie_key : dir.cookie_key()};
   browser_side.browser.public_url = issuer;
   browser_side.browser.secure_cookies = tls;
   browser_side.default_redirect = "/me";
@@ -518,7 +579,8 @@ int main(int argc, char** argv) try {
   tessera::transport::router routes;
   std::unique_ptr<server_type> auth;
   if (!external_as) {
-    auth = std::make_unique<server_type>(settings, std::move(clients), dir.keys(*alg), store, *identity);
+    auth = std::make_unique<server_type>(settings, std::move(clients), secrets ? secrets->keys : dir.keys(*alg), store,
+                                         *identity);
     auto own_tokens =
         std::make_shared<decltype(tessera::resource::self_issued(*auth))>(tessera::resource::self_issued(*auth));
     *bearer = [own_tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {

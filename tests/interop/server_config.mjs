@@ -2,10 +2,11 @@
 //
 //   1. `--check` accepts each sample and refuses each class of mistake with exit 2 and a
 //      message naming the file, the key and its line;
-//   2. Flyte's `auth:` block (Self mode, local login): the client secret hash made by
-//      `tessera-server secrets hash` (the docs' Step 2), the lifespans, the static clients, the
-//      header names and thirdPartyConfig are what discovery, `/config/v1/flyte_client`, the
-//      token endpoint and /me answer; the token verifies with `jose` against the JWKS;
+//   2. Flyte's `auth:` block (Self mode, local login), its secrets made by `tessera-server
+//      secrets init`: the client secret hash made by `tessera-server secrets hash` (the docs'
+//      Step 2), the lifespans, the static clients, the header names and thirdPartyConfig are
+//      what discovery, `/config/v1/flyte_client`, the token endpoint and /me answer; the
+//      token verifies with `jose` against the JWKS, which serves the secrets' signing key;
 //   3. the Flyte docs' Helm values (Step 3), oidc-provider as the IdP: ready once the IdP is
 //      known, a person logs in through it in chromium, flytepropeller gets a token with the
 //      docs' internal secret;
@@ -15,6 +16,7 @@
 //
 //   node tests/interop/server_config.mjs <path to tessera-server>
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -101,7 +103,8 @@ async function startIdp(port, rpUrl, audience) {
   const p = new Provider(issuer, {
     clients,
     jwks: { keys: [{ ...(await jose.exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
-    scopes: ['openid', 'profile', 'email', 'all'],
+    scopes: ['openid', 'profile', 'email', 'all', 'offline_access'],
+    ttl: { AccessToken: 600, IdToken: 3600, RefreshToken: 3600, Session: 3600, Interaction: 600, Grant: 3600, ClientCredentials: 600 },
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     async findAccount(ctx, id) {
       return { accountId: id, async claims() { return { sub: id, name: 'Grace Hopper', preferred_username: id, email: `${id}@example.com` }; } };
@@ -154,6 +157,9 @@ tessera:
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     const secret = 'propeller-secret-2';
+    const secretsDir = path.join(scratch, 'secrets');
+    const init = run(['secrets', 'init', '-p', secretsDir]);
+    checkEqual(init.status, 0, `secrets init (${init.stderr})`);
     const file = writeConfig('flyte.yaml', `# flyteadmin's configuration: other sections belong to other parts of Flyte
 server:
   httpPort: 8088
@@ -182,9 +188,15 @@ auth:
         audience: ${issuer}
 tessera:
   store: memory
-  signingAlgorithm: ES256
+  secretsDir: ${secretsDir}
 `);
     const server = await startServer({ port, attempts: 1, demo: false, extraArgs: ['--config', file] });
+    // The signing key is the one `secrets init` wrote, as flyteadmin would read it.
+    const pem = fs.readFileSync(path.join(secretsDir, 'token_rsa_key.pem'), 'utf8');
+    check(pem.startsWith('-----BEGIN RSA PRIVATE KEY-----'), 'secrets init writes PKCS#1, as Flyte reads it');
+    const secretKey = await jose.exportJWK(crypto.createPublicKey(pem));
+    const served = await json(`${issuer}/oauth2/jwks`);
+    checkEqual(served.body.keys[0].kid, await jose.calculateJwkThumbprint(secretKey, 'sha256'), 'JWKS serves the secrets\' key');
     const meta = await json(`${issuer}/.well-known/oauth-authorization-server`);
     checkEqual(meta.body.issuer, issuer, 'issuer from the first authorizedUris entry');
     check(server.stderrText().includes('first authorizedUris entry'), 'the choice of issuer is said');
@@ -204,7 +216,7 @@ tessera:
     checkEqual(t.body.expires_in, 600, 'accessTokenLifespan 10m');
     const jwks = jose.createRemoteJWKSet(new URL(`${issuer}/oauth2/jwks`));
     const { payload, protectedHeader } = await jose.jwtVerify(t.body.access_token, jwks, { issuer, audience: issuer, typ: 'at+jwt' });
-    checkEqual(protectedHeader.alg, 'ES256', 'tessera.signingAlgorithm');
+    checkEqual(protectedHeader.alg, 'RS256', 'Flyte\'s algorithm');
     checkEqual(payload.exp - payload.iat, 600, 'exp - iat');
     checkEqual(JSON.stringify(payload.scp), '["all"]', 'scp');
     checkEqual(payload.client_id, 'flytepropeller', 'client_id');
@@ -247,6 +259,7 @@ tessera:
       checkEqual(checked.status, 0, `--check of the Helm values (${checked.stderr})`);
       check(checked.stdout.includes('identity provider generic_oidc'), `profile from the base URL: ${checked.stdout}`);
       const server = await startServer({ port, attempts: 1, demo: false, extraArgs: ['--config', file] });
+      check(server.stderrText().includes('the data directory\'s keys are used'), 'without Flyte secrets: the data directory\'s keys, said');
       checkEqual((await fetch(`${issuer}/readyz`)).status, 200, '/readyz once the IdP is known');
       const t = await clientCredentials(issuer, 'flytepropeller', internalSecret);
       checkEqual(t.status, 200, `flytepropeller with the docs' internal secret (${JSON.stringify(t.body)})`);
