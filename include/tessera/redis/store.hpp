@@ -9,9 +9,10 @@
 //  * I/O is tessera's own (Boost.Asio, TCP or TLS 1.2+ through OpenSSL, with certificate and
 //    host-name checks), hiredis only encodes commands and parses replies: the hiredis of
 //    Debian 12 (0.14) has no TLS, and managed Redis services require it in transit. Every step
-//    has a deadline (connect_timeout, command_timeout); replies over 1 MiB are refused. The
-//    host name is resolved by the system resolver, which no deadline can interrupt: give an
-//    address, or a name the local resolver answers at once.
+//    has a deadline (connect_timeout, command_timeout); replies over 1 MiB are refused.
+//    connect_timeout bounds resolving the host name too: the system resolver, which cannot be
+//    interrupted, runs on a thread of its own that is left to finish in the background when
+//    the deadline passes (transport/detail/sync_stream.hpp).
 //  * A bounded pool of connections (pool_size, waiting at most acquire_timeout). New
 //    connections send AUTH (with the user name when one is set) and SELECT. A connection that
 //    fails is dropped; an idle one the server closed (a restart) is noticed before use and

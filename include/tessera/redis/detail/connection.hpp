@@ -1,10 +1,9 @@
 // tessera — redis/detail/connection.hpp: one connection to a Redis server for
 // `store::redis` (redis/store.hpp).
 //
-// The I/O is Boost.Asio's (TCP, or TLS through OpenSSL with certificate and host-name checks),
-// driven synchronously on a private single-threaded io_context: every step starts an
-// asynchronous operation and runs the context until it completes, so every step has a deadline
-// (beast::tcp_stream's timer closes the socket when it passes). hiredis is only the RESP codec:
+// The I/O is a transport::detail::sync_stream (transport/detail/sync_stream.hpp): Boost.Asio,
+// TCP or TLS through OpenSSL with certificate and host-name checks, driven synchronously, every
+// step with a deadline (resolving the host name included). hiredis is only the RESP codec:
 // `redisFormatCommandArgv` encodes a command (binary-safe), a `redisReader` parses the reply.
 // hiredis's own networking is not used, because the hiredis of Debian 12 (0.14) has no TLS.
 //
@@ -15,28 +14,19 @@
 #define TESSERA_REDIS_DETAIL_CONNECTION_HPP
 
 #include <tessera/error.hpp>
+#include <tessera/transport/detail/sync_stream.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <hiredis/hiredis.h>
-#include <openssl/err.h>
-#include <openssl/x509_vfy.h>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <new>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,7 +51,6 @@ struct redis_reply {
 
 class redis_connection {
   using error_code = boost::system::error_code;
-  using tcp = boost::asio::ip::tcp;
 
  public:
   /// The largest reply accepted, in bytes of the wire encoding.
@@ -82,75 +71,8 @@ class redis_connection {
   /// bounded by `timeout`. Any failure is `error::store_unavailable`; `last_error()` says why.
   std::error_code connect(const std::string& host, unsigned short port, boost::asio::ssl::context* tls,
                           const std::string& verify_name, std::chrono::milliseconds timeout) {
-    error_code ec;
-    error_code ignored;
-    error_code not_ip;
-    boost::asio::ip::make_address(host, not_ip);
-    const bool host_is_ip = !not_ip;
-    tcp::resolver resolver(ioc_);
-    boost::asio::steady_timer timer(ioc_);
-    bool resolve_timed_out = false;
-    tcp::resolver::results_type endpoints;
-    timer.expires_after(timeout);
-    timer.async_wait([&](error_code e) {
-      if (!e) {
-        resolve_timed_out = true;
-        resolver.cancel();
-      }
-    });
-    auto flags = host_is_ip ? tcp::resolver::numeric_host | tcp::resolver::numeric_service : tcp::resolver::numeric_service;
-    resolver.async_resolve(host, std::to_string(port), flags, [&](error_code e, tcp::resolver::results_type r) {
-      ec = e;
-      endpoints = std::move(r);
-      timer.cancel();
-    });
-    run();
-    if (resolve_timed_out) return fail("resolving the host timed out", true);
-    if (ec) return fail("resolving the host failed: " + ec.message());
-
-    if (tls) tls_.emplace(ioc_, *tls);
-    else plain_.emplace(ioc_);
-    auto& t = tcp_layer();
-    t.expires_after(timeout);
-    t.async_connect(endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
-    run();
-    if (ec == boost::beast::error::timeout) return fail("connecting timed out", true);
-    if (ec) return fail("connecting failed: " + ec.message());
-    t.socket().set_option(tcp::no_delay(true), ignored);
-    t.socket().set_option(boost::asio::socket_base::keep_alive(true), ignored);
-
-    if (tls_) {
-      SSL* ssl = tls_->native_handle();
-      error_code name_not_ip;
-      boost::asio::ip::make_address(verify_name, name_not_ip);
-      if (name_not_ip) SSL_set_tlsext_host_name(ssl, verify_name.c_str());  // SNI for names only (RFC 6066 §3)
-      tls_->set_verify_mode(boost::asio::ssl::verify_peer);
-      tls_->set_verify_callback([this, check = boost::asio::ssl::host_name_verification(verify_name)](
-                                    bool preverified, boost::asio::ssl::verify_context& vc) {
-        if (!preverified) {
-          verify_error_ = X509_STORE_CTX_get_error(vc.native_handle());
-          return false;
-        }
-        if (!check(preverified, vc)) {
-          host_mismatch_ = true;
-          return false;
-        }
-        return true;
-      });
-      t.expires_after(timeout);
-      tls_->async_handshake(boost::asio::ssl::stream_base::client, [&](error_code e) { ec = e; });
-      run();
-      ERR_clear_error();
-      if (ec) {
-        if (host_mismatch_) return fail("TLS: the server's certificate is not for " + verify_name);
-        if (verify_error_ != X509_V_OK)
-          return fail(std::string("TLS: the server's certificate is not trusted: ") +
-                      X509_verify_cert_error_string(verify_error_));
-        if (ec == boost::beast::error::timeout) return fail("TLS handshake timed out", true);
-        return fail("TLS handshake failed: " + ec.message());
-      }
-    }
-    t.expires_never();
+    if (auto ec = stream_.connect(host, port, timeout, {.tls = tls, .server_name = verify_name, .keep_alive = true}))
+      return fail(stream_.failure(), ec == tessera::error::timeout);
     open_ = true;
     reusable_ = true;
     return {};
@@ -183,17 +105,9 @@ class redis_connection {
       ~freer() { redisFreeCommand(p); }
     } guard{cmd};
 
-    error_code ec;
     std::size_t written = 0;
-    auto& t = tcp_layer();
-    t.expires_after(timeout);
-    with_stream([&](auto& s) {
-      boost::asio::async_write(s, boost::asio::buffer(cmd, static_cast<std::size_t>(len)), [&](error_code e, std::size_t n) {
-        ec = e;
-        written = n;
-      });
-    });
-    run();
+    stream_.expires_after(timeout);
+    error_code ec = stream_.write(boost::asio::buffer(cmd, static_cast<std::size_t>(len)), written);
     sent = written == static_cast<std::size_t>(len);
     if (ec) return io_failure("writing", ec);
 
@@ -204,18 +118,12 @@ class redis_connection {
       if (raw) break;
       if (received > max_reply_bytes) return protocol_failure("reply larger than the limit");
       std::size_t n = 0;
-      with_stream([&](auto& s) {
-        s.async_read_some(boost::asio::buffer(buffer_), [&](error_code e, std::size_t k) {
-          ec = e;
-          n = k;
-        });
-      });
-      run();
+      ec = stream_.read_some(boost::asio::buffer(buffer_), n);
       if (ec) return io_failure("reading", ec);
       received += n;
       if (redisReaderFeed(reader_, buffer_.data(), n) != REDIS_OK) return protocol_failure("reply buffer failure");
     }
-    t.expires_never();
+    stream_.expires_never();
     auto* reply = static_cast<redisReply*>(raw);
     out = copy(reply);
     freeReplyObject(reply);
@@ -232,45 +140,16 @@ class redis_connection {
   const std::string& last_error() const noexcept { return last_error_; }
 
   /// An idle connection is reused only if the server has neither closed it (a restart, an idle
-  /// timeout) nor sent anything unasked: a non-blocking peek must find nothing to read.
-  bool still_open() {
-    if (!open_ || !reusable_) return false;
-    auto& s = tcp_layer().socket();
-    if (!s.is_open()) return false;
-    error_code ec;
-    s.non_blocking(true, ec);
-    if (ec) return false;
-    char c;
-    s.receive(boost::asio::buffer(&c, 1), tcp::socket::message_peek, ec);
-    error_code ignored;
-    s.non_blocking(false, ignored);
-    return ec == boost::asio::error::would_block;
-  }
+  /// timeout) nor sent anything unasked.
+  bool still_open() { return open_ && reusable_ && stream_.still_open(); }
 
   void close() noexcept {
-    error_code ignored;
-    if (plain_ || tls_) {
-      tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-      tcp_layer().close();
-    }
+    stream_.close();
     open_ = false;
     reusable_ = false;
   }
 
  private:
-  boost::beast::tcp_stream& tcp_layer() { return tls_ ? tls_->next_layer() : *plain_; }
-
-  template <class F>
-  void with_stream(F&& f) {
-    if (tls_) f(*tls_);
-    else f(*plain_);
-  }
-
-  void run() {
-    ioc_.restart();
-    ioc_.run();
-  }
-
   std::error_code fail(std::string why, bool timeout = false) {
     last_error_ = std::move(why);
     timed_out_ = timeout;
@@ -304,14 +183,10 @@ class redis_connection {
     return out;
   }
 
-  boost::asio::io_context ioc_{1};
-  std::optional<boost::beast::tcp_stream> plain_;
-  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+  transport::detail::sync_stream stream_;
   redisReader* reader_;
   std::array<char, 16 * 1024> buffer_{};
   std::string last_error_;
-  int verify_error_ = X509_V_OK;
-  bool host_mismatch_ = false;
   bool open_ = false;
   bool reusable_ = false;
   bool timed_out_ = false;
