@@ -12277,6 +12277,14 @@ inline transport::response json_response(const transport::request& req, transpor
   set_no_store(res);
   return res;
 }
+/// As above for an object body (most are), serialized as it is: converting it to a `value`
+/// first would copy every member.
+inline transport::response json_response(const transport::request& req, transport::http::status status,
+                                         const boost::json::object& body) {
+  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+  set_no_store(res);
+  return res;
+}
 
 /// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
 /// §3.1) it names only the realm; otherwise the error code the client should act on, and for
@@ -15669,6 +15677,7 @@ struct refresh_token {
 #define TESSERA_SERVER_TOKEN_ISSUER_HPP
 
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 namespace tessera::server {
@@ -15713,16 +15722,17 @@ class token_issuer {
     oauth::access_token_profile(access_validator_, settings.issuer).leeway(seconds(0));
   }
 
-  /// The `aud` of a client's access tokens.
-  boost::json::value audience_for(const client& c, std::string_view requested) const {
+  /// The `aud` of a client's access tokens, allocated from `sp`.
+  boost::json::value audience_for(const client& c, std::string_view requested, boost::json::storage_ptr sp = {}) const {
     std::vector<std::string_view> aud;
     if (!requested.empty()) aud = oauth::split_scope(requested);
     else if (!c.audience.empty()) aud.assign(c.audience.begin(), c.audience.end());
     else if (!settings_->default_audience.empty())
       aud.assign(settings_->default_audience.begin(), settings_->default_audience.end());
     else aud.push_back(settings_->issuer);
-    if (aud.size() == 1) return boost::json::string(aud.front());
-    boost::json::array a;
+    if (aud.size() == 1) return boost::json::string(aud.front(), std::move(sp));
+    boost::json::array a(std::move(sp));
+    a.reserve(aud.size());
     for (auto s : aud) a.emplace_back(s);
     return a;
   }
@@ -15732,14 +15742,21 @@ class token_issuer {
     issued_access_token out;
     out.jti = crypto::random_token<16>();
     out.expires_at = now + settings_->access_token_lifespan;
-    boost::json::object claims;
+    // The claims live only until they are serialized: built in a stack arena (spilling to the
+    // heap if a long scope or audience needs more), not member by member on the heap.
+    unsigned char arena[2048];
+    boost::json::monotonic_resource mr(arena, sizeof arena);
+    boost::json::object claims(&mr);
+    claims.reserve(11);
     claims["iss"] = settings_->issuer;
     claims["sub"] = g.subject;
-    claims["aud"] = audience_for(c, g.audience);
+    claims["aud"] = audience_for(c, g.audience, &mr);
     claims["client_id"] = g.client_id;
     claims["scope"] = g.scope;
-    boost::json::array scp;
-    for (auto s : oauth::split_scope(g.scope)) scp.emplace_back(s);
+    auto scopes = oauth::split_scope(g.scope);
+    boost::json::array scp(&mr);
+    scp.reserve(scopes.size());
+    for (auto s : scopes) scp.emplace_back(s);
     claims["scp"] = std::move(scp);
     claims["iat"] = to_unix_seconds(now);
     claims["exp"] = to_unix_seconds(out.expires_at);
@@ -16128,6 +16145,7 @@ class authorization_server {
       if (ec) return {};
     }
     boost::json::object body;
+    body.reserve(6);
     body["access_token"] = access.token;
     body["token_type"] = "Bearer";
     body["expires_in"] = std::chrono::duration_cast<seconds>(access.expires_at - now).count();
@@ -18979,9 +18997,11 @@ class basic_session final : public session_base, public std::enable_shared_from_
   boost::beast::tcp_stream& tcp() noexcept;
 
   // --- read deadline --------------------------------------------------------------------
+  // `deadline_at_` is the deadline while armed; the timer runs lazily behind it (arm_until).
   void arm(std::chrono::milliseconds d);
   void arm_until(clock::time_point t);
   void disarm();
+  void wait_deadline(clock::time_point t);
 
   // --- phases -----------------------------------------------------------------------------
   // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
@@ -19010,7 +19030,10 @@ class basic_session final : public session_base, public std::enable_shared_from_
   address_counts::slot slot_;  // this connection's share of its address (row 38)
   std::unique_ptr<Stream> stream_;  // the transport's stream, erased
   boost::asio::steady_timer deadline_;
-  std::uint64_t deadline_generation_ = 0;
+  std::uint64_t deadline_generation_ = 0;  // only the latest wait may act
+  clock::time_point deadline_at_{};
+  bool armed_ = false;
+  bool timer_waiting_ = false;
   bool timed_out_ = false;
   bool stop_requested_ = false;
   phase phase_ = phase::handshake;
@@ -19107,11 +19130,28 @@ void basic_session<Stream>::arm(std::chrono::milliseconds d) { arm_until(clock::
 template <class Stream>
 void basic_session<Stream>::arm_until(clock::time_point t) {
   timed_out_ = false;
+  armed_ = true;
+  deadline_at_ = t;
+  // The timer may wake before the deadline (it then waits for the rest), never after it: it
+  // is moved only when it is idle or the new deadline comes before its expiry. On a busy
+  // keep-alive connection its expiry is an earlier request's deadline, before every new one,
+  // so it wakes about once per header_timeout instead of being cancelled and set again three
+  // times per request (a timer-queue update, a cancelled wait's handler, a strand hop each).
+  if (timer_waiting_ && deadline_.expiry() <= t) return;
+  wait_deadline(t);
+}
+
+template <class Stream>
+void basic_session<Stream>::wait_deadline(clock::time_point t) {
+  timer_waiting_ = true;
   auto gen = ++deadline_generation_;
   deadline_.expires_at(t);
   deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
     auto self = w.lock();
     if (!self || ec || gen != self->deadline_generation_) return;
+    self->timer_waiting_ = false;
+    if (!self->armed_) return;
+    if (clock::now() < self->deadline_at_) return self->wait_deadline(self->deadline_at_);
     self->timed_out_ = true;
     error_code ignored;
     self->tcp().socket().cancel(ignored);
@@ -19119,10 +19159,7 @@ void basic_session<Stream>::arm_until(clock::time_point t) {
 }
 
 template <class Stream>
-void basic_session<Stream>::disarm() {
-  ++deadline_generation_;
-  deadline_.cancel();
-}
+void basic_session<Stream>::disarm() { armed_ = false; }
 
 template <class Stream>
 void basic_session<Stream>::on_first_byte(error_code ec) {
@@ -19307,6 +19344,9 @@ template <class Stream>
 void basic_session<Stream>::close_now() {
   phase_ = phase::closing;
   disarm();
+  ++deadline_generation_;  // the timer's last wait, if any, ends now and does nothing
+  timer_waiting_ = false;
+  deadline_.cancel();
   error_code ec;
   tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   tcp().close();

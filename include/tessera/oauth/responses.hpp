@@ -39,6 +39,14 @@ inline transport::response json_response(const transport::request& req, transpor
   set_no_store(res);
   return res;
 }
+/// As above for an object body (most are), serialized as it is: converting it to a `value`
+/// first would copy every member.
+inline transport::response json_response(const transport::request& req, transport::http::status status,
+                                         const boost::json::object& body) {
+  auto res = transport::make_response(req, status, boost::json::serialize(body), "application/json");
+  set_no_store(res);
+  return res;
+}
 
 /// RFC 6750 §3: the `Bearer` challenge. Without a condition (a request that sent no token,
 /// §3.1) it names only the realm; otherwise the error code the client should act on, and for

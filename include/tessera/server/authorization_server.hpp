@@ -269,6 +269,7 @@ class authorization_server {
       if (ec) return {};
     }
     boost::json::object body;
+    body.reserve(6);
     body["access_token"] = access.token;
     body["token_type"] = "Bearer";
     body["expires_in"] = std::chrono::duration_cast<seconds>(access.expires_at - now).count();

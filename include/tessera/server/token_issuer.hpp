@@ -28,6 +28,7 @@
 #include <tessera/server/settings.hpp>
 #include <tessera/store/records.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 namespace tessera::server {
@@ -72,16 +73,17 @@ class token_issuer {
     oauth::access_token_profile(access_validator_, settings.issuer).leeway(seconds(0));
   }
 
-  /// The `aud` of a client's access tokens.
-  boost::json::value audience_for(const client& c, std::string_view requested) const {
+  /// The `aud` of a client's access tokens, allocated from `sp`.
+  boost::json::value audience_for(const client& c, std::string_view requested, boost::json::storage_ptr sp = {}) const {
     std::vector<std::string_view> aud;
     if (!requested.empty()) aud = oauth::split_scope(requested);
     else if (!c.audience.empty()) aud.assign(c.audience.begin(), c.audience.end());
     else if (!settings_->default_audience.empty())
       aud.assign(settings_->default_audience.begin(), settings_->default_audience.end());
     else aud.push_back(settings_->issuer);
-    if (aud.size() == 1) return boost::json::string(aud.front());
-    boost::json::array a;
+    if (aud.size() == 1) return boost::json::string(aud.front(), std::move(sp));
+    boost::json::array a(std::move(sp));
+    a.reserve(aud.size());
     for (auto s : aud) a.emplace_back(s);
     return a;
   }
@@ -91,14 +93,21 @@ class token_issuer {
     issued_access_token out;
     out.jti = crypto::random_token<16>();
     out.expires_at = now + settings_->access_token_lifespan;
-    boost::json::object claims;
+    // The claims live only until they are serialized: built in a stack arena (spilling to the
+    // heap if a long scope or audience needs more), not member by member on the heap.
+    unsigned char arena[2048];
+    boost::json::monotonic_resource mr(arena, sizeof arena);
+    boost::json::object claims(&mr);
+    claims.reserve(11);
     claims["iss"] = settings_->issuer;
     claims["sub"] = g.subject;
-    claims["aud"] = audience_for(c, g.audience);
+    claims["aud"] = audience_for(c, g.audience, &mr);
     claims["client_id"] = g.client_id;
     claims["scope"] = g.scope;
-    boost::json::array scp;
-    for (auto s : oauth::split_scope(g.scope)) scp.emplace_back(s);
+    auto scopes = oauth::split_scope(g.scope);
+    boost::json::array scp(&mr);
+    scp.reserve(scopes.size());
+    for (auto s : scopes) scp.emplace_back(s);
     claims["scp"] = std::move(scp);
     claims["iat"] = to_unix_seconds(now);
     claims["exp"] = to_unix_seconds(out.expires_at);

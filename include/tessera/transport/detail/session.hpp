@@ -48,9 +48,11 @@ class basic_session final : public session_base, public std::enable_shared_from_
   boost::beast::tcp_stream& tcp() noexcept;
 
   // --- read deadline --------------------------------------------------------------------
+  // `deadline_at_` is the deadline while armed; the timer runs lazily behind it (arm_until).
   void arm(std::chrono::milliseconds d);
   void arm_until(clock::time_point t);
   void disarm();
+  void wait_deadline(clock::time_point t);
 
   // --- phases -----------------------------------------------------------------------------
   // Bytes (or the peer's FIN) have arrived, or the first-byte deadline passed: a peer that
@@ -79,7 +81,10 @@ class basic_session final : public session_base, public std::enable_shared_from_
   address_counts::slot slot_;  // this connection's share of its address (row 38)
   std::unique_ptr<Stream> stream_;  // the transport's stream, erased
   boost::asio::steady_timer deadline_;
-  std::uint64_t deadline_generation_ = 0;
+  std::uint64_t deadline_generation_ = 0;  // only the latest wait may act
+  clock::time_point deadline_at_{};
+  bool armed_ = false;
+  bool timer_waiting_ = false;
   bool timed_out_ = false;
   bool stop_requested_ = false;
   phase phase_ = phase::handshake;

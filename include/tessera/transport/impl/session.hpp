@@ -69,11 +69,28 @@ void basic_session<Stream>::arm(std::chrono::milliseconds d) { arm_until(clock::
 template <class Stream>
 void basic_session<Stream>::arm_until(clock::time_point t) {
   timed_out_ = false;
+  armed_ = true;
+  deadline_at_ = t;
+  // The timer may wake before the deadline (it then waits for the rest), never after it: it
+  // is moved only when it is idle or the new deadline comes before its expiry. On a busy
+  // keep-alive connection its expiry is an earlier request's deadline, before every new one,
+  // so it wakes about once per header_timeout instead of being cancelled and set again three
+  // times per request (a timer-queue update, a cancelled wait's handler, a strand hop each).
+  if (timer_waiting_ && deadline_.expiry() <= t) return;
+  wait_deadline(t);
+}
+
+template <class Stream>
+void basic_session<Stream>::wait_deadline(clock::time_point t) {
+  timer_waiting_ = true;
   auto gen = ++deadline_generation_;
   deadline_.expires_at(t);
   deadline_.async_wait([w = this->weak_from_this(), gen](error_code ec) {
     auto self = w.lock();
     if (!self || ec || gen != self->deadline_generation_) return;
+    self->timer_waiting_ = false;
+    if (!self->armed_) return;
+    if (clock::now() < self->deadline_at_) return self->wait_deadline(self->deadline_at_);
     self->timed_out_ = true;
     error_code ignored;
     self->tcp().socket().cancel(ignored);
@@ -81,10 +98,7 @@ void basic_session<Stream>::arm_until(clock::time_point t) {
 }
 
 template <class Stream>
-void basic_session<Stream>::disarm() {
-  ++deadline_generation_;
-  deadline_.cancel();
-}
+void basic_session<Stream>::disarm() { armed_ = false; }
 
 template <class Stream>
 void basic_session<Stream>::on_first_byte(error_code ec) {
@@ -269,6 +283,9 @@ template <class Stream>
 void basic_session<Stream>::close_now() {
   phase_ = phase::closing;
   disarm();
+  ++deadline_generation_;  // the timer's last wait, if any, ends now and does nothing
+  timer_waiting_ = false;
+  deadline_.cancel();
   error_code ec;
   tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   tcp().close();
