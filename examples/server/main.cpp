@@ -355,6 +355,19 @@ std::optional<flyte_secrets> read_flyte_secrets(const tessera::flyte::server_con
 
 using bearer_check = std::function<std::optional<tessera::identity::user>(std::string_view, std::error_code&)>;
 
+// /me's bearer check over a token validator (this server's own, or an external server's).
+template <class Validator>
+bearer_check bearer_over(std::shared_ptr<Validator> tokens) {
+  return [tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {
+    auto c = tokens->validate(token, ec);
+    if (!c) return std::nullopt;
+    tessera::identity::user u;
+    u.subject = c->subject;
+    u.claims = c->user_info;
+    return u;
+  };
+}
+
 // External mode: the external authorization server's metadata (fetched at start, with Flyte's
 // retryAttempts and retryDelay), relayed at /.well-known/oauth-authorization-server as Flyte
 // relays it; its tokens validated for /me (issuer from that metadata, keys from its JWKS,
@@ -390,14 +403,7 @@ void install_external(tessera::transport::router& routes, const tessera::flyte::
     std::this_thread::sleep_for(ext.retry_delay);
   }
   auto tokens = std::make_shared<tessera::resource::external_validator<>>(std::move(*validator));
-  bearer = [tokens](std::string_view token, std::error_code& vec) -> std::optional<tessera::identity::user> {
-    auto c = tokens->validate(token, vec);
-    if (!c) return std::nullopt;
-    tessera::identity::user u;
-    u.subject = c->subject;
-    u.claims = c->user_info;
-    return u;
-  };
+  bearer = bearer_over(tokens);
   const std::string document = boost::json::serialize(tessera::oauth::to_json(meta));
   routes.get("/.well-known/oauth-authorization-server", [document](const tessera::transport::request& req) {
     auto res = tessera::transport::make_response(req, tessera::transport::http::status::ok, document, "application/json");
@@ -583,14 +589,7 @@ int main(int argc, char** argv) try {
                                          *identity);
     auto own_tokens =
         std::make_shared<decltype(tessera::resource::self_issued(*auth))>(tessera::resource::self_issued(*auth));
-    *bearer = [own_tokens](std::string_view token, std::error_code& ec) -> std::optional<tessera::identity::user> {
-      auto who = own_tokens->validate(token, ec);
-      if (!who) return std::nullopt;
-      tessera::identity::user u;
-      u.subject = who->subject;
-      u.claims = who->user_info;
-      return u;
-    };
+    *bearer = bearer_over(own_tokens);
     auth->install(routes);
   } else {
     install_external(routes, *cfg, issuer, o.oidc_base_url, *bearer);
