@@ -13335,7 +13335,9 @@ std::function<std::shared_ptr<const access_claims>(std::string_view, std::error_
 //     auto tokens = resource::self_issued(server);          // audiences: what the server puts in `aud`
 //     routes.get("/api/x", resource::guard(tokens, {"all"}, handler));
 //
-// The validator copies the verification keys: after a key rotation, build it again. For a
+// The validator reads the server's key ring, so it follows key rotations
+// (`authorization_server::rotate_keys`): new keys verify at once, the old one until what it
+// signed has expired. For a
 // resource server in another process, use External mode (external.hpp) against the server's
 // metadata, with introspection for revocation.
 #ifndef TESSERA_RESOURCE_SELF_HPP
@@ -13503,7 +13505,7 @@ template <class Server>
 auto self_issued(const Server& server, std::vector<std::string> audiences = {}) {
   using clock_type = std::remove_cvref_t<decltype(server.clock())>;
   const server::server_settings& st = server.settings();
-  validator<jose::static_key_set, clock_type> v(jose::static_key_set(server.issuer().keys().verification_keys()),
+  validator<jose::shared_key_set, clock_type> v(server.key_ring().verification(),
                                                 self_issued_options(st, std::move(audiences)), server.clock());
   // The server's deny-list check, through its revocation cache (one rule with introspection).
   v.revocation([&server](const access_claims& c, std::error_code& ec) {
@@ -15662,6 +15664,10 @@ struct refresh_token {
 //
 // Keys: one current key signs; old keys (Flyte's `token_rsa_key_old.pem`) only verify; all are
 // published in the JWKS, current first. Every key keeps its RFC 7638 thumbprint as `kid`.
+// A `key_ring` holds the server's `key_set` while it serves and replaces it whole (rotation
+// without a restart: tessera-server does it on SIGHUP). Each signature and each verification
+// takes the set current when it starts; the key that signed until a rotation keeps verifying
+// for as long as the tokens it signed live.
 //
 // Tokens:
 //  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
@@ -15679,6 +15685,10 @@ struct refresh_token {
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
 
 namespace tessera::server {
 
@@ -15703,10 +15713,94 @@ class key_set {
   const jose::jwk_set& verification_keys() const noexcept { return all_; }
   boost::json::object jwks() const { return all_.public_json(); }
 
+  /// This set with `more` public keys that verify too (those it has already are skipped).
+  key_set with_verification_keys(const std::vector<jose::jwk>& more) const {
+    key_set out = *this;
+    for (const auto& k : more) {
+      std::error_code ec;
+      out.all_.add(k.public_key(), ec);
+    }
+    return out;
+  }
+
  private:
   jose::jws_signer access_signer_;
   jose::jws_signer id_signer_;
   jose::jwk_set all_;
+};
+
+/// The server's keys while it runs: a `key_set` that `replace` swaps for another at any time,
+/// from any thread, while other threads sign and verify.
+///
+/// `current()` is the set for one operation: a signature (and the `at_hash` beside it) uses
+/// one snapshot from start to end, so a rotation in between never mixes two keys. Verifiers
+/// read `verification()`, a `jose::shared_key_set` that follows every replacement.
+///
+/// Rotation keeps what was signed verifiable: `replace(next, keep_until)` adds the key that
+/// was current until then to `next`'s verification keys (and JWKS) until `keep_until` — the
+/// server passes the longest lifetime of what that key signed — together with keys kept from
+/// earlier rotations whose time has not come. A kept key is dropped at the first replacement
+/// after its time. A key that must stop verifying at once (a leaked one) needs a restart
+/// without it, not a rotation.
+///
+/// Thread safety: all members may be called concurrently. `current()` copies a shared_ptr
+/// under a mutex (tens of nanoseconds beside a signature's tens of microseconds).
+class key_ring {
+ public:
+  explicit key_ring(key_set initial)
+      : current_(std::make_shared<const key_set>(std::move(initial))), verify_(current_->verification_keys()) {}
+
+  key_ring(const key_ring&) = delete;
+  key_ring& operator=(const key_ring&) = delete;
+
+  std::shared_ptr<const key_set> current() const noexcept {
+    std::lock_guard lk(mutex_);
+    return current_;
+  }
+
+  /// The verification keys of the current set, for validators (follows `replace`).
+  const jose::shared_key_set& verification() const noexcept { return verify_; }
+
+  /// Makes `next` current for every operation that starts after this returns. The key
+  /// current until now verifies until `keep_until` (nothing kept when it is not after `now`,
+  /// or when `next` signs with that very key).
+  void replace(key_set next, time_point now, time_point keep_until) {
+    std::lock_guard serial(replace_mutex_);  // one rotation at a time
+    auto previous = current();
+    std::vector<kept_key> kept;
+    for (auto& k : kept_)
+      if (k.until > now) kept.push_back(std::move(k));
+    const auto& prev_key = previous->current();
+    if (keep_until > now && prev_key.kid() != next.current().kid()) {
+      bool already = false;
+      for (auto& k : kept)
+        if (k.key.kid() == prev_key.kid()) {
+          k.until = std::max(k.until, keep_until);
+          already = true;
+        }
+      if (!already) kept.push_back({prev_key.public_key(), keep_until});
+    }
+    std::vector<jose::jwk> extra;  // the most recently replaced first
+    extra.reserve(kept.size());
+    for (auto k = kept.rbegin(); k != kept.rend(); ++k)
+      if (k->key.kid() != next.current().kid()) extra.push_back(k->key);
+    auto installed = std::make_shared<const key_set>(next.with_verification_keys(extra));
+    verify_.update(installed->verification_keys());
+    kept_ = std::move(kept);
+    std::lock_guard lk(mutex_);
+    current_.swap(installed);
+  }
+
+ private:
+  struct kept_key {
+    jose::jwk key;  // public
+    time_point until;
+  };
+  mutable std::mutex mutex_;            // guards current_
+  std::shared_ptr<const key_set> current_;
+  jose::shared_key_set verify_;
+  std::mutex replace_mutex_;            // guards kept_, serialises replace
+  std::vector<kept_key> kept_;
 };
 
 struct issued_access_token {
@@ -15717,8 +15811,8 @@ struct issued_access_token {
 
 class token_issuer {
  public:
-  token_issuer(const server_settings& settings, const key_set& keys)
-      : settings_(&settings), keys_(&keys), access_validator_(keys.verification_keys()) {
+  token_issuer(const server_settings& settings, const key_ring& keys)
+      : settings_(&settings), keys_(&keys), access_validator_(keys.verification()) {
     oauth::access_token_profile(access_validator_, settings.issuer).leeway(seconds(0));
   }
 
@@ -15764,7 +15858,7 @@ class token_issuer {
     claims["jti"] = out.jti;
     if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
     if (!g.user_claims.empty()) claims[oauth::flyte_user_info_claim] = flyte_user_info(g);
-    out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
+    out.token = jose::sign_jwt(keys_->current()->access_signer(), claims, ec);
     return out;
   }
 
@@ -15782,9 +15876,9 @@ class token_issuer {
   }
 
   /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
-  /// the signing algorithm (oauth::token_hash).
-  std::string at_hash(std::string_view access_token) const {
-    return oauth::token_hash(keys_->current().alg(), access_token);
+  /// the ID token's signing algorithm (oauth::token_hash).
+  static std::string at_hash(const key_set& keys, std::string_view access_token) {
+    return oauth::token_hash(keys.current().alg(), access_token);
   }
 
   std::string id_token(const store::grant_record& g, std::string_view nonce, std::string_view access_token,
@@ -15802,22 +15896,23 @@ class token_issuer {
     claims["iat"] = to_unix_seconds(now);
     claims["exp"] = to_unix_seconds(now + settings_->id_token_lifespan);
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    const auto keys = keys_->current();  // one key for the hash and the signature
     if (!nonce.empty()) claims["nonce"] = nonce;
-    if (!access_token.empty()) claims["at_hash"] = at_hash(access_token);
-    return jose::sign_jwt(keys_->id_signer(), claims, ec);
+    if (!access_token.empty()) claims["at_hash"] = at_hash(*keys, access_token);
+    return jose::sign_jwt(keys->id_signer(), claims, ec);
   }
 
   /// The validator of the server's own access tokens (introspection, userinfo, revocation),
-  /// built once: it owns a copy of the verification keys.
-  const jose::jwt_validator& access_token_validator() const noexcept { return access_validator_; }
+  /// built once over the ring's verification keys (it follows rotations).
+  const jose::shared_jwt_validator& access_token_validator() const noexcept { return access_validator_; }
 
   const server_settings& settings() const noexcept { return *settings_; }
-  const key_set& keys() const noexcept { return *keys_; }
+  const key_ring& keys() const noexcept { return *keys_; }
 
  private:
   const server_settings* settings_;
-  const key_set* keys_;
-  jose::jwt_validator access_validator_;
+  const key_ring* keys_;
+  jose::shared_jwt_validator access_validator_;
 };
 
 }  // namespace tessera::server
@@ -16171,8 +16266,23 @@ class authorization_server {
     return body;
   }
 
+  // --- keys ---------------------------------------------------------------------------------
+  /// The keys now: the current one signs, all of them verify (a snapshot: a rotation does not
+  /// change it under its holder).
+  std::shared_ptr<const server::key_set> keys() const noexcept { return keys_.current(); }
+  /// The server's key ring (validators of its tokens read `key_ring().verification()`).
+  const server::key_ring& key_ring() const noexcept { return keys_; }
+
+  /// Key rotation while serving: `next` signs every token issued after this returns. The key
+  /// that signed until now stays among the verification keys and in the JWKS for as long as
+  /// anything it signed can live (the longest of the access-token and ID-token lifespans), so
+  /// no token already issued stops working. `next`'s own old keys verify too.
+  void rotate_keys(server::key_set next) {
+    const time_point now = clock_.now();
+    keys_.replace(std::move(next), now, now + std::max(settings_.access_token_lifespan, settings_.id_token_lifespan));
+  }
+
   // --- what the server's own endpoints use -----------------------------------------------
-  const server::key_set& keys() const noexcept { return keys_; }
   const server::token_issuer& issuer() const noexcept { return issuer_; }
   const clock_type& clock() const noexcept { return clock_; }
 
@@ -16234,7 +16344,7 @@ class authorization_server {
 
   settings_type settings_;
   server::client_registry clients_;
-  server::key_set keys_;
+  server::key_ring keys_;
   store_type* store_;
   // Whether the identity can end sessions, so /oauth2/logout is served (end_session.hpp).
   bool ends_sessions() const {
@@ -16364,7 +16474,8 @@ end_session_request check_end_session(const Server& s, const http::parameters& p
     jose::jws_verify_options opt;
     opt.required_typ = "JWT";
     std::error_code vec;
-    auto jws = jose::verify_jws(r.id_token_hint, s.keys().verification_keys(), opt, vec);
+    const auto keys = s.keys();  // the result points into the set
+    auto jws = jose::verify_jws(r.id_token_hint, keys->verification_keys(), opt, vec);
     boost::json::object claims;
     if (!vec) {
       std::error_code pec;
@@ -16549,7 +16660,7 @@ transport::response metadata_endpoint(const Server& s, const transport::request&
 
 template <class Server>
 transport::response jwks_endpoint(const Server& s, const transport::request& req) {
-  return detail::public_json(req, s.keys().jwks());
+  return detail::public_json(req, s.keys()->jwks());
 }
 
 /// Flyte's `PublicClientAuthConfigResponse` as its gRPC gateway answers it: snake_case (the
@@ -16633,7 +16744,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
     if (ends_sessions()) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
-    m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
+    m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current()->current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
                           "azp", "name", "preferred_username", "email"};
   }
@@ -18318,6 +18429,7 @@ using beast_plain = plain;
 //     tessera::transport::tls_server server{routes, {}, {.certificate_chain_file = "cert.pem",
 //                                                         .private_key_file = "key.pem"}};
 //     server.listen("0.0.0.0", 8443);
+//     server.on_signal(SIGHUP, [&] { reload(); });   // optional: runs on the waiting thread
 //     server.run_until_signal();            // SIGINT/SIGTERM: graceful stop
 //
 // Contract:
@@ -18658,6 +18770,7 @@ using beast_tls = tls;
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -18719,6 +18832,12 @@ class basic_server {
   /// signal asks the thread in `wait()` to stop the server.
   void stop_on_signals(std::initializer_list<int> signals = {SIGINT, SIGTERM});
 
+  /// Runs `f` each time `signal` arrives (SIGHUP, for a reload), on the thread in `wait()` —
+  /// never on an I/O thread, so requests keep being served while it runs. Signals that arrive
+  /// while `f` runs are folded into one more call. `f` must not throw. Call before `wait()`;
+  /// once per signal number (a second call for the same signal replaces `f`).
+  void on_signal(int signal, std::function<void()> f);
+
   /// `start()`, `stop_on_signals()`, `wait()`: the body of a server's `main`.
   void run_until_signal();
 
@@ -18752,6 +18871,14 @@ class basic_server {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<boost::asio::signal_set> signals_;
+  struct signal_action {
+    int signal;
+    std::function<void()> action;
+    std::unique_ptr<boost::asio::signal_set> set;
+    bool pending = false;  // guarded by mutex_
+  };
+  std::vector<signal_action> actions_;  // guarded by mutex_
+  void arm(signal_action& a);
   std::vector<std::thread> threads_;
 
   std::mutex mutex_;                 // guards the flags below
@@ -18759,6 +18886,7 @@ class basic_server {
   bool started_ = false;
   bool stopped_ = false;
   bool signal_received_ = false;
+  bool action_pending_ = false;  // some signal_action is pending
   std::mutex stop_mutex_;            // serialises stop()
   std::atomic<bool> accepting_{false};
 };
@@ -19593,6 +19721,14 @@ void basic_server<Transport>::stop() {
       signals_->cancel(ignored);
     });
   }
+  {
+    std::lock_guard lk(mutex_);
+    for (auto& a : actions_)
+      boost::asio::dispatch(a.set->get_executor(), [set = a.set.get()] {
+        boost::system::error_code ignored;
+        set->cancel(ignored);
+      });
+  }
 
   // 2. Idle connections close now, busy ones after their response.
   for (auto& s : state_.live_sessions()) s->request_stop();
@@ -19618,10 +19754,57 @@ void basic_server<Transport>::stop() {
 template <server_transport Transport>
 void basic_server<Transport>::wait() {
   std::unique_lock lk(mutex_);
-  changed_.wait(lk, [&] { return stopped_ || signal_received_; });
-  if (stopped_) return;
+  for (;;) {
+    changed_.wait(lk, [&] { return stopped_ || signal_received_ || action_pending_; });
+    if (stopped_) return;
+    if (signal_received_) break;
+    action_pending_ = false;
+    for (std::size_t i = 0; i < actions_.size(); ++i) {
+      if (!actions_[i].pending) continue;
+      actions_[i].pending = false;
+      auto action = actions_[i].action;  // a copy: on_signal may replace it meanwhile
+      lk.unlock();
+      action();
+      lk.lock();
+      if (stopped_ || signal_received_) break;
+    }
+    if (stopped_) return;
+    if (signal_received_) break;
+  }
   lk.unlock();
   stop();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::on_signal(int signal, std::function<void()> f) {
+  std::lock_guard lk(mutex_);
+  if (stopped_) return;
+  for (auto& a : actions_)
+    if (a.signal == signal) {
+      a.action = std::move(f);
+      return;
+    }
+  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(ioc_), signal)});
+  arm(a);
+}
+
+// Called with mutex_ held. The handler finds its entry by signal number (the vector may grow).
+template <server_transport Transport>
+void basic_server<Transport>::arm(signal_action& a) {
+  a.set->async_wait([this, signal = a.signal](boost::system::error_code ec, int) {
+    if (ec) return;
+    {
+      std::lock_guard lk(mutex_);
+      if (stopped_) return;
+      for (auto& x : actions_)
+        if (x.signal == signal) {
+          x.pending = true;
+          action_pending_ = true;
+          arm(x);
+        }
+    }
+    changed_.notify_all();
+  });
 }
 
 template <server_transport Transport>

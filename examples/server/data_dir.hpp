@@ -152,8 +152,11 @@ class data_dir {
   std::string issuer_;
 };
 
+/// The first start's secrets and how to use them. `client` is how to run tessera-client (a
+/// path when it was built beside this server).
 inline void print_first_start(std::ostream& out, const std::string& issuer, const data_dir& dir,
-                              const first_start_report& r, bool demo_clients = true) {
+                              const first_start_report& r, bool demo_clients = true,
+                              const std::string& client = "tessera-client") {
   out << "tessera-server: first start — created " << dir.root().string() << " (only hashes are stored;\n"
       << "these secrets are shown once):\n";
   if (!r.user_password.empty()) out << "  demo user            " << demo_user << " / " << r.user_password << "\n";
@@ -163,9 +166,15 @@ inline void print_first_start(std::ostream& out, const std::string& issuer, cons
     out << "  confidential client  " << demo_confidential_client << " / " << r.client_secret << "\n";
   out << "Try:\n"
       << "  curl -s " << issuer << "/.well-known/openid-configuration\n";
-  if (!r.client_secret.empty())
+  if (demo_clients)
+    out << "  " << client << " --endpoint " << issuer << " --auth-type Pkce login"
+        << (r.user_password.empty() ? "" : "   (sign in as " + std::string(demo_user) + " in the browser it opens)") << "\n";
+  if (!r.client_secret.empty()) {
+    out << "  FLYTE_CREDENTIALS_CLIENT_SECRET=" << r.client_secret << " " << client << " --endpoint " << issuer
+        << " --auth-type ClientSecret --client-id " << demo_confidential_client << " token\n";
     out << "  curl -s -u " << demo_confidential_client << ":" << r.client_secret
         << " -d grant_type=client_credentials " << issuer << "/oauth2/token\n";
+  }
   out << "  open " << issuer << "/login in a browser, then " << issuer << "/me\n"
       << std::flush;
 }

@@ -284,7 +284,8 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
 }
 
 template <class Server>
-int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts) {
+int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts,
+          std::function<void()> on_reload) {
   tessera::transport::server_options so;
   so.threads = o.threads;
   so.limits.max_connections_per_address = o.max_connections_per_address;
@@ -295,6 +296,7 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   std::cerr << "tessera-server: listening on " << (Server::transport_type::is_tls ? "https://" : "http://")
             << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) << ":"
             << ep.port() << std::endl;
+  http.on_signal(SIGHUP, std::move(on_reload));
   http.run_until_signal();
   std::cerr << "tessera-server: stopped" << std::endl;
   return 0;
@@ -423,6 +425,17 @@ void install_external(tessera::transport::router& routes, const tessera::flyte::
   });
 }
 
+// How to run tessera-client: its path when it was built beside this program (the build tree's
+// examples/client, or the same directory when installed), else its name.
+std::string client_command() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "tessera-client";
+  for (const auto& candidate : {self.parent_path() / "tessera-client", self.parent_path().parent_path() / "client" / "tessera-client"})
+    if (std::filesystem::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
+  return "tessera-client";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -472,7 +485,7 @@ int main(int argc, char** argv) try {
   const bool demo_clients = !cfg;  // with a configuration its static clients are the clients
   if (o.init_only) {
     dir.prepare(*alg, report, demo_clients);
-    if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients);
+    if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients, client_command());
     std::cout << "tessera-server: data directory " << o.data_dir.string() << " ready" << std::endl;
     return 0;
   }
@@ -598,16 +611,65 @@ int main(int argc, char** argv) try {
   routes.get("/healthz", [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
   });
-  // Ready once the identity provider's metadata is known (always, with the users file). A
-  // probe also starts a discovery when one is due; it never waits for one in progress.
-  routes.get("/readyz", [idp](const tessera::transport::request& req) {
+  // Flyte's liveness path (flyteadmin answers it with 200 and nothing else).
+  routes.get("/healthcheck", [](const tessera::transport::request& req) {
+    return tessera::transport::make_response(req, tessera::transport::http::status::ok, "");
+  });
+  // Ready when the store answers and the identity provider's metadata is known (always, with
+  // the users file). The store is asked at most once a second whatever the probe rate; an IdP
+  // probe starts a discovery when one is due and never waits for one in progress.
+  auto store_probe = std::make_shared<examples::store_readiness>(store);
+  routes.get("/readyz", [idp, store_probe](const tessera::transport::request& req) {
     std::error_code ec;
-    if (!idp || idp->ready(ec)) return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ready\n");
-    return tessera::transport::make_response(req, tessera::transport::http::status::service_unavailable,
-                                             "identity provider not reachable: " + idp->status().last_error.message() + "\n");
+    if (!store_probe->ready(ec))
+      return tessera::transport::make_response(req, tessera::transport::http::status::service_unavailable,
+                                               "store not reachable: " + ec.message() + "\n");
+    if (idp && !idp->ready(ec))
+      return tessera::transport::make_response(req, tessera::transport::http::status::service_unavailable,
+                                               "identity provider not reachable: " + idp->status().last_error.message() + "\n");
+    return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ready\n");
   });
 
-  if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients);
+  // SIGHUP: the signing keys again from where they came (Flyte's secrets, else the data
+  // directory), made current with the previous key still verifying (rotation); the
+  // configuration file checked again. Anything else it changes applies at the next start.
+  auto reload = [&]() noexcept {
+    try {
+      if (cfg) {
+        tessera::flyte::config_problem problem;
+        auto again = tessera::flyte::load_server_config(cfg->file, problem);
+        if (problem) {
+          std::cerr << "tessera-server: reload: " << problem.message() << "; keys and settings unchanged" << std::endl;
+          return;
+        }
+      }
+      if (!auth) {
+        std::cerr << "tessera-server: reload: configuration ok; no keys here (External mode); other changes apply "
+                     "at the next start"
+                  << std::endl;
+        return;
+      }
+      tessera::server::key_set next;
+      if (secrets) {
+        auto again = read_flyte_secrets(*cfg, *alg);
+        if (!again) throw std::runtime_error("the Flyte secrets that held the keys at start are gone");
+        next = std::move(again->keys);
+      } else {
+        next = dir.keys(*alg);
+      }
+      const std::string before = auth->keys()->current().kid();
+      auth->rotate_keys(std::move(next));
+      const auto now = auth->keys();
+      std::cerr << "tessera-server: reload: signing key " << now->current().kid()
+                << (now->current().kid() == before ? " (unchanged)" : " (rotated from " + before + ")") << ", "
+                << now->verification_keys().size() << " verification key(s) in the JWKS"
+                << (cfg ? "; configuration ok, changes other than keys apply at the next start" : "") << std::endl;
+    } catch (const std::exception& e) {
+      std::cerr << "tessera-server: reload failed, keys unchanged: " << e.what() << std::endl;
+    }
+  };
+
+  if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients, client_command());
   std::cout << "tessera-server: issuer " << issuer << ", data in " << o.data_dir.string() << ", store "
             << chosen.description << std::endl;
 
@@ -616,9 +678,9 @@ int main(int argc, char** argv) try {
     topts.certificate_chain_file = o.tls_cert;
     topts.private_key_file = o.tls_key;
     topts.hsts = o.hsts;
-    return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts);
+    return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts, reload);
   }
-  return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {});
+  return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {}, reload);
 } catch (const std::exception& e) {
   std::cerr << "tessera-server: " << e.what() << "\n";
   return 1;

@@ -22,7 +22,9 @@
 #include <tessera/redis.hpp>
 #endif
 
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +35,37 @@ struct store_choice {
   tessera::store::any store;
   std::string description;  // for the start-up line; never a password
   bool shared = false;      // other processes may use it at once (replicas)
+};
+
+/// `/readyz`'s store check: one read through the store (a round trip to PostgreSQL or Redis),
+/// at most once per `interval` however often it is asked — the probe is open to anyone, so
+/// its cost must not follow the request rate. The answer in between is the last one.
+class store_readiness {
+ public:
+  explicit store_readiness(tessera::store::any store, std::chrono::milliseconds interval = std::chrono::seconds{1})
+      : store_(std::move(store)), interval_(interval) {}
+
+  bool ready(std::error_code& ec) {
+    std::lock_guard lk(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!asked_ || now - checked_ >= interval_) {
+      std::error_code e;
+      store_.family_revoked("tessera-readiness-probe", e);
+      last_ = e;
+      checked_ = now;
+      asked_ = true;
+    }
+    ec = last_;
+    return !last_;
+  }
+
+ private:
+  tessera::store::any store_;
+  std::chrono::milliseconds interval_;
+  std::mutex mutex_;
+  bool asked_ = false;
+  std::chrono::steady_clock::time_point checked_{};
+  std::error_code last_;
 };
 
 /// Whether `spec` names a store other processes may share (PostgreSQL, Redis).

@@ -165,6 +165,8 @@ async function startOnce(signingAlg, { port: fixedPort, extraArgs = [], env, dem
   });
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
   server.stderrText = () => stderr;
+  server.stdoutText = () => stdout;
+  server.exited = exited;
   server.output = () => `--- server stdout ---\n${stdout}--- server stderr (last 4000 chars) ---\n${stderr.slice(-4000)}`;
 
   server.stop = stopper(server, exited);

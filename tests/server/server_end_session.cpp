@@ -123,7 +123,7 @@ TEST_CASE("end session: without a session, on to the RP at once") {
 TEST_CASE("end session: a hint issued before the person last authenticated only gets the confirmation page") {
   fixture f;
   const std::string hint = id_token_of(f);
-  const auto iat = jose::verify_jws(hint, f.srv.keys().verification_keys()).payload;
+  const auto iat = jose::verify_jws(hint, f.srv.keys()->verification_keys()).payload;
   const auto issued = boost::json::parse(iat).as_object().at("iat").as_int64();
   request req{bhttp::verb::get, "/oauth2/logout?" + http::form_encode(http::parameters{{"id_token_hint", hint}}), 11};
   req.set("X-Test-User", "alice");

@@ -253,7 +253,7 @@ TEST_CASE("JWKS publishes the current key with kid, alg and use, and no private 
   auto keys = fixture::json(r).at("keys").as_array();
   REQUIRE(keys.size() == 1);
   const auto& k = keys[0].as_object();
-  CHECK(k.at("kid").as_string() == f.srv.keys().current().kid());
+  CHECK(k.at("kid").as_string() == f.srv.keys()->current().kid());
   CHECK(k.at("alg") == "ES256");
   CHECK(k.at("use") == "sig");
   CHECK(k.at("kty") == "EC");

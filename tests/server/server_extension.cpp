@@ -151,7 +151,7 @@ TEST_CASE("a grant defined outside the library is served at the token endpoint w
   auto r = f.token({{"grant_type", api_key_grant::grant_type}, {"api_key", "key-of-carol"}, {"scope", "all"}}, true);
   REQUIRE(r.result() == bhttp::status::ok);
   auto body = fixture::json(r);
-  jose::jwt_validator v(f.srv.keys().verification_keys());
+  jose::jwt_validator v(f.srv.keys()->verification_keys());
   v.issuer(issuer).type("at+jwt");
   auto claims = v.validate(body.at("access_token").as_string(), f.clock);
   CHECK(claims.subject() == "carol");

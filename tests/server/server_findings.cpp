@@ -88,7 +88,7 @@ TEST_CASE("row 30: a token the store has no record of (a restart) is active in i
   // Two servers with the same key and issuer, the second with an empty store: the first's
   // token means the same to both of its endpoints there.
   fixture f;
-  auto key = f.srv.keys().current();
+  auto key = f.srv.keys()->current();
   auto body = f.login("all offline openid");
   const std::string at(body.at("access_token").as_string());
 
@@ -173,7 +173,7 @@ TEST_CASE("row 32: the audience /config/v1/flyte_client advertises is accepted w
   auto cc = f.post_form("/oauth2/token", "grant_type=client_credentials&audience=" + http::form_encode_component(audience),
                         "flytepropeller", service_secret);
   REQUIRE(cc.result() == bhttp::status::ok);
-  jose::jwt_validator v(f.srv.keys().verification_keys());
+  jose::jwt_validator v(f.srv.keys()->verification_keys());
   v.issuer(issuer).audience(audience).type("at+jwt");
   auto claims = v.validate(std::string(fixture::json(cc).at("access_token").as_string()), f.clock);
   CHECK(claims.claims.at("aud").as_string() == audience);

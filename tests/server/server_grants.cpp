@@ -21,7 +21,7 @@ std::string expected_at_hash(std::string_view access_token) {
 }
 
 jose::verified_jwt id_token_claims(const fixture& f, std::string_view token) {
-  jose::jwt_validator v(f.srv.keys().verification_keys());
+  jose::jwt_validator v(f.srv.keys()->verification_keys());
   v.issuer(issuer).audience("flytectl").type("JWT");
   return v.validate(token, f.clock);
 }
@@ -53,7 +53,7 @@ TEST_CASE("authorization code with PKCE redirects 303 with code, state and iss, 
   const auto access = std::string(body.at("access_token").as_string());
   auto at = f.access_claims(access);
   CHECK(at.header.at("typ") == "at+jwt");
-  CHECK(at.header.at("kid").as_string() == f.srv.keys().current().kid());
+  CHECK(at.header.at("kid").as_string() == f.srv.keys()->current().kid());
   CHECK(at.issuer() == issuer);
   CHECK(at.subject() == "alice");
   CHECK(at.claims.at("aud").as_string() == issuer);
@@ -160,13 +160,13 @@ TEST_CASE("client credentials issue an RFC 9068 access token whose subject is th
   CHECK(body.at("token_type") == "Bearer");
   CHECK(body.at("expires_in") == 1800);
   CHECK_FALSE(body.contains("refresh_token"));
-  jose::jwt_validator v(f.srv.keys().verification_keys());
+  jose::jwt_validator v(f.srv.keys()->verification_keys());
   v.issuer(issuer).audience(issuer).type("at+jwt");
   auto jwt = v.validate(body.at("access_token").as_string(), f.clock);
   CHECK(jwt.subject() == "flytepropeller");
   CHECK(jwt.string_claim("client_id") == "flytepropeller");
   CHECK(jwt.string_claim("scope") == "all");
-  CHECK(jwt.header.at("kid").as_string() == f.srv.keys().current().kid());
+  CHECK(jwt.header.at("kid").as_string() == f.srv.keys()->current().kid());
   CHECK_FALSE(jwt.claims.contains("user_info"));  // no person (Flyte sends null)
 }
 

@@ -1,7 +1,12 @@
 // Key rotation, the client registry, and private_key_jwt client authentication.
 #include "test_server.hpp"
 
+#include <tessera/crypto/base64.hpp>
 #include <tessera/crypto/random.hpp>
+#include <tessera/resource/self.hpp>
+
+#include <atomic>
+#include <thread>
 
 using namespace test;
 
@@ -10,7 +15,7 @@ TEST_CASE("private_key_jwt client authentication issues tokens to the client tha
   assertion_fixture f;
   auto r = f.token(f.assertion("jti-1"));
   REQUIRE(r.result() == bhttp::status::ok);
-  jose::jwt_validator v(f.srv.keys().verification_keys());
+  jose::jwt_validator v(f.srv.keys()->verification_keys());
   v.issuer(issuer).type("at+jwt");
   CHECK(v.validate(fixture::json(r).at("access_token").as_string(), f.clock).subject() == "signer");
 }
@@ -104,4 +109,138 @@ TEST_CASE("the registry lists each redirect URI's CSP source once, for the login
   std::sort(sources.begin(), sources.end());
   CHECK(sources == std::vector<std::string>{"http://127.0.0.1:*", "http://localhost:3846", "http://localhost:53593",
                                             "http://localhost:53594", "https://console.example.com"});
+}
+
+// --- rotation while serving (authorization_server::rotate_keys, server::key_ring) ---------
+
+namespace {
+// The `kid` of a compact JWS, read without verifying (tests only).
+std::string kid_of(std::string_view token) {
+  std::error_code ec;
+  auto header = crypto::base64url_decode(token.substr(0, token.find('.')), ec);
+  REQUIRE_FALSE(ec);
+  return std::string(boost::json::parse(header).at("kid").as_string());
+}
+
+std::string client_token(const fixture& f) {
+  auto r = f.client_credentials();
+  REQUIRE(r.result() == bhttp::status::ok);
+  return std::string(fixture::json(r).at("access_token").as_string());
+}
+
+std::vector<std::string> jwks_kids(const fixture& f) {
+  auto r = f.get("/oauth2/jwks");
+  REQUIRE(r.result() == bhttp::status::ok);
+  std::vector<std::string> out;
+  const auto doc = fixture::json(r);
+  for (const auto& k : doc.at("keys").as_array()) out.emplace_back(k.at("kid").as_string());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("rotate_keys: new tokens carry the new key, earlier ones keep verifying everywhere") {
+  fixture f;
+  const auto before = f.srv.keys()->current().kid();
+  const auto old_token = client_token(f);
+  const auto login = f.login();
+  const std::string old_id_token(login.at("id_token").as_string());
+  auto resource = resource::self_issued(f.srv);  // built before the rotation: it must follow it
+
+  auto next = jose::jwk::generate(jose::algorithm::ES256);
+  f.srv.rotate_keys(server::key_set(next));
+
+  CHECK(f.srv.keys()->current().kid() == next.kid());
+  const auto new_token = client_token(f);
+  CHECK(kid_of(old_token) == before);
+  CHECK(kid_of(new_token) == next.kid());
+  // JWKS: the new key first, the previous one still published.
+  CHECK(jwks_kids(f) == std::vector<std::string>{next.kid(), before});
+  // Both verify: introspection, the resource validator built before the rotation, userinfo.
+  CHECK(f.active(old_token));
+  CHECK(f.active(new_token));
+  std::error_code ec;
+  CHECK(resource.validate(old_token, ec));
+  CHECK_FALSE(ec);
+  CHECK(resource.validate(new_token, ec));
+  CHECK_FALSE(ec);
+  CHECK(f.userinfo(std::string(login.at("access_token").as_string())).result() == bhttp::status::ok);
+  // An ID token signed before the rotation still works as a logout hint.
+  auto logout = f.get("/oauth2/logout?" + http::form_encode(http::parameters{
+                                             {"id_token_hint", old_id_token},
+                                             {"post_logout_redirect_uri", "http://localhost:53593/logged-out"}}));
+  CHECK(logout.result_int() == 303);
+  CHECK(location_base(logout) == "http://localhost:53593/logged-out");
+  // Refresh after the rotation: the new access token and ID token use the new key.
+  auto refreshed = f.refresh(std::string(login.at("refresh_token").as_string()));
+  REQUIRE(refreshed.result() == bhttp::status::ok);
+  CHECK(kid_of(fixture::json(refreshed).at("access_token").as_string()) == next.kid());
+  CHECK(kid_of(fixture::json(refreshed).at("id_token").as_string()) == next.kid());
+}
+
+TEST_CASE("rotate_keys: the previous key verifies as long as its tokens live, then leaves at the next rotation") {
+  fixture f;  // access tokens 30 min, ID tokens 1 h: a replaced key verifies for 1 h
+  const auto first = f.srv.keys()->current().kid();
+  const auto old_token = client_token(f);
+  auto second = jose::jwk::generate(jose::algorithm::ES256);
+  f.srv.rotate_keys(server::key_set(second));
+  auto third = jose::jwk::generate(jose::algorithm::ES256);
+  f.clock.advance(std::chrono::minutes(20));
+  f.srv.rotate_keys(server::key_set(third));
+  // Within the hour both earlier keys still verify.
+  CHECK(jwks_kids(f) == std::vector<std::string>{third.kid(), second.kid(), first});
+  CHECK(f.active(old_token));
+  // Past the first key's hour (65 min), the next rotation drops it; the second stays (kept
+  // until 80 min).
+  f.clock.advance(std::chrono::minutes(45));
+  auto fourth = jose::jwk::generate(jose::algorithm::ES256);
+  f.srv.rotate_keys(server::key_set(fourth));
+  CHECK(jwks_kids(f) == std::vector<std::string>{fourth.kid(), third.kid(), second.kid()});
+  // Rotating to the key in use changes nothing and keeps nothing twice.
+  f.srv.rotate_keys(server::key_set(fourth));
+  CHECK(jwks_kids(f) == std::vector<std::string>{fourth.kid(), third.kid(), second.kid()});
+}
+
+TEST_CASE("rotate_keys: a rotation back to a kept key and the new set's own old keys") {
+  fixture f;
+  const auto first_key = f.srv.keys()->current();
+  auto second = jose::jwk::generate(jose::algorithm::ES256);
+  auto retired = jose::jwk::generate(jose::algorithm::RS256);
+  // Flyte's way: the new key and the previous one named as old (token_rsa_key_old.pem).
+  f.srv.rotate_keys(server::key_set(second, {retired}));
+  CHECK(jwks_kids(f) == std::vector<std::string>{second.kid(), retired.kid(), first_key.kid()});
+  // Back to the first key: it signs again and is not listed twice.
+  f.srv.rotate_keys(server::key_set(first_key));
+  CHECK(jwks_kids(f) == std::vector<std::string>{first_key.kid(), second.kid()});
+  CHECK(kid_of(client_token(f)) == first_key.kid());
+}
+
+TEST_CASE("rotate_keys under load: every token issued while keys rotate verifies") {
+  fixture f;
+  auto resource = resource::self_issued(f.srv);
+  std::atomic<bool> done{false};
+  std::atomic<int> issued{0}, failed{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 3; ++t)
+    workers.emplace_back([&] {
+      while (!done) {
+        auto r = f.client_credentials();
+        if (r.result() != bhttp::status::ok) {
+          ++failed;
+          continue;
+        }
+        std::error_code ec;
+        auto token = boost::json::parse(r.body()).at("access_token").as_string();
+        if (!resource.validate(token, ec) || ec) ++failed;
+        ++issued;
+      }
+    });
+  for (int i = 0; i < 20; ++i) {
+    f.srv.rotate_keys(server::key_set(jose::jwk::generate(jose::algorithm::ES256)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  done = true;
+  for (auto& w : workers) w.join();
+  CHECK(issued > 0);
+  CHECK(failed == 0);
+  CHECK(jwks_kids(f).size() == 21);  // nothing has expired on the fixture's clock
 }

@@ -408,7 +408,7 @@ struct fixture {
 
   /// Validates one of the server's access tokens as a resource server would.
   jose::verified_jwt access_claims(std::string_view token) const {
-    jose::jwt_validator v(srv.keys().verification_keys());
+    jose::jwt_validator v(srv.keys()->verification_keys());
     v.issuer(issuer).audience(issuer).type("at+jwt");
     return v.validate(token, clock);
   }

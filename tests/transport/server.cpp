@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -348,6 +349,46 @@ TEST_CASE("SIGTERM makes a server waiting for signals stop gracefully") {
   CHECK_FALSE(s.server.accepting());
   test::raw_connection late{s.port};
   CHECK_FALSE(late.connected());
+}
+
+TEST_CASE("on_signal runs its action on the waiting thread while requests are served; SIGTERM still stops") {
+  server_t s{basic_routes()};
+  std::atomic<int> reloads{0};
+  std::atomic<bool> on_io_thread{false};
+  std::thread::id waiting_thread;
+  std::promise<void> in_action;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  s.server.on_signal(SIGUSR1, [&] {
+    if (std::this_thread::get_id() != waiting_thread) on_io_thread = true;
+    if (reloads++ == 0) {
+      in_action.set_value();
+      released.wait();  // a slow reload: requests must still be answered meanwhile
+    }
+  });
+  s.server.stop_on_signals({SIGTERM});
+  std::promise<std::thread::id> started;
+  std::thread waiter([&] {
+    started.set_value(std::this_thread::get_id());
+    s.server.wait();
+  });
+  waiting_thread = started.get_future().get();
+  std::raise(SIGUSR1);
+  in_action.get_future().wait();
+  CHECK(http_client{}.get(s.url("/echo")).result() == status::ok);  // served during the action
+  std::raise(SIGUSR1);  // arrives while the action runs: at least one more call afterwards
+  std::raise(SIGUSR1);
+  release.set_value();
+  REQUIRE(test::eventually([&] { return reloads.load() >= 2; }));
+  std::this_thread::sleep_for(50ms);
+  const int before = reloads.load();
+  std::raise(SIGUSR1);
+  REQUIRE(test::eventually([&] { return reloads.load() > before; }));
+  CHECK_FALSE(on_io_thread);
+  CHECK(s.server.accepting());
+  std::raise(SIGTERM);
+  waiter.join();
+  CHECK_FALSE(s.server.accepting());
 }
 
 TEST_CASE("listen rejects an address that is not an IP literal") {

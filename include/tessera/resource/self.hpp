@@ -8,7 +8,9 @@
 //     auto tokens = resource::self_issued(server);          // audiences: what the server puts in `aud`
 //     routes.get("/api/x", resource::guard(tokens, {"all"}, handler));
 //
-// The validator copies the verification keys: after a key rotation, build it again. For a
+// The validator reads the server's key ring, so it follows key rotations
+// (`authorization_server::rotate_keys`): new keys verify at once, the old one until what it
+// signed has expired. For a
 // resource server in another process, use External mode (external.hpp) against the server's
 // metadata, with introspection for revocation.
 #ifndef TESSERA_RESOURCE_SELF_HPP
@@ -62,7 +64,7 @@ template <class Server>
 auto self_issued(const Server& server, std::vector<std::string> audiences = {}) {
   using clock_type = std::remove_cvref_t<decltype(server.clock())>;
   const server::server_settings& st = server.settings();
-  validator<jose::static_key_set, clock_type> v(jose::static_key_set(server.issuer().keys().verification_keys()),
+  validator<jose::shared_key_set, clock_type> v(server.key_ring().verification(),
                                                 self_issued_options(st, std::move(audiences)), server.clock());
   // The server's deny-list check, through its revocation cache (one rule with introspection).
   v.revocation([&server](const access_claims& c, std::error_code& ec) {

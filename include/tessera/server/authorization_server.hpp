@@ -295,8 +295,23 @@ class authorization_server {
     return body;
   }
 
+  // --- keys ---------------------------------------------------------------------------------
+  /// The keys now: the current one signs, all of them verify (a snapshot: a rotation does not
+  /// change it under its holder).
+  std::shared_ptr<const server::key_set> keys() const noexcept { return keys_.current(); }
+  /// The server's key ring (validators of its tokens read `key_ring().verification()`).
+  const server::key_ring& key_ring() const noexcept { return keys_; }
+
+  /// Key rotation while serving: `next` signs every token issued after this returns. The key
+  /// that signed until now stays among the verification keys and in the JWKS for as long as
+  /// anything it signed can live (the longest of the access-token and ID-token lifespans), so
+  /// no token already issued stops working. `next`'s own old keys verify too.
+  void rotate_keys(server::key_set next) {
+    const time_point now = clock_.now();
+    keys_.replace(std::move(next), now, now + std::max(settings_.access_token_lifespan, settings_.id_token_lifespan));
+  }
+
   // --- what the server's own endpoints use -----------------------------------------------
-  const server::key_set& keys() const noexcept { return keys_; }
   const server::token_issuer& issuer() const noexcept { return issuer_; }
   const clock_type& clock() const noexcept { return clock_; }
 
@@ -358,7 +373,7 @@ class authorization_server {
 
   settings_type settings_;
   server::client_registry clients_;
-  server::key_set keys_;
+  server::key_ring keys_;
   store_type* store_;
   // Whether the identity can end sessions, so /oauth2/logout is served (end_session.hpp).
   bool ends_sessions() const {

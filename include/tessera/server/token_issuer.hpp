@@ -4,6 +4,10 @@
 //
 // Keys: one current key signs; old keys (Flyte's `token_rsa_key_old.pem`) only verify; all are
 // published in the JWKS, current first. Every key keeps its RFC 7638 thumbprint as `kid`.
+// A `key_ring` holds the server's `key_set` while it serves and replaces it whole (rotation
+// without a restart: tessera-server does it on SIGHUP). Each signature and each verification
+// takes the set current when it starts; the key that signed until a rotation keeps verifying
+// for as long as the tokens it signed live.
 //
 // Tokens:
 //  * access tokens: RFC 9068 JWTs — header `typ: at+jwt`, `kid`; claims `iss`, `sub`, `aud`,
@@ -31,6 +35,10 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 namespace tessera::server {
 
 class key_set {
@@ -54,10 +62,94 @@ class key_set {
   const jose::jwk_set& verification_keys() const noexcept { return all_; }
   boost::json::object jwks() const { return all_.public_json(); }
 
+  /// This set with `more` public keys that verify too (those it has already are skipped).
+  key_set with_verification_keys(const std::vector<jose::jwk>& more) const {
+    key_set out = *this;
+    for (const auto& k : more) {
+      std::error_code ec;
+      out.all_.add(k.public_key(), ec);
+    }
+    return out;
+  }
+
  private:
   jose::jws_signer access_signer_;
   jose::jws_signer id_signer_;
   jose::jwk_set all_;
+};
+
+/// The server's keys while it runs: a `key_set` that `replace` swaps for another at any time,
+/// from any thread, while other threads sign and verify.
+///
+/// `current()` is the set for one operation: a signature (and the `at_hash` beside it) uses
+/// one snapshot from start to end, so a rotation in between never mixes two keys. Verifiers
+/// read `verification()`, a `jose::shared_key_set` that follows every replacement.
+///
+/// Rotation keeps what was signed verifiable: `replace(next, keep_until)` adds the key that
+/// was current until then to `next`'s verification keys (and JWKS) until `keep_until` — the
+/// server passes the longest lifetime of what that key signed — together with keys kept from
+/// earlier rotations whose time has not come. A kept key is dropped at the first replacement
+/// after its time. A key that must stop verifying at once (a leaked one) needs a restart
+/// without it, not a rotation.
+///
+/// Thread safety: all members may be called concurrently. `current()` copies a shared_ptr
+/// under a mutex (tens of nanoseconds beside a signature's tens of microseconds).
+class key_ring {
+ public:
+  explicit key_ring(key_set initial)
+      : current_(std::make_shared<const key_set>(std::move(initial))), verify_(current_->verification_keys()) {}
+
+  key_ring(const key_ring&) = delete;
+  key_ring& operator=(const key_ring&) = delete;
+
+  std::shared_ptr<const key_set> current() const noexcept {
+    std::lock_guard lk(mutex_);
+    return current_;
+  }
+
+  /// The verification keys of the current set, for validators (follows `replace`).
+  const jose::shared_key_set& verification() const noexcept { return verify_; }
+
+  /// Makes `next` current for every operation that starts after this returns. The key
+  /// current until now verifies until `keep_until` (nothing kept when it is not after `now`,
+  /// or when `next` signs with that very key).
+  void replace(key_set next, time_point now, time_point keep_until) {
+    std::lock_guard serial(replace_mutex_);  // one rotation at a time
+    auto previous = current();
+    std::vector<kept_key> kept;
+    for (auto& k : kept_)
+      if (k.until > now) kept.push_back(std::move(k));
+    const auto& prev_key = previous->current();
+    if (keep_until > now && prev_key.kid() != next.current().kid()) {
+      bool already = false;
+      for (auto& k : kept)
+        if (k.key.kid() == prev_key.kid()) {
+          k.until = std::max(k.until, keep_until);
+          already = true;
+        }
+      if (!already) kept.push_back({prev_key.public_key(), keep_until});
+    }
+    std::vector<jose::jwk> extra;  // the most recently replaced first
+    extra.reserve(kept.size());
+    for (auto k = kept.rbegin(); k != kept.rend(); ++k)
+      if (k->key.kid() != next.current().kid()) extra.push_back(k->key);
+    auto installed = std::make_shared<const key_set>(next.with_verification_keys(extra));
+    verify_.update(installed->verification_keys());
+    kept_ = std::move(kept);
+    std::lock_guard lk(mutex_);
+    current_.swap(installed);
+  }
+
+ private:
+  struct kept_key {
+    jose::jwk key;  // public
+    time_point until;
+  };
+  mutable std::mutex mutex_;            // guards current_
+  std::shared_ptr<const key_set> current_;
+  jose::shared_key_set verify_;
+  std::mutex replace_mutex_;            // guards kept_, serialises replace
+  std::vector<kept_key> kept_;
 };
 
 struct issued_access_token {
@@ -68,8 +160,8 @@ struct issued_access_token {
 
 class token_issuer {
  public:
-  token_issuer(const server_settings& settings, const key_set& keys)
-      : settings_(&settings), keys_(&keys), access_validator_(keys.verification_keys()) {
+  token_issuer(const server_settings& settings, const key_ring& keys)
+      : settings_(&settings), keys_(&keys), access_validator_(keys.verification()) {
     oauth::access_token_profile(access_validator_, settings.issuer).leeway(seconds(0));
   }
 
@@ -115,7 +207,7 @@ class token_issuer {
     claims["jti"] = out.jti;
     if (!g.family_id.empty()) claims[oauth::grant_id_claim] = g.family_id;
     if (!g.user_claims.empty()) claims[oauth::flyte_user_info_claim] = flyte_user_info(g);
-    out.token = jose::sign_jwt(keys_->access_signer(), claims, ec);
+    out.token = jose::sign_jwt(keys_->current()->access_signer(), claims, ec);
     return out;
   }
 
@@ -133,9 +225,9 @@ class token_issuer {
   }
 
   /// OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of
-  /// the signing algorithm (oauth::token_hash).
-  std::string at_hash(std::string_view access_token) const {
-    return oauth::token_hash(keys_->current().alg(), access_token);
+  /// the ID token's signing algorithm (oauth::token_hash).
+  static std::string at_hash(const key_set& keys, std::string_view access_token) {
+    return oauth::token_hash(keys.current().alg(), access_token);
   }
 
   std::string id_token(const store::grant_record& g, std::string_view nonce, std::string_view access_token,
@@ -153,22 +245,23 @@ class token_issuer {
     claims["iat"] = to_unix_seconds(now);
     claims["exp"] = to_unix_seconds(now + settings_->id_token_lifespan);
     if (g.auth_time != time_point{}) claims["auth_time"] = to_unix_seconds(g.auth_time);
+    const auto keys = keys_->current();  // one key for the hash and the signature
     if (!nonce.empty()) claims["nonce"] = nonce;
-    if (!access_token.empty()) claims["at_hash"] = at_hash(access_token);
-    return jose::sign_jwt(keys_->id_signer(), claims, ec);
+    if (!access_token.empty()) claims["at_hash"] = at_hash(*keys, access_token);
+    return jose::sign_jwt(keys->id_signer(), claims, ec);
   }
 
   /// The validator of the server's own access tokens (introspection, userinfo, revocation),
-  /// built once: it owns a copy of the verification keys.
-  const jose::jwt_validator& access_token_validator() const noexcept { return access_validator_; }
+  /// built once over the ring's verification keys (it follows rotations).
+  const jose::shared_jwt_validator& access_token_validator() const noexcept { return access_validator_; }
 
   const server_settings& settings() const noexcept { return *settings_; }
-  const key_set& keys() const noexcept { return *keys_; }
+  const key_ring& keys() const noexcept { return *keys_; }
 
  private:
   const server_settings* settings_;
-  const key_set* keys_;
-  jose::jwt_validator access_validator_;
+  const key_ring* keys_;
+  jose::shared_jwt_validator access_validator_;
 };
 
 }  // namespace tessera::server

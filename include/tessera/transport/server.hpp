@@ -8,6 +8,7 @@
 //     tessera::transport::tls_server server{routes, {}, {.certificate_chain_file = "cert.pem",
 //                                                         .private_key_file = "key.pem"}};
 //     server.listen("0.0.0.0", 8443);
+//     server.on_signal(SIGHUP, [&] { reload(); });   // optional: runs on the waiting thread
 //     server.run_until_signal();            // SIGINT/SIGTERM: graceful stop
 //
 // Contract:
@@ -50,6 +51,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -111,6 +113,12 @@ class basic_server {
   /// signal asks the thread in `wait()` to stop the server.
   void stop_on_signals(std::initializer_list<int> signals = {SIGINT, SIGTERM});
 
+  /// Runs `f` each time `signal` arrives (SIGHUP, for a reload), on the thread in `wait()` —
+  /// never on an I/O thread, so requests keep being served while it runs. Signals that arrive
+  /// while `f` runs are folded into one more call. `f` must not throw. Call before `wait()`;
+  /// once per signal number (a second call for the same signal replaces `f`).
+  void on_signal(int signal, std::function<void()> f);
+
   /// `start()`, `stop_on_signals()`, `wait()`: the body of a server's `main`.
   void run_until_signal();
 
@@ -144,6 +152,14 @@ class basic_server {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<boost::asio::signal_set> signals_;
+  struct signal_action {
+    int signal;
+    std::function<void()> action;
+    std::unique_ptr<boost::asio::signal_set> set;
+    bool pending = false;  // guarded by mutex_
+  };
+  std::vector<signal_action> actions_;  // guarded by mutex_
+  void arm(signal_action& a);
   std::vector<std::thread> threads_;
 
   std::mutex mutex_;                 // guards the flags below
@@ -151,6 +167,7 @@ class basic_server {
   bool started_ = false;
   bool stopped_ = false;
   bool signal_received_ = false;
+  bool action_pending_ = false;  // some signal_action is pending
   std::mutex stop_mutex_;            // serialises stop()
   std::atomic<bool> accepting_{false};
 };

@@ -82,7 +82,8 @@ end_session_request check_end_session(const Server& s, const http::parameters& p
     jose::jws_verify_options opt;
     opt.required_typ = "JWT";
     std::error_code vec;
-    auto jws = jose::verify_jws(r.id_token_hint, s.keys().verification_keys(), opt, vec);
+    const auto keys = s.keys();  // the result points into the set
+    auto jws = jose::verify_jws(r.id_token_hint, keys->verification_keys(), opt, vec);
     boost::json::object claims;
     if (!vec) {
       std::error_code pec;

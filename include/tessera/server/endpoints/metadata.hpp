@@ -36,7 +36,7 @@ transport::response metadata_endpoint(const Server& s, const transport::request&
 
 template <class Server>
 transport::response jwks_endpoint(const Server& s, const transport::request& req) {
-  return detail::public_json(req, s.keys().jwks());
+  return detail::public_json(req, s.keys()->jwks());
 }
 
 /// Flyte's `PublicClientAuthConfigResponse` as its gRPC gateway answers it: snake_case (the

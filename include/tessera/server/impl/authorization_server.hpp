@@ -61,7 +61,7 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
     m.userinfo_endpoint = st.endpoint("/oauth2/userinfo");
     if (ends_sessions()) m.end_session_endpoint = st.endpoint("/oauth2/logout");
     m.subject_types_supported = {"public"};
-    m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current().alg()))};
+    m.id_token_signing_alg_values_supported = {std::string(jose::to_string(keys_.current()->current().alg()))};
     m.claims_supported = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
                           "azp", "name", "preferred_username", "email"};
   }

@@ -236,6 +236,14 @@ void basic_server<Transport>::stop() {
       signals_->cancel(ignored);
     });
   }
+  {
+    std::lock_guard lk(mutex_);
+    for (auto& a : actions_)
+      boost::asio::dispatch(a.set->get_executor(), [set = a.set.get()] {
+        boost::system::error_code ignored;
+        set->cancel(ignored);
+      });
+  }
 
   // 2. Idle connections close now, busy ones after their response.
   for (auto& s : state_.live_sessions()) s->request_stop();
@@ -261,10 +269,57 @@ void basic_server<Transport>::stop() {
 template <server_transport Transport>
 void basic_server<Transport>::wait() {
   std::unique_lock lk(mutex_);
-  changed_.wait(lk, [&] { return stopped_ || signal_received_; });
-  if (stopped_) return;
+  for (;;) {
+    changed_.wait(lk, [&] { return stopped_ || signal_received_ || action_pending_; });
+    if (stopped_) return;
+    if (signal_received_) break;
+    action_pending_ = false;
+    for (std::size_t i = 0; i < actions_.size(); ++i) {
+      if (!actions_[i].pending) continue;
+      actions_[i].pending = false;
+      auto action = actions_[i].action;  // a copy: on_signal may replace it meanwhile
+      lk.unlock();
+      action();
+      lk.lock();
+      if (stopped_ || signal_received_) break;
+    }
+    if (stopped_) return;
+    if (signal_received_) break;
+  }
   lk.unlock();
   stop();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::on_signal(int signal, std::function<void()> f) {
+  std::lock_guard lk(mutex_);
+  if (stopped_) return;
+  for (auto& a : actions_)
+    if (a.signal == signal) {
+      a.action = std::move(f);
+      return;
+    }
+  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(ioc_), signal)});
+  arm(a);
+}
+
+// Called with mutex_ held. The handler finds its entry by signal number (the vector may grow).
+template <server_transport Transport>
+void basic_server<Transport>::arm(signal_action& a) {
+  a.set->async_wait([this, signal = a.signal](boost::system::error_code ec, int) {
+    if (ec) return;
+    {
+      std::lock_guard lk(mutex_);
+      if (stopped_) return;
+      for (auto& x : actions_)
+        if (x.signal == signal) {
+          x.pending = true;
+          action_pending_ = true;
+          arm(x);
+        }
+    }
+    changed_.notify_all();
+  });
 }
 
 template <server_transport Transport>
