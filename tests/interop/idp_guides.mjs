@@ -830,4 +830,4 @@ runTest('interop_idp_guides', async () => {
     await fn(browser, listener);
     log(`guide ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-}, { timeoutMs: 110000 });
+}, { timeoutMs: 170000 });
