@@ -11549,6 +11549,25 @@ namespace tessera::identity {
 inline constexpr std::string_view profile_names[] = {"generic_oidc", "okta",     "google", "gcp_identity",
                                                      "azure_ad",     "auth0",    "keycloak", "github"};
 
+/// Whether people sign in through the profile named `profile` (`Profile::interactive`); false
+/// for one that only vouches for tokens presented to it (`gcp_identity`), which then needs no
+/// client secret. An unknown name: true (`make_upstream` refuses it).
+inline bool profile_is_interactive(std::string_view profile) {
+  bool out = true;
+  auto test = [&]<class P>(P*) {
+    if (profile == P::name) out = P::interactive;
+  };
+  test(static_cast<profile::generic_oidc*>(nullptr));
+  test(static_cast<profile::okta*>(nullptr));
+  test(static_cast<profile::google*>(nullptr));
+  test(static_cast<profile::gcp_identity*>(nullptr));
+  test(static_cast<profile::azure_ad*>(nullptr));
+  test(static_cast<profile::auth0*>(nullptr));
+  test(static_cast<profile::keycloak*>(nullptr));
+  test(static_cast<profile::github*>(nullptr));
+  return out;
+}
+
 /// The profile for an IdP's base URL (Flyte's `openId.baseUrl`) when the configuration names
 /// none: by the host the IdPs of the Flyte docs are reached under — Okta (`*.okta.com`,
 /// `*.oktapreview.com`, `*.okta-emea.com`), Google (`accounts.google.com`), GCP Identity

@@ -505,7 +505,9 @@ int main(int argc, char** argv) try {
     }
   }
   dir.prepare(*alg, report, demo_clients);
-  if (cfg && !o.oidc_base_url.empty() && o.oidc_client_secret.empty() && o.oidc_secret_env.empty()) {
+  // The IdP's client secret; a profile that only vouches for tokens (gcp_identity) uses none.
+  if (cfg && !o.oidc_base_url.empty() && o.oidc_client_secret.empty() && o.oidc_secret_env.empty() &&
+      tessera::identity::profile_is_interactive(o.oidc_profile)) {
     tessera::flyte::secret_source src;
     if (!cfg->tessera.secrets_dir.empty()) src.dir = cfg->tessera.secrets_dir;
     o.oidc_client_secret = std::string(tessera::flyte::read_text_secret(src, cfg->user_auth.open_id.client_secret_name).value());

@@ -322,3 +322,10 @@ TEST_CASE("make_upstream: a profile chosen by name at run time; an unknown name 
     CHECK(std::string(e.what()).find("azure_ad") != std::string::npos);
   }
 }
+
+TEST_CASE("profile_is_interactive: by name, as the profile type says; only gcp_identity vouches without a sign-in") {
+  for (auto name : identity::profile_names) CHECK(identity::profile_is_interactive(name) == (name != "gcp_identity"));
+  CHECK(identity::profile_is_interactive("gcp_identity") == profile::gcp_identity::interactive);
+  CHECK(identity::profile_is_interactive("github") == profile::github::interactive);
+  CHECK(identity::profile_is_interactive("no such profile"));  // make_upstream refuses it with its own message
+}
