@@ -7491,35 +7491,6 @@ constexpr std::string_view to_string(key_type k) noexcept {
 
 #endif
 // ---- end tessera/jose/algorithm.hpp ----
-// ---- begin tessera/jose/jwt.hpp ----
-// tessera — jose/jwt.hpp
-//
-// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `basic_jwt_validator`,
-// which verifies the signature (jws.hpp) against the keys of a key source (key_source.hpp)
-// and then the registered claims:
-//
-//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1), or a configured tenant
-//        template (issuer.hpp); checked when configured: issuer_missing, issuer_mismatch,
-//        issuer_tenant_not_allowed
-//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
-//        checked when configured: audience_missing, audience_mismatch)
-//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
-//   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
-//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
-//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
-//   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
-//
-// plus required claims, a maximum token size and the JWS checks, then the application's own
-// claim checks (`check`), in the order they were added. Each failure is its own `error`.
-//
-// A validator is configured once, then `validate` is const and thread-safe: share one
-// validator across threads. `jwt_validator` (a fixed `jwk_set`) is the common case;
-// `shared_jwt_validator` reads a `shared_key_set` that a JWKS fetcher replaces while tokens
-// are being validated. An unknown `kid` fails with `jws_kid_unknown` and nothing else (the
-// cue for such a fetcher to refresh, rate-limited, and retry once).
-#ifndef TESSERA_JOSE_JWT_HPP
-#define TESSERA_JOSE_JWT_HPP
-
 // ---- begin tessera/jose/issuer.hpp ----
 // tessera — jose/issuer.hpp
 //
@@ -7649,6 +7620,35 @@ class tenant_issuer {
 
 #endif
 // ---- end tessera/jose/issuer.hpp ----
+// ---- begin tessera/jose/jwt.hpp ----
+// tessera — jose/jwt.hpp
+//
+// JSON Web Tokens (RFC 7519) over JWS: signing a claims object, and `basic_jwt_validator`,
+// which verifies the signature (jws.hpp) against the keys of a key source (key_source.hpp)
+// and then the registered claims:
+//
+//   iss  exact match against the accepted issuers (RFC 7519 §4.1.1), or a configured tenant
+//        template (issuer.hpp); checked when configured: issuer_missing, issuer_mismatch,
+//        issuer_tenant_not_allowed
+//   aud  a string or an array of strings; any one accepted audience suffices (§4.1.3;
+//        checked when configured: audience_missing, audience_mismatch)
+//   exp  required by default (expiration_missing); now >= exp + leeway → token_expired (§4.1.4)
+//   nbf  now + leeway < nbf → token_not_yet_valid (§4.1.5)
+//   iat  iat > now + leeway → token_issued_in_future; with max_age, iat is required
+//        (issued_at_missing) and now - iat > max_age + leeway → token_too_old (§4.1.6)
+//   typ  the JWS header's typ, e.g. "at+jwt" for RFC 9068 access tokens
+//
+// plus required claims, a maximum token size and the JWS checks, then the application's own
+// claim checks (`check`), in the order they were added. Each failure is its own `error`.
+//
+// A validator is configured once, then `validate` is const and thread-safe: share one
+// validator across threads. `jwt_validator` (a fixed `jwk_set`) is the common case;
+// `shared_jwt_validator` reads a `shared_key_set` that a JWKS fetcher replaces while tokens
+// are being validated. An unknown `kid` fails with `jws_kid_unknown` and nothing else (the
+// cue for such a fetcher to refresh, rate-limited, and retry once).
+#ifndef TESSERA_JOSE_JWT_HPP
+#define TESSERA_JOSE_JWT_HPP
+
 // ---- begin tessera/jose/jws.hpp ----
 // tessera — jose/jws.hpp
 //
@@ -10642,8 +10642,21 @@ class upstream_provider {
   /// is `upstream_unavailable`; `status().last_error` has the cause.
   virtual bool ready(std::error_code& ec) const = 0;
   virtual upstream_status status() const = 0;
-  /// The issuer the IdP's callback `iss` (RFC 9207) must equal; empty before `ready`.
+  /// The issuer the IdP's discovery document names; empty before `ready`. For a multi-tenant
+  /// endpoint (Azure AD's `/organizations`) a template with `{tenantid}`.
   virtual std::string issuer() const = 0;
+  /// Whether `iss`, the callback's RFC 9207 parameter, names this IdP: the issuer exactly, or,
+  /// when the issuer is a tenant template, that template filled with an allowed tenant
+  /// (`settings().tenants`; the template itself is no tenant). False before `ready`.
+  virtual bool response_issuer(std::string_view iss) const {
+    const std::string mine = issuer();
+    if (mine.empty()) return false;
+    if (mine.find(jose::tenant_issuer::placeholder) == std::string::npos) return iss == mine;
+    if (settings().tenants.empty()) return false;  // never "any tenant"
+    std::error_code ec;
+    auto allowed = jose::tenant_issuer::allow(mine, settings().tenants, ec);
+    return !ec && !allowed.check(iss);
+  }
   /// Whether the IdP promises `iss` in every authorization response (RFC 9207 §3).
   virtual bool promises_iss() const = 0;
   /// A fresh sign-in: state, nonce (OpenID), PKCE verifier. `random_failure` on failure.
@@ -11807,7 +11820,8 @@ class oidc_authenticator {
     }
     // RFC 9207: the answer must come from the IdP this sign-in went to.
     if (query.contains("iss")) {
-      if (query.get("iss") != p->issuer()) return with_spent(refused(req, s, st->provider, error::upstream_issuer_mismatch, {}));
+      if (!p->response_issuer(query.get("iss")))
+        return with_spent(refused(req, s, st->provider, error::upstream_issuer_mismatch, {}));
     } else if (p->promises_iss()) {
       return with_spent(refused(req, s, st->provider, error::upstream_issuer_missing, {}));
     }

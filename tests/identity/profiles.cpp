@@ -145,6 +145,19 @@ TEST_CASE("profile azure_ad: {tenantid} with an allow-list, tid agreeing, the v1
     f.idp.token_issuer = "https://sts.windows.net/tenant-a/";
     CHECK(f.rp().finish(f.idp, f.rp().start()).result_int() == 303);
   }
+  SECTION("RFC 9207: a callback's iss is the template filled with an allowed tenant") {
+    CHECK(f.rp().finish(f.idp, f.rp().start(), "&iss=https%3A%2F%2Flogin.microsoftonline.com%2Ftenant-a%2Fv2.0")
+              .result_int() == 303);
+  }
+  SECTION("RFC 9207: a callback's iss of a tenant outside the list, or of another IdP, is refused") {
+    for (std::string iss : {"https%3A%2F%2Flogin.microsoftonline.com%2Ftenant-b%2Fv2.0",
+                            "https%3A%2F%2Flogin.microsoftonline.com%2F%7Btenantid%7D%2Fv2.0",
+                            "https%3A%2F%2Fevil.example.com%2Ftenant-a%2Fv2.0"}) {
+      auto res = f.rp().finish(f.idp, f.rp().start(), "&iss=" + iss);
+      CHECK(res.result_int() == 400);
+      CHECK(res.body().find("issuer") != std::string::npos);
+    }
+  }
   SECTION("a multi-tenant endpoint without an allow-list is a configuration error") {
     auto s = f.settings;
     s.tenants.clear();

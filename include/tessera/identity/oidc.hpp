@@ -240,7 +240,8 @@ class oidc_authenticator {
     }
     // RFC 9207: the answer must come from the IdP this sign-in went to.
     if (query.contains("iss")) {
-      if (query.get("iss") != p->issuer()) return with_spent(refused(req, s, st->provider, error::upstream_issuer_mismatch, {}));
+      if (!p->response_issuer(query.get("iss")))
+        return with_spent(refused(req, s, st->provider, error::upstream_issuer_mismatch, {}));
     } else if (p->promises_iss()) {
       return with_spent(refused(req, s, st->provider, error::upstream_issuer_missing, {}));
     }

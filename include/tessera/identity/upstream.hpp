@@ -61,6 +61,7 @@
 #include <tessera/http/form.hpp>
 #include <tessera/identity/concepts.hpp>
 #include <tessera/jose/algorithm.hpp>
+#include <tessera/jose/issuer.hpp>
 #include <tessera/jose/jwt.hpp>
 #include <tessera/oauth/discovery.hpp>
 #include <tessera/oauth/id_token.hpp>
@@ -235,8 +236,21 @@ class upstream_provider {
   /// is `upstream_unavailable`; `status().last_error` has the cause.
   virtual bool ready(std::error_code& ec) const = 0;
   virtual upstream_status status() const = 0;
-  /// The issuer the IdP's callback `iss` (RFC 9207) must equal; empty before `ready`.
+  /// The issuer the IdP's discovery document names; empty before `ready`. For a multi-tenant
+  /// endpoint (Azure AD's `/organizations`) a template with `{tenantid}`.
   virtual std::string issuer() const = 0;
+  /// Whether `iss`, the callback's RFC 9207 parameter, names this IdP: the issuer exactly, or,
+  /// when the issuer is a tenant template, that template filled with an allowed tenant
+  /// (`settings().tenants`; the template itself is no tenant). False before `ready`.
+  virtual bool response_issuer(std::string_view iss) const {
+    const std::string mine = issuer();
+    if (mine.empty()) return false;
+    if (mine.find(jose::tenant_issuer::placeholder) == std::string::npos) return iss == mine;
+    if (settings().tenants.empty()) return false;  // never "any tenant"
+    std::error_code ec;
+    auto allowed = jose::tenant_issuer::allow(mine, settings().tenants, ec);
+    return !ec && !allowed.check(iss);
+  }
   /// Whether the IdP promises `iss` in every authorization response (RFC 9207 §3).
   virtual bool promises_iss() const = 0;
   /// A fresh sign-in: state, nonce (OpenID), PKCE verifier. `random_failure` on failure.
