@@ -12926,7 +12926,8 @@ class registry {
 //    `"`, `\` and control characters are escaped, bytes that are not valid UTF-8 become U+FFFD.
 //    A hostile value cannot end the line or the object early.
 //  * `time` is RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.123Z`).
-//  * Field names are the caller's constants; they are written as given (escaped too).
+//  * Field names are the caller's constants: printable ASCII without `"` and `\` (asserted),
+//    written as they are.
 //  * What goes in is the caller's choice: the access log (transport/access_log.hpp) and the
 //    program logger (ops/logger.hpp) never pass headers, bodies, query strings or secrets.
 //
@@ -12934,11 +12935,11 @@ class registry {
 #ifndef TESSERA_OPS_JSON_LINE_HPP
 #define TESSERA_OPS_JSON_LINE_HPP
 
+
 #include <charconv>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12992,20 +12993,21 @@ constexpr std::size_t utf8_sequence_length(std::string_view s) noexcept {
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  while (!s.empty()) {
-    const unsigned char c = static_cast<unsigned char>(s.front());
-    if (c >= 0x80) {
-      const std::size_t n = detail::utf8_sequence_length(s);
-      if (n == 0) {
-        out += "\\ufffd";
-        s.remove_prefix(1);
-      } else {
-        out.append(s.substr(0, n));
-        s.remove_prefix(n);
-      }
+  std::size_t copied = 0;  // s[copied, i) is written as it is, in one append
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      ++i;
       continue;
     }
-    s.remove_prefix(1);
+    if (c >= 0x80) {
+      if (const std::size_t n = detail::utf8_sequence_length(s.substr(i))) {
+        i += n;
+        continue;
+      }
+    }
+    out.append(s.data() + copied, i - copied);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -13023,35 +13025,40 @@ inline void append_json_string(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
+        if (c >= 0x80) {
+          out += "\\ufffd";  // not UTF-8
         } else {
-          out += static_cast<char>(c);
+          const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+          out.append(esc, sizeof esc);
         }
     }
+    copied = ++i;
   }
+  out.append(s.data() + copied, s.size() - copied);
   out += '"';
 }
 
-/// Appends `t` as RFC 3339 UTC with milliseconds: `2024-05-01T12:00:00.123Z`.
+/// Appends `t` as RFC 3339 UTC with milliseconds: `2024-05-01T12:00:00.123Z` (years 0-9999).
 inline void append_rfc3339(std::string& out, std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto secs = floor<seconds>(ms);
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const auto millis = static_cast<int>((ms - secs).count());
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  out.append(buf, n);
-  out += '.';
-  out += static_cast<char>('0' + millis / 100);
-  out += static_cast<char>('0' + millis / 10 % 10);
-  out += static_cast<char>('0' + millis % 10);
-  out += 'Z';
+  namespace chrono = std::chrono;
+  const auto ms = chrono::floor<chrono::milliseconds>(t);
+  const auto day = chrono::floor<chrono::days>(ms);
+  const chrono::year_month_day ymd{day};
+  const chrono::hh_mm_ss hms{ms - day};
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&](std::size_t at, unsigned value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10)
+      buf[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  const int year = static_cast<int>(ymd.year());
+  put(0, static_cast<unsigned>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, static_cast<unsigned>(hms.hours().count()), 2);
+  put(14, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(17, static_cast<unsigned>(hms.seconds().count()), 2);
+  put(20, static_cast<unsigned>(hms.subseconds().count()), 3);
+  out.append(buf, sizeof buf - 1);
 }
 
 /// A JSON object written field by field, starting with `time`, `level` and `event`.
@@ -13069,6 +13076,17 @@ class json_line {
   json_line& field(std::string_view name, std::string_view value) {
     key(name);
     append_json_string(out_, value);
+    return *this;
+  }
+  /// A string field whose value the caller made safe already: printable ASCII without `"` and
+  /// `\` (the access log's sanitized method and path, a checked request id). Written without a
+  /// second scan; asserted in debug builds.
+  json_line& safe_field(std::string_view name, std::string_view value) {
+    TESSERA_ASSERT(is_plain(value));
+    key(name);
+    out_ += '"';
+    out_ += value;
+    out_ += '"';
     return *this;
   }
   json_line& field(std::string_view name, const char* value) { return field(name, std::string_view(value)); }
@@ -13094,10 +13112,16 @@ class json_line {
   }
 
  private:
+  static constexpr bool is_plain(std::string_view s) noexcept {
+    for (char c : s)
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    return true;
+  }
   void key(std::string_view name) {
-    out_ += ',';
-    append_json_string(out_, name);
-    out_ += ':';
+    TESSERA_ASSERT(is_plain(name));
+    out_ += ",\"";
+    out_ += name;
+    out_ += "\":";
   }
   std::string out_;
 };
@@ -13106,6 +13130,96 @@ class json_line {
 
 #endif
 // ---- end tessera/ops/json_line.hpp ----
+// ---- begin tessera/transport/request_id.hpp ----
+// tessera — transport/request_id.hpp: one id per request, to find a request's lines in the logs
+// of a proxy, this server and the client.
+//
+// The server (transport/server.hpp) takes the id from the request's `X-Request-Id` when the
+// client or a proxy in front sent one that is a short safe token — 1 to 64 characters of
+// `A-Z a-z 0-9 - _ . : + / =` (UUIDs, hex, base64, `Root=1-...` trace ids) — and otherwise makes
+// one; it puts it in `request_context::request_id`, the access-log entry, and the response's
+// `X-Request-Id`. Anything else in the header (longer, spaces, quotes, control bytes, non-ASCII)
+// is ignored, not cleaned: a log line never carries a client's bytes that could forge a field
+// or a line, and an id a log field holds is always safe inside JSON and the text log.
+//
+// A made id is 32 lowercase hex digits: SipHash-2-4-128 (crypto/siphash.hpp) of a per-process
+// counter under a per-process random key. Unique within the process (a PRF of distinct inputs
+// collides with probability 2^-128 per pair) and across replicas in practice (different keys),
+// unpredictable, and it tells nobody how many requests the server has served.
+#ifndef TESSERA_TRANSPORT_REQUEST_ID_HPP
+#define TESSERA_TRANSPORT_REQUEST_ID_HPP
+
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+/// The header the id travels in, both ways.
+inline constexpr std::string_view request_id_header = "X-Request-Id";
+
+/// Longest id accepted from a request.
+inline constexpr std::size_t max_request_id_size = 64;
+
+/// Whether `id` may be used as a request id as it is (see the header comment).
+constexpr bool is_safe_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > max_request_id_size) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':' || c == '+' || c == '/' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// Makes request ids (see the header comment). Thread-safe.
+class request_id_generator {
+ public:
+  /// A fresh random key (throws `tessera::system_error` when the RNG fails).
+  request_id_generator() : key_(crypto::siphash_key::random()) {}
+  explicit request_id_generator(crypto::siphash_key key) noexcept : key_(key) {}
+
+  /// Writes a new id into `out` (replacing what it held; no allocation once `out` has room).
+  void next(std::string& out) {
+    const std::uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+    unsigned char in[8];
+    for (int i = 0; i < 8; ++i) in[i] = static_cast<unsigned char>(n >> (8 * i));
+    const auto h = crypto::siphash_2_4_128(key_, std::span<const unsigned char>(in, sizeof in));
+    static constexpr char hex[] = "0123456789abcdef";
+    out.resize(32);
+    std::uint64_t halves[2] = {h.lo, h.hi};
+    for (int half = 0; half < 2; ++half)
+      for (int i = 0; i < 16; ++i) out[half * 16 + i] = hex[(halves[half] >> (60 - 4 * i)) & 0xf];
+  }
+
+  std::string next() {
+    std::string s;
+    next(s);
+    return s;
+  }
+
+ private:
+  crypto::siphash_key key_;
+  std::atomic<std::uint64_t> counter_{0};
+};
+
+/// The id for a request that sent `header` (empty when it sent none): the header's value when
+/// it is safe, else a new one from `gen`. Written into `out`.
+inline void assign_request_id(std::string& out, std::string_view header, request_id_generator& gen) {
+  if (is_safe_request_id(header))
+    out.assign(header);
+  else
+    gen.next(out);
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/request_id.hpp ----
 
 #include <chrono>
 #include <cstdint>
@@ -13198,14 +13312,19 @@ inline std::string format_access_log(const access_log_entry& e) {
 inline std::string format_access_log_json(const access_log_entry& e,
                                           std::chrono::system_clock::time_point when = std::chrono::system_clock::now()) {
   ops::json_line line(when, e.status >= 500 ? "error" : "info", "http_request");
-  if (!e.request_id.empty()) line.field("request_id", e.request_id);
+  // The id is checked (request_id.hpp) and the method and path sanitized as in the text line:
+  // printable ASCII without quotes or backslashes, JSON as they are.
+  if (!e.request_id.empty()) {
+    if (is_safe_request_id(e.request_id)) line.safe_field("request_id", e.request_id);
+    else line.field("request_id", e.request_id);
+  }
   std::string s;
   s.reserve(64);
   detail::append_log_method(s, e.method);
-  line.field("method", s);
+  line.safe_field("method", s);
   s.clear();
   detail::append_log_path(s, e.target);
-  line.field("path", s);
+  line.safe_field("path", s);
   line.field("status", e.status).field("bytes", e.bytes).field("duration_us", e.duration.count());
   const bool v6 = e.peer_address.find(':') != std::string_view::npos;
   s.assign(v6 ? "[" : "");
@@ -19665,96 +19784,6 @@ using beast_plain = plain;
 
 #endif
 // ---- end tessera/transport/plain.hpp ----
-// ---- begin tessera/transport/request_id.hpp ----
-// tessera — transport/request_id.hpp: one id per request, to find a request's lines in the logs
-// of a proxy, this server and the client.
-//
-// The server (transport/server.hpp) takes the id from the request's `X-Request-Id` when the
-// client or a proxy in front sent one that is a short safe token — 1 to 64 characters of
-// `A-Z a-z 0-9 - _ . : + / =` (UUIDs, hex, base64, `Root=1-...` trace ids) — and otherwise makes
-// one; it puts it in `request_context::request_id`, the access-log entry, and the response's
-// `X-Request-Id`. Anything else in the header (longer, spaces, quotes, control bytes, non-ASCII)
-// is ignored, not cleaned: a log line never carries a client's bytes that could forge a field
-// or a line, and an id a log field holds is always safe inside JSON and the text log.
-//
-// A made id is 32 lowercase hex digits: SipHash-2-4-128 (crypto/siphash.hpp) of a per-process
-// counter under a per-process random key. Unique within the process (a PRF of distinct inputs
-// collides with probability 2^-128 per pair) and across replicas in practice (different keys),
-// unpredictable, and it tells nobody how many requests the server has served.
-#ifndef TESSERA_TRANSPORT_REQUEST_ID_HPP
-#define TESSERA_TRANSPORT_REQUEST_ID_HPP
-
-
-#include <atomic>
-#include <cstdint>
-#include <cstring>
-#include <span>
-#include <string>
-#include <string_view>
-
-namespace tessera::transport {
-
-/// The header the id travels in, both ways.
-inline constexpr std::string_view request_id_header = "X-Request-Id";
-
-/// Longest id accepted from a request.
-inline constexpr std::size_t max_request_id_size = 64;
-
-/// Whether `id` may be used as a request id as it is (see the header comment).
-constexpr bool is_safe_request_id(std::string_view id) noexcept {
-  if (id.empty() || id.size() > max_request_id_size) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == ':' || c == '+' || c == '/' || c == '=';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-/// Makes request ids (see the header comment). Thread-safe.
-class request_id_generator {
- public:
-  /// A fresh random key (throws `tessera::system_error` when the RNG fails).
-  request_id_generator() : key_(crypto::siphash_key::random()) {}
-  explicit request_id_generator(crypto::siphash_key key) noexcept : key_(key) {}
-
-  /// Writes a new id into `out` (replacing what it held; no allocation once `out` has room).
-  void next(std::string& out) {
-    const std::uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
-    unsigned char in[8];
-    for (int i = 0; i < 8; ++i) in[i] = static_cast<unsigned char>(n >> (8 * i));
-    const auto h = crypto::siphash_2_4_128(key_, std::span<const unsigned char>(in, sizeof in));
-    static constexpr char hex[] = "0123456789abcdef";
-    out.resize(32);
-    std::uint64_t halves[2] = {h.lo, h.hi};
-    for (int half = 0; half < 2; ++half)
-      for (int i = 0; i < 16; ++i) out[half * 16 + i] = hex[(halves[half] >> (60 - 4 * i)) & 0xf];
-  }
-
-  std::string next() {
-    std::string s;
-    next(s);
-    return s;
-  }
-
- private:
-  crypto::siphash_key key_;
-  std::atomic<std::uint64_t> counter_{0};
-};
-
-/// The id for a request that sent `header` (empty when it sent none): the header's value when
-/// it is safe, else a new one from `gen`. Written into `out`.
-inline void assign_request_id(std::string& out, std::string_view header, request_id_generator& gen) {
-  if (is_safe_request_id(header))
-    out.assign(header);
-  else
-    gen.next(out);
-}
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/request_id.hpp ----
 // ---- begin tessera/transport/server.hpp ----
 // tessera — transport/server.hpp: an asynchronous HTTP/1.1 server (Boost.Beast) that serves a
 // `router` over a `server_transport` (`plain` TCP or `tls`).

@@ -10,7 +10,8 @@
 //    `"`, `\` and control characters are escaped, bytes that are not valid UTF-8 become U+FFFD.
 //    A hostile value cannot end the line or the object early.
 //  * `time` is RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.123Z`).
-//  * Field names are the caller's constants; they are written as given (escaped too).
+//  * Field names are the caller's constants: printable ASCII without `"` and `\` (asserted),
+//    written as they are.
 //  * What goes in is the caller's choice: the access log (transport/access_log.hpp) and the
 //    program logger (ops/logger.hpp) never pass headers, bodies, query strings or secrets.
 //
@@ -18,11 +19,12 @@
 #ifndef TESSERA_OPS_JSON_LINE_HPP
 #define TESSERA_OPS_JSON_LINE_HPP
 
+#include <tessera/config.hpp>
+
 #include <charconv>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,20 +78,21 @@ constexpr std::size_t utf8_sequence_length(std::string_view s) noexcept {
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  while (!s.empty()) {
-    const unsigned char c = static_cast<unsigned char>(s.front());
-    if (c >= 0x80) {
-      const std::size_t n = detail::utf8_sequence_length(s);
-      if (n == 0) {
-        out += "\\ufffd";
-        s.remove_prefix(1);
-      } else {
-        out.append(s.substr(0, n));
-        s.remove_prefix(n);
-      }
+  std::size_t copied = 0;  // s[copied, i) is written as it is, in one append
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      ++i;
       continue;
     }
-    s.remove_prefix(1);
+    if (c >= 0x80) {
+      if (const std::size_t n = detail::utf8_sequence_length(s.substr(i))) {
+        i += n;
+        continue;
+      }
+    }
+    out.append(s.data() + copied, i - copied);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -107,35 +110,40 @@ inline void append_json_string(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
+        if (c >= 0x80) {
+          out += "\\ufffd";  // not UTF-8
         } else {
-          out += static_cast<char>(c);
+          const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+          out.append(esc, sizeof esc);
         }
     }
+    copied = ++i;
   }
+  out.append(s.data() + copied, s.size() - copied);
   out += '"';
 }
 
-/// Appends `t` as RFC 3339 UTC with milliseconds: `2024-05-01T12:00:00.123Z`.
+/// Appends `t` as RFC 3339 UTC with milliseconds: `2024-05-01T12:00:00.123Z` (years 0-9999).
 inline void append_rfc3339(std::string& out, std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto secs = floor<seconds>(ms);
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const auto millis = static_cast<int>((ms - secs).count());
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  out.append(buf, n);
-  out += '.';
-  out += static_cast<char>('0' + millis / 100);
-  out += static_cast<char>('0' + millis / 10 % 10);
-  out += static_cast<char>('0' + millis % 10);
-  out += 'Z';
+  namespace chrono = std::chrono;
+  const auto ms = chrono::floor<chrono::milliseconds>(t);
+  const auto day = chrono::floor<chrono::days>(ms);
+  const chrono::year_month_day ymd{day};
+  const chrono::hh_mm_ss hms{ms - day};
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&](std::size_t at, unsigned value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10)
+      buf[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  const int year = static_cast<int>(ymd.year());
+  put(0, static_cast<unsigned>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, static_cast<unsigned>(hms.hours().count()), 2);
+  put(14, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(17, static_cast<unsigned>(hms.seconds().count()), 2);
+  put(20, static_cast<unsigned>(hms.subseconds().count()), 3);
+  out.append(buf, sizeof buf - 1);
 }
 
 /// A JSON object written field by field, starting with `time`, `level` and `event`.
@@ -153,6 +161,17 @@ class json_line {
   json_line& field(std::string_view name, std::string_view value) {
     key(name);
     append_json_string(out_, value);
+    return *this;
+  }
+  /// A string field whose value the caller made safe already: printable ASCII without `"` and
+  /// `\` (the access log's sanitized method and path, a checked request id). Written without a
+  /// second scan; asserted in debug builds.
+  json_line& safe_field(std::string_view name, std::string_view value) {
+    TESSERA_ASSERT(is_plain(value));
+    key(name);
+    out_ += '"';
+    out_ += value;
+    out_ += '"';
     return *this;
   }
   json_line& field(std::string_view name, const char* value) { return field(name, std::string_view(value)); }
@@ -178,10 +197,16 @@ class json_line {
   }
 
  private:
+  static constexpr bool is_plain(std::string_view s) noexcept {
+    for (char c : s)
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    return true;
+  }
   void key(std::string_view name) {
-    out_ += ',';
-    append_json_string(out_, name);
-    out_ += ':';
+    TESSERA_ASSERT(is_plain(name));
+    out_ += ",\"";
+    out_ += name;
+    out_ += "\":";
   }
   std::string out_;
 };

@@ -27,6 +27,7 @@
 #define TESSERA_TRANSPORT_ACCESS_LOG_HPP
 
 #include <tessera/ops/json_line.hpp>
+#include <tessera/transport/request_id.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -119,14 +120,19 @@ inline std::string format_access_log(const access_log_entry& e) {
 inline std::string format_access_log_json(const access_log_entry& e,
                                           std::chrono::system_clock::time_point when = std::chrono::system_clock::now()) {
   ops::json_line line(when, e.status >= 500 ? "error" : "info", "http_request");
-  if (!e.request_id.empty()) line.field("request_id", e.request_id);
+  // The id is checked (request_id.hpp) and the method and path sanitized as in the text line:
+  // printable ASCII without quotes or backslashes, JSON as they are.
+  if (!e.request_id.empty()) {
+    if (is_safe_request_id(e.request_id)) line.safe_field("request_id", e.request_id);
+    else line.field("request_id", e.request_id);
+  }
   std::string s;
   s.reserve(64);
   detail::append_log_method(s, e.method);
-  line.field("method", s);
+  line.safe_field("method", s);
   s.clear();
   detail::append_log_path(s, e.target);
-  line.field("path", s);
+  line.safe_field("path", s);
   line.field("status", e.status).field("bytes", e.bytes).field("duration_us", e.duration.count());
   const bool v6 = e.peer_address.find(':') != std::string_view::npos;
   s.assign(v6 ? "[" : "");
