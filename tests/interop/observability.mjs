@@ -11,7 +11,7 @@
 //   2. `--no-metrics` and `--log-format text` on the command line win over the file: no
 //      `/metrics`, text lines.
 //
-//   node tests/interop/operations.mjs <path to tessera-server>
+//   node tests/interop/observability.mjs <path to tessera-server>
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,7 +81,7 @@ async function scrape(issuer) {
   return parseExposition(await r.text());
 }
 
-runTest('interop_operations', async () => {
+runTest('interop_observability', async () => {
   const secret = 'ops-propeller-secret';
   const file = path.join(scratch, 'ops.yaml');
   fs.writeFileSync(file, `auth:
