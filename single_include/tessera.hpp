@@ -3999,6 +3999,10 @@ struct request_context {
   /// True when the request arrived over TLS. Handlers use it to refuse plain-text token
   /// requests or to set the `Secure` cookie attribute; never trust `X-Forwarded-Proto` here.
   bool tls = false;
+  /// This request's id (transport/request_id.hpp): the client's `X-Request-Id` when it is a
+  /// short safe token, else one the server made; the response echoes it. Empty when the
+  /// transport assigns none (the in-memory transport, unless its test sets one).
+  std::string request_id{};
 };
 
 /// The path of a request target: everything before the first '?' or '#'. Routing and the
@@ -4456,6 +4460,9 @@ inline std::optional<std::string> browser::redirect_target(const transport::requ
 //    text never reaches the wire (it may hold secrets). Handlers should report errors as responses, not throws.
 //  * Register everything before serving: `add` is not thread-safe, `route` is (it is const
 //    and handlers are called concurrently from several I/O threads — they must be thread-safe).
+//  * Each registered path gets an index (0, 1, ... in the order paths were first added; a copy
+//    of the router keeps them), which `route` and `match` report: what a metric is labelled by
+//    (ops/http_metrics.hpp), from a set the program registered, never the raw request path.
 //  * Every response leaves `route` with its payload prepared (Content-Length set from the body)
 //    unless the handler chose chunked encoding. A HEAD handler returns the body it would for
 //    GET; the router computes the length and then drops the body.
@@ -4494,6 +4501,13 @@ concept handler = plain_handler<F> || contextual_handler<F>;
 /// The type-erased form every handler is stored as.
 using handler_function = std::function<response(const request&, const request_context&)>;
 
+/// Which registered path a request matched (`route`, `match`).
+struct route_match {
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t index = none;  // the path's index (see `router::paths`); `none`: no path matched
+  std::string_view path{};   // the registered path, valid while the router lives; empty for none
+};
+
 class router {
  public:
   /// Registers `h` for `path` and each of `methods`. Registering a (path, method) pair twice
@@ -4502,7 +4516,9 @@ class router {
   router& add(std::initializer_list<http::verb> methods, std::string path, H h) {
     TESSERA_ASSERT(!path.empty() && path.front() == '/' && path.find_first_of("?#") == std::string::npos);
     handler_function f = wrap(std::move(h));
-    auto& entry = routes_[std::move(path)];
+    auto [it, inserted] = routes_.try_emplace(std::move(path));
+    if (inserted) it->second.index = routes_.size() - 1;
+    auto& entry = it->second.methods;
     for (auto m : methods) {
       auto it = std::find_if(entry.begin(), entry.end(), [m](const auto& e) { return e.first == m; });
       if (it != entry.end()) it->second = f;
@@ -4517,14 +4533,15 @@ class router {
   router& post(std::string path, H h) { return add({http::verb::post}, std::move(path), std::move(h)); }
 
   /// Answers `req`. Never throws for handler failures (see the header comment); may throw
-  /// `std::bad_alloc`.
-  response route(const request& req, const request_context& ctx = {}) const {
+  /// `std::bad_alloc`. `matched`, when given, is told which registered path answered.
+  response route(const request& req, const request_context& ctx = {}, route_match* matched = nullptr) const {
     auto path = target_path(req.target());
     auto it = routes_.find(path);
     const bool head = req.method() == http::verb::head;
     if (it == routes_.end()) return finish_error(make_error_response(req, http::status::not_found), head);
+    if (matched) *matched = {it->second.index, it->first};
 
-    const auto& entry = it->second;
+    const auto& entry = it->second.methods;
     const handler_function* f = find(entry, req.method());
     if (!f && head) f = find(entry, http::verb::get);
     if (!f) {
@@ -4547,11 +4564,25 @@ class router {
   /// True when no route is registered.
   bool empty() const noexcept { return routes_.empty(); }
 
+  /// The registered path a request target's path is, without calling anything.
+  route_match match(std::string_view target) const {
+    auto it = routes_.find(target_path(target));
+    if (it == routes_.end()) return {};
+    return {it->second.index, it->first};
+  }
+
+  /// Every registered path, by index.
+  std::vector<std::string_view> paths() const {
+    std::vector<std::string_view> out(routes_.size());
+    for (const auto& [path, e] : routes_) out[e.index] = path;
+    return out;
+  }
+
   /// The methods registered for `path`, as an `Allow` header value ("GET, POST"); empty when
   /// the path is unknown.
   std::string allowed_methods(std::string_view path) const {
     auto it = routes_.find(path);
-    return it == routes_.end() ? std::string{} : allow_header(it->second);
+    return it == routes_.end() ? std::string{} : allow_header(it->second.methods);
   }
 
  private:
@@ -4602,7 +4633,11 @@ class router {
     return res;
   }
 
-  std::map<std::string, method_table, std::less<>> routes_;
+  struct path_entry {
+    method_table methods;
+    std::size_t index = 0;
+  };
+  std::map<std::string, path_entry, std::less<>> routes_;
 };
 
 }  // namespace tessera::transport
@@ -12446,6 +12481,1747 @@ std::string join_scope(const Range& tokens) {
 
 #endif
 // ---- end tessera/oauth.hpp ----
+// ---- begin tessera/ops.hpp ----
+// tessera — ops.hpp: operating a tessera program: Prometheus metrics (registry, HTTP, tokens,
+// store, process) and structured log lines (include list only).
+#ifndef TESSERA_OPS_HPP
+#define TESSERA_OPS_HPP
+
+// ---- begin tessera/ops/http_metrics.hpp ----
+// tessera — ops/http_metrics.hpp: requests and their latency per endpoint, from the transport's
+// access-log entries, and the `/metrics` endpoint that serves a registry.
+//
+//     ops::registry metrics;
+//     routes.get("/metrics", ops::metrics_endpoint(metrics));   // register every route first...
+//     ops::http_metrics http(metrics, routes);                  // ...then label them
+//     server_options so;
+//     so.observer = http.observer();
+//
+// Series:
+//   tessera_http_requests_total{route, status}          counter
+//   tessera_http_request_duration_seconds{route}        histogram (ops::latency_buckets), from a
+//                                                       complete request header to the written answer
+// `route` is the router's registered path that answered (`/oauth2/token`), never the request's
+// own path: one label per registered path, plus `other` for requests no path matched (404s,
+// malformed requests) — the label set is fixed when `http_metrics` is made. `status` takes the
+// codes the server actually answers; each route keeps up to 16 distinct codes in a lock-free
+// table, further codes go through the family's lock (and its cap).
+//
+// `observe` (the observer) allocates nothing after a route's first answer with a given status;
+// it is a table lookup, a compare per status already seen, and three relaxed atomic adds.
+// `http_metrics` must outlive the server it observes, and the router it was made from must be
+// the one (or a copy of the one) the server serves.
+#ifndef TESSERA_OPS_HTTP_METRICS_HPP
+#define TESSERA_OPS_HTTP_METRICS_HPP
+
+// ---- begin tessera/ops/metrics.hpp ----
+// tessera — ops/metrics.hpp: counters, gauges and histograms with fixed label names, and their
+// Prometheus text exposition (format 0.0.4).
+//
+//     ops::registry metrics;
+//     auto& issued = metrics.counters("tessera_tokens_issued_total", "Tokens issued.", {"grant_type"});
+//     ops::counter& cc = issued.with({"client_credentials"});   // at setup: takes a lock
+//     cc.inc();                                                 // per request: one relaxed atomic add
+//     std::string page = metrics.expose();                      // GET /metrics
+//
+// Contract:
+//  * Hot path lock-free: `counter::inc`, `gauge::set` and `histogram::observe` are relaxed atomic
+//    operations on the series' own memory; nothing is allocated. `family::with` (find or create
+//    a series) takes the family's lock: call it at setup and keep the reference, or cache it
+//    (as ops/http_metrics.hpp does for status codes). References stay valid as long as the
+//    registry lives.
+//  * Bounded memory: a family holds at most `max_series` series; past that, new label sets all
+//    share one series whose every label value is `other`. Label *values* must come from bounded
+//    sets the program knows (route patterns, grant types, error causes), never from a request.
+//  * Exposition (`expose`) may run while the hot path writes: each value is read atomically; a
+//    histogram's `_count` is the sum of its buckets as read, so `_count` equals the `+Inf`
+//    bucket in every scrape (its `_sum` may be a few observations ahead or behind).
+//  * Escaping per the format: label values `\` `"` and newline, HELP text `\` and newline.
+//    Metric and label names are the program's constants; a name that breaks the format's
+//    grammar (`[a-zA-Z_:][a-zA-Z0-9_:]*`, labels without `:` and not starting `__`) is a
+//    programmer error (asserted).
+//  * Histogram buckets are upper bounds, inclusive (`le`): an observation equal to a bound is
+//    counted in that bucket. Bounds are finite and strictly increasing; `+Inf` is implied.
+#ifndef TESSERA_OPS_METRICS_HPP
+#define TESSERA_OPS_METRICS_HPP
+
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tessera::ops {
+
+/// The `Content-Type` of the text exposition format.
+inline constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Latency buckets in seconds, from 100 µs (a token with an ES256 key and a memory store) to
+/// 10 s (a stuck database): roughly 1-2.5-5 per decade.
+inline constexpr double latency_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                             0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+
+/// A count that only goes up.
+class counter {
+ public:
+  counter() = default;
+  void inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+/// A value that is set.
+class gauge {
+ public:
+  gauge() = default;
+  void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  double value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+/// Observations counted into buckets by upper bound, plus their sum.
+class histogram {
+ public:
+  /// `bounds`: finite, strictly increasing upper bounds (`+Inf` is added).
+  explicit histogram(std::span<const double> bounds)
+      : bounds_(bounds.begin(), bounds.end()), counts_(new std::atomic<std::uint64_t>[bounds.size() + 1]) {
+    TESSERA_ASSERT(std::adjacent_find(bounds_.begin(), bounds_.end(), std::greater_equal<>()) == bounds_.end());
+    TESSERA_ASSERT(std::all_of(bounds_.begin(), bounds_.end(), [](double b) { return std::isfinite(b); }));
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+  }
+
+  /// Counts `v` in the first bucket whose bound is >= v (`+Inf` for larger values and NaN).
+  void observe(double v) noexcept {
+    counts_[bucket_of(v)].fetch_add(1, std::memory_order_relaxed);
+    sum_.fetch_add(v, std::memory_order_relaxed);
+  }
+
+  /// The index of the bucket `v` falls in: 0..bounds().size() (the last is `+Inf`).
+  std::size_t bucket_of(double v) const noexcept {
+    // Linear from the bottom: latencies sit in the first few buckets.
+    std::size_t i = 0;
+    while (i < bounds_.size() && !(v <= bounds_[i])) ++i;
+    return i;
+  }
+
+  std::span<const double> bounds() const noexcept { return bounds_; }
+
+  struct snapshot {
+    std::vector<std::uint64_t> cumulative;  // per bound, then +Inf (== count)
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  /// The buckets as the exposition format shows them: cumulative.
+  snapshot read() const {
+    snapshot s;
+    s.cumulative.reserve(bounds_.size() + 1);
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+      s.count += counts_[i].load(std::memory_order_relaxed);
+      s.cumulative.push_back(s.count);
+    }
+    s.sum = sum_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  std::atomic<double> sum_{0};
+};
+
+namespace detail {
+
+constexpr bool is_metric_name(std::string_view n) noexcept {
+  if (n.empty()) return false;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const char c = n[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+constexpr bool is_label_name(std::string_view n) noexcept {
+  return is_metric_name(n) && n.find(':') == std::string_view::npos && !n.starts_with("__") && n != "le";
+}
+
+inline void append_escaped(std::string& out, std::string_view s, bool quote) {
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (quote && c == '"')
+      out += "\\\"";
+    else
+      out += c;
+  }
+}
+
+inline void append_number(std::string& out, double v) {
+  if (std::isnan(v))
+    out += "NaN";
+  else if (std::isinf(v))
+    out += v > 0 ? "+Inf" : "-Inf";
+  else {
+    // Shortest round trip; plain decimals where they stay short (bucket bounds read `0.0001`,
+    // not `1e-04`), exponents for the very small and very large.
+    char buf[64];
+    const double a = std::fabs(v);
+    const auto format = (a == 0 || (a >= 1e-6 && a < 1e15)) ? std::chars_format::fixed : std::chars_format::general;
+    auto r = std::to_chars(buf, buf + sizeof buf, v, format);
+    out.append(buf, r.ptr);
+  }
+}
+
+inline void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace detail
+
+/// Label value escaping of the exposition format (`\` → `\\`, `"` → `\"`, newline → `\n`).
+inline std::string escape_label_value(std::string_view v) {
+  std::string out;
+  detail::append_escaped(out, v, true);
+  return out;
+}
+
+/// What every family shares: its name, help, type and label names, and how it is written.
+class family {
+ public:
+  family(std::string name, std::string help, std::string_view type, std::vector<std::string> labels,
+         std::size_t max_series)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        type_(type),
+        labels_(std::move(labels)),
+        max_series_(std::max<std::size_t>(max_series, 1)) {
+    TESSERA_ASSERT(detail::is_metric_name(name_));
+    TESSERA_ASSERT(std::all_of(labels_.begin(), labels_.end(), [](const auto& l) { return detail::is_label_name(l); }));
+  }
+  virtual ~family() = default;
+  family(const family&) = delete;
+  family& operator=(const family&) = delete;
+
+  const std::string& name() const noexcept { return name_; }
+  std::string_view type() const noexcept { return type_; }
+  const std::vector<std::string>& label_names() const noexcept { return labels_; }
+
+  /// Appends `# HELP`, `# TYPE` and every series.
+  void write(std::string& out) const {
+    out += "# HELP ";
+    out += name_;
+    out += ' ';
+    detail::append_escaped(out, help_, false);
+    out += "\n# TYPE ";
+    out += name_;
+    out += ' ';
+    out += type_;
+    out += '\n';
+    write_series(out);
+  }
+
+ protected:
+  /// `{a="x",b="y"` — open: the caller adds `,le="..."` or closes it. Empty when no labels.
+  void append_labels(std::string& out, const std::vector<std::string>& values) const {
+    for (std::size_t i = 0; i < labels_.size(); ++i) {
+      out += i == 0 ? '{' : ',';
+      out += labels_[i];
+      out += "=\"";
+      detail::append_escaped(out, values[i], true);
+      out += '"';
+    }
+  }
+  virtual void write_series(std::string& out) const = 0;
+
+  std::size_t max_series() const noexcept { return max_series_; }
+
+ private:
+  std::string name_, help_;
+  std::string_view type_;
+  std::vector<std::string> labels_;
+  std::size_t max_series_;
+};
+
+/// A family of one metric type: `with(values)` finds or creates the series of those label
+/// values (one per label name, in order).
+template <class Metric>
+class metric_family final : public family {
+ public:
+  /// `bounds`: a histogram's bucket bounds (ignored by other metric types).
+  metric_family(std::string name, std::string help, std::string_view type, std::vector<std::string> labels,
+                std::size_t max_series, std::span<const double> bounds = {})
+      : family(std::move(name), std::move(help), type, std::move(labels), max_series),
+        bounds_(bounds.begin(), bounds.end()) {}
+
+  /// The series of `values`; created at first use. Takes the family's lock: keep the reference.
+  Metric& with(std::initializer_list<std::string_view> values) {
+    TESSERA_ASSERT(values.size() == label_names().size());
+    std::lock_guard lk(mutex_);
+    if (auto* s = find(values)) return *s;
+    if (series_.size() >= max_series()) {
+      const std::vector<std::string_view> other(label_names().size(), "other");
+      if (auto* s = find(other)) return *s;
+      return make(std::vector<std::string>(other.begin(), other.end()));
+    }
+    return make(std::vector<std::string>(values.begin(), values.end()));
+  }
+
+  /// Number of series.
+  std::size_t size() const {
+    std::lock_guard lk(mutex_);
+    return series_.size();
+  }
+
+ private:
+  struct series {
+    template <class... A>
+    explicit series(std::vector<std::string> v, const A&... a) : values(std::move(v)), metric(a...) {}
+    std::vector<std::string> values;
+    Metric metric;
+  };
+
+  Metric& make(std::vector<std::string> values) {
+    if constexpr (std::is_same_v<Metric, histogram>)
+      return series_.emplace_back(std::move(values), std::span<const double>(bounds_)).metric;
+    else
+      return series_.emplace_back(std::move(values)).metric;
+  }
+
+  template <class Values>
+  Metric* find(const Values& values) {
+    for (auto& s : series_)
+      if (std::equal(s.values.begin(), s.values.end(), values.begin(), values.end())) return &s.metric;
+    return nullptr;
+  }
+
+  void write_series(std::string& out) const override {
+    std::lock_guard lk(mutex_);
+    for (const auto& s : series_) write_one(out, s);
+  }
+
+  void write_one(std::string& out, const series& s) const {
+    if constexpr (std::is_same_v<Metric, histogram>) {
+      const auto snap = s.metric.read();
+      const auto bounds = s.metric.bounds();
+      for (std::size_t i = 0; i < snap.cumulative.size(); ++i) {
+        out += name();
+        out += "_bucket";
+        append_labels(out, s.values);
+        out += s.values.empty() ? "{le=\"" : ",le=\"";
+        if (i < bounds.size())
+          detail::append_number(out, bounds[i]);
+        else
+          out += "+Inf";
+        out += "\"} ";
+        detail::append_number(out, snap.cumulative[i]);
+        out += '\n';
+      }
+      sample(out, "_sum", s.values, [&] { detail::append_number(out, snap.sum); });
+      sample(out, "_count", s.values, [&] { detail::append_number(out, snap.count); });
+    } else {
+      sample(out, "", s.values, [&] { detail::append_number(out, s.metric.value()); });
+    }
+  }
+
+  template <class F>
+  void sample(std::string& out, std::string_view suffix, const std::vector<std::string>& values, F value) const {
+    out += name();
+    out += suffix;
+    append_labels(out, values);
+    if (!values.empty()) out += '}';
+    out += ' ';
+    value();
+    out += '\n';
+  }
+
+  mutable std::mutex mutex_;
+  std::deque<series> series_;  // a deque: references to its elements survive growth
+  std::vector<double> bounds_;
+};
+
+using counter_family = metric_family<counter>;
+using gauge_family = metric_family<gauge>;
+using histogram_family = metric_family<histogram>;
+
+/// The families of a program, in the order they were added, and their exposition.
+class registry {
+ public:
+  /// Series per family unless a family says otherwise.
+  static constexpr std::size_t default_max_series = 1000;
+
+  registry() = default;
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  /// Adds a family of counters (`name` should end in `_total`). A name may be added once.
+  counter_family& counters(std::string name, std::string help, std::vector<std::string> labels = {},
+                           std::size_t max_series = default_max_series) {
+    return add<counter_family>(std::move(name), std::move(help), "counter", std::move(labels), max_series);
+  }
+  gauge_family& gauges(std::string name, std::string help, std::vector<std::string> labels = {},
+                       std::size_t max_series = default_max_series) {
+    return add<gauge_family>(std::move(name), std::move(help), "gauge", std::move(labels), max_series);
+  }
+  /// `bounds`: finite, strictly increasing upper bounds (default: `latency_buckets`, seconds).
+  histogram_family& histograms(std::string name, std::string help, std::vector<std::string> labels = {},
+                               std::span<const double> bounds = latency_buckets,
+                               std::size_t max_series = default_max_series) {
+    return add<histogram_family>(std::move(name), std::move(help), "histogram", std::move(labels), max_series, bounds);
+  }
+
+  /// Every family in the text exposition format 0.0.4.
+  std::string expose() const {
+    std::string out;
+    std::lock_guard lk(mutex_);
+    out.reserve(256 * families_.size());
+    for (const auto& f : families_) f->write(out);
+    return out;
+  }
+
+ private:
+  template <class F, class... A>
+  F& add(std::string name, A&&... args) {
+    std::lock_guard lk(mutex_);
+    TESSERA_ASSERT(std::none_of(families_.begin(), families_.end(), [&](const auto& f) { return f->name() == name; }));
+    auto f = std::make_unique<F>(std::move(name), std::forward<A>(args)...);
+    F& ref = *f;
+    families_.push_back(std::move(f));
+    return ref;
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<family>> families_;
+};
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/metrics.hpp ----
+// ---- begin tessera/transport/access_log.hpp ----
+// tessera — transport/access_log.hpp: one line per request, for operators.
+//
+// A line holds the peer, the method, the request *path*, the status, the response body size,
+// the time from a complete request header to a written response, and the request id
+// (transport/request_id.hpp) when there is one. Two formats (`access_log_format`):
+//
+//     127.0.0.1:50312 "POST /oauth2/token" 200 612 183us tls id=9f2c...
+//     {"time":"2024-05-01T12:00:00.123Z","level":"info","event":"http_request","request_id":"9f2c...",
+//      "method":"POST","path":"/oauth2/token","status":200,"bytes":612,"duration_us":183,
+//      "peer":"127.0.0.1:50312","tls":true}
+//
+// A JSON line's level is `error` for a 5xx answer, else `info`.
+//
+// Never logged, by construction (the entry has no field for them): header fields (so no
+// `Authorization`, no `Cookie`), the query string and fragment (codes and tokens travel there),
+// and bodies. Bytes of the path that are not printable ASCII, and `"` and `\`, are written as
+// `%XX`, so a crafted path cannot forge a log line; paths longer than 256 bytes are cut. The
+// same rule holds in both formats (the JSON line escapes on top of it).
+//
+// The sink is any `void(std::string_view)` callable; the server calls it from several I/O
+// threads at once, so it must be thread-safe. `stderr_sink` writes each line with one
+// `fwrite` (stdio locks the stream per call). An empty sink turns logging off.
+//
+// The same entry goes to a `request_observer` (server_options::observer), for metrics
+// (ops/http_metrics.hpp): it is the one point where the server knows a request is done.
+#ifndef TESSERA_TRANSPORT_ACCESS_LOG_HPP
+#define TESSERA_TRANSPORT_ACCESS_LOG_HPP
+
+// ---- begin tessera/ops/json_line.hpp ----
+// tessera — ops/json_line.hpp: one log record as one line of JSON (RFC 8259), for log
+// collectors that read a JSON object per line (Loki, Elasticsearch, Cloud Logging, ...).
+//
+//     ops::json_line line(std::chrono::system_clock::now(), "info", "listening");
+//     line.field("url", "http://127.0.0.1:8088").field("threads", 2);
+//     sink(line.str());   // {"time":"2024-05-01T12:00:00.123Z","level":"info","event":"listening",...}
+//
+// Contract:
+//  * The result is always one valid JSON object with no raw newline, whatever the bytes given:
+//    `"`, `\` and control characters are escaped, bytes that are not valid UTF-8 become U+FFFD.
+//    A hostile value cannot end the line or the object early.
+//  * `time` is RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.123Z`).
+//  * Field names are the caller's constants: printable ASCII without `"` and `\` (asserted),
+//    written as they are.
+//  * What goes in is the caller's choice: the access log (transport/access_log.hpp) and the
+//    program logger (ops/logger.hpp) never pass headers, bodies, query strings or secrets.
+//
+// `log_format` is the choice an operator makes between this and the classic text lines.
+#ifndef TESSERA_OPS_JSON_LINE_HPP
+#define TESSERA_OPS_JSON_LINE_HPP
+
+
+#include <charconv>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::ops {
+
+/// How a program's log lines look: `text` (for people) or `json` (one object per line).
+enum class log_format { text, json };
+
+/// "text" or "json"; nullopt for anything else.
+constexpr std::optional<log_format> parse_log_format(std::string_view s) noexcept {
+  if (s == "text") return log_format::text;
+  if (s == "json") return log_format::json;
+  return std::nullopt;
+}
+
+constexpr std::string_view to_string(log_format f) noexcept { return f == log_format::json ? "json" : "text"; }
+
+namespace detail {
+
+/// Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
+/// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+constexpr std::size_t utf8_sequence_length(std::string_view s) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i)
+    if (b(i) < 0x80 || b(i) > 0xBF) return 0;
+  return n;
+}
+
+}  // namespace detail
+
+/// Appends `s` as a JSON string (with its quotes) to `out`.
+inline void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t copied = 0;  // s[copied, i) is written as it is, in one append
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const std::size_t n = detail::utf8_sequence_length(s.substr(i))) {
+        i += n;
+        continue;
+      }
+    }
+    out.append(s.data() + copied, i - copied);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c >= 0x80) {
+          out += "\\ufffd";  // not UTF-8
+        } else {
+          const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+          out.append(esc, sizeof esc);
+        }
+    }
+    copied = ++i;
+  }
+  out.append(s.data() + copied, s.size() - copied);
+  out += '"';
+}
+
+/// Appends `t` as RFC 3339 UTC with milliseconds: `2024-05-01T12:00:00.123Z` (years 0-9999).
+inline void append_rfc3339(std::string& out, std::chrono::system_clock::time_point t) {
+  namespace chrono = std::chrono;
+  const auto ms = chrono::floor<chrono::milliseconds>(t);
+  const auto day = chrono::floor<chrono::days>(ms);
+  const chrono::year_month_day ymd{day};
+  const chrono::hh_mm_ss hms{ms - day};
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&](std::size_t at, unsigned value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10)
+      buf[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  const int year = static_cast<int>(ymd.year());
+  put(0, static_cast<unsigned>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, static_cast<unsigned>(hms.hours().count()), 2);
+  put(14, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(17, static_cast<unsigned>(hms.seconds().count()), 2);
+  put(20, static_cast<unsigned>(hms.subseconds().count()), 3);
+  out.append(buf, sizeof buf - 1);
+}
+
+/// A JSON object written field by field, starting with `time`, `level` and `event`.
+class json_line {
+ public:
+  json_line(std::chrono::system_clock::time_point when, std::string_view level, std::string_view event) {
+    out_.reserve(192);
+    out_ += "{\"time\":\"";
+    append_rfc3339(out_, when);
+    out_ += '"';
+    field("level", level);
+    field("event", event);
+  }
+
+  json_line& field(std::string_view name, std::string_view value) {
+    key(name);
+    append_json_string(out_, value);
+    return *this;
+  }
+  /// A string field whose value the caller made safe already: printable ASCII without `"` and
+  /// `\` (the access log's sanitized method and path, a checked request id). Written without a
+  /// second scan; asserted in debug builds.
+  json_line& safe_field(std::string_view name, std::string_view value) {
+    TESSERA_ASSERT(is_plain(value));
+    key(name);
+    out_ += '"';
+    out_ += value;
+    out_ += '"';
+    return *this;
+  }
+  json_line& field(std::string_view name, const char* value) { return field(name, std::string_view(value)); }
+  json_line& field(std::string_view name, const std::string& value) { return field(name, std::string_view(value)); }
+  json_line& field(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  template <std::integral I>
+  requires(!std::same_as<I, bool> && !std::same_as<I, char>) json_line& field(std::string_view name, I value) {
+    key(name);
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, value);
+    out_.append(buf, r.ptr);
+    return *this;
+  }
+
+  /// The finished object, without a newline.
+  std::string str() && {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  static constexpr bool is_plain(std::string_view s) noexcept {
+    for (char c : s)
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    return true;
+  }
+  void key(std::string_view name) {
+    TESSERA_ASSERT(is_plain(name));
+    out_ += ",\"";
+    out_ += name;
+    out_ += "\":";
+  }
+  std::string out_;
+};
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/json_line.hpp ----
+// ---- begin tessera/transport/request_id.hpp ----
+// tessera — transport/request_id.hpp: one id per request, to find a request's lines in the logs
+// of a proxy, this server and the client.
+//
+// The server (transport/server.hpp) takes the id from the request's `X-Request-Id` when the
+// client or a proxy in front sent one that is a short safe token — 1 to 64 characters of
+// `A-Z a-z 0-9 - _ . : + / =` (UUIDs, hex, base64, `Root=1-...` trace ids) — and otherwise makes
+// one; it puts it in `request_context::request_id`, the access-log entry, and the response's
+// `X-Request-Id`. Anything else in the header (longer, spaces, quotes, control bytes, non-ASCII)
+// is ignored, not cleaned: a log line never carries a client's bytes that could forge a field
+// or a line, and an id a log field holds is always safe inside JSON and the text log.
+//
+// A made id is 32 lowercase hex digits: SipHash-2-4-128 (crypto/siphash.hpp) of a per-process
+// counter under a per-process random key. Unique within the process (a PRF of distinct inputs
+// collides with probability 2^-128 per pair) and across replicas in practice (different keys),
+// unpredictable, and it tells nobody how many requests the server has served.
+#ifndef TESSERA_TRANSPORT_REQUEST_ID_HPP
+#define TESSERA_TRANSPORT_REQUEST_ID_HPP
+
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+/// The header the id travels in, both ways.
+inline constexpr std::string_view request_id_header = "X-Request-Id";
+
+/// Longest id accepted from a request.
+inline constexpr std::size_t max_request_id_size = 64;
+
+/// Whether `id` may be used as a request id as it is (see the header comment).
+constexpr bool is_safe_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > max_request_id_size) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':' || c == '+' || c == '/' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// Makes request ids (see the header comment). Thread-safe.
+class request_id_generator {
+ public:
+  /// A fresh random key (throws `tessera::system_error` when the RNG fails).
+  request_id_generator() : key_(crypto::siphash_key::random()) {}
+  explicit request_id_generator(crypto::siphash_key key) noexcept : key_(key) {}
+
+  /// Writes a new id into `out` (replacing what it held; no allocation once `out` has room).
+  void next(std::string& out) {
+    const std::uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+    unsigned char in[8];
+    for (int i = 0; i < 8; ++i) in[i] = static_cast<unsigned char>(n >> (8 * i));
+    const auto h = crypto::siphash_2_4_128(key_, std::span<const unsigned char>(in, sizeof in));
+    static constexpr char hex[] = "0123456789abcdef";
+    out.resize(32);
+    std::uint64_t halves[2] = {h.lo, h.hi};
+    for (int half = 0; half < 2; ++half)
+      for (int i = 0; i < 16; ++i) out[half * 16 + i] = hex[(halves[half] >> (60 - 4 * i)) & 0xf];
+  }
+
+  std::string next() {
+    std::string s;
+    next(s);
+    return s;
+  }
+
+ private:
+  crypto::siphash_key key_;
+  std::atomic<std::uint64_t> counter_{0};
+};
+
+/// The id for a request that sent `header` (empty when it sent none): the header's value when
+/// it is safe, else a new one from `gen`. Written into `out`.
+inline void assign_request_id(std::string& out, std::string_view header, request_id_generator& gen) {
+  if (is_safe_request_id(header))
+    out.assign(header);
+  else
+    gen.next(out);
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/request_id.hpp ----
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace tessera::transport {
+
+/// Receives one formatted line, without the trailing newline.
+using access_log_sink = std::function<void(std::string_view)>;
+
+/// What the server knows about a finished request, minus everything secret.
+struct access_log_entry {
+  std::string_view peer_address{};
+  std::uint16_t peer_port = 0;
+  std::string_view method{};
+  std::string_view target{};  // the raw target; only its path is written
+  unsigned status = 0;
+  std::size_t bytes = 0;    // response body bytes
+  std::chrono::microseconds duration{};
+  bool tls = false;
+  std::string_view request_id{};  // safe by construction (request_id.hpp); empty: none
+  std::string_view route{};       // the router's registered path that answered; empty: none
+  std::size_t route_index = static_cast<std::size_t>(-1);  // its index (router::paths)
+};
+
+/// Receives every finished request's entry (metrics). Called on the I/O threads.
+using request_observer = std::function<void(const access_log_entry&)>;
+
+/// How access-log lines look.
+using access_log_format = ops::log_format;
+
+namespace detail {
+// Printable ASCII but `"` and `\`; anything else as '?'. HTTP methods are tokens (RFC 9110
+// §9.1), so a real one is never changed.
+inline void append_log_method(std::string& out, std::string_view method) {
+  for (char c : method) out += (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
+}
+
+inline void append_log_path(std::string& out, std::string_view target) {
+  constexpr std::size_t max_path = 256;
+  auto end = target.find_first_of("?#");
+  auto path = end == std::string_view::npos ? target : target.substr(0, end);
+  const bool cut = path.size() > max_path;
+  if (cut) path = path.substr(0, max_path);
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (unsigned char c : path) {
+    if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  if (cut) out += "...";
+}
+}  // namespace detail
+
+/// Formats `e` as one line (see the header comment), without a newline.
+inline std::string format_access_log(const access_log_entry& e) {
+  std::string line;
+  line.reserve(96 + e.target.size());
+  line += e.peer_address.empty() ? std::string_view{"-"} : e.peer_address;
+  line += ':';
+  line += std::to_string(e.peer_port);
+  line += " \"";
+  detail::append_log_method(line, e.method);
+  line += ' ';
+  detail::append_log_path(line, e.target);
+  line += "\" ";
+  line += std::to_string(e.status);
+  line += ' ';
+  line += std::to_string(e.bytes);
+  line += ' ';
+  line += std::to_string(e.duration.count());
+  line += "us";
+  if (e.tls) line += " tls";
+  if (!e.request_id.empty()) {
+    line += " id=";
+    line += e.request_id;
+  }
+  return line;
+}
+
+/// Formats `e` as one JSON object (see the header comment), without a newline; `when` is the
+/// line's `time`.
+inline std::string format_access_log_json(const access_log_entry& e,
+                                          std::chrono::system_clock::time_point when = std::chrono::system_clock::now()) {
+  ops::json_line line(when, e.status >= 500 ? "error" : "info", "http_request");
+  // The id is checked (request_id.hpp) and the method and path sanitized as in the text line:
+  // printable ASCII without quotes or backslashes, JSON as they are.
+  if (!e.request_id.empty()) {
+    if (is_safe_request_id(e.request_id)) line.safe_field("request_id", e.request_id);
+    else line.field("request_id", e.request_id);
+  }
+  std::string s;
+  s.reserve(64);
+  detail::append_log_method(s, e.method);
+  line.safe_field("method", s);
+  s.clear();
+  detail::append_log_path(s, e.target);
+  line.safe_field("path", s);
+  line.field("status", e.status).field("bytes", e.bytes).field("duration_us", e.duration.count());
+  const bool v6 = e.peer_address.find(':') != std::string_view::npos;
+  s.assign(v6 ? "[" : "");
+  s += e.peer_address.empty() ? std::string_view{"-"} : e.peer_address;
+  s += v6 ? "]:" : ":";
+  s += std::to_string(e.peer_port);
+  line.field("peer", s).field("tls", e.tls);
+  return std::move(line).str();
+}
+
+/// Formats `e` in format `f`.
+inline std::string format_access_log(const access_log_entry& e, access_log_format f) {
+  return f == access_log_format::json ? format_access_log_json(e) : format_access_log(e);
+}
+
+/// The default sink: the line and a newline to stderr, in one write.
+inline void stderr_sink(std::string_view line) {
+  std::string buf;
+  buf.reserve(line.size() + 1);
+  buf += line;
+  buf += '\n';
+  std::fwrite(buf.data(), 1, buf.size(), stderr);
+}
+
+}  // namespace tessera::transport
+
+#endif
+// ---- end tessera/transport/access_log.hpp ----
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::ops {
+
+/// A handler answering GET with `r`'s exposition. `r` must outlive the router.
+inline auto metrics_endpoint(const registry& r) {
+  return [&r](const transport::request& req) {
+    auto res = transport::make_response(req, transport::http::status::ok, r.expose(), exposition_content_type);
+    res.set(transport::http::field::cache_control, "no-store");
+    return res;
+  };
+}
+
+class http_metrics {
+ public:
+  /// The label of requests that matched no registered path.
+  static constexpr std::string_view other_route = "other";
+
+  http_metrics(registry& r, const transport::router& routes)
+      : requests_(r.counters("tessera_http_requests_total", "HTTP requests answered, by route and status code.",
+                             {"route", "status"})),
+        latency_(r.histograms("tessera_http_request_duration_seconds",
+                              "Time from a complete request header to the written response, by route.", {"route"})) {
+    const auto paths = routes.paths();
+    routes_.reserve(paths.size() + 1);
+    for (auto p : paths) routes_.push_back(std::make_unique<route_slot>(std::string(p), latency_));
+    routes_.push_back(std::make_unique<route_slot>(std::string(other_route), latency_));
+  }
+
+  http_metrics(const http_metrics&) = delete;
+  http_metrics& operator=(const http_metrics&) = delete;
+
+  /// Counts one answered request.
+  void observe(const transport::access_log_entry& e) noexcept {
+    route_slot& r = *routes_[e.route_index < routes_.size() - 1 ? e.route_index : routes_.size() - 1];
+    r.latency.observe(std::chrono::duration<double>(e.duration).count());
+    if (counter* c = status_counter(r, e.status)) c->inc();
+  }
+
+  /// `observe` as a `server_options::observer`; refers to this object.
+  transport::request_observer observer() {
+    return [this](const transport::access_log_entry& e) { observe(e); };
+  }
+
+ private:
+  struct status_slot {
+    std::atomic<unsigned> code{0};  // 0: free
+    std::atomic<counter*> count{nullptr};
+  };
+  struct route_slot {
+    route_slot(std::string l, histogram_family& f) : label(std::move(l)), latency(f.with({label})) {}
+    std::string label;
+    histogram& latency;
+    std::array<status_slot, 16> statuses{};
+  };
+
+  counter* status_counter(route_slot& r, unsigned status) noexcept {
+    try {
+      if (status == 0) return &requests_.with({r.label, "0"});  // 0 marks a free slot
+      for (auto& s : r.statuses) {
+        unsigned code = s.code.load(std::memory_order_acquire);
+        if (code == 0) {
+          // Claim the slot; if another thread claimed it first, see whose code it holds.
+          if (!s.code.compare_exchange_strong(code, status, std::memory_order_acq_rel)) {
+            if (code != status) continue;
+          }
+          code = status;
+        }
+        if (code != status) continue;
+        if (counter* c = s.count.load(std::memory_order_acquire)) return c;
+        counter* c = &requests_.with({r.label, std::to_string(status)});  // find-or-create: idempotent
+        s.count.store(c, std::memory_order_release);
+        return c;
+      }
+      return &requests_.with({r.label, std::to_string(status)});  // a 17th code on one route
+    } catch (...) {
+      return nullptr;  // out of memory: this one request goes uncounted
+    }
+  }
+
+  counter_family& requests_;
+  histogram_family& latency_;
+  std::vector<std::unique_ptr<route_slot>> routes_;  // by route index, then `other`
+};
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/http_metrics.hpp ----
+// ---- begin tessera/ops/logger.hpp ----
+// tessera — ops/logger.hpp: a program's own messages ("listening on", "stopped", errors) in
+// the format its operator chose, so that a log collector reading JSON lines gets every line of
+// the program as JSON, not only the access log.
+//
+//     ops::logger log("tessera-server", ops::log_format::json);
+//     log.info("listening", "listening on http://127.0.0.1:8088", {{"url", "http://127.0.0.1:8088"}});
+//     // text: tessera-server: listening on http://127.0.0.1:8088
+//     // json: {"time":"...","level":"info","event":"listening","message":"listening on ...","url":"..."}
+//
+// Text lines are `<program>: <message>` (`<program>: warning: <message>` for warnings), as
+// tessera-server always wrote them. Each line goes to the sink whole, in one call; the default
+// sink writes it and a newline to stderr with one `fwrite`, so lines from several threads do
+// not interleave. Messages are the program's words: never put a secret, a token or a request's
+// query string in one.
+#ifndef TESSERA_OPS_LOGGER_HPP
+#define TESSERA_OPS_LOGGER_HPP
+
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tessera::ops {
+
+/// Receives one finished line, without its newline.
+using log_sink = std::function<void(std::string_view)>;
+
+/// The line and a newline to stderr, in one write.
+inline void stderr_line(std::string_view line) {
+  std::string buf;
+  buf.reserve(line.size() + 1);
+  buf.append(line).push_back('\n');
+  std::fwrite(buf.data(), 1, buf.size(), stderr);
+  std::fflush(stderr);
+}
+
+/// A named string value of a log record (JSON only; text lines carry the message alone).
+struct log_field {
+  std::string_view name;
+  std::string_view value;
+};
+
+class logger {
+ public:
+  explicit logger(std::string program, log_format format = log_format::text, log_sink sink = stderr_line)
+      : program_(std::move(program)), format_(format), sink_(std::move(sink)) {}
+
+  log_format format() const noexcept { return format_; }
+
+  void info(std::string_view event, std::string_view message, std::initializer_list<log_field> fields = {}) const {
+    write("info", event, message, fields);
+  }
+  void warn(std::string_view event, std::string_view message, std::initializer_list<log_field> fields = {}) const {
+    write("warn", event, message, fields);
+  }
+  void error(std::string_view event, std::string_view message, std::initializer_list<log_field> fields = {}) const {
+    write("error", event, message, fields);
+  }
+
+  /// The line `info`, `warn` or `error` would write, without writing it.
+  std::string format_line(std::string_view level, std::string_view event, std::string_view message,
+                          std::initializer_list<log_field> fields = {}) const {
+    if (format_ == log_format::text) {
+      std::string line = program_;
+      line += ": ";
+      if (level == "warn") line += "warning: ";
+      line += message;
+      return line;
+    }
+    json_line line(std::chrono::system_clock::now(), level, event);
+    line.field("program", program_).field("message", message);
+    for (const auto& f : fields) line.field(f.name, f.value);
+    return std::move(line).str();
+  }
+
+ private:
+  void write(std::string_view level, std::string_view event, std::string_view message,
+             std::initializer_list<log_field> fields) const {
+    if (sink_) sink_(format_line(level, event, message, fields));
+  }
+
+  std::string program_;
+  log_format format_;
+  log_sink sink_;
+};
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/logger.hpp ----
+// ---- begin tessera/ops/process_metrics.hpp ----
+// tessera — ops/process_metrics.hpp: what a dashboard needs to tell one process from another.
+//
+//   process_start_time_seconds            gauge: when the process started (Unix time; the
+//                                         name Prometheus' own clients use, so restarts show
+//                                         up in the usual queries)
+//   tessera_build_info{version}           gauge, always 1: the library version the program
+//                                         was built with
+//
+// Call once, at start-up: the start time is the time of the call.
+#ifndef TESSERA_OPS_PROCESS_METRICS_HPP
+#define TESSERA_OPS_PROCESS_METRICS_HPP
+
+
+#include <chrono>
+
+namespace tessera::ops {
+
+inline void add_process_metrics(registry& r) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  r.gauges("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.")
+      .with({})
+      .set(std::chrono::duration<double>(now).count());
+  r.gauges("tessera_build_info", "The tessera version this program was built with; always 1.", {"version"})
+      .with({TESSERA_VERSION_STRING})
+      .set(1);
+}
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/process_metrics.hpp ----
+// ---- begin tessera/ops/store_metrics.hpp ----
+// tessera — ops/store_metrics.hpp: the time every store operation takes, and its failures, for
+// any store behind `store::any`.
+//
+//     tessera::store::any store = ...;                         // memory, SQLite, PostgreSQL, Redis
+//     store = ops::timed_store(std::move(store), metrics);     // the same store, timed
+//
+// Series:
+//   tessera_store_operation_duration_seconds{operation}   histogram (ops::latency_buckets)
+//   tessera_store_errors_total{operation}                 operations that set their error_code
+// `operation` is the name of the `full_store` operation (store/concepts.hpp): put_code,
+// consume_code, rotate_refresh, ... — one series each, made up front. Per call the decorator adds
+// two reads of the steady clock, a histogram observation (relaxed atomics) and the virtual call
+// it wraps; an operation that throws is timed too. Keys, hashes and records are never looked at.
+#ifndef TESSERA_OPS_STORE_METRICS_HPP
+#define TESSERA_OPS_STORE_METRICS_HPP
+
+// ---- begin tessera/store/any.hpp ----
+// tessera — store/any.hpp
+//
+// `store::any`: any `full_store` behind one type, chosen at run time. A program that lets its
+// operator pick the store (memory, SQLite, PostgreSQL, Redis) instantiates the server and the
+// identity layer once, for `store::any`, instead of once per store: the server's templates
+// cost far more to compile than a virtual call costs at run time (a store call does I/O).
+//
+//     store::sqlite db(settings);                 // any full_store
+//     store::any store(db);                       // refers to it; `db` must outlive `store`
+//     auto owned = store::any::make<store::memory>();   // or owns one
+//
+// Copies of an `any` refer to the same store.
+#ifndef TESSERA_STORE_ANY_HPP
+#define TESSERA_STORE_ANY_HPP
+
+
+#include <memory>
+#include <utility>
+
+namespace tessera::store {
+
+/// The operations of `full_store`, as virtual functions (see concepts.hpp for each contract).
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  virtual void put_code(std::string_view h, const code_record& r, std::error_code& ec) = 0;
+  virtual consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) = 0;
+
+  virtual void revoke_family(std::string_view id, time_point until, std::error_code& ec) = 0;
+  virtual bool family_revoked(std::string_view id, std::error_code& ec) = 0;
+  virtual void put_access(std::string_view jti, const access_record& a, std::error_code& ec) = 0;
+  virtual void revoke_access(std::string_view jti, time_point until, std::error_code& ec) = 0;
+  virtual bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) = 0;
+  virtual std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) = 0;
+
+  virtual void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) = 0;
+  virtual rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at,
+                                       time_point now, grace_policy grace, std::error_code& ec) = 0;
+  virtual std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) = 0;
+  virtual bool revoke_refresh(std::string_view h, std::error_code& ec) = 0;
+
+  virtual put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps,
+                                       time_point now, std::error_code& ec) = 0;
+  virtual std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
+                                                                std::error_code& ec) = 0;
+  virtual bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
+                             std::error_code& ec) = 0;
+  virtual poll_result poll_device(std::string_view h, std::string_view client_id, time_point now,
+                                  std::error_code& ec) = 0;
+
+  virtual bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) = 0;
+
+  virtual void put_session(std::string_view h, const session_record& r, std::error_code& ec) = 0;
+  virtual std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) = 0;
+  virtual void delete_session(std::string_view h, std::error_code& ec) = 0;
+
+  virtual void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
+                           std::error_code& ec) = 0;
+  virtual std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id,
+                                                     time_point now, std::error_code& ec) = 0;
+  virtual void delete_consents(std::string_view subject, std::error_code& ec) = 0;
+};
+
+namespace detail {
+
+/// `backend` over a `full_store` it refers to (`Ref` = S&) or owns (`Ref` = S).
+template <full_store S, class Ref>
+class backend_over final : public backend {
+ public:
+  template <class... A>
+  explicit backend_over(A&&... a) : s_(std::forward<A>(a)...) {}
+
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) override { s_.put_code(h, r, ec); }
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.consume_code(h, now, ec);
+  }
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) override {
+    s_.revoke_family(id, until, ec);
+  }
+  bool family_revoked(std::string_view id, std::error_code& ec) override { return s_.family_revoked(id, ec); }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) override {
+    s_.put_access(jti, a, ec);
+  }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) override {
+    s_.revoke_access(jti, until, ec);
+  }
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) override {
+    return s_.access_revoked(jti, family_id, ec);
+  }
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) override {
+    return s_.find_access(jti, ec);
+  }
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) override {
+    s_.put_refresh(h, r, ec);
+  }
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
+                               grace_policy grace, std::error_code& ec) override {
+    return s_.rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
+  }
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.find_refresh(h, now, ec);
+  }
+  bool revoke_refresh(std::string_view h, std::error_code& ec) override { return s_.revoke_refresh(h, ec); }
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
+                               std::error_code& ec) override {
+    return s_.put_device(h, r, caps, now, ec);
+  }
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
+                                                        std::error_code& ec) override {
+    return s_.find_device_by_user_code(uh, now, ec);
+  }
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
+                     std::error_code& ec) override {
+    return s_.decide_device(uh, approved, g, now, ec);
+  }
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) override {
+    return s_.poll_device(h, client_id, now, ec);
+  }
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) override {
+    return s_.use_once(key, expires_at, now, ec);
+  }
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) override {
+    s_.put_session(h, r, ec);
+  }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) override {
+    return s_.find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) override { s_.delete_session(h, ec); }
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
+                   std::error_code& ec) override {
+    s_.put_consent(subject, client_id, r, ec);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) override {
+    return s_.find_consent(subject, client_id, now, ec);
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) override { s_.delete_consents(subject, ec); }
+
+  S& get() noexcept { return s_; }
+
+ private:
+  Ref s_;
+};
+
+}  // namespace detail
+
+class any {
+ public:
+  /// Refers to `s`, which must outlive this `any` and its copies.
+  template <full_store S>
+    requires(!std::is_same_v<std::remove_cvref_t<S>, any>)
+  explicit any(S& s) : impl_(std::make_shared<detail::backend_over<S, S&>>(s)) {}
+
+  /// Holds `impl`.
+  explicit any(std::shared_ptr<backend> impl) noexcept : impl_(std::move(impl)) {}
+
+  /// Owns a new S made from `args`.
+  template <full_store S, class... A>
+  static any make(A&&... args) {
+    return any(std::shared_ptr<backend>(std::make_shared<detail::backend_over<S, S>>(std::forward<A>(args)...)));
+  }
+
+  backend& get() const noexcept { return *impl_; }
+
+  void put_code(std::string_view h, const code_record& r, std::error_code& ec) { impl_->put_code(h, r, ec); }
+  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->consume_code(h, now, ec);
+  }
+  void revoke_family(std::string_view id, time_point until, std::error_code& ec) { impl_->revoke_family(id, until, ec); }
+  bool family_revoked(std::string_view id, std::error_code& ec) { return impl_->family_revoked(id, ec); }
+  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) { impl_->put_access(jti, a, ec); }
+  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) { impl_->revoke_access(jti, until, ec); }
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) {
+    return impl_->access_revoked(jti, family_id, ec);
+  }
+  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) { return impl_->find_access(jti, ec); }
+  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) { impl_->put_refresh(h, r, ec); }
+  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
+                               grace_policy grace, std::error_code& ec) {
+    return impl_->rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
+  }
+  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->find_refresh(h, now, ec);
+  }
+  bool revoke_refresh(std::string_view h, std::error_code& ec) { return impl_->revoke_refresh(h, ec); }
+  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
+                               std::error_code& ec) {
+    return impl_->put_device(h, r, caps, now, ec);
+  }
+  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
+    return impl_->find_device_by_user_code(uh, now, ec);
+  }
+  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now, std::error_code& ec) {
+    return impl_->decide_device(uh, approved, g, now, ec);
+  }
+  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) {
+    return impl_->poll_device(h, client_id, now, ec);
+  }
+  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) {
+    return impl_->use_once(key, expires_at, now, ec);
+  }
+  void put_session(std::string_view h, const session_record& r, std::error_code& ec) { impl_->put_session(h, r, ec); }
+  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) {
+    return impl_->find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) { impl_->delete_session(h, ec); }
+  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r, std::error_code& ec) {
+    impl_->put_consent(subject, client_id, r, ec);
+  }
+  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
+                                             std::error_code& ec) {
+    return impl_->find_consent(subject, client_id, now, ec);
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) { impl_->delete_consents(subject, ec); }
+
+ private:
+  std::shared_ptr<backend> impl_;
+};
+
+static_assert(full_store<any>);
+
+}  // namespace tessera::store
+
+#endif
+// ---- end tessera/store/any.hpp ----
+
+#include <array>
+#include <chrono>
+#include <iterator>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::ops {
+
+/// The `full_store` operations, as metric labels.
+enum class store_operation {
+  put_code,
+  consume_code,
+  revoke_family,
+  family_revoked,
+  put_access,
+  revoke_access,
+  access_revoked,
+  find_access,
+  put_refresh,
+  rotate_refresh,
+  find_refresh,
+  revoke_refresh,
+  put_device,
+  find_device_by_user_code,
+  decide_device,
+  poll_device,
+  use_once,
+  put_session,
+  find_session,
+  delete_session,
+  put_consent,
+  find_consent,
+  delete_consents
+};
+
+inline constexpr std::string_view store_operation_names[] = {"put_code",       "consume_code",
+                                                             "revoke_family",  "family_revoked",
+                                                             "put_access",     "revoke_access",
+                                                             "access_revoked", "find_access",
+                                                             "put_refresh",    "rotate_refresh",
+                                                             "find_refresh",   "revoke_refresh",
+                                                             "put_device",     "find_device_by_user_code",
+                                                             "decide_device",  "poll_device",
+                                                             "use_once",       "put_session",
+                                                             "find_session",   "delete_session",
+                                                             "put_consent",    "find_consent",
+                                                             "delete_consents"};
+
+/// `store::backend` that times each call of another `store::any` (see the header comment).
+class timed_store_backend final : public store::backend {
+ public:
+  using operation = store_operation;
+  static constexpr std::size_t operation_count = std::size(store_operation_names);
+
+  timed_store_backend(store::any inner, registry& r)
+      : inner_(std::move(inner)),
+        latency_(r.histograms("tessera_store_operation_duration_seconds", "Time a store operation takes, by operation.",
+                              {"operation"})),
+        errors_(
+            r.counters("tessera_store_errors_total", "Store operations that failed, by operation.", {"operation"})) {
+    for (std::size_t i = 0; i < operation_count; ++i) {
+      ops_[i].latency = &latency_.with({store_operation_names[i]});
+      ops_[i].errors = &errors_.with({store_operation_names[i]});
+    }
+  }
+
+  void put_code(std::string_view h, const store::code_record& r, std::error_code& ec) override {
+    timer t(*this, operation::put_code, ec);
+    inner_.get().put_code(h, r, ec);
+  }
+  store::consume_result consume_code(std::string_view h, tessera::time_point now, std::error_code& ec) override {
+    timer t(*this, operation::consume_code, ec);
+    return inner_.get().consume_code(h, now, ec);
+  }
+  void revoke_family(std::string_view id, tessera::time_point until, std::error_code& ec) override {
+    timer t(*this, operation::revoke_family, ec);
+    inner_.get().revoke_family(id, until, ec);
+  }
+  bool family_revoked(std::string_view id, std::error_code& ec) override {
+    timer t(*this, operation::family_revoked, ec);
+    return inner_.get().family_revoked(id, ec);
+  }
+  void put_access(std::string_view jti, const store::access_record& a, std::error_code& ec) override {
+    timer t(*this, operation::put_access, ec);
+    inner_.get().put_access(jti, a, ec);
+  }
+  void revoke_access(std::string_view jti, tessera::time_point until, std::error_code& ec) override {
+    timer t(*this, operation::revoke_access, ec);
+    inner_.get().revoke_access(jti, until, ec);
+  }
+  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) override {
+    timer t(*this, operation::access_revoked, ec);
+    return inner_.get().access_revoked(jti, family_id, ec);
+  }
+  std::optional<store::access_record> find_access(std::string_view jti, std::error_code& ec) override {
+    timer t(*this, operation::find_access, ec);
+    return inner_.get().find_access(jti, ec);
+  }
+  void put_refresh(std::string_view h, const store::refresh_record& r, std::error_code& ec) override {
+    timer t(*this, operation::put_refresh, ec);
+    inner_.get().put_refresh(h, r, ec);
+  }
+  store::rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h,
+                                      tessera::time_point new_expires_at, tessera::time_point now,
+                                      store::grace_policy grace, std::error_code& ec) override {
+    timer t(*this, operation::rotate_refresh, ec);
+    return inner_.get().rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
+  }
+  std::optional<store::refresh_record> find_refresh(std::string_view h, tessera::time_point now,
+                                                    std::error_code& ec) override {
+    timer t(*this, operation::find_refresh, ec);
+    return inner_.get().find_refresh(h, now, ec);
+  }
+  bool revoke_refresh(std::string_view h, std::error_code& ec) override {
+    timer t(*this, operation::revoke_refresh, ec);
+    return inner_.get().revoke_refresh(h, ec);
+  }
+  store::put_device_status put_device(std::string_view h, const store::device_record& r, const store::device_caps& caps,
+                                      tessera::time_point now, std::error_code& ec) override {
+    timer t(*this, operation::put_device, ec);
+    return inner_.get().put_device(h, r, caps, now, ec);
+  }
+  std::optional<store::device_record> find_device_by_user_code(std::string_view uh, tessera::time_point now,
+                                                               std::error_code& ec) override {
+    timer t(*this, operation::find_device_by_user_code, ec);
+    return inner_.get().find_device_by_user_code(uh, now, ec);
+  }
+  bool decide_device(std::string_view uh, bool approved, const store::grant_record& g, tessera::time_point now,
+                     std::error_code& ec) override {
+    timer t(*this, operation::decide_device, ec);
+    return inner_.get().decide_device(uh, approved, g, now, ec);
+  }
+  store::poll_result poll_device(std::string_view h, std::string_view client_id, tessera::time_point now,
+                                 std::error_code& ec) override {
+    timer t(*this, operation::poll_device, ec);
+    return inner_.get().poll_device(h, client_id, now, ec);
+  }
+  bool use_once(std::string_view key, tessera::time_point expires_at, tessera::time_point now,
+                std::error_code& ec) override {
+    timer t(*this, operation::use_once, ec);
+    return inner_.get().use_once(key, expires_at, now, ec);
+  }
+  void put_session(std::string_view h, const store::session_record& r, std::error_code& ec) override {
+    timer t(*this, operation::put_session, ec);
+    inner_.get().put_session(h, r, ec);
+  }
+  std::optional<store::session_record> find_session(std::string_view h, tessera::time_point now,
+                                                    std::error_code& ec) override {
+    timer t(*this, operation::find_session, ec);
+    return inner_.get().find_session(h, now, ec);
+  }
+  void delete_session(std::string_view h, std::error_code& ec) override {
+    timer t(*this, operation::delete_session, ec);
+    inner_.get().delete_session(h, ec);
+  }
+  void put_consent(std::string_view subject, std::string_view client_id, const store::consent_record& r,
+                   std::error_code& ec) override {
+    timer t(*this, operation::put_consent, ec);
+    inner_.get().put_consent(subject, client_id, r, ec);
+  }
+  std::optional<store::consent_record> find_consent(std::string_view subject, std::string_view client_id,
+                                                    tessera::time_point now, std::error_code& ec) override {
+    timer t(*this, operation::find_consent, ec);
+    return inner_.get().find_consent(subject, client_id, now, ec);
+  }
+  void delete_consents(std::string_view subject, std::error_code& ec) override {
+    timer t(*this, operation::delete_consents, ec);
+    inner_.get().delete_consents(subject, ec);
+  }
+
+ private:
+  // Records the time from construction to destruction, and whether `ec` was set by then.
+  class timer {
+   public:
+    timer(timed_store_backend& b, operation op, std::error_code& ec) noexcept
+        : b_(b), op_(op), ec_(ec), start_(std::chrono::steady_clock::now()) {}
+    ~timer() {
+      const auto d = std::chrono::steady_clock::now() - start_;
+      auto& o = b_.ops_[static_cast<std::size_t>(op_)];
+      o.latency->observe(std::chrono::duration<double>(d).count());
+      if (ec_) o.errors->inc();
+    }
+    timer(const timer&) = delete;
+    timer& operator=(const timer&) = delete;
+
+   private:
+    timed_store_backend& b_;
+    operation op_;
+    const std::error_code& ec_;
+    std::chrono::steady_clock::time_point start_;
+  };
+
+  struct op_metrics {
+    histogram* latency = nullptr;
+    counter* errors = nullptr;
+  };
+
+  store::any inner_;
+  histogram_family& latency_;
+  counter_family& errors_;
+  std::array<op_metrics, operation_count> ops_{};
+};
+
+/// `inner`, timed into `r` (see the header comment). `r` must outlive the result and its copies.
+inline store::any timed_store(store::any inner, registry& r) {
+  return store::any(std::make_shared<timed_store_backend>(std::move(inner), r));
+}
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/store_metrics.hpp ----
+// ---- begin tessera/ops/token_metrics.hpp ----
+// tessera — ops/token_metrics.hpp: what the token endpoint issued and refused, as counters.
+//
+//     ops::token_metrics tokens(metrics, tessera::embedded_server::grant_types());
+//     settings.token_events = tokens.observer();   // before the server is made from `settings`
+//
+// Series:
+//   tessera_tokens_issued_total{grant_type}         one per grant type the server serves, from 0
+//   tessera_token_errors_total{error, cause}        failed token requests: `error` is the wire
+//                                                   code the client got (RFC 6749 §5.2, RFC 8628
+//                                                   §3.5: invalid_client, invalid_grant, ...),
+//                                                   `cause` the `tessera::error` it was made from
+//                                                   (its fixed description, error.hpp), or for a
+//                                                   store's own error code its category's name
+// Every label value comes from a fixed set — the grant types given here, the `tessera::error`
+// table, the error categories linked into the program — never from the request. A failure
+// series appears at its first occurrence. `observe` is lock-free after a cause's first
+// occurrence: an array index and one relaxed atomic add. `token_metrics` must outlive the
+// server that reports to it.
+#ifndef TESSERA_OPS_TOKEN_METRICS_HPP
+#define TESSERA_OPS_TOKEN_METRICS_HPP
+
+// ---- begin tessera/server/token_observer.hpp ----
+// tessera — server/token_observer.hpp: what the token endpoint tells an observer about each
+// request it answered (`server_settings::token_events`), for metrics (ops/token_metrics.hpp)
+// or audit. An outcome holds no client-supplied text but a grant type the server serves, and
+// no token, secret or client id.
+#ifndef TESSERA_SERVER_TOKEN_OBSERVER_HPP
+#define TESSERA_SERVER_TOKEN_OBSERVER_HPP
+
+#include <functional>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::server {
+
+/// One answered token request.
+struct token_outcome {
+  /// The request's `grant_type` when the server serves it; empty when it named none it serves
+  /// (the request then fails with `grant_type_unsupported` or a malformed-request cause).
+  std::string_view grant_type{};
+  /// Empty: tokens were issued. Otherwise the cause the answer was made from: a
+  /// `tessera::error` (its `condition` is the wire `error`), or a store's own error code.
+  std::error_code error{};
+};
+
+/// Called on the request's thread after the answer is made: must be thread-safe and cheap; what
+/// it throws is dropped. The outcome's views are valid during the call only.
+using token_observer = std::function<void(const token_outcome&)>;
+
+}  // namespace tessera::server
+
+#endif
+// ---- end tessera/server/token_observer.hpp ----
+
+#include <array>
+#include <atomic>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::ops {
+
+class token_metrics {
+ public:
+  /// `grant_types`: the grant types the server serves (`authorization_server::grant_types()`).
+  token_metrics(registry& r, const std::vector<std::string_view>& grant_types)
+      : issued_(r.counters("tessera_tokens_issued_total", "Token requests answered with tokens, by grant type.",
+                           {"grant_type"})),
+        errors_(r.counters("tessera_token_errors_total",
+                           "Token requests refused, by the wire error code and the cause it was made from.",
+                           {"error", "cause"})) {
+    for (auto g : grant_types) grants_.push_back({std::string(g), &issued_.with({g})});
+    for (auto& c : by_cause_) c.store(nullptr, std::memory_order_relaxed);
+  }
+
+  token_metrics(const token_metrics&) = delete;
+  token_metrics& operator=(const token_metrics&) = delete;
+
+  void observe(const server::token_outcome& o) noexcept {
+    if (!o.error) {
+      for (auto& g : grants_)
+        if (g.grant_type == o.grant_type) return g.issued->inc();
+      return;  // a grant type not given at construction: not a label this family may take
+    }
+    if (counter* c = error_counter(o.error)) c->inc();
+  }
+
+  /// `observe` as `server_settings::token_events`; refers to this object.
+  server::token_observer observer() {
+    return [this](const server::token_outcome& o) { observe(o); };
+  }
+
+ private:
+  static constexpr std::size_t cause_count = std::size(tessera::detail::error_table);
+  static constexpr std::size_t max_categories = 8;
+
+  counter* error_counter(const std::error_code& ec) noexcept {
+    try {
+      if (ec.category() == tessera::error_category()) {
+        const auto i = static_cast<std::size_t>(ec.value());
+        if (i >= cause_count) return &errors_.with({"server_error", "unknown"});
+        if (counter* c = by_cause_[i].load(std::memory_order_acquire)) return c;
+        const auto e = static_cast<tessera::error>(i);
+        counter* c = &errors_.with({wire_name(to_condition(e)), description(e)});  // idempotent
+        by_cause_[i].store(c, std::memory_order_release);
+        return c;
+      }
+      // Another category (a store's driver, the OS): its name, never its message, which may
+      // carry text from outside. The wire code is server_error (error.hpp, condition_of).
+      for (auto& slot : categories_) {
+        const std::error_category* cat = slot.category.load(std::memory_order_acquire);
+        if (cat == nullptr) {
+          if (!slot.category.compare_exchange_strong(cat, &ec.category(), std::memory_order_acq_rel) &&
+              cat != &ec.category())
+            continue;
+          cat = &ec.category();
+        }
+        if (cat != &ec.category()) continue;
+        if (counter* c = slot.count.load(std::memory_order_acquire)) return c;
+        counter* c = &errors_.with({wire_name(condition_of(ec)), ec.category().name()});
+        slot.count.store(c, std::memory_order_release);
+        return c;
+      }
+      return &errors_.with({wire_name(condition_of(ec)), "other"});
+    } catch (...) {
+      return nullptr;  // out of memory: this failure goes uncounted
+    }
+  }
+
+  struct grant_slot {
+    std::string grant_type;
+    counter* issued;
+  };
+  struct category_slot {
+    std::atomic<const std::error_category*> category{nullptr};
+    std::atomic<counter*> count{nullptr};
+  };
+
+  counter_family& issued_;
+  counter_family& errors_;
+  std::vector<grant_slot> grants_;
+  std::array<std::atomic<counter*>, cause_count> by_cause_;
+  std::array<category_slot, max_categories> categories_{};
+};
+
+}  // namespace tessera::ops
+
+#endif
+// ---- end tessera/ops/token_metrics.hpp ----
+
+#endif
+// ---- end tessera/ops.hpp ----
 // ---- begin tessera/resource.hpp ----
 // tessera — resource.hpp: the resource server — bearer-token validation for tokens of
 // tessera or of any authorization server, introspection, route guards; the remote key sets
@@ -13486,6 +15262,10 @@ struct server_settings {
 
   flyte_client_settings flyte_client;
 
+  /// Told the outcome of every token-endpoint request (server/token_observer.hpp): metrics
+  /// (ops/token_metrics.hpp). Empty: nobody.
+  token_observer token_events;
+
   std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
 };
 
@@ -14276,17 +16056,23 @@ inline bool looks_like_jwt(std::string_view t) noexcept {
 
 }  // namespace detail
 
+namespace detail {
+
+// The token endpoint's answer; `out` learns the grant type served (a view into `params`, the
+// form read here) and the cause of a failure.
 template <class Server>
-response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
-  std::error_code ec;
-  auto params = detail::client_form(req, ec);
+response answer_token_request(const Server& s, const request& req, const transport::request_context& ctx,
+                              http::parameters& params, token_outcome& out) {
+  std::error_code& ec = out.error;
+  params = detail::client_form(req, ec);
   if (ec) return error_response(req, ec);
   std::string_view grant_type = params.required("grant_type", ec);
   if (ec) return error_response(req, ec);
-  if (!Server::serves(grant_type)) return error_response(req, error::grant_type_unsupported);
+  if (!Server::serves(grant_type)) return error_response(req, ec = error::grant_type_unsupported);
+  out.grant_type = grant_type;
   auto auth = s.authenticate_client(req, params, ctx, ec);
   if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
-  if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
+  if (!auth.who->allows_grant(grant_type)) return error_response(req, ec = error::client_grant_not_allowed);
   token_request r{*auth.who, params, s.now()};
   auto body = s.run_grant(grant_type, r, ec);
   if (ec) {
@@ -14297,6 +16083,23 @@ response token_endpoint(const Server& s, const request& req, const transport::re
     return res;
   }
   return json_response(req, transport::http::status::ok, body);
+}
+
+}  // namespace detail
+
+template <class Server>
+response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  http::parameters params;  // outlives the observer's call: the outcome's grant type views it
+  token_outcome outcome;
+  auto res = detail::answer_token_request(s, req, ctx, params, outcome);
+  if (const auto& observe = static_cast<const server_settings&>(s.settings()).token_events) {
+    try {
+      observe(outcome);
+    } catch (...) {
+      // An observer's failure never changes the answer.
+    }
+  }
+  return res;
 }
 
 /// The outcome of `check_access_token`.
@@ -16791,233 +18594,6 @@ oauth::server_metadata authorization_server<Traits, Grants...>::metadata(bool op
 
 #endif
 // ---- end tessera/server/impl/authorization_server.hpp ----
-// ---- begin tessera/store/any.hpp ----
-// tessera — store/any.hpp
-//
-// `store::any`: any `full_store` behind one type, chosen at run time. A program that lets its
-// operator pick the store (memory, SQLite, PostgreSQL, Redis) instantiates the server and the
-// identity layer once, for `store::any`, instead of once per store: the server's templates
-// cost far more to compile than a virtual call costs at run time (a store call does I/O).
-//
-//     store::sqlite db(settings);                 // any full_store
-//     store::any store(db);                       // refers to it; `db` must outlive `store`
-//     auto owned = store::any::make<store::memory>();   // or owns one
-//
-// Copies of an `any` refer to the same store.
-#ifndef TESSERA_STORE_ANY_HPP
-#define TESSERA_STORE_ANY_HPP
-
-
-#include <memory>
-#include <utility>
-
-namespace tessera::store {
-
-/// The operations of `full_store`, as virtual functions (see concepts.hpp for each contract).
-class backend {
- public:
-  virtual ~backend() = default;
-
-  virtual void put_code(std::string_view h, const code_record& r, std::error_code& ec) = 0;
-  virtual consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) = 0;
-
-  virtual void revoke_family(std::string_view id, time_point until, std::error_code& ec) = 0;
-  virtual bool family_revoked(std::string_view id, std::error_code& ec) = 0;
-  virtual void put_access(std::string_view jti, const access_record& a, std::error_code& ec) = 0;
-  virtual void revoke_access(std::string_view jti, time_point until, std::error_code& ec) = 0;
-  virtual bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) = 0;
-  virtual std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) = 0;
-
-  virtual void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) = 0;
-  virtual rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at,
-                                       time_point now, grace_policy grace, std::error_code& ec) = 0;
-  virtual std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) = 0;
-  virtual bool revoke_refresh(std::string_view h, std::error_code& ec) = 0;
-
-  virtual put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps,
-                                       time_point now, std::error_code& ec) = 0;
-  virtual std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
-                                                                std::error_code& ec) = 0;
-  virtual bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
-                             std::error_code& ec) = 0;
-  virtual poll_result poll_device(std::string_view h, std::string_view client_id, time_point now,
-                                  std::error_code& ec) = 0;
-
-  virtual bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) = 0;
-
-  virtual void put_session(std::string_view h, const session_record& r, std::error_code& ec) = 0;
-  virtual std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) = 0;
-  virtual void delete_session(std::string_view h, std::error_code& ec) = 0;
-
-  virtual void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
-                           std::error_code& ec) = 0;
-  virtual std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id,
-                                                     time_point now, std::error_code& ec) = 0;
-  virtual void delete_consents(std::string_view subject, std::error_code& ec) = 0;
-};
-
-namespace detail {
-
-/// `backend` over a `full_store` it refers to (`Ref` = S&) or owns (`Ref` = S).
-template <full_store S, class Ref>
-class backend_over final : public backend {
- public:
-  template <class... A>
-  explicit backend_over(A&&... a) : s_(std::forward<A>(a)...) {}
-
-  void put_code(std::string_view h, const code_record& r, std::error_code& ec) override { s_.put_code(h, r, ec); }
-  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) override {
-    return s_.consume_code(h, now, ec);
-  }
-  void revoke_family(std::string_view id, time_point until, std::error_code& ec) override {
-    s_.revoke_family(id, until, ec);
-  }
-  bool family_revoked(std::string_view id, std::error_code& ec) override { return s_.family_revoked(id, ec); }
-  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) override {
-    s_.put_access(jti, a, ec);
-  }
-  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) override {
-    s_.revoke_access(jti, until, ec);
-  }
-  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) override {
-    return s_.access_revoked(jti, family_id, ec);
-  }
-  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) override {
-    return s_.find_access(jti, ec);
-  }
-  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) override {
-    s_.put_refresh(h, r, ec);
-  }
-  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
-                               grace_policy grace, std::error_code& ec) override {
-    return s_.rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
-  }
-  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) override {
-    return s_.find_refresh(h, now, ec);
-  }
-  bool revoke_refresh(std::string_view h, std::error_code& ec) override { return s_.revoke_refresh(h, ec); }
-  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
-                               std::error_code& ec) override {
-    return s_.put_device(h, r, caps, now, ec);
-  }
-  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now,
-                                                        std::error_code& ec) override {
-    return s_.find_device_by_user_code(uh, now, ec);
-  }
-  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now,
-                     std::error_code& ec) override {
-    return s_.decide_device(uh, approved, g, now, ec);
-  }
-  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) override {
-    return s_.poll_device(h, client_id, now, ec);
-  }
-  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) override {
-    return s_.use_once(key, expires_at, now, ec);
-  }
-  void put_session(std::string_view h, const session_record& r, std::error_code& ec) override {
-    s_.put_session(h, r, ec);
-  }
-  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) override {
-    return s_.find_session(h, now, ec);
-  }
-  void delete_session(std::string_view h, std::error_code& ec) override { s_.delete_session(h, ec); }
-  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r,
-                   std::error_code& ec) override {
-    s_.put_consent(subject, client_id, r, ec);
-  }
-  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
-                                             std::error_code& ec) override {
-    return s_.find_consent(subject, client_id, now, ec);
-  }
-  void delete_consents(std::string_view subject, std::error_code& ec) override { s_.delete_consents(subject, ec); }
-
-  S& get() noexcept { return s_; }
-
- private:
-  Ref s_;
-};
-
-}  // namespace detail
-
-class any {
- public:
-  /// Refers to `s`, which must outlive this `any` and its copies.
-  template <full_store S>
-    requires(!std::is_same_v<std::remove_cvref_t<S>, any>)
-  explicit any(S& s) : impl_(std::make_shared<detail::backend_over<S, S&>>(s)) {}
-
-  /// Holds `impl`.
-  explicit any(std::shared_ptr<backend> impl) noexcept : impl_(std::move(impl)) {}
-
-  /// Owns a new S made from `args`.
-  template <full_store S, class... A>
-  static any make(A&&... args) {
-    return any(std::shared_ptr<backend>(std::make_shared<detail::backend_over<S, S>>(std::forward<A>(args)...)));
-  }
-
-  backend& get() const noexcept { return *impl_; }
-
-  void put_code(std::string_view h, const code_record& r, std::error_code& ec) { impl_->put_code(h, r, ec); }
-  consume_result consume_code(std::string_view h, time_point now, std::error_code& ec) {
-    return impl_->consume_code(h, now, ec);
-  }
-  void revoke_family(std::string_view id, time_point until, std::error_code& ec) { impl_->revoke_family(id, until, ec); }
-  bool family_revoked(std::string_view id, std::error_code& ec) { return impl_->family_revoked(id, ec); }
-  void put_access(std::string_view jti, const access_record& a, std::error_code& ec) { impl_->put_access(jti, a, ec); }
-  void revoke_access(std::string_view jti, time_point until, std::error_code& ec) { impl_->revoke_access(jti, until, ec); }
-  bool access_revoked(std::string_view jti, std::string_view family_id, std::error_code& ec) {
-    return impl_->access_revoked(jti, family_id, ec);
-  }
-  std::optional<access_record> find_access(std::string_view jti, std::error_code& ec) { return impl_->find_access(jti, ec); }
-  void put_refresh(std::string_view h, const refresh_record& r, std::error_code& ec) { impl_->put_refresh(h, r, ec); }
-  rotate_result rotate_refresh(std::string_view old_h, std::string_view new_h, time_point new_expires_at, time_point now,
-                               grace_policy grace, std::error_code& ec) {
-    return impl_->rotate_refresh(old_h, new_h, new_expires_at, now, grace, ec);
-  }
-  std::optional<refresh_record> find_refresh(std::string_view h, time_point now, std::error_code& ec) {
-    return impl_->find_refresh(h, now, ec);
-  }
-  bool revoke_refresh(std::string_view h, std::error_code& ec) { return impl_->revoke_refresh(h, ec); }
-  put_device_status put_device(std::string_view h, const device_record& r, const device_caps& caps, time_point now,
-                               std::error_code& ec) {
-    return impl_->put_device(h, r, caps, now, ec);
-  }
-  std::optional<device_record> find_device_by_user_code(std::string_view uh, time_point now, std::error_code& ec) {
-    return impl_->find_device_by_user_code(uh, now, ec);
-  }
-  bool decide_device(std::string_view uh, bool approved, const grant_record& g, time_point now, std::error_code& ec) {
-    return impl_->decide_device(uh, approved, g, now, ec);
-  }
-  poll_result poll_device(std::string_view h, std::string_view client_id, time_point now, std::error_code& ec) {
-    return impl_->poll_device(h, client_id, now, ec);
-  }
-  bool use_once(std::string_view key, time_point expires_at, time_point now, std::error_code& ec) {
-    return impl_->use_once(key, expires_at, now, ec);
-  }
-  void put_session(std::string_view h, const session_record& r, std::error_code& ec) { impl_->put_session(h, r, ec); }
-  std::optional<session_record> find_session(std::string_view h, time_point now, std::error_code& ec) {
-    return impl_->find_session(h, now, ec);
-  }
-  void delete_session(std::string_view h, std::error_code& ec) { impl_->delete_session(h, ec); }
-  void put_consent(std::string_view subject, std::string_view client_id, const consent_record& r, std::error_code& ec) {
-    impl_->put_consent(subject, client_id, r, ec);
-  }
-  std::optional<consent_record> find_consent(std::string_view subject, std::string_view client_id, time_point now,
-                                             std::error_code& ec) {
-    return impl_->find_consent(subject, client_id, now, ec);
-  }
-  void delete_consents(std::string_view subject, std::error_code& ec) { impl_->delete_consents(subject, ec); }
-
- private:
-  std::shared_ptr<backend> impl_;
-};
-
-static_assert(full_store<any>);
-
-}  // namespace tessera::store
-
-#endif
-// ---- end tessera/store/any.hpp ----
 
 namespace tessera {
 
@@ -17063,105 +18639,6 @@ extern template class tessera::authorization_server<
 #ifndef TESSERA_TRANSPORT_HPP
 #define TESSERA_TRANSPORT_HPP
 
-// ---- begin tessera/transport/access_log.hpp ----
-// tessera — transport/access_log.hpp: one line per request, for operators.
-//
-// A line holds the peer, the method, the request *path*, the status, the response body size
-// and the time from a complete request header to a written response:
-//
-//     127.0.0.1:50312 "POST /oauth2/token" 200 612 183us tls
-//
-// Never logged, by construction (the entry has no field for them): header fields (so no
-// `Authorization`, no `Cookie`), the query string and fragment (codes and tokens travel there),
-// and bodies. Bytes of the path that are not printable ASCII, and `"` and `\`, are written as
-// `%XX`, so a crafted path cannot forge a log line; paths longer than 256 bytes are cut.
-//
-// The sink is any `void(std::string_view)` callable; the server calls it from several I/O
-// threads at once, so it must be thread-safe. `stderr_sink` writes each line with one
-// `fwrite` (stdio locks the stream per call). An empty sink turns logging off.
-#ifndef TESSERA_TRANSPORT_ACCESS_LOG_HPP
-#define TESSERA_TRANSPORT_ACCESS_LOG_HPP
-
-#include <chrono>
-#include <cstdint>
-#include <cstdio>
-#include <functional>
-#include <string>
-#include <string_view>
-
-namespace tessera::transport {
-
-/// Receives one formatted line, without the trailing newline.
-using access_log_sink = std::function<void(std::string_view)>;
-
-/// What the server knows about a finished request, minus everything secret.
-struct access_log_entry {
-  std::string_view peer_address{};
-  std::uint16_t peer_port = 0;
-  std::string_view method{};
-  std::string_view target{};  // the raw target; only its path is written
-  unsigned status = 0;
-  std::size_t bytes = 0;    // response body bytes
-  std::chrono::microseconds duration{};
-  bool tls = false;
-};
-
-namespace detail {
-inline void append_log_path(std::string& out, std::string_view target) {
-  constexpr std::size_t max_path = 256;
-  auto end = target.find_first_of("?#");
-  auto path = end == std::string_view::npos ? target : target.substr(0, end);
-  const bool cut = path.size() > max_path;
-  if (cut) path = path.substr(0, max_path);
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : path) {
-    if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
-  if (cut) out += "...";
-}
-}  // namespace detail
-
-/// Formats `e` as one line (see the header comment), without a newline.
-inline std::string format_access_log(const access_log_entry& e) {
-  std::string line;
-  line.reserve(96 + e.target.size());
-  line += e.peer_address.empty() ? std::string_view{"-"} : e.peer_address;
-  line += ':';
-  line += std::to_string(e.peer_port);
-  line += " \"";
-  for (char c : e.method) line += (c > 0x20 && c < 0x7f && c != '"') ? c : '?';
-  line += ' ';
-  detail::append_log_path(line, e.target);
-  line += "\" ";
-  line += std::to_string(e.status);
-  line += ' ';
-  line += std::to_string(e.bytes);
-  line += ' ';
-  line += std::to_string(e.duration.count());
-  line += "us";
-  if (e.tls) line += " tls";
-  return line;
-}
-
-/// The default sink: the line and a newline to stderr, in one write.
-inline void stderr_sink(std::string_view line) {
-  std::string buf;
-  buf.reserve(line.size() + 1);
-  buf += line;
-  buf += '\n';
-  std::fwrite(buf.data(), 1, buf.size(), stderr);
-}
-
-}  // namespace tessera::transport
-
-#endif
-// ---- end tessera/transport/access_log.hpp ----
 // ---- begin tessera/transport/http_client.hpp ----
 // tessera — transport/http_client.hpp: a synchronous HTTP/1.1 client for the few calls an
 // OAuth deployment makes outward: IdP discovery, JWKS, token requests, the CLI.
@@ -18476,7 +19953,11 @@ using beast_plain = plain;
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
 //    one request at a time per connection; a slow handler holds one thread. They must be
 //    thread-safe and must not call `stop()`.
-//  * One access-log line per answered request (access_log.hpp).
+//  * One access-log line per answered request (access_log.hpp), text or JSON, and the same
+//    entry to `server_options::observer` (metrics; ops/http_metrics.hpp).
+//  * Every request gets an id (request_id.hpp): the client's safe `X-Request-Id`, else a new
+//    one; handlers see it in `request_context::request_id`, every response echoes it in
+//    `X-Request-Id`, the access log writes it.
 //  * `stop()` closes the listening sockets, answers in-flight requests with
 //    `Connection: close`, closes idle keep-alive connections at once, waits up to
 //    `drain_timeout` for the rest, then closes them by force and joins the threads. A handler
@@ -18588,12 +20069,16 @@ class session_base {
 };
 
 struct server_state {
-  server_state(router r, server_limits l, access_log_sink s)
-      : routes(std::move(r)), limits(l), log(std::move(s)) {}
+  server_state(router r, server_limits l, access_log_sink s, access_log_format f = access_log_format::text,
+               request_observer o = {})
+      : routes(std::move(r)), limits(l), log(std::move(s)), log_format(f), observer(std::move(o)) {}
 
   const router routes;
   const server_limits limits;
   const access_log_sink log;
+  const access_log_format log_format;
+  const request_observer observer;
+  request_id_generator request_ids;  // thread-safe
 
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> active{0};     // open connections, counted from accept
@@ -18820,6 +20305,11 @@ struct server_options {
   server_limits limits{};
   /// Where access-log lines go; empty turns logging off.
   access_log_sink access_log = stderr_sink;
+  /// Text lines or JSON objects.
+  access_log_format log_format = access_log_format::text;
+  /// Told of every answered request, on the I/O thread that answered it; must be thread-safe
+  /// and cheap, and should not throw (what it throws is dropped). Empty: nobody.
+  request_observer observer;
   /// How long `stop()` lets in-flight requests finish before closing them by force.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds{10}};
 };
@@ -19198,7 +20688,8 @@ class basic_session final : public session_base, public std::enable_shared_from_
   bool timed_out_ = false;
   bool stop_requested_ = false;
   phase phase_ = phase::handshake;
-  request_context context_;
+  request_context context_;  // per connection; request_id is set per request
+  route_match matched_;       // the registered path of the request in progress
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
@@ -19420,7 +20911,9 @@ void basic_session<Stream>::handle() {
   phase_ = phase::handling;
   request_ = parser_->release();
   parser_.reset();
-  response_ = state_.routes.route(request_, context_);
+  assign_request_id(context_.request_id, request_[request_id_header], state_.request_ids);
+  matched_ = {};
+  response_ = state_.routes.route(request_, context_, &matched_);
   response_.version(request_.version() == 10 ? 10 : 11);
   // A handler may close (Connection: close); it can never keep open what the client or a
   // stopping server closes.
@@ -19439,6 +20932,8 @@ void basic_session<Stream>::send_error(http::status status) {
     request_.target("-");
   }
   parser_.reset();
+  assign_request_id(context_.request_id, request_[request_id_header], state_.request_ids);
+  matched_ = state_.routes.match(request_.target());
   // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
   response_ = make_error_response(request_, status);
   response_.version(11);
@@ -19452,6 +20947,7 @@ void basic_session<Stream>::write(bool may_keep_alive) {
   // The one place every response passes: TLS adds Strict-Transport-Security here
   // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
   stream_->decorate(response_);
+  response_.set(request_id_header, context_.request_id);
   tcp().expires_after(state_.limits.read_timeout);
   http::async_write(*stream_, response_,
                     [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
@@ -19465,7 +20961,7 @@ void basic_session<Stream>::write(bool may_keep_alive) {
 
 template <class Stream>
 void basic_session<Stream>::log() {
-  if (!state_.log) return;
+  if (!state_.log && !state_.observer) return;
   access_log_entry e;
   e.peer_address = context_.peer_address;
   e.peer_port = context_.peer_port;
@@ -19475,10 +20971,18 @@ void basic_session<Stream>::log() {
   e.bytes = response_.body().size();
   e.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
   e.tls = stream_->is_tls();
+  e.request_id = context_.request_id;
+  e.route = matched_.path;
+  e.route_index = matched_.index;
   try {
-    state_.log(format_access_log(e));
+    if (state_.observer) state_.observer(e);
   } catch (...) {
-    // A failing log sink must not take the connection down.
+    // Neither a failing observer ...
+  }
+  try {
+    if (state_.log) state_.log(format_access_log(e, state_.log_format));
+  } catch (...) {
+    // ... nor a failing log sink may take the connection down.
   }
 }
 
@@ -19548,7 +21052,7 @@ template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts,
                                       std::error_code& ec)
     : options_(std::move(options)),
-      state_(std::move(routes), options_.limits, options_.access_log),
+      state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_(Transport::make_context(topts, ec)),
       thread_count_(detail::resolve_thread_count(options_.threads)),
       ioc_(static_cast<int>(thread_count_)) {}
@@ -19556,7 +21060,7 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
 template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
     : options_(std::move(options)),
-      state_(std::move(routes), options_.limits, options_.access_log),
+      state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_([&] {
         std::error_code ec;
         auto c = Transport::make_context(topts, ec);

@@ -13,6 +13,7 @@
 //                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
 //                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]
 //                  [--stateless-sessions] [--store SPEC] [--init-only]
+//                  [--log-format text|json] [--no-metrics]
 //
 // `--store` (examples/server/store_choice.hpp): `sqlite` (the default, <data-dir>/tessera.db),
 // `sqlite:PATH`, `memory`, `postgres[:CONNINFO]` / `postgresql://...`, `redis://...` /
@@ -37,12 +38,24 @@
 // none (a proxy in front sets its own). Behind a reverse proxy every client shares the proxy's
 // address: raise `--max-connections-per-address` (default 64) to the connections the proxy may
 // open, and let the proxy limit each client (docs/security.md row 38).
+//
+// `--log-format json` writes the access log and the program's own messages (listening, stopped,
+// errors) as one JSON object per line (transport/access_log.hpp, ops/logger.hpp); every request
+// gets an id, from a safe `X-Request-Id` or made, echoed in the response. `/metrics` serves
+// Prometheus metrics (ops/): requests and latency per route, tokens issued per grant type,
+// token errors per cause, store latency per operation; `--no-metrics` turns it off. It is
+// served on the same listener: let the proxy in front keep it from the public.
 #include "data_dir.hpp"
 #include "secrets_command.hpp"
 #include "store_choice.hpp"
 
 #include <tessera/flyte/server_config.hpp>
 #include <tessera/identity.hpp>
+#include <tessera/ops/http_metrics.hpp>
+#include <tessera/ops/logger.hpp>
+#include <tessera/ops/process_metrics.hpp>
+#include <tessera/ops/store_metrics.hpp>
+#include <tessera/ops/token_metrics.hpp>
 #include <tessera/resource.hpp>
 #include <tessera/server.hpp>
 #include <tessera/transport/http_client.hpp>
@@ -87,7 +100,12 @@ struct options {
   // --config: Flyte's configuration (flyte/server_config.hpp); the flags given with it win.
   std::optional<tessera::flyte::server_config> config;
   bool check_only = false;
+  tessera::ops::log_format log_format = tessera::ops::log_format::text;
+  bool metrics = true;
 };
+
+// The program's own messages, in the chosen format (set before any thread starts).
+tessera::ops::logger program_log{"tessera-server"};
 
 [[noreturn]] void usage(int code) {
   std::cerr << "usage: tessera-server [--config FILE [--check]]\n"
@@ -101,7 +119,7 @@ struct options {
                "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n"
                "                      [--stateless-sessions]\n"
                "                      [--store sqlite|sqlite:PATH|memory|postgres[:CONNINFO]|postgresql://...|redis://...|rediss://...]\n"
-               "                      [--init-only]\n"
+               "                      [--init-only] [--log-format text|json] [--no-metrics]\n"
                "       tessera-server secrets init [-p DIR] [--force]   (Flyte's secrets, as flyteadmin writes them)\n"
                "       tessera-server secrets hash [--generate] [--cost N]   (a clientSecretHash)\n";
   std::exit(code);
@@ -125,6 +143,8 @@ void apply_config(const tessera::flyte::server_config& cfg, options& o) {
   o.stateless_sessions = t.stateless_sessions;
   o.store = t.store;
   o.quiet = !t.access_log;
+  o.log_format = t.log_format;
+  o.metrics = t.metrics;
   const auto& id = cfg.user_auth.open_id;
   if (!id.base_url.empty()) {
     o.oidc_base_url = id.base_url;
@@ -146,17 +166,22 @@ options parse_args(int argc, char** argv) {
   options o;
   const char* home = std::getenv("HOME");
   o.data_dir = std::filesystem::path(home && *home ? home : ".") / ".tessera-server";
-  // The configuration file first, whatever its place among the flags.
+  // --log-format before anything is said, then the configuration file, whatever their places
+  // among the flags.
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string_view(argv[i]) == "--log-format")
+      if (auto f = tessera::ops::parse_log_format(argv[i + 1]))
+        program_log = tessera::ops::logger("tessera-server", *f);
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) != "--config") continue;
     if (i + 1 >= argc) usage(2);
     tessera::flyte::config_problem problem;
     auto cfg = tessera::flyte::load_server_config(argv[i + 1], problem);
     if (problem) {
-      std::cerr << "tessera-server: " << problem.message() << "\n";
+      program_log.error("config_invalid", problem.message());
       std::exit(2);
     }
-    for (const auto& w : cfg.warnings) std::cerr << "tessera-server: warning: " << w << "\n";
+    for (const auto& w : cfg.warnings) program_log.warn("config_warning", w);
     apply_config(cfg, o);
     o.config = std::move(cfg);
     break;
@@ -228,6 +253,15 @@ options parse_args(int argc, char** argv) {
       o.store = value();
     } else if (a == "--init-only") {
       o.init_only = true;
+    } else if (a == "--log-format") {
+      auto f = tessera::ops::parse_log_format(value());
+      if (!f) {
+        std::cerr << "tessera-server: --log-format is text or json\n";
+        usage(2);
+      }
+      o.log_format = *f;
+    } else if (a == "--no-metrics") {
+      o.metrics = false;
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -285,20 +319,23 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
 
 template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts,
-          std::function<void()> on_reload) {
+          tessera::transport::request_observer observer, std::function<void()> on_reload) {
   tessera::transport::server_options so;
   so.threads = o.threads;
   so.limits.max_connections_per_address = o.max_connections_per_address;
   if (o.stateless_sessions) so.limits.header_limit = 48 * 1024;  // sessions travel in Cookie
   if (o.quiet) so.access_log = {};
+  so.log_format = o.log_format;
+  so.observer = std::move(observer);
   Server http(std::move(routes), so, topts);
   auto ep = http.listen(o.host, o.port);
-  std::cerr << "tessera-server: listening on " << (Server::transport_type::is_tls ? "https://" : "http://")
-            << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) << ":"
-            << ep.port() << std::endl;
+  const std::string url = std::string(Server::transport_type::is_tls ? "https://" : "http://") +
+                          (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
+                          ":" + std::to_string(ep.port());
+  program_log.info("listening", "listening on " + url, {{"url", url}});
   http.on_signal(SIGHUP, std::move(on_reload));
   http.run_until_signal();
-  std::cerr << "tessera-server: stopped" << std::endl;
+  program_log.info("stopped", "stopped");
   return 0;
 }
 
@@ -332,8 +369,9 @@ std::optional<flyte_secrets> read_flyte_secrets(const tessera::flyte::server_con
     }
   }
   if (missing.size() == 3 && cfg.tessera.secrets_dir.empty()) {
-    std::cerr << "tessera-server: no Flyte secrets in " << src.dir.string() << " or FLYTE_SECRET_*: the data directory's keys"
-              << " are used (tessera-server secrets init -p DIR makes Flyte's; then set tessera.secretsDir)" << std::endl;
+    program_log.warn("flyte_secrets_absent", "no Flyte secrets in " + src.dir.string() +
+                                                 " or FLYTE_SECRET_*: the data directory's keys are used (tessera-server "
+                                                 "secrets init -p DIR makes Flyte's; then set tessera.secretsDir)");
     return std::nullopt;
   }
   if (!missing.empty()) {
@@ -400,8 +438,9 @@ void install_external(tessera::transport::router& routes, const tessera::flyte::
     if (attempt >= ext.retry_attempts)
       throw std::runtime_error(cfg.where("auth.appAuth.externalAuthServer.baseUrl") + ": the authorization server " +
                                ext.base_url + " could not be used: " + ec.message());
-    std::cerr << "tessera-server: authorization server " << ext.base_url << " not ready (" << ec.message()
-              << "), retrying" << std::endl;
+    program_log.warn("authorization_server_not_ready",
+                     "authorization server " + ext.base_url + " not ready (" + ec.message() + "), retrying",
+                     {{"url", ext.base_url}});
     std::this_thread::sleep_for(ext.retry_delay);
   }
   auto tokens = std::make_shared<tessera::resource::external_validator<>>(std::move(*validator));
@@ -441,6 +480,7 @@ std::string client_command() {
 int main(int argc, char** argv) try {
   if (argc > 1 && std::string_view(argv[1]) == "secrets") return examples::run_secrets_command(argc, argv);
   options o = parse_args(argc, argv);
+  program_log = tessera::ops::logger("tessera-server", o.log_format);  // the configuration's choice too
   const bool tls = !o.tls_cert.empty();
   std::string issuer = o.issuer;
   if (issuer.empty()) {
@@ -452,7 +492,7 @@ int main(int argc, char** argv) try {
   std::error_code alg_ec;
   auto alg = tessera::jose::parse_algorithm(o.signing_alg, alg_ec);
   if (!alg || tessera::jose::is_hmac(*alg)) {
-    std::cerr << "tessera-server: --signing-alg must be an asymmetric JWS algorithm (RS256, ES256, EdDSA, ...)\n";
+    program_log.error("options_invalid", "--signing-alg must be an asymmetric JWS algorithm (RS256, ES256, EdDSA, ...)");
     return 2;
   }
   const tessera::flyte::server_config* cfg = o.config ? &*o.config : nullptr;
@@ -460,8 +500,9 @@ int main(int argc, char** argv) try {
   // logs people in at the IdP, relays that server's metadata and validates its tokens.
   const bool external_as = cfg && cfg->type == tessera::flyte::auth_server_type::external;
   if (cfg && !examples::is_store_spec(o.store)) {
-    std::cerr << "tessera-server: " << cfg->where("tessera.store") << ": not a store (sqlite, sqlite:PATH, memory, "
-              << "postgres[:CONNINFO], postgresql://..., redis://..., rediss://...)\n";
+    program_log.error("config_invalid", cfg->where("tessera.store") +
+                                            ": not a store (sqlite, sqlite:PATH, memory, postgres[:CONNINFO], "
+                                            "postgresql://..., redis://..., rediss://...)");
     return 2;
   }
   if (o.check_only) {
@@ -498,9 +539,11 @@ int main(int argc, char** argv) try {
   if (cfg) secrets = read_flyte_secrets(*cfg, *alg);
   if (examples::is_shared_store(o.store) && !secrets) {
     if (auto missing = dir.missing_shared_keys(*alg); !missing.empty()) {
-      std::cerr << "tessera-server: a " << o.store.substr(0, o.store.find(':')) << " store is shared by replicas, which must share their keys;"
-                << " missing: " << missing << ". Create the data directory once (tessera-server --init-only --data-dir DIR)"
-                << " and give every replica a copy.\n";
+      program_log.error("keys_missing", "a " + o.store.substr(0, o.store.find(':')) +
+                                            " store is shared by replicas, which must share their keys; missing: " +
+                                            missing +
+                                            ". Create the data directory once (tessera-server --init-only --data-dir "
+                                            "DIR) and give every replica a copy.");
       return 2;
     }
   }
@@ -514,6 +557,14 @@ int main(int argc, char** argv) try {
   }
   auto chosen = examples::open_store(o.store, o.data_dir);
   tessera::store::any store = chosen.store;
+  // Metrics: every store call timed, from here on (the identity layer's sessions too).
+  tessera::ops::registry metrics;
+  std::optional<tessera::ops::token_metrics> token_metrics;
+  std::optional<tessera::ops::http_metrics> http_metrics;
+  if (o.metrics) {
+    tessera::ops::add_process_metrics(metrics);
+    store = tessera::ops::timed_store(std::move(store), metrics);
+  }
 
   // Clients: the configuration's static clients, else the data directory's clients.json.
   auto clients = cfg ? cfg->clients : dir.clients();
@@ -575,8 +626,10 @@ int main(int argc, char** argv) try {
     external = std::make_unique<oidc_identity>(std::move(browser_side), std::move(login), store);
     std::error_code ec;
     if (!provider->ready(ec))
-      std::cerr << "tessera-server: identity provider " << o.oidc_base_url
-                << " not reachable yet (retrying): " << provider->status().last_error.message() << std::endl;
+      program_log.warn("identity_provider_not_ready",
+                       "identity provider " + o.oidc_base_url +
+                           " not reachable yet (retrying): " + provider->status().last_error.message(),
+                       {{"url", o.oidc_base_url}});
     identity.emplace(*external);
   }
 
@@ -596,6 +649,10 @@ int main(int argc, char** argv) try {
     settings.revocation_cache_ttl = t.revocation_cache_ttl;
     settings.consent_lifetime = t.consent_lifetime;
     settings.first_party_native_skips_consent = t.first_party_native_skips_consent;
+  }
+  if (o.metrics && !external_as) {
+    token_metrics.emplace(metrics, server_type::grant_types());
+    settings.token_events = token_metrics->observer();
   }
   tessera::transport::router routes;
   std::unique_ptr<server_type> auth;
@@ -641,14 +698,13 @@ int main(int argc, char** argv) try {
         tessera::flyte::config_problem problem;
         auto again = tessera::flyte::load_server_config(cfg->file, problem);
         if (problem) {
-          std::cerr << "tessera-server: reload: " << problem.message() << "; keys and settings unchanged" << std::endl;
+          program_log.error("reload_refused", "reload: " + problem.message() + "; keys and settings unchanged");
           return;
         }
       }
       if (!auth) {
-        std::cerr << "tessera-server: reload: configuration ok; no keys here (External mode); other changes apply "
-                     "at the next start"
-                  << std::endl;
+        program_log.info("reloaded", "reload: configuration ok; no keys here (External mode); other changes apply "
+                                     "at the next start");
         return;
       }
       tessera::server::key_set next;
@@ -662,14 +718,24 @@ int main(int argc, char** argv) try {
       const std::string before = auth->keys()->current().kid();
       auth->rotate_keys(std::move(next));
       const auto now = auth->keys();
-      std::cerr << "tessera-server: reload: signing key " << now->current().kid()
-                << (now->current().kid() == before ? " (unchanged)" : " (rotated from " + before + ")") << ", "
-                << now->verification_keys().size() << " verification key(s) in the JWKS"
-                << (cfg ? "; configuration ok, changes other than keys apply at the next start" : "") << std::endl;
+      const std::string kid = now->current().kid();
+      program_log.info("reloaded",
+                       "reload: signing key " + kid + (kid == before ? " (unchanged)" : " (rotated from " + before + ")") +
+                           ", " + std::to_string(now->verification_keys().size()) + " verification key(s) in the JWKS" +
+                           (cfg ? "; configuration ok, changes other than keys apply at the next start" : ""),
+                       {{"kid", kid}, {"previous_kid", before}});
     } catch (const std::exception& e) {
-      std::cerr << "tessera-server: reload failed, keys unchanged: " << e.what() << std::endl;
+      program_log.error("reload_failed", std::string("reload failed, keys unchanged: ") + e.what());
     }
   };
+
+  // Last: every route is labelled by its registered path, /metrics too.
+  tessera::transport::request_observer observer;
+  if (o.metrics) {
+    routes.get("/metrics", tessera::ops::metrics_endpoint(metrics));
+    http_metrics.emplace(metrics, routes);
+    observer = http_metrics->observer();
+  }
 
   if (report.created) examples::print_first_start(std::cout, issuer, dir, report, demo_clients, client_command());
   std::cout << "tessera-server: issuer " << issuer << ", data in " << o.data_dir.string() << ", store "
@@ -680,10 +746,12 @@ int main(int argc, char** argv) try {
     topts.certificate_chain_file = o.tls_cert;
     topts.private_key_file = o.tls_key;
     topts.hsts = o.hsts;
-    return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts, reload);
+    return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts,
+                                                                            std::move(observer), reload);
   }
-  return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {}, reload);
+  return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {},
+                                                                              std::move(observer), reload);
 } catch (const std::exception& e) {
-  std::cerr << "tessera-server: " << e.what() << "\n";
+  program_log.error("fatal", e.what());
   return 1;
 }

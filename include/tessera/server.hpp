@@ -20,6 +20,7 @@
 #include <tessera/server/impl/authorization_server.hpp>
 #include <tessera/server/settings.hpp>
 #include <tessera/server/token_issuer.hpp>
+#include <tessera/server/token_observer.hpp>
 #include <tessera/store/memory.hpp>
 
 #endif

@@ -11,6 +11,7 @@
 #include <tessera/identity.hpp>
 #include <tessera/jose.hpp>
 #include <tessera/oauth.hpp>
+#include <tessera/ops.hpp>
 #include <tessera/resource.hpp>
 #include <tessera/server.hpp>
 #include <tessera/store.hpp>

@@ -10,6 +10,7 @@
 #include <tessera/transport/limits.hpp>
 #include <tessera/transport/message.hpp>
 #include <tessera/transport/plain.hpp>
+#include <tessera/transport/request_id.hpp>
 #include <tessera/transport/router.hpp>
 #include <tessera/transport/server.hpp>
 #include <tessera/transport/sync_client.hpp>

@@ -347,6 +347,8 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   maxConnectionsPerAddress: 512
   statelessSessions: true
   accessLog: false
+  logging: {format: json}
+  metrics: {enabled: false}
   tls: {certFile: /etc/tls/cert.pem, keyFile: /etc/tls/key.pem, hstsMaxAge: 1h, hstsIncludeSubdomains: true}
   idp: {profile: azure_ad, tenants: [contoso.onmicrosoft.com], postLogoutRedirectUri: https://auth.example.com/}
   consent: {lifetime: 0s, firstPartyNativeSkipsConsent: true}
@@ -370,6 +372,8 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   CHECK(t.max_connections_per_address == 512);
   CHECK(t.stateless_sessions);
   CHECK_FALSE(t.access_log);
+  CHECK(t.log_format == ops::log_format::json);
+  CHECK_FALSE(t.metrics);
   CHECK(t.tls.cert_file == "/etc/tls/cert.pem");
   CHECK(t.tls.hsts_max_age == std::chrono::hours(1));
   CHECK(t.tls.hsts_include_subdomains);
@@ -442,6 +446,11 @@ TEST_CASE("server config: every class of mistake names the key, its line and wha
       {"tessera:\n  threads: many\n", error::config_type_mismatch, "tessera.threads", "integer"},
       {"tessera:\n  tls: {certFile: /a.pem}\n", error::config_value_invalid, "tessera.tls", "go together"},
       {"tessera:\n  idp: {profile: ping}\n", error::config_value_invalid, "tessera.idp.profile", "okta"},
+      {"tessera:\n  logging: {format: yaml}\n", error::config_value_invalid, "tessera.logging.format", "text, json"},
+      {"tessera:\n  logging:\n    formatt: json\n", error::config_member_unknown, "tessera.logging.formatt", "line 3"},
+      {"tessera:\n  logging: json\n", error::config_type_mismatch, "tessera.logging", "mapping"},
+      {"tessera:\n  metrics: {enabled: maybe}\n", error::config_type_mismatch, "tessera.metrics.enabled", "true or false"},
+      {"tessera:\n  metrics: {port: 9090}\n", error::config_member_unknown, "tessera.metrics.port", "expected one of: enabled"},
       {"tessera:\n  publicUrl: https://a.example\nauth:\n  appAuth:\n    selfAuthServer: {issuer: https://b.example}\n",
        error::config_value_invalid, "tessera.publicUrl", "issuer"},
       {"auth: {}\nconfiguration:\n  auth: {enabled: true}\n", error::config_value_invalid, "auth", "not both"},
@@ -578,6 +587,8 @@ TEST_CASE("server config: the configuration reference loads, and names every key
   all_named(tls_keys);
   all_named(idp_keys);
   all_named(consent_keys);
+  all_named(logging_keys);
+  all_named(metrics_keys);
   for (auto m : flyte::static_client_members) {
     INFO(m);
     CHECK(named(m));

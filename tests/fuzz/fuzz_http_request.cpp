@@ -1,9 +1,15 @@
 // Fuzz target: bytes as they would arrive on a server connection → Beast's request parser with
 // the server's default limits → the router (exact match, 404/405, HEAD) → a serialized response.
 // Pipelined input is parsed request after request, as the server does. Nothing here may crash,
-// read out of bounds, or grow past the limits.
+// read out of bounds, or grow past the limits. Each request's access-log lines (text and JSON)
+// are made as the server makes them: one line each, the JSON one valid JSON whose path holds no
+// query or fragment, and the request id (from X-Request-Id or made) always safe.
+#include <tessera/transport/access_log.hpp>
 #include <tessera/transport/limits.hpp>
+#include <tessera/transport/request_id.hpp>
 #include <tessera/transport/router.hpp>
+
+#include <boost/json/parse.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -65,6 +71,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ostringstream os;
     os << res;
     if (os.str().empty()) __builtin_trap();
+
+    static request_id_generator ids(tessera::crypto::siphash_key{1, 2});
+    std::string id;
+    assign_request_id(id, req[request_id_header], ids);
+    if (!is_safe_request_id(id)) __builtin_trap();
+    const auto match = routes().match(req.target());
+    access_log_entry e{.peer_address = ctx.peer_address, .peer_port = ctx.peer_port, .method = req.method_string(),
+                       .target = req.target(), .status = res.result_int(), .bytes = res.body().size(),
+                       .request_id = id, .route = match.path, .route_index = match.index};
+    const std::string text = format_access_log(e, access_log_format::text);
+    const std::string json = format_access_log(e, access_log_format::json);
+    for (const auto* line : {&text, &json})
+      if (line->find_first_of("\r\n") != std::string::npos) __builtin_trap();
+    boost::system::error_code jec;
+    auto v = boost::json::parse(json, jec);
+    if (jec || !v.is_object()) __builtin_trap();
+    const auto* path = v.as_object().if_contains("path");
+    if (!path || !path->is_string() || path->as_string().find_first_of("?#") != boost::json::string::npos) __builtin_trap();
     if (used == 0) break;
   }
   return 0;

@@ -39,7 +39,7 @@
 // (tests/store/CMakeLists.txt) defines it to its own model, with its fixture header as
 // TESSERA_STORE_FIXTURE_HEADER: one executable per engine, started next to its server.
 #ifndef TESSERA_CONFORMING_STORES
-#define TESSERA_CONFORMING_STORES tessera::store::memory, tessera::store::any
+#define TESSERA_CONFORMING_STORES tessera::store::memory, tessera::store::any, tessera::store::test::timed_any
 #endif
 
 namespace tessera::store::test {

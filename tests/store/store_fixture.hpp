@@ -13,6 +13,7 @@
 // The suite itself uses nothing of a model but its concepts and this trait.
 #pragma once
 
+#include <tessera/ops/store_metrics.hpp>
 #include <tessera/store/any.hpp>
 #include <tessera/store/memory.hpp>
 
@@ -41,6 +42,24 @@ class store_fixture<any> {
  private:
   memory memory_;
   any store_{memory_};
+};
+
+/// `any` over the timing decorator (ops/store_metrics.hpp) over a memory store: a type of its
+/// own so that the suite names it, and proves the decorator forwards every operation unchanged.
+struct timed_any : any {
+  explicit timed_any(any a) : any(std::move(a)) {}
+};
+
+template <>
+class store_fixture<timed_any> {
+ public:
+  timed_any& store() noexcept { return store_; }
+  void housekeep(time_point now) { memory_.sweep(now); }
+
+ private:
+  ops::registry metrics_;
+  memory memory_;
+  timed_any store_{ops::timed_store(any(memory_), metrics_)};
 };
 
 }  // namespace tessera::store::test

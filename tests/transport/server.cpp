@@ -6,9 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <csignal>
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 using namespace tessera::transport;
@@ -270,10 +273,99 @@ TEST_CASE("access log has one line per request with method, path and status and 
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].find("\"POST /upload\" 200 2 ") != std::string::npos);
   CHECK(lines[0].rfind("127.0.0.1:", 0) == 0);
-  CHECK(lines[0].ends_with("us"));
+  CHECK(lines[0].find("us id=") != std::string::npos);
   CHECK(lines[1].find("\"GET /missing\" 404") != std::string::npos);
   for (const auto& l : lines)
     for (const char* secret : {"COOKIE", "TOKEN", "BODY", "QUERY", "code="}) CHECK(l.find(secret) == std::string::npos);
+}
+
+TEST_CASE("every response carries X-Request-Id: a safe client id is echoed, anything else replaced by a made one") {
+  router r;
+  r.get("/id", [](const request& req, const request_context& ctx) { return make_response(req, status::ok, ctx.request_id); });
+  server_t s{std::move(r)};
+  test::raw_connection c{s.port};
+  auto ask = [&](std::string extra) {
+    REQUIRE(c.send("GET /id HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n"));
+    auto res = c.read_response();
+    REQUIRE(res);
+    return *res;
+  };
+  auto echoed = ask("X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n");
+  CHECK(echoed["X-Request-Id"] == "0f8fad5b-d9cb-469f-a165-70867728950e");
+  CHECK(echoed.body() == "0f8fad5b-d9cb-469f-a165-70867728950e");  // the handler saw it too
+  auto replaced = ask("X-Request-Id: " + std::string(100, 'a') + "\r\n");
+  CHECK(replaced["X-Request-Id"].size() == 32);
+  CHECK(replaced.body() == replaced["X-Request-Id"]);
+  auto hostile = ask("X-Request-Id: a\"b c;d\r\n");
+  CHECK(hostile["X-Request-Id"].size() == 32);
+  CHECK(hostile["X-Request-Id"].find('"') == std::string_view::npos);
+  auto made = ask("");
+  auto made_again = ask("");
+  CHECK(made["X-Request-Id"].size() == 32);
+  CHECK(made["X-Request-Id"] != made_again["X-Request-Id"]);  // one per request, not per connection
+  // The router's and the transport's own answers carry one too.
+  REQUIRE(c.send("GET /missing HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-404\r\n\r\n"));
+  auto not_found = c.read_response();
+  REQUIRE(not_found);
+  CHECK(not_found->result() == status::not_found);
+  CHECK((*not_found)["X-Request-Id"] == "req-404");
+  test::raw_connection bad{s.port};
+  REQUIRE(bad.send("GET /id HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-400\r\nBad Header\r\n\r\n"));
+  auto malformed = bad.read_response();
+  REQUIRE(malformed);
+  CHECK(malformed->result() == status::bad_request);
+  CHECK((*malformed)["X-Request-Id"].size() == 32);  // the header was never parsed: a made id
+  REQUIRE(test::eventually([&] { return s.log.snapshot().size() == 7; }));
+  auto lines = s.log.snapshot();
+  CHECK(lines[0].ends_with(" id=0f8fad5b-d9cb-469f-a165-70867728950e"));
+  CHECK(lines[2].find("a\"b") == std::string::npos);
+}
+
+TEST_CASE("JSON access log over the server: each line parses and holds the request id; the observer sees the route") {
+  router r = basic_routes();
+  std::mutex m;
+  std::vector<std::pair<std::string, unsigned>> seen;  // route, status
+  server_t s{std::move(r), opts([&](auto& o) {
+               o.log_format = access_log_format::json;
+               o.observer = [&](const access_log_entry& e) {
+                 std::lock_guard lk(m);
+                 seen.emplace_back(std::string(e.route.empty() ? "none" : e.route), e.status);
+               };
+             })};
+  {
+    http_client client;
+    request req{verb::get, "/echo?code=SECRET", 11};
+    req.set("X-Request-Id", "trace-1");
+    client.send(std::move(req), s.url("/echo?code=SECRET"));
+    client.get(s.url("/missing?token=SECRET"));
+  }
+  REQUIRE(test::eventually([&] { return s.log.snapshot().size() == 2; }));
+  auto lines = s.log.snapshot();
+  std::error_code ec;
+  auto first = boost::json::parse(lines[0], ec);
+  REQUIRE_FALSE(ec);
+  CHECK(first.at("event") == "http_request");
+  CHECK(first.at("request_id") == "trace-1");
+  CHECK(first.at("method") == "GET");
+  CHECK(first.at("path") == "/echo");
+  CHECK(first.at("status") == 200);
+  CHECK(first.at("tls") == false);
+  CHECK(first.at("peer").as_string().starts_with("127.0.0.1:"));
+  auto second = boost::json::parse(lines[1], ec);
+  REQUIRE_FALSE(ec);
+  CHECK(second.at("status") == 404);
+  CHECK(second.at("request_id").as_string().size() == 32);
+  for (const auto& l : lines) CHECK(l.find("SECRET") == std::string::npos);
+  std::lock_guard lk(m);
+  CHECK(seen == std::vector<std::pair<std::string, unsigned>>{{"/echo", 200}, {"none", 404}});
+}
+
+TEST_CASE("a throwing observer changes nothing: the answer and the log line still go out") {
+  server_t s{basic_routes(), opts([](auto& o) { o.observer = [](const access_log_entry&) { throw std::runtime_error("x"); }; })};
+  http_client client;
+  CHECK(client.get(s.url("/echo")).result() == status::ok);
+  CHECK(client.get(s.url("/echo")).result() == status::ok);  // the connection survived
+  REQUIRE(test::eventually([&] { return s.log.snapshot().size() == 2; }));
 }
 
 TEST_CASE("limit violations are logged with their status") {

@@ -65,7 +65,10 @@
 //     threads: 0                       # 0: one per core
 //     maxConnectionsPerAddress: 64
 //     statelessSessions: false         # browser sessions in sealed cookies
-//     accessLog: true
+//     accessLog: true                  # false: no access log (tessera-server --quiet)
+//     logging: {format: text}          # text | json: the access log and the program's own
+//                                      # messages as one JSON object per line
+//     metrics: {enabled: true}         # Prometheus metrics at /metrics (--no-metrics)
 //     usersFile: ""                    # local login (no openId.baseUrl); "": <dataDir>/users.htpasswd
 //     tls: {certFile, keyFile, hsts: true, hstsMaxAge: 8760h, hstsIncludeSubdomains: false}
 //     idp: {profile: "", tenants: [], audience: "", postLogoutRedirectUri: "", caFile: ""}
@@ -109,6 +112,7 @@
 #include <tessera/http/cookie.hpp>
 #include <tessera/identity/profiles.hpp>
 #include <tessera/jose/algorithm.hpp>
+#include <tessera/ops/json_line.hpp>
 #include <tessera/server/client.hpp>
 #include <tessera/server/settings.hpp>
 
@@ -213,6 +217,8 @@ struct tessera_config {
   std::size_t max_connections_per_address = 64;
   bool stateless_sessions = false;
   bool access_log = true;
+  ops::log_format log_format = ops::log_format::text;  // logging.format
+  bool metrics = true;                                 // metrics.enabled
   std::filesystem::path users_file;
   tls_config tls;
   idp_config idp;
@@ -297,17 +303,19 @@ inline constexpr std::array<std::string_view, 4> helm_internal_keys = {"clientId
                                                                         "audience"};
 inline constexpr std::array<std::string_view, 3> helm_admin_credentials_keys = {"enabled", "clientSecret", "clientId"};
 
-inline constexpr std::array<std::string_view, 18> tessera_keys = {
+inline constexpr std::array<std::string_view, 20> tessera_keys = {
     "listen",          "publicUrl",           "dataDir",         "secretsDir",
     "store",           "signingAlgorithm",    "threads",         "maxConnectionsPerAddress",
     "statelessSessions", "accessLog",         "usersFile",       "tls",
     "idp",             "consent",             "idTokenLifespan", "deviceCodeLifespan",
-    "refreshFamilyLifetime", "revocationCacheTtl"};
+    "refreshFamilyLifetime", "revocationCacheTtl", "logging",    "metrics"};
 inline constexpr std::array<std::string_view, 5> tls_keys = {"certFile", "keyFile", "hsts", "hstsMaxAge",
                                                               "hstsIncludeSubdomains"};
 inline constexpr std::array<std::string_view, 5> idp_keys = {"profile", "tenants", "audience", "postLogoutRedirectUri",
                                                               "caFile"};
 inline constexpr std::array<std::string_view, 2> consent_keys = {"lifetime", "firstPartyNativeSkipsConsent"};
+inline constexpr std::array<std::string_view, 1> logging_keys = {"format"};
+inline constexpr std::array<std::string_view, 1> metrics_keys = {"enabled"};
 
 /// Flyte's default static clients (flyteadmin auth/config/config.go), `flytepropeller` without
 /// the public secret Flyte ships.
@@ -1042,7 +1050,20 @@ class server_config_loader : yaml_reader {
       case 14: return duration(v, o, t.id_token_lifespan, false);
       case 15: return duration(v, o, t.device_code_lifespan, false);
       case 16: return duration(v, o, t.refresh_family_lifetime, true);
-      default: return duration(v, o, t.revocation_cache_ttl, true);
+      case 17: return duration(v, o, t.revocation_cache_ttl, true);
+      case 18:
+        return section(v, o, logging_keys, [&](std::size_t, const config_origin& ko, const YAML::Node& kv) {
+          std::string s;
+          if (!str(kv, ko, s)) return false;
+          auto f = ops::parse_log_format(s);
+          if (!f) return fail(error::config_value_invalid, ko, "not a log format (text, json)");
+          t.log_format = *f;
+          return true;
+        });
+      default:
+        return section(v, o, metrics_keys, [&](std::size_t, const config_origin& ko, const YAML::Node& kv) {
+          return flag(kv, ko, t.metrics);
+        });
     }
   }
 

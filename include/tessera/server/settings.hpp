@@ -13,6 +13,7 @@
 
 #include <tessera/clock.hpp>
 #include <tessera/crypto/failure_rate_limiter.hpp>
+#include <tessera/server/token_observer.hpp>
 #include <tessera/store/records.hpp>
 
 #include <string>
@@ -109,6 +110,10 @@ struct server_settings {
   seconds client_assertion_max_lifetime{300};
 
   flyte_client_settings flyte_client;
+
+  /// Told the outcome of every token-endpoint request (server/token_observer.hpp): metrics
+  /// (ops/token_metrics.hpp). Empty: nobody.
+  token_observer token_events;
 
   std::string endpoint(std::string_view path) const { return issuer + std::string(path); }
 };

@@ -37,6 +37,10 @@ struct request_context {
   /// True when the request arrived over TLS. Handlers use it to refuse plain-text token
   /// requests or to set the `Secure` cookie attribute; never trust `X-Forwarded-Proto` here.
   bool tls = false;
+  /// This request's id (transport/request_id.hpp): the client's `X-Request-Id` when it is a
+  /// short safe token, else one the server made; the response echoes it. Empty when the
+  /// transport assigns none (the in-memory transport, unless its test sets one).
+  std::string request_id{};
 };
 
 /// The path of a request target: everything before the first '?' or '#'. Routing and the

@@ -15,6 +15,9 @@
 //    text never reaches the wire (it may hold secrets). Handlers should report errors as responses, not throws.
 //  * Register everything before serving: `add` is not thread-safe, `route` is (it is const
 //    and handlers are called concurrently from several I/O threads — they must be thread-safe).
+//  * Each registered path gets an index (0, 1, ... in the order paths were first added; a copy
+//    of the router keeps them), which `route` and `match` report: what a metric is labelled by
+//    (ops/http_metrics.hpp), from a set the program registered, never the raw request path.
 //  * Every response leaves `route` with its payload prepared (Content-Length set from the body)
 //    unless the handler chose chunked encoding. A HEAD handler returns the body it would for
 //    GET; the router computes the length and then drops the body.
@@ -54,6 +57,13 @@ concept handler = plain_handler<F> || contextual_handler<F>;
 /// The type-erased form every handler is stored as.
 using handler_function = std::function<response(const request&, const request_context&)>;
 
+/// Which registered path a request matched (`route`, `match`).
+struct route_match {
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t index = none;  // the path's index (see `router::paths`); `none`: no path matched
+  std::string_view path{};   // the registered path, valid while the router lives; empty for none
+};
+
 class router {
  public:
   /// Registers `h` for `path` and each of `methods`. Registering a (path, method) pair twice
@@ -62,7 +72,9 @@ class router {
   router& add(std::initializer_list<http::verb> methods, std::string path, H h) {
     TESSERA_ASSERT(!path.empty() && path.front() == '/' && path.find_first_of("?#") == std::string::npos);
     handler_function f = wrap(std::move(h));
-    auto& entry = routes_[std::move(path)];
+    auto [it, inserted] = routes_.try_emplace(std::move(path));
+    if (inserted) it->second.index = routes_.size() - 1;
+    auto& entry = it->second.methods;
     for (auto m : methods) {
       auto it = std::find_if(entry.begin(), entry.end(), [m](const auto& e) { return e.first == m; });
       if (it != entry.end()) it->second = f;
@@ -77,14 +89,15 @@ class router {
   router& post(std::string path, H h) { return add({http::verb::post}, std::move(path), std::move(h)); }
 
   /// Answers `req`. Never throws for handler failures (see the header comment); may throw
-  /// `std::bad_alloc`.
-  response route(const request& req, const request_context& ctx = {}) const {
+  /// `std::bad_alloc`. `matched`, when given, is told which registered path answered.
+  response route(const request& req, const request_context& ctx = {}, route_match* matched = nullptr) const {
     auto path = target_path(req.target());
     auto it = routes_.find(path);
     const bool head = req.method() == http::verb::head;
     if (it == routes_.end()) return finish_error(make_error_response(req, http::status::not_found), head);
+    if (matched) *matched = {it->second.index, it->first};
 
-    const auto& entry = it->second;
+    const auto& entry = it->second.methods;
     const handler_function* f = find(entry, req.method());
     if (!f && head) f = find(entry, http::verb::get);
     if (!f) {
@@ -107,11 +120,25 @@ class router {
   /// True when no route is registered.
   bool empty() const noexcept { return routes_.empty(); }
 
+  /// The registered path a request target's path is, without calling anything.
+  route_match match(std::string_view target) const {
+    auto it = routes_.find(target_path(target));
+    if (it == routes_.end()) return {};
+    return {it->second.index, it->first};
+  }
+
+  /// Every registered path, by index.
+  std::vector<std::string_view> paths() const {
+    std::vector<std::string_view> out(routes_.size());
+    for (const auto& [path, e] : routes_) out[e.index] = path;
+    return out;
+  }
+
   /// The methods registered for `path`, as an `Allow` header value ("GET, POST"); empty when
   /// the path is unknown.
   std::string allowed_methods(std::string_view path) const {
     auto it = routes_.find(path);
-    return it == routes_.end() ? std::string{} : allow_header(it->second);
+    return it == routes_.end() ? std::string{} : allow_header(it->second.methods);
   }
 
  private:
@@ -162,7 +189,11 @@ class router {
     return res;
   }
 
-  std::map<std::string, method_table, std::less<>> routes_;
+  struct path_entry {
+    method_table methods;
+    std::size_t index = 0;
+  };
+  std::map<std::string, path_entry, std::less<>> routes_;
 };
 
 }  // namespace tessera::transport

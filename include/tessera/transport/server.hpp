@@ -22,7 +22,11 @@
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
 //    one request at a time per connection; a slow handler holds one thread. They must be
 //    thread-safe and must not call `stop()`.
-//  * One access-log line per answered request (access_log.hpp).
+//  * One access-log line per answered request (access_log.hpp), text or JSON, and the same
+//    entry to `server_options::observer` (metrics; ops/http_metrics.hpp).
+//  * Every request gets an id (request_id.hpp): the client's safe `X-Request-Id`, else a new
+//    one; handlers see it in `request_context::request_id`, every response echoes it in
+//    `X-Request-Id`, the access log writes it.
 //  * `stop()` closes the listening sockets, answers in-flight requests with
 //    `Connection: close`, closes idle keep-alive connections at once, waits up to
 //    `drain_timeout` for the rest, then closes them by force and joins the threads. A handler
@@ -68,6 +72,11 @@ struct server_options {
   server_limits limits{};
   /// Where access-log lines go; empty turns logging off.
   access_log_sink access_log = stderr_sink;
+  /// Text lines or JSON objects.
+  access_log_format log_format = access_log_format::text;
+  /// Told of every answered request, on the I/O thread that answered it; must be thread-safe
+  /// and cheap, and should not throw (what it throws is dropped). Empty: nobody.
+  request_observer observer;
   /// How long `stop()` lets in-flight requests finish before closing them by force.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds{10}};
 };

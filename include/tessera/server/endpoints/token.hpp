@@ -66,17 +66,23 @@ inline bool looks_like_jwt(std::string_view t) noexcept {
 
 }  // namespace detail
 
+namespace detail {
+
+// The token endpoint's answer; `out` learns the grant type served (a view into `params`, the
+// form read here) and the cause of a failure.
 template <class Server>
-response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
-  std::error_code ec;
-  auto params = detail::client_form(req, ec);
+response answer_token_request(const Server& s, const request& req, const transport::request_context& ctx,
+                              http::parameters& params, token_outcome& out) {
+  std::error_code& ec = out.error;
+  params = detail::client_form(req, ec);
   if (ec) return error_response(req, ec);
   std::string_view grant_type = params.required("grant_type", ec);
   if (ec) return error_response(req, ec);
-  if (!Server::serves(grant_type)) return error_response(req, error::grant_type_unsupported);
+  if (!Server::serves(grant_type)) return error_response(req, ec = error::grant_type_unsupported);
+  out.grant_type = grant_type;
   auto auth = s.authenticate_client(req, params, ctx, ec);
   if (auto failed = detail::client_auth_failure(s, req, ec, auth)) return std::move(*failed);
-  if (!auth.who->allows_grant(grant_type)) return error_response(req, error::client_grant_not_allowed);
+  if (!auth.who->allows_grant(grant_type)) return error_response(req, ec = error::client_grant_not_allowed);
   token_request r{*auth.who, params, s.now()};
   auto body = s.run_grant(grant_type, r, ec);
   if (ec) {
@@ -87,6 +93,23 @@ response token_endpoint(const Server& s, const request& req, const transport::re
     return res;
   }
   return json_response(req, transport::http::status::ok, body);
+}
+
+}  // namespace detail
+
+template <class Server>
+response token_endpoint(const Server& s, const request& req, const transport::request_context& ctx) {
+  http::parameters params;  // outlives the observer's call: the outcome's grant type views it
+  token_outcome outcome;
+  auto res = detail::answer_token_request(s, req, ctx, params, outcome);
+  if (const auto& observe = static_cast<const server_settings&>(s.settings()).token_events) {
+    try {
+      observe(outcome);
+    } catch (...) {
+      // An observer's failure never changes the answer.
+    }
+  }
+  return res;
 }
 
 /// The outcome of `check_access_token`.

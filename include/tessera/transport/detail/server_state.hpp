@@ -5,6 +5,7 @@
 
 #include <tessera/transport/access_log.hpp>
 #include <tessera/transport/limits.hpp>
+#include <tessera/transport/request_id.hpp>
 #include <tessera/transport/router.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -103,12 +104,16 @@ class session_base {
 };
 
 struct server_state {
-  server_state(router r, server_limits l, access_log_sink s)
-      : routes(std::move(r)), limits(l), log(std::move(s)) {}
+  server_state(router r, server_limits l, access_log_sink s, access_log_format f = access_log_format::text,
+               request_observer o = {})
+      : routes(std::move(r)), limits(l), log(std::move(s)), log_format(f), observer(std::move(o)) {}
 
   const router routes;
   const server_limits limits;
   const access_log_sink log;
+  const access_log_format log_format;
+  const request_observer observer;
+  request_id_generator request_ids;  // thread-safe
 
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> active{0};     // open connections, counted from accept

@@ -88,7 +88,8 @@ class basic_session final : public session_base, public std::enable_shared_from_
   bool timed_out_ = false;
   bool stop_requested_ = false;
   phase phase_ = phase::handshake;
-  request_context context_;
+  request_context context_;  // per connection; request_id is set per request
+  route_match matched_;       // the registered path of the request in progress
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;

@@ -30,7 +30,7 @@ template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts,
                                       std::error_code& ec)
     : options_(std::move(options)),
-      state_(std::move(routes), options_.limits, options_.access_log),
+      state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_(Transport::make_context(topts, ec)),
       thread_count_(detail::resolve_thread_count(options_.threads)),
       ioc_(static_cast<int>(thread_count_)) {}
@@ -38,7 +38,7 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
 template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
     : options_(std::move(options)),
-      state_(std::move(routes), options_.limits, options_.access_log),
+      state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_([&] {
         std::error_code ec;
         auto c = Transport::make_context(topts, ec);

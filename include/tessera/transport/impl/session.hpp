@@ -198,7 +198,9 @@ void basic_session<Stream>::handle() {
   phase_ = phase::handling;
   request_ = parser_->release();
   parser_.reset();
-  response_ = state_.routes.route(request_, context_);
+  assign_request_id(context_.request_id, request_[request_id_header], state_.request_ids);
+  matched_ = {};
+  response_ = state_.routes.route(request_, context_, &matched_);
   response_.version(request_.version() == 10 ? 10 : 11);
   // A handler may close (Connection: close); it can never keep open what the client or a
   // stopping server closes.
@@ -217,6 +219,8 @@ void basic_session<Stream>::send_error(http::status status) {
     request_.target("-");
   }
   parser_.reset();
+  assign_request_id(context_.request_id, request_[request_id_header], state_.request_ids);
+  matched_ = state_.routes.match(request_.target());
   // The same JSON error shape as the router's 404/405 (docs/security.md row 40).
   response_ = make_error_response(request_, status);
   response_.version(11);
@@ -230,6 +234,7 @@ void basic_session<Stream>::write(bool may_keep_alive) {
   // The one place every response passes: TLS adds Strict-Transport-Security here
   // (docs/security.md row 39), to handlers' answers and the transport's errors alike.
   stream_->decorate(response_);
+  response_.set(request_id_header, context_.request_id);
   tcp().expires_after(state_.limits.read_timeout);
   http::async_write(*stream_, response_,
                     [self = this->shared_from_this(), may_keep_alive](error_code ec, std::size_t) {
@@ -243,7 +248,7 @@ void basic_session<Stream>::write(bool may_keep_alive) {
 
 template <class Stream>
 void basic_session<Stream>::log() {
-  if (!state_.log) return;
+  if (!state_.log && !state_.observer) return;
   access_log_entry e;
   e.peer_address = context_.peer_address;
   e.peer_port = context_.peer_port;
@@ -253,10 +258,18 @@ void basic_session<Stream>::log() {
   e.bytes = response_.body().size();
   e.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started_);
   e.tls = stream_->is_tls();
+  e.request_id = context_.request_id;
+  e.route = matched_.path;
+  e.route_index = matched_.index;
   try {
-    state_.log(format_access_log(e));
+    if (state_.observer) state_.observer(e);
   } catch (...) {
-    // A failing log sink must not take the connection down.
+    // Neither a failing observer ...
+  }
+  try {
+    if (state_.log) state_.log(format_access_log(e, state_.log_format));
+  } catch (...) {
+    // ... nor a failing log sink may take the connection down.
   }
 }
 
