@@ -298,6 +298,23 @@ secrets:
     CHECK(p.detail.find("(line 13)") != std::string::npos);
     CHECK(p.message().find(m().secret) == std::string::npos);
   }
+  SECTION("a clientId naming no static client is shown escaped, never as raw bytes (fuzz_server_config)") {
+    const std::string yaml = "configuration:\n  inline:\n    auth:\n      appAuth:\nsecrets:\n"
+                             "  adminOauthClientCredentials:\n    clientSecret: n\n    clientId: \"a\xff" "\\t\\\"\"\n";
+    auto p = problem_of(yaml);
+    CHECK(p.code == error::config_value_invalid);
+    CHECK(p.path == "secrets.adminOauthClientCredentials.clientSecret");
+    const std::string message = p.message();
+    CHECK(message.find(R"(names the static client ["a\xff\x09\""], which is not configured)") != std::string::npos);
+    for (unsigned char c : message) CHECK((c >= 0x20 && c <= 0x7e));
+  }
+  SECTION("a plain clientId naming no static client is shown as it is") {
+    auto p = problem_of(
+        "configuration:\n  auth: {enabled: true}\nsecrets:\n  adminOauthClientCredentials: {clientSecret: s, clientId: ci}\n");
+    CHECK(p.code == error::config_value_invalid);
+    CHECK(p.path == "secrets.adminOauthClientCredentials.clientSecret");
+    CHECK(p.message().find("names the static client ci, which is not configured") != std::string::npos);
+  }
   SECTION("a hash that is not one, never echoed") {
     const std::string yaml = replace_all(replace_all(std::string(seed_values), "PROPELLER_HASH", "not-a-hash-value"),
                                          "clientSecret: 'PROPELLER_SECRET'", "clientId: flytepropeller");

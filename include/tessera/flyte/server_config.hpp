@@ -946,7 +946,9 @@ class server_config_loader : yaml_reader {
     auto* client = clients_.if_contains(id);
     if (!client || !client->is_object()) {
       const config_origin& o = hash.empty() ? plain_o : hash_o;
-      return fail(error::config_value_invalid, o, "names the static client " + id + ", which is not configured");
+      std::string shown;
+      append_member(shown, id);  // escaped and bounded: the id is input text
+      return fail(error::config_value_invalid, o, "names the static client " + shown + ", which is not configured");
     }
     auto& obj = client->as_object();
     if (!hash.empty()) {
