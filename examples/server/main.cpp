@@ -30,7 +30,10 @@
 // of the users file; its callback is `<issuer>/callback`; RP-initiated logout asks the IdP to
 // return to `--oidc-post-logout-redirect-uri` when one is given (it must be registered there;
 // otherwise the IdP shows its own page); `/readyz` answers 503 until the IdP's metadata is known
-// (start-up does not wait for it). `/me` also answers for tessera's own access tokens
+// (start-up does not wait for it) and while the store does not answer. `/healthz` and Flyte's
+// `/healthcheck` answer while the process serves. SIGHUP reads the signing keys again from where
+// they came (the previous key keeps verifying what it signed) and re-checks `--config`; SIGTERM
+// and SIGINT drain and stop. `/me` also answers for tessera's own access tokens
 // (`Authorization: Bearer`, or `flyte-authorization`) and, with an IdP, its ID tokens (`IDToken`).
 //
 // With TLS every response carries Strict-Transport-Security, one year by default
