@@ -11,7 +11,7 @@
 //                  [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]
 //                   [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes "a b"]
 //                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
-//                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]
+//                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE] [--oidc-api-url URL]]
 //                  [--stateless-sessions] [--store SPEC] [--init-only]
 //                  [--log-format text|json] [--no-metrics]
 //
@@ -94,7 +94,7 @@ struct options {
   std::size_t max_connections_per_address = tessera::transport::server_limits::default_max_connections_per_address;
   // External identity provider (empty base URL: the users file).
   std::string oidc_base_url, oidc_client_id, oidc_secret_env, oidc_profile = "generic_oidc", oidc_issuer_url, oidc_scopes,
-      oidc_audience, oidc_idp_param, oidc_post_logout, oidc_ca_file;
+      oidc_audience, oidc_idp_param, oidc_post_logout, oidc_ca_file, oidc_api_url;
   std::vector<std::string> oidc_tenants;
   bool stateless_sessions = false;
   std::string store = "sqlite";
@@ -119,7 +119,7 @@ tessera::ops::logger program_log{"tessera-server"};
                "                      [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]\n"
                "                       [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes \"a b\"]\n"
                "                       [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]\n"
-               "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE]]\n"
+               "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE] [--oidc-api-url URL]]\n"
                "                      [--stateless-sessions]\n"
                "                      [--store sqlite|sqlite:PATH|memory|postgres[:CONNINFO]|postgresql://...|redis://...|rediss://...]\n"
                "                      [--init-only] [--log-format text|json] [--no-metrics]\n"
@@ -162,6 +162,7 @@ void apply_config(const tessera::flyte::server_config& cfg, options& o) {
     o.oidc_idp_param = cfg.user_auth.idp_query_parameter;
     o.oidc_post_logout = t.idp.post_logout_redirect_uri;
     o.oidc_ca_file = t.idp.ca_file;
+    o.oidc_api_url = t.idp.api_url;
   }
 }
 
@@ -248,6 +249,8 @@ options parse_args(int argc, char** argv) {
       o.oidc_idp_param = value();
     } else if (a == "--oidc-post-logout-redirect-uri") {
       o.oidc_post_logout = value();
+    } else if (a == "--oidc-api-url") {
+      o.oidc_api_url = value();
     } else if (a == "--oidc-ca-file") {
       o.oidc_ca_file = value();
     } else if (a == "--stateless-sessions") {
@@ -314,6 +317,7 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
   }
   u.tenants = o.oidc_tenants;
   u.audience = o.oidc_audience;
+  u.api_url = o.oidc_api_url;
   u.idp_query_parameter = o.oidc_idp_param;
   u.redirect_uri = issuer + "/callback";
   u.post_logout_redirect_uri = o.oidc_post_logout;  // sent only when registered at the IdP

@@ -258,6 +258,40 @@ TEST_CASE("server config: the Helm values' secrets", "[flyte][server_config]") {
     REQUIRE(prop);
     CHECK(crypto::verify_secret(m().secret, prop->secret_hashes.at(0)));
   }
+  SECTION("internal.clientId that no static client has: a warning, the secret still goes to flytepropeller") {
+    const std::string yaml = replace_all(R"(configuration:
+  auth:
+    enabled: true
+    internal:
+      clientId: "propeller\x01two"
+      clientSecret: 'PLAIN'
+)",
+                                         "PLAIN", m().secret);
+    flyte::config_problem p;
+    auto cfg = flyte::parse_server_config(yaml, p);
+    REQUIRE_FALSE(p);
+    REQUIRE(cfg.clients.find("flytepropeller"));
+    std::string all;
+    for (const auto& w : cfg.warnings) all += w + "\n";
+    INFO(all);
+    CHECK(all.find("configuration.auth.internal.clientId") != std::string::npos);
+    CHECK(all.find("not a static client") != std::string::npos);
+    CHECK(all.find('\x01') == std::string::npos);  // the id is shown escaped
+  }
+  SECTION("internal.clientId flytepropeller (the chart's default): no warning about it") {
+    const std::string yaml = replace_all(R"(configuration:
+  auth:
+    enabled: true
+    internal:
+      clientId: flytepropeller
+      clientSecret: 'PLAIN'
+)",
+                                         "PLAIN", m().secret);
+    flyte::config_problem p;
+    auto cfg = flyte::parse_server_config(yaml, p);
+    REQUIRE_FALSE(p);
+    for (const auto& w : cfg.warnings) CHECK(w.find("internal.clientId") == std::string::npos);
+  }
   SECTION("flyte-core's adminOauthClientCredentials") {
     const std::string yaml = replace_all(R"(configuration:
   auth:
@@ -367,7 +401,8 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   logging: {format: json}
   metrics: {enabled: false}
   tls: {certFile: /etc/tls/cert.pem, keyFile: /etc/tls/key.pem, hstsMaxAge: 1h, hstsIncludeSubdomains: true}
-  idp: {profile: azure_ad, tenants: [contoso.onmicrosoft.com], postLogoutRedirectUri: https://auth.example.com/}
+  idp: {profile: azure_ad, tenants: [contoso.onmicrosoft.com], postLogoutRedirectUri: https://auth.example.com/,
+        apiUrl: https://github.example.com/api/v3}
   consent: {lifetime: 0s, firstPartyNativeSkipsConsent: true}
   idTokenLifespan: 15m
   deviceCodeLifespan: 5m
@@ -396,6 +431,7 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   CHECK(t.tls.hsts_include_subdomains);
   CHECK(t.idp.profile == "azure_ad");
   CHECK(t.idp.tenants == std::vector<std::string>{"contoso.onmicrosoft.com"});
+  CHECK(t.idp.api_url == "https://github.example.com/api/v3");
   CHECK(t.consent_lifetime.count() == 0);
   CHECK(t.first_party_native_skips_consent);
   CHECK(t.id_token_lifespan == std::chrono::minutes(15));
@@ -463,6 +499,7 @@ TEST_CASE("server config: every class of mistake names the key, its line and wha
       {"tessera:\n  threads: many\n", error::config_type_mismatch, "tessera.threads", "integer"},
       {"tessera:\n  tls: {certFile: /a.pem}\n", error::config_value_invalid, "tessera.tls", "go together"},
       {"tessera:\n  idp: {profile: ping}\n", error::config_value_invalid, "tessera.idp.profile", "okta"},
+      {"tessera:\n  idp: {apiUrl: api.github.com}\n", error::config_value_invalid, "tessera.idp.apiUrl", "http(s) URL"},
       {"tessera:\n  logging: {format: yaml}\n", error::config_value_invalid, "tessera.logging.format", "text, json"},
       {"tessera:\n  logging:\n    formatt: json\n", error::config_member_unknown, "tessera.logging.formatt", "line 3"},
       {"tessera:\n  logging: json\n", error::config_type_mismatch, "tessera.logging", "mapping"},

@@ -71,7 +71,8 @@
 //     metrics: {enabled: true}         # Prometheus metrics at /metrics (--no-metrics)
 //     usersFile: ""                    # local login (no openId.baseUrl); "": <dataDir>/users.htpasswd
 //     tls: {certFile, keyFile, hsts: true, hstsMaxAge: 8760h, hstsIncludeSubdomains: false}
-//     idp: {profile: "", tenants: [], audience: "", postLogoutRedirectUri: "", caFile: ""}
+//     idp: {profile: "", tenants: [], audience: "", postLogoutRedirectUri: "", caFile: "",
+//           apiUrl: ""}                # apiUrl: GitHub's API; "": derived from openId.baseUrl
 //                                      # profile "": chosen from openId.baseUrl
 //     consent: {lifetime: 720h, firstPartyNativeSkipsConsent: false}
 //     idTokenLifespan: 1h
@@ -202,6 +203,7 @@ struct idp_config {
   std::string audience;
   std::string post_logout_redirect_uri;
   std::string ca_file;
+  std::string api_url;  // GitHub's API; empty: derived from the base URL
 };
 
 /// `tessera:`.
@@ -311,8 +313,8 @@ inline constexpr std::array<std::string_view, 20> tessera_keys = {
     "refreshFamilyLifetime", "revocationCacheTtl", "logging",    "metrics"};
 inline constexpr std::array<std::string_view, 5> tls_keys = {"certFile", "keyFile", "hsts", "hstsMaxAge",
                                                               "hstsIncludeSubdomains"};
-inline constexpr std::array<std::string_view, 5> idp_keys = {"profile", "tenants", "audience", "postLogoutRedirectUri",
-                                                              "caFile"};
+inline constexpr std::array<std::string_view, 6> idp_keys = {"profile", "tenants", "audience", "postLogoutRedirectUri",
+                                                              "caFile", "apiUrl"};
 inline constexpr std::array<std::string_view, 2> consent_keys = {"lifetime", "firstPartyNativeSkipsConsent"};
 inline constexpr std::array<std::string_view, 1> logging_keys = {"format"};
 inline constexpr std::array<std::string_view, 1> metrics_keys = {"enabled"};
@@ -851,7 +853,7 @@ class server_config_loader : yaml_reader {
     }
     bool enabled = false, enable_auth_server = true;
     std::string hash, plain, internal_client = "flytepropeller";
-    config_origin hash_o, plain_o;
+    config_origin hash_o, plain_o, internal_client_o;
     if (auth && !auth->IsNull()) {
       if (!section(*auth, auth_o, helm_auth_keys, [&](std::size_t i, const config_origin& o, const YAML::Node& v) -> bool {
             switch (i) {
@@ -866,7 +868,7 @@ class server_config_loader : yaml_reader {
                 });
               case 3:
                 return section(v, o, helm_internal_keys, [&](std::size_t k, const config_origin& ko, const YAML::Node& kv) {
-                  if (k == 0) return str(kv, ko, internal_client);
+                  if (k == 0) return (internal_client_o = ko), str(kv, ko, internal_client);
                   if (k == 1) return (plain_o = ko), str(kv, ko, plain);
                   if (k == 2) return (hash_o = ko), str(kv, ko, hash);
                   std::string audience;  // the audience flytepropeller asks for: its client's setting
@@ -906,6 +908,11 @@ class server_config_loader : yaml_reader {
       }
     }
     if (enable_auth_server && !attach_secret("flytepropeller", hash, hash_o, plain, plain_o)) return false;
+    // The chart gives the internal secret to the static client flytepropeller whatever clientId
+    // says; clientId is what flytepropeller logs in as. Another id works only if it is a static
+    // client of its own (configuration.inline.auth), which is known only after reading that.
+    if (enabled && enable_auth_server && internal_client != "flytepropeller")
+      internal_client_check_.emplace(internal_client, internal_client_o);
     if (!enable_auth_server && (!hash.empty() || !plain.empty()))
       warn(hash.empty() ? plain_o : hash_o, "not used: enableAuthServer is false (the chart does not render it)");
     if (has_inline) {
@@ -1041,7 +1048,14 @@ class server_config_loader : yaml_reader {
               t.idp.post_logout_redirect_uri = std::move(s);
               return true;
             }
-            default: return str(kv, ko, t.idp.ca_file);
+            case 4: return str(kv, ko, t.idp.ca_file);
+            default: {
+              std::string s;
+              if (!str(kv, ko, s)) return false;
+              if (!s.empty() && !is_http_url(s)) return fail(error::config_value_invalid, ko, "not an absolute http(s) URL");
+              t.idp.api_url = std::move(s);
+              return true;
+            }
           }
         });
       case 13:
@@ -1102,6 +1116,13 @@ class server_config_loader : yaml_reader {
   // After reading: the static clients, the public URL, the checks across sections.
 
   bool finish() {
+    if (internal_client_check_ && !clients_.contains(internal_client_check_->first)) {
+      std::string shown;
+      append_member(shown, internal_client_check_->first);  // escaped and bounded: input text
+      warn(internal_client_check_->second,
+           "flytepropeller will log in as " + shown +
+               ", which is not a static client; the chart gives the internal secret to flytepropeller");
+    }
     // flytepropeller without a secret: Flyte would use its public built-in one.
     if (auto* p = clients_.if_contains("flytepropeller"); p && p->is_object()) {
       const auto& obj = p->as_object();
@@ -1174,6 +1195,7 @@ class server_config_loader : yaml_reader {
   std::string clients_path_;
   std::map<std::string, int, std::less<>> client_lines_;
   std::size_t nodes_ = 0;
+  std::optional<std::pair<std::string, config_origin>> internal_client_check_;  // Helm internal.clientId
 };
 
 }  // namespace detail

@@ -431,12 +431,14 @@ class session_identity {
 
   // The request's live session, its upstream tokens refreshed when stale (header comment).
   // Stateless sessions (`storage == cookies`) are refreshed only when `cookies` is given: the
-  // new tokens must travel in the answer's cookies (the identity's own pages).
+  // new tokens must travel in the answer's cookies (the identity's own pages). A member
+  // template, so that an explicit instantiation of the class leaves it out when the
+  // authenticator refreshes nothing (clang 14 instantiates constrained members regardless).
+  template <class A = Authenticator>
+    requires refreshes_upstream<A>
   std::optional<typename session_type::session> live_session(const transport::request& req,
                                                             const transport::request_context& ctx,
-                                                            std::error_code& ec, set_cookie_lines* cookies) const
-    requires refreshes_upstream<Authenticator>
-  {
+                                                            std::error_code& ec, set_cookie_lines* cookies) const {
     auto s = sessions_.find(req, ctx, ec);
     if (!s || s->upstream.empty() || !authenticator_.upstream_stale(s->upstream, clock_.now())) return s;
     if (settings_.storage == session_storage::cookies && !cookies) return s;
