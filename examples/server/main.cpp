@@ -13,7 +13,7 @@
 //                   [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]
 //                   [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE] [--oidc-api-url URL]]
 //                  [--stateless-sessions] [--store SPEC] [--init-only]
-//                  [--log-format text|json] [--no-metrics]
+//                  [--log-format text|json] [--no-metrics | --metrics-listen HOST:PORT]
 //
 // `--store` (examples/server/store_choice.hpp): `sqlite` (the default, <data-dir>/tessera.db),
 // `sqlite:PATH`, `memory`, `postgres[:CONNINFO]` / `postgresql://...`, `redis://...` /
@@ -47,7 +47,9 @@
 // gets an id, from a safe `X-Request-Id` or made, echoed in the response. `/metrics` serves
 // Prometheus metrics (ops/): requests and latency per route, tokens issued per grant type,
 // token errors per cause, store latency per operation; `--no-metrics` turns it off. It is
-// served on the same listener: let the proxy in front keep it from the public.
+// served on the main listener (let the proxy in front keep it from the public), or with
+// `--metrics-listen HOST:PORT` (`tessera.metrics.listen`) on a plain-HTTP listener of its own
+// instead, with /healthz beside it, and the main listener answers /metrics 404.
 #include "data_dir.hpp"
 #include "secrets_command.hpp"
 #include "store_choice.hpp"
@@ -105,6 +107,8 @@ struct options {
   bool check_only = false;
   tessera::ops::log_format log_format = tessera::ops::log_format::text;
   bool metrics = true;
+  std::string metrics_host;  // --metrics-listen: /metrics there alone (empty: on the main listener)
+  unsigned short metrics_port = 0;
 };
 
 // The program's own messages, in the chosen format (set before any thread starts).
@@ -122,7 +126,7 @@ tessera::ops::logger program_log{"tessera-server"};
                "                       [--oidc-post-logout-redirect-uri URL] [--oidc-ca-file FILE] [--oidc-api-url URL]]\n"
                "                      [--stateless-sessions]\n"
                "                      [--store sqlite|sqlite:PATH|memory|postgres[:CONNINFO]|postgresql://...|redis://...|rediss://...]\n"
-               "                      [--init-only] [--log-format text|json] [--no-metrics]\n"
+               "                      [--init-only] [--log-format text|json] [--no-metrics | --metrics-listen HOST:PORT]\n"
                "       tessera-server secrets init [-p DIR] [--force]   (Flyte's secrets, as flyteadmin writes them)\n"
                "       tessera-server secrets hash [--generate] [--cost N]   (a clientSecretHash)\n";
   std::exit(code);
@@ -148,6 +152,8 @@ void apply_config(const tessera::flyte::server_config& cfg, options& o) {
   o.quiet = !t.access_log;
   o.log_format = t.log_format;
   o.metrics = t.metrics;
+  o.metrics_host = t.metrics_host;
+  o.metrics_port = t.metrics_port;
   const auto& id = cfg.user_auth.open_id;
   if (!id.base_url.empty()) {
     o.oidc_base_url = id.base_url;
@@ -268,6 +274,14 @@ options parse_args(int argc, char** argv) {
       o.log_format = *f;
     } else if (a == "--no-metrics") {
       o.metrics = false;
+    } else if (a == "--metrics-listen") {
+      std::string v = value();
+      auto colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0) usage(2);
+      o.metrics_host = v.substr(0, colon);
+      if (o.metrics_host.size() > 2 && o.metrics_host.front() == '[' && o.metrics_host.back() == ']')
+        o.metrics_host = o.metrics_host.substr(1, o.metrics_host.size() - 2);
+      o.metrics_port = static_cast<unsigned short>(std::stoul(v.substr(colon + 1)));
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -326,7 +340,25 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
 
 template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts,
-          tessera::transport::request_observer observer, std::function<void()> on_reload) {
+          tessera::transport::request_observer observer, std::function<void()> on_reload,
+          std::optional<tessera::transport::router> metrics_routes) {
+  // /metrics on a listener of its own: one thread, plain HTTP, no access log (scrapes are
+  // periodic noise); started first and stopped last (its destructor), so it covers the main
+  // server's whole life.
+  std::optional<tessera::transport::plain_server> metrics_server;
+  if (metrics_routes) {
+    tessera::transport::server_options mo;
+    mo.threads = 1;
+    mo.access_log = {};
+    mo.drain_timeout = std::chrono::seconds{2};
+    metrics_server.emplace(std::move(*metrics_routes), mo);
+    auto mep = metrics_server->listen(o.metrics_host, o.metrics_port);
+    const std::string murl = "http://" +
+                             (mep.address().is_v6() ? "[" + mep.address().to_string() + "]" : mep.address().to_string()) +
+                             ":" + std::to_string(mep.port()) + "/metrics";
+    program_log.info("metrics_listening", "metrics on " + murl, {{"url", murl}});
+    metrics_server->start();
+  }
   tessera::transport::server_options so;
   so.threads = o.threads;
   so.limits.max_connections_per_address = o.max_connections_per_address;
@@ -736,10 +768,19 @@ int main(int argc, char** argv) try {
     }
   };
 
-  // Last: every route is labelled by its registered path, /metrics too.
+  // Last: every route is labelled by its registered path, /metrics too (when served here).
   tessera::transport::request_observer observer;
+  std::optional<tessera::transport::router> metrics_routes;
   if (o.metrics) {
-    routes.get("/metrics", tessera::ops::metrics_endpoint(metrics));
+    if (o.metrics_port != 0) {
+      metrics_routes.emplace();
+      metrics_routes->get("/metrics", tessera::ops::metrics_endpoint(metrics));
+      metrics_routes->get("/healthz", [](const tessera::transport::request& req) {
+        return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
+      });
+    } else {
+      routes.get("/metrics", tessera::ops::metrics_endpoint(metrics));
+    }
     http_metrics.emplace(metrics, routes);
     observer = http_metrics->observer();
   }
@@ -754,10 +795,12 @@ int main(int argc, char** argv) try {
     topts.private_key_file = o.tls_key;
     topts.hsts = o.hsts;
     return serve<tessera::transport::basic_server<tessera::transport::tls>>(std::move(routes), o, topts,
-                                                                            std::move(observer), reload);
+                                                                            std::move(observer), reload,
+                                                                            std::move(metrics_routes));
   }
   return serve<tessera::transport::basic_server<tessera::transport::plain>>(std::move(routes), o, {},
-                                                                              std::move(observer), reload);
+                                                                              std::move(observer), reload,
+                                                                              std::move(metrics_routes));
 } catch (const std::exception& e) {
   program_log.error("fatal", e.what());
   return 1;

@@ -399,7 +399,7 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   statelessSessions: true
   accessLog: false
   logging: {format: json}
-  metrics: {enabled: false}
+  metrics: {enabled: false, listen: '[::1]:10254'}
   tls: {certFile: /etc/tls/cert.pem, keyFile: /etc/tls/key.pem, hstsMaxAge: 1h, hstsIncludeSubdomains: true}
   idp: {profile: azure_ad, tenants: [contoso.onmicrosoft.com], postLogoutRedirectUri: https://auth.example.com/,
         apiUrl: https://github.example.com/api/v3}
@@ -426,6 +426,8 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   CHECK_FALSE(t.access_log);
   CHECK(t.log_format == ops::log_format::json);
   CHECK_FALSE(t.metrics);
+  CHECK(t.metrics_host == "::1");
+  CHECK(t.metrics_port == 10254);
   CHECK(t.tls.cert_file == "/etc/tls/cert.pem");
   CHECK(t.tls.hsts_max_age == std::chrono::hours(1));
   CHECK(t.tls.hsts_include_subdomains);
@@ -504,7 +506,10 @@ TEST_CASE("server config: every class of mistake names the key, its line and wha
       {"tessera:\n  logging:\n    formatt: json\n", error::config_member_unknown, "tessera.logging.formatt", "line 3"},
       {"tessera:\n  logging: json\n", error::config_type_mismatch, "tessera.logging", "mapping"},
       {"tessera:\n  metrics: {enabled: maybe}\n", error::config_type_mismatch, "tessera.metrics.enabled", "true or false"},
-      {"tessera:\n  metrics: {port: 9090}\n", error::config_member_unknown, "tessera.metrics.port", "expected one of: enabled"},
+      {"tessera:\n  metrics: {port: 9090}\n", error::config_member_unknown, "tessera.metrics.port", "expected one of: enabled, listen"},
+      {"tessera:\n  metrics: {listen: 10254}\n", error::config_value_invalid, "tessera.metrics.listen", "host:port"},
+      {"tessera:\n  listen: 127.0.0.1:9000\n  metrics:\n    listen: 127.0.0.1:9000\n", error::config_value_invalid,
+       "tessera.metrics.listen", "line 4"},
       {"tessera:\n  publicUrl: https://a.example\nauth:\n  appAuth:\n    selfAuthServer: {issuer: https://b.example}\n",
        error::config_value_invalid, "tessera.publicUrl", "issuer"},
       {"auth: {}\nconfiguration:\n  auth: {enabled: true}\n", error::config_value_invalid, "auth", "not both"},

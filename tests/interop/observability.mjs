@@ -9,7 +9,9 @@
 //      not; every stderr line of the process (listening, access log, stopped) is one JSON
 //      object, and none holds the query string, the client secret or the token;
 //   2. `--no-metrics` and `--log-format text` on the command line win over the file: no
-//      `/metrics`, text lines.
+//      `/metrics`, text lines;
+//   3. `--metrics-listen` (tessera.metrics.listen): /metrics and /healthz on a listener of their
+//      own, counting the main listener's requests; the main listener answers /metrics 404.
 //
 //   node tests/interop/observability.mjs <path to tessera-server>
 import { spawnSync } from 'node:child_process';
@@ -179,6 +181,28 @@ tessera:
     await server.stop();
     const first = server.stderrText().split('\n').find((l) => l.includes('listening on'));
     check(first && first.startsWith('tessera-server: listening on'), `--log-format text wins: ${first}`);
+  }
+
+  // 3. Metrics on a listener of their own.
+  {
+    const mport = await freePort();
+    const server = await startServer({ attempts: 1, demo: false,
+                                       extraArgs: ['--config', file, '--metrics-listen', `127.0.0.1:${mport}`] });
+    const metricsUrl = `http://127.0.0.1:${mport}`;
+    checkEqual((await fetch(`${server.issuer}/metrics`)).status, 404, 'the main listener has no /metrics');
+    checkEqual((await fetch(`${metricsUrl}/healthz`)).status, 200, '/healthz beside /metrics');
+    checkEqual((await fetch(`${metricsUrl}/oauth2/token`, { method: 'POST' })).status, 404, 'nothing else there');
+    const good = await token(server.issuer, 'flytepropeller', secret);
+    checkEqual(good.status, 200, 'a token from the main listener');
+    const scraped = await scrape(metricsUrl);
+    checkEqual(value(scraped, 'tessera_tokens_issued_total', { grant_type: 'client_credentials' }), 1, 'counted there');
+    checkEqual(value(scraped, 'tessera_http_requests_total', { route: '/oauth2/token', status: '200' }), 1, 'main requests counted');
+    checkEqual(value(scraped, 'tessera_http_requests_total', { route: 'other', status: '404' }), 1, 'the main /metrics 404 as other');
+    await server.stop();
+    const records = server.stderrText().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
+    check(records.some((r) => r.event === 'metrics_listening' && r.url === `${metricsUrl}/metrics`), 'metrics_listening logged');
+    checkEqual(records.filter((r) => r.event === 'http_request' && r.path === '/metrics').length, 1,
+      'only the main listener\'s /metrics 404 is in the access log, not the scrapes');
   }
   log('operations: metrics, JSON logs, request ids, flags passed');
 });

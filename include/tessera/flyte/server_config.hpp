@@ -68,7 +68,8 @@
 //     accessLog: true                  # false: no access log (tessera-server --quiet)
 //     logging: {format: text}          # text | json: the access log and the program's own
 //                                      # messages as one JSON object per line
-//     metrics: {enabled: true}         # Prometheus metrics at /metrics (--no-metrics)
+//     metrics: {enabled: true, listen: ""}  # Prometheus metrics at /metrics (--no-metrics);
+//                                      # listen host:port: there alone, not on the main listener
 //     usersFile: ""                    # local login (no openId.baseUrl); "": <dataDir>/users.htpasswd
 //     tls: {certFile, keyFile, hsts: true, hstsMaxAge: 8760h, hstsIncludeSubdomains: false}
 //     idp: {profile: "", tenants: [], audience: "", postLogoutRedirectUri: "", caFile: "",
@@ -221,6 +222,8 @@ struct tessera_config {
   bool access_log = true;
   ops::log_format log_format = ops::log_format::text;  // logging.format
   bool metrics = true;                                 // metrics.enabled
+  std::string metrics_host;                            // metrics.listen; empty: the main listener
+  unsigned short metrics_port = 0;
   std::filesystem::path users_file;
   tls_config tls;
   idp_config idp;
@@ -317,7 +320,7 @@ inline constexpr std::array<std::string_view, 6> idp_keys = {"profile", "tenants
                                                               "caFile", "apiUrl"};
 inline constexpr std::array<std::string_view, 2> consent_keys = {"lifetime", "firstPartyNativeSkipsConsent"};
 inline constexpr std::array<std::string_view, 1> logging_keys = {"format"};
-inline constexpr std::array<std::string_view, 1> metrics_keys = {"enabled"};
+inline constexpr std::array<std::string_view, 2> metrics_keys = {"enabled", "listen"};
 
 /// Flyte's default static clients (flyteadmin auth/config/config.go), `flytepropeller` without
 /// the public secret Flyte ships.
@@ -1077,8 +1080,18 @@ class server_config_loader : yaml_reader {
           return true;
         });
       default:
-        return section(v, o, metrics_keys, [&](std::size_t, const config_origin& ko, const YAML::Node& kv) {
-          return flag(kv, ko, t.metrics);
+        return section(v, o, metrics_keys, [&](std::size_t k, const config_origin& ko, const YAML::Node& kv) {
+          if (k == 0) return flag(kv, ko, t.metrics);
+          std::string s;
+          if (!str(kv, ko, s)) return false;
+          if (s.empty()) {
+            t.metrics_host.clear();
+            t.metrics_port = 0;
+            return true;
+          }
+          if (!parse_listen(s, t.metrics_host, t.metrics_port))
+            return fail(error::config_value_invalid, ko, "not host:port (127.0.0.1:10254, [::1]:10254)");
+          return true;
         });
     }
   }
@@ -1174,6 +1187,9 @@ class server_config_loader : yaml_reader {
     if (t.tls.cert_file.empty() != t.tls.key_file.empty())
       return fail(error::config_value_invalid, {"tessera.tls", out_.lines["tessera.tls"], true},
                   "certFile and keyFile go together");
+    if (t.metrics_port != 0 && t.metrics_port == t.port && t.metrics_host == t.host)
+      return fail(error::config_value_invalid, {"tessera.metrics.listen", out_.lines["tessera.metrics.listen"], true},
+                  "the same address as tessera.listen: name another port, or leave it empty to serve /metrics there");
 
     // External mode: the base URL is required; Self mode with an external base URL is fine.
     if (out_.type == auth_server_type::external && out_.external_server.base_url.empty())
