@@ -56,7 +56,9 @@
 #   TESSERA_BENCH_PG    enables the postgres row: a libpq URI (postgresql://user:pw@127.0.0.1/db)
 #                       or conninfo ("host=127.0.0.1 dbname=bench"), passed as --store
 #   TESSERA_BENCH_REDIS enables the redis row: a URL (redis://127.0.0.1:6379) or just a port
-#   STORES              which tessera stores (default: "memory sqlite" + postgres/redis as above)
+#   STORES              which tessera stores (default: "memory sqlite" + postgres/redis as above);
+#                       a store may name the server's thread scheduling after an @, as two rows:
+#                       STORES="memory@per-thread memory@shared" (tessera-server --scheduling)
 #   ALGS (ES256 RS256), CONNECTIONS (16 64), REPEATS (2), WARMUP (3 seconds per server), REFRESH (1),
 #   SERVER_THREADS (2: tessera --threads and oidc-provider workers), WRK_THREADS (1),
 #   NODE (node), TESSERA_BENCH_JOSE (tessera_bench_jose; default: next to the server's build
@@ -95,8 +97,8 @@ else
   [[ -n ${TESSERA_BENCH_REDIS:-} ]] && stores+=(redis)
 fi
 store_spec() {
-  case $1 in
-    memory | sqlite) echo "$1" ;;
+  case ${1%@*} in
+    memory | sqlite) echo "${1%@*}" ;;
     postgres)
       [[ -n ${TESSERA_BENCH_PG:-} ]] || die "the postgres row needs TESSERA_BENCH_PG"
       case $TESSERA_BENCH_PG in
@@ -203,6 +205,8 @@ PY
 
 start_tessera() {  # store alg
   local store=$1 alg=$2 key="tessera/$1 $2" port dir secret pid
+  local -a extra=()
+  [[ $store == *@* ]] && extra=(--scheduling "${store#*@}")
   port=$(free_port)
   dir=$work/tessera-$store-$alg
   rm -rf "$dir"  # a fresh data directory per repeat: new keys, new secrets, a new SQLite file
@@ -212,7 +216,7 @@ start_tessera() {  # store alg
   [[ -n $secret ]] || die "$key: no client secret in the --init-only output"
   password_of[$key]=$(awk '/demo user/ { print $NF }' "$dir.init")
   setsid "$server" --listen "127.0.0.1:$port" --data-dir "$dir" --signing-alg "$alg" --store "$(store_spec "$store")" \
-    --threads "$threads" --quiet >"$dir.out" 2>&1 </dev/null &
+    --threads "$threads" "${extra[@]}" --quiet >"$dir.out" 2>&1 </dev/null &
   pid=$!
   pids+=("$pid")
   leads_own_group "$pid"

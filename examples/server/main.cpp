@@ -91,6 +91,7 @@ struct options {
   std::string signing_alg = "RS256";
   std::string tls_cert, tls_key;
   unsigned threads = 0;
+  tessera::transport::thread_scheduling scheduling = tessera::transport::thread_scheduling::per_thread;
   bool quiet = false;
   tessera::transport::hsts_policy hsts{};
   std::size_t max_connections_per_address = tessera::transport::server_limits::default_max_connections_per_address;
@@ -120,6 +121,7 @@ tessera::ops::logger program_log{"tessera-server"};
                "                      [--signing-alg RS256|ES256|EdDSA] [--tls-cert FILE --tls-key FILE]\n"
                "                      [--hsts-max-age SECONDS] [--hsts-include-subdomains] [--no-hsts]\n"
                "                      [--max-connections-per-address N] [--threads N] [--quiet]\n"
+               "                      [--scheduling per-thread|shared]\n"
                "                      [--oidc-base-url URL --oidc-client-id ID [--oidc-client-secret-env VAR]\n"
                "                       [--oidc-profile NAME] [--oidc-issuer-url URL] [--oidc-scopes \"a b\"]\n"
                "                       [--oidc-tenant T]... [--oidc-audience A] [--oidc-idp-query-parameter P]\n"
@@ -233,6 +235,11 @@ options parse_args(int argc, char** argv) {
       o.max_connections_per_address = std::stoul(value());
     } else if (a == "--threads") {
       o.threads = static_cast<unsigned>(std::stoul(value()));
+    } else if (a == "--scheduling") {
+      const std::string v = value();
+      if (v == "per-thread") o.scheduling = tessera::transport::thread_scheduling::per_thread;
+      else if (v == "shared") o.scheduling = tessera::transport::thread_scheduling::shared;
+      else usage(2);
     } else if (a == "--quiet") {
       o.quiet = true;
     } else if (a == "--oidc-base-url") {
@@ -361,6 +368,7 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   }
   tessera::transport::server_options so;
   so.threads = o.threads;
+  so.scheduling = o.scheduling;
   so.limits.max_connections_per_address = o.max_connections_per_address;
   if (o.stateless_sessions) so.limits.header_limit = 48 * 1024;  // sessions travel in Cookie
   if (o.quiet) so.access_log = {};

@@ -10,8 +10,11 @@
 
 #include <csignal>
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 using namespace tessera::transport;
@@ -680,4 +683,130 @@ TEST_CASE("a new connection that sends nothing is closed at the first-byte timeo
   auto again = prompt.read_response();
   REQUIRE(again);
   CHECK(again->body() == "/echo?n=3");
+}
+
+namespace {
+// /thread answers the id of the thread that ran the handler; /block waits until /release.
+struct scheduling_routes {
+  std::mutex m;
+  std::condition_variable cv;
+  bool released = false;
+  router routes() {
+    router r;
+    r.get("/thread", [](const request& req) {
+      std::ostringstream id;
+      id << std::this_thread::get_id();
+      return make_response(req, status::ok, id.str());
+    });
+    r.get("/block", [this](const request& req) {
+      std::unique_lock lk(m);
+      cv.wait_for(lk, 10s, [&] { return released; });
+      return make_response(req, status::ok, released ? "released" : "timed out");
+    });
+    r.get("/release", [this](const request& req) {
+      {
+        std::lock_guard lk(m);
+        released = true;
+      }
+      cv.notify_all();
+      return make_response(req, status::ok, "ok");
+    });
+    return r;
+  }
+};
+
+std::string thread_of(test::raw_connection& c) {
+  c.send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto res = c.read_response();
+  REQUIRE(res);
+  return res->body();
+}
+}  // namespace
+
+TEST_CASE("per-thread scheduling: connections are dealt to the threads in turn and stay on theirs") {
+  scheduling_routes sr;
+  server_t s{sr.routes(), opts([](auto& o) {
+               o.threads = 3;
+               o.scheduling = thread_scheduling::per_thread;
+             })};
+  std::vector<std::unique_ptr<test::raw_connection>> cs;
+  for (int i = 0; i < 6; ++i) cs.push_back(std::make_unique<test::raw_connection>(s.port));
+  std::vector<std::string> first;
+  for (auto& c : cs) first.push_back(thread_of(*c));
+  // Six connections, three threads, dealt in accept order: 0 1 2 0 1 2.
+  CHECK(std::set<std::string>(first.begin(), first.end()).size() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(first[i] == first[i + 3]);
+  for (int round = 0; round < 5; ++round)
+    for (std::size_t i = 0; i < cs.size(); ++i) CHECK(thread_of(*cs[i]) == first[i]);
+}
+
+TEST_CASE("per-thread scheduling: a blocked handler holds up its thread's connections, not the others, nor accept or stop") {
+  scheduling_routes sr;
+  server_t s{sr.routes(), opts([](auto& o) {
+               o.threads = 2;
+               o.scheduling = thread_scheduling::per_thread;
+             })};
+  test::raw_connection a{s.port}, b{s.port}, c{s.port};  // threads: a and c share one, b has the other
+  const auto ta = thread_of(a), tb = thread_of(b), tc = thread_of(c);
+  REQUIRE(ta == tc);
+  REQUIRE(ta != tb);
+  a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK_FALSE(c.read_response(300ms));  // a's handler holds c's thread
+  CHECK(thread_of(b) == tb);            // the other thread serves on
+  test::raw_connection d{s.port};       // accepting goes on (d lands on b's thread)
+  CHECK(thread_of(d) == tb);
+  d.send("GET /release HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(d.read_response());
+  auto ra = a.read_response();
+  REQUIRE(ra);
+  CHECK(ra->body() == "released");
+  auto rc = c.read_response();
+  REQUIRE(rc);
+  CHECK(rc->body() == tc);
+}
+
+TEST_CASE("per-thread scheduling: stop closes listeners at once while a handler blocks, then drains") {
+  scheduling_routes sr;
+  server_t s{sr.routes(), opts([](auto& o) {
+               o.threads = 1;
+               o.scheduling = thread_scheduling::per_thread;
+             })};
+  test::raw_connection a{s.port};
+  a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);  // the handler is (very likely) running; either way stop waits
+  std::thread stopper([&] { s.server.stop(); });
+  // The only connection thread is blocked; the listener is not on it.
+  CHECK(test::eventually([&] { return !s.server.accepting(); }, 2000ms));
+  {
+    std::lock_guard lk(sr.m);
+    sr.released = true;
+  }
+  sr.cv.notify_all();
+  auto ra = a.read_response();
+  REQUIRE(ra);
+  CHECK(ra->body() == "released");
+  CHECK_FALSE(ra->keep_alive());
+  stopper.join();
+  CHECK(s.server.active_connections() == 0);
+}
+
+TEST_CASE("shared scheduling: a blocked handler holds one thread and the others serve every other connection") {
+  scheduling_routes sr;
+  server_t s{sr.routes(), opts([](auto& o) {
+               o.threads = 2;
+               o.scheduling = thread_scheduling::shared;
+             })};
+  test::raw_connection a{s.port}, b{s.port}, c{s.port};
+  a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  for (int i = 0; i < 5; ++i) {
+    thread_of(b);
+    thread_of(c);
+  }
+  c.send("GET /release HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(c.read_response());
+  auto ra = a.read_response();
+  REQUIRE(ra);
+  CHECK(ra->body() == "released");
 }

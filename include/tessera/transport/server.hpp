@@ -20,8 +20,10 @@
 //    (docs/security.md row 40); over TLS every response carries Strict-Transport-Security
 //    (`tls::options::hsts`, docs/security.md row 39).
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
-//    one request at a time per connection; a slow handler holds one thread. They must be
-//    thread-safe and must not call `stop()`.
+//    one request at a time per connection. By default each thread has its own connections
+//    (`thread_scheduling::per_thread`): a slow handler delays the connections of its thread;
+//    with `thread_scheduling::shared` it holds one thread while the others serve every other
+//    connection. Handlers must be thread-safe and must not call `stop()`.
 //  * One access-log line per answered request (access_log.hpp), text or JSON, and the same
 //    entry to `server_options::observer` (metrics; ops/http_metrics.hpp).
 //  * Every request gets an id (request_id.hpp): the client's safe `X-Request-Id`, else a new
@@ -66,9 +68,25 @@
 
 namespace tessera::transport {
 
+/// How the I/O threads share the connections (`server_options::scheduling`).
+enum class thread_scheduling {
+  /// Each I/O thread runs its own event loop; a connection is given to one of them when it is
+  /// accepted (in turn) and stays there. The request path takes no lock shared with another
+  /// thread and wakes no other thread. A handler that blocks delays the other connections of
+  /// its thread (not those of the others). One more thread accepts connections and waits for
+  /// signals, so a blocked handler never holds up accepting or stopping.
+  per_thread,
+  /// All threads run one event loop; a connection's steps run in order but on any thread, so a
+  /// blocking handler holds one thread while the others serve every other connection. Costs a
+  /// strand per connection and cross-thread wake-ups on the request path.
+  shared,
+};
+
 struct server_options {
   /// I/O threads; 0 means `std::thread::hardware_concurrency()` (at least 1).
   unsigned threads = 0;
+  /// See `thread_scheduling`.
+  thread_scheduling scheduling = thread_scheduling::per_thread;
   server_limits limits{};
   /// Where access-log lines go; empty turns logging off.
   access_log_sink access_log = stderr_sink;
@@ -157,8 +175,14 @@ class basic_server {
   detail::server_state state_;
   typename Transport::context_type transport_context_;
   unsigned thread_count_;
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // per_thread: iocs_[0] runs the listeners and the signal sets, iocs_[1..threads] serve
+  // connections, one thread each. shared: iocs_[0] alone, run by every thread.
+  std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::atomic<unsigned> next_ioc_{0};  // per_thread: the loop the next connection goes to
+  boost::asio::io_context& main_ioc() noexcept { return *iocs_.front(); }
+  boost::asio::any_io_executor next_connection_executor();
+  void make_loops();
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<boost::asio::signal_set> signals_;
   struct signal_action {

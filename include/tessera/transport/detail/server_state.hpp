@@ -92,7 +92,7 @@ class address_counts {
   std::unordered_map<boost::asio::ip::address, std::size_t> counts_;
 };
 
-/// The part of a session that shutdown talks to; both calls post to the session's strand.
+/// The part of a session that shutdown talks to; both calls post to the session's executor.
 class session_base {
  public:
   virtual ~session_base() = default;

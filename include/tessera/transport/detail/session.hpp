@@ -2,7 +2,7 @@
 //
 // Phases: first byte (a new connection must send something within `first_byte_timeout`, or is
 // closed silently; docs/security.md row 38) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
-// → handling (the router, synchronously, on this connection's strand) → writing → idle again
+// → handling (the router, synchronously, on this connection's executor: its thread's loop, or a strand) → writing → idle again
 // or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
 // session can still answer 408); writes by the tcp_stream's own timeout, which closes the
 // socket. Closing is lingering: shut down our side, then read and discard for a short while,

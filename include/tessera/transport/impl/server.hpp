@@ -32,8 +32,9 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
     : options_(std::move(options)),
       state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_(Transport::make_context(topts, ec)),
-      thread_count_(detail::resolve_thread_count(options_.threads)),
-      ioc_(static_cast<int>(thread_count_)) {}
+      thread_count_(detail::resolve_thread_count(options_.threads)) {
+  make_loops();
+}
 
 template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
@@ -45,12 +46,40 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
         tessera::detail::throw_if(ec);
         return c;
       }()),
-      thread_count_(detail::resolve_thread_count(options_.threads)),
-      ioc_(static_cast<int>(thread_count_)) {}
+      thread_count_(detail::resolve_thread_count(options_.threads)) {
+  make_loops();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::make_loops() {
+  // The concurrency hint 1 tells Asio one thread runs the loop: it then skips waking others.
+  if (options_.scheduling == thread_scheduling::per_thread) {
+    // The first loop accepts and waits for signals, on a thread of its own: a handler that
+    // blocks a connection loop never holds up accepting, stop() or a signal.
+    for (unsigned i = 0; i <= thread_count_; ++i) iocs_.push_back(std::make_unique<boost::asio::io_context>(1));
+  } else {
+    iocs_.push_back(std::make_unique<boost::asio::io_context>(static_cast<int>(thread_count_)));
+  }
+}
+
+template <server_transport Transport>
+boost::asio::any_io_executor basic_server<Transport>::next_connection_executor() {
+  if (iocs_.size() > 1)
+    return iocs_[1 + next_ioc_.fetch_add(1, std::memory_order_relaxed) % (iocs_.size() - 1)]->get_executor();
+  // One loop: a strand keeps a connection's steps in order when several threads run it.
+  if (thread_count_ > 1) return boost::asio::make_strand(main_ioc());
+  return main_ioc().get_executor();
+}
 
 template <server_transport Transport>
 basic_server<Transport>::~basic_server() {
   stop();
+  // Objects of the loops go first, then the loops, the first one first: an accept still queued
+  // there may hold a socket made for another loop, which must outlive it.
+  actions_.clear();
+  signals_.reset();
+  listeners_.clear();
+  for (auto& ioc : iocs_) ioc.reset();
 }
 
 template <server_transport Transport>
@@ -64,7 +93,7 @@ auto basic_server<Transport>::listen(const endpoint& ep, std::error_code& ec) ->
       return {};
     }
   }
-  auto l = std::make_shared<listener>(ioc_);
+  auto l = std::make_shared<listener>(main_ioc());
   boost::system::error_code bec;
   l->acceptor.open(ep.protocol(), bec);
   if (!bec) l->acceptor.set_option(net::socket_base::reuse_address(true), bec);
@@ -118,7 +147,7 @@ template <server_transport Transport>
 void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
   namespace net = boost::asio;
   if (!l->acceptor.is_open() || state_.stopping) return;
-  l->acceptor.async_accept(net::make_strand(ioc_), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
+  l->acceptor.async_accept(next_connection_executor(), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
     if (!l->acceptor.is_open() || state_.stopping) return;
     if (ec) {
       // EMFILE, ENOBUFS, ECONNABORTED...: wait a little instead of spinning.
@@ -176,14 +205,17 @@ void basic_server<Transport>::start() {
   if (started_ || stopped_) return;
   started_ = true;
   accepting_ = true;
-  work_.emplace(ioc_.get_executor());
+  for (auto& ioc : iocs_) work_.push_back(boost::asio::make_work_guard(*ioc));
   for (auto& l : listeners_) boost::asio::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
-  threads_.reserve(thread_count_);
-  for (unsigned i = 0; i < thread_count_; ++i)
-    threads_.emplace_back([this] {
+  // per_thread: one thread per loop (the accepting one and one per connection loop); shared:
+  // thread_count_ threads on the one loop.
+  const std::size_t n = iocs_.size() > 1 ? iocs_.size() : thread_count_;
+  threads_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    threads_.emplace_back([this, &ioc = *iocs_[i % iocs_.size()]] {
       for (;;) {
         try {
-          ioc_.run();
+          ioc.run();
           return;
         } catch (...) {
           // A throwing completion handler is a bug in tessera or a handler; the connection it
@@ -231,7 +263,7 @@ void basic_server<Transport>::stop() {
   close_listeners();
   accepting_ = false;
   if (signals_) {
-    boost::asio::dispatch(ioc_, [this] {
+    boost::asio::dispatch(main_ioc(), [this] {
       boost::system::error_code ignored;
       signals_->cancel(ignored);
     });
@@ -255,8 +287,8 @@ void basic_server<Transport>::stop() {
   }
 
   // 4. Let the threads run out of work (a handler still running is waited for), then join.
-  work_.reset();
-  ioc_.stop();
+  work_.clear();
+  for (auto& ioc : iocs_) ioc->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   {
@@ -299,7 +331,7 @@ void basic_server<Transport>::on_signal(int signal, std::function<void()> f) {
       a.action = std::move(f);
       return;
     }
-  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(ioc_), signal)});
+  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(main_ioc()), signal)});
   arm(a);
 }
 
@@ -326,7 +358,7 @@ template <server_transport Transport>
 void basic_server<Transport>::stop_on_signals(std::initializer_list<int> signals) {
   std::lock_guard lk(mutex_);
   if (signals_ || stopped_) return;
-  signals_.emplace(ioc_);
+  signals_.emplace(main_ioc());
   for (int s : signals) signals_->add(s);
   signals_->async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;
