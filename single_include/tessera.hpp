@@ -19953,8 +19953,10 @@ using beast_plain = plain;
 //    (docs/security.md row 40); over TLS every response carries Strict-Transport-Security
 //    (`tls::options::hsts`, docs/security.md row 39).
 //  * Handlers run on the I/O threads (`server_options::threads`, default: hardware threads),
-//    one request at a time per connection; a slow handler holds one thread. They must be
-//    thread-safe and must not call `stop()`.
+//    one request at a time per connection. By default each thread has its own connections
+//    (`thread_scheduling::per_thread`): a slow handler delays the connections of its thread;
+//    with `thread_scheduling::shared` it holds one thread while the others serve every other
+//    connection. Handlers must be thread-safe and must not call `stop()`.
 //  * One access-log line per answered request (access_log.hpp), text or JSON, and the same
 //    entry to `server_options::observer` (metrics; ops/http_metrics.hpp).
 //  * Every request gets an id (request_id.hpp): the client's safe `X-Request-Id`, else a new
@@ -20059,7 +20061,7 @@ class address_counts {
   std::unordered_map<boost::asio::ip::address, std::size_t> counts_;
 };
 
-/// The part of a session that shutdown talks to; both calls post to the session's strand.
+/// The part of a session that shutdown talks to; both calls post to the session's executor.
 class session_base {
  public:
   virtual ~session_base() = default;
@@ -20301,9 +20303,25 @@ using beast_tls = tls;
 
 namespace tessera::transport {
 
+/// How the I/O threads share the connections (`server_options::scheduling`).
+enum class thread_scheduling {
+  /// Each I/O thread runs its own event loop; a connection is given to one of them when it is
+  /// accepted (in turn) and stays there. The request path takes no lock shared with another
+  /// thread and wakes no other thread. A handler that blocks delays the other connections of
+  /// its thread (not those of the others). One more thread accepts connections and waits for
+  /// signals, so a blocked handler never holds up accepting or stopping.
+  per_thread,
+  /// All threads run one event loop; a connection's steps run in order but on any thread, so a
+  /// blocking handler holds one thread while the others serve every other connection. Costs a
+  /// strand per connection and cross-thread wake-ups on the request path.
+  shared,
+};
+
 struct server_options {
   /// I/O threads; 0 means `std::thread::hardware_concurrency()` (at least 1).
   unsigned threads = 0;
+  /// See `thread_scheduling`.
+  thread_scheduling scheduling = thread_scheduling::per_thread;
   server_limits limits{};
   /// Where access-log lines go; empty turns logging off.
   access_log_sink access_log = stderr_sink;
@@ -20379,7 +20397,7 @@ class basic_server {
   std::size_t connected_addresses() const { return state_.per_address.size(); }
   /// True between `start()` and the moment `stop()` has closed the listening sockets.
   bool accepting() const noexcept { return accepting_.load(); }
-  /// Number of I/O threads `start()` runs.
+  /// Number of I/O threads that serve connections (`per_thread` runs one more, which accepts).
   unsigned threads() const noexcept { return thread_count_; }
 
  private:
@@ -20392,8 +20410,14 @@ class basic_server {
   detail::server_state state_;
   typename Transport::context_type transport_context_;
   unsigned thread_count_;
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // per_thread: iocs_[0] runs the listeners and the signal sets, iocs_[1..threads] serve
+  // connections, one thread each. shared: iocs_[0] alone, run by every thread.
+  std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::atomic<unsigned> next_ioc_{0};  // per_thread: the loop the next connection goes to
+  boost::asio::io_context& main_ioc() noexcept { return *iocs_.front(); }
+  boost::asio::any_io_executor next_connection_executor();
+  void make_loops();
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<boost::asio::signal_set> signals_;
   struct signal_action {
@@ -20437,7 +20461,7 @@ using tls_server = basic_server<tls>;
 //
 // Phases: first byte (a new connection must send something within `first_byte_timeout`, or is
 // closed silently; docs/security.md row 38) → handshake → idle (waiting for a request's first byte) → reading (header, then body)
-// → handling (the router, synchronously, on this connection's strand) → writing → idle again
+// → handling (the router, synchronously, on this connection's executor: its thread's loop, or a strand) → writing → idle again
 // or closing. Reads are bounded by `deadline_`, a timer that *cancels* the read (so the
 // session can still answer 408); writes by the tcp_stream's own timeout, which closes the
 // socket. Closing is lingering: shut down our side, then read and discard for a short while,
@@ -21056,8 +21080,9 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
     : options_(std::move(options)),
       state_(std::move(routes), options_.limits, options_.access_log, options_.log_format, options_.observer),
       transport_context_(Transport::make_context(topts, ec)),
-      thread_count_(detail::resolve_thread_count(options_.threads)),
-      ioc_(static_cast<int>(thread_count_)) {}
+      thread_count_(detail::resolve_thread_count(options_.threads)) {
+  make_loops();
+}
 
 template <server_transport Transport>
 basic_server<Transport>::basic_server(router routes, server_options options, const transport_options& topts)
@@ -21069,12 +21094,40 @@ basic_server<Transport>::basic_server(router routes, server_options options, con
         tessera::detail::throw_if(ec);
         return c;
       }()),
-      thread_count_(detail::resolve_thread_count(options_.threads)),
-      ioc_(static_cast<int>(thread_count_)) {}
+      thread_count_(detail::resolve_thread_count(options_.threads)) {
+  make_loops();
+}
+
+template <server_transport Transport>
+void basic_server<Transport>::make_loops() {
+  // The concurrency hint 1 tells Asio one thread runs the loop: it then skips waking others.
+  if (options_.scheduling == thread_scheduling::per_thread) {
+    // The first loop accepts and waits for signals, on a thread of its own: a handler that
+    // blocks a connection loop never holds up accepting, stop() or a signal.
+    for (unsigned i = 0; i <= thread_count_; ++i) iocs_.push_back(std::make_unique<boost::asio::io_context>(1));
+  } else {
+    iocs_.push_back(std::make_unique<boost::asio::io_context>(static_cast<int>(thread_count_)));
+  }
+}
+
+template <server_transport Transport>
+boost::asio::any_io_executor basic_server<Transport>::next_connection_executor() {
+  if (iocs_.size() > 1)
+    return iocs_[1 + next_ioc_.fetch_add(1, std::memory_order_relaxed) % (iocs_.size() - 1)]->get_executor();
+  // One loop: a strand keeps a connection's steps in order when several threads run it.
+  if (thread_count_ > 1) return boost::asio::make_strand(main_ioc());
+  return main_ioc().get_executor();
+}
 
 template <server_transport Transport>
 basic_server<Transport>::~basic_server() {
   stop();
+  // Objects of the loops go first, then the loops, the first one first: an accept still queued
+  // there may hold a socket made for another loop, which must outlive it.
+  actions_.clear();
+  signals_.reset();
+  listeners_.clear();
+  for (auto& ioc : iocs_) ioc.reset();
 }
 
 template <server_transport Transport>
@@ -21088,7 +21141,7 @@ auto basic_server<Transport>::listen(const endpoint& ep, std::error_code& ec) ->
       return {};
     }
   }
-  auto l = std::make_shared<listener>(ioc_);
+  auto l = std::make_shared<listener>(main_ioc());
   boost::system::error_code bec;
   l->acceptor.open(ep.protocol(), bec);
   if (!bec) l->acceptor.set_option(net::socket_base::reuse_address(true), bec);
@@ -21142,7 +21195,7 @@ template <server_transport Transport>
 void basic_server<Transport>::accept(const std::shared_ptr<listener>& l) {
   namespace net = boost::asio;
   if (!l->acceptor.is_open() || state_.stopping) return;
-  l->acceptor.async_accept(net::make_strand(ioc_), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
+  l->acceptor.async_accept(next_connection_executor(), [this, l](boost::system::error_code ec, net::ip::tcp::socket s) {
     if (!l->acceptor.is_open() || state_.stopping) return;
     if (ec) {
       // EMFILE, ENOBUFS, ECONNABORTED...: wait a little instead of spinning.
@@ -21200,14 +21253,17 @@ void basic_server<Transport>::start() {
   if (started_ || stopped_) return;
   started_ = true;
   accepting_ = true;
-  work_.emplace(ioc_.get_executor());
+  for (auto& ioc : iocs_) work_.push_back(boost::asio::make_work_guard(*ioc));
   for (auto& l : listeners_) boost::asio::dispatch(l->acceptor.get_executor(), [this, l] { accept(l); });
-  threads_.reserve(thread_count_);
-  for (unsigned i = 0; i < thread_count_; ++i)
-    threads_.emplace_back([this] {
+  // per_thread: one thread per loop (the accepting one and one per connection loop); shared:
+  // thread_count_ threads on the one loop.
+  const std::size_t n = iocs_.size() > 1 ? iocs_.size() : thread_count_;
+  threads_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    threads_.emplace_back([this, &ioc = *iocs_[i % iocs_.size()]] {
       for (;;) {
         try {
-          ioc_.run();
+          ioc.run();
           return;
         } catch (...) {
           // A throwing completion handler is a bug in tessera or a handler; the connection it
@@ -21255,7 +21311,7 @@ void basic_server<Transport>::stop() {
   close_listeners();
   accepting_ = false;
   if (signals_) {
-    boost::asio::dispatch(ioc_, [this] {
+    boost::asio::dispatch(main_ioc(), [this] {
       boost::system::error_code ignored;
       signals_->cancel(ignored);
     });
@@ -21279,8 +21335,8 @@ void basic_server<Transport>::stop() {
   }
 
   // 4. Let the threads run out of work (a handler still running is waited for), then join.
-  work_.reset();
-  ioc_.stop();
+  work_.clear();
+  for (auto& ioc : iocs_) ioc->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   {
@@ -21323,7 +21379,7 @@ void basic_server<Transport>::on_signal(int signal, std::function<void()> f) {
       a.action = std::move(f);
       return;
     }
-  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(ioc_), signal)});
+  auto& a = actions_.emplace_back(signal_action{signal, std::move(f), std::make_unique<boost::asio::signal_set>(boost::asio::make_strand(main_ioc()), signal)});
   arm(a);
 }
 
@@ -21350,7 +21406,7 @@ template <server_transport Transport>
 void basic_server<Transport>::stop_on_signals(std::initializer_list<int> signals) {
   std::lock_guard lk(mutex_);
   if (signals_ || stopped_) return;
-  signals_.emplace(ioc_);
+  signals_.emplace(main_ioc());
   for (int s : signals) signals_->add(s);
   signals_->async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;

@@ -148,6 +148,8 @@ void apply_config(const tessera::flyte::server_config& cfg, options& o) {
   o.hsts.max_age = t.tls.hsts_max_age;
   o.hsts.include_subdomains = t.tls.hsts_include_subdomains;
   o.threads = t.threads;
+  o.scheduling = t.scheduling == "shared" ? tessera::transport::thread_scheduling::shared
+                                          : tessera::transport::thread_scheduling::per_thread;
   o.max_connections_per_address = t.max_connections_per_address;
   o.stateless_sessions = t.stateless_sessions;
   o.store = t.store;

@@ -395,6 +395,7 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   store: postgresql://tessera@db/tessera
   signingAlgorithm: ES256
   threads: 4
+  scheduling: shared
   maxConnectionsPerAddress: 512
   statelessSessions: true
   accessLog: false
@@ -421,6 +422,7 @@ TEST_CASE("server config: tessera's own settings", "[flyte][server_config]") {
   CHECK(t.store == "postgresql://tessera@db/tessera");
   CHECK(t.signing_algorithm == "ES256");
   CHECK(t.threads == 4);
+  CHECK(t.scheduling == "shared");
   CHECK(t.max_connections_per_address == 512);
   CHECK(t.stateless_sessions);
   CHECK_FALSE(t.access_log);
@@ -499,6 +501,7 @@ TEST_CASE("server config: every class of mistake names the key, its line and wha
       {"tessera:\n  listen: '::1:80'\n", error::config_value_invalid, "tessera.listen", "host:port"},
       {"tessera:\n  signingAlgorithm: HS256\n", error::config_value_invalid, "tessera.signingAlgorithm", "asymmetric"},
       {"tessera:\n  threads: many\n", error::config_type_mismatch, "tessera.threads", "integer"},
+      {"tessera:\n  scheduling: pooled\n", error::config_value_invalid, "tessera.scheduling", "per-thread or shared"},
       {"tessera:\n  tls: {certFile: /a.pem}\n", error::config_value_invalid, "tessera.tls", "go together"},
       {"tessera:\n  idp: {profile: ping}\n", error::config_value_invalid, "tessera.idp.profile", "okta"},
       {"tessera:\n  idp: {apiUrl: api.github.com}\n", error::config_value_invalid, "tessera.idp.apiUrl", "http(s) URL"},

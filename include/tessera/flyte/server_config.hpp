@@ -63,6 +63,9 @@
 //                                      # postgresql://... | redis://... | rediss://...
 //     signingAlgorithm: RS256          # any asymmetric JWS algorithm
 //     threads: 0                       # 0: one per core
+//     scheduling: per-thread           # per-thread: a connection stays on one thread's loop;
+//                                      # shared: one loop all threads run (a blocked handler
+//                                      # holds one thread, not its connections)
 //     maxConnectionsPerAddress: 64
 //     statelessSessions: false         # browser sessions in sealed cookies
 //     accessLog: true                  # false: no access log (tessera-server --quiet)
@@ -217,6 +220,7 @@ struct tessera_config {
   std::string store = "sqlite";
   std::string signing_algorithm = "RS256";
   unsigned threads = 0;
+  std::string scheduling = "per-thread";  // per-thread | shared (transport::thread_scheduling)
   std::size_t max_connections_per_address = 64;
   bool stateless_sessions = false;
   bool access_log = true;
@@ -308,12 +312,13 @@ inline constexpr std::array<std::string_view, 4> helm_internal_keys = {"clientId
                                                                         "audience"};
 inline constexpr std::array<std::string_view, 3> helm_admin_credentials_keys = {"enabled", "clientSecret", "clientId"};
 
-inline constexpr std::array<std::string_view, 20> tessera_keys = {
+inline constexpr std::array<std::string_view, 21> tessera_keys = {
     "listen",          "publicUrl",           "dataDir",         "secretsDir",
     "store",           "signingAlgorithm",    "threads",         "maxConnectionsPerAddress",
     "statelessSessions", "accessLog",         "usersFile",       "tls",
     "idp",             "consent",             "idTokenLifespan", "deviceCodeLifespan",
-    "refreshFamilyLifetime", "revocationCacheTtl", "logging",    "metrics"};
+    "refreshFamilyLifetime", "revocationCacheTtl", "logging",    "metrics",
+    "scheduling"};
 inline constexpr std::array<std::string_view, 5> tls_keys = {"certFile", "keyFile", "hsts", "hstsMaxAge",
                                                               "hstsIncludeSubdomains"};
 inline constexpr std::array<std::string_view, 6> idp_keys = {"profile", "tenants", "audience", "postLogoutRedirectUri",
@@ -1079,7 +1084,7 @@ class server_config_loader : yaml_reader {
           t.log_format = *f;
           return true;
         });
-      default:
+      case 19:
         return section(v, o, metrics_keys, [&](std::size_t k, const config_origin& ko, const YAML::Node& kv) {
           if (k == 0) return flag(kv, ko, t.metrics);
           std::string s;
@@ -1093,6 +1098,13 @@ class server_config_loader : yaml_reader {
             return fail(error::config_value_invalid, ko, "not host:port (127.0.0.1:10254, [::1]:10254)");
           return true;
         });
+      default: {
+        std::string s;
+        if (!str(v, o, s)) return false;
+        if (s != "per-thread" && s != "shared") return fail(error::config_value_invalid, o, "not per-thread or shared");
+        t.scheduling = std::move(s);
+        return true;
+      }
     }
   }
 

@@ -162,7 +162,7 @@ class basic_server {
   std::size_t connected_addresses() const { return state_.per_address.size(); }
   /// True between `start()` and the moment `stop()` has closed the listening sockets.
   bool accepting() const noexcept { return accepting_.load(); }
-  /// Number of I/O threads `start()` runs.
+  /// Number of I/O threads that serve connections (`per_thread` runs one more, which accepts).
   unsigned threads() const noexcept { return thread_count_; }
 
  private:
