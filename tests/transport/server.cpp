@@ -691,6 +691,7 @@ struct scheduling_routes {
   std::mutex m;
   std::condition_variable cv;
   bool released = false;
+  bool blocking = false;  // a /block handler has started
   router routes() {
     router r;
     r.get("/thread", [](const request& req) {
@@ -700,6 +701,8 @@ struct scheduling_routes {
     });
     r.get("/block", [this](const request& req) {
       std::unique_lock lk(m);
+      blocking = true;
+      cv.notify_all();
       cv.wait_for(lk, 10s, [&] { return released; });
       return make_response(req, status::ok, released ? "released" : "timed out");
     });
@@ -712,6 +715,10 @@ struct scheduling_routes {
       return make_response(req, status::ok, "ok");
     });
     return r;
+  }
+  bool wait_blocking() {
+    std::unique_lock lk(m);
+    return cv.wait_for(lk, 5s, [&] { return blocking; });
   }
 };
 
@@ -751,6 +758,7 @@ TEST_CASE("per-thread scheduling: a blocked handler holds up its thread's connec
   REQUIRE(ta == tc);
   REQUIRE(ta != tb);
   a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(sr.wait_blocking());
   c.send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK_FALSE(c.read_response(300ms));  // a's handler holds c's thread
   CHECK(thread_of(b) == tb);            // the other thread serves on
@@ -774,7 +782,7 @@ TEST_CASE("per-thread scheduling: stop closes listeners at once while a handler 
              })};
   test::raw_connection a{s.port};
   a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
-  std::this_thread::sleep_for(100ms);  // the handler is (very likely) running; either way stop waits
+  REQUIRE(sr.wait_blocking());
   std::thread stopper([&] { s.server.stop(); });
   // The only connection thread is blocked; the listener is not on it.
   CHECK(test::eventually([&] { return !s.server.accepting(); }, 2000ms));
@@ -799,7 +807,7 @@ TEST_CASE("shared scheduling: a blocked handler holds one thread and the others 
              })};
   test::raw_connection a{s.port}, b{s.port}, c{s.port};
   a.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(sr.wait_blocking());
   for (int i = 0; i < 5; ++i) {
     thread_of(b);
     thread_of(c);
