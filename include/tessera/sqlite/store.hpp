@@ -21,7 +21,8 @@
 //     a file from a newer program is refused (`error::store_schema_newer`), never changed.
 //   * Housekeeping. Expired rows are deleted every `sweep_interval` by a background thread, at
 //     the latest `now` any operation was given (the store follows the server's clock policy,
-//     as the memory store does), and by `sweep(now)`.
+//     as the memory store does), and by `sweep(now)`, in write transactions of at most
+//     `sweep_batch` rows each: a backlog never holds the write lock for long.
 //   * Privacy. The file is created 0600 (SQLite gives its -wal and -shm files the same mode);
 //     it holds hashes of every secret value (records.hpp), never the values.
 //
@@ -281,6 +282,8 @@ class sqlite_connection {
   void exec(const std::string& sql, std::error_code& ec) {
     if (int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) ec = sqlite_error(rc);
   }
+  /// Rows changed by the last statement.
+  std::int64_t changes() const noexcept { return sqlite3_changes64(db_); }
 
   /// Statement `q`, reset and unbound: bind, step, read. `release` resets it again.
   sqlite_statement& operator[](sqlite_sql q) {
@@ -641,18 +644,40 @@ class sqlite {
 
   /// Deletes everything that expired by `now` (also done in the background every
   /// `sweep_interval`). Revocations go only once every token they cover has expired: each
-  /// lasts until its own `until`, which covers its family.
+  /// lasts until its own `until`, which covers its family. Rows go in batches of
+  /// `sweep_batch`, one write transaction each, through the expiry indexes: a large backlog
+  /// (a server that was down for a day) never holds the write lock for long, and requests'
+  /// writes take turns with the sweep.
   void sweep(time_point now, std::error_code& ec) {
-    write(ec, [&](auto& c, std::error_code& e) {
-      const auto t = std::to_string(detail::to_stored(now));
-      c.exec("DELETE FROM codes WHERE expires_at <= " + t + "; DELETE FROM refresh WHERE expires_at <= " + t +
-                 "; DELETE FROM access WHERE expires_at <= " + t + "; DELETE FROM families WHERE until <= " + t +
-                 "; DELETE FROM devices WHERE expires_at <= " + t + "; DELETE FROM jtis WHERE expires_at <= " + t +
-                 "; DELETE FROM sessions WHERE expires_at <= " + t + "; DELETE FROM consents WHERE expires_at <= " + t +
-                 ";",
-             e);
-    });
+    ec = {};
+    const auto t = std::to_string(detail::to_stored(now));
+    const auto n = std::to_string(sweep_batch);
+    struct table {
+      const char* name;
+      const char* key;  // the primary key's columns
+      const char* expiry;
+    };
+    static constexpr table tables[] = {
+        {"codes", "hash", "expires_at"},    {"refresh", "hash", "expires_at"}, {"access", "jti", "expires_at"},
+        {"families", "id", "until"},        {"devices", "hash", "expires_at"}, {"jtis", "key", "expires_at"},
+        {"sessions", "hash", "expires_at"}, {"consents", "subject, client_id", "expires_at"},
+    };
+    for (const auto& tb : tables) {
+      const std::string sql = std::string("DELETE FROM ") + tb.name + " WHERE (" + tb.key + ") IN (SELECT " + tb.key +
+                              " FROM " + tb.name + " WHERE " + tb.expiry + " <= " + t + " LIMIT " + n + ")";
+      for (;;) {
+        std::int64_t deleted = 0;
+        write(ec, [&](auto& c, std::error_code& e) {
+          c.exec(sql, e);
+          deleted = c.changes();
+        });
+        if (ec) return;
+        if (deleted < static_cast<std::int64_t>(sweep_batch)) break;
+      }
+    }
   }
+  /// Rows one sweep transaction deletes at most.
+  static constexpr std::size_t sweep_batch = 512;
 
   const sqlite_settings& settings() const noexcept { return settings_; }
 

@@ -297,6 +297,36 @@ TEST_CASE("sqlite: a store that failed to open answers store_unavailable, never 
   CHECK(ec == tessera::error::store_unavailable);
 }
 
+TEST_CASE("sqlite: a sweep deletes a backlog larger than one batch and keeps what lives", "[store][sqlite]") {
+  temp_dir dir;
+  const auto path = dir.path() / "tessera.db";
+  auto st = test_sqlite_settings(path);
+  st.sweep_interval = std::chrono::seconds(0);
+  sqlite s(st);
+  checked_store<sqlite> c(s);
+  const int expired = static_cast<int>(sqlite::sweep_batch) * 2 + 7;  // three batches
+  for (int i = 0; i < expired; ++i) REQUIRE(c.use_once("old-" + std::to_string(i), t0 + std::chrono::minutes(1), t0));
+  for (int i = 0; i < 10; ++i) REQUIRE(c.use_once("new-" + std::to_string(i), t0 + std::chrono::hours(1), t0));
+  auto rows = [&] {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM jtis", -1, &q, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    const auto n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+  };
+  CHECK(rows() == expired + 10);
+  std::error_code ec;
+  s.sweep(t0 + std::chrono::minutes(2), ec);
+  REQUIRE_FALSE(ec);
+  CHECK(rows() == 10);
+  CHECK_FALSE(c.use_once("new-3", t0 + std::chrono::hours(1), t0 + std::chrono::minutes(2)));  // still remembered
+  CHECK(c.use_once("old-3", t0 + std::chrono::hours(1), t0 + std::chrono::minutes(2)));        // forgotten: expired
+}
+
 TEST_CASE("sqlite: the background sweep forgets what expired, at the store's latest time", "[store][sqlite]") {
   temp_dir dir;
   auto st = test_sqlite_settings(dir.path() / "tessera.db");
