@@ -242,34 +242,32 @@ TEST_CASE("server config: the Flyte docs' Helm values", "[flyte][server_config]"
   CHECK(cfg.clients.find("flytectl"));
 }
 
-TEST_CASE("server config: the Helm values' secrets", "[flyte][server_config]") {
-  SECTION("a plain internal secret alone is hashed here") {
-    const std::string yaml = replace_all(R"(configuration:
+namespace {
+// Helm values with a plain internal secret (and `extra` lines before it under internal:).
+flyte::server_config helm_internal(std::string_view extra = {}) {
+  const std::string yaml = replace_all(std::string(R"(configuration:
   auth:
     enabled: true
     internal:
-      clientSecret: 'PLAIN'
-)",
-                                         "PLAIN", m().secret);
-    flyte::config_problem p;
-    auto cfg = flyte::parse_server_config(yaml, p);
-    REQUIRE_FALSE(p);
+)") + std::string(extra) + "      clientSecret: 'PLAIN'\n",
+                                       "PLAIN", m().secret);
+  flyte::config_problem p;
+  auto cfg = flyte::parse_server_config(yaml, p);
+  INFO(p.message());
+  REQUIRE_FALSE(p);
+  return cfg;
+}
+}  // namespace
+
+TEST_CASE("server config: the Helm values' secrets", "[flyte][server_config]") {
+  SECTION("a plain internal secret alone is hashed here") {
+    const auto cfg = helm_internal();
     const auto* prop = cfg.clients.find("flytepropeller");
     REQUIRE(prop);
     CHECK(crypto::verify_secret(m().secret, prop->secret_hashes.at(0)));
   }
   SECTION("internal.clientId that no static client has: a warning, the secret still goes to flytepropeller") {
-    const std::string yaml = replace_all(R"(configuration:
-  auth:
-    enabled: true
-    internal:
-      clientId: "propeller\x01two"
-      clientSecret: 'PLAIN'
-)",
-                                         "PLAIN", m().secret);
-    flyte::config_problem p;
-    auto cfg = flyte::parse_server_config(yaml, p);
-    REQUIRE_FALSE(p);
+    const auto cfg = helm_internal("      clientId: \"propeller\\x01two\"\n");
     REQUIRE(cfg.clients.find("flytepropeller"));
     std::string all;
     for (const auto& w : cfg.warnings) all += w + "\n";
@@ -279,17 +277,7 @@ TEST_CASE("server config: the Helm values' secrets", "[flyte][server_config]") {
     CHECK(all.find('\x01') == std::string::npos);  // the id is shown escaped
   }
   SECTION("internal.clientId flytepropeller (the chart's default): no warning about it") {
-    const std::string yaml = replace_all(R"(configuration:
-  auth:
-    enabled: true
-    internal:
-      clientId: flytepropeller
-      clientSecret: 'PLAIN'
-)",
-                                         "PLAIN", m().secret);
-    flyte::config_problem p;
-    auto cfg = flyte::parse_server_config(yaml, p);
-    REQUIRE_FALSE(p);
+    const auto cfg = helm_internal("      clientId: flytepropeller\n");
     for (const auto& w : cfg.warnings) CHECK(w.find("internal.clientId") == std::string::npos);
   }
   SECTION("flyte-core's adminOauthClientCredentials") {
