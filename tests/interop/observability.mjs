@@ -83,6 +83,17 @@ async function scrape(issuer) {
   return parseExposition(await r.text());
 }
 
+// A request is counted when its response has been written, a moment after the client has it:
+// scrape again (for up to 3 s) until `ready` holds, as a Prometheus scrape a moment later would.
+async function scrapeSettled(issuer, ready) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const samples = await scrape(issuer);
+    if (ready(samples) || Date.now() > deadline) return samples;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 runTest('interop_observability', async () => {
   const secret = 'ops-propeller-secret';
   const file = path.join(scratch, 'ops.yaml');
@@ -126,7 +137,11 @@ tessera:
     checkEqual(hostile.headers.get('x-request-id')?.length, 32, 'an unsafe X-Request-Id is replaced');
     checkEqual((await fetch(`${issuer}/no/such/path/QUERYSECRET?x=1`)).status, 404, 'an unknown path');
 
-    const after = await scrape(issuer);
+    const after = await scrapeSettled(issuer,
+      (x) => value(x, 'tessera_http_requests_total', { route: 'other', status: '404' }) === 1 &&
+             value(x, 'tessera_http_requests_total', { route: '/oauth2/token', status: '200' }) === 1 &&
+             value(x, 'tessera_http_requests_total', { route: '/oauth2/token', status: '401' }) === 1 &&
+             value(x, 'tessera_http_requests_total', { route: '/healthz', status: '200' }) >= 3);
     checkEqual(value(after, 'tessera_tokens_issued_total', { grant_type: 'client_credentials' }), 1, 'one token issued');
     checkEqual(value(after, 'tessera_token_errors_total', { error: 'invalid_client' }), 1, 'one invalid_client');
     checkEqual(value(after, 'tessera_http_requests_total', { route: '/oauth2/token', status: '200' }), 1, 'token 200');
@@ -194,7 +209,9 @@ tessera:
     checkEqual((await fetch(`${metricsUrl}/oauth2/token`, { method: 'POST' })).status, 404, 'nothing else there');
     const good = await token(server.issuer, 'flytepropeller', secret);
     checkEqual(good.status, 200, 'a token from the main listener');
-    const scraped = await scrape(metricsUrl);
+    const scraped = await scrapeSettled(metricsUrl,
+      (x) => value(x, 'tessera_http_requests_total', { route: 'other', status: '404' }) === 1 &&
+             value(x, 'tessera_http_requests_total', { route: '/oauth2/token', status: '200' }) === 1);
     checkEqual(value(scraped, 'tessera_tokens_issued_total', { grant_type: 'client_credentials' }), 1, 'counted there');
     checkEqual(value(scraped, 'tessera_http_requests_total', { route: '/oauth2/token', status: '200' }), 1, 'main requests counted');
     checkEqual(value(scraped, 'tessera_http_requests_total', { route: 'other', status: '404' }), 1, 'the main /metrics 404 as other');
