@@ -11599,22 +11599,29 @@ namespace tessera::identity {
 inline constexpr std::string_view profile_names[] = {"generic_oidc", "okta",     "google", "gcp_identity",
                                                      "azure_ad",     "auth0",    "keycloak", "github"};
 
+/// Calls `f(static_cast<P*>(nullptr))` with the profile type `P` whose `P::name` is `name`
+/// ("oidc" is `generic_oidc`): the one place a configured name becomes a profile type. False,
+/// and `f` not called, for an unknown name.
+template <class F>
+bool visit_profile(std::string_view name, F&& f) {
+  if (name == "oidc") name = profile::generic_oidc::name;
+  auto one = [&]<class P>(P*) {
+    if (name != P::name) return false;
+    f(static_cast<P*>(nullptr));
+    return true;
+  };
+  return one(static_cast<profile::generic_oidc*>(nullptr)) || one(static_cast<profile::okta*>(nullptr)) ||
+         one(static_cast<profile::google*>(nullptr)) || one(static_cast<profile::gcp_identity*>(nullptr)) ||
+         one(static_cast<profile::azure_ad*>(nullptr)) || one(static_cast<profile::auth0*>(nullptr)) ||
+         one(static_cast<profile::keycloak*>(nullptr)) || one(static_cast<profile::github*>(nullptr));
+}
+
 /// Whether people sign in through the profile named `profile` (`Profile::interactive`); false
 /// for one that only vouches for tokens presented to it (`gcp_identity`), which then needs no
 /// client secret. An unknown name: true (`make_upstream` refuses it).
 inline bool profile_is_interactive(std::string_view profile) {
   bool out = true;
-  auto test = [&]<class P>(P*) {
-    if (profile == P::name) out = P::interactive;
-  };
-  test(static_cast<profile::generic_oidc*>(nullptr));
-  test(static_cast<profile::okta*>(nullptr));
-  test(static_cast<profile::google*>(nullptr));
-  test(static_cast<profile::gcp_identity*>(nullptr));
-  test(static_cast<profile::azure_ad*>(nullptr));
-  test(static_cast<profile::auth0*>(nullptr));
-  test(static_cast<profile::keycloak*>(nullptr));
-  test(static_cast<profile::github*>(nullptr));
+  visit_profile(profile, [&]<class P>(P*) { out = P::interactive; });
   return out;
 }
 
@@ -11648,17 +11655,11 @@ inline std::string_view profile_for_base_url(std::string_view base_url) {
 template <clock Clock = system_clock>
 std::shared_ptr<upstream_provider> make_upstream(std::string_view profile, upstream_settings s,
                                                  transport::any_sync_client http, Clock clk = {}) {
-  auto make = [&]<class P>(P*) -> std::shared_ptr<upstream_provider> {
-    return std::make_shared<upstream<P, Clock>>(std::move(s), std::move(http), std::move(clk));
-  };
-  if (profile == "generic_oidc" || profile == "oidc") return make(static_cast<profile::generic_oidc*>(nullptr));
-  if (profile == "okta") return make(static_cast<profile::okta*>(nullptr));
-  if (profile == "google") return make(static_cast<profile::google*>(nullptr));
-  if (profile == "gcp_identity") return make(static_cast<profile::gcp_identity*>(nullptr));
-  if (profile == "azure_ad") return make(static_cast<profile::azure_ad*>(nullptr));
-  if (profile == "auth0") return make(static_cast<profile::auth0*>(nullptr));
-  if (profile == "keycloak") return make(static_cast<profile::keycloak*>(nullptr));
-  if (profile == "github") return make(static_cast<profile::github*>(nullptr));
+  std::shared_ptr<upstream_provider> out;
+  if (visit_profile(profile, [&]<class P>(P*) {
+        out = std::make_shared<upstream<P, Clock>>(std::move(s), std::move(http), std::move(clk));
+      }))
+    return out;
   std::string known;
   for (auto n : profile_names) known.append(known.empty() ? "" : ", ").append(n);
   throw tessera::system_error(error::config_value_invalid, "tessera::identity::make_upstream: unknown identity-provider profile \"" +
@@ -20435,7 +20436,6 @@ class basic_server {
   bool started_ = false;
   bool stopped_ = false;
   bool signal_received_ = false;
-  bool action_pending_ = false;  // some signal_action is pending
   std::mutex stop_mutex_;            // serialises stop()
   std::atomic<bool> accepting_{false};
 };
@@ -21054,6 +21054,7 @@ void basic_session<Stream>::close_now() {
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <future>
 
 namespace tessera::transport {
@@ -21350,10 +21351,12 @@ template <server_transport Transport>
 void basic_server<Transport>::wait() {
   std::unique_lock lk(mutex_);
   for (;;) {
-    changed_.wait(lk, [&] { return stopped_ || signal_received_ || action_pending_; });
+    changed_.wait(lk, [&] {
+      return stopped_ || signal_received_ ||
+             std::any_of(actions_.begin(), actions_.end(), [](const signal_action& a) { return a.pending; });
+    });
     if (stopped_) return;
     if (signal_received_) break;
-    action_pending_ = false;
     for (std::size_t i = 0; i < actions_.size(); ++i) {
       if (!actions_[i].pending) continue;
       actions_[i].pending = false;
@@ -21394,7 +21397,6 @@ void basic_server<Transport>::arm(signal_action& a) {
       for (auto& x : actions_)
         if (x.signal == signal) {
           x.pending = true;
-          action_pending_ = true;
           arm(x);
         }
     }

@@ -211,12 +211,7 @@ options parse_args(int argc, char** argv) {
     } else if (a == "--check") {
       o.check_only = true;
     } else if (a == "--listen") {
-      std::string v = value();
-      auto colon = v.rfind(':');
-      if (colon == std::string::npos) usage(2);
-      o.host = v.substr(0, colon);
-      if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
-      o.port = static_cast<unsigned short>(std::stoul(v.substr(colon + 1)));
+      if (!tessera::flyte::parse_host_port(value(), o.host, o.port)) usage(2);
     } else if (a == "--data-dir") {
       o.data_dir = value();
     } else if (a == "--issuer") {
@@ -284,13 +279,7 @@ options parse_args(int argc, char** argv) {
     } else if (a == "--no-metrics") {
       o.metrics = false;
     } else if (a == "--metrics-listen") {
-      std::string v = value();
-      auto colon = v.rfind(':');
-      if (colon == std::string::npos || colon == 0) usage(2);
-      o.metrics_host = v.substr(0, colon);
-      if (o.metrics_host.size() > 2 && o.metrics_host.front() == '[' && o.metrics_host.back() == ']')
-        o.metrics_host = o.metrics_host.substr(1, o.metrics_host.size() - 2);
-      o.metrics_port = static_cast<unsigned short>(std::stoul(v.substr(colon + 1)));
+      if (!tessera::flyte::parse_host_port(value(), o.metrics_host, o.metrics_port)) usage(2);
     } else if (a == "--help" || a == "-h") {
       usage(0);
     } else {
@@ -347,6 +336,12 @@ tessera::identity::upstream_settings upstream_from(const options& o, const std::
   return u;
 }
 
+// "http://127.0.0.1:8088", "https://[::1]:8443": where a bound listener answers.
+std::string url_of(std::string_view scheme, const boost::asio::ip::tcp::endpoint& ep) {
+  const std::string a = ep.address().to_string();
+  return std::string(scheme) + "://" + (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
 template <class Server>
 int serve(tessera::transport::router routes, const options& o, const typename Server::transport_options& topts,
           tessera::transport::request_observer observer, std::function<void()> on_reload,
@@ -362,9 +357,7 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
     mo.drain_timeout = std::chrono::seconds{2};
     metrics_server.emplace(std::move(*metrics_routes), mo);
     auto mep = metrics_server->listen(o.metrics_host, o.metrics_port);
-    const std::string murl = "http://" +
-                             (mep.address().is_v6() ? "[" + mep.address().to_string() + "]" : mep.address().to_string()) +
-                             ":" + std::to_string(mep.port()) + "/metrics";
+    const std::string murl = url_of("http", mep) + "/metrics";
     program_log.info("metrics_listening", "metrics on " + murl, {{"url", murl}});
     metrics_server->start();
   }
@@ -378,9 +371,7 @@ int serve(tessera::transport::router routes, const options& o, const typename Se
   so.observer = std::move(observer);
   Server http(std::move(routes), so, topts);
   auto ep = http.listen(o.host, o.port);
-  const std::string url = std::string(Server::transport_type::is_tls ? "https://" : "http://") +
-                          (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
-                          ":" + std::to_string(ep.port());
+  const std::string url = url_of(Server::transport_type::is_tls ? "https" : "http", ep);
   program_log.info("listening", "listening on " + url, {{"url", url}});
   http.on_signal(SIGHUP, std::move(on_reload));
   http.run_until_signal();
@@ -716,9 +707,11 @@ int main(int argc, char** argv) try {
     install_external(routes, *cfg, issuer, o.oidc_base_url, *bearer);
   }
   identity->install(routes);
-  routes.get("/healthz", [](const tessera::transport::request& req) {
+  // Liveness, here and beside /metrics when that has a listener of its own.
+  const auto healthz = [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
-  });
+  };
+  routes.get("/healthz", healthz);
   // Flyte's liveness path (flyteadmin answers it with 200 and nothing else).
   routes.get("/healthcheck", [](const tessera::transport::request& req) {
     return tessera::transport::make_response(req, tessera::transport::http::status::ok, "");
@@ -782,12 +775,10 @@ int main(int argc, char** argv) try {
   tessera::transport::request_observer observer;
   std::optional<tessera::transport::router> metrics_routes;
   if (o.metrics) {
-    if (o.metrics_port != 0) {
+    if (!o.metrics_host.empty()) {
       metrics_routes.emplace();
       metrics_routes->get("/metrics", tessera::ops::metrics_endpoint(metrics));
-      metrics_routes->get("/healthz", [](const tessera::transport::request& req) {
-        return tessera::transport::make_response(req, tessera::transport::http::status::ok, "ok\n");
-      });
+      metrics_routes->get("/healthz", healthz);
     } else {
       routes.get("/metrics", tessera::ops::metrics_endpoint(metrics));
     }

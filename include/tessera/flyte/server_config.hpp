@@ -278,6 +278,30 @@ struct server_config {
 inline constexpr std::size_t max_server_config_size = 1024 * 1024;
 inline constexpr std::size_t max_config_nodes = 100000;
 
+/// `host:port` as `tessera.listen`, `tessera.metrics.listen` and tessera-server's `--listen`
+/// take it: `127.0.0.1:8088`, `[::1]:8088`, `0.0.0.0:443` (an IPv6 address in brackets; a
+/// port 0-65535; the host printable, without `/` or `@`). False, and nothing set, otherwise.
+inline bool parse_host_port(std::string_view s, std::string& host, unsigned short& port) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view h = s.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string_view::npos) {
+    return false;  // an IPv6 address needs brackets
+  }
+  const std::string_view p = s.substr(colon + 1);
+  unsigned value = 0;
+  auto r = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (p.empty() || r.ec != std::errc() || r.ptr != p.data() + p.size() || value > 65535) return false;
+  for (unsigned char c : h)
+    if (c <= 0x20 || c >= 0x7f || c == '/' || c == '@') return false;
+  host.assign(h);
+  port = static_cast<unsigned short>(value);
+  return true;
+}
+
 namespace detail {
 
 inline constexpr std::array<std::string_view, 8> auth_keys = {
@@ -993,7 +1017,7 @@ class server_config_loader : yaml_reader {
       case 0: {
         std::string s;
         if (!str(v, o, s)) return false;
-        if (!parse_listen(s, t.host, t.port))
+        if (!parse_host_port(s, t.host, t.port))
           return fail(error::config_value_invalid, o, "not host:port (127.0.0.1:8088, [::1]:8088, 0.0.0.0:443)");
         return true;
       }
@@ -1094,7 +1118,7 @@ class server_config_loader : yaml_reader {
             t.metrics_port = 0;
             return true;
           }
-          if (!parse_listen(s, t.metrics_host, t.metrics_port))
+          if (!parse_host_port(s, t.metrics_host, t.metrics_port))
             return fail(error::config_value_invalid, ko, "not host:port (127.0.0.1:10254, [::1]:10254)");
           return true;
         });
@@ -1113,27 +1137,6 @@ class server_config_loader : yaml_reader {
     if (!str(v, o, s)) return false;
     if (s.find('\0') != std::string::npos) return fail(error::config_value_invalid, o, "not a path");
     out = s;
-    return true;
-  }
-
-  static bool parse_listen(std::string_view s, std::string& host, unsigned short& port) {
-    const auto colon = s.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return false;
-    std::string_view h = s.substr(0, colon);
-    if (h.front() == '[') {
-      if (h.size() < 3 || h.back() != ']') return false;
-      h = h.substr(1, h.size() - 2);
-    } else if (h.find(':') != std::string_view::npos) {
-      return false;  // an IPv6 address needs brackets
-    }
-    const std::string_view p = s.substr(colon + 1);
-    unsigned value = 0;
-    auto r = std::from_chars(p.data(), p.data() + p.size(), value);
-    if (p.empty() || r.ec != std::errc() || r.ptr != p.data() + p.size() || value > 65535) return false;
-    for (unsigned char c : h)
-      if (c <= 0x20 || c >= 0x7f || c == '/' || c == '@') return false;
-    host.assign(h);
-    port = static_cast<unsigned short>(value);
     return true;
   }
 

@@ -200,7 +200,6 @@ class basic_server {
   bool started_ = false;
   bool stopped_ = false;
   bool signal_received_ = false;
-  bool action_pending_ = false;  // some signal_action is pending
   std::mutex stop_mutex_;            // serialises stop()
   std::atomic<bool> accepting_{false};
 };

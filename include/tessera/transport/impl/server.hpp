@@ -6,6 +6,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <future>
 
 namespace tessera::transport {
@@ -302,10 +303,12 @@ template <server_transport Transport>
 void basic_server<Transport>::wait() {
   std::unique_lock lk(mutex_);
   for (;;) {
-    changed_.wait(lk, [&] { return stopped_ || signal_received_ || action_pending_; });
+    changed_.wait(lk, [&] {
+      return stopped_ || signal_received_ ||
+             std::any_of(actions_.begin(), actions_.end(), [](const signal_action& a) { return a.pending; });
+    });
     if (stopped_) return;
     if (signal_received_) break;
-    action_pending_ = false;
     for (std::size_t i = 0; i < actions_.size(); ++i) {
       if (!actions_[i].pending) continue;
       actions_[i].pending = false;
@@ -346,7 +349,6 @@ void basic_server<Transport>::arm(signal_action& a) {
       for (auto& x : actions_)
         if (x.signal == signal) {
           x.pending = true;
-          action_pending_ = true;
           arm(x);
         }
     }
